@@ -1,0 +1,5 @@
+"""Allows ``python -m ketaroom``."""
+
+from ketaroom.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,52 @@
+"""Desired device states: what the session wants the room to sound and look like.
+
+The session produces targets; the device layers reconcile toward them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class MusicTarget:
+    """Play ``tracks`` at ``volume_pct``, reaching it over ``fade_s``.
+
+    An empty ``tracks`` means fade to silence over ``fade_s``.
+    """
+
+    tracks: tuple[Path, ...]
+    volume_pct: float
+    fade_s: float
+    shuffle: bool = False
+    loop: bool = True
+    label: str = ""
+    """Human name of what plays (playlist name), for display and logs."""
+
+    @property
+    def silent(self) -> bool:
+        return not self.tracks or self.volume_pct <= 0
+
+
+SILENCE = MusicTarget(tracks=(), volume_pct=0.0, fade_s=2.0, label="silence")
+
+
+@dataclass(frozen=True)
+class LightTarget:
+    """Bring the light group to this state over ``transition_s``.
+
+    ``brightness_pct`` 0 turns the lights off (with the transition). At most one of
+    ``kelvin`` and ``color`` (``#rrggbb``) is set; neither means keep the colour.
+    """
+
+    brightness_pct: float
+    transition_s: float
+    kelvin: int | None = None
+    color: str | None = None
+    group: str | None = None
+    """Hue group name or id; ``None`` means the room's default group."""
+
+
+EMERGENCY_LIGHT = LightTarget(brightness_pct=80.0, transition_s=1.0, kelvin=2700)
+"""Lights up, warm, fast but not a flash."""
