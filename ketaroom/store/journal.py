@@ -1,0 +1,955 @@
+"""The session journal: an append-only SQLite record of everything that happened.
+
+Owns ``sessions.sqlite3`` in the data directory: one row per session, an
+append-only table of session events, and an audit trail. Nothing that happened in
+a session may be lost, so
+
+* the database runs in WAL mode with ``synchronous=FULL``: :meth:`Journal.append`
+  returns only once the event is committed durably;
+* the file (and its ``-wal``/``-shm`` companions) are created mode 0600;
+* events are append-only, enforced by triggers in the database itself: UPDATE is
+  refused always, DELETE only inside :meth:`Journal.purge_older_than` (retention);
+  a mistaken note is corrected by a ``note_correction`` event that refers to it;
+* a damaged file is moved aside (never deleted) by :meth:`Journal.open_or_recover`;
+* a failing disk (read-only, full, I/O error) raises :class:`JournalWriteError`;
+  :class:`BufferedJournalWriter` keeps a session going in memory and writes the
+  backlog out, in order, as soon as the disk takes it again.
+
+The schema version lives in ``PRAGMA user_version``; :data:`MIGRATIONS` upgrades
+older files step by step. A session's status is computed on read: an ended session
+has its stored status (``completed``/``stopped``/``interrupted``); one with no end
+is ``running`` while the process that started it is alive on this host, else
+``interrupted`` (crash, power cut), which the app offers to resume.
+
+Event kinds (free text; these are the ones the app writes). ``session_t`` is the
+session's timeline time in seconds (planned timeline, not wall clock):
+
+========================  =========================================================
+``session_start``         payload ``{"preset", "phases": [{"name", "planned_s"}]}``
+``phase_start``           ``phase_index`` set; payload ``{"name", "planned_s",
+                          "planned_start_s"}``
+``cue``                   payload ``{"prompt", "kind": "vitals"|"note"|"reminder"}``
+``cue_ack``               ``refers_to`` the cue event; payload ``{"by"}``
+``intent``                payload ``{"intent": "pause"|"resume"|"next"|"extend"|
+                          "stop", "amount_s": float|None}``
+``note``                  payload ``{"text", "tags": [...]}``; tag ``dose`` for the
+                          administered dose, ``ready`` when the patient may leave
+``note_correction``       ``refers_to`` the corrected note; payload ``{"text",
+                          "reason"}``
+``vitals``                payload ``{"sys", "dia", "hr", "spo2", "warnings": [...]}``
+``music``                 payload ``{"playlist", "track", "volume_pct", ...}``
+``light``                 payload ``{"brightness_pct", "kelvin"|"color", ...}``
+``device_error``          payload ``{"device": "lights"|"music"|..., "message"}``
+``emergency``             payload ``{"text", ...}`` (panic button pressed)
+``resume``                written by :meth:`Journal.resume_session` after a crash
+``session_end``           payload ``{"status": "completed"|"stopped"|"interrupted"}``
+========================  =========================================================
+
+Thread-safety: one connection opened with ``check_same_thread=False`` and guarded by
+a lock, so a writer thread and the UI thread may share one :class:`Journal`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import sqlite3
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+FILE_MODE = 0o600
+END_STATUSES = ("completed", "stopped", "interrupted")
+
+__all__ = [
+    "END_STATUSES",
+    "MIGRATIONS",
+    "SCHEMA_VERSION",
+    "BufferedJournalWriter",
+    "EventRecord",
+    "Journal",
+    "JournalCorruptError",
+    "JournalError",
+    "JournalVersionError",
+    "JournalWriteError",
+    "SessionRecord",
+]
+
+
+class JournalError(Exception):
+    """Base of every error the journal raises (no sqlite3 type escapes this module)."""
+
+
+class JournalWriteError(JournalError):
+    """The journal could not be written: read-only file system, disk full, I/O error."""
+
+
+class JournalCorruptError(JournalError):
+    """The file is not a usable SQLite database (see :meth:`Journal.open_or_recover`)."""
+
+
+class JournalVersionError(JournalError):
+    """The file was written by a newer ketaroom (schema version above ours)."""
+
+
+# --------------------------------------------------------------------------- schema
+
+_V1 = """
+CREATE TABLE IF NOT EXISTS sessions (
+    id INTEGER PRIMARY KEY,
+    preset TEXT NOT NULL,
+    preset_path TEXT,
+    preset_yaml TEXT,
+    room TEXT NOT NULL DEFAULT '',
+    patient_ref TEXT,
+    started_at TEXT NOT NULL,
+    ended_at TEXT,
+    status TEXT NOT NULL DEFAULT 'running',
+    pid INTEGER,
+    host TEXT,
+    planned_s REAL,
+    speed REAL NOT NULL DEFAULT 1.0
+);
+CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY,
+    session_id INTEGER NOT NULL REFERENCES sessions(id),
+    seq INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    wall TEXT NOT NULL,
+    session_t REAL NOT NULL,
+    phase_index INTEGER,
+    payload TEXT NOT NULL DEFAULT '{}',
+    UNIQUE (session_id, seq)
+);
+"""
+
+_V2 = """
+ALTER TABLE sessions ADD COLUMN operator TEXT;
+ALTER TABLE events ADD COLUMN refers_to INTEGER REFERENCES events(id);
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY,
+    wall TEXT NOT NULL,
+    user TEXT NOT NULL,
+    action TEXT NOT NULL,
+    detail TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS purge_permit (token INTEGER);
+CREATE INDEX IF NOT EXISTS events_refers_to ON events(refers_to);
+CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
+BEGIN
+    SELECT RAISE(ABORT, 'events are append-only');
+END;
+CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
+WHEN NOT EXISTS (SELECT 1 FROM purge_permit)
+BEGIN
+    SELECT RAISE(ABORT, 'events are append-only (delete only by retention purge)');
+END;
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2]
+"""``MIGRATIONS[n]`` upgrades a file from ``user_version`` n to n + 1."""
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+_CORRUPT_MARKERS = ("not a database", "malformed", "corrupt", "encrypted")
+
+
+# --------------------------------------------------------------------------- records
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    """One session as stored, with ``status`` computed at read time."""
+
+    id: int
+    preset: str
+    preset_path: str | None
+    preset_yaml: str | None
+    room: str
+    patient_ref: str | None
+    started_at: str
+    ended_at: str | None
+    status: str
+    pid: int | None
+    host: str | None
+    planned_s: float | None
+    speed: float
+    operator: str | None
+
+    @property
+    def started(self) -> datetime:
+        return datetime.fromisoformat(self.started_at)
+
+    @property
+    def ended(self) -> datetime | None:
+        return datetime.fromisoformat(self.ended_at) if self.ended_at else None
+
+    def to_dict(self, *, with_yaml: bool = True) -> dict[str, Any]:
+        """A JSON-ready dict (``with_yaml=False`` drops the preset snapshot)."""
+        out = asdict(self)
+        if not with_yaml:
+            out.pop("preset_yaml")
+        return out
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    """One journal event. ``payload`` is the decoded JSON object."""
+
+    id: int
+    session_id: int
+    seq: int
+    kind: str
+    wall: str
+    session_t: float
+    phase_index: int | None
+    payload: dict[str, Any] = field(default_factory=dict)
+    refers_to: int | None = None
+
+    @property
+    def wall_dt(self) -> datetime:
+        return datetime.fromisoformat(self.wall)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["payload"] = dict(self.payload)
+        return out
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _now() -> datetime:
+    return datetime.now().astimezone()
+
+
+def _iso(moment: datetime | None = None) -> str:
+    moment = _now() if moment is None else moment
+    if moment.tzinfo is None:
+        moment = moment.astimezone()  # naive: local time
+    return moment.isoformat(timespec="milliseconds")
+
+
+def _is_corruption(exc: sqlite3.DatabaseError) -> bool:
+    if isinstance(exc, sqlite3.OperationalError):
+        return False
+    return any(marker in str(exc).lower() for marker in _CORRUPT_MARKERS)
+
+
+def _chmod_private(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        if path.exists():
+            os.chmod(path, FILE_MODE)
+
+
+def _pid_alive(pid: int | None, started_at: str | None = None) -> bool:
+    """Is ``pid`` a live process on this machine that could have started the session?"""
+    if not pid or pid <= 0:
+        return False
+    if pid == os.getpid():
+        return True
+    if sys.platform == "win32":
+        return _pid_alive_windows(pid)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # exists, belongs to someone else
+    except OSError:
+        return False
+    # Guard against pid reuse after a reboot or a long time: on Linux a process that
+    # started after the session did cannot be the one that runs it.
+    proc_start = _linux_process_start(pid)
+    if proc_start is not None and started_at:
+        try:
+            session_start = datetime.fromisoformat(started_at).timestamp()
+        except ValueError:
+            return True
+        if proc_start > session_start + 5.0:
+            return False
+    return True
+
+
+def _linux_process_start(pid: int) -> float | None:
+    """Epoch seconds at which ``pid`` started (Linux /proc), or None if unknown."""
+    try:
+        stat_text = Path(f"/proc/{pid}/stat").read_text()
+        fields = stat_text.rsplit(")", 1)[1].split()
+        start_ticks = int(fields[19])  # field 22 overall; 3rd after ")" is field 3
+        boot_time = None
+        for line in Path("/proc/stat").read_text().splitlines():
+            if line.startswith("btime "):
+                boot_time = int(line.split()[1])
+                break
+        if boot_time is None:
+            return None
+        return boot_time + start_ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _pid_alive_windows(pid: int) -> bool:  # pragma: no cover - exercised on Windows only
+    try:
+        import ctypes
+
+        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
+        process_query_limited_information = 0x1000
+        still_active = 259
+        handle = kernel32.OpenProcess(process_query_limited_information, False, pid)
+        if not handle:
+            return False
+        try:
+            code = ctypes.c_ulong()
+            if not kernel32.GetExitCodeProcess(handle, ctypes.byref(code)):
+                return False
+            return code.value == still_active
+        finally:
+            kernel32.CloseHandle(handle)
+    except Exception:
+        return False  # unknown: treat as interrupted
+
+
+# --------------------------------------------------------------------------- journal
+
+
+class Journal:
+    """The session journal at ``path`` (created, migrated to :data:`SCHEMA_VERSION`).
+
+    Raises :class:`JournalCorruptError` for a damaged file (use
+    :meth:`open_or_recover` to move it aside), :class:`JournalVersionError` for a
+    file from a newer ketaroom and :class:`JournalWriteError` when the file cannot
+    be created.
+    """
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self._lock = threading.RLock()
+        self._host = socket.gethostname()
+        self._needs_reconnect = False
+        self._conn: sqlite3.Connection | None = None
+        self._conn = self._connect()
+
+    # ---------------------------------------------------------------- opening
+
+    @classmethod
+    def open_or_recover(cls, path: Path | str) -> tuple[Journal, str | None]:
+        """Open ``path``; if it is damaged, move it aside and start a fresh journal.
+
+        Returns the journal and, when a file was moved aside, a message for a banner.
+        The damaged file (and its -wal/-shm) is renamed to
+        ``sessions.sqlite3.corrupt-<timestamp>`` and never overwritten or deleted.
+        """
+        path = Path(path)
+        try:
+            journal = cls(path)
+            if journal._quick_check():
+                return journal, None
+            journal.close()
+        except JournalCorruptError:
+            pass
+        moved = _move_aside(path)
+        journal = cls(path)
+        journal.audit("ketaroom", "journal_recovered", f"damaged journal moved to {moved.name}")
+        message = (
+            f"The session records file was damaged and has been set aside as {moved} "
+            "(kept unchanged for recovery). A new, empty records file was started."
+        )
+        return journal, message
+
+    def _connect(self) -> sqlite3.Connection:
+        path = self.path
+        try:
+            if not path.exists():
+                fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, FILE_MODE)
+                os.close(fd)
+        except FileExistsError:
+            pass
+        except OSError as exc:
+            raise JournalWriteError(f"cannot create the journal {path}: {exc}") from exc
+        _chmod_private(path)
+        try:
+            conn = sqlite3.connect(
+                str(path), check_same_thread=False, isolation_level=None, timeout=10.0
+            )
+        except sqlite3.Error as exc:
+            raise JournalWriteError(f"cannot open the journal {path}: {exc}") from exc
+        try:
+            conn.execute("PRAGMA foreign_keys = ON")
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = FULL")
+            conn.execute("PRAGMA secure_delete = ON")  # purged records are overwritten
+            self._migrate(conn)
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            if _is_corruption(exc):
+                raise JournalCorruptError(f"{path}: {exc}") from exc
+            if isinstance(exc, JournalError):
+                raise
+            raise JournalWriteError(f"cannot open the journal {path}: {exc}") from exc
+        except JournalError:
+            conn.close()
+            raise
+        for suffix in ("-wal", "-shm"):
+            _chmod_private(path.with_name(path.name + suffix))
+        return conn
+
+    def _migrate(self, conn: sqlite3.Connection) -> None:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise JournalVersionError(
+                f"{self.path} has schema version {version}; this ketaroom knows up to "
+                f"{SCHEMA_VERSION}. Update ketaroom to read it."
+            )
+        while version < SCHEMA_VERSION:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in _split_sql(MIGRATIONS[version]):
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {version + 1}")
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            version += 1
+
+    def _quick_check(self) -> bool:
+        try:
+            with self._lock:
+                row = self._db().execute("PRAGMA quick_check").fetchone()
+            return bool(row) and row[0] == "ok"
+        except sqlite3.DatabaseError:
+            return False
+
+    def _db(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise JournalError("the journal is closed")
+        return self._conn
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                with contextlib.suppress(sqlite3.Error):
+                    self._conn.close()
+                self._conn = None
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def schema_version(self) -> int:
+        with self._lock:
+            return int(self._db().execute("PRAGMA user_version").fetchone()[0])
+
+    # ---------------------------------------------------------------- writing
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One durable write transaction; disk failures become JournalWriteError."""
+        with self._lock:
+            if self._needs_reconnect:
+                self._reconnect()
+            conn = self._db()
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                self._needs_reconnect = _wants_reconnect(exc)
+                raise JournalWriteError(f"journal not writable: {exc}") from exc
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except (sqlite3.OperationalError, OSError) as exc:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+                self._needs_reconnect = _wants_reconnect(exc)
+                raise JournalWriteError(f"journal write failed: {exc}") from exc
+            except sqlite3.IntegrityError as exc:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+                raise JournalError(str(exc)) from exc
+            except sqlite3.DatabaseError as exc:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+                self._needs_reconnect = True
+                raise JournalWriteError(f"journal write failed: {exc}") from exc
+            except BaseException:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+                raise
+
+    def _reconnect(self) -> None:
+        """After a write failure: reopen, so a file made writable again is used as such."""
+        old = self._conn
+        try:
+            new = self._connect()
+        except JournalError as exc:
+            raise JournalWriteError(str(exc)) from exc
+        if old is not None:
+            with contextlib.suppress(sqlite3.Error):
+                old.close()
+        self._conn = new
+        self._needs_reconnect = False
+
+    def start_session(
+        self,
+        *,
+        preset: str,
+        preset_path: str | None,
+        preset_yaml: str | None,
+        room: str,
+        planned_s: float,
+        speed: float = 1.0,
+        patient_ref: str | None = None,
+        operator: str | None = None,
+    ) -> int:
+        """Record a new session owned by this process; returns its id.
+
+        The caller appends the ``session_start`` event itself.
+        """
+        with self._write() as conn:
+            cur = conn.execute(
+                "INSERT INTO sessions (preset, preset_path, preset_yaml, room, patient_ref,"
+                " started_at, status, pid, host, planned_s, speed, operator)"
+                " VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?)",
+                (
+                    preset,
+                    preset_path,
+                    preset_yaml,
+                    room,
+                    patient_ref,
+                    _iso(),
+                    os.getpid(),
+                    self._host,
+                    float(planned_s),
+                    float(speed),
+                    operator,
+                ),
+            )
+            return int(cur.lastrowid or 0)
+
+    def append(
+        self,
+        session_id: int,
+        kind: str,
+        *,
+        session_t: float,
+        phase_index: int | None = None,
+        payload: dict[str, Any] | None = None,
+        refers_to: int | None = None,
+        wall: datetime | None = None,
+    ) -> int:
+        """Append one event; it is committed durably (fsync'd) before this returns.
+
+        Returns the event id. Raises :class:`JournalWriteError` if the disk refuses,
+        :class:`JournalError` for an unknown session or ``refers_to``.
+        """
+        if not kind:
+            raise ValueError("event kind must not be empty")
+        body = json.dumps(payload or {}, ensure_ascii=False, sort_keys=True, default=str)
+        with self._write() as conn:
+            if refers_to is not None:
+                owner = conn.execute(
+                    "SELECT session_id FROM events WHERE id = ?", (refers_to,)
+                ).fetchone()
+                if owner is None or owner[0] != session_id:
+                    raise JournalError(
+                        f"refers_to={refers_to} is not an event of session {session_id}"
+                    )
+            row = conn.execute(
+                "SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE session_id = ?",
+                (session_id,),
+            ).fetchone()
+            cur = conn.execute(
+                "INSERT INTO events (session_id, seq, kind, wall, session_t, phase_index,"
+                " payload, refers_to) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    session_id,
+                    row[0],
+                    kind,
+                    _iso(wall),
+                    float(session_t),
+                    phase_index,
+                    body,
+                    refers_to,
+                ),
+            )
+            return int(cur.lastrowid or 0)
+
+    def end_session(self, session_id: int, status: str) -> None:
+        """Mark the session ended (``completed`` or ``stopped``); a second end is ignored.
+
+        The caller appends the ``session_end`` event itself.
+        """
+        if status not in END_STATUSES:
+            raise ValueError(f"status must be one of {END_STATUSES}, got {status!r}")
+        self.session(session_id)  # raises for an unknown id
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE sessions SET ended_at = ?, status = ? WHERE id = ? AND ended_at IS NULL",
+                (_iso(), status, session_id),
+            )
+
+    def close_interrupted(self, session_id: int) -> None:
+        """Close a session found interrupted: status ``interrupted``, ``ended_at`` now.
+
+        Appends a ``session_end`` event at the last recorded session time.
+        """
+        record = self.session(session_id)
+        if record.ended_at is not None:
+            return
+        if record.status == "running":
+            raise JournalError(f"session {session_id} is still running (pid {record.pid})")
+        last_t = max((e.session_t for e in self.events(session_id)), default=0.0)
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE sessions SET ended_at = ?, status = 'interrupted'"
+                " WHERE id = ? AND ended_at IS NULL",
+                (_iso(), session_id),
+            )
+        self.append(
+            session_id,
+            "session_end",
+            session_t=last_t,
+            payload={"status": "interrupted", "closed_after_interruption": True},
+        )
+
+    def resume_session(self, session_id: int, *, session_t: float) -> None:
+        """Take over an interrupted session in this process (it shows as running again).
+
+        Appends a ``resume`` event at ``session_t`` (the timeline point resumed at).
+        """
+        record = self.session(session_id)
+        if record.ended_at is not None:
+            raise JournalError(f"session {session_id} has ended ({record.status})")
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE sessions SET pid = ?, host = ? WHERE id = ?",
+                (os.getpid(), self._host, session_id),
+            )
+        self.append(
+            session_id,
+            "resume",
+            session_t=session_t,
+            payload={"previous_pid": record.pid, "previous_host": record.host},
+        )
+
+    def audit(self, user: str, action: str, detail: str = "") -> None:
+        """Record who did what (export, purge, settings change, …)."""
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO audit (wall, user, action, detail) VALUES (?, ?, ?, ?)",
+                (_iso(), user, action, detail),
+            )
+
+    def purge_older_than(self, days: int, *, user: str = "ketaroom") -> int:
+        """Delete sessions (and their events) that started more than ``days`` ago.
+
+        Running sessions are never purged. Deleted pages are overwritten
+        (``secure_delete``). Returns the number of sessions removed; audited.
+        """
+        if days < 0:
+            raise ValueError("days must not be negative")
+        cutoff = _now() - timedelta(days=days)
+        doomed = [
+            s.id
+            for s in self.sessions()
+            if s.status != "running" and _parse_wall(s.started_at) < cutoff
+        ]
+        if not doomed:
+            return 0
+        with self._lock, self._write() as conn:
+            conn.execute("INSERT INTO purge_permit (token) VALUES (1)")
+            for session_id in doomed:
+                conn.execute(
+                    "DELETE FROM events WHERE session_id = ? AND refers_to IS NOT NULL",
+                    (session_id,),
+                )
+                conn.execute("DELETE FROM events WHERE session_id = ?", (session_id,))
+                conn.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
+            conn.execute("DELETE FROM purge_permit")
+            conn.execute(
+                "INSERT INTO audit (wall, user, action, detail) VALUES (?, ?, ?, ?)",
+                (
+                    _iso(),
+                    user,
+                    "purge",
+                    f"{len(doomed)} session(s) older than {days} days: "
+                    + ", ".join(map(str, doomed)),
+                ),
+            )
+        return len(doomed)
+
+    # ---------------------------------------------------------------- reading
+
+    def _read(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            conn = self._db()
+            try:
+                cur = conn.execute(sql, params)
+                return list(cur.fetchall())
+            except sqlite3.DatabaseError as exc:
+                if _is_corruption(exc):
+                    raise JournalCorruptError(f"{self.path}: {exc}") from exc
+                raise JournalError(f"{self.path}: {exc}") from exc
+
+    _SESSION_COLS = (
+        "id, preset, preset_path, preset_yaml, room, patient_ref, started_at, ended_at,"
+        " status, pid, host, planned_s, speed, operator"
+    )
+
+    def _session_from_row(self, row: tuple[Any, ...]) -> SessionRecord:
+        (sid, preset, preset_path, preset_yaml, room, patient_ref, started_at, ended_at,
+         stored, pid, host, planned_s, speed, operator) = row  # fmt: skip
+        if ended_at is not None:
+            status = stored
+        elif host == self._host and _pid_alive(pid, started_at):
+            status = "running"
+        else:
+            status = "interrupted"
+        return SessionRecord(
+            id=int(sid),
+            preset=preset,
+            preset_path=preset_path,
+            preset_yaml=preset_yaml,
+            room=room or "",
+            patient_ref=patient_ref,
+            started_at=started_at,
+            ended_at=ended_at,
+            status=status,
+            pid=pid,
+            host=host,
+            planned_s=planned_s,
+            speed=float(speed if speed is not None else 1.0),
+            operator=operator,
+        )
+
+    def sessions(self) -> list[SessionRecord]:
+        """All sessions, oldest first, with computed status."""
+        rows = self._read(f"SELECT {self._SESSION_COLS} FROM sessions ORDER BY id")
+        return [self._session_from_row(tuple(r)) for r in rows]
+
+    def session(self, session_id: int) -> SessionRecord:
+        """One session; raises :class:`KeyError` for an unknown id."""
+        rows = self._read(f"SELECT {self._SESSION_COLS} FROM sessions WHERE id = ?", (session_id,))
+        if not rows:
+            raise KeyError(f"no session {session_id}")
+        return self._session_from_row(tuple(rows[0]))
+
+    def events(self, session_id: int) -> list[EventRecord]:
+        """A session's events in the order they were written."""
+        rows = self._read(
+            "SELECT id, session_id, seq, kind, wall, session_t, phase_index, payload, refers_to"
+            " FROM events WHERE session_id = ? ORDER BY seq",
+            (session_id,),
+        )
+        out = []
+        for eid, sid, seq, kind, wall, session_t, phase_index, payload, refers_to in rows:
+            try:
+                decoded = json.loads(payload) if payload else {}
+            except ValueError:
+                decoded = {"raw": payload}
+            if not isinstance(decoded, dict):
+                decoded = {"value": decoded}
+            out.append(
+                EventRecord(
+                    id=int(eid),
+                    session_id=int(sid),
+                    seq=int(seq),
+                    kind=kind,
+                    wall=wall,
+                    session_t=float(session_t),
+                    phase_index=phase_index,
+                    payload=decoded,
+                    refers_to=refers_to,
+                )
+            )
+        return out
+
+    def interrupted_sessions(self) -> list[SessionRecord]:
+        """Sessions with no end whose process is gone: candidates for resume."""
+        return [s for s in self.sessions() if s.ended_at is None and s.status == "interrupted"]
+
+    def audit_entries(self) -> list[dict[str, Any]]:
+        rows = self._read("SELECT id, wall, user, action, detail FROM audit ORDER BY id")
+        return [
+            {"id": r[0], "wall": r[1], "user": r[2], "action": r[3], "detail": r[4]} for r in rows
+        ]
+
+
+def _wants_reconnect(exc: BaseException) -> bool:
+    """A read-only or I/O failure may heal only with a fresh connection; a full disk not."""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    return not (name.startswith("SQLITE_FULL") or "full" in str(exc).lower())
+
+
+def _parse_wall(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        moment = moment.astimezone()
+    return moment
+
+
+def _split_sql(script: str) -> list[str]:
+    """Split a migration script into statements (triggers keep their inner ``;``)."""
+    statements: list[str] = []
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip():
+                statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        statements.append(buffer.strip())
+    return statements
+
+
+def _move_aside(path: Path) -> Path:
+    """Rename a damaged journal (and -wal/-shm) to ``<name>.corrupt-<timestamp>``."""
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    target = path.with_name(f"{path.name}.corrupt-{stamp}")
+    counter = 1
+    while target.exists() or target.with_name(target.name + "-wal").exists():
+        target = path.with_name(f"{path.name}.corrupt-{stamp}-{counter}")
+        counter += 1
+    os.rename(path, target)
+    for suffix in ("-wal", "-shm"):
+        companion = path.with_name(path.name + suffix)
+        if companion.exists():
+            with contextlib.suppress(OSError):
+                os.rename(companion, target.with_name(target.name + suffix))
+    return target
+
+
+# --------------------------------------------------------------------------- buffering
+
+
+@dataclass
+class _Pending:
+    op: str
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+    placeholder: int | None = None
+
+
+class BufferedJournalWriter:
+    """Writes through a :class:`Journal` without ever raising, so a session goes on.
+
+    When the disk refuses a write, events are kept in memory in order and retried on
+    the next :meth:`append` (or an explicit :meth:`retry`); nothing is written out of
+    order. While buffered, :meth:`append` returns a provisional negative id; events
+    that refer to it (``note_correction``, ``cue_ack``) are rewritten to the real id
+    when flushed, and :meth:`resolve` maps it afterwards. ``on_change`` (optional) is
+    called with no argument whenever :attr:`pending_count` or :attr:`last_error`
+    changes, e.g. to post a banner update to the UI thread.
+    """
+
+    def __init__(self, journal: Journal, *, on_change: Callable[[], None] | None = None) -> None:
+        self.journal = journal
+        self._lock = threading.RLock()
+        self._pending: list[_Pending] = []
+        self._ids: dict[int, int] = {}
+        self._next_placeholder = -1
+        self._on_change = on_change
+        self.last_error: str | None = None
+        self.rejected: list[tuple[str, tuple[Any, ...], dict[str, Any], str]] = []
+        """Items the journal refused for a reason other than the disk (kept, not lost)."""
+
+    @property
+    def pending_count(self) -> int:
+        with self._lock:
+            return len(self._pending)
+
+    def resolve(self, event_id: int) -> int | None:
+        """The real id for a provisional one (None while still buffered)."""
+        if event_id >= 0:
+            return event_id
+        with self._lock:
+            return self._ids.get(event_id)
+
+    def append(self, session_id: int, kind: str, **kwargs: Any) -> int:
+        """Like :meth:`Journal.append` but never raises; returns a real or provisional id."""
+        with self._lock:
+            try:
+                placeholder = self._next_placeholder
+                self._next_placeholder -= 1
+                wall = kwargs.get("wall") or _now()
+                kwargs = {**kwargs, "wall": wall}
+                self._pending.append(_Pending("append", (session_id, kind), kwargs, placeholder))
+                self._flush()
+                return self._ids.get(placeholder, placeholder)
+            except Exception as exc:  # never raise into the session
+                self._set_error(f"{type(exc).__name__}: {exc}")
+                return placeholder
+
+    def end_session(self, session_id: int, status: str) -> None:
+        """Queue the end of a session behind any buffered events; never raises."""
+        with self._lock:
+            self._pending.append(_Pending("end", (session_id, status), {}))
+            try:
+                self._flush()
+            except Exception as exc:
+                self._set_error(f"{type(exc).__name__}: {exc}")
+
+    def retry(self) -> bool:
+        """Try to write the backlog now; True when nothing is left pending."""
+        with self._lock:
+            try:
+                self._flush()
+            except Exception as exc:
+                self._set_error(f"{type(exc).__name__}: {exc}")
+            return not self._pending
+
+    def _flush(self) -> None:
+        changed = False
+        rejected_now = False
+        while self._pending:
+            item = self._pending[0]
+            try:
+                if item.op == "append":
+                    kwargs = dict(item.kwargs)
+                    ref = kwargs.get("refers_to")
+                    if ref is not None and ref < 0:
+                        kwargs["refers_to"] = self._ids.get(ref)
+                    new_id = self.journal.append(*item.args, **kwargs)
+                    if item.placeholder is not None:
+                        self._ids[item.placeholder] = new_id
+                else:
+                    self.journal.end_session(*item.args)
+            except JournalWriteError as exc:
+                self._set_error(str(exc))
+                return
+            except (JournalError, KeyError, ValueError, TypeError) as exc:
+                # Not a disk problem: this item can never be written. Keep the session
+                # going and say so, rather than blocking everything behind it forever.
+                self._pending.pop(0)
+                self.rejected.append((item.op, item.args, item.kwargs, str(exc)))
+                rejected_now = True
+                self._set_error(f"could not record {item.op} {item.args}: {exc}")
+                continue
+            self._pending.pop(0)
+            changed = True
+        if changed and not rejected_now:
+            self.last_error = None
+        if changed or rejected_now:
+            self._notify()
+
+    def _set_error(self, message: str) -> None:
+        self.last_error = message
+        self._notify()
+
+    def _notify(self) -> None:
+        if self._on_change is not None:
+            with contextlib.suppress(Exception):
+                self._on_change()
