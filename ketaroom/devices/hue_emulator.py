@@ -1,0 +1,580 @@
+"""A Philips Hue bridge emulator (API v1) for demo mode, rehearsal and tests.
+
+Owns: a stdlib ``ThreadingHTTPServer`` on a daemon thread that answers the small part of the
+v1 API ketaroom (through phue) uses, with the real bridge's value ranges, error bodies, pairing
+window, rate limits (HTTP 429) and transitions modelled over time, plus injectable faults.
+
+Endpoints: ``POST /api`` (pairing), ``GET /api/config`` (public config), ``GET /api/<user>``,
+``GET /api/<user>/config``, ``GET /api/<user>/lights[/]``, ``GET /api/<user>/lights/<id>``,
+``PUT /api/<user>/lights/<id>/state``, ``GET /api/<user>/groups[/]``,
+``GET /api/<user>/groups/<id>`` (``0`` = all lights; ``1`` = "Treatment room"),
+``PUT /api/<user>/groups/<id>/action``. Trailing slashes are accepted everywhere.
+
+Also the ``ketaroom bridge-emulator`` sub-command (:func:`add_arguments`, :func:`run_cli`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import enum
+import json
+import secrets
+import threading
+import time
+from collections import deque
+from collections.abc import Sequence
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+PAIRING_WINDOW_S = 30.0
+LIGHT_LIMIT_PER_S = 10
+"""Light state commands accepted in any sliding 1 s window (across all lights)."""
+GROUP_LIMIT_PER_S = 2
+"""Group action commands accepted in any sliding 1 s window (1/s plus a burst of one)."""
+DEFAULT_TRANSITION_DS = 4
+MAX_LOG = 20_000
+
+RequestRecord = tuple[float, str, str, "dict[str, Any] | None", int]
+"""(monotonic time, method, path, JSON body if it was an object, HTTP status; 0 = closed)."""
+
+
+class Fault(enum.Enum):
+    """What the emulated bridge does wrong."""
+
+    NONE = "none"
+    DOWN = "down"
+    """Every connection is closed without an answer."""
+    SLOW = "slow"
+    """Every answer is delayed by ``slow_ms``."""
+    STORM_429 = "storm_429"
+    """HTTP 429 to everything (another app is flooding the bridge)."""
+    UNAUTHORIZED = "unauthorized"
+    """Error type 1 to every authenticated request (our user was removed); pairing still works."""
+    INTERNAL_ERROR = "internal_error"
+    """Error type 901 to everything."""
+    DROP = "drop"
+    """The command is processed, but the connection closes in the middle of the answer."""
+    GARBAGE = "garbage"
+    """HTTP 200 with a body that is not JSON."""
+
+    @classmethod
+    def parse(cls, name: str) -> Fault:
+        key = name.strip().lower().replace("-", "_")
+        for fault in cls:
+            if fault.value == key or fault.name.lower() == key:
+                return fault
+        raise ValueError(f"unknown fault {name!r}; one of: {', '.join(f.value for f in cls)}")
+
+
+# --------------------------------------------------------------------------- light model
+
+_NUMERIC = ("bri", "ct", "hue", "sat")
+
+
+def _error(kind: int, address: str, description: str) -> dict[str, Any]:
+    return {"error": {"type": kind, "address": address, "description": description}}
+
+
+class _Light:
+    """One emulated bulb: target state plus a linear transition from where it was."""
+
+    def __init__(self, light_id: int) -> None:
+        self.light_id = light_id
+        self.name = f"Hue color lamp {light_id}"
+        self.end: dict[str, Any] = {
+            "on": False, "bri": 254, "ct": 366, "xy": [0.4573, 0.41], "hue": 8418, "sat": 140,
+            "colormode": "ct",
+        }
+        self.start: dict[str, Any] = copy.deepcopy(self.end)
+        self.t0 = 0.0
+        self.duration_s = 0.0
+
+    def current(self, now: float) -> dict[str, Any]:
+        if self.duration_s <= 0 or now >= self.t0 + self.duration_s:
+            return copy.deepcopy(self.end)
+        frac = max(0.0, (now - self.t0) / self.duration_s)
+        state = copy.deepcopy(self.end)
+        for key in _NUMERIC:
+            a, b = self.start[key], self.end[key]
+            state[key] = round(a + (b - a) * frac)
+        state["xy"] = [round(a + (b - a) * frac, 4)
+                       for a, b in zip(self.start["xy"], self.end["xy"], strict=True)]
+        if self.start["on"] and not self.end["on"]:
+            state["on"] = True  # fading out: still lit until the transition ends
+        return state
+
+    def apply(self, params: dict[str, Any], now: float) -> None:
+        """Apply validated ``params``; the transition starts from the current modelled state."""
+        current = self.current(now)
+        was_on = current["on"]
+        end = copy.deepcopy(self.end)
+        for key in ("on", *_NUMERIC, "xy"):
+            if key in params:
+                end[key] = copy.deepcopy(params[key])
+        if "xy" in params:
+            end["colormode"] = "xy"
+        elif "ct" in params:
+            end["colormode"] = "ct"
+        elif "hue" in params or "sat" in params:
+            end["colormode"] = "hs"
+        tt = int(params.get("transitiontime", DEFAULT_TRANSITION_DS))
+        start = current
+        if not was_on and end["on"]:
+            start = {**current, "on": False, "bri": 1}  # fades up from the dimmest level
+            if "bri" not in params:
+                end["bri"] = current["bri"]
+        if was_on and not end["on"] and tt > 0:
+            end["bri"] = 1  # the real bridge reports bri 1 after an off-with-transition
+        self.start, self.end = start, end
+        self.t0, self.duration_s = now, tt / 10.0
+
+    def describe(self, now: float) -> dict[str, Any]:
+        state = {k: copy.deepcopy(self.end[k]) for k in ("on", "bri", "hue", "sat", "xy", "ct")}
+        state.update(alert="none", effect="none", colormode=self.end["colormode"],
+                     mode="homeautomation", reachable=True)
+        return {
+            "state": state, "type": "Extended color light", "name": self.name,
+            "modelid": "LCT015", "manufacturername": "Signify Netherlands B.V.",
+            "productname": "Hue color lamp",
+            "uniqueid": f"00:17:88:01:00:00:00:{self.light_id:02x}-0b", "swversion": "1.88.1",
+            "capabilities": {"control": {"mindimlevel": 1000, "maxlumen": 806,
+                                         "colorgamuttype": "C", "ct": {"min": 153, "max": 500}}},
+        }
+
+
+def _validate(params: Any, prefix: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Split a state/action body into valid params and real-bridge error entries."""
+    if not isinstance(params, dict):
+        return {}, [_error(2, prefix, "body contains invalid json")]
+    ok: dict[str, Any] = {}
+    errors: list[dict[str, Any]] = []
+
+    def is_int(v: Any) -> bool:
+        return isinstance(v, int) and not isinstance(v, bool)
+
+    ranges = {"bri": (1, 254), "ct": (153, 500), "hue": (0, 65535), "sat": (0, 254),
+              "transitiontime": (0, 65535)}
+    for key, value in params.items():
+        address = f"{prefix}/{key}"
+        if key == "on":
+            valid = isinstance(value, bool)
+        elif key in ranges:
+            lo, hi = ranges[key]
+            valid = is_int(value) and lo <= value <= hi
+        elif key == "xy":
+            valid = (isinstance(value, list) and len(value) == 2
+                     and all(isinstance(v, int | float) and not isinstance(v, bool)
+                             and 0.0 <= v <= 1.0 for v in value))
+        elif key in ("alert", "effect"):
+            valid = isinstance(value, str)
+        else:
+            errors.append(_error(6, address, f"parameter, {key}, not available"))
+            continue
+        if valid:
+            ok[key] = value
+        else:
+            errors.append(_error(7, address, f"invalid value, {value}, for parameter, {key}"))
+    return ok, errors
+
+
+# --------------------------------------------------------------------------- the emulator
+
+
+class HueEmulator:
+    """An in-process Hue bridge. Thread-safe; :meth:`start` serves on a daemon thread."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, lights: int = 3,
+                 username: str = "ketaroom-demo", enforce_rate_limits: bool = True) -> None:
+        self.host = host
+        self._requested_port = port
+        self.username = username
+        self.enforce_rate_limits = enforce_rate_limits
+        self._lock = threading.RLock()
+        self._users: dict[str, str] = {username: "ketaroom#demo"}
+        self._lights = {i: _Light(i) for i in range(1, lights + 1)}
+        self._groups: dict[str, dict[str, Any]] = {
+            "1": {"name": "Treatment room", "lights": [str(i) for i in self._lights],
+                  "type": "Room", "class": "Living room", "action": {}},
+        }
+        self._group0_action: dict[str, Any] = {}
+        self._fault = Fault.NONE
+        self._slow_ms = 0
+        self._link_until = 0.0
+        self._light_times: deque[float] = deque()
+        self._group_times: deque[float] = deque()
+        self._log: list[RequestRecord] = []
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # ----------------------------------------------------------------- control
+
+    def start(self) -> None:
+        if self._server is not None:
+            return
+        server = ThreadingHTTPServer((self.host, self._requested_port), _make_handler(self))
+        server.daemon_threads = True
+        self._server = server
+        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
+                                        name="hue-emulator", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        server, self._server = self._server, None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=2.0)
+            self._thread = None
+
+    def __enter__(self) -> HueEmulator:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("emulator not started")
+        return int(self._server.server_address[1])
+
+    @property
+    def address(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    def press_link_button(self) -> None:
+        """Open the 30 s pairing window."""
+        with self._lock:
+            self._link_until = time.monotonic() + PAIRING_WINDOW_S
+
+    def set_fault(self, fault: Fault, slow_ms: int = 0) -> None:
+        with self._lock:
+            self._fault = fault
+            self._slow_ms = int(slow_ms)
+
+    @property
+    def fault(self) -> Fault:
+        with self._lock:
+            return self._fault
+
+    # ----------------------------------------------------------------- inspection
+
+    def light_state(self, light_id: int) -> dict[str, Any]:
+        """Modelled state *now* (mid-transition values interpolated): on, bri, ct, xy, colormode…"""
+        with self._lock:
+            return self._lights[int(light_id)].current(time.monotonic())
+
+    def target_state(self, light_id: int) -> dict[str, Any]:
+        """End state of the latest command for this light."""
+        with self._lock:
+            return copy.deepcopy(self._lights[int(light_id)].end)
+
+    def requests(self) -> list[RequestRecord]:
+        """A copy of the request log."""
+        with self._lock:
+            return list(self._log)
+
+    @property
+    def request_log(self) -> list[RequestRecord]:
+        return self.requests()
+
+    def clear_log(self) -> None:
+        with self._lock:
+            self._log.clear()
+
+    # ----------------------------------------------------------------- request handling
+
+    def _record(self, method: str, path: str, body: Any, status: int) -> None:
+        with self._lock:
+            self._log.append((time.monotonic(), method, path,
+                              body if isinstance(body, dict) else None, status))
+            if len(self._log) > MAX_LOG:
+                del self._log[: MAX_LOG // 2]
+
+    def _rate_ok(self, times: deque[float], limit: int) -> bool:
+        now = time.monotonic()
+        while times and times[0] <= now - 1.0:
+            times.popleft()
+        if self.enforce_rate_limits and len(times) >= limit:
+            return False
+        times.append(now)
+        return True
+
+    def handle(self, method: str, path: str, raw_body: bytes) -> tuple[int, Any]:
+        """Route one request; returns (HTTP status, JSON-able answer). Caller holds no lock."""
+        body: Any = None
+        if raw_body:
+            try:
+                body = json.loads(raw_body.decode("utf-8"))
+            except (ValueError, UnicodeDecodeError):
+                body = _INVALID
+        parts = [p for p in path.split("?")[0].split("/") if p]
+        with self._lock:
+            status, answer = self._route(method, parts, body)
+        self._record(method, path, body, status)
+        return status, answer
+
+    def _route(self, method: str, parts: list[str], body: Any) -> tuple[int, Any]:
+        fault = self._fault
+        if fault is Fault.STORM_429:
+            return 429, None
+        if not parts or parts[0] != "api":
+            return 404, None
+        address = "/" + "/".join(parts[2:])
+        if fault is Fault.INTERNAL_ERROR:
+            return 200, [_error(901, address, "Internal error, 404")]
+        if body is _INVALID:
+            return 200, [_error(2, address, "body contains invalid json")]
+        if len(parts) == 1:
+            if method == "POST":
+                return 200, self._pair(body)
+            return 200, [_error(4, "/", f"method, {method}, not available for resource, /")]
+        if len(parts) == 2 and parts[1] == "config" and method == "GET":
+            return 200, self._public_config()
+        user = parts[1]
+        if fault is Fault.UNAUTHORIZED or user not in self._users:
+            if parts[2:] == ["config"] and method == "GET" and fault is not Fault.UNAUTHORIZED:
+                return 200, self._public_config()  # like the real bridge
+            return 200, [_error(1, address or "/", "unauthorized user")]
+        rest = parts[2:]
+        now = time.monotonic()
+        if method == "GET":
+            found = self._get(rest, now)
+            if found is None:
+                return 200, [_error(3, address, f"resource, {address}, not available")]
+            return 200, found
+        if method == "PUT" and len(rest) == 3 and rest[0] == "lights" and rest[2] == "state":
+            return self._put_light(rest[1], body, address, now)
+        if method == "PUT" and len(rest) == 3 and rest[0] == "groups" and rest[2] == "action":
+            return self._put_group(rest[1], body, address, now)
+        if method in ("PUT", "POST", "DELETE") and self._get(rest, now) is not None:
+            return 200, [_error(4, address, f"method, {method}, not available for resource, "
+                                             f"{address}")]
+        return 200, [_error(3, address, f"resource, {address}, not available")]
+
+    def _pair(self, body: Any) -> list[dict[str, Any]]:
+        if not isinstance(body, dict) or not isinstance(body.get("devicetype"), str):
+            return [_error(5, "/", "invalid/missing parameters in body")]
+        if time.monotonic() > self._link_until:
+            return [_error(101, "", "link button not pressed")]
+        username = secrets.token_hex(20)
+        self._users[username] = body["devicetype"]
+        return [{"success": {"username": username}}]
+
+    def _public_config(self) -> dict[str, Any]:
+        return {"name": "Ketaroom emulator", "datastoreversion": "131", "swversion": "1962097030",
+                "apiversion": "1.63.0", "mac": "00:17:88:ee:ee:ee",
+                "bridgeid": "001788FFFEEEEEEE", "factorynew": False, "replacesbridgeid": None,
+                "modelid": "BSB002", "starterkitid": ""}
+
+    def _config(self) -> dict[str, Any]:
+        config = self._public_config()
+        config.update(
+            ipaddress=self.host, netmask="255.255.255.0", gateway=self.host, dhcp=True,
+            UTC=time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()),
+            linkbutton=time.monotonic() <= self._link_until, zigbeechannel=15,
+            whitelist={u: {"name": d, "last use date": "", "create date": ""}
+                       for u, d in self._users.items()},
+        )
+        return config
+
+    def _group_info(self, gid: str, now: float) -> dict[str, Any] | None:
+        if gid == "0":
+            info: dict[str, Any] = {"name": "Group 0", "lights": [str(i) for i in self._lights],
+                                    "type": "LightGroup", "action": dict(self._group0_action)}
+        elif gid in self._groups:
+            info = copy.deepcopy(self._groups[gid])
+        else:
+            return None
+        states = [self._lights[int(i)].end for i in info["lights"]]
+        info["state"] = {"all_on": bool(states) and all(s["on"] for s in states),
+                         "any_on": any(s["on"] for s in states)}
+        if states and not info["action"]:
+            first = states[0]
+            info["action"] = {k: copy.deepcopy(first[k])
+                              for k in ("on", "bri", "hue", "sat", "xy", "ct", "colormode")}
+        info["recycle"] = False
+        return info
+
+    def _get(self, rest: list[str], now: float) -> Any:
+        lights = {str(i): light.describe(now) for i, light in self._lights.items()}
+        if not rest:
+            return {"lights": lights,
+                    "groups": {g: self._group_info(g, now) for g in self._groups},
+                    "config": self._config(), "schedules": {}, "scenes": {}, "rules": {},
+                    "sensors": {}, "resourcelinks": {}}
+        if rest == ["config"]:
+            return self._config()
+        if rest == ["lights"]:
+            return lights
+        if len(rest) == 2 and rest[0] == "lights":
+            return lights.get(rest[1])
+        if len(rest) == 3 and rest[0] == "lights" and rest[2] == "state" and rest[1] in lights:
+            return lights[rest[1]]["state"]
+        if rest == ["groups"]:
+            return {g: self._group_info(g, now) for g in self._groups}
+        if len(rest) == 2 and rest[0] == "groups":
+            return self._group_info(rest[1], now)
+        return None
+
+    def _put_light(self, lid: str, body: Any, address: str, now: float) -> tuple[int, Any]:
+        light = self._lights.get(int(lid)) if lid.isdigit() else None
+        if light is None:
+            return 200, [_error(3, f"/lights/{lid}", f"resource, /lights/{lid}, not available")]
+        if not self._rate_ok(self._light_times, LIGHT_LIMIT_PER_S):
+            return 429, None
+        params, errors = _validate(body, address)
+        is_on = light.current(now)["on"] and light.end["on"]
+        if not params.get("on", is_on):
+            for key in ("bri", "ct", "xy", "hue", "sat"):
+                if key in params:
+                    del params[key]
+                    errors.append(_error(201, f"{address}/{key}",
+                                         f"parameter, {key}, is not modifiable. "
+                                         "Device is set to off."))
+        light.apply(params, now)
+        return 200, [{"success": {f"{address}/{k}": v}} for k, v in params.items()] + errors
+
+    def _put_group(self, gid: str, body: Any, address: str, now: float) -> tuple[int, Any]:
+        info = self._group_info(gid, now)
+        if info is None:
+            return 200, [_error(3, f"/groups/{gid}", f"resource, /groups/{gid}, not available")]
+        if not self._rate_ok(self._group_times, GROUP_LIMIT_PER_S):
+            return 429, None
+        params, errors = _validate(body, address)
+        for lid in info["lights"]:
+            light = self._lights[int(lid)]
+            if params.get("on", light.end["on"]):
+                light.apply(params, now)
+            elif "on" in params:
+                light.apply({k: v for k, v in params.items() if k in ("on", "transitiontime")},
+                            now)
+        action = {k: v for k, v in params.items() if k != "transitiontime"}
+        if gid == "0":
+            self._group0_action.update(action)
+        else:
+            self._groups[gid]["action"].update(action)
+        return 200, [{"success": {f"{address}/{k}": v}} for k, v in params.items()] + errors
+
+
+_INVALID = object()
+
+
+def _make_handler(emulator: HueEmulator) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        server_version = "nginx"
+        sys_version = ""
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+        def _serve(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length) if length > 0 else b""
+            with emulator._lock:
+                fault, slow_ms = emulator._fault, emulator._slow_ms
+            if fault is Fault.DOWN:
+                emulator._record(self.command, self.path, _safe_json(raw), 0)
+                self.close_connection = True
+                return
+            if fault is Fault.SLOW and slow_ms > 0:
+                time.sleep(slow_ms / 1000.0)
+            if fault is Fault.GARBAGE:
+                emulator._record(self.command, self.path, _safe_json(raw), 200)
+                self._send(200, b"<html><body>502 Bad Gateway</body></html>\x00\xff",
+                           "text/html")
+                return
+            status, answer = emulator.handle(self.command, self.path, raw)
+            if status == 429:
+                self._send(429, b"Too Many Requests", "text/plain")
+                return
+            if status == 404:
+                self._send(404, b"Not Found", "text/plain")
+                return
+            data = json.dumps(answer).encode("utf-8")
+            if fault is Fault.DROP:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data[: len(data) // 2])
+                self.wfile.flush()
+                self.close_connection = True
+                return
+            self._send(status, data, "application/json")
+
+        def _send(self, status: int, data: bytes, content_type: str) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_GET = do_PUT = do_POST = do_DELETE = _serve
+
+    return Handler
+
+
+def _safe_json(raw: bytes) -> Any:
+    try:
+        return json.loads(raw.decode("utf-8")) if raw else None
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``ketaroom bridge-emulator``."""
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=0, help="port (0 = pick a free one)")
+    parser.add_argument("--lights", type=int, default=3, help="number of emulated lights")
+    parser.add_argument("--fault", default="none", type=Fault.parse,
+                        help="inject a fault: " + ", ".join(f.value for f in Fault))
+    parser.add_argument("--slow-ms", type=int, default=0,
+                        help="answer delay for --fault slow (milliseconds)")
+    parser.add_argument("--link-button", action="store_true",
+                        help="press the link button at start (30 s pairing window)")
+    parser.add_argument("--username", default="ketaroom-demo", help="pre-paired username")
+    parser.add_argument("--no-rate-limits", action="store_true",
+                        help="never answer HTTP 429")
+
+
+def run_cli(args: argparse.Namespace) -> int:
+    """Serve until Ctrl+C; prints the address and the demo username first."""
+    emulator = HueEmulator(host=args.host, port=args.port, lights=args.lights,
+                           username=args.username,
+                           enforce_rate_limits=not getattr(args, "no_rate_limits", False))
+    emulator.start()
+    fault = args.fault if isinstance(args.fault, Fault) else Fault.parse(str(args.fault))
+    emulator.set_fault(fault, args.slow_ms)
+    if args.link_button:
+        emulator.press_link_button()
+    print(f"Hue bridge emulator at {emulator.address}", flush=True)
+    print(f"username: {emulator.username}", flush=True)
+    if fault is not Fault.NONE:
+        print(f"fault: {fault.value}", flush=True)
+    print("Ctrl+C to stop.", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        emulator.stop()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="ketaroom bridge-emulator",
+                                     description="Emulated Philips Hue bridge (API v1).")
+    add_arguments(parser)
+    return run_cli(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
