@@ -1,0 +1,186 @@
+"""Exports of one recorded session: JSON (everything), CSV (one row per event), PDF.
+
+Owns the ``ketaroom export ID --format pdf|csv|json`` formats. JSON carries the
+session row and every event exactly as journaled and reads back with
+:func:`parse_json_export`. CSV has the stable columns :data:`CSV_COLUMNS`; its
+``summary`` column is a human line per event (guarded against spreadsheet formula
+injection), ``payload_json`` the exact payload. The PDF report a clinic files lives
+in :mod:`ketaroom.store.export_pdf` and is re-exported here as :func:`export_pdf`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+from ketaroom.store.journal import EventRecord, Journal, SessionRecord
+
+JSON_FORMAT = "ketaroom-session"
+JSON_VERSION = 1
+
+CSV_COLUMNS = (
+    "session_id",
+    "seq",
+    "wall",
+    "session_t",
+    "phase_index",
+    "kind",
+    "summary",
+    "payload_json",
+)
+"""Column order of :func:`export_csv`; a contract for spreadsheets and scripts."""
+
+__all__ = [
+    "CSV_COLUMNS",
+    "JSON_FORMAT",
+    "JSON_VERSION",
+    "event_summary",
+    "export_csv",
+    "export_json",
+    "export_pdf",
+    "parse_json_export",
+    "vitals_text",
+]
+
+
+def export_json(journal: Journal, session_id: int) -> str:
+    """The session and all its events as one JSON document (UTF-8 text, indented)."""
+    session = journal.session(session_id)
+    events = journal.events(session_id)
+    document = {
+        "format": JSON_FORMAT,
+        "version": JSON_VERSION,
+        "session": session.to_dict(),
+        "events": [event.to_dict() for event in events],
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def parse_json_export(text: str) -> tuple[SessionRecord, list[EventRecord]]:
+    """Read back a document written by :func:`export_json`."""
+    document = json.loads(text)
+    if document.get("format") != JSON_FORMAT:
+        raise ValueError("not a ketaroom session export")
+    if int(document.get("version", 0)) > JSON_VERSION:
+        raise ValueError(f"export version {document['version']} is newer than this ketaroom")
+    session = SessionRecord(**document["session"])
+    events = [EventRecord(**event) for event in document["events"]]
+    return session, events
+
+
+def export_csv(journal: Journal, session_id: int) -> str:
+    """One row per event with the columns :data:`CSV_COLUMNS` (RFC 4180, CRLF)."""
+    journal.session(session_id)  # KeyError for an unknown session
+    events = journal.events(session_id)
+    by_id = {event.id: event for event in events}
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for event in events:
+        writer.writerow(
+            [
+                event.session_id,
+                event.seq,
+                event.wall,
+                f"{event.session_t:.3f}",
+                "" if event.phase_index is None else event.phase_index,
+                event.kind,
+                _spreadsheet_safe(event_summary(event, by_id)),
+                json.dumps(event.payload, ensure_ascii=False, sort_keys=True),
+            ]
+        )
+    return out.getvalue()
+
+
+def export_pdf(journal: Journal, session_id: int, out: Path, *, clinic: str = "") -> None:
+    """Write the PDF session report to ``out`` (see :mod:`ketaroom.store.export_pdf`)."""
+    from ketaroom.store.export_pdf import export_pdf as _export_pdf
+
+    _export_pdf(journal, session_id, out, clinic=clinic)
+
+
+def _spreadsheet_safe(text: str) -> str:
+    """Keep a spreadsheet from running a note that starts like a formula."""
+    if text and text[0] in "=+-@\t\r":
+        return "'" + text
+    return text
+
+
+def _num(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return "?" if value is None else str(value)
+
+
+def vitals_text(payload: dict[str, Any]) -> str:
+    """``BP 128/82 · HR 72 · SpO2 98 %`` from a vitals payload (missing parts left out)."""
+    parts = []
+    if payload.get("sys") is not None or payload.get("dia") is not None:
+        parts.append(f"BP {_num(payload.get('sys'))}/{_num(payload.get('dia'))}")
+    if payload.get("hr") is not None:
+        parts.append(f"HR {_num(payload['hr'])}")
+    if payload.get("spo2") is not None:
+        parts.append(f"SpO2 {_num(payload['spo2'])} %")
+    return " · ".join(parts) if parts else "(no values)"
+
+
+def event_summary(event: EventRecord, by_id: dict[int, EventRecord] | None = None) -> str:
+    """One human line describing an event, as used in the CSV ``summary`` column."""
+    p = event.payload
+    by_id = by_id or {}
+    kind = event.kind
+    if kind == "session_start":
+        return f"Session started: {p.get('preset', '')}".rstrip(": ")
+    if kind == "phase_start":
+        number = "" if event.phase_index is None else f"{event.phase_index + 1} "
+        return f"Phase {number}started: {p.get('name', '')}".rstrip(": ")
+    if kind == "cue":
+        return f"Cue ({p.get('kind', 'reminder')}): {p.get('prompt', '')}"
+    if kind == "cue_ack":
+        cue = by_id.get(event.refers_to) if event.refers_to is not None else None
+        prompt = cue.payload.get("prompt", "") if cue else p.get("prompt", "")
+        who = f" by {p['by']}" if p.get("by") else ""
+        return f"Cue acknowledged{who}: {prompt}".rstrip(": ")
+    if kind == "intent":
+        intent = str(p.get("intent", "?"))
+        amount = p.get("amount_s")
+        if intent == "extend" and amount:
+            return f"Extend by {_num(amount)} s"
+        return intent.capitalize()
+    if kind == "note":
+        tags = p.get("tags") or []
+        suffix = f" [{', '.join(map(str, tags))}]" if tags else ""
+        return f"Note: {p.get('text', '')}{suffix}"
+    if kind == "note_correction":
+        return f"Correction of event {event.refers_to}: {p.get('text', '')}"
+    if kind == "vitals":
+        warnings = p.get("warnings") or []
+        suffix = f" — {'; '.join(map(str, warnings))}" if warnings else ""
+        return f"Vitals: {vitals_text(p)}{suffix}"
+    if kind == "music":
+        what = p.get("track") or p.get("playlist") or p.get("state") or ""
+        vol = f" at {_num(p['volume_pct'])} %" if p.get("volume_pct") is not None else ""
+        return f"Music: {what}{vol}".rstrip(": ") if what or vol else "Music"
+    if kind == "light":
+        bits = []
+        if p.get("brightness_pct") is not None:
+            bits.append(f"{_num(p['brightness_pct'])} %")
+        if p.get("kelvin") is not None:
+            bits.append(f"{_num(p['kelvin'])} K")
+        if p.get("color"):
+            bits.append(str(p["color"]))
+        return "Light: " + " ".join(bits) if bits else "Light"
+    if kind == "device_error":
+        device = p.get("device", "device")
+        return f"Device error ({device}): {p.get('message', p.get('error', ''))}"
+    if kind == "emergency":
+        text = p.get("text") or p.get("message") or ""
+        return f"EMERGENCY: {text}".rstrip(": ")
+    if kind == "resume":
+        return "Resumed after interruption"
+    if kind == "session_end":
+        return f"Session ended ({p.get('status', '')})".replace(" ()", "")
+    return f"{kind}: {json.dumps(p, ensure_ascii=False, sort_keys=True)}"

@@ -1,0 +1,943 @@
+"""The PDF session report a clinic files (fpdf2; no Qt).
+
+Owns the layout of the report: header (clinic, room, date, preset, patient ref,
+operator), for esketamine/REMS sessions a monitoring summary, phases planned vs
+actual, a vitals table with a blood-pressure chart, notes with their corrections,
+cues fired/acknowledged/missed, operator actions, device incidents and emergency
+presses, and a sign-off line. Text uses DejaVu Sans (Unicode) when installed and
+falls back to the core Helvetica font with latin-1 replacement otherwise.
+
+The facts shown are computed by :func:`analyse` from the journal alone, so a report
+can be made for a session recorded by any earlier ketaroom, or an interrupted one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+from fpdf.fonts import FontFace
+
+from ketaroom.core.durations import format_clock, parse_duration
+from ketaroom.store.export import event_summary, vitals_text
+from ketaroom.store.journal import EventRecord, Journal, SessionRecord
+
+FONT_DIRS = (
+    Path("/usr/share/fonts/truetype/dejavu"),
+    Path("/usr/share/fonts/dejavu"),
+    Path("/usr/local/share/fonts"),
+    Path("C:/Windows/Fonts"),
+    Path("/Library/Fonts"),
+)
+REMS_MIN_MONITORING_MIN = 120
+REMS_POST_DOSE_CHECK_MIN = 40
+
+_INK = (30, 30, 30)
+_MUTED = (110, 110, 110)
+_RULE = (190, 190, 190)
+_HEAD_FILL = (232, 236, 240)
+_SYS_COLOUR = (196, 40, 40)
+_DIA_COLOUR = (30, 90, 180)
+_ALERT = (170, 20, 20)
+
+__all__ = ["SessionFacts", "analyse", "export_pdf", "is_rems_session"]
+
+
+# --------------------------------------------------------------------------- analysis
+
+
+@dataclass
+class PhaseRow:
+    index: int
+    name: str
+    planned_start_s: float | None
+    planned_s: float | None
+    is_open: bool = False
+    actual_start_s: float | None = None
+    actual_wall: datetime | None = None
+    actual_s: float | None = None
+    reached: bool = False
+
+
+@dataclass
+class NoteRow:
+    event: EventRecord
+    corrections: list[EventRecord] = field(default_factory=list)
+
+
+@dataclass
+class CueRow:
+    event: EventRecord
+    ack: EventRecord | None = None
+
+
+@dataclass
+class IncidentRow:
+    first: EventRecord
+    last: EventRecord
+    count: int
+
+
+@dataclass
+class SessionFacts:
+    """Everything the report shows, derived from the session row and its events."""
+
+    session: SessionRecord
+    events: list[EventRecord]
+    phases: list[PhaseRow]
+    vitals: list[EventRecord]
+    notes: list[NoteRow]
+    cues: list[CueRow]
+    intents: list[EventRecord]
+    incidents: list[IncidentRow]
+    emergencies: list[EventRecord]
+    start_wall: datetime
+    end_wall: datetime | None
+    end_t: float | None
+
+
+def is_rems_session(session: SessionRecord) -> bool:
+    """Esketamine sessions (preset named with "esketamine" or "REMS") get a REMS section."""
+    name = (session.preset or "").lower()
+    return "esketamine" in name or "rems" in name
+
+
+def _planned_phases(session: SessionRecord) -> list[PhaseRow]:
+    """Phase names and planned lengths from the preset snapshot (tolerant of errors)."""
+    if not session.preset_yaml:
+        return []
+    try:
+        from ruamel.yaml import YAML
+
+        doc = YAML(typ="safe", pure=True).load(session.preset_yaml)
+    except Exception:
+        return []
+    phases = doc.get("phases") if isinstance(doc, dict) else None
+    if not isinstance(phases, list):
+        return []
+    rows: list[PhaseRow] = []
+    clock: float | None = 0.0
+    for index, phase in enumerate(phases):
+        if not isinstance(phase, dict):
+            phase = {}
+        name = str(phase.get("name", f"Phase {index + 1}"))
+        duration = phase.get("duration")
+        is_open = isinstance(duration, str) and duration.strip().lower() == "open"
+        planned: float | None
+        try:
+            if is_open:
+                expected = phase.get("expected")
+                planned = parse_duration(expected) if expected is not None else None
+            else:
+                planned = parse_duration(duration)
+        except (ValueError, TypeError):
+            planned = None
+        rows.append(PhaseRow(index, name, clock, planned, is_open))
+        clock = clock + planned if clock is not None and planned is not None else None
+    return rows
+
+
+def analyse(session: SessionRecord, events: list[EventRecord]) -> SessionFacts:
+    """Derive the report's facts from a session and its events."""
+    by_id = {e.id: e for e in events}
+    phases = {row.index: row for row in _planned_phases(session)}
+    starts = [e for e in events if e.kind == "phase_start" and e.phase_index is not None]
+    end_events = [e for e in events if e.kind == "session_end"]
+    end_t = end_events[-1].session_t if end_events else None
+    for position, event in enumerate(starts):
+        index = int(event.phase_index or 0)
+        row = phases.get(index)
+        if row is None:
+            row = phases[index] = PhaseRow(index, f"Phase {index + 1}", None, None)
+        p = event.payload
+        if p.get("name"):
+            row.name = str(p["name"])
+        if row.planned_s is None and isinstance(p.get("planned_s"), int | float):
+            row.planned_s = float(p["planned_s"])
+        if row.planned_start_s is None and isinstance(p.get("planned_start_s"), int | float):
+            row.planned_start_s = float(p["planned_start_s"])
+        if row.reached:
+            continue  # a repeated start (e.g. after resume): the first one counts
+        row.reached = True
+        row.actual_start_s = event.session_t
+        row.actual_wall = _wall(event)
+        following = [s.session_t for s in starts[position + 1 :] if s.phase_index != index]
+        stop = following[0] if following else end_t
+        if stop is not None:
+            row.actual_s = max(0.0, stop - event.session_t)
+
+    notes: dict[int, NoteRow] = {}
+    for event in events:
+        if event.kind == "note":
+            notes[event.id] = NoteRow(event)
+        elif event.kind == "note_correction":
+            root = _root_note(event, by_id)
+            if root is not None and root in notes:
+                notes[root].corrections.append(event)
+
+    cues = {e.id: CueRow(e) for e in events if e.kind == "cue"}
+    for event in events:
+        if event.kind == "cue_ack" and event.refers_to in cues:
+            row = cues[event.refers_to]
+            row.ack = row.ack or event
+
+    incidents: list[IncidentRow] = []
+    for event in events:
+        if event.kind != "device_error":
+            continue
+        key = _incident_key(event)
+        if incidents and _incident_key(incidents[-1].first) == key:
+            incidents[-1].last = event
+            incidents[-1].count += 1
+        else:
+            incidents.append(IncidentRow(event, event, 1))
+
+    start_events = [e for e in events if e.kind == "session_start"]
+    start_wall = _wall(start_events[0]) if start_events else _parse(session.started_at)
+    if end_events:
+        end_wall: datetime | None = _wall(end_events[-1])
+    elif session.ended_at:
+        end_wall = _parse(session.ended_at)
+    else:
+        end_wall = None
+    return SessionFacts(
+        session=session,
+        events=events,
+        phases=[phases[i] for i in sorted(phases)],
+        vitals=[e for e in events if e.kind == "vitals"],
+        notes=list(notes.values()),
+        cues=list(cues.values()),
+        intents=[e for e in events if e.kind in ("intent", "resume")],
+        incidents=incidents,
+        emergencies=[e for e in events if e.kind == "emergency"],
+        start_wall=start_wall,
+        end_wall=end_wall,
+        end_t=end_t,
+    )
+
+
+def _incident_key(event: EventRecord) -> tuple[str, str]:
+    p = event.payload
+    return (str(p.get("device", "")), str(p.get("message", p.get("error", ""))))
+
+
+def _root_note(event: EventRecord, by_id: dict[int, EventRecord]) -> int | None:
+    seen: set[int] = set()
+    current: EventRecord | None = event
+    while current is not None and current.refers_to is not None and current.id not in seen:
+        seen.add(current.id)
+        target = by_id.get(current.refers_to)
+        if target is None:
+            return None
+        if target.kind == "note":
+            return target.id
+        current = target
+    return None
+
+
+def _parse(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.astimezone()
+
+
+def _wall(event: EventRecord) -> datetime:
+    return _parse(event.wall)
+
+
+def _tagged(notes: list[NoteRow], tag: str) -> NoteRow | None:
+    for row in notes:
+        tags = [str(t).lower() for t in (row.event.payload.get("tags") or [])]
+        if tag in tags:
+            return row
+    return None
+
+
+def _nearest(vitals: list[EventRecord], moment: datetime) -> EventRecord | None:
+    with_bp = [v for v in vitals if v.payload.get("sys") is not None] or vitals
+    if not with_bp:
+        return None
+    return min(with_bp, key=lambda v: abs((_wall(v) - moment).total_seconds()))
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+class _Report(FPDF):
+    def __init__(self, facts: SessionFacts, clinic: str) -> None:
+        super().__init__(orientation="P", unit="mm", format="A4")
+        self.facts = facts
+        self.clinic = clinic
+        self.unicode = self._load_fonts()
+        self.set_margins(15, 15, 15)
+        self.set_auto_page_break(True, margin=18)
+        self.alias_nb_pages()
+        self.set_title(f"Session report #{facts.session.id}")
+        self.set_creator("ketaroom")
+        self.set_author(clinic or "ketaroom")
+        self.generated = datetime.now().astimezone()
+
+    # ------------------------------------------------------------ fonts / text
+
+    def _load_fonts(self) -> bool:
+        for folder in FONT_DIRS:
+            regular, bold = folder / "DejaVuSans.ttf", folder / "DejaVuSans-Bold.ttf"
+            if regular.is_file() and bold.is_file():
+                try:
+                    self.add_font("DejaVu", "", str(regular))
+                    self.add_font("DejaVu", "B", str(bold))
+                    oblique = folder / "DejaVuSans-Oblique.ttf"
+                    self.add_font("DejaVu", "I", str(oblique if oblique.is_file() else regular))
+                    self.family = "DejaVu"
+                    return True
+                except Exception:
+                    continue
+        self.family = "Helvetica"
+        return False
+
+    def t(self, text: object) -> str:
+        """Text safe for the current font (latin-1 replacement with the core font)."""
+        out = "" if text is None else str(text)
+        if not self.unicode:
+            out = out.replace("·", "-").replace("—", "-").replace("→", "->")
+            out = out.replace("≥", ">=").replace("×", "x").replace("–", "-")
+            out = out.replace("−", "-").replace("Δ", "Diff").replace("…", "...")
+            out = out.encode("latin-1", "replace").decode("latin-1")
+        return out
+
+    def font(self, size: float, style: str = "") -> None:
+        self.set_font(self.family, style, size)
+
+    # ------------------------------------------------------------ page furniture
+
+    def header(self) -> None:
+        if self.page_no() == 1:
+            return
+        self.font(8)
+        self.set_text_color(*_MUTED)
+        s = self.facts.session
+        left = f"{self.clinic or 'Session report'} · {s.room} · session #{s.id}"
+        self.cell(0, 5, self.t(left), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_draw_color(*_RULE)
+        self.line(self.l_margin, self.get_y(), self.w - self.r_margin, self.get_y())
+        self.ln(3)
+        self.set_text_color(*_INK)
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.font(7.5)
+        self.set_text_color(*_MUTED)
+        stamp = self.generated.strftime("%Y-%m-%d %H:%M")
+        self.cell(
+            0,
+            5,
+            self.t(f"ketaroom session #{self.facts.session.id} · generated {stamp}"),
+            align="L",
+        )
+        self.set_x(self.l_margin)
+        self.cell(0, 5, f"Page {self.page_no()} of {{nb}}", align="R")
+        self.set_text_color(*_INK)
+
+    def section(self, title: str, min_space: float = 30) -> None:
+        if self.get_y() + min_space > self.page_break_trigger:
+            self.add_page()
+        self.ln(4)
+        self.font(12, "B")
+        self.cell(0, 7, self.t(title), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_draw_color(*_RULE)
+        self.line(self.l_margin, self.get_y(), self.w - self.r_margin, self.get_y())
+        self.ln(2)
+        self.font(9)
+
+    def muted_line(self, text: str) -> None:
+        self.font(9, "I")
+        self.set_text_color(*_MUTED)
+        self.multi_cell(0, 5, self.t(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_text_color(*_INK)
+        self.font(9)
+
+    def table_rows(
+        self,
+        headings: tuple[str, ...],
+        rows: list[tuple[str, ...]],
+        widths: tuple[float, ...],
+        *,
+        alert_rows: set[int] | None = None,
+        align: tuple[str, ...] | None = None,
+    ) -> None:
+        self.font(8.5)
+        heading_style = FontFace(emphasis="BOLD", fill_color=_HEAD_FILL, size_pt=8.5)
+        self.set_draw_color(*_RULE)
+        self.set_fill_color(255, 255, 255)
+        self.set_text_color(*_INK)
+        self.set_line_width(0.2)
+        with self.table(
+            col_widths=widths,
+            width=self.epw,
+            headings_style=heading_style,
+            line_height=4.6,
+            text_align=align or "LEFT",
+            borders_layout="HORIZONTAL_LINES",
+            padding=(1.2, 1.5),
+            v_align="TOP",
+        ) as table:
+            head = table.row()
+            for text in headings:
+                head.cell(self.t(text))
+            for number, values in enumerate(rows):
+                style = None
+                if alert_rows and number in alert_rows:
+                    style = FontFace(color=_ALERT, emphasis="BOLD")
+                row = table.row(style=style)
+                for value in values:
+                    row.cell(self.t(value))
+        self.font(9)
+
+    # ------------------------------------------------------------ formatting
+
+    def rel(self, seconds: float | None) -> str:
+        return "—" if seconds is None else "+" + format_clock(seconds)
+
+    def clock(self, moment: datetime | None) -> str:
+        return "—" if moment is None else moment.strftime("%H:%M:%S")
+
+    def minutes(self, seconds: float | None) -> str:
+        if seconds is None:
+            return "—"
+        return format_clock(seconds)
+
+
+def _kv_block(pdf: _Report, pairs: list[tuple[str, str]], columns: int = 2) -> None:
+    col_w = pdf.epw / columns
+    label_w = 30
+    rows = math.ceil(len(pairs) / columns)
+    top = pdf.get_y()
+    for i, (label, value) in enumerate(pairs):
+        col, line = divmod(i, rows)
+        pdf.set_xy(pdf.l_margin + col * col_w, top + line * 5.6)
+        pdf.font(8.5)
+        pdf.set_text_color(*_MUTED)
+        pdf.cell(label_w, 5.6, pdf.t(label))
+        pdf.set_text_color(*_INK)
+        pdf.font(9.5, "B" if label in ("Patient ref", "Preset") else "")
+        text = pdf.t(value)
+        while text and pdf.get_string_width(text) > col_w - label_w - 3:
+            text = text[:-2] + "…" if pdf.unicode else text[:-4] + "..."
+        pdf.cell(col_w - label_w, 5.6, text)
+    pdf.set_xy(pdf.l_margin, top + rows * 5.6 + 1)
+    pdf.font(9)
+
+
+def _render_header(pdf: _Report, facts: SessionFacts) -> None:
+    s = facts.session
+    pdf.font(17, "B")
+    pdf.cell(0, 9, pdf.t(pdf.clinic or "Session report"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.font(10.5)
+    pdf.set_text_color(*_MUTED)
+    subtitle = "Treatment session record" + (f" — {s.room}" if s.room else "")
+    pdf.cell(0, 6, pdf.t(subtitle), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_text_color(*_INK)
+    pdf.ln(2)
+    if s.speed != 1.0:
+        pdf.set_fill_color(255, 236, 200)
+        pdf.font(9.5, "B")
+        pdf.cell(
+            0,
+            7,
+            pdf.t(f"REHEARSAL at {s.speed:g}× speed — not a patient session"),
+            fill=True,
+            align="C",
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
+        )
+        pdf.ln(2)
+    start = facts.start_wall
+    end = facts.end_wall
+    wall_length = (end - start).total_seconds() if end else None
+    status = s.status.capitalize()
+    if s.status == "interrupted":
+        pdf.set_fill_color(250, 220, 220)
+        pdf.font(9.5, "B")
+        pdf.cell(
+            0,
+            7,
+            pdf.t("INTERRUPTED — no end recorded (crash or power loss); events up to then"),
+            fill=True,
+            align="C",
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
+        )
+        pdf.ln(2)
+    pairs = [
+        ("Date", start.strftime("%A %d %B %Y")),
+        ("Started", f"{start.strftime('%H:%M:%S')} ({_utc_offset(start)})"),
+        ("Ended", pdf.clock(end) if end else "—"),
+        ("Status", status),
+        ("Session #", str(s.id)),
+        ("Preset", s.preset),
+        ("Room", s.room or "—"),
+        ("Patient ref", s.patient_ref or "—"),
+        ("Operator", s.operator or "—"),
+        ("Planned", _human(s.planned_s)),
+        ("Actual (wall)", _human(wall_length)),
+        ("Host", s.host or "—"),
+    ]
+    _kv_block(pdf, pairs)
+
+
+def _utc_offset(moment: datetime) -> str:
+    offset = moment.utcoffset() or timedelta(0)
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    hours, mins = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours:02d}:{mins:02d}"
+
+
+def _human(seconds: float | None) -> str:
+    """``2 h 25 min``, ``40 min``, ``45 s`` for the header."""
+    if seconds is None:
+        return "—"
+    total = max(0, round(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours} h {minutes:02d} min"
+    if minutes:
+        return f"{minutes} min" + (f" {secs:02d} s" if secs else "")
+    return f"{secs} s"
+
+
+def _render_rems(pdf: _Report, facts: SessionFacts) -> None:
+    pdf.section("Esketamine REMS monitoring", min_space=55)
+    dose = _tagged(facts.notes, "dose")
+    ready = _tagged(facts.notes, "ready")
+    dose_wall = _wall(dose.event) if dose else facts.start_wall
+    dose_text = _latest_text(dose) if dose else "not recorded (no note tagged 'dose')"
+    if ready:
+        ready_wall: datetime | None = _wall(ready.event)
+        ready_label = pdf.clock(ready_wall) + " (note tagged 'ready')"
+    elif facts.end_wall:
+        ready_wall = facts.end_wall
+        ready_label = pdf.clock(ready_wall) + " (session end; no note tagged 'ready')"
+    else:
+        ready_wall, ready_label = None, "not recorded"
+    monitored_min = (ready_wall - dose_wall).total_seconds() / 60 if ready_wall else None
+
+    def reading(target: datetime | None, exclude: EventRecord | None = None) -> str:
+        if target is None:
+            return "not recorded"
+        pool = [v for v in facts.vitals if exclude is None or v.id != exclude.id]
+        found = _nearest(pool, target)
+        if found is None:
+            return "not recorded"
+        offset = (_wall(found) - dose_wall).total_seconds() / 60
+        return f"{_bp(found)} at {pdf.clock(_wall(found))} ({offset:+.0f} min from dose)"
+
+    before = [v for v in facts.vitals if _wall(v) <= dose_wall]
+    baseline = before[-1] if before else (facts.vitals[0] if facts.vitals else None)
+    baseline_text = (
+        f"{_bp(baseline)} at {pdf.clock(_wall(baseline))}" if baseline else "not recorded"
+    )
+    check = dose_wall + timedelta(minutes=REMS_POST_DOSE_CHECK_MIN)
+    after = [v for v in facts.vitals if _wall(v) > dose_wall]
+    post_text = reading(check) if after else "not recorded (no vitals after dose)"
+    rows = [
+        ("Dose", dose_text),
+        ("Dose given", pdf.clock(dose_wall) + ("" if dose else " (session start assumed)")),
+        ("BP baseline (pre-dose)", baseline_text),
+        (f"BP ~{REMS_POST_DOSE_CHECK_MIN} min post-dose", post_text),
+        ("BP at discharge", reading(ready_wall) if after else "not recorded"),
+        (
+            "Total monitoring",
+            "—" if monitored_min is None else f"{monitored_min:.0f} min (dose → ready)",
+        ),
+        ("Ready to leave", ready_label),
+    ]
+    alerts: set[int] = set()
+    if monitored_min is not None and monitored_min < REMS_MIN_MONITORING_MIN:
+        rows[5] = (
+            rows[5][0],
+            rows[5][1] + f" — below the {REMS_MIN_MONITORING_MIN}-minute minimum",
+        )
+        alerts.add(5)
+    for i, (_label, value) in enumerate(rows):
+        if value.startswith("not recorded"):
+            alerts.add(i)
+    pdf.table_rows(("Item", "Recorded"), rows, (55, 125), alert_rows=alerts)
+
+
+def _bp(event: EventRecord) -> str:
+    p = event.payload
+    text = vitals_text(p)
+    return text
+
+
+def _latest_text(note: NoteRow) -> str:
+    if note.corrections:
+        return str(note.corrections[-1].payload.get("text", "")) + " (corrected)"
+    return str(note.event.payload.get("text", ""))
+
+
+def _render_phases(pdf: _Report, facts: SessionFacts) -> None:
+    pdf.section("Phases — planned vs actual")
+    if not facts.phases:
+        pdf.muted_line("No phases recorded.")
+        return
+    rows = []
+    alerts: set[int] = set()
+    for number, ph in enumerate(facts.phases):
+        planned_len = pdf.minutes(ph.planned_s) + (" (open)" if ph.is_open else "")
+        if not ph.reached:
+            actual_start, actual_len, delta = "not reached", "—", ""
+            alerts.add(number)
+        else:
+            actual_start = f"{pdf.rel(ph.actual_start_s)}  {pdf.clock(ph.actual_wall)}"
+            actual_len = pdf.minutes(ph.actual_s)
+            delta = ""
+            if ph.actual_s is not None and ph.planned_s is not None:
+                diff = ph.actual_s - ph.planned_s
+                if abs(diff) >= 1:
+                    sign = "+" if diff > 0 else "−"
+                    delta = sign + format_clock(abs(diff))
+        rows.append(
+            (
+                str(ph.index + 1),
+                ph.name,
+                pdf.rel(ph.planned_start_s),
+                planned_len,
+                actual_start,
+                actual_len,
+                delta,
+            )
+        )
+    pdf.table_rows(
+        ("#", "Phase", "Planned start", "Planned length", "Actual start (wall)", "Actual", "Δ"),
+        rows,
+        (7, 50, 22, 26, 35, 20, 20),
+        alert_rows=alerts,
+    )
+    pdf.font(7.5)
+    pdf.set_text_color(*_MUTED)
+    pdf.multi_cell(
+        0,
+        4,
+        pdf.t(
+            "Times are session time (h:mm:ss or mm:ss; pauses not counted) and wall clock. "
+            "Δ is actual minus planned length."
+        ),
+        new_x=XPos.LMARGIN,
+        new_y=YPos.NEXT,
+    )
+    pdf.set_text_color(*_INK)
+
+
+def _render_vitals(pdf: _Report, facts: SessionFacts) -> None:
+    pdf.section("Vital signs", min_space=60)
+    if not facts.vitals:
+        pdf.muted_line("No vital signs recorded.")
+        return
+    bp_points = [v for v in facts.vitals if _num(v.payload.get("sys")) is not None]
+    if len(bp_points) >= 1:
+        _bp_chart(pdf, facts, bp_points)
+    rows, alerts = [], set()
+    for number, v in enumerate(facts.vitals):
+        p = v.payload
+        warnings = "; ".join(map(str, p.get("warnings") or []))
+        if warnings:
+            alerts.add(number)
+        rows.append(
+            (
+                pdf.rel(v.session_t),
+                pdf.clock(_wall(v)),
+                f"{_fmt(p.get('sys'))}/{_fmt(p.get('dia'))}",
+                _fmt(p.get("hr")),
+                _fmt(p.get("spo2")),
+                warnings,
+            )
+        )
+    pdf.table_rows(
+        ("Session", "Wall", "BP mmHg", "HR /min", "SpO2 %", "Warnings"),
+        rows,
+        (20, 20, 24, 18, 18, 80),
+        alert_rows=alerts,
+    )
+
+
+def _fmt(value: Any) -> str:
+    number = _num(value)
+    if number is None:
+        return "—"
+    return f"{number:.0f}" if float(number).is_integer() else f"{number:.1f}"
+
+
+def _num(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float) and math.isfinite(value):
+        return float(value)
+    if isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            return float(value)
+    return None
+
+
+def _bp_chart(pdf: _Report, facts: SessionFacts, points: list[EventRecord]) -> None:
+    """Systolic and diastolic pressure against session time, drawn with lines."""
+    height, left_pad, bottom_pad = 52.0, 12.0, 8.0
+    x0 = pdf.l_margin + left_pad
+    width = pdf.epw - left_pad - 4
+    top = pdf.get_y() + 6
+    y_base = top + height
+    sys_vals = [_num(p.payload.get("sys")) for p in points]
+    dia_vals = [_num(p.payload.get("dia")) for p in points]
+    values = [v for v in sys_vals + dia_vals if v is not None]
+    lo = min(40.0, math.floor(min(values) / 20) * 20)
+    hi = max(180.0, math.ceil(max(values) / 20) * 20)
+    t_end = max(
+        [p.session_t for p in points]
+        + [facts.end_t or 0.0, facts.session.planned_s or 0.0]
+        + [ph.actual_start_s or 0.0 for ph in facts.phases]
+    )
+    span_min = max(5.0, t_end / 60)
+    step = next(s for s in (5, 10, 15, 20, 30, 60, 120) if span_min / s <= 8)
+    span_min = math.ceil(span_min / step) * step
+
+    def px(t_s: float) -> float:
+        return x0 + (t_s / 60) / span_min * width
+
+    def py(value: float) -> float:
+        return y_base - (value - lo) / (hi - lo) * height
+
+    pdf.set_line_width(0.15)
+    pdf.font(7)
+    pdf.set_text_color(*_MUTED)
+    for value in range(int(lo), int(hi) + 1, 20):
+        y = py(value)
+        pdf.set_draw_color(225, 225, 225)
+        pdf.line(x0, y, x0 + width, y)
+        pdf.set_xy(pdf.l_margin, y - 2)
+        pdf.cell(left_pad - 1.5, 4, str(value), align="R")
+    # Phase boundaries, numbered.
+    pdf.set_draw_color(200, 200, 215)
+    for ph in facts.phases:
+        if ph.actual_start_s is not None:
+            x = px(ph.actual_start_s)
+            if ph.actual_start_s > 0:
+                pdf.set_dash_pattern(dash=0.8, gap=0.8)
+                pdf.line(x, top, x, y_base)
+                pdf.set_dash_pattern()
+            pdf.set_xy(x + 0.5, top)
+            pdf.cell(8, 3.5, f"P{ph.index + 1}")
+    pdf.set_xy(pdf.l_margin, top - 4.5)
+    pdf.cell(left_pad, 3.5, "mmHg", align="R")
+    minute = 0
+    while minute <= span_min:
+        x = px(minute * 60)
+        pdf.set_draw_color(*_RULE)
+        pdf.line(x, y_base, x, y_base + 1)
+        pdf.set_xy(x - 6, y_base + 1)
+        pdf.cell(12, 3.5, f"{minute}", align="C")
+        minute += step
+    pdf.set_xy(x0, y_base + 4.5)
+    pdf.cell(width, 3.5, pdf.t("session time (min, pauses not counted)"), align="C")
+    pdf.set_draw_color(*_MUTED)
+    pdf.set_line_width(0.25)
+    pdf.line(x0, top, x0, y_base)
+    pdf.line(x0, y_base, x0 + width, y_base)
+    for values, colour in ((sys_vals, _SYS_COLOUR), (dia_vals, _DIA_COLOUR)):
+        pdf.set_draw_color(*colour)
+        pdf.set_fill_color(*colour)
+        pdf.set_line_width(0.5)
+        coords = [
+            (px(p.session_t), py(v)) for p, v in zip(points, values, strict=True) if v is not None
+        ]
+        for (xa, ya), (xb, yb) in itertools.pairwise(coords):
+            pdf.line(xa, ya, xb, yb)
+        for x, y in coords:
+            pdf.ellipse(x - 0.8, y - 0.8, 1.6, 1.6, style="F")
+    # Legend, below the axis on the right.
+    legend_x = x0 + width - 46
+    legend_y = y_base + 6.3
+    for offset, (label, colour) in enumerate(
+        (("systolic", _SYS_COLOUR), ("diastolic", _DIA_COLOUR))
+    ):
+        lx = legend_x + offset * 23
+        pdf.set_draw_color(*colour)
+        pdf.set_line_width(0.6)
+        pdf.line(lx, legend_y, lx + 5, legend_y)
+        pdf.set_text_color(*_INK)
+        pdf.set_xy(lx + 6, legend_y - 1.8)
+        pdf.cell(16, 3.5, label)
+    pdf.set_line_width(0.2)
+    pdf.set_text_color(*_INK)
+    pdf.set_fill_color(255, 255, 255)
+    pdf.set_draw_color(*_RULE)
+    pdf.set_xy(pdf.l_margin, y_base + bottom_pad + 2)
+
+
+def _render_notes(pdf: _Report, facts: SessionFacts) -> None:
+    pdf.section("Clinical notes")
+    if not facts.notes:
+        pdf.muted_line("No notes recorded.")
+        return
+    rows = []
+    for row in facts.notes:
+        p = row.event.payload
+        text = str(p.get("text", ""))
+        for fix in row.corrections:
+            reason = fix.payload.get("reason")
+            text += (
+                f"\n→ corrected at {pdf.rel(fix.session_t)} ({pdf.clock(_wall(fix))}): "
+                f"{fix.payload.get('text', '')}" + (f" — reason: {reason}" if reason else "")
+            )
+        rows.append(
+            (
+                pdf.rel(row.event.session_t),
+                pdf.clock(_wall(row.event)),
+                text,
+                ", ".join(map(str, p.get("tags") or [])),
+            )
+        )
+    pdf.table_rows(("Session", "Wall", "Note", "Tags"), rows, (20, 20, 115, 25))
+
+
+def _render_cues(pdf: _Report, facts: SessionFacts) -> None:
+    pdf.section("Cues")
+    if not facts.cues:
+        pdf.muted_line("No cues fired.")
+        return
+    rows, alerts = [], set()
+    acked = 0
+    for number, cue in enumerate(facts.cues):
+        p = cue.event.payload
+        if cue.ack is not None:
+            acked += 1
+            late = cue.ack.session_t - cue.event.session_t
+            who = cue.ack.payload.get("by")
+            status = f"acknowledged {pdf.clock(_wall(cue.ack))} (after {format_clock(late)})"
+            if who:
+                status += f" by {who}"
+        else:
+            status = "MISSED — not acknowledged"
+            alerts.add(number)
+        rows.append(
+            (
+                pdf.rel(cue.event.session_t),
+                pdf.clock(_wall(cue.event)),
+                str(p.get("kind", "reminder")),
+                str(p.get("prompt", "")),
+                status,
+            )
+        )
+    pdf.table_rows(
+        ("Session", "Wall", "Kind", "Prompt", "Outcome"),
+        rows,
+        (20, 20, 18, 62, 60),
+        alert_rows=alerts,
+    )
+    pdf.muted_line(
+        f"{len(facts.cues)} fired, {acked} acknowledged, {len(facts.cues) - acked} missed."
+    )
+
+
+def _render_actions(pdf: _Report, facts: SessionFacts) -> None:
+    pdf.section("Operator actions")
+    if not facts.intents:
+        pdf.muted_line("No pauses, skips, extensions or stops: the session ran as planned.")
+        return
+    by_id = {e.id: e for e in facts.events}
+    rows = []
+    paused_at: datetime | None = None
+    for e in facts.intents:
+        text = event_summary(e, by_id)
+        intent = e.payload.get("intent") if e.kind == "intent" else None
+        if intent == "pause":
+            paused_at = _wall(e)
+        elif intent == "resume" and paused_at is not None:
+            text += f" (paused {_human((_wall(e) - paused_at).total_seconds())})"
+            paused_at = None
+        rows.append((pdf.rel(e.session_t), pdf.clock(_wall(e)), text))
+    pdf.table_rows(("Session", "Wall", "Action"), rows, (20, 20, 140))
+
+
+def _render_incidents(pdf: _Report, facts: SessionFacts) -> None:
+    pdf.section("Device incidents and emergency calls")
+    if not facts.incidents and not facts.emergencies:
+        pdf.muted_line("No device errors and no emergency button presses.")
+        return
+    entries: list[tuple[float, tuple[str, ...], bool]] = []
+    for e in facts.emergencies:
+        text = e.payload.get("text") or e.payload.get("message") or "emergency button pressed"
+        entries.append(
+            (e.session_t, (pdf.rel(e.session_t), pdf.clock(_wall(e)), "EMERGENCY", text), True)
+        )
+    for inc in facts.incidents:
+        p = inc.first.payload
+        message = str(p.get("message", p.get("error", "")))
+        if inc.count > 1:
+            message += f"  (×{inc.count}, last at {pdf.clock(_wall(inc.last))})"
+        entries.append(
+            (
+                inc.first.session_t,
+                (
+                    pdf.rel(inc.first.session_t),
+                    pdf.clock(_wall(inc.first)),
+                    str(p.get("device", "device")),
+                    message,
+                ),
+                False,
+            )
+        )
+    entries.sort(key=lambda item: item[0])
+    alerts = {i for i, entry in enumerate(entries) if entry[2]}
+    pdf.table_rows(
+        ("Session", "Wall", "Source", "What happened"),
+        [entry[1] for entry in entries],
+        (20, 20, 25, 115),
+        alert_rows=alerts,
+    )
+
+
+def _render_signoff(pdf: _Report) -> None:
+    if pdf.get_y() + 28 > pdf.page_break_trigger:
+        pdf.add_page()
+    pdf.ln(8)
+    pdf.font(9)
+    half = pdf.epw / 2
+    y = pdf.get_y() + 8
+    pdf.set_draw_color(*_MUTED)
+    for i, label in enumerate(("Clinician signature", "Date")):
+        x = pdf.l_margin + i * half
+        pdf.line(x, y, x + half - 10, y)
+        pdf.set_xy(x, y + 1)
+        pdf.set_text_color(*_MUTED)
+        pdf.cell(half - 10, 4, label)
+    pdf.set_text_color(*_INK)
+
+
+def export_pdf(journal: Journal, session_id: int, out: Path, *, clinic: str = "") -> None:
+    """Write the session report for ``session_id`` to ``out`` (PDF, A4)."""
+    session = journal.session(session_id)
+    facts = analyse(session, journal.events(session_id))
+    pdf = _Report(facts, clinic)
+    pdf.add_page()
+    _render_header(pdf, facts)
+    if is_rems_session(session):
+        _render_rems(pdf, facts)
+    _render_phases(pdf, facts)
+    _render_vitals(pdf, facts)
+    _render_notes(pdf, facts)
+    _render_cues(pdf, facts)
+    _render_actions(pdf, facts)
+    _render_incidents(pdf, facts)
+    _render_signoff(pdf)
+    out = Path(out)
+    tmp = out.with_name(out.name + ".part")
+    pdf.output(str(tmp))
+    tmp.replace(out)
