@@ -217,7 +217,10 @@ def _show(value: Any) -> str:
         return "a mapping"
     if isinstance(value, list | tuple):
         return "a list"
-    return f"a {type(value).__name__}"
+    tag = getattr(getattr(value, "tag", None), "value", None) or getattr(value, "tag", None)
+    if isinstance(tag, str):
+        return f"a value tagged {tag}"
+    return "an unsupported value"
 
 
 def _num(value: float) -> str:
@@ -295,14 +298,21 @@ class _Checker:
         """Yield ``(key, value, key_line, value_line)`` for allowed keys; report the others."""
         for key in list(mapping.keys()):
             key_line = _key_line(mapping, key, line)
-            value_line = _value_line(mapping, key, key_line)
+            value = mapping[key]
+            # An empty value has no token of its own: ruamel places it on the next line.
+            value_line = key_line if value is None else _value_line(mapping, key, key_line)
             if not isinstance(key, str) or key not in allowed:
                 self.unknown_key(key, key_line, where, allowed)
                 continue
-            yield key, mapping[key], key_line, value_line
+            yield key, value, key_line, value_line
 
     def unknown_key(self, key: Any, line: int, where: str, allowed: Sequence[str]) -> None:
-        shown = _show(key) if isinstance(key, str) else _show(str(key))
+        if key is None:
+            shown = "null"
+        elif isinstance(key, str | int | float):
+            shown = _show(key)
+        else:
+            shown = "(a list or mapping used as a key)"
         close = difflib.get_close_matches(str(key).strip().lower(), allowed, n=1, cutoff=0.6)
         if close:
             self._suggested.add((where, close[0]))
