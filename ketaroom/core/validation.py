@@ -417,7 +417,7 @@ class _Checker:
                 values["description"], lines["description"][1], "description", required=False
             )
             ok &= description is not None
-        if "light_group" in values:
+        if values.get("light_group") is not None:
             group = values["light_group"]
             line = lines["light_group"][1]
             if isinstance(group, str) and group.strip():
