@@ -1,0 +1,1 @@
+"""ketaroom benchmarks: ``python -m bench [NAME…]`` prints a table and writes bench/results/."""

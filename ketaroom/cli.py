@@ -1,0 +1,197 @@
+"""The ``ketaroom`` command: the GUI and its sub-commands (a contract: see docs/cli.md)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from ketaroom import __version__
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+
+def _add_data_dir(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    parser.add_argument(
+        "--data-dir", metavar="DIR", default=None if top else argparse.SUPPRESS,
+        help="where records and settings live (default: $KETAROOM_DATA_DIR or the user data dir)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from ketaroom.devices import hue_emulator
+
+    parser = argparse.ArgumentParser(
+        prog="ketaroom", description="Session room control for ketamine-therapy clinics.")
+    parser.add_argument("--version", action="version", version=f"ketaroom {__version__}")
+    _add_data_dir(parser, top=True)
+    parser.add_argument("--demo", action="store_true",
+                        help="demo mode (built-in bridge emulator) even if a bridge is set")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    validate = sub.add_parser("validate", help="check preset files; one file:line: message each")
+    validate.add_argument("paths", nargs="+", metavar="PATH")
+    _add_data_dir(validate, top=False)
+
+    rehearse = sub.add_parser("rehearse", help="run a preset headless, N times faster")
+    rehearse.add_argument("preset", metavar="PRESET")
+    rehearse.add_argument("--speed", type=float, default=1.0, metavar="N")
+    rehearse.add_argument("--bridge", metavar="HOST[:PORT]")
+    rehearse.add_argument("--username", metavar="U")
+    rehearse.add_argument("--group", metavar="G")
+    rehearse.add_argument("--audio", choices=("dummy", "none", "default"), default="dummy")
+    rehearse.add_argument("--json", action="store_true", help="one JSON object per line")
+    _add_data_dir(rehearse, top=False)
+
+    emulator = sub.add_parser("bridge-emulator", help="run the Hue bridge emulator")
+    hue_emulator.add_arguments(emulator)
+    _add_data_dir(emulator, top=False)
+
+    sessions = sub.add_parser("sessions", help="list session records")
+    sessions.add_argument("--json", action="store_true")
+    _add_data_dir(sessions, top=False)
+
+    export = sub.add_parser("export", help="export one session record")
+    export.add_argument("id", type=int, metavar="ID")
+    export.add_argument("--format", choices=("pdf", "csv", "json"), required=True)
+    export.add_argument("-o", "--output", metavar="FILE")
+    _add_data_dir(export, top=False)
+    return parser
+
+
+def _data_dir(args: argparse.Namespace) -> Path:
+    from ketaroom.store.paths import data_dir
+
+    return data_dir(args.data_dir)
+
+
+def _playlist_dirs(data: Path) -> list[Path]:
+    from ketaroom.shipped import PLAYLISTS_DIR
+    from ketaroom.store.paths import playlists_dir
+
+    return [playlists_dir(data), PLAYLISTS_DIR]
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from ketaroom.core.validation import load_preset
+
+    dirs = _playlist_dirs(_data_dir(args))
+    failed = False
+    for name in args.paths:
+        result = load_preset(Path(name), playlist_dirs=dirs)
+        for problem in result.problems:
+            print(problem)
+        for warning in result.warnings:
+            print(f"{warning} (warning)", file=sys.stderr)
+        failed = failed or not result.ok
+    return EXIT_PROBLEMS if failed else EXIT_OK
+
+
+def cmd_rehearse(args: argparse.Namespace) -> int:
+    from ketaroom.core.validation import load_preset
+    from ketaroom.rehearse import EventPrinter, run_rehearsal
+    from ketaroom.room import BridgeConfig
+    from ketaroom.store.journal import Journal
+    from ketaroom.store.paths import journal_path
+
+    if args.speed <= 0:
+        print("ketaroom rehearse: --speed must be positive", file=sys.stderr)
+        return EXIT_USAGE
+    data = _data_dir(args)
+    result = load_preset(Path(args.preset), playlist_dirs=_playlist_dirs(data))
+    if not result.ok or result.preset is None:
+        for problem in result.problems:
+            print(problem, file=sys.stderr)
+        return EXIT_PROBLEMS
+    bridge = None
+    if args.bridge:
+        if not args.username:
+            print("ketaroom rehearse: --bridge needs --username (pair in the app first)",
+                  file=sys.stderr)
+            return EXIT_USAGE
+        bridge = BridgeConfig(args.bridge, args.username, args.group)
+    journal, message = Journal.open_or_recover(journal_path(data))
+    if message:
+        print(f"ketaroom: {message}", file=sys.stderr)
+    try:
+        status = run_rehearsal(
+            result.preset, speed=args.speed, journal=journal, audio=args.audio, bridge=bridge,
+            emit=EventPrinter(sys.stdout, args.json),
+            warnings=[str(w) for w in result.warnings])
+    finally:
+        journal.close()
+    return EXIT_OK if status == "completed" else EXIT_PROBLEMS
+
+
+def cmd_sessions(args: argparse.Namespace) -> int:
+    from ketaroom.store.journal import Journal
+    from ketaroom.store.paths import journal_path
+
+    journal, message = Journal.open_or_recover(journal_path(_data_dir(args)))
+    if message:
+        print(f"ketaroom: {message}", file=sys.stderr)
+    with journal:
+        records = journal.sessions()
+    if args.json:
+        print(json.dumps([r.to_dict(with_yaml=False) for r in records], ensure_ascii=False,
+                         indent=1, default=str))
+        return EXIT_OK
+    if not records:
+        print("No sessions recorded yet.")
+    for r in records:
+        ended = r.ended_at or "—"
+        print(f"{r.id:>5}  {r.started_at:<32} {ended:<32} {r.status:<12} {r.preset}")
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from ketaroom.store import export
+    from ketaroom.store.journal import Journal, JournalError
+    from ketaroom.store.paths import journal_path
+
+    journal, message = Journal.open_or_recover(journal_path(_data_dir(args)))
+    if message:
+        print(f"ketaroom: {message}", file=sys.stderr)
+    with journal:
+        try:
+            journal.session(args.id)
+        except (JournalError, KeyError, LookupError):
+            print(f"ketaroom export: no session with id {args.id}", file=sys.stderr)
+            return EXIT_PROBLEMS
+        if args.format == "pdf":
+            if not args.output:
+                print("ketaroom export: a PDF needs -o FILE", file=sys.stderr)
+                return EXIT_USAGE
+            export.export_pdf(journal, args.id, Path(args.output))
+            return EXIT_OK
+        text = (export.export_json if args.format == "json" else export.export_csv)(
+            journal, args.id)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8", newline="")
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def cmd_gui(args: argparse.Namespace) -> int:
+    from ketaroom.app import run_gui
+
+    return run_gui(data_dir=_data_dir(args), force_demo=args.demo)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.data_dir:
+        os.environ["KETAROOM_DATA_DIR"] = str(Path(args.data_dir).resolve())
+    commands = {"validate": cmd_validate, "rehearse": cmd_rehearse,
+                "sessions": cmd_sessions, "export": cmd_export}
+    if args.command == "bridge-emulator":
+        from ketaroom.devices import hue_emulator
+
+        return hue_emulator.run_cli(args) or EXIT_OK
+    try:
+        return commands.get(args.command, cmd_gui)(args)
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,171 @@
+"""Connects a running session to the room and the record.
+
+Session events become device targets and journal entries; device reports and the
+clinician's actions (notes, vitals, cue acknowledgements, live music and light,
+emergency) become journal entries too. Every record is also offered to ``emit`` as
+a plain dict — rehearse prints them as JSON lines, the GUI shows them.
+
+Runs entirely on the owner thread; nothing here blocks (the room and the recorder
+do their slow work on their own threads).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ketaroom.core.session import SessionEvent
+from ketaroom.core.targets import EMERGENCY_LIGHT, LightTarget
+from ketaroom.core.timeline import EventKind, Intent, IntentKind
+from ketaroom.core.vitals import Vitals, check_vitals
+from ketaroom.recorder import SessionRecorder
+from ketaroom.room import Room, RoomReport, light_payload, music_payload
+from ketaroom.runner import SessionRunner
+
+Emit = Callable[[dict[str, Any]], None]
+
+
+@dataclass(frozen=True)
+class CueRecord:
+    """A cue that fired, for the panel: acknowledged or still waiting."""
+
+    ticket: int
+    phase_index: int
+    cue_index: int
+    t: float
+    acknowledged: bool = False
+
+
+class SessionController:
+    def __init__(self, runner: SessionRunner, room: Room, recorder: SessionRecorder,
+                 *, emit: Emit | None = None, operator: str = "") -> None:
+        self.runner = runner
+        self.room = room
+        self.recorder = recorder
+        self.operator = operator
+        self._emitters: list[Emit] = [emit] if emit is not None else []
+        self.cues: list[CueRecord] = []
+        runner.on_event(self._on_session_event)
+        runner.on_intent(self._on_intent)
+        room.on_report(self._on_room_report)
+
+    @property
+    def session(self):
+        return self.runner.session
+
+    def add_emitter(self, emit: Emit) -> None:
+        self._emitters.append(emit)
+
+    def now_t(self) -> float:
+        """Active session seconds now."""
+        return self.session.state().active_s
+
+    def _phase_index(self) -> int | None:
+        return self.session.state().phase_index
+
+    def _emit(self, record: dict[str, Any]) -> None:
+        for emit in self._emitters:
+            emit(record)
+
+    def _record(self, kind: str, payload: dict[str, Any], *, t: float | None = None,
+                phase_index: int | None = None, refers_to: int | None = None,
+                emit: bool = True) -> int:
+        t = self.now_t() if t is None else t
+        if phase_index is None:
+            phase_index = self._phase_index()
+        ticket = self.recorder.record(kind, session_t=t, phase_index=phase_index,
+                                      payload=payload, refers_to=refers_to)
+        if emit:
+            self._emit({"t": round(t, 3), "event": kind, **payload})
+        return ticket
+
+    # -- session events ----------------------------------------------------------------
+
+    def _on_session_event(self, event: SessionEvent) -> None:
+        record = event.to_dict()
+        t, kind = event.t, event.kind
+        payload = {k: v for k, v in record.items() if k not in ("t", "event", "phase_index")}
+        if kind is EventKind.SESSION_START:
+            payload = {"preset": self.session.preset.name,
+                       "phases": [{"name": p.name, "planned_s": p.planned_s}
+                                  for p in self.session.preset.phases]}
+        ticket = self._record(kind.value, payload, t=t, phase_index=event.event.phase_index)
+        if kind is EventKind.CUE:
+            assert event.event.phase_index is not None and event.event.cue_index is not None
+            self.cues.append(CueRecord(ticket, event.event.phase_index, event.event.cue_index, t))
+        elif kind is EventKind.PHASE_START:
+            self.room.apply(event.music, event.light)
+            if event.music is not None:
+                self._record("music", music_payload(event.music), t=t)
+            if event.light is not None:
+                self._record("light", light_payload(event.light), t=t)
+        elif kind is EventKind.SESSION_END:
+            self.room.apply(None, None)
+            assert event.event.status is not None
+            self.recorder.end(event.event.status.value)
+
+    def _on_intent(self, intent: Intent) -> None:
+        if intent.kind is IntentKind.START:
+            return  # recorded as session_start
+        payload: dict[str, Any] = {"intent": intent.kind.value}
+        if intent.kind is IntentKind.EXTEND:
+            payload["amount_s"] = intent.amount_s
+        self._record("intent", payload, emit=False)
+
+    def _on_room_report(self, report: RoomReport) -> None:
+        if report.kind == "health":
+            self._record("device_health", {"device": report.device, "message": report.message,
+                                           **report.data}, emit=False)
+            return
+        if report.kind in ("device_error", "warning"):
+            self._record("device_error", {"device": report.device, "message": report.message,
+                                          "severity": "warning" if report.kind == "warning"
+                                          else "error", **report.data})
+            return
+        # Device confirmations (a track started, a light state was sent) go to the record;
+        # the desired states were already emitted at the phase start.
+        self._record(report.kind if report.kind in ("music", "light") else "device",
+                     {"message": report.message, "reported": True, **report.data}, emit=False)
+
+    # -- clinician actions ------------------------------------------------------------
+
+    def note(self, text: str, tags: tuple[str, ...] = ()) -> int:
+        return self._record("note", {"text": text, "tags": list(tags), "by": self.operator})
+
+    def correct_note(self, ticket: int, text: str, reason: str = "") -> int:
+        return self._record("note_correction", {"text": text, "reason": reason,
+                                                "by": self.operator}, refers_to=ticket)
+
+    def vitals(self, reading: Vitals) -> tuple[int, list[str]]:
+        warnings = check_vitals(reading)
+        payload = {**reading.to_dict(), "warnings": warnings, "by": self.operator}
+        return self._record("vitals", payload), warnings
+
+    def acknowledge_cue(self, ticket: int) -> None:
+        for i, cue in enumerate(self.cues):
+            if cue.ticket == ticket and not cue.acknowledged:
+                self.cues[i] = CueRecord(cue.ticket, cue.phase_index, cue.cue_index, cue.t, True)
+                self._record("cue_ack", {"by": self.operator}, refers_to=ticket, emit=False)
+
+    def emergency(self) -> None:
+        """Lights up warm, music off — recorded."""
+        self.room.emergency()
+        self._record("emergency", {"text": "Lights up / music off",
+                                   **light_payload(EMERGENCY_LIGHT), "by": self.operator})
+
+    def set_volume(self, pct: float) -> None:
+        self.room.player.set_volume(pct)
+        self._record("music", {"manual": True, "volume": round(pct, 1)}, emit=False)
+
+    def set_muted(self, muted: bool) -> None:
+        self.room.player.set_muted(muted)
+        self._record("music", {"manual": True, "muted": muted}, emit=False)
+
+    def skip_track(self) -> None:
+        self.room.player.skip()
+        self._record("music", {"manual": True, "skip": True}, emit=False)
+
+    def set_light(self, target: LightTarget) -> None:
+        self.room.lights.apply(target)
+        self._record("light", {"manual": True, **light_payload(target)}, emit=False)

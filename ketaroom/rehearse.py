@@ -1,0 +1,107 @@
+"""``ketaroom rehearse``: run a preset headless, N× faster, with the GUI's core and devices.
+
+The session is recorded like a real one. The loop below is the session's owner
+thread: wake-ups and device reports are posted to its queue, and it also ticks the
+runner every :data:`WATCHDOG_S` real seconds so a wall-clock jump cannot stall it.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TextIO
+
+from ketaroom.controller import SessionController
+from ketaroom.core.clock import AcceleratedClock
+from ketaroom.core.durations import format_clock
+from ketaroom.core.preset import Preset
+from ketaroom.core.session import Session
+from ketaroom.recorder import SessionRecorder
+from ketaroom.room import BridgeConfig, Room
+from ketaroom.runner import APSchedulerWakeups, SessionRunner
+from ketaroom.store.journal import Journal
+
+WATCHDOG_S = 0.5
+FINAL_FLUSH_S = 4.0
+
+
+class EventPrinter:
+    """Prints records as JSON lines (``--json``) or as readable lines."""
+
+    def __init__(self, out: TextIO, as_json: bool) -> None:
+        self._out = out
+        self._json = as_json
+
+    def __call__(self, record: dict[str, Any]) -> None:
+        if self._json:
+            line = json.dumps(record, ensure_ascii=False, default=str)
+        else:
+            details = ", ".join(f"{k}={v}" for k, v in record.items() if k not in ("t", "event"))
+            line = f"{format_clock(record['t']):>8}  {record['event']:<13} {details}"
+        try:
+            self._out.write(line + "\n")
+            self._out.flush()
+        except (BrokenPipeError, ValueError):
+            pass  # the reader went away; the session still runs and is recorded
+
+
+def run_rehearsal(preset: Preset, *, speed: float, journal: Journal, audio: str,
+                  bridge: BridgeConfig | None, emit: Callable[[dict[str, Any]], None],
+                  warnings: list[str] | None = None) -> str:
+    """Run ``preset`` to its end; returns the final status (``completed``/``stopped``)."""
+    clock = AcceleratedClock(speed)
+    owner: queue.Queue[Callable[[], None]] = queue.Queue()
+    recorder = SessionRecorder(journal)
+    preset_yaml = _read_text(preset.path)
+    recorder.begin(preset=preset.name, preset_path=str(preset.path or ""),
+                   preset_yaml=preset_yaml, room="rehearse", planned_s=preset.planned_s,
+                   speed=speed)
+    session = Session(preset, clock, open_as_expected=True)
+    runner = SessionRunner(session, owner.put, APSchedulerWakeups())
+    room = Room(owner.put, audio=audio, bridge=bridge, time_scale=speed,
+                max_volume_pct=preset.max_volume_pct)
+    controller = SessionController(runner, room, recorder, emit=emit, operator="rehearse")
+    try:
+        runner.start()
+        for message in warnings or ():
+            controller._record("device_error", {"device": "music", "message": message,
+                                                "severity": "warning"}, t=0.0)
+        while not session.state().status.ended:
+            _drain(owner, runner, WATCHDOG_S)
+    except KeyboardInterrupt:
+        runner.stop()
+    finally:
+        runner.close()
+        deadline = time.monotonic() + FINAL_FLUSH_S
+        room.flush(FINAL_FLUSH_S)
+        while time.monotonic() < deadline and not owner.empty():
+            _drain(owner, runner, 0.05)
+        room.close()
+        recorder.flush(FINAL_FLUSH_S)
+        recorder.close()
+    return session.state().status.value
+
+
+def _drain(owner: queue.Queue[Callable[[], None]], runner: SessionRunner, wait_s: float) -> None:
+    try:
+        owner.get(timeout=wait_s)()
+    except queue.Empty:
+        runner.tick()
+
+
+def _read_text(path: Path | None) -> str | None:
+    if path is None:
+        return None
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        return None
+
+
+def print_problems(lines: list[str], stream: TextIO = sys.stderr) -> None:
+    for line in lines:
+        print(line, file=stream)

@@ -1,0 +1,120 @@
+"""The treatment room's devices — music player and lights — behind one façade.
+
+Devices report from their own threads; the room hands every report to ``post`` so
+its listeners run on the owner thread (Qt main thread or rehearse's loop), already
+translated into a device-neutral :class:`RoomReport`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ketaroom.core.targets import LightTarget, MusicTarget
+from ketaroom.devices.lights import HueLights, LightReport, Lights, NullLights
+from ketaroom.devices.music import MusicReport, Player, create_player
+from ketaroom.runner import Post
+
+
+@dataclass(frozen=True)
+class BridgeConfig:
+    address: str
+    """``host`` or ``host:port``."""
+    username: str
+    group: str | None = None
+
+
+@dataclass(frozen=True)
+class RoomReport:
+    """Something a device says: ``kind`` is music, light, device_error, warning or health."""
+
+    device: str
+    """``music`` or ``lights``."""
+    kind: str
+    message: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def _music_report(report: MusicReport) -> RoomReport:
+    data: dict[str, Any] = {"volume": round(report.volume_pct, 1), "fade": report.fade_s}
+    if report.track is not None:
+        data["track"] = str(report.track)
+    return RoomReport("music", report.kind, report.message, data)
+
+
+def _light_report(report: LightReport) -> RoomReport:
+    data: dict[str, Any] = {"health": report.health.value}
+    if report.target is not None:
+        data.update(light_payload(report.target))
+    return RoomReport("lights", report.kind, report.message, data)
+
+
+def light_payload(target: LightTarget) -> dict[str, Any]:
+    out: dict[str, Any] = {"brightness": target.brightness_pct, "transition": target.transition_s}
+    if target.kelvin is not None:
+        out["kelvin"] = target.kelvin
+    if target.color is not None:
+        out["color"] = target.color
+    if target.group is not None:
+        out["group"] = target.group
+    return out
+
+
+def music_payload(target: MusicTarget) -> dict[str, Any]:
+    return {"playlist": target.label, "tracks": [Path(t).name for t in target.tracks],
+            "volume": target.volume_pct, "fade": target.fade_s}
+
+
+class Room:
+    """Owns the player and the lights of one room; all methods return at once."""
+
+    def __init__(self, post: Post, *, audio: str = "default", bridge: BridgeConfig | None = None,
+                 time_scale: float = 1.0, max_volume_pct: float = 100.0,
+                 lights_config_dir: Path | None = None) -> None:
+        self._post = post
+        self._listeners: list[Callable[[RoomReport], None]] = []
+        self.player: Player = create_player(
+            audio, on_report=lambda r: self._deliver(_music_report(r)), time_scale=time_scale)
+        self.player.set_max_volume(max_volume_pct)
+        self.lights: Lights
+        if bridge is None:
+            self.lights = NullLights(on_report=lambda r: self._deliver(_light_report(r)))
+        else:
+            self.lights = HueLights(
+                bridge.address, bridge.username, bridge.group, time_scale=time_scale,
+                on_report=lambda r: self._deliver(_light_report(r)),
+                config_dir=lights_config_dir)
+
+    def on_report(self, listener: Callable[[RoomReport], None]) -> None:
+        self._listeners.append(listener)
+
+    def _deliver(self, report: RoomReport) -> None:
+        """Called on a device thread: hop to the owner thread."""
+        self._post(lambda: self._dispatch(report))
+
+    def _dispatch(self, report: RoomReport) -> None:
+        for listener in self._listeners:
+            listener(report)
+
+    def apply(self, music: MusicTarget | None, light: LightTarget | None) -> None:
+        if music is not None:
+            self.player.apply(music)
+        if light is not None:
+            self.lights.apply(light)
+
+    def emergency(self) -> None:
+        """Lights up warm and music off, both at once."""
+        self.lights.emergency_up()
+        self.player.emergency_off()
+
+    def flush(self, timeout_s: float) -> bool:
+        """Wait (bounded) until the latest music and light states were sent or failed."""
+        music_ok = self.player.flush(timeout_s)
+        lights_ok = self.lights.flush(timeout_s)
+        return music_ok and lights_ok
+
+    def close(self) -> None:
+        self.player.close()
+        self.lights.close()

@@ -1,0 +1,93 @@
+"""The command line through subprocess, as clinic scripts use it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SHIPPED = sorted((ROOT / "resources" / "presets").glob("*.yaml"))
+BROKEN = sorted((ROOT / "tests" / "data" / "broken").glob("*.yaml"))
+
+
+def ketaroom(*args: str, data_dir: Path, timeout: float = 120) -> subprocess.CompletedProcess:
+    env = {**os.environ, "KETAROOM_DATA_DIR": str(data_dir), "QT_QPA_PLATFORM": "offscreen"}
+    return subprocess.run([sys.executable, "-m", "ketaroom", *args], capture_output=True,
+                          text=True, env=env, timeout=timeout, cwd=ROOT)
+
+
+def test_validate_shipped_presets_pass(tmp_path):
+    assert SHIPPED, "no shipped presets found"
+    result = ketaroom("validate", *map(str, SHIPPED), data_dir=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout == ""
+
+
+def test_validate_broken_presets_report_file_line(tmp_path):
+    assert BROKEN
+    result = ketaroom("validate", *map(str, BROKEN), data_dir=tmp_path)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) >= len(BROKEN)
+    for line in lines:
+        path, lineno, message = line.split(":", 2)
+        assert Path(path).exists() and int(lineno) >= 1 and message.strip()
+    assert {Path(line.split(":", 1)[0]) for line in lines} == set(BROKEN)
+
+
+def test_validate_missing_file_and_data_dir_after_subcommand(tmp_path):
+    result = ketaroom("validate", "--data-dir", str(tmp_path / "d"), str(tmp_path / "nope.yaml"),
+                      data_dir=tmp_path)
+    assert result.returncode == 1
+    assert result.stdout.startswith(f"{tmp_path / 'nope.yaml'}:1: ")
+
+
+def test_rehearse_json_events_follow_the_preset(tmp_path):
+    preset = tmp_path / "p.yaml"
+    preset.write_text(
+        "name: Quick\nphases:\n"
+        "  - name: One\n    duration: 20s\n    light: {brightness: 30, kelvin: 2700}\n"
+        "    cues:\n      - {at: 5s, prompt: Check BP, kind: vitals}\n"
+        "  - name: Two\n    duration: open\n    expected: 10s\n"
+        "  - name: Three\n    duration: 30s\n    light: {brightness: 60, color: '#ffb070'}\n",
+        encoding="utf-8")
+    result = ketaroom("rehearse", str(preset), "--speed", "20", "--json", "--audio", "none",
+                      data_dir=tmp_path)
+    assert result.returncode == 0, result.stderr
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    core = [(e["event"], e["t"]) for e in events if e["event"] != "device_error"]
+    assert core == [
+        ("session_start", 0.0), ("phase_start", 0.0), ("music", 0.0), ("light", 0.0),
+        ("cue", 5.0), ("phase_start", 20.0), ("music", 20.0), ("phase_start", 30.0),
+        ("music", 30.0), ("light", 30.0), ("session_end", 60.0),
+    ]
+    assert events[-1]["status"] == "completed"
+    light = next(e for e in events if e["event"] == "light")
+    assert light["brightness"] == 30 and light["kelvin"] == 2700
+    sessions = json.loads(ketaroom("sessions", "--json", data_dir=tmp_path).stdout)
+    assert [s["status"] for s in sessions] == ["completed"]
+    assert {"id", "preset", "started_at", "ended_at", "status"} <= set(sessions[0])
+
+
+def test_rehearse_broken_preset_exits_1_without_traceback(tmp_path):
+    result = ketaroom("rehearse", str(BROKEN[0]), "--json", "--audio", "none", data_dir=tmp_path)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith(str(BROKEN[0]))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("preset", SHIPPED, ids=lambda p: p.stem)
+def test_each_shipped_preset_rehearses_end_to_end(preset, tmp_path):
+    result = ketaroom("rehearse", str(preset), "--speed", "1200", "--json", "--audio", "none",
+                      data_dir=tmp_path)
+    assert result.returncode == 0, result.stderr
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    assert events[-1]["event"] == "session_end"
+    assert not [e for e in events if e["event"] == "device_error"]
