@@ -58,6 +58,7 @@ import socket
 import sqlite3
 import sys
 import threading
+import urllib.parse
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -333,6 +334,8 @@ class Journal:
         self._lock = threading.RLock()
         self._host = socket.gethostname()
         self._needs_reconnect = False
+        self.read_only = False
+        """True while the file could only be opened for reading."""
         self._conn: sqlite3.Connection | None = None
         self._conn = self._connect()
 
@@ -363,7 +366,52 @@ class Journal:
         )
         return journal, message
 
-    def _connect(self) -> sqlite3.Connection:
+    def _connect(self, *, allow_read_only: bool = True) -> sqlite3.Connection:
+        """Open read-write; if the disk refuses, fall back to read-only for reading.
+
+        A read-only journal (read-only mount, folder permissions) can still be listed
+        and exported; writes raise :class:`JournalWriteError` and each later write
+        first tries to reopen read-write, so restored permissions heal it.
+        """
+        try:
+            conn = self._connect_rw()
+        except JournalWriteError as rw_error:
+            if not allow_read_only or not self.path.is_file():
+                raise
+            conn = self._connect_ro(rw_error)
+            self.read_only = True
+            self._needs_reconnect = True
+            return conn
+        self.read_only = False
+        return conn
+
+    def _connect_ro(self, rw_error: JournalWriteError) -> sqlite3.Connection:
+        uri = "file:" + urllib.parse.quote(str(self.path.absolute()))
+        for options in ("?mode=ro", "?mode=ro&immutable=1"):
+            try:
+                conn = sqlite3.connect(
+                    uri + options, uri=True, check_same_thread=False, isolation_level=None
+                )
+            except sqlite3.Error:
+                continue
+            try:
+                version = conn.execute("PRAGMA user_version").fetchone()[0]
+                conn.execute("SELECT count(*) FROM sessions").fetchone()
+            except sqlite3.DatabaseError as exc:
+                conn.close()
+                if _is_corruption(exc):
+                    raise JournalCorruptError(f"{self.path}: {exc}") from exc
+                continue
+            if version != SCHEMA_VERSION:
+                conn.close()
+                raise JournalWriteError(
+                    f"{self.path} is read-only and has schema version {version}, "
+                    f"not {SCHEMA_VERSION}: it cannot be upgraded here"
+                ) from rw_error
+            return conn
+        raise rw_error
+
+    def _connect_rw(self) -> sqlite3.Connection:
         path = self.path
         try:
             if not path.exists():
@@ -382,9 +430,7 @@ class Journal:
             raise JournalWriteError(f"cannot open the journal {path}: {exc}") from exc
         try:
             conn.execute("PRAGMA foreign_keys = ON")
-            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            if str(mode).lower() != "wal":
-                conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = FULL")
             conn.execute("PRAGMA secure_delete = ON")  # purged records are overwritten
             self._migrate(conn)
@@ -492,7 +538,7 @@ class Journal:
         """After a write failure: reopen, so a file made writable again is used as such."""
         old = self._conn
         try:
-            new = self._connect()
+            new = self._connect(allow_read_only=False)
         except JournalError as exc:
             raise JournalWriteError(str(exc)) from exc
         if old is not None:
