@@ -39,11 +39,15 @@ def recorded(tmp_path: Path) -> tuple[Journal, int]:
 
     add(0, "session_start", payload={"preset": "IV infusion 40 min"})
     add(0, "phase_start", phase_index=0, payload={"name": "Arrival"})
-    add(60, "vitals", phase_index=0, payload={"sys": 131, "dia": 84, "hr": 77, "spo2": 98,
-                                             "warnings": []})
+    add(
+        60,
+        "vitals",
+        phase_index=0,
+        payload={"sys": 131, "dia": 84, "hr": 77, "spo2": 98, "warnings": []},
+    )
     note = add(90, "note", phase_index=0, payload={"text": "Anxious, ça va, 😊", "tags": ["obs"]})
     add(95, "note_correction", phase_index=0, refers_to=note, payload={"text": "Calmer"})
-    add(100, "note", phase_index=0, payload={"text": "=HYPERLINK(\"x\")", "tags": []})
+    add(100, "note", phase_index=0, payload={"text": '=HYPERLINK("x")', "tags": []})
     cue = add(120, "cue", phase_index=0, payload={"prompt": "Check BP", "kind": "vitals"})
     add(130, "cue_ack", phase_index=0, refers_to=cue, payload={"by": "nb"})
     add(140, "intent", phase_index=0, payload={"intent": "extend", "amount_s": 300})
@@ -81,15 +85,19 @@ def test_csv_columns_are_stable(recorded: tuple[Journal, int]) -> None:
     j, sid = recorded
     text = export_csv(j, sid)
     rows = list(csv.reader(io.StringIO(text)))
-    assert tuple(rows[0]) == CSV_COLUMNS == (
-        "session_id",
-        "seq",
-        "wall",
-        "session_t",
-        "phase_index",
-        "kind",
-        "summary",
-        "payload_json",
+    assert (
+        tuple(rows[0])
+        == CSV_COLUMNS
+        == (
+            "session_id",
+            "seq",
+            "wall",
+            "session_t",
+            "phase_index",
+            "kind",
+            "summary",
+            "payload_json",
+        )
     )
     assert len(rows) == 1 + len(j.events(sid))
     assert all(len(r) == len(CSV_COLUMNS) for r in rows)

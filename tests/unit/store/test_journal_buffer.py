@@ -14,9 +14,7 @@ UNLIMITED_PAGES = 1073741823
 
 
 def _session(j: Journal) -> int:
-    return j.start_session(
-        preset="IV", preset_path=None, preset_yaml=None, room="R", planned_s=600
-    )
+    return j.start_session(preset="IV", preset_path=None, preset_yaml=None, room="R", planned_s=600)
 
 
 def _fill_disk(j: Journal) -> None:

@@ -1,0 +1,236 @@
+"""The PDF session report, rendered and read back with poppler (pdftoppm, pdftotext)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from ketaroom.store import export_pdf as pdf_module
+from ketaroom.store.export import export_pdf
+from ketaroom.store.journal import Journal
+
+pytestmark = pytest.mark.skipif(
+    not (shutil.which("pdftoppm") and shutil.which("pdftotext")), reason="poppler-utils missing"
+)
+
+REMS_YAML = """name: Esketamine REMS 56 mg
+phases:
+  - name: Arrival & baseline vitals
+    duration: 10m
+  - name: Dosing
+    duration: 15m
+  - name: Journey
+    duration: 60m
+  - name: Integration
+    duration: open
+    expected: 40m
+  - name: Recovery & discharge
+    duration: 20m
+"""
+
+
+def record_rems_session(j: Journal, preset: str = "Esketamine REMS 56 mg") -> int:
+    """A realistic two-and-a-half-hour session with every kind of event."""
+    sid = j.start_session(
+        preset=preset,
+        preset_path="/clinic/presets/esketamine.yaml",
+        preset_yaml=REMS_YAML,
+        room="Room 2 – Willow",
+        planned_s=(10 + 15 + 60 + 40 + 20) * 60,
+        patient_ref="PT-00423",
+        operator="Dr. Renée Okafor",
+    )
+    t0 = datetime.now().astimezone().replace(microsecond=0) - timedelta(hours=3)
+
+    def at(t: float, kind: str, paused: float = 0.0, **kw: object) -> int:
+        wall = t0 + timedelta(seconds=t + paused)
+        return j.append(sid, kind, session_t=t, wall=wall, **kw)  # type: ignore[arg-type]
+
+    names = ["Arrival & baseline vitals", "Dosing", "Journey", "Integration", "Recovery"]
+    at(0, "session_start", payload={"preset": preset})
+    at(0, "phase_start", phase_index=0, payload={"name": names[0]})
+    at(120, "vitals", phase_index=0, payload={"sys": 128, "dia": 82, "hr": 74, "spo2": 98})
+    cue = at(
+        300, "cue", phase_index=0, payload={"prompt": "Check blood pressure", "kind": "vitals"}
+    )
+    at(345, "cue_ack", phase_index=0, refers_to=cue, payload={"by": "RO"})
+    at(600, "phase_start", phase_index=1, payload={"name": names[1]})
+    at(660, "note", phase_index=1, payload={"text": "Spravato 56 mg intranasal", "tags": ["dose"]})
+    at(1500, "phase_start", phase_index=2, payload={"name": names[2]})
+    for t in (1700, 1710, 1740):
+        at(t, "device_error", phase_index=2,
+           payload={"device": "lights", "message": "Hue bridge unreachable"})  # fmt: skip
+    high = {"sys": 152, "dia": 94, "hr": 88, "spo2": 97, "warnings": ["BP ≥ 140/90"]}
+    at(3000, "vitals", phase_index=2, payload=high)
+    at(3300, "cue", phase_index=2, payload={"prompt": "Check dissociation", "kind": "note"})
+    wrong = at(3400, "note", phase_index=2, payload={"text": "Visual distortion, BP 150/90"})
+    at(3460, "note_correction", phase_index=2, refers_to=wrong,
+       payload={"text": "Visual distortion, BP 152/94", "reason": "typo"})  # fmt: skip
+    at(3500, "intent", phase_index=2, payload={"intent": "pause", "amount_s": None})
+    at(3500, "intent", 120, phase_index=2, payload={"intent": "resume", "amount_s": None})
+    at(3600, "emergency", 120, phase_index=2, payload={"text": "Panic button pressed"})
+    at(4200, "vitals", 120, phase_index=2, payload={"sys": 138, "dia": 86, "hr": 80, "spo2": 98})
+    at(5100, "phase_start", 120, phase_index=3, payload={"name": names[3]})
+    at(6000, "vitals", 120, phase_index=3, payload={"sys": 126, "dia": 80, "hr": 72, "spo2": 99})
+    at(7500, "intent", 120, phase_index=3, payload={"intent": "next", "amount_s": None})
+    at(7500, "phase_start", 120, phase_index=4, payload={"name": names[4]})
+    at(8400, "vitals", 120, phase_index=4, payload={"sys": 122, "dia": 78, "hr": 70, "spo2": 99})
+    ready = {"text": "Alert, oriented, steady gait; ready to leave", "tags": ["ready"]}
+    at(8500, "note", 120, phase_index=4, payload=ready)
+    at(8700, "session_end", 120, phase_index=4, payload={"status": "completed"})
+    j.end_session(sid, "completed")
+    return sid
+
+
+def pdf_text(path: Path) -> str:
+    done = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    )
+    return done.stdout
+
+
+def render(path: Path, out_dir: Path) -> list[Path]:
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "60", str(path), str(out_dir / "page")],
+        check=True,
+        capture_output=True,
+    )
+    pages = sorted(out_dir.glob("page*.png"))
+    for page in pages:
+        assert page.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert page.stat().st_size > 5_000  # not a blank page
+    return pages
+
+
+def test_rems_report(tmp_path: Path) -> None:
+    j = Journal(tmp_path / "s.sqlite3")
+    sid = record_rems_session(j)
+    out = tmp_path / "report.pdf"
+    export_pdf(j, sid, out, clinic="Lakeside Ketamine Clinic")
+    assert out.read_bytes().startswith(b"%PDF")
+    assert not list(tmp_path.glob("*.part"))
+    pages = render(out, tmp_path)
+    assert 1 <= len(pages) <= 4
+    text = pdf_text(out)
+    for expected in (
+        "Lakeside Ketamine Clinic",
+        "Room 2 – Willow",
+        "PT-00423",
+        "Dr. Renée Okafor",
+        "Esketamine REMS 56 mg",
+        "Esketamine REMS monitoring",
+        "Spravato 56 mg intranasal",  # the dose
+        "152/94",  # a vitals reading
+        "Visual distortion, BP 150/90",  # the original note
+        "Visual distortion, BP 152/94",  # its correction
+        "corrected at",
+        "Check dissociation",
+        "MISSED",
+        "acknowledged",
+        "Hue bridge unreachable",
+        "×3",
+        "EMERGENCY",
+        "Panic button pressed",
+        "(paused 2 min)",
+        "Arrival & baseline vitals",
+        "Phases",
+        "systolic",
+    ):
+        assert expected in text, expected
+    j.close()
+
+
+def test_plain_session_has_no_rems_section(tmp_path: Path) -> None:
+    j = Journal(tmp_path / "s.sqlite3")
+    sid = record_rems_session(j, preset="IV infusion 40 min")
+    out = tmp_path / "iv.pdf"
+    export_pdf(j, sid, out)
+    text = pdf_text(out)
+    assert "REMS" not in text
+    assert "Session report" in text and "152/94" in text
+    j.close()
+
+
+def test_short_rems_monitoring_flagged(tmp_path: Path) -> None:
+    j = Journal(tmp_path / "s.sqlite3")
+    sid = j.start_session(
+        preset="esketamine 84 mg", preset_path=None, preset_yaml=None, room="A", planned_s=3600
+    )
+    j.append(sid, "session_start", session_t=0)
+    j.append(sid, "vitals", session_t=10, payload={"sys": 120, "dia": 80})
+    j.append(sid, "session_end", session_t=1800, payload={"status": "stopped"})
+    j.end_session(sid, "stopped")
+    out = tmp_path / "short.pdf"
+    export_pdf(j, sid, out)
+    text = pdf_text(out)
+    assert "below the 120-minute minimum" in text
+    assert "not recorded" in text
+    j.close()
+
+
+def test_empty_and_odd_sessions_render(tmp_path: Path) -> None:
+    j = Journal(tmp_path / "s.sqlite3")
+    empty = j.start_session(
+        preset="Nothing", preset_path=None, preset_yaml=None, room="", planned_s=0, speed=20
+    )
+    odd = j.start_session(
+        preset="Odd", preset_path=None, preset_yaml="phases: [oops", room="B", planned_s=60
+    )
+    j.append(odd, "vitals", session_t=5, payload={"sys": "abc", "hr": None})
+    j.append(odd, "vitals", session_t=9, payload={"sys": 118})
+    j.append(odd, "phase_start", session_t=0, phase_index=7)
+    j.append(odd, "note_correction", session_t=1, payload={"text": "orphan"})
+    for sid in (empty, odd):
+        out = tmp_path / f"{sid}.pdf"
+        export_pdf(j, sid, out)
+        folder = tmp_path / f"png{sid}"
+        folder.mkdir()
+        render(out, folder)
+    assert "REHEARSAL" in pdf_text(tmp_path / f"{empty}.pdf")
+    j.close()
+
+
+def test_core_font_fallback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pdf_module, "FONT_DIRS", ())
+    j = Journal(tmp_path / "s.sqlite3")
+    sid = record_rems_session(j)
+    out = tmp_path / "latin.pdf"
+    export_pdf(j, sid, out, clinic="Clinique Émile ✓")
+    text = pdf_text(out)
+    assert "Clinique Émile" in text  # latin-1 survives
+    assert "152/94" in text
+    render(out, tmp_path)
+    j.close()
+
+
+def test_interrupted_session_report(tmp_path: Path) -> None:
+    """A session whose process died mid-way is reported as interrupted, events kept."""
+    path = tmp_path / "s.sqlite3"
+    code = (
+        "import os, sys\n"
+        "from ketaroom.store.journal import Journal\n"
+        "j = Journal(sys.argv[1])\n"
+        "sid = j.start_session(preset='IV', preset_path=None, preset_yaml=None,"
+        " room='r', planned_s=600)\n"
+        "j.append(sid, 'session_start', session_t=0)\n"
+        "j.append(sid, 'phase_start', session_t=0, phase_index=0, payload={'name': 'One'})\n"
+        "j.append(sid, 'note', session_t=42, payload={'text': 'power is flickering'})\n"
+        "os._exit(0)\n"
+    )
+    repo = Path(__file__).resolve().parents[2]
+    subprocess.run([sys.executable, "-c", code, str(path)], check=True, cwd=repo)
+    j, message = Journal.open_or_recover(path)
+    assert message is None
+    [crashed] = j.interrupted_sessions()
+    out = tmp_path / "crashed.pdf"
+    export_pdf(j, crashed.id, out)
+    text = pdf_text(out)
+    assert "INTERRUPTED" in text and "power is flickering" in text
+    j.close_interrupted(crashed.id)
+    assert j.session(crashed.id).status == "interrupted"
+    j.close()
