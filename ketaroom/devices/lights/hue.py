@@ -1,0 +1,482 @@
+"""Philips Hue adapter: :class:`HueLights` over phue, and :func:`pair`.
+
+Owns: the one worker thread that owns the ``phue.Bridge``; the desired state per group (latest
+wins); pacing under the bridge limits; retries with exponential back-off; reconciliation after
+the bridge comes back; health and reports. phue is imported lazily (inside
+``warnings.catch_warnings``) and its short-comings are patched here: a short request timeout
+instead of 10 s, and Hue errors / HTTP 429 / garbage turned into our exceptions.
+
+Threading contract: every public method of :class:`HueLights` returns at once (it only takes a
+lock held for bookkeeping, never across network I/O), except :meth:`HueLights.flush` which
+waits at most ``timeout_s`` and :meth:`HueLights.close` which waits at most about
+``request_timeout_s`` for the worker. ``on_report`` is called **from the worker thread**; a Qt
+caller must re-emit it as a queued signal. Exceptions raised by ``on_report`` are logged.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import logging
+import tempfile
+import threading
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ketaroom.core.targets import EMERGENCY_LIGHT, LightTarget
+from ketaroom.devices.lights.base import (
+    BridgeError,
+    BridgeUnreachable,
+    LightHealth,
+    LightReport,
+    LightsError,
+    NotPaired,
+    RateLimited,
+    ReportCallback,
+)
+from ketaroom.devices.lights.conversions import describe_target, target_to_body
+from ketaroom.devices.lights.pacing import Backoff, Pacer
+
+log = logging.getLogger(__name__)
+
+ALL_LIGHTS_GROUP = "0"
+_PROBE = object()
+
+
+# --------------------------------------------------------------------------- HTTP + errors
+
+
+def _http_json(address: str, method: str, path: str, body: Any, timeout_s: float) -> Any:
+    """One request to the bridge, errors mapped to :class:`LightsError` subclasses."""
+    conn = http.client.HTTPConnection(address, timeout=timeout_s)
+    try:
+        payload = None if body is None else json.dumps(body)
+        conn.request(method, path, payload,
+                     {"Content-Type": "application/json"} if payload else {})
+        response = conn.getresponse()
+        raw = response.read()
+        status = response.status
+    except TimeoutError as exc:
+        raise BridgeUnreachable(f"no answer within {timeout_s:g} s") from exc
+    except (OSError, http.client.HTTPException) as exc:
+        raise BridgeUnreachable(_os_message(exc)) from exc
+    finally:
+        conn.close()
+    if status == 429:
+        raise RateLimited("the bridge answered HTTP 429 (too many commands)")
+    if status != 200:
+        raise BridgeError(f"the bridge answered HTTP {status}")
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BridgeError("the bridge answered something that is not JSON") from exc
+    _raise_hue_errors(data)
+    return data
+
+
+def _os_message(exc: BaseException) -> str:
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(exc, http.client.RemoteDisconnected | ConnectionResetError):
+        return "connection closed without an answer"
+    if isinstance(exc, http.client.IncompleteRead):
+        return "connection dropped mid-answer"
+    text = str(exc) or type(exc).__name__
+    return text
+
+
+def _raise_hue_errors(data: Any) -> None:
+    """Hue errors come as HTTP 200 ``[{"error": {...}}]``; phue only logs them."""
+    if not isinstance(data, list):
+        return
+    for entry in data:
+        if not isinstance(entry, dict) or "error" not in entry:
+            continue
+        error = entry["error"] if isinstance(entry["error"], dict) else {}
+        kind = error.get("type")
+        desc = str(error.get("description", "unknown error"))
+        if kind == 1:
+            raise NotPaired("the bridge does not accept ketaroom's username any more: "
+                            "pair again (press the link button on the bridge, then Pair)")
+        if kind == 101:
+            raise NotPaired("press the link button on the bridge, then pair again within 30 s")
+        if kind == 901:
+            raise BridgeError(f"bridge internal error (901): {desc}", 901, transient=True)
+        raise BridgeError(f"bridge error {kind}: {desc}", kind, transient=False)
+
+
+_bridge_class: type | None = None
+
+
+def _make_bridge(address: str, username: str, config_file: Path, timeout_s: float) -> Any:
+    """A ``phue.Bridge`` whose ``request`` has our timeout and raises our exceptions."""
+    global _bridge_class
+    if _bridge_class is None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SyntaxWarning)
+            import phue
+
+        class _Bridge(phue.Bridge):  # type: ignore[misc, name-defined]
+            timeout_s = 2.0
+
+            def request(self, mode: str = "GET", address: str | None = None,
+                        data: Any = None) -> Any:
+                body = data if mode in ("PUT", "POST") else None
+                return _http_json(self.ip, mode, address or "/", body, self.timeout_s)
+
+        _bridge_class = _Bridge
+    # ip and username both given: phue's connect() returns without touching the network
+    bridge = _bridge_class(address, username=username, config_file_path=str(config_file))
+    bridge.timeout_s = timeout_s
+    return bridge
+
+
+def pair(address: str, devicetype: str = "ketaroom#pc", timeout_s: float = 2.0) -> str:
+    """One pairing attempt; returns the new username.
+
+    Raises :class:`NotPaired` while the link button has not been pressed (error 101),
+    :class:`BridgeUnreachable` on connection errors and timeouts, :class:`LightsError` else.
+    """
+    answer = _http_json(address, "POST", "/api", {"devicetype": devicetype}, timeout_s)
+    if isinstance(answer, list):
+        for entry in answer:
+            if isinstance(entry, dict) and "success" in entry:
+                username = entry["success"].get("username")
+                if isinstance(username, str) and username:
+                    return username
+    raise LightsError(f"unexpected pairing answer from the bridge: {answer!r}"[:300])
+
+
+# --------------------------------------------------------------------------- the adapter
+
+
+@dataclass
+class _Slot:
+    """Desired and sent state of one group."""
+
+    target: LightTarget | None = None
+    seq: int = 0
+    urgent: bool = False
+    sent_seq: int = -1
+    """Seq of the last target the bridge accepted (reset to -1 to force a re-send)."""
+    ok_seq: int = -1
+    attempted_seq: int = -1
+    """Seq of the last target whose send attempt finished, well or not."""
+    dead_seq: int = -1
+    """Seq of a target that can never succeed (e.g. invalid group): not retried."""
+    retry_at: float = 0.0
+    backoff: Backoff = field(default_factory=Backoff)
+
+    @property
+    def pending(self) -> bool:
+        return self.target is not None and self.seq > self.sent_seq and self.seq != self.dead_seq
+
+
+class HueLights:
+    """Drives Hue light groups toward the newest target, within the bridge's limits.
+
+    ``group`` is the default group (name or id) for targets without one; ``None`` means group
+    0 (all lights). ``time_scale`` > 1 shortens transitions (rehearsal). See the module
+    docstring for the threading contract. Retries never stop while a target is not applied;
+    the bridge is probed every ``probe_interval_s`` when idle, and all desired states are
+    re-sent when it comes back from unreachable / not paired.
+    """
+
+    def __init__(self, address: str, username: str, group: str | int | None = None, *,
+                 time_scale: float = 1.0, on_report: ReportCallback | None = None,
+                 request_timeout_s: float = 2.0, config_dir: Path | None = None,
+                 probe_interval_s: float = 10.0, backoff_initial_s: float = 0.5,
+                 backoff_max_s: float = 8.0) -> None:
+        if time_scale <= 0:
+            raise ValueError("time_scale must be positive")
+        self.address = address
+        self.username = username
+        self.default_group = ALL_LIGHTS_GROUP if group is None else str(group).strip()
+        self.time_scale = time_scale
+        self.request_timeout_s = request_timeout_s
+        self.probe_interval_s = probe_interval_s
+        self._backoff = (backoff_initial_s, backoff_max_s)
+        self._on_report = on_report
+        folder = config_dir if config_dir is not None else Path(tempfile.gettempdir())
+        self._config_file = folder / "ketaroom-phue.json"  # phue never writes it: see pair()
+        self._cond = threading.Condition()
+        self._slots: dict[str, _Slot] = {}
+        self._seq = 0
+        self._health = LightHealth.OK
+        self._health_known = False
+        self._closing = False
+        self._pacer = Pacer()
+        self._probe_backoff = Backoff(backoff_initial_s, backoff_max_s)
+        self._next_probe = 0.0  # probe at once: initial health
+        self._episode: tuple[type, LightHealth] | None = None
+        self._group_ids: dict[str, int] = {}
+        self.sent_commands = 0
+        """Group commands sent (attempted), for diagnostics and tests."""
+        self._thread = threading.Thread(target=self._run, name="hue-lights", daemon=True)
+        self._thread.start()
+
+    # ----------------------------------------------------------------- public API
+
+    @property
+    def health(self) -> LightHealth:
+        with self._cond:
+            return self._health
+
+    def apply(self, target: LightTarget) -> None:
+        key = self._key(target.group)
+        with self._cond:
+            if self._closing:
+                log.warning("apply() after close() ignored")
+                return
+            slot = self._slots.setdefault(key, self._new_slot())
+            self._seq += 1
+            slot.target, slot.seq, slot.urgent = target, self._seq, False
+            self._cond.notify_all()
+
+    def emergency_up(self) -> None:
+        """Every group in use (and the default one) to :data:`EMERGENCY_LIGHT`, ahead of
+        anything pending, using the bridge's burst allowance; retried at once on failure."""
+        with self._cond:
+            if self._closing:
+                return
+            self._slots.setdefault(self.default_group, self._new_slot())
+            for key, slot in self._slots.items():
+                self._seq += 1
+                group = None if key == self.default_group else key
+                slot.target = LightTarget(EMERGENCY_LIGHT.brightness_pct,
+                                          EMERGENCY_LIGHT.transition_s, EMERGENCY_LIGHT.kelvin,
+                                          EMERGENCY_LIGHT.color, group)
+                slot.seq, slot.urgent, slot.retry_at = self._seq, True, 0.0
+                slot.backoff.reset()
+            self._cond.notify_all()
+        log.warning("emergency light requested")
+
+    def flush(self, timeout_s: float) -> bool:
+        deadline = time.monotonic() + timeout_s
+        with self._cond:
+            wanted = {k: s.seq for k, s in self._slots.items() if s.target is not None}
+
+            def done() -> bool:
+                return all(self._slots[k].attempted_seq >= seq or self._slots[k].dead_seq >= seq
+                           for k, seq in wanted.items())
+
+            while not done():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or self._closing:
+                    return False
+                self._cond.wait(remaining)
+            return all(self._slots[k].ok_seq >= seq for k, seq in wanted.items())
+
+    def close(self) -> None:
+        with self._cond:
+            self._closing = True
+            self._cond.notify_all()
+        if self._thread is not threading.current_thread():
+            self._thread.join(timeout=self.request_timeout_s + 1.0)
+
+    def __enter__(self) -> HueLights:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ----------------------------------------------------------------- helpers
+
+    def _new_slot(self) -> _Slot:
+        return _Slot(backoff=Backoff(*self._backoff))
+
+    def _key(self, group: str | int | None) -> str:
+        if group is None or str(group).strip() == "":
+            return self.default_group
+        return str(group).strip()
+
+    def _report(self, kind: str, message: str, target: LightTarget | None,
+                health: LightHealth) -> None:
+        report = LightReport(kind, message, target, health, time.time())
+        level = logging.WARNING if kind == "device_error" else logging.INFO
+        log.log(level, "%s: %s", kind, message)
+        if self._on_report is None:
+            return
+        try:
+            self._on_report(report)
+        except Exception:
+            log.exception("on_report callback failed")
+
+    # ----------------------------------------------------------------- worker
+
+    def _run(self) -> None:
+        try:
+            self._bridge = _make_bridge(self.address, self.username, self._config_file,
+                                        self.request_timeout_s)
+        except Exception as exc:  # phue missing or broken: report, stay alive for flush()
+            log.exception("cannot create the Hue bridge client")
+            self._report("device_error", f"Hue support unavailable: {exc}", None,
+                         LightHealth.UNREACHABLE)
+            with self._cond:
+                self._health, self._closing = LightHealth.UNREACHABLE, True
+                self._cond.notify_all()
+            return
+        while True:
+            with self._cond:
+                while True:
+                    if self._closing:
+                        return
+                    key, wait = self._next_work(time.monotonic())
+                    if key is not None:
+                        break
+                    self._cond.wait(wait)
+                if key is _PROBE:
+                    job: tuple[str, LightTarget, int, bool] | None = None
+                else:
+                    slot = self._slots[key]
+                    assert slot.target is not None
+                    job = (key, slot.target, slot.seq, slot.urgent)
+            if job is None:
+                self._probe()
+            else:
+                self._send(*job)
+
+    def _next_work(self, now: float) -> tuple[Any, float | None]:
+        """(slot key | _PROBE | None, seconds to wait when None). Called under the lock."""
+        best_key, best_at = None, float("inf")
+        for urgent_pass in (True, False):
+            for key, slot in self._slots.items():
+                if not slot.pending or slot.urgent != urgent_pass:
+                    continue
+                ready_at = max(slot.retry_at, now + self._pacer.wait_s(urgent=slot.urgent))
+                if ready_at < best_at:
+                    best_key, best_at = key, ready_at
+            if best_key is not None and best_at <= now:
+                return best_key, None
+        if best_key is not None:
+            return None, max(0.005, best_at - now)
+        if now >= self._next_probe:
+            return _PROBE, None
+        return None, max(0.005, self._next_probe - now)
+
+    def _group_id(self, key: str) -> int:
+        if key.isdigit():
+            return int(key)
+        if key not in self._group_ids:
+            groups = self._bridge.get_group()
+            found = {str(g["name"]): int(gid) for gid, g in groups.items()
+                     if isinstance(g, dict) and "name" in g}
+            match = found.get(key)
+            if match is None:
+                folded = {name.casefold(): gid for name, gid in found.items()}
+                match = folded.get(key.casefold())
+            if match is None:
+                names = ", ".join(sorted(found)) or "none"
+                raise BridgeError(f"no light group named {key!r} on the bridge "
+                                  f"(groups: {names})", 3, transient=False)
+            self._group_ids[key] = match
+        return self._group_ids[key]
+
+    def _send(self, key: str, target: LightTarget, seq: int, urgent: bool) -> None:
+        error: LightsError | None = None
+        try:
+            group_id = self._group_id(key)
+            body = target_to_body(target, self.time_scale)
+            self._bridge.set_group(group_id, body)
+        except LightsError as exc:
+            error = exc
+        except Exception as exc:  # a bug or a phue surprise: never kill the worker
+            log.exception("unexpected error sending to the Hue bridge")
+            error = BridgeError(f"unexpected error: {exc}", transient=True)
+        finished = time.monotonic()
+        with self._cond:
+            self._pacer.record(finished)
+            self.sent_commands += 1
+            slot = self._slots[key]
+            slot.attempted_seq = max(slot.attempted_seq, seq)
+            if error is None:
+                slot.sent_seq = max(slot.sent_seq, seq)
+                slot.ok_seq = max(slot.ok_seq, seq)
+                slot.backoff.reset()
+                slot.retry_at = 0.0
+                if slot.seq == seq:
+                    slot.urgent = False
+            elif isinstance(error, BridgeError) and not error.transient:
+                slot.dead_seq = seq
+                if error.hue_type == 3:
+                    self._group_ids.pop(key, None)
+            else:
+                slot.retry_at = finished + slot.backoff.next_delay()
+            self._cond.notify_all()
+        if error is None:
+            self._on_success(sent_key=key)
+            what = "Emergency light" if urgent else "Lights"
+            self._report("light", f"{what} {describe_target(target)} "
+                                  f"(group {self._group_label(key)})", target, LightHealth.OK)
+        else:
+            self._on_failure(error, target)
+
+    def _group_label(self, key: str) -> str:
+        return "all lights" if key == ALL_LIGHTS_GROUP else key
+
+    def _probe(self) -> None:
+        error: LightsError | None = None
+        try:
+            self._bridge.request("GET", f"/api/{self.username}/groups/{ALL_LIGHTS_GROUP}")
+        except LightsError as exc:
+            error = exc
+        except Exception as exc:
+            log.exception("unexpected error probing the Hue bridge")
+            error = BridgeError(f"unexpected error: {exc}")
+        with self._cond:
+            now = time.monotonic()
+            if error is None:
+                self._probe_backoff.reset()
+                self._next_probe = now + self.probe_interval_s
+            else:
+                self._next_probe = now + self._probe_backoff.next_delay()
+        if error is None:
+            self._on_success()
+        else:
+            self._on_failure(error, None)
+
+    def _on_success(self, sent_key: str | None = None) -> None:
+        with self._cond:
+            previous, known = self._health, self._health_known
+            self._health, self._health_known, self._episode = LightHealth.OK, True, None
+            self._next_probe = time.monotonic() + self.probe_interval_s
+            if previous in (LightHealth.UNREACHABLE, LightHealth.NOT_PAIRED):
+                for key, slot in self._slots.items():  # reconcile: the lights may have reset
+                    if key != sent_key:
+                        slot.sent_seq = -1
+                self._cond.notify_all()
+        if previous is not LightHealth.OK or not known:
+            self._report("health", f"Hue bridge at {self.address}: connected",
+                         None, LightHealth.OK)
+
+    def _on_failure(self, error: LightsError, target: LightTarget | None) -> None:
+        if isinstance(error, BridgeUnreachable):
+            health = LightHealth.UNREACHABLE
+            message = (f"Hue bridge at {self.address} is not answering ({error}); "
+                       "retrying — the lights stay as they are")
+        elif isinstance(error, NotPaired):
+            health = LightHealth.NOT_PAIRED
+            message = f"Hue bridge at {self.address}: {error}"
+        elif isinstance(error, RateLimited):
+            health = LightHealth.DEGRADED
+            message = (f"Hue bridge at {self.address} is overloaded ({error}); "
+                       "backing off and retrying")
+        else:
+            health = LightHealth.DEGRADED
+            retry = "retrying" if getattr(error, "transient", True) else "not retried"
+            message = f"Hue bridge at {self.address}: {error}; {retry}"
+        with self._cond:
+            previous, known = self._health, self._health_known
+            self._health, self._health_known = health, True
+            episode = (type(error), health)
+            new_episode = episode != self._episode
+            self._episode = episode
+            if not getattr(error, "transient", True):
+                self._episode = None  # a permanent error is reported for each target
+        if new_episode:
+            self._report("device_error", message, target, health)
+        if previous is not health or not known:
+            self._report("health", f"Hue bridge: {health.value}", None, health)

@@ -1,0 +1,371 @@
+"""HueLights against the emulator over real HTTP, through phue: coalescing, pacing, faults,
+recovery, emergency light, pairing. Polls with deadlines; never sleeps blindly."""
+
+from __future__ import annotations
+
+import itertools
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from ketaroom.core.targets import LightTarget
+from ketaroom.devices.hue_emulator import Fault, HueEmulator
+from ketaroom.devices.lights import (
+    BridgeUnreachable,
+    HueLights,
+    LightHealth,
+    LightReport,
+    NotPaired,
+    pair,
+    percent_to_bri,
+    target_to_body,
+)
+from tests.integration.hue_fixtures import max_in_window, wait_until
+
+USER = "ketaroom-demo"
+pytestmark = pytest.mark.filterwarnings("ignore:The .warn. method:DeprecationWarning")
+
+
+class Reports:
+    """Thread-safe collector for ``on_report`` (called from the worker thread)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: list[LightReport] = []
+
+    def __call__(self, report: LightReport) -> None:
+        with self._lock:
+            self._items.append(report)
+
+    @property
+    def items(self) -> list[LightReport]:
+        with self._lock:
+            return list(self._items)
+
+    def of(self, kind: str) -> list[LightReport]:
+        return [r for r in self.items if r.kind == kind]
+
+    def has(self, kind: str, health: LightHealth | None = None) -> bool:
+        return any(health is None or r.health is health for r in self.of(kind))
+
+
+@pytest.fixture
+def emu() -> Iterator[HueEmulator]:
+    emulator = HueEmulator(lights=3, username=USER)
+    emulator.start()
+    yield emulator
+    emulator.stop()
+
+
+@pytest.fixture
+def make_lights(emu: HueEmulator, tmp_path: Any) -> Iterator[Callable[..., tuple[HueLights,
+                                                                               Reports]]]:
+    made: list[HueLights] = []
+
+    def factory(**kwargs: Any) -> tuple[HueLights, Reports]:
+        reports = Reports()
+        kwargs.setdefault("backoff_max_s", 1.0)
+        kwargs.setdefault("backoff_initial_s", 0.25)
+        lights = HueLights(emu.address, kwargs.pop("username", USER), kwargs.pop("group", None),
+                           on_report=reports, config_dir=tmp_path, **kwargs)
+        made.append(lights)
+        return lights, reports
+
+    yield factory
+    for lights in made:
+        lights.close()
+
+
+def group_puts(emu: HueEmulator) -> list[tuple[float, str, str, Any, int]]:
+    return [r for r in emu.requests() if r[1] == "PUT" and "/groups/" in r[2]]
+
+
+def timed_apply(lights: HueLights, target: LightTarget) -> float:
+    start = time.perf_counter()
+    lights.apply(target)
+    return time.perf_counter() - start
+
+
+def matches(emu: HueEmulator, target: LightTarget, light_id: int = 1) -> bool:
+    want = target_to_body(target)
+    state = emu.target_state(light_id)
+    return all(state[k] == v for k, v in want.items() if k != "transitiontime")
+
+
+def test_target_reaches_the_bridge(emu: HueEmulator, make_lights: Callable[..., Any]) -> None:
+    lights, reports = make_lights()
+    target = LightTarget(brightness_pct=60, transition_s=0.5, kelvin=2700)
+    lights.apply(target)
+    assert lights.flush(3.0)
+    for light_id in (1, 2, 3):
+        state = emu.target_state(light_id)
+        assert (state["on"], state["bri"], state["ct"]) == (True, 152, 370)
+    assert wait_until(lambda: emu.light_state(1)["bri"] == 152, 2.0)
+    assert reports.has("light", LightHealth.OK)
+    assert reports.of("light")[-1].target == target
+    assert lights.health is LightHealth.OK
+    (put,) = group_puts(emu)
+    assert put[2] == f"/api/{USER}/groups/0/action"
+    assert put[3] == {"on": True, "bri": 152, "ct": 370, "transitiontime": 5}
+
+
+def test_group_by_name_colour_and_time_scale(emu: HueEmulator,
+                                              make_lights: Callable[..., Any]) -> None:
+    lights, _ = make_lights(group="Treatment room", time_scale=10.0)
+    lights.apply(LightTarget(brightness_pct=40, transition_s=30, color="#ff0000"))
+    assert lights.flush(3.0)
+    (put,) = group_puts(emu)
+    assert put[2] == f"/api/{USER}/groups/1/action"
+    assert put[3]["transitiontime"] == 30  # 30 s rehearsed 10× faster
+    assert emu.target_state(2)["colormode"] == "xy"
+    assert emu.target_state(2)["bri"] == 101
+
+
+def test_unknown_group_is_a_device_error_not_retried(emu: HueEmulator,
+                                                     make_lights: Callable[..., Any]) -> None:
+    lights, reports = make_lights()
+    lights.apply(LightTarget(brightness_pct=50, transition_s=1, kelvin=3000, group="Kitchen"))
+    assert not lights.flush(3.0)
+    assert wait_until(lambda: reports.has("device_error"), 2.0)
+    assert "Kitchen" in reports.of("device_error")[0].message
+    assert group_puts(emu) == []
+
+
+def test_off_then_on_always_sends_bri(emu: HueEmulator, make_lights: Callable[..., Any]) -> None:
+    lights, _ = make_lights()
+    lights.apply(LightTarget(brightness_pct=0, transition_s=0.2))
+    assert lights.flush(3.0)
+    assert wait_until(lambda: not emu.light_state(1)["on"], 2.0)
+    lights.apply(LightTarget(brightness_pct=30, transition_s=0.2))
+    assert lights.flush(3.0)
+    assert emu.target_state(1)["bri"] == percent_to_bri(30) and emu.target_state(1)["on"]
+
+
+def test_slider_storm_is_coalesced_and_paced(emu: HueEmulator,
+                                             make_lights: Callable[..., Any]) -> None:
+    lights, _ = make_lights()
+    assert lights.flush(2.0)  # initial probe done
+    durations = []
+    start = time.monotonic()
+    targets = [LightTarget(brightness_pct=20 + i, transition_s=0.4, kelvin=2200 + 40 * i)
+               for i in range(50)]
+    for i, target in enumerate(targets):
+        durations.append(timed_apply(lights, target))
+        # spread 50 moves over ~1 s, like a dragged slider (deadline pacing, not a blind sleep)
+        while time.monotonic() < start + (i + 1) * 0.019:
+            time.sleep(0.002)
+    assert time.monotonic() - start < 1.2
+    assert max(durations) < 0.05
+    assert lights.flush(4.0)
+    assert matches(emu, targets[-1])
+    puts = group_puts(emu)
+    assert len(puts) <= 3, f"{len(puts)} commands for 50 moves"
+    assert all(status == 200 for *_, status in puts)
+    assert max_in_window([t for t, *_ in puts]) <= 1  # stricter than the bridge (burst 2)
+    light_puts = [r for r in emu.requests() if r[1] == "PUT" and "/lights/" in r[2]]
+    assert max_in_window([t for t, *_ in light_puts]) <= 10
+
+
+@pytest.mark.fault
+def test_bridge_down_then_back(emu: HueEmulator, make_lights: Callable[..., Any]) -> None:
+    lights, reports = make_lights(request_timeout_s=0.5)
+    lights.apply(LightTarget(brightness_pct=50, transition_s=0.2, kelvin=3000))
+    assert lights.flush(3.0)
+    emu.set_fault(Fault.DOWN)
+    durations = [timed_apply(lights, LightTarget(brightness_pct=70, transition_s=0.2,
+                                                 kelvin=2700))]
+    assert wait_until(lambda: lights.health is LightHealth.UNREACHABLE, 3.0)
+    assert wait_until(lambda: reports.has("device_error", LightHealth.UNREACHABLE), 1.0)
+    assert reports.has("health", LightHealth.UNREACHABLE)
+    assert not lights.flush(0.3)
+    final = LightTarget(brightness_pct=35, transition_s=0.2, kelvin=4000)
+    for pct in (60, 65, 45):
+        durations.append(timed_apply(lights, LightTarget(brightness_pct=pct, transition_s=1)))
+    durations.append(timed_apply(lights, final))
+    assert max(durations) < 0.5
+    assert wait_until(lambda: len([r for r in emu.requests() if r[4] == 0]) >= 2, 3.0)
+    errors_while_down = len(reports.of("device_error"))
+    emu.set_fault(Fault.NONE)
+    assert wait_until(lambda: matches(emu, final), 4.0)
+    assert wait_until(lambda: lights.health is LightHealth.OK, 1.0)
+    assert reports.has("health", LightHealth.OK)
+    assert errors_while_down == 1  # one report per failure episode, no spam
+    assert lights.flush(2.0)
+
+
+@pytest.mark.fault
+def test_reconciles_after_outage_while_idle(emu: HueEmulator,
+                                            make_lights: Callable[..., Any]) -> None:
+    lights, _ = make_lights(request_timeout_s=0.5, probe_interval_s=0.3)
+    target = LightTarget(brightness_pct=50, transition_s=0.2, kelvin=3000)
+    lights.apply(target)
+    assert lights.flush(3.0)
+    emu.set_fault(Fault.DOWN)
+    assert wait_until(lambda: lights.health is LightHealth.UNREACHABLE, 3.0)
+    emu.set_fault(Fault.NONE)
+    # meanwhile the lamps lost power and came back at their defaults
+    emu._lights[1].apply({"on": True, "bri": 254, "ct": 153, "transitiontime": 0}, 0.0)
+    assert not matches(emu, target)
+    assert wait_until(lambda: matches(emu, target), 4.0)
+    assert lights.health is LightHealth.OK
+
+
+@pytest.mark.fault
+def test_storm_429_backs_off_then_applies(emu: HueEmulator,
+                                          make_lights: Callable[..., Any]) -> None:
+    lights, reports = make_lights(backoff_initial_s=0.25, backoff_max_s=2.0)
+    assert lights.flush(2.0)
+    emu.set_fault(Fault.STORM_429)
+    storm_start = time.monotonic()
+    final = LightTarget(brightness_pct=25, transition_s=0.2, kelvin=2500)
+    lights.apply(final)
+    assert wait_until(lambda: reports.has("device_error", LightHealth.DEGRADED), 2.0)
+    assert lights.health is LightHealth.DEGRADED
+    assert "429" in reports.of("device_error")[0].message
+    assert wait_until(lambda: time.monotonic() - storm_start > 2.0 and
+                      len([p for p in group_puts(emu) if p[4] == 429]) >= 3, 4.0)
+    rejected = [p for p in group_puts(emu) if p[4] == 429]
+    gaps = [b[0] - a[0] for a, b in itertools.pairwise(rejected)]
+    assert gaps == sorted(gaps) or max(gaps) >= 0.9  # growing delays, not hammering
+    assert len(rejected) <= 6
+    emu.set_fault(Fault.NONE)
+    assert wait_until(lambda: matches(emu, final), 4.0)
+    assert wait_until(lambda: lights.health is LightHealth.OK, 1.0)
+    assert len(reports.of("device_error")) == 1
+
+
+@pytest.mark.fault
+def test_unauthorized_means_not_paired(emu: HueEmulator,
+                                       make_lights: Callable[..., Any]) -> None:
+    emu.set_fault(Fault.UNAUTHORIZED)
+    lights, reports = make_lights()
+    lights.apply(LightTarget(brightness_pct=40, transition_s=1, kelvin=2700))
+    assert wait_until(lambda: lights.health is LightHealth.NOT_PAIRED, 3.0)
+    assert wait_until(lambda: reports.has("device_error", LightHealth.NOT_PAIRED), 1.0)
+    assert "pair" in reports.of("device_error")[0].message.lower()
+    emu.set_fault(Fault.NONE)
+    assert wait_until(lambda: lights.health is LightHealth.OK, 3.0)
+    assert lights.flush(3.0)
+
+
+@pytest.mark.fault
+def test_unknown_username_means_not_paired(make_lights: Callable[..., Any]) -> None:
+    lights, reports = make_lights(username="stranger")
+    assert wait_until(lambda: lights.health is LightHealth.NOT_PAIRED, 3.0)
+    assert "pair" in reports.of("device_error")[0].message.lower()
+
+
+@pytest.mark.fault
+@pytest.mark.parametrize(("fault", "health"), [
+    (Fault.INTERNAL_ERROR, LightHealth.DEGRADED),
+    (Fault.GARBAGE, LightHealth.DEGRADED),
+    (Fault.DROP, LightHealth.UNREACHABLE),
+])
+def test_other_faults_reported_then_recovered(emu: HueEmulator, make_lights: Callable[..., Any],
+                                              fault: Fault, health: LightHealth) -> None:
+    lights, reports = make_lights()
+    assert lights.flush(2.0)
+    emu.set_fault(fault)
+    final = LightTarget(brightness_pct=55, transition_s=0.2, kelvin=3500)
+    lights.apply(final)
+    assert wait_until(lambda: reports.has("device_error", health), 3.0)
+    assert lights.health is health
+    emu.set_fault(Fault.NONE)
+    assert wait_until(lambda: matches(emu, final) and lights.health is LightHealth.OK, 4.0)
+
+
+@pytest.mark.fault
+def test_slow_bridge_never_blocks_apply(emu: HueEmulator,
+                                        make_lights: Callable[..., Any]) -> None:
+    lights, _ = make_lights(request_timeout_s=2.0)
+    assert lights.flush(2.0)
+    emu.set_fault(Fault.SLOW, slow_ms=2000)
+    lights.apply(LightTarget(brightness_pct=10, transition_s=1))
+    durations = [timed_apply(lights, LightTarget(brightness_pct=20 + i, transition_s=1))
+                 for i in range(20)]
+    assert max(durations) < 0.05
+    start = time.perf_counter()
+    assert not lights.flush(0.2)  # bounded even while the worker is stuck in a request
+    assert time.perf_counter() - start < 0.5
+    emu.set_fault(Fault.NONE)
+    assert wait_until(lambda: emu.target_state(1)["bri"] == target_to_body(
+        LightTarget(brightness_pct=39, transition_s=1))["bri"], 8.0)
+
+
+def test_emergency_jumps_the_queue(emu: HueEmulator, make_lights: Callable[..., Any]) -> None:
+    lights, reports = make_lights()
+    lights.apply(LightTarget(brightness_pct=10, transition_s=0.2, kelvin=6000))
+    assert lights.flush(3.0)  # just sent: the pacer would now wait ~1 s
+    for pct in range(11, 30):
+        lights.apply(LightTarget(brightness_pct=pct, transition_s=5, kelvin=6000))
+    start = time.monotonic()
+    lights.emergency_up()
+    assert wait_until(lambda: abs(emu.light_state(1)["bri"] - 203) <= 2
+                      and abs(emu.light_state(1)["ct"] - 370) <= 2, 1.5)
+    reached = time.monotonic() - start
+    sent = [t for t, *_ in group_puts(emu) if t >= start]
+    assert sent and sent[0] - start < 0.3
+    assert reached < 1.5
+    assert all(p[4] == 200 for p in group_puts(emu))
+    assert wait_until(lambda: any(r.message.startswith("Emergency")
+                                  for r in reports.of("light")), 1.0)
+    assert lights.flush(2.0)
+    # the pending targets were dropped: the room stays at the emergency light
+    assert emu.target_state(1)["bri"] == 203
+    assert len(group_puts(emu)) == 2
+
+
+def test_emergency_on_every_group_in_use(emu: HueEmulator,
+                                         make_lights: Callable[..., Any]) -> None:
+    lights, _ = make_lights(group="1")
+    lights.apply(LightTarget(brightness_pct=10, transition_s=0.2, group="0"))
+    assert lights.flush(3.0)
+    lights.emergency_up()
+    assert lights.flush(3.0)
+    paths = {p[2] for p in group_puts(emu) if p[3] and p[3].get("bri") == 203}
+    assert paths == {f"/api/{USER}/groups/0/action", f"/api/{USER}/groups/1/action"}
+    assert max_in_window([t for t, *_ in group_puts(emu)]) <= 2
+
+
+def test_pair(emu: HueEmulator) -> None:
+    with pytest.raises(NotPaired, match="link button"):
+        pair(emu.address)
+    emu.press_link_button()
+    username = pair(emu.address, devicetype="ketaroom#test")
+    assert username and username != USER
+    lights = HueLights(emu.address, username)
+    try:
+        assert wait_until(lambda: lights.flush(0.1) and lights.health is LightHealth.OK, 2.0)
+    finally:
+        lights.close()
+
+
+def test_pair_unreachable() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    with pytest.raises(BridgeUnreachable):
+        pair(f"127.0.0.1:{port}", timeout_s=0.5)
+
+
+def test_close_is_prompt(emu: HueEmulator) -> None:
+    lights = HueLights(emu.address, USER)
+    lights.apply(LightTarget(brightness_pct=10, transition_s=0.2))
+    start = time.perf_counter()
+    lights.close()
+    assert time.perf_counter() - start < 2.5
+    lights.apply(LightTarget(brightness_pct=20, transition_s=0.2))  # ignored, no error
+
+
+def test_discovery_returns_a_list_without_raising() -> None:
+    from ketaroom.devices.hue_discovery import discover
+
+    start = time.monotonic()
+    found = discover(timeout_s=0.3)
+    assert isinstance(found, list)
+    assert all(isinstance(name, str) and isinstance(addr, str) for name, addr in found)
+    assert time.monotonic() - start < 3.0
