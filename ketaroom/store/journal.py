@@ -153,7 +153,13 @@ BEGIN
 END;
 """
 
-MIGRATIONS: list[str] = [_V1, _V2]
+_V3 = """
+ALTER TABLE sessions ADD COLUMN proc_token TEXT;
+"""
+"""``proc_token`` identifies the owning process across pid reuse and reboots (Linux:
+``<boot_id>:<process start ticks>``; NULL where unknown)."""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3]
 """``MIGRATIONS[n]`` upgrades a file from ``user_version`` n to n + 1."""
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -249,8 +255,8 @@ def _chmod_private(path: Path) -> None:
             os.chmod(path, FILE_MODE)
 
 
-def _pid_alive(pid: int | None, started_at: str | None = None) -> bool:
-    """Is ``pid`` a live process on this machine that could have started the session?"""
+def _pid_alive(pid: int | None) -> bool:
+    """Is there a live process with this pid on this machine?"""
     if not pid or pid <= 0:
         return False
     if pid == os.getpid():
@@ -262,38 +268,34 @@ def _pid_alive(pid: int | None, started_at: str | None = None) -> bool:
     except ProcessLookupError:
         return False
     except PermissionError:
-        pass  # exists, belongs to someone else
+        return True  # exists, belongs to someone else
     except OSError:
         return False
-    # Guard against pid reuse after a reboot or a long time: on Linux a process that
-    # started after the session did cannot be the one that runs it.
-    proc_start = _linux_process_start(pid)
-    if proc_start is not None and started_at:
-        try:
-            session_start = datetime.fromisoformat(started_at).timestamp()
-        except ValueError:
-            return True
-        if proc_start > session_start + 5.0:
-            return False
     return True
 
 
-def _linux_process_start(pid: int) -> float | None:
-    """Epoch seconds at which ``pid`` started (Linux /proc), or None if unknown."""
+def _process_token(pid: int) -> str | None:
+    """``<boot_id>:<start ticks>`` for a Linux process: unique across pid reuse and reboots.
+
+    Start ticks count from boot (monotonic), so wall-clock jumps (NTP at boot on a
+    machine without RTC) cannot make a live session look dead. None where unknown.
+    """
     try:
+        boot_id = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
         stat_text = Path(f"/proc/{pid}/stat").read_text()
-        fields = stat_text.rsplit(")", 1)[1].split()
-        start_ticks = int(fields[19])  # field 22 overall; 3rd after ")" is field 3
-        boot_time = None
-        for line in Path("/proc/stat").read_text().splitlines():
-            if line.startswith("btime "):
-                boot_time = int(line.split()[1])
-                break
-        if boot_time is None:
-            return None
-        return boot_time + start_ticks / os.sysconf("SC_CLK_TCK")
+        start_ticks = int(stat_text.rsplit(")", 1)[1].split()[19])  # field 22: starttime
     except (OSError, ValueError, IndexError):
         return None
+    return f"{boot_id}:{start_ticks}"
+
+
+def _owner_alive(pid: int | None, token: str | None) -> bool:
+    """Is the process that recorded (pid, token) still running?"""
+    if token and sys.platform.startswith("linux"):
+        if pid == os.getpid():
+            return token == _process_token(os.getpid())
+        return bool(pid) and _process_token(int(pid or 0)) == token
+    return _pid_alive(pid)
 
 
 def _pid_alive_windows(pid: int) -> bool:  # pragma: no cover - exercised on Windows only
@@ -333,6 +335,7 @@ class Journal:
         self.path = Path(path)
         self._lock = threading.RLock()
         self._host = socket.gethostname()
+        self._token = _process_token(os.getpid())
         self._needs_reconnect = False
         self.read_only = False
         """True while the file could only be opened for reading."""
@@ -566,8 +569,8 @@ class Journal:
         with self._write() as conn:
             cur = conn.execute(
                 "INSERT INTO sessions (preset, preset_path, preset_yaml, room, patient_ref,"
-                " started_at, status, pid, host, planned_s, speed, operator)"
-                " VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?)",
+                " started_at, status, pid, host, planned_s, speed, operator, proc_token)"
+                " VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?)",
                 (
                     preset,
                     preset_path,
@@ -580,6 +583,7 @@ class Journal:
                     float(planned_s),
                     float(speed),
                     operator,
+                    self._token,
                 ),
             )
             return int(cur.lastrowid or 0)
@@ -680,8 +684,8 @@ class Journal:
             raise JournalError(f"session {session_id} has ended ({record.status})")
         with self._write() as conn:
             conn.execute(
-                "UPDATE sessions SET pid = ?, host = ? WHERE id = ?",
-                (os.getpid(), self._host, session_id),
+                "UPDATE sessions SET pid = ?, host = ?, proc_token = ? WHERE id = ?",
+                (os.getpid(), self._host, self._token, session_id),
             )
         self.append(
             session_id,
@@ -751,15 +755,15 @@ class Journal:
 
     _SESSION_COLS = (
         "id, preset, preset_path, preset_yaml, room, patient_ref, started_at, ended_at,"
-        " status, pid, host, planned_s, speed, operator"
+        " status, pid, host, planned_s, speed, operator, proc_token"
     )
 
     def _session_from_row(self, row: tuple[Any, ...]) -> SessionRecord:
         (sid, preset, preset_path, preset_yaml, room, patient_ref, started_at, ended_at,
-         stored, pid, host, planned_s, speed, operator) = row  # fmt: skip
+         stored, pid, host, planned_s, speed, operator, token) = row  # fmt: skip
         if ended_at is not None:
             status = stored
-        elif host == self._host and _pid_alive(pid, started_at):
+        elif host == self._host and _owner_alive(pid, token):
             status = "running"
         else:
             status = "interrupted"

@@ -303,17 +303,13 @@ def test_close_interrupted_and_resume(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="uses /proc")
 def test_reused_pid_is_not_mistaken_for_the_session(tmp_path: Path) -> None:
-    """A live process that started after the session cannot be the one running it."""
+    """A live process that merely got the same pid is not the session's owner."""
     j = Journal(tmp_path / "sessions.sqlite3")
     sid = _start(j)
     sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
     try:
         raw = sqlite3.connect(j.path)
-        hour_ago = (datetime.now().astimezone() - timedelta(hours=1)).isoformat()
-        raw.execute(
-            "UPDATE sessions SET pid = ?, started_at = ? WHERE id = ?",
-            (sleeper.pid, hour_ago, sid),
-        )
+        raw.execute("UPDATE sessions SET pid = ? WHERE id = ?", (sleeper.pid, sid))
         raw.commit()
         raw.close()
         assert j.session(sid).status == "interrupted"
@@ -321,6 +317,27 @@ def test_reused_pid_is_not_mistaken_for_the_session(tmp_path: Path) -> None:
         sleeper.kill()
         sleeper.wait()
     j.close()
+
+
+def test_wall_clock_jump_does_not_end_a_running_session(journal: Journal) -> None:
+    sid = _start(journal)
+    raw = sqlite3.connect(journal.path)
+    raw.execute("UPDATE sessions SET started_at = '2001-01-01T00:00:00+00:00'")
+    raw.commit()
+    raw.close()
+    assert journal.session(sid).status == "running"
+
+
+def test_rows_without_process_token_fall_back_to_pid(journal: Journal) -> None:
+    alive = _start(journal)
+    dead = _start(journal)
+    raw = sqlite3.connect(journal.path)
+    raw.execute("UPDATE sessions SET proc_token = NULL")
+    raw.execute("UPDATE sessions SET pid = ? WHERE id = ?", (_dead_pid(), dead))
+    raw.commit()
+    raw.close()
+    assert journal.session(alive).status == "running"
+    assert journal.session(dead).status == "interrupted"
 
 
 def test_other_host_is_interrupted(journal: Journal) -> None:
