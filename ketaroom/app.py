@@ -1,0 +1,208 @@
+"""Wiring for the GUI: the only place that knows core, devices, store and ui together.
+
+:func:`run_gui` (called by the ``ketaroom`` command) builds the Qt application and
+the main window; :func:`build_main_window` does the building without running the
+event loop, so tests can drive a real window with injected parts (clock, audio
+output, demo bridge).
+
+:class:`RoomServices` owns the long-lived parts — the journal, the demo bridge
+emulator, the poster that carries device and scheduler callbacks to the main
+thread, and the current :class:`~ketaroom.room.Room` — and builds a
+:class:`LiveSession` (recorder, session, runner, controller) when Start is pressed.
+A room exists before the first session so the light and music controls and the
+emergency button work at any time; each new session gets a fresh room so that
+device reports are never recorded into an older session.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ketaroom.controller import SessionController
+from ketaroom.core.clock import Clock, RealClock
+from ketaroom.core.preset import Preset
+from ketaroom.core.session import Session
+from ketaroom.devices.hue_emulator import HueEmulator
+from ketaroom.qt_post import MainThreadPoster
+from ketaroom.recorder import RecorderHealth, SessionRecorder
+from ketaroom.room import BridgeConfig, Room, RoomReport
+from ketaroom.runner import APSchedulerWakeups, SessionRunner, Wakeups
+from ketaroom.settings import Settings, load_settings
+from ketaroom.store.journal import Journal
+from ketaroom.store.paths import journal_path
+
+log = logging.getLogger(__name__)
+
+DEMO_LABEL = "Demo mode — built-in bridge emulator, bundled music"
+DEMO_GROUP = "Treatment room"
+CLOSE_TIMEOUT_S = 3.0
+
+
+@dataclass
+class LiveSession:
+    """One session as the window steers it."""
+
+    session: Session
+    runner: SessionRunner
+    controller: SessionController
+    recorder: SessionRecorder
+    room: Room
+    session_id: int
+
+
+class RoomServices:
+    """Long-lived parts shared by every session of one window (see module docstring)."""
+
+    def __init__(self, settings: Settings, data_dir: Path, *, demo: bool,
+                 audio: str | None = None, clock_factory: Callable[[], Clock] = RealClock,
+                 wakeups_factory: Callable[[], Wakeups] = APSchedulerWakeups) -> None:
+        self.settings = settings
+        self.data_dir = Path(data_dir)
+        self.audio = audio or settings.audio
+        self.clock_factory = clock_factory
+        self.wakeups_factory = wakeups_factory
+        self.poster = MainThreadPoster()
+        self.journal, self.journal_message = Journal.open_or_recover(journal_path(self.data_dir))
+        self.emulator: HueEmulator | None = None
+        self.demo = demo or settings.bridge is None
+        if self.demo:
+            self.emulator = HueEmulator(lights=3)
+            self.emulator.start()
+            self.bridge: BridgeConfig | None = BridgeConfig(
+                self.emulator.address, self.emulator.username, DEMO_GROUP)
+        else:
+            assert settings.bridge is not None
+            self.bridge = BridgeConfig(settings.bridge.address, settings.bridge.username,
+                                       settings.bridge.group)
+        self._room_listeners: list[Callable[[RoomReport], None]] = []
+        self._health_listeners: list[Callable[[RecorderHealth], None]] = []
+        self.room = self._new_room(settings.max_volume_pct)
+        self._room_used = False
+        self.live: LiveSession | None = None
+        self._retired: list[threading.Thread] = []
+
+    @property
+    def light_group(self) -> str | None:
+        return self.bridge.group if self.bridge is not None else None
+
+    def post(self, fn: Callable[[], None]) -> None:
+        self.poster.post(fn)
+
+    def on_room_report(self, listener: Callable[[RoomReport], None]) -> None:
+        self._room_listeners.append(listener)
+
+    def on_recorder_health(self, listener: Callable[[RecorderHealth], None]) -> None:
+        self._health_listeners.append(listener)
+
+    def _new_room(self, max_volume_pct: float) -> Room:
+        room = Room(self.post, audio=self.audio, bridge=self.bridge,
+                    max_volume_pct=max_volume_pct, lights_config_dir=self.data_dir)
+        room.on_report(lambda report: self._forward(room, report))
+        return room
+
+    def _forward(self, room: Room, report: RoomReport) -> None:
+        if room is not self.room:
+            return  # a retired room still finishing its fade: not this session's business
+        for listener in self._room_listeners:
+            listener(report)
+
+    def room_cap(self, preset: Preset | None) -> float:
+        cap = self.settings.max_volume_pct
+        return min(cap, preset.max_volume_pct) if preset is not None else cap
+
+    def start_session(self, preset: Preset) -> LiveSession:
+        """Record, build and start a session of ``preset`` (call on the main thread)."""
+        if self._room_used:
+            self._retire(self.room)
+            self.room = self._new_room(self.room_cap(preset))
+        else:
+            self.room.player.set_max_volume(self.room_cap(preset))
+        self._room_used = True
+        old = self.live
+        if old is not None:
+            old.runner.close()
+            self._in_background(old.recorder.close, "recorder")
+        recorder = SessionRecorder(self.journal, on_health=self._recorder_health)
+        session_id = recorder.begin(
+            preset=preset.name, preset_path=str(preset.path or ""),
+            preset_yaml=_read_text(preset.path), room=self.settings.room_name,
+            planned_s=preset.planned_s)
+        session = Session(preset, self.clock_factory())
+        runner = SessionRunner(session, self.post, self.wakeups_factory())
+        controller = SessionController(runner, self.room, recorder,
+                                       operator=self.settings.room_name)
+        self.live = LiveSession(session, runner, controller, recorder, self.room, session_id)
+        runner.start()
+        return self.live
+
+    def _recorder_health(self, health: RecorderHealth) -> None:
+        """Called on the recorder thread."""
+        def deliver() -> None:
+            for listener in self._health_listeners:
+                listener(health)
+        self.post(deliver)
+
+    def _retire(self, room: Room) -> None:
+        self._in_background(room.close, "room")
+
+    def _in_background(self, fn: Callable[[], None], name: str) -> None:
+        thread = threading.Thread(target=fn, name=f"ketaroom-close-{name}", daemon=True)
+        thread.start()
+        self._retired.append(thread)
+
+    def close(self) -> None:
+        """Stop everything (the window is closing); bounded in time."""
+        self.poster.close()
+        live = self.live
+        if live is not None:
+            live.runner.close()
+            live.recorder.flush(CLOSE_TIMEOUT_S)
+            live.recorder.close(CLOSE_TIMEOUT_S)
+        self.room.close()
+        for thread in self._retired:
+            thread.join(CLOSE_TIMEOUT_S)
+        self.journal.close()
+        if self.emulator is not None:
+            self.emulator.stop()
+
+
+def _read_text(path: Path | None) -> str | None:
+    if path is None:
+        return None
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        return None
+
+
+def build_main_window(settings: Settings, data_dir: Path, *, demo: bool = False,
+                      audio: str | None = None, clock: Clock | None = None,
+                      wakeups_factory: Callable[[], Wakeups] = APSchedulerWakeups):
+    """The main window with its services (a QApplication must exist)."""
+    from ketaroom.ui.main_window import MainWindow
+
+    clock_factory = (lambda: clock) if clock is not None else RealClock
+    services = RoomServices(settings, data_dir, demo=demo, audio=audio,
+                            clock_factory=clock_factory, wakeups_factory=wakeups_factory)
+    return MainWindow(services)
+
+
+def run_gui(data_dir: Path, force_demo: bool) -> int:
+    """The ``ketaroom`` GUI: returns the process exit code."""
+    from PySide6.QtWidgets import QApplication
+
+    from ketaroom.ui.theme import apply_theme
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("ketaroom")
+    apply_theme(app)  # type: ignore[arg-type]
+    settings = load_settings(data_dir)
+    window = build_main_window(settings, data_dir, demo=force_demo)
+    window.show()
+    return int(app.exec())

@@ -1,0 +1,413 @@
+"""The clinician's main window: lays out the panels and turns their requests into intents.
+
+Owns the display timer (:data:`REFRESH_MS`): four times a second it ticks the
+session runner (the monotonic watchdog the runner's docstring asks for), reads
+``session.state()`` and refreshes the panels. Device reports and recorder health
+arrive already on the main thread (posted by :class:`~ketaroom.app.RoomServices`)
+and feed the light health indicator and the problem banner.
+
+Live controls go through the session controller when a session exists (so they
+are recorded) and straight to the room before the first session. Keyboard:
+Space pause/resume, Ctrl+N note, Ctrl+Shift+E emergency.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QMainWindow,
+    QMessageBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ketaroom.core.targets import LightTarget
+from ketaroom.core.timeline import Status
+from ketaroom.core.validation import load_preset
+from ketaroom.core.vitals import Vitals
+from ketaroom.room import RoomReport
+from ketaroom.shipped import PLAYLISTS_DIR, PRESETS_DIR
+from ketaroom.store.paths import playlists_dir, presets_dir
+from ketaroom.ui.banner import ADVICE, Banner
+from ketaroom.ui.cue_panel import CuePanel, CueView
+from ketaroom.ui.light_panel import LightPanel
+from ketaroom.ui.music_panel import MusicPanel
+from ketaroom.ui.notes_panel import NotesPanel
+from ketaroom.ui.session_panel import PresetEntry, SessionPanel
+from ketaroom.ui.widgets import icon_button, muted_label
+
+if TYPE_CHECKING:
+    from ketaroom.app import LiveSession, RoomServices
+    from ketaroom.controller import SessionController
+    from ketaroom.core.preset import Preset
+    from ketaroom.devices.hue_emulator import HueEmulator
+    from ketaroom.recorder import RecorderHealth
+    from ketaroom.runner import SessionRunner
+
+REFRESH_MS = 250
+EMERGENCY_SHORTCUT = "Ctrl+Shift+E"
+
+
+def find_presets(data_dir: Path) -> list[PresetEntry]:
+    """Shipped presets, then the clinic's own (marked), sorted by name within each."""
+    entries: list[PresetEntry] = []
+    for folder, mark in ((PRESETS_DIR, ""), (presets_dir(data_dir), " (clinic)")):
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.glob("*.y*ml")):
+            entries.append(PresetEntry(path.stem.replace("-", " ") + mark, path))
+    return entries
+
+
+class VitalsWithLimits:
+    """Adapts the controller's vitals entry to the clinic's limits from settings."""
+
+    def __init__(self, window: MainWindow) -> None:
+        self._window = window
+
+    def vitals(self, reading: Vitals) -> tuple[int, list[str]]:
+        controller = self._window.controller
+        assert controller is not None
+        return controller.vitals(reading, self._window.services.settings.vital_limits)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, services: RoomServices) -> None:
+        super().__init__()
+        self.services = services
+        self.settings = services.settings
+        self._preset: Preset | None = None
+        self._vitals_cue: int | None = None
+        self._last_phase: int | None = None
+        self.setWindowTitle(f"ketaroom — {self.settings.room_name}")
+        self.setMinimumSize(1100, 680)
+        self.resize(1280, 760)
+        self._build()
+        self._connect()
+        services.on_room_report(self._on_room_report)
+        services.on_recorder_health(self._on_recorder_health)
+        self.session_panel.set_presets(find_presets(services.data_dir),
+                                       self._default_preset_path())
+        self.music_panel.set_cap(services.room_cap(self._preset))
+        for problem in (services.journal_message, self.settings.problem):
+            if problem:
+                self.banner.report("settings", problem, "")
+        self._timer = QTimer(self)
+        self._timer.setInterval(REFRESH_MS)
+        self._timer.timeout.connect(self._on_refresh)
+        self._timer.start()
+        self._on_refresh()
+
+    # -- construction --------------------------------------------------------------------
+
+    def _build(self) -> None:
+        central = QWidget()
+        outer = QVBoxLayout(central)
+        outer.setContentsMargins(12, 10, 12, 8)
+        outer.setSpacing(8)
+        self.session_panel = SessionPanel(self.settings.room_name, self.settings.extend_step_min)
+        self.emergency_button = icon_button(
+            "Lights up / music off", "mdi6.alarm-light-outline", object_name="emergency",
+            tint="danger_text",
+            tip=f"Emergency: warm light up, music off, recorded ({EMERGENCY_SHORTCUT})")
+        self.banner = Banner()
+        self.session_panel.add_control(self.emergency_button)
+        outer.addWidget(self.banner)
+        outer.addWidget(self.session_panel)
+        columns = QHBoxLayout()
+        columns.setSpacing(8)
+        self.cue_panel = CuePanel()
+        self.notes_panel = NotesPanel()
+        self.music_panel = MusicPanel()
+        self.light_panel = LightPanel(self.services.light_group)
+        side = QVBoxLayout()
+        side.setSpacing(8)
+        side.addWidget(self.music_panel)
+        side.addWidget(self.light_panel)
+        columns.addWidget(self.cue_panel, 3)
+        columns.addWidget(self.notes_panel, 5)
+        columns.addLayout(side, 4)
+        outer.addLayout(columns, 1)
+        self.setCentralWidget(central)
+        status = self.statusBar()
+        status.setSizeGripEnabled(False)
+        self.mode_label = muted_label(
+            "Demo mode — built-in bridge emulator, bundled music" if self.services.demo
+            else f"Bridge {self.services.bridge.address if self.services.bridge else '—'}")
+        self.mode_label.setObjectName("demoLabel" if self.services.demo else "muted")
+        self.shortcut_hint = muted_label(
+            f"Space pause/resume · Ctrl+N note · {EMERGENCY_SHORTCUT} emergency")
+        status.addWidget(self.mode_label)
+        status.addPermanentWidget(self.shortcut_hint)
+        QShortcut(QKeySequence(EMERGENCY_SHORTCUT), self, self._on_emergency)
+        QShortcut(QKeySequence(Qt.Key.Key_Space), self, self._on_pause_toggled)
+        QShortcut(QKeySequence("Ctrl+N"), self, self.notes_panel.focus_note)
+
+    def _connect(self) -> None:
+        panel = self.session_panel
+        panel.preset_chosen.connect(self._on_preset_chosen)
+        panel.start_requested.connect(self._on_start)
+        panel.pause_toggled.connect(self._on_pause_toggled)
+        panel.next_confirmed.connect(self._on_next)
+        panel.extend_requested.connect(self._on_extend)
+        panel.stop_confirmed.connect(self._on_stop)
+        self.emergency_button.clicked.connect(self._on_emergency)
+        self.cue_panel.acknowledged.connect(self._on_cue_acknowledged)
+        self.cue_panel.vitals_requested.connect(self._on_vitals_cue)
+        self.cue_panel.note_requested.connect(self._on_note_cue)
+        self.notes_panel.vitals_recorded.connect(self._on_vitals_recorded)
+        self.music_panel.volume_changed.connect(self._on_volume)
+        self.music_panel.mute_toggled.connect(self._on_muted)
+        self.music_panel.skip_requested.connect(self._on_skip)
+        self.light_panel.light_requested.connect(self._on_light)
+
+    def _default_preset_path(self) -> Path | None:
+        name = self.settings.default_preset
+        if not name:
+            return None
+        for entry in find_presets(self.services.data_dir):
+            if name in (entry.path.name, str(entry.path), entry.path.stem):
+                return entry.path
+        return None
+
+    # -- what tests and the app look at --------------------------------------------------
+
+    @property
+    def live(self) -> LiveSession | None:
+        return self.services.live
+
+    @property
+    def controller(self) -> SessionController | None:
+        return self.live.controller if self.live is not None else None
+
+    @property
+    def runner(self) -> SessionRunner | None:
+        return self.live.runner if self.live is not None else None
+
+    @property
+    def emulator(self) -> HueEmulator | None:
+        return self.services.emulator
+
+    @property
+    def preset(self) -> Preset | None:
+        return self._preset
+
+    def _running(self) -> bool:
+        live = self.live
+        return live is not None and not live.session.state().status.ended
+
+    # -- presets and session intents -------------------------------------------------------
+
+    def _on_preset_chosen(self, entry: PresetEntry | None) -> None:
+        if entry is None:
+            self._preset = None
+            self.session_panel.show_preset(None, [], [])
+            return
+        result = load_preset(entry.path, playlist_dirs=[playlists_dir(self.services.data_dir),
+                                                        PLAYLISTS_DIR])
+        self._preset = result.preset
+        self.session_panel.show_preset(result.preset, [str(p) for p in result.problems],
+                                       [str(w) for w in result.warnings])
+        if not self._running():
+            self.music_panel.set_cap(self.services.room_cap(result.preset))
+
+    def _on_start(self) -> None:
+        if self._preset is None or self._running():
+            return
+        self.notes_panel.flush()
+        live = self.services.start_session(self._preset)
+        live.controller.add_emitter(self._on_record)
+        self._last_phase = None
+        self.session_panel.set_session(True)
+        self.notes_panel.set_sinks(live.controller, VitalsWithLimits(self))
+        self.music_panel.set_cap(self.services.room_cap(self._preset))
+        self.banner.clear("lights")
+        self._on_refresh()
+
+    def _on_pause_toggled(self) -> None:
+        runner = self.runner
+        if runner is None or not self._running():
+            return
+        if runner.session.state().status is Status.PAUSED:
+            runner.resume()
+        else:
+            runner.pause()
+        self._on_refresh()
+
+    def _on_next(self) -> None:
+        if self.runner is not None:
+            self.runner.next()
+            self._on_refresh()
+
+    def _on_extend(self) -> None:
+        if self.runner is not None:
+            self.runner.extend(self.settings.extend_step_min * 60.0)
+            self._on_refresh()
+
+    def _on_stop(self) -> None:
+        if self.runner is not None:
+            self.notes_panel.flush()
+            self.runner.stop()
+            self._on_refresh()
+
+    # -- live room control -----------------------------------------------------------------
+
+    def _on_emergency(self) -> None:
+        controller = self.controller
+        if controller is not None:
+            controller.emergency()
+        else:
+            self.services.room.emergency()
+        self.light_panel.show_values(80, 2700)
+        self.statusBar().showMessage("Emergency: lights up, music off — recorded", 10_000)
+
+    def _on_volume(self, pct: float) -> None:
+        if self.controller is not None:
+            self.controller.set_volume(pct)
+        else:
+            self.services.room.player.set_volume(pct)
+
+    def _on_muted(self, muted: bool) -> None:
+        if self.controller is not None:
+            self.controller.set_muted(muted)
+        else:
+            self.services.room.player.set_muted(muted)
+
+    def _on_skip(self) -> None:
+        if self.controller is not None:
+            self.controller.skip_track()
+        else:
+            self.services.room.player.skip()
+
+    def _on_light(self, target: LightTarget) -> None:
+        if self.controller is not None:
+            self.controller.set_light(target)
+        else:
+            self.services.room.lights.apply(target)
+
+    # -- cues ---------------------------------------------------------------------------------
+
+    def _on_cue_acknowledged(self, ticket: int) -> None:
+        if self.controller is not None:
+            self.controller.acknowledge_cue(ticket)
+        self._refresh_cues()
+
+    def _on_vitals_cue(self, ticket: int) -> None:
+        self._vitals_cue = ticket
+        self.notes_panel.focus_vitals()
+
+    def _on_note_cue(self, ticket: int) -> None:
+        self.notes_panel.focus_note()
+        self._on_cue_acknowledged(ticket)
+
+    def _on_vitals_recorded(self, _ticket: int) -> None:
+        controller = self.controller
+        if controller is None:
+            return
+        ticket = self._vitals_cue
+        if ticket is None:  # recording vitals answers the oldest waiting vitals cue
+            ticket = next((c.ticket for c in controller.cues if not c.acknowledged
+                           and self._cue_kind(c.phase_index, c.cue_index) == "vitals"), None)
+        self._vitals_cue = None
+        if ticket is not None:
+            self._on_cue_acknowledged(ticket)
+
+    def _cue_kind(self, phase_index: int, cue_index: int) -> str:
+        live = self.live
+        assert live is not None
+        return live.session.preset.phases[phase_index].cues[cue_index].kind.value
+
+    def _refresh_cues(self) -> None:
+        live = self.live
+        if live is None:
+            self.cue_panel.sync([], 0.0)
+            return
+        phases = live.session.preset.phases
+        waiting = []
+        for cue in live.controller.cues:
+            if cue.acknowledged:
+                continue
+            spec = phases[cue.phase_index].cues[cue.cue_index]
+            waiting.append(CueView(cue.ticket, spec.prompt, spec.kind.value,
+                                   phases[cue.phase_index].name, cue.t))
+        self.cue_panel.sync(waiting, live.session.state().active_s)
+
+    # -- reports --------------------------------------------------------------------------
+
+    def _on_record(self, record: dict[str, object]) -> None:
+        """What the controller records; follow the session's light on the sliders."""
+        if record.get("event") == "light" and not record.get("manual"):
+            brightness = record.get("brightness")
+            kelvin = record.get("kelvin")
+            if isinstance(brightness, int | float):
+                self.light_panel.show_values(
+                    float(brightness), int(kelvin) if isinstance(kelvin, int | float) else None)
+
+    def _on_room_report(self, report: RoomReport) -> None:
+        if report.kind == "health":
+            health = str(report.data.get("health", "ok"))
+            self.light_panel.show_health(health, report.message)
+            if health == "ok":
+                self.banner.clear("lights")
+            else:
+                advice = "lights_pair" if health == "not_paired" else "lights"
+                self.banner.report("lights", f"Lights: {report.message}", ADVICE[advice])
+        elif report.kind in ("device_error", "warning"):
+            self.banner.report(report.device, f"{report.device.capitalize()}: {report.message}")
+
+    def _on_recorder_health(self, health: RecorderHealth) -> None:
+        if health.pending:
+            self.banner.report("records", f"Records: {health.pending} entries not yet on disk"
+                               + (f" ({health.error})" if health.error else ""))
+        else:
+            self.banner.clear("records")
+
+    # -- refresh ----------------------------------------------------------------------------
+
+    def _on_refresh(self) -> None:
+        live = self.live
+        if live is not None:
+            live.runner.tick()  # the monotonic watchdog: idempotent
+            state = live.session.state()
+            self.session_panel.show_state(state)
+            if state.phase_index != self._last_phase:
+                self._last_phase = state.phase_index
+        else:
+            self.session_panel.show_state(None)
+        self._refresh_cues()
+        try:
+            status = self.services.room.player.status()
+        except Exception:  # a broken player must not stop the display
+            status = None
+        self.music_panel.show_status(status)
+
+    # -- closing ----------------------------------------------------------------------------
+
+    def confirm_close(self) -> bool:
+        """Ask whether to stop the running session and close (tests replace this)."""
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Session running")
+        box.setText("A session is running. Stop it and close ketaroom?")
+        box.setInformativeText("The session is recorded as stopped; notes are kept.")
+        stop = box.addButton("Stop session and close", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("Keep running", QMessageBox.ButtonRole.RejectRole)
+        box.exec()
+        return box.clickedButton() is stop
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self._running() and not self.confirm_close():
+            event.ignore()
+            return
+        self.notes_panel.flush()
+        if self._running() and self.runner is not None:
+            self.runner.stop()
+        self._timer.stop()
+        self.services.close()
+        event.accept()
+

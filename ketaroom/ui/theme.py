@@ -1,0 +1,91 @@
+"""The night theme: one warm, dark palette for a dim treatment room.
+
+Owns the colours (as named tokens), the font sizes, the style sheet
+(``resources/styles/night.qss`` with ``@token`` placeholders filled in here) and
+icons (qtawesome, tinted to the palette). Nothing on screen should be brighter
+than the warm off-white text; accents are amber, alarms a deep brick red.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from PySide6.QtGui import QColor, QFont, QIcon, QPalette
+from PySide6.QtWidgets import QApplication
+
+from ketaroom.shipped import STYLES_DIR
+
+COLORS: dict[str, str] = {
+    "bg": "#14110e",
+    "panel": "#1d1915",
+    "raised": "#28221c",
+    "field": "#120f0c",
+    "line": "#3a3128",
+    "text": "#d6c6b0",
+    "muted": "#8c7d6b",
+    "disabled": "#564b3f",
+    "accent": "#d99a4e",
+    "accent_dim": "#9a6a34",
+    "accent_bg": "#3a2a18",
+    "ok": "#7f9a62",
+    "warn": "#b7792f",
+    "warn_bg": "#33240f",
+    "warn_text": "#e2b578",
+    "danger": "#a84532",
+    "danger_bg": "#3b1a13",
+    "danger_text": "#f0b8a4",
+    "cue": "#c98a58",
+    "now": "#e0a55c",
+}
+
+SIZES_PX: dict[str, int] = {"base_pt": 16, "small_pt": 13, "phase_pt": 34, "clock_pt": 56}
+
+STYLE_FILE = STYLES_DIR / "night.qss"
+
+
+def color(name: str) -> QColor:
+    return QColor(COLORS[name])
+
+
+def style_sheet() -> str:
+    """The QSS with every ``@token`` replaced by its colour or pixel size."""
+    text = STYLE_FILE.read_text(encoding="utf-8")
+    values = {**COLORS, **{k: f"{v}px" for k, v in SIZES_PX.items()}}
+
+    def fill(match: re.Match[str]) -> str:
+        return values[match.group(1)]
+
+    return re.sub(r"@([a-z_]+)", fill, text)
+
+
+def apply_theme(app: QApplication) -> None:
+    """Palette (for native bits the QSS does not reach), base font and style sheet."""
+    app.setStyle("Fusion")
+    palette = QPalette()
+    roles = {
+        QPalette.ColorRole.Window: "bg", QPalette.ColorRole.WindowText: "text",
+        QPalette.ColorRole.Base: "field", QPalette.ColorRole.AlternateBase: "panel",
+        QPalette.ColorRole.Text: "text", QPalette.ColorRole.Button: "raised",
+        QPalette.ColorRole.ButtonText: "text", QPalette.ColorRole.Highlight: "accent_bg",
+        QPalette.ColorRole.HighlightedText: "text", QPalette.ColorRole.ToolTipBase: "panel",
+        QPalette.ColorRole.ToolTipText: "text", QPalette.ColorRole.PlaceholderText: "muted",
+    }
+    for role, name in roles.items():
+        palette.setColor(role, color(name))
+    app.setPalette(palette)
+    font = QFont(app.font())
+    font.setPixelSize(SIZES_PX["base_pt"])
+    app.setFont(font)
+    app.setStyleSheet(style_sheet())
+
+
+@lru_cache(maxsize=64)
+def icon(name: str, tint: str = "text") -> QIcon:
+    """A qtawesome icon in a palette colour; an empty icon if the font is unavailable."""
+    try:
+        import qtawesome
+
+        return qtawesome.icon(name, color=COLORS[tint], color_disabled=COLORS["disabled"])
+    except Exception:  # icons are decoration: never fail the window for them
+        return QIcon()

@@ -1,0 +1,94 @@
+"""Small building blocks shared by the panels: a titled panel frame, a throttle, buttons."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+from PySide6.QtCore import QObject, QSize, Qt, QTimer
+from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+
+from ketaroom.ui.theme import icon
+
+T = TypeVar("T")
+
+
+class Panel(QFrame):
+    """A rounded dark panel with a small caps title; add content to :attr:`body`."""
+
+    def __init__(self, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("panel")
+        self.body = QVBoxLayout(self)
+        self.body.setContentsMargins(14, 10, 14, 12)
+        self.body.setSpacing(8)
+        self.title = QLabel(title.upper())
+        self.title.setObjectName("panelTitle")
+        self.body.addWidget(self.title)
+
+
+def muted_label(text: str = "", *, wrap: bool = False) -> QLabel:
+    label = QLabel(text)
+    label.setObjectName("muted")
+    label.setWordWrap(wrap)
+    return label
+
+
+def icon_button(text: str, icon_name: str | None = None, *, tip: str = "",
+                object_name: str | None = None, checkable: bool = False,
+                tint: str = "text") -> QPushButton:
+    """A ≥44 px button with an optional qtawesome icon."""
+    button = QPushButton(text)
+    if icon_name:
+        button.setIcon(icon(icon_name, tint))
+        button.setIconSize(QSize(22, 22))
+    if tip:
+        button.setToolTip(tip)
+    if object_name:
+        button.setObjectName(object_name)
+    button.setCheckable(checkable)
+    button.setCursor(Qt.CursorShape.PointingHandCursor)
+    button.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+    return button
+
+
+class Throttle(QObject, Generic[T]):
+    """Passes values on at most every ``interval_ms``, and always the last one.
+
+    For sliders: a drag produces dozens of values; the room needs only a few, and
+    must end exactly at the last one. The first value goes out at once.
+    """
+
+    def __init__(self, interval_ms: int, deliver: Callable[[T], None],
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._deliver = deliver
+        self._pending: T | None = None
+        self._has_pending = False
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self._on_timeout)
+
+    @property
+    def busy(self) -> bool:
+        """True while values are still arriving or waiting to go out."""
+        return self._timer.isActive() or self._has_pending
+
+    def push(self, value: T) -> None:
+        if self._timer.isActive():
+            self._pending, self._has_pending = value, True
+            return
+        self._deliver(value)
+        self._timer.start()
+
+    def flush(self) -> None:
+        if self._has_pending:
+            self._on_timeout()
+
+    def _on_timeout(self) -> None:
+        if not self._has_pending:
+            return
+        value, self._pending, self._has_pending = self._pending, None, False
+        self._deliver(value)  # type: ignore[arg-type]
+        self._timer.start()
