@@ -1,0 +1,184 @@
+"""The admin PIN: who may edit presets, room profiles and settings.
+
+Owns ``<data dir>/admin.json`` (mode 0600): ``{"version": 1, "pin_hash": "<argon2id>"}``.
+The PIN itself is never stored, only its argon2 hash (argon2-cffi ``PasswordHasher``).
+A PIN is 4 to 8 digits.
+
+:class:`AdminGate` is the lock the UI asks before any editing: it unlocks with the right
+PIN and locks itself again after ``idle_s`` seconds (5 min by default) without activity
+(:meth:`AdminGate.touch`). After :data:`MAX_FAILURES` wrong PINs in a row it refuses
+every attempt for :data:`LOCKOUT_S` seconds. The clock is injectable for tests.
+Running a session never asks for the PIN.
+
+A damaged ``admin.json`` fails *closed*: the PIN counts as set and nothing verifies.
+Deleting the file (which needs access to the data folder) resets it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+__all__ = [
+    "IDLE_S",
+    "LOCKOUT_S",
+    "MAX_FAILURES",
+    "AdminGate",
+    "AdminPin",
+    "PinError",
+    "admin_path",
+    "check_pin_format",
+]
+
+IDLE_S = 300.0
+MAX_FAILURES = 5
+LOCKOUT_S = 30.0
+FILE_MODE = 0o600
+_PIN = re.compile(r"^[0-9]{4,8}$")
+
+
+class PinError(ValueError):
+    """A PIN was refused (wrong format, or the old PIN did not match)."""
+
+
+def admin_path(data_dir: Path) -> Path:
+    """Where the PIN hash lives in a data directory."""
+    return Path(data_dir) / "admin.json"
+
+
+def check_pin_format(pin: str) -> None:
+    """Raise :class:`PinError` unless ``pin`` is 4 to 8 digits."""
+    if not isinstance(pin, str) or not _PIN.match(pin):
+        raise PinError("the PIN must be 4 to 8 digits")
+
+
+class AdminPin:
+    """The stored PIN hash in one JSON file."""
+
+    def __init__(self, path: Path, *, hasher: PasswordHasher | None = None) -> None:
+        self.path = Path(path)
+        self._hasher = hasher or PasswordHasher()
+
+    def _read(self) -> tuple[bool, str | None]:
+        """``(exists, hash)``; a damaged file is ``(True, None)`` (fail closed)."""
+        try:
+            raw = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return False, None
+        except OSError:
+            return True, None
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            return True, None
+        value = data.get("pin_hash") if isinstance(data, dict) else None
+        return True, value if isinstance(value, str) and value else None
+
+    def is_set(self) -> bool:
+        return self._read()[0]
+
+    def verify(self, pin: str) -> bool:
+        """True when ``pin`` matches the stored hash; never raises."""
+        _, stored = self._read()
+        if stored is None or not isinstance(pin, str):
+            return False
+        try:
+            self._hasher.verify(stored, pin)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
+        if self._hasher.check_needs_rehash(stored):
+            with contextlib.suppress(OSError):
+                self._write(self._hasher.hash(pin))
+        return True
+
+    def set_pin(self, new: str, old: str | None = None) -> None:
+        """Set or change the PIN. Changing it needs the ``old`` one. Raises :class:`PinError`."""
+        check_pin_format(new)
+        if self.is_set() and (old is None or not self.verify(old)):
+            raise PinError("the current PIN is not right")
+        self._write(self._hasher.hash(new))
+
+    def _write(self, pin_hash: str) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        text = json.dumps({"version": 1, "pin_hash": pin_hash}, indent=2) + "\n"
+        fd, tmp = tempfile.mkstemp(prefix=".admin.", suffix=".tmp", dir=self.path.parent)
+        try:
+            os.chmod(tmp, FILE_MODE)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, self.path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+
+
+class AdminGate:
+    """Unlocked by the PIN; locks again after ``idle_s`` seconds without :meth:`touch`."""
+
+    def __init__(self, pin: AdminPin, *, idle_s: float = IDLE_S,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.pin = pin
+        self.idle_s = float(idle_s)
+        self._clock = clock
+        self._last_activity: float | None = None
+        self._failures = 0
+        self._refuse_until = 0.0
+
+    def is_unlocked(self) -> bool:
+        if self._last_activity is None:
+            return False
+        if self._clock() - self._last_activity >= self.idle_s:
+            self._last_activity = None
+            return False
+        return True
+
+    def seconds_left(self) -> float:
+        """Until the gate locks itself (0 when locked)."""
+        if not self.is_unlocked() or self._last_activity is None:
+            return 0.0
+        return max(0.0, self.idle_s - (self._clock() - self._last_activity))
+
+    def refused_for(self) -> float:
+        """Seconds during which every attempt is refused after too many wrong PINs."""
+        return max(0.0, self._refuse_until - self._clock())
+
+    def unlock(self, pin: str) -> bool:
+        """Try ``pin``; True (and unlocked) when it is right."""
+        if self.refused_for() > 0:
+            return False
+        if self.pin.verify(pin):
+            self._failures = 0
+            self._last_activity = self._clock()
+            return True
+        self._failures += 1
+        if self._failures >= MAX_FAILURES:
+            self._failures = 0
+            self._refuse_until = self._clock() + LOCKOUT_S
+        return False
+
+    def set_first_pin(self, new: str) -> None:
+        """Choose the PIN when none is set yet; unlocks. Raises :class:`PinError`."""
+        if self.pin.is_set():
+            raise PinError("a PIN is already set")
+        self.pin.set_pin(new)
+        self._last_activity = self._clock()
+
+    def touch(self) -> None:
+        """Activity while unlocked: the idle countdown starts again."""
+        if self.is_unlocked():
+            self._last_activity = self._clock()
+
+    def lock(self) -> None:
+        self._last_activity = None

@@ -1,0 +1,105 @@
+"""Admin PIN: argon2 hash on disk (0600), set/verify/change, idle re-lock, lockout."""
+
+from __future__ import annotations
+
+import json
+import stat
+import sys
+from pathlib import Path
+
+import pytest
+from argon2 import PasswordHasher
+
+from ketaroom.admin_pin import LOCKOUT_S, MAX_FAILURES, AdminGate, AdminPin, PinError
+
+# Cheap parameters: the tests are about behaviour, not hashing cost.
+FAST = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def pin(tmp_path: Path) -> AdminPin:
+    return AdminPin(tmp_path / "admin.json", hasher=FAST)
+
+
+def test_set_and_verify_stores_only_a_hash(pin: AdminPin):
+    assert not pin.is_set()
+    assert not pin.verify("1234")
+    pin.set_pin("1234")
+    assert pin.is_set()
+    assert pin.verify("1234")
+    assert not pin.verify("4321")
+    assert not pin.verify("")
+    data = json.loads(pin.path.read_text())
+    assert data["pin_hash"].startswith("$argon2") and "1234" not in pin.path.read_text()
+    if sys.platform != "win32":
+        assert stat.S_IMODE(pin.path.stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize("bad", ["123", "123456789", "12a4", " 1234", "", "١٢٣٤"])
+def test_pin_must_be_4_to_8_digits(pin: AdminPin, bad: str):
+    with pytest.raises(PinError):
+        pin.set_pin(bad)
+    assert not pin.is_set()
+
+
+def test_changing_needs_the_old_pin(pin: AdminPin):
+    pin.set_pin("1234")
+    with pytest.raises(PinError):
+        pin.set_pin("5678")
+    with pytest.raises(PinError):
+        pin.set_pin("5678", old="0000")
+    pin.set_pin("56781234", old="1234")
+    assert pin.verify("56781234") and not pin.verify("1234")
+
+
+def test_damaged_file_fails_closed(pin: AdminPin):
+    pin.path.write_text("{not json")
+    assert pin.is_set()
+    assert not pin.verify("1234")
+
+
+def test_gate_unlocks_with_right_pin_and_relocks_after_idle(pin: AdminPin):
+    pin.set_pin("2468")
+    clock = FakeClock()
+    gate = AdminGate(pin, idle_s=300, clock=clock)
+    assert not gate.is_unlocked()
+    assert not gate.unlock("1111")
+    assert not gate.is_unlocked()
+    assert gate.unlock("2468")
+    clock.now += 299
+    assert gate.is_unlocked()
+    gate.touch()  # activity restarts the countdown
+    clock.now += 299
+    assert gate.is_unlocked()
+    assert gate.seconds_left() == pytest.approx(1)
+    clock.now += 1
+    assert not gate.is_unlocked()
+    gate.touch()  # touching a locked gate does not unlock it
+    assert not gate.is_unlocked()
+
+
+def test_gate_refuses_for_a_while_after_repeated_wrong_pins(pin: AdminPin):
+    pin.set_pin("2468")
+    clock = FakeClock()
+    gate = AdminGate(pin, clock=clock)
+    for _ in range(MAX_FAILURES):
+        assert not gate.unlock("0000")
+    assert not gate.unlock("2468")  # even the right one, during the lockout
+    clock.now += LOCKOUT_S
+    assert gate.unlock("2468")
+
+
+def test_first_pin_through_the_gate(pin: AdminPin):
+    gate = AdminGate(pin, clock=FakeClock())
+    gate.set_first_pin("9876")
+    assert gate.is_unlocked() and pin.verify("9876")
+    with pytest.raises(PinError):
+        gate.set_first_pin("1111")
