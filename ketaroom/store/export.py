@@ -136,9 +136,11 @@ def event_summary(event: EventRecord, by_id: dict[int, EventRecord] | None = Non
         return f"Session started: {p.get('preset', '')}".rstrip(": ")
     if kind == "phase_start":
         number = "" if event.phase_index is None else f"{event.phase_index + 1} "
-        return f"Phase {number}started: {p.get('name', '')}".rstrip(": ")
+        name = p.get("name") or p.get("phase") or ""
+        return f"Phase {number}started: {name}".rstrip(": ")
     if kind == "cue":
-        return f"Cue ({p.get('kind', 'reminder')}): {p.get('prompt', '')}"
+        cue_kind = p.get("cue_kind") or p.get("kind") or "reminder"
+        return f"Cue ({cue_kind}): {p.get('prompt', '')}"
     if kind == "cue_ack":
         cue = by_id.get(event.refers_to) if event.refers_to is not None else None
         prompt = cue.payload.get("prompt", "") if cue else p.get("prompt", "")
@@ -161,21 +163,34 @@ def event_summary(event: EventRecord, by_id: dict[int, EventRecord] | None = Non
         suffix = f" — {'; '.join(map(str, warnings))}" if warnings else ""
         return f"Vitals: {vitals_text(p)}{suffix}"
     if kind == "music":
-        what = p.get("track") or p.get("playlist") or p.get("state") or ""
-        vol = f" at {_num(p['volume_pct'])} %" if p.get("volume_pct") is not None else ""
-        return f"Music: {what}{vol}".rstrip(": ") if what or vol else "Music"
+        volume = p.get("volume_pct", p.get("volume"))
+        bits = [str(p.get("track") or p.get("playlist") or p.get("state") or "")]
+        if volume is not None:
+            bits.append(f"volume {_num(volume)} %")
+        if p.get("muted") is not None:
+            bits.append("muted" if p["muted"] else "unmuted")
+        if p.get("skip"):
+            bits.append("track skipped")
+        if p.get("manual"):
+            bits.append("(manual)")
+        text = " ".join(b for b in bits if b)
+        return f"Music: {text}" if text else "Music"
     if kind == "light":
         bits = []
-        if p.get("brightness_pct") is not None:
-            bits.append(f"{_num(p['brightness_pct'])} %")
+        brightness = p.get("brightness_pct", p.get("brightness"))
+        if brightness is not None:
+            bits.append(f"{_num(brightness)} %")
         if p.get("kelvin") is not None:
             bits.append(f"{_num(p['kelvin'])} K")
         if p.get("color"):
             bits.append(str(p["color"]))
+        if p.get("manual"):
+            bits.append("(manual)")
         return "Light: " + " ".join(bits) if bits else "Light"
     if kind == "device_error":
         device = p.get("device", "device")
-        return f"Device error ({device}): {p.get('message', p.get('error', ''))}"
+        label = "Device warning" if p.get("severity") == "warning" else "Device error"
+        return f"{label} ({device}): {p.get('message', p.get('error', ''))}"
     if kind == "emergency":
         text = p.get("text") or p.get("message") or ""
         return f"EMERGENCY: {text}".rstrip(": ")

@@ -109,6 +109,26 @@ def is_rems_session(session: SessionRecord) -> bool:
     return "esketamine" in name or "rems" in name
 
 
+def _planned_from_start(events: list[EventRecord]) -> list[PhaseRow]:
+    """The plan the session itself recorded in its ``session_start`` payload."""
+    for event in events:
+        if event.kind != "session_start":
+            continue
+        phases = event.payload.get("phases")
+        if not isinstance(phases, list) or not phases:
+            return []
+        rows: list[PhaseRow] = []
+        clock: float | None = 0.0
+        for index, phase in enumerate(phases):
+            phase = phase if isinstance(phase, dict) else {}
+            planned = _num(phase.get("planned_s"))
+            name = str(phase.get("name") or f"Phase {index + 1}")
+            rows.append(PhaseRow(index, name, clock, planned, bool(phase.get("open"))))
+            clock = clock + planned if clock is not None and planned is not None else None
+        return rows
+    return []
+
+
 def _planned_phases(session: SessionRecord) -> list[PhaseRow]:
     """Phase names and planned lengths from the preset snapshot (tolerant of errors)."""
     if not session.preset_yaml:
@@ -147,7 +167,12 @@ def _planned_phases(session: SessionRecord) -> list[PhaseRow]:
 def analyse(session: SessionRecord, events: list[EventRecord]) -> SessionFacts:
     """Derive the report's facts from a session and its events."""
     by_id = {e.id: e for e in events}
-    phases = {row.index: row for row in _planned_phases(session)}
+    plan = _planned_from_start(events) or _planned_phases(session)
+    if plan and session.preset_yaml:
+        # The YAML knows which phases are open; the recorded plan knows the lengths.
+        for row, yaml_row in zip(plan, _planned_phases(session), strict=False):
+            row.is_open = row.is_open or yaml_row.is_open
+    phases = {row.index: row for row in plan}
     starts = [e for e in events if e.kind == "phase_start" and e.phase_index is not None]
     end_events = [e for e in events if e.kind == "session_end"]
     end_t = end_events[-1].session_t if end_events else None
@@ -157,8 +182,8 @@ def analyse(session: SessionRecord, events: list[EventRecord]) -> SessionFacts:
         if row is None:
             row = phases[index] = PhaseRow(index, f"Phase {index + 1}", None, None)
         p = event.payload
-        if p.get("name"):
-            row.name = str(p["name"])
+        if p.get("name") or p.get("phase"):
+            row.name = str(p.get("name") or p.get("phase"))
         if row.planned_s is None and isinstance(p.get("planned_s"), int | float):
             row.planned_s = float(p["planned_s"])
         if row.planned_start_s is None and isinstance(p.get("planned_start_s"), int | float):
@@ -243,18 +268,26 @@ def _root_note(event: EventRecord, by_id: dict[int, EventRecord]) -> int | None:
 
 
 def _parse(text: str) -> datetime:
-    moment = datetime.fromisoformat(text)
-    return moment if moment.tzinfo else moment.astimezone()
+    """A stored wall time in the local zone of the machine making the report."""
+    return datetime.fromisoformat(text).astimezone()
 
 
 def _wall(event: EventRecord) -> datetime:
     return _parse(event.wall)
 
 
+def _tags(row: NoteRow) -> list[str]:
+    """The note's tags, as last corrected."""
+    tags = row.event.payload.get("tags") or []
+    for fix in row.corrections:
+        if "tags" in fix.payload:
+            tags = fix.payload.get("tags") or []
+    return [str(t) for t in tags]
+
+
 def _tagged(notes: list[NoteRow], tag: str) -> NoteRow | None:
     for row in notes:
-        tags = [str(t).lower() for t in (row.event.payload.get("tags") or [])]
-        if tag in tags:
+        if tag in [t.lower() for t in _tags(row)]:
             return row
     return None
 
@@ -801,7 +834,7 @@ def _render_notes(pdf: _Report, facts: SessionFacts) -> None:
                 pdf.rel(row.event.session_t),
                 pdf.clock(_wall(row.event)),
                 text,
-                ", ".join(map(str, p.get("tags") or [])),
+                ", ".join(_tags(row)),
             )
         )
     pdf.table_rows(("Session", "Wall", "Note", "Tags"), rows, (20, 20, 115, 25))
@@ -830,7 +863,7 @@ def _render_cues(pdf: _Report, facts: SessionFacts) -> None:
             (
                 pdf.rel(cue.event.session_t),
                 pdf.clock(_wall(cue.event)),
-                str(p.get("kind", "reminder")),
+                str(p.get("cue_kind") or p.get("kind") or "reminder"),
                 str(p.get("prompt", "")),
                 status,
             )
@@ -880,6 +913,8 @@ def _render_incidents(pdf: _Report, facts: SessionFacts) -> None:
     for inc in facts.incidents:
         p = inc.first.payload
         message = str(p.get("message", p.get("error", "")))
+        if p.get("severity") == "warning":
+            message = "warning: " + message
         if inc.count > 1:
             message += f"  (×{inc.count}, last at {pdf.clock(_wall(inc.last))})"
         entries.append(

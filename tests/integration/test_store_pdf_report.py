@@ -234,3 +234,47 @@ def test_interrupted_session_report(tmp_path: Path) -> None:
     j.close_interrupted(crashed.id)
     assert j.session(crashed.id).status == "interrupted"
     j.close()
+
+
+def test_controller_payload_shapes(tmp_path: Path) -> None:
+    """Payloads as the session controller writes them (phase, cue_kind, volume, …)."""
+    j = Journal(tmp_path / "s.sqlite3")
+    sid = j.start_session(
+        preset="Esketamine 84", preset_path=None, preset_yaml=None, room="R", planned_s=1200
+    )
+    plan = [{"name": "Settle", "planned_s": 600}, {"name": "Journey", "planned_s": 600}]
+    j.append(sid, "session_start", session_t=0, payload={"preset": "Esketamine 84", "phases": plan})
+    j.append(sid, "phase_start", session_t=0, phase_index=0, payload={"phase": "Settle"})
+    j.append(sid, "music", session_t=0, phase_index=0, payload={"playlist": "a.m3u", "volume": 40})
+    cue = j.append(
+        sid,
+        "cue",
+        session_t=60,
+        phase_index=0,
+        payload={"phase": "Settle", "cue_index": 0, "prompt": "Check BP", "cue_kind": "vitals"},
+    )
+    j.append(sid, "cue_ack", session_t=70, refers_to=cue, payload={"by": "nurse"})
+    note = j.append(sid, "note", session_t=80, payload={"text": "84 mg", "tags": []})
+    j.append(
+        sid,
+        "note_correction",
+        session_t=90,
+        refers_to=note,
+        payload={"text": "Esketamine 84 mg given", "reason": "tag", "tags": ["dose"]},
+    )
+    j.append(sid, "phase_start", session_t=600, phase_index=1, payload={"phase": "Journey"})
+    j.append(sid, "session_end", session_t=1200, payload={"status": "completed"})
+    j.end_session(sid, "completed")
+    out = tmp_path / "c.pdf"
+    export_pdf(j, sid, out)
+    text = pdf_text(out)
+    for expected in (
+        "Settle",
+        "Journey",
+        "Check BP",
+        "vitals",
+        "Esketamine 84 mg given (corrected)",
+    ):
+        assert expected in text, expected
+    assert "MISSED" not in text
+    j.close()
