@@ -1,0 +1,57 @@
+"""Music device: crossfading playback of phase playlists through libVLC.
+
+Public API: :func:`create_player`, :class:`Player`, :class:`VlcPlayer`,
+:class:`NullPlayer`, :class:`MusicReport`, :class:`MusicStatus`, :class:`MusicError`,
+:class:`AudioUnavailable`. Only :mod:`.vlc_backend` imports ``vlc``; nothing here
+imports Qt. See :mod:`.engine` for the threading model and loudness invariants.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+from ketaroom.devices.music.api import (
+    AudioUnavailable,
+    MusicError,
+    MusicReport,
+    MusicStatus,
+    Player,
+    ReportSink,
+    SampleSink,
+)
+from ketaroom.devices.music.engine import VlcPlayer
+from ketaroom.devices.music.null import NullPlayer
+
+__all__ = [
+    "AudioUnavailable",
+    "MusicError",
+    "MusicReport",
+    "MusicStatus",
+    "NullPlayer",
+    "Player",
+    "SampleSink",
+    "VlcPlayer",
+    "create_player",
+]
+
+NO_LIBVLC_MESSAGE = "libVLC is not installed — music is off; the session keeps running"
+
+
+def create_player(audio: str = "default", *, on_report: ReportSink | None = None,
+                  time_scale: float = 1.0, vlc_args: Sequence[str] = ()) -> Player:
+    """Build the music player. ``audio``: ``default`` (real output), ``dummy``
+    (libVLC with ``--aout=adummy``) or ``none`` (:class:`NullPlayer`). Never raises:
+    without libVLC it returns a NullPlayer and reports a ``device_error``."""
+    if audio == "none":
+        return NullPlayer(on_report)
+    if audio not in ("default", "dummy"):
+        raise ValueError(f"audio must be default, dummy or none, not {audio!r}")
+    try:
+        return VlcPlayer(audio, on_report=on_report, time_scale=time_scale,
+                         vlc_args=vlc_args)
+    except AudioUnavailable:
+        if on_report is not None:
+            on_report(MusicReport("device_error", NO_LIBVLC_MESSAGE, None, 0.0, 0.0,
+                                  time.time()))
+        return NullPlayer(on_report)

@@ -1,0 +1,613 @@
+"""The music engine: one worker thread that owns every libVLC object and call.
+
+Public methods only put commands on a queue (they never block the caller, never touch
+libVLC). The worker drains the queue and, while anything moves, ticks at 40 Hz: every
+deck's volume is a dB ramp (see :mod:`levels`) sampled each tick and sent to libVLC as
+an integer volume. Two decks (MediaPlayers) crossfade: on a phase change, on ``skip``,
+and ~fade seconds before a track ends. libVLC events are posted to the same queue by
+:mod:`vlc_backend` and handled here.
+
+Loudness invariants (the worst bug this product can have is a blast):
+
+* a deck starts padded (≈ −43 dB) at volume 0 and is unpadded only after its stream
+  runs and libVLC accepted the fade's start volume (see ``vlc_backend`` docstring);
+* the output of a deck is ``min(deck ramp, cap ramp) + mute ramp`` and never exceeds
+  the cap once the cap ramp settled; clinician changes move ≤ 6 dB/s, lowering the cap
+  moves ≤ 20 dB/s, mute 0.5 s down / 2 s up, emergency 1 s down then stop;
+* ``emergency_off`` also arms a watchdog thread that, 2 s later, hard-mutes and stops
+  both players directly if the worker did not reach silence (stuck fade, stuck thread).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import queue
+import random
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ketaroom.core.targets import MusicTarget
+from ketaroom.devices.music.api import (
+    AudioUnavailable,
+    MusicReport,
+    MusicStatus,
+    ReportKind,
+    ReportSink,
+    SampleSink,
+)
+from ketaroom.devices.music.levels import (
+    FLOOR_DB,
+    MAX_CHANGE_DB_PER_S,
+    Ramp,
+    db_to_pct,
+    pct_to_db,
+    vlc_volume,
+)
+
+log = logging.getLogger(__name__)
+
+TICK_S = 1 / 40
+"""Ramp sampling period while anything moves (40 steps/s)."""
+START_POLL_S = 0.004
+"""Polling period while a deck waits for its stream to start (safe-start window)."""
+START_TIMEOUT_S = 8.0
+"""A track that produced no audio after this long is treated as unplayable."""
+MIN_FADE_S = 0.25
+CAP_DOWN_DB_PER_S = 20.0
+MUTE_DOWN_S = 0.5
+MUTE_UP_S = 2.0
+EMERGENCY_FADE_S = 1.0
+EMERGENCY_DEADLINE_S = 2.0
+REASSERT_S = 0.5
+
+
+@dataclass
+class _DeckState:
+    index: int
+    phase: str = "idle"  # idle | starting | playing | out
+    track: Path | None = None
+    ramp: Ramp = field(default_factory=lambda: Ramp.hold(FLOOR_DB, 0.0))
+    fade_s: float = 1.0
+    level_db: float = FLOOR_DB
+    started_wall: float = 0.0
+    es_added: bool = False
+    sent: int | None = None
+    sent_wall: float = 0.0
+    next_started: bool = False
+    apply_seq: int = 0
+    out_pending: bool = False
+    """Fading out waits for the incoming deck's stream (then an equal-power crossfade)."""
+    crossfade: bool = False
+    """This deck comes in against another audible deck: equal-power curve."""
+
+
+class VlcPlayer:
+    """The real player (see :class:`ketaroom.devices.music.api.Player`).
+
+    ``sample_sink`` (tests) switches both decks to amem capture: every decoded and
+    volume-scaled buffer is handed to it as ``(deck, S16 stereo bytes, pts)``.
+    """
+
+    def __init__(self, audio: str = "default", *, on_report: ReportSink | None = None,
+                 time_scale: float = 1.0, vlc_args: Sequence[str] = (),
+                 sample_sink: SampleSink | None = None, seed: int | None = None) -> None:
+        self._on_report = on_report
+        self._scale = max(1e-3, float(time_scale))
+        self._q: queue.Queue[tuple[Any, ...]] = queue.Queue()
+        self._lock = threading.Lock()
+        self._cond = threading.Condition(self._lock)
+        self._apply_seq = 0
+        self._settled_seq = 0
+        self._status = MusicStatus(None, 0.0, 0.0, False, "", None, None)
+        self._closed = False
+        self._rng = random.Random(seed)
+        self._ready = threading.Event()
+        self._init_error: BaseException | None = None
+        self._backend: Any = None
+        self._thread = threading.Thread(
+            target=self._run, args=(audio, tuple(vlc_args), sample_sink),
+            name="ketaroom-music", daemon=True)
+        # worker-only state
+        self._decks: list[_DeckState] = [_DeckState(0), _DeckState(1)]
+        self._active: int | None = None
+        self._target: MusicTarget | None = None
+        self._order: list[Path] = []
+        self._pos = 0
+        self._fail_streak = 0
+        self._level_db = FLOOR_DB
+        self._cap = Ramp.hold(0.0, 0.0)
+        self._mute = Ramp.hold(0.0, 0.0)
+        self._muted = False
+        self._silence_pending = False
+        self._emergency_deadline: float | None = None
+        self._thread.start()
+        self._ready.wait(15.0)
+        if self._init_error is not None or not self._ready.is_set():
+            raise AudioUnavailable(str(self._init_error or "libVLC did not start in time"))
+
+    # ---------------------------------------------------------------- public API
+    def apply(self, target: MusicTarget) -> None:
+        with self._lock:
+            self._apply_seq += 1
+            seq = self._apply_seq
+        self._q.put(("apply", target, seq))
+
+    def set_volume(self, pct: float) -> None:
+        self._q.put(("volume", float(pct)))
+
+    def set_max_volume(self, pct: float) -> None:
+        self._q.put(("max", float(pct)))
+
+    def set_muted(self, muted: bool) -> None:
+        self._q.put(("mute", bool(muted)))
+
+    def skip(self) -> None:
+        self._q.put(("skip",))
+
+    def emergency_off(self) -> None:
+        self._q.put(("emergency",))
+        timer = threading.Timer(EMERGENCY_DEADLINE_S, self._watchdog)
+        timer.daemon = True
+        timer.start()
+
+    def status(self) -> MusicStatus:
+        with self._lock:
+            return self._status
+
+    def flush(self, timeout_s: float) -> bool:
+        deadline = time.monotonic() + timeout_s
+        with self._cond:
+            while self._settled_seq < self._apply_seq:
+                left = deadline - time.monotonic()
+                if left <= 0 or not self._thread.is_alive():
+                    return False
+                self._cond.wait(left)
+            return True
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._q.put(("close",))
+        self._thread.join(5.0)
+
+    # ---------------------------------------------------------------- worker
+    def _post(self, item: tuple[Any, ...]) -> None:
+        self._q.put(item)
+
+    def _run(self, audio: str, vlc_args: tuple[str, ...], sink: SampleSink | None) -> None:
+        try:
+            from ketaroom.devices.music.vlc_backend import VlcBackend
+
+            self._backend = VlcBackend(self._post, vlc_args, audio, sink)
+        except BaseException as exc:
+            self._init_error = exc
+            self._ready.set()
+            return
+        self._ready.set()
+        next_tick = time.monotonic()
+        try:
+            while True:
+                busy = self._busy()
+                period = START_POLL_S if any(
+                    d.phase == "starting" for d in self._decks) else TICK_S
+                timeout = max(0.0, next_tick - time.monotonic()) if busy else 0.5
+                try:
+                    item = self._q.get(timeout=timeout)
+                except queue.Empty:
+                    item = None
+                while item is not None:
+                    if item[0] == "close":
+                        self._shutdown()
+                        return
+                    self._handle(item)
+                    try:
+                        item = self._q.get_nowait()
+                    except queue.Empty:
+                        item = None
+                now = time.monotonic()
+                if now >= next_tick or not busy:
+                    self._tick(now)
+                    next_tick = now + period
+        except Exception:  # pragma: no cover - last resort: never leave sound running
+            log.exception("music worker crashed")
+            self._report("device_error", "music engine failed — music is off", None)
+            for deck in self._backend.decks:
+                with contextlib.suppress(Exception):
+                    deck.hard_silence()
+            self._settle_all()
+
+    def _busy(self) -> bool:
+        return any(d.phase != "idle" for d in self._decks) or self._silence_pending
+
+    def _handle(self, item: tuple[Any, ...]) -> None:
+        kind = item[0]
+        now = time.monotonic()
+        if kind == "apply":
+            self._do_apply(item[1], item[2], now)
+        elif kind == "volume":
+            self._do_volume(item[1], now)
+        elif kind == "max":
+            cur = self._cap.value(now)
+            new = pct_to_db(max(0.0, min(100.0, item[1])))
+            rate = CAP_DOWN_DB_PER_S if new < cur else MAX_CHANGE_DB_PER_S
+            self._cap = Ramp.limited(cur, new, now, rate)
+        elif kind == "mute":
+            if item[1] != self._muted:
+                self._muted = item[1]
+                cur = self._mute.value(now)
+                self._mute = (Ramp.to(cur, FLOOR_DB, now, MUTE_DOWN_S) if self._muted
+                              else Ramp.to(cur, 0.0, now, MUTE_UP_S))
+                self._report("state", "muted" if self._muted else "unmuted", None)
+        elif kind == "skip":
+            if self._active is not None and self._target is not None:
+                self._start_next(self._fade(), now)
+        elif kind == "emergency":
+            self._do_emergency(now)
+        elif kind == "vlc":
+            self._on_vlc_event(item[1], item[2], item[3], now)
+
+    def _fade(self) -> float:
+        fade = self._target.fade_s if self._target else 2.0
+        return max(MIN_FADE_S, fade / self._scale)
+
+    # -- commands
+    def _do_apply(self, target: MusicTarget, seq: int, now: float) -> None:
+        self._emergency_deadline = None
+        prev = self._target
+        self._target = target
+        fade = self._fade()
+        self._level_db = pct_to_db(target.volume_pct)
+        for d in self._decks:
+            d.apply_seq = seq
+        if target.silent:
+            if not target.tracks and target.volume_pct > 0:
+                self._report("warning", f"playlist {target.label or '(unnamed)'} is empty — "
+                             "silence", None, fade)
+            self._fade_all_out(fade, now)
+            self._active = None
+            self._silence_pending = True
+            return
+        self._silence_pending = False
+        active = self._decks[self._active] if self._active is not None else None
+        if (active is not None and prev is not None and prev.tracks == target.tracks
+                and active.phase in ("starting", "playing")):
+            # same playlist: keep the track, ramp to the new volume over the fade
+            active.level_db = self._level_db
+            if active.phase == "playing":
+                active.ramp = Ramp.to(active.ramp.value(now), self._level_db, now, fade)
+            self._settle(seq)
+            self._report("music", f"{target.label}: volume {target.volume_pct:g} %",
+                         active.track, fade)
+            return
+        self._order = list(target.tracks)
+        if target.shuffle:
+            self._rng.shuffle(self._order)
+        self._pos = 0
+        self._fail_streak = 0
+        self._start_next(fade, now)
+
+    def _do_volume(self, pct: float, now: float) -> None:
+        self._level_db = pct_to_db(max(0.0, min(100.0, pct)))
+        if self._active is None:
+            return
+        d = self._decks[self._active]
+        d.level_db = self._level_db
+        if d.phase == "playing":
+            d.ramp = Ramp.limited(d.ramp.value(now), self._level_db, now, MAX_CHANGE_DB_PER_S)
+
+    def _do_emergency(self, now: float) -> None:
+        self._target = None
+        self._active = None
+        self._order = []
+        self._fade_all_out(EMERGENCY_FADE_S, now)
+        self._emergency_deadline = now + EMERGENCY_DEADLINE_S
+        self._silence_pending = True
+        self._report("state", "emergency off — music fading out", None, EMERGENCY_FADE_S)
+
+    def _watchdog(self) -> None:
+        """Runs on a timer thread 2 s after emergency_off: the hard path."""
+        if self._backend is None or self._closed:
+            return
+        if all(d.phase == "idle" for d in self._decks):
+            return
+        for deck in self._backend.decks:
+            with contextlib.suppress(Exception):
+                deck.hard_silence()
+        self._report("state", "emergency off — hard mute", None)
+
+    def _fade_all_out(self, fade: float, now: float) -> None:
+        for d in self._decks:
+            if d.phase == "starting":
+                self._backend.decks[d.index].stop()
+                d.phase = "idle"
+                d.sent = None
+            elif (d.phase == "out" and not d.out_pending
+                  and d.ramp.t0 + d.ramp.duration_s - now <= fade):
+                continue  # already fading out faster than asked
+            elif d.phase in ("playing", "out"):
+                d.phase = "out"
+                d.out_pending = False
+                d.ramp = Ramp.to(d.ramp.value(now), FLOOR_DB, now, fade)
+
+    # -- tracks
+    def _next_path(self) -> Path | None:
+        if not self._order or self._target is None:
+            return None
+        if self._pos >= len(self._order):
+            if not self._target.loop:
+                return None
+            self._order = list(self._target.tracks)
+            if self._target.shuffle:
+                self._rng.shuffle(self._order)
+            self._pos = 0
+        path = self._order[self._pos]
+        self._pos += 1
+        return path
+
+    def _pick_deck(self) -> _DeckState:
+        others = [d for d in self._decks if d.index != self._active]
+        idle = [d for d in others if d.phase == "idle"]
+        if idle:
+            return idle[0]
+        if self._active is None:
+            idle = [d for d in self._decks if d.phase == "idle"]
+            if idle:
+                return idle[0]
+        # both busy: take over the quietest non-active deck (it is fading out anyway)
+        now = time.monotonic()
+        return min(others, key=lambda d: d.ramp.value(now))
+
+    def _start_next(self, fade: float, now: float) -> None:
+        """Crossfade from the active deck (if any) into the next playable track."""
+        if self._target is None:
+            return
+        tries = 0
+        while True:
+            path = self._next_path()
+            if path is None:
+                self._end_of_list(fade, now)
+                return
+            problem = self._check_file(path)
+            if problem is None:
+                break
+            self._bad_track(path, problem)
+            tries += 1
+            if self._fail_streak >= len(self._target.tracks) or tries > len(self._order) + 1:
+                self._all_bad(now)
+                return
+        if self._active is not None:
+            old = self._decks[self._active]
+            if old.phase == "starting":
+                self._backend.decks[old.index].stop()
+                old.phase = "idle"
+            elif old.phase == "playing":
+                # keep it at its level until the new stream runs, then equal-power out
+                old.phase = "out"
+                old.ramp = Ramp.hold(old.ramp.value(now), now)
+                old.out_pending = True
+        crossing = any(x.out_pending for x in self._decks)
+        d = self._pick_deck()
+        if d.phase != "idle":
+            self._backend.decks[d.index].stop()
+        self._backend.decks[d.index].load_and_play(path)
+        d.phase = "starting"
+        d.track = path
+        d.fade_s = fade
+        d.level_db = self._level_db
+        d.ramp = Ramp.hold(FLOOR_DB, now)
+        d.started_wall = now
+        d.es_added = False
+        d.sent = 0
+        d.sent_wall = now
+        d.next_started = False
+        d.out_pending = False
+        d.crossfade = crossing
+        self._active = d.index
+
+    @staticmethod
+    def _check_file(path: Path) -> str | None:
+        try:
+            size = path.stat().st_size
+        except OSError:
+            return "file not found"
+        if not path.is_file():
+            return "not a file"
+        if size == 0:
+            return "file is empty"
+        return None
+
+    def _bad_track(self, path: Path, problem: str) -> None:
+        self._fail_streak += 1
+        self._report("device_error", f"cannot play {path.name}: {problem} — skipped", path)
+
+    def _all_bad(self, now: float) -> None:
+        label = self._target.label if self._target else ""
+        self._report("warning", f"no playable track in {label or 'the playlist'} — silence",
+                     None)
+        self._order = []
+        self._release_pending_outs(now, self._fade())
+        if self._active is not None:
+            d = self._decks[self._active]
+            if d.phase == "starting":
+                self._backend.decks[d.index].stop()
+                d.phase = "idle"
+        self._active = None
+        self._settle_all()
+
+    def _end_of_list(self, fade: float, now: float) -> None:
+        """No loop and nothing left: fade the active deck out; silence."""
+        self._release_pending_outs(now, fade)
+        if self._active is not None:
+            d = self._decks[self._active]
+            if d.phase == "playing":
+                d.phase = "out"
+                d.ramp = Ramp.to(d.ramp.value(now), FLOOR_DB, now, fade)
+        self._active = None
+        self._silence_pending = True
+
+    def _on_vlc_event(self, index: int, gen: int, name: str, now: float) -> None:
+        if gen != self._backend.decks[index].gen:
+            return  # stale: the deck was reloaded or stopped since
+        d = self._decks[index]
+        if name == "MediaPlayerESAdded":
+            d.es_added = True
+        elif name in ("MediaPlayerEndReached", "MediaPlayerEncounteredError"):
+            if d.phase == "starting":
+                self._backend.decks[index].stop()
+                d.phase = "idle"
+                what = ("libVLC error" if name == "MediaPlayerEncounteredError"
+                        else "not a playable audio file")
+                if d.track is not None:
+                    self._bad_track(d.track, what)
+                if self._target is not None and self._active == index:
+                    self._active = None
+                    if self._fail_streak >= len(self._target.tracks):
+                        self._all_bad(now)
+                    else:
+                        self._start_next(d.fade_s, now)
+                return
+            was_active = self._active == index
+            self._backend.decks[index].stop()
+            d.phase = "idle"
+            d.sent = None
+            if name == "MediaPlayerEncounteredError" and d.track is not None:
+                self._report("device_error", f"playback of {d.track.name} failed", d.track)
+            if was_active and not d.next_started:
+                self._active = None
+                self._start_next(min(self._fade(), 2.0), now)
+
+    # -- the tick
+    def _tick(self, now: float) -> None:
+        cap = self._cap.value(now)
+        mute = self._mute.value(now)
+        for d in self._decks:
+            deck = self._backend.decks[d.index]
+            if d.phase == "idle":
+                continue
+            if d.phase == "starting":
+                deck.set_volume(0)
+                if deck.time_ms() > 0 or (d.es_added and deck.length_ms() > 0
+                                           and deck.time_ms() > 0):
+                    self._stream_started(d, now)
+                elif now - d.started_wall > START_TIMEOUT_S:
+                    deck.stop()
+                    d.phase = "idle"
+                    if d.track is not None:
+                        self._bad_track(d.track, "no audio after "
+                                        f"{START_TIMEOUT_S:g} s")
+                    if self._active == d.index:
+                        self._active = None
+                        self._start_next(d.fade_s, now)
+                continue
+            out_db = min(d.ramp.value(now), cap) + mute
+            vol = vlc_volume(out_db)
+            if vol != d.sent or now - d.sent_wall > REASSERT_S:
+                deck.set_volume(vol)
+                d.sent = vol
+                d.sent_wall = now
+            if d.phase == "out" and not d.out_pending and d.ramp.done(now):
+                deck.stop()
+                d.phase = "idle"
+                d.sent = None
+            elif d.phase == "playing" and self._active == d.index and not d.next_started:
+                self._maybe_crossfade(d, deck, now)
+        if self._silence_pending and all(d.phase == "idle" for d in self._decks):
+            self._silence_pending = False
+            self._emergency_deadline = None
+            self._report("state", "silence", None)
+            self._settle_all()
+        self._publish(now)
+
+    def _stream_started(self, d: _DeckState, now: float) -> None:
+        deck = self._backend.decks[d.index]
+        if not deck.set_volume(0):
+            return  # output not accepting volume yet: stay padded
+        deck.set_pad(False)
+        deck.set_volume(0)
+        d.phase = "playing"
+        if d.crossfade:
+            d.ramp = Ramp.crossfade(FLOOR_DB, d.level_db, now, d.fade_s)
+        else:
+            d.ramp = Ramp.to(FLOOR_DB, d.level_db, now, d.fade_s)
+        self._release_pending_outs(now, d.fade_s)
+        d.sent = 0
+        d.sent_wall = now
+        self._fail_streak = 0
+        label = self._target.label if self._target else ""
+        self._report("music", f"{label}: {d.track.name if d.track else ''}".strip(": "),
+                     d.track, d.fade_s, volume_pct=db_to_pct(d.level_db))
+        self._settle(d.apply_seq)
+
+    def _release_pending_outs(self, now: float, fade: float) -> None:
+        for o in self._decks:
+            if o.out_pending:
+                o.out_pending = False
+                o.ramp = Ramp.crossfade(o.ramp.value(now), FLOOR_DB, now, fade)
+
+    def _maybe_crossfade(self, d: _DeckState, deck: Any, now: float) -> None:
+        length = deck.length_ms()
+        if length <= 0 or self._target is None:
+            return
+        xfade = min(self._fade(), 0.3 * length / 1000.0)
+        if length - deck.time_ms() <= xfade * 1000.0:
+            d.next_started = True
+            self._start_next(max(MIN_FADE_S, xfade), now)
+
+    def _publish(self, now: float) -> None:
+        cap = self._cap.value(now)
+        d = self._decks[self._active] if self._active is not None else None
+        if d is None:
+            st = MusicStatus(None, 0.0, 0.0, self._muted,
+                             self._target.label if self._target else "", None, None)
+        else:
+            deck = self._backend.decks[d.index]
+            cur = min(d.ramp.value(now), cap) if d.phase == "playing" else FLOOR_DB
+            tgt = min(d.level_db, self._cap.end_db)
+            length = deck.length_ms()
+            st = MusicStatus(d.track, round(db_to_pct(cur), 2), round(db_to_pct(tgt), 2),
+                             self._muted, self._target.label if self._target else "",
+                             deck.time_ms() / 1000.0 if d.phase == "playing" else None,
+                             length / 1000.0 if length > 0 else None)
+        with self._lock:
+            self._status = st
+
+    # -- bookkeeping
+    def _settle(self, seq: int) -> None:
+        with self._cond:
+            self._settled_seq = max(self._settled_seq, seq)
+            self._cond.notify_all()
+
+    def _settle_all(self) -> None:
+        with self._cond:
+            self._settled_seq = self._apply_seq
+            self._cond.notify_all()
+
+    def _report(self, kind: ReportKind, message: str, track: Path | None,
+                fade_s: float = 0.0, volume_pct: float | None = None) -> None:
+        if self._on_report is None:
+            return
+        vol = volume_pct if volume_pct is not None else db_to_pct(self._level_db)
+        try:
+            self._on_report(MusicReport(kind, message, track, round(vol, 2), fade_s,
+                                        time.time()))
+        except Exception:  # a broken listener must never stop the music engine
+            log.exception("music report listener failed")
+
+    def _shutdown(self) -> None:
+        """Close: short fade, then release libVLC (on this thread)."""
+        now = time.monotonic()
+        self._fade_all_out(0.3, now)
+        deadline = now + 1.0
+        while self._busy() and time.monotonic() < deadline:
+            self._silence_pending = False
+            self._tick(time.monotonic())
+            time.sleep(TICK_S)
+        with contextlib.suppress(Exception):
+            self._backend.release()
+        self._settle_all()

@@ -1,0 +1,184 @@
+"""The only module that imports ``vlc``: one instance and two MediaPlayer "decks".
+
+Owns the libVLC objects; every method here must be called from the music worker
+thread (except :meth:`Deck.hard_silence`, the emergency path). libVLC event callbacks
+run on libVLC's own thread and only *post* ``(deck, generation, event)`` tuples to the
+worker queue: calling libVLC from inside a callback deadlocks.
+
+Safe start (python-vlc issue 220): a volume set before the audio output stream exists
+is ignored, and a new output stream (amem, and the first stream of any player) starts
+at 100 %. We therefore keep a *pad* on every deck: a libVLC equalizer with the
+preamp and all ten bands at −20 dB (≈ −43 dB in total). Equalizer settings live on the
+MediaPlayer and are inherited by each new audio output filter chain, so they apply
+from the very first decoded sample, whatever the output module. The engine lifts the
+pad only after the stream runs and the deck volume has been set (and accepted) at the
+fade's start level. Changing preamp/bands with the same filter string does not
+restart the stream (checked with amem capture in the tests).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from ketaroom.devices.music.api import AudioUnavailable, SampleSink
+
+try:  # pragma: no cover - exercised only where libVLC is missing
+    import vlc
+except Exception as exc:  # OSError when libvlc.so is absent, ImportError, …
+    vlc = None
+    _IMPORT_ERROR: Exception | None = exc
+else:
+    _IMPORT_ERROR = None
+
+PAD_DB = -20.0
+"""Equalizer preamp and per-band attenuation for the start pad (the range's minimum);
+measured ≈ −43 dB below the unpadded level."""
+FLAT_PREAMP_DB = 12.0
+"""libVLC's equalizer loses 12 dB when flat: preamp +12 dB with flat bands is
+transparent (measured within 0.05 dB from 60 Hz to 12 kHz, as VLC's own "Flat" preset)."""
+
+_EVENTS = (
+    "MediaPlayerEndReached",
+    "MediaPlayerEncounteredError",
+    "MediaPlayerESAdded",
+    "MediaPlayerPlaying",
+    "MediaPlayerLengthChanged",
+)
+
+Post = Callable[[tuple[Any, ...]], None]
+
+
+def _make_eq(pad: bool) -> Any:
+    eq = vlc.libvlc_audio_equalizer_new()
+    vlc.libvlc_audio_equalizer_set_preamp(eq, PAD_DB if pad else FLAT_PREAMP_DB)
+    for band in range(vlc.libvlc_audio_equalizer_get_band_count()):
+        vlc.libvlc_audio_equalizer_set_amp_at_index(eq, PAD_DB if pad else 0.0, band)
+    return eq
+
+
+class Deck:
+    """One MediaPlayer. ``gen`` grows on every load so stale events can be ignored."""
+
+    def __init__(self, backend: VlcBackend, index: int, sink: SampleSink | None) -> None:
+        self.index = index
+        self.gen = 0
+        self._backend = backend
+        self._mp = backend.instance.media_player_new()
+        self._padded = False
+        self._callbacks: list[Any] = []  # keep ctypes callbacks alive
+        self._hard_lock = threading.Lock()
+        self._sink = sink
+        if sink is not None:
+            self._install_sink(sink)
+        em = self._mp.event_manager()
+        for name in _EVENTS:
+            cb = self._make_event_cb(name)
+            self._callbacks.append(cb)
+            em.event_attach(getattr(vlc.EventType, name), cb)
+        self.set_pad(True)
+
+    def _make_event_cb(self, name: str) -> Callable[[Any], None]:
+        post = self._backend.post
+
+        def _on_event(_event: Any) -> None:  # libVLC thread: post only, never call libVLC
+            post(("vlc", self.index, self.gen, name))
+
+        return _on_event
+
+    def _install_sink(self, sink: SampleSink) -> None:
+        index = self.index
+
+        @vlc.CallbackDecorators.AudioPlayCb
+        def _play(_opaque: Any, samples: Any, count: int, pts: int) -> None:
+            sink(index, ctypes.string_at(samples, count * 4), pts)
+
+        self._callbacks.append(_play)
+        self._mp.audio_set_callbacks(_play, None, None, None, None, None)
+        self._mp.audio_set_format("S16N", 44100, 2)
+
+    # -- worker-thread API -------------------------------------------------------------
+    def load_and_play(self, path: Path) -> None:
+        """Stop whatever plays, pad, volume 0, start ``path``. Never raises."""
+        self.gen += 1
+        self._mp.stop()
+        self.set_pad(True)
+        if self._sink is not None:
+            self._sink(self.index, b"", -1)  # marks a new start in test captures
+        self._mp.audio_set_mute(False)
+        self._mp.audio_set_volume(0)  # honoured where the output already exists
+        media = self._backend.instance.media_new_path(str(path))
+        self._mp.set_media(media)
+        media.release()
+        self._mp.play()
+
+    def set_pad(self, on: bool) -> None:
+        eq = _make_eq(on)
+        try:
+            self._mp.set_equalizer(eq)
+        finally:
+            vlc.libvlc_audio_equalizer_release(eq)
+        self._padded = on
+
+    @property
+    def padded(self) -> bool:
+        return self._padded
+
+    def set_volume(self, volume: int) -> bool:
+        """True when libVLC accepted it (an output exists)."""
+        return self._mp.audio_set_volume(int(volume)) == 0
+
+    def time_ms(self) -> int:
+        return max(0, int(self._mp.get_time() or 0))
+
+    def length_ms(self) -> int:
+        return max(0, int(self._mp.get_length() or 0))
+
+    def stop(self) -> None:
+        self.gen += 1
+        self._mp.stop()
+        self.set_pad(True)
+
+    def hard_silence(self) -> None:
+        """Emergency path, callable from any thread: mute, volume 0, stop."""
+        with self._hard_lock:
+            self._mp.audio_set_mute(True)
+            self._mp.audio_set_volume(0)
+            self._mp.stop()
+
+    def release(self) -> None:
+        em = self._mp.event_manager()
+        for name in _EVENTS:
+            em.event_detach(getattr(vlc.EventType, name))
+        self._mp.stop()
+        self._mp.release()
+
+
+class VlcBackend:
+    """The libVLC instance and its two decks."""
+
+    def __init__(self, post: Post, vlc_args: Sequence[str], audio: str,
+                 sample_sink: SampleSink | None = None) -> None:
+        if vlc is None:
+            raise AudioUnavailable(f"libVLC is not installed ({_IMPORT_ERROR})")
+        args = ["--no-video", "--quiet", "--file-caching=300", "--no-video-title-show"]
+        if audio == "dummy":
+            args.append("--aout=adummy")
+        args.extend(vlc_args)
+        try:
+            instance = vlc.Instance(args)
+        except Exception as exc:  # pragma: no cover
+            raise AudioUnavailable(f"libVLC failed to start: {exc}") from exc
+        if instance is None:
+            raise AudioUnavailable("libVLC is not installed (vlc-plugin-base missing?)")
+        self.instance = instance
+        self.post = post
+        self.decks = [Deck(self, i, sample_sink) for i in range(2)]
+
+    def release(self) -> None:
+        for deck in self.decks:
+            deck.release()
+        self.instance.release()
