@@ -20,6 +20,7 @@ import copy
 import enum
 import json
 import secrets
+import signal
 import threading
 import time
 from collections import deque
@@ -545,7 +546,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_cli(args: argparse.Namespace) -> int:
-    """Serve until Ctrl+C; prints the address and the demo username first."""
+    """Serve until Ctrl+C (or SIGTERM); prints the address and the demo username first."""
     emulator = HueEmulator(host=args.host, port=args.port, lights=args.lights,
                            username=args.username,
                            enforce_rate_limits=not getattr(args, "no_rate_limits", False))
@@ -559,13 +560,19 @@ def run_cli(args: argparse.Namespace) -> int:
     if fault is not Fault.NONE:
         print(f"fault: {fault.value}", flush=True)
     print("Ctrl+C to stop.", flush=True)
+    stop = threading.Event()
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
-        while True:
-            time.sleep(3600)
+        while not stop.wait(0.5):
+            pass
     except KeyboardInterrupt:
         pass
     finally:
         emulator.stop()
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     return 0
 
 
