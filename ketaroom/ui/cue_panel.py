@@ -75,6 +75,7 @@ class CuePanel(Panel):
         self.empty = muted_label("No cues waiting.", wrap=True)
         self.body.addWidget(self.empty)
         holder = QWidget()
+        holder.setObjectName("cueList")
         self._list = QVBoxLayout(holder)
         self._list.setContentsMargins(0, 0, 0, 0)
         self._list.setSpacing(8)
@@ -82,6 +83,7 @@ class CuePanel(Panel):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(holder)
+        scroll.viewport().setObjectName("cueViewport")
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.body.addWidget(scroll, 1)
         self.title_base = "CUES"

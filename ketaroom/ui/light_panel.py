@@ -51,12 +51,10 @@ class LightPanel(Panel):
     def __init__(self, group: str | None = None, parent: QWidget | None = None) -> None:
         super().__init__("Light", parent)
         self._group = group
-        health_row = QHBoxLayout()
         self.health_dot = QLabel("●")
         self.health = muted_label("Bridge: waiting for first answer")
-        health_row.addWidget(self.health_dot)
-        health_row.addWidget(self.health, 1)
-        self.body.addLayout(health_row)
+        self.title_row.addWidget(self.health_dot)
+        self.title_row.addWidget(self.health)
         grid = QGridLayout()
         grid.setHorizontalSpacing(8)
         self.brightness = self._slider(0, 100, "Brightness")
@@ -83,7 +81,6 @@ class LightPanel(Panel):
             scenes.addWidget(button)
             self.scene_buttons[scene.name] = button
         self.body.addLayout(scenes)
-        self.body.addStretch(1)
         self._throttle: Throttle[LightTarget] = Throttle(
             SLIDER_THROTTLE_MS, self.light_requested.emit, self)
         self.show_values(40, 2700)

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from ketaroom.core.targets import LightTarget
 from ketaroom.core.timeline import Status
-from ketaroom.core.validation import load_preset
+from ketaroom.core.validation import Problem, load_preset
 from ketaroom.core.vitals import Vitals
 from ketaroom.room import RoomReport
 from ketaroom.shipped import PLAYLISTS_DIR, PRESETS_DIR
@@ -64,6 +64,11 @@ def find_presets(data_dir: Path) -> list[PresetEntry]:
     return entries
 
 
+def _short(problem: Problem) -> str:
+    """``file.yaml:12: message`` without the folder (the full path is in the tooltip)."""
+    return f"{Path(problem.path).name}:{problem.line}: {problem.message}"
+
+
 class VitalsWithLimits:
     """Adapts the controller's vitals entry to the clinic's limits from settings."""
 
@@ -84,9 +89,10 @@ class MainWindow(QMainWindow):
         self._preset: Preset | None = None
         self._vitals_cue: int | None = None
         self._last_phase: int | None = None
+        self._closed = False
         self.setWindowTitle(f"ketaroom — {self.settings.room_name}")
-        self.setMinimumSize(1100, 680)
-        self.resize(1280, 760)
+        self.setMinimumSize(1180, 680)
+        self.resize(1280, 720)
         self._build()
         self._connect()
         services.on_room_report(self._on_room_report)
@@ -130,7 +136,7 @@ class MainWindow(QMainWindow):
         side.addWidget(self.music_panel)
         side.addWidget(self.light_panel)
         columns.addWidget(self.cue_panel, 3)
-        columns.addWidget(self.notes_panel, 5)
+        columns.addWidget(self.notes_panel, 6)
         columns.addLayout(side, 4)
         outer.addLayout(columns, 1)
         self.setCentralWidget(central)
@@ -211,8 +217,8 @@ class MainWindow(QMainWindow):
         result = load_preset(entry.path, playlist_dirs=[playlists_dir(self.services.data_dir),
                                                         PLAYLISTS_DIR])
         self._preset = result.preset
-        self.session_panel.show_preset(result.preset, [str(p) for p in result.problems],
-                                       [str(w) for w in result.warnings])
+        self.session_panel.show_preset(result.preset, [_short(p) for p in result.problems],
+                                       [_short(w) for w in result.warnings])
         if not self._running():
             self.music_panel.set_cap(self.services.room_cap(result.preset))
 
@@ -401,6 +407,9 @@ class MainWindow(QMainWindow):
         return box.clickedButton() is stop
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self._closed:
+            event.accept()
+            return
         if self._running() and not self.confirm_close():
             event.ignore()
             return
@@ -409,5 +418,6 @@ class MainWindow(QMainWindow):
             self.runner.stop()
         self._timer.stop()
         self.services.close()
+        self._closed = True
         event.accept()
 

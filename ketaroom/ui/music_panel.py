@@ -14,7 +14,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QWidget
 
 from ketaroom.devices.music.api import MusicStatus
-from ketaroom.ui.theme import icon
 from ketaroom.ui.widgets import Panel, Throttle, icon_button, muted_label
 
 VOLUME_THROTTLE_MS = 150
@@ -28,36 +27,26 @@ class MusicPanel(Panel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Music", parent)
         self.now_playing = QLabel("Nothing playing")
-        self.now_playing.setWordWrap(True)
         self.playlist = muted_label()
+        self.title_row.addWidget(self.playlist)
         self.body.addWidget(self.now_playing)
-        self.body.addWidget(self.playlist)
         row = QHBoxLayout()
         row.setSpacing(8)
-        self.volume_icon = QLabel()
-        self.volume_icon.setPixmap(icon("mdi6.volume-medium", "muted").pixmap(22, 22))
+        self.mute_button = icon_button("", "mdi6.volume-off", checkable=True,
+                                       tip="Mute: fade the music out / back in")
         self.volume = QSlider(Qt.Orientation.Horizontal)
         self.volume.setRange(0, 100)
         self.volume.setPageStep(5)
         self.volume.setToolTip("Volume (capped for this room and preset)")
         self.volume_value = muted_label("0 %")
-        self.volume_value.setMinimumWidth(48)
-        row.addWidget(self.volume_icon)
+        self.volume_value.setMinimumWidth(44)
+        self.skip_button = icon_button("", "mdi6.skip-forward",
+                                       tip="Skip: crossfade to the next track")
+        row.addWidget(self.mute_button)
         row.addWidget(self.volume, 1)
         row.addWidget(self.volume_value)
+        row.addWidget(self.skip_button)
         self.body.addLayout(row)
-        buttons = QHBoxLayout()
-        self.mute_button = icon_button("Mute", "mdi6.volume-off", checkable=True,
-                                       tip="Fade the music out / back in")
-        self.skip_button = icon_button("Skip track", "mdi6.skip-forward",
-                                       tip="Crossfade to the next track")
-        buttons.addWidget(self.mute_button)
-        buttons.addWidget(self.skip_button)
-        buttons.addStretch(1)
-        self.body.addLayout(buttons)
-        self.cap_label = muted_label()
-        self.body.addWidget(self.cap_label)
-        self.body.addStretch(1)
         self._cap = 100.0
         self._throttle: Throttle[float] = Throttle(VOLUME_THROTTLE_MS, self.volume_changed.emit,
                                                    self)
@@ -67,18 +56,16 @@ class MusicPanel(Panel):
 
     def set_cap(self, cap_pct: float) -> None:
         self._cap = cap_pct
-        self.cap_label.setText(f"Volume limit here: {cap_pct:g} %")
+        self.volume.setToolTip(f"Volume — limited to {cap_pct:g} % here")
 
     def _on_slider_moved(self, value: int) -> None:
         if value > self._cap:
             self.volume.setValue(int(self._cap))
             return
         self.volume_value.setText(f"{value} %")
-        if not self.volume.signalsBlocked():
-            self._throttle.push(float(value))
+        self._throttle.push(float(value))
 
     def _on_mute_toggled(self, muted: bool) -> None:
-        self.mute_button.setText("Unmute" if muted else "Mute")
         self.mute_toggled.emit(muted)
 
     def show_status(self, status: MusicStatus | None) -> None:
@@ -91,7 +78,8 @@ class MusicPanel(Panel):
         else:
             self.now_playing.setText("Silence")
         label = status.playlist_label
-        self.playlist.setText(f"Playlist: {label}" if label and label != "silence" else "")
+        shown = f"Playlist {label} · " if label and label != "silence" else ""
+        self.playlist.setText(f"{shown}limit {self._cap:g} %")
         user_moving = self.volume.isSliderDown() or self._throttle.busy
         if not user_moving:
             self.volume.blockSignals(True)
@@ -101,5 +89,4 @@ class MusicPanel(Panel):
         if self.mute_button.isChecked() != status.muted:
             self.mute_button.blockSignals(True)
             self.mute_button.setChecked(status.muted)
-            self.mute_button.setText("Unmute" if status.muted else "Mute")
             self.mute_button.blockSignals(False)

@@ -40,7 +40,7 @@ AUTOSAVE_MS = 800
 
 QUICK_TAGS: tuple[tuple[str, str], ...] = (
     ("nausea", "Nausea"), ("anxiety", "Anxiety"), ("bp", "BP"),
-    ("dissociation", "Dissociation"), ("dose", "Dose given"), ("ready", "Ready to leave"),
+    ("dissociation", "Dissociation"), ("dose", "Dose given"), ("ready", "Ready"),
 )
 VITAL_FIELDS = ("sys", "dia", "hr", "spo2")
 VITAL_HINTS = {"sys": "Sys", "dia": "Dia", "hr": "HR", "spo2": "SpO₂"}
@@ -104,7 +104,13 @@ class NotesPanel(Panel):
         self.editor.setPlaceholderText("Type a note — it is saved as you type (Ctrl+N)")
         self.editor.setFixedHeight(70)
         self.editor.setTabChangesFocus(True)
-        self.body.addWidget(self.editor)
+        self.new_note = icon_button("New note", "mdi6.note-plus-outline",
+                                    tip="Finish this note and start another (Ctrl+Enter)")
+        self.new_note.clicked.connect(self._on_new_note)
+        editor_row = QHBoxLayout()
+        editor_row.addWidget(self.editor, 1)
+        editor_row.addWidget(self.new_note, 0, Qt.AlignmentFlag.AlignTop)
+        self.body.addLayout(editor_row)
         tags = QHBoxLayout()
         tags.setSpacing(6)
         self.tag_buttons: dict[str, QPushButton] = {}
@@ -112,21 +118,16 @@ class NotesPanel(Panel):
             button = QPushButton(label)
             button.setObjectName("tag")
             button.setCheckable(True)
+            button.setToolTip(f"Tag this note: {label}")
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             button.toggled.connect(self._on_draft_changed)
             tags.addWidget(button)
             self.tag_buttons[key] = button
         tags.addStretch(1)
-        self.body.addLayout(tags)
-        row = QHBoxLayout()
         self.saved = QLabel()
         self.saved.setObjectName("saved")
-        self.new_note = icon_button("New note", "mdi6.note-plus-outline",
-                                    tip="Finish this note and start another (Ctrl+Enter)")
-        self.new_note.clicked.connect(self._on_new_note)
-        row.addWidget(self.saved, 1)
-        row.addWidget(self.new_note)
-        self.body.addLayout(row)
+        self.body.addWidget(self.saved)
+        self.body.addLayout(tags)
         shortcut = QShortcut(QKeySequence("Ctrl+Return"), self.editor)
         shortcut.activated.connect(self._on_new_note)
 

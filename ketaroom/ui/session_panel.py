@@ -68,6 +68,10 @@ def upcoming_cue(preset: Preset, state: TimelineState | None) -> UpcomingCue | N
     return None
 
 
+def _clip(text: str, limit: int = 140) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 class ConfirmBar(QFrame):
     """An inline "are you sure?" row that hides itself after a while."""
 
@@ -123,12 +127,14 @@ class SessionPanel(Panel):
 
     def __init__(self, room_name: str, extend_step_min: float,
                  parent: QWidget | None = None) -> None:
-        super().__init__("Session", parent)
+        super().__init__("", parent)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self._extend_min = extend_step_min
         self._preset: Preset | None = None
         self._status = Status.NOT_STARTED
         self._has_session = False
         self._preset_ok = False
+        self._broken = False
         self._build_controls(room_name)
         self._build_display()
         self.strip = TimelineStrip()
@@ -165,6 +171,7 @@ class SessionPanel(Panel):
         self.problems.setObjectName("problem")
         self.problems.setWordWrap(True)
         self.problems.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.problems.setMaximumHeight(64)
         self.problems.hide()
         self.body.addWidget(self.problems)
         self.confirm = ConfirmBar()
@@ -182,6 +189,7 @@ class SessionPanel(Panel):
         left.setSpacing(4)
         self.phase_name = QLabel("No session running")
         self.phase_name.setObjectName("phaseName")
+        self.phase_name.setMinimumHeight(44)
         self.phase_info = muted_label()
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
@@ -197,6 +205,7 @@ class SessionPanel(Panel):
         right.setSpacing(0)
         self.remaining = QLabel("--:--")
         self.remaining.setObjectName("remaining")
+        self.remaining.setMinimumHeight(64)
         self.remaining.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.remaining_caption = muted_label("left in phase")
         self.remaining_caption.setAlignment(Qt.AlignmentFlag.AlignRight)
@@ -244,16 +253,17 @@ class SessionPanel(Panel):
         """The chosen preset (``None`` if broken) and what is wrong with it."""
         self._preset = preset
         self._preset_ok = preset is not None
+        self._broken = bool(problems)
         lines = []
         if problems:
-            lines.append("This preset cannot be used yet — ask whoever maintains the "
-                         "presets to fix:")
-            lines += [f"  • {p}" for p in problems[:6]]
-            if len(problems) > 6:
-                lines.append(f"  … and {len(problems) - 6} more")
+            lines.append("This preset cannot be used yet — please have it fixed:")
+            lines += [f"  • {_clip(p)}" for p in problems[:2]]
+            if len(problems) > 2:
+                lines.append(f"  … and {len(problems) - 2} more (hover for all)")
         elif warnings:
-            lines += [f"Note: {w}" for w in warnings[:3]]
+            lines += [f"Note: {_clip(w)}" for w in warnings[:2]]
         self.problems.setText("\n".join(lines))
+        self.problems.setToolTip("\n".join(problems or warnings))
         self.problems.setVisible(bool(lines))
         if not self._has_session:
             self.strip.show_state(preset, None)
@@ -333,7 +343,8 @@ class SessionPanel(Panel):
     def _show_idle(self) -> None:
         preset = self._preset
         if preset is None:
-            self.phase_name.setText("No preset chosen")
+            self.phase_name.setText("Preset needs fixing" if self._broken
+                                    else "No preset chosen")
             self.phase_info.setText("")
             self.remaining.setText("--:--")
         else:

@@ -71,9 +71,8 @@ class TimelineStrip(QWidget):
         self._preset: Preset | None = None
         self._state: TimelineState | None = None
         self._blocks: list[Block] = []
-        self.setMinimumHeight(64)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.setFixedHeight(70)
+        self.setFixedHeight(60)
         self.setMouseTracking(True)
 
     @property

@@ -6,7 +6,15 @@ from collections.abc import Callable
 from typing import Generic, TypeVar
 
 from PySide6.QtCore import QObject, QSize, Qt, QTimer
-from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ketaroom.ui.theme import icon
 
@@ -24,7 +32,11 @@ class Panel(QFrame):
         self.body.setSpacing(8)
         self.title = QLabel(title.upper())
         self.title.setObjectName("panelTitle")
-        self.body.addWidget(self.title)
+        self.title_row = QHBoxLayout()
+        self.title_row.setSpacing(6)
+        self.title_row.addWidget(self.title, 1)
+        if title:
+            self.body.addLayout(self.title_row)
 
 
 def muted_label(text: str = "", *, wrap: bool = False) -> QLabel:
