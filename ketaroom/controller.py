@@ -18,7 +18,7 @@ from typing import Any
 from ketaroom.core.session import SessionEvent
 from ketaroom.core.targets import EMERGENCY_LIGHT, LightTarget
 from ketaroom.core.timeline import EventKind, Intent, IntentKind
-from ketaroom.core.vitals import Vitals, check_vitals
+from ketaroom.core.vitals import VitalLimits, Vitals, check_vitals
 from ketaroom.recorder import SessionRecorder
 from ketaroom.room import Room, RoomReport, light_payload, music_payload
 from ketaroom.runner import SessionRunner
@@ -85,7 +85,7 @@ class SessionController:
     def _on_session_event(self, event: SessionEvent) -> None:
         record = event.to_dict()
         t, kind = event.t, event.kind
-        payload = {k: v for k, v in record.items() if k not in ("t", "event", "phase_index")}
+        payload = {k: v for k, v in record.items() if k not in ("t", "event")}
         if kind is EventKind.SESSION_START:
             payload = {"preset": self.session.preset.name,
                        "phases": [{"name": p.name, "planned_s": p.planned_s}
@@ -133,12 +133,16 @@ class SessionController:
     def note(self, text: str, tags: tuple[str, ...] = ()) -> int:
         return self._record("note", {"text": text, "tags": list(tags), "by": self.operator})
 
-    def correct_note(self, ticket: int, text: str, reason: str = "") -> int:
-        return self._record("note_correction", {"text": text, "reason": reason,
-                                                "by": self.operator}, refers_to=ticket)
+    def correct_note(self, ticket: int, text: str, reason: str = "",
+                     tags: tuple[str, ...] | None = None) -> int:
+        payload: dict[str, Any] = {"text": text, "reason": reason, "by": self.operator}
+        if tags is not None:
+            payload["tags"] = list(tags)
+        return self._record("note_correction", payload, refers_to=ticket)
 
-    def vitals(self, reading: Vitals) -> tuple[int, list[str]]:
-        warnings = check_vitals(reading)
+    def vitals(self, reading: Vitals, limits: VitalLimits | None = None
+               ) -> tuple[int, list[str]]:
+        warnings = check_vitals(reading, limits)
         payload = {**reading.to_dict(), "warnings": warnings, "by": self.operator}
         return self._record("vitals", payload), warnings
 
