@@ -34,22 +34,23 @@ class CueCard(QFrame):
         self.setObjectName("cueCard")
         self.cue = cue
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(12, 8, 8, 8)
+        layout.setContentsMargins(10, 8, 8, 8)
         layout.setSpacing(4)
         self.prompt = QLabel(cue.prompt)
         self.prompt.setWordWrap(True)
-        self.when = muted_label()
+        self.when = muted_label(wrap=True)
         layout.addWidget(self.prompt)
         layout.addWidget(self.when)
         row = QHBoxLayout()
         row.setSpacing(6)
+        row.setContentsMargins(0, 0, 0, 0)
         self.vitals_button = None
         if cue.kind == "vitals":
-            self.vitals_button = icon_button("Vitals…", "mdi6.heart-pulse",
+            self.vitals_button = icon_button("Vitals", "mdi6.heart-pulse",
                                              tip="Enter this reading")
             row.addWidget(self.vitals_button)
         elif cue.kind == "note":
-            self.note_button = icon_button("Note…", "mdi6.pencil", tip="Write a note")
+            self.note_button = icon_button("Note", "mdi6.pencil", tip="Write a note")
             row.addWidget(self.note_button)
         self.ack_button = icon_button("Done", "mdi6.check", tip="Acknowledge this cue")
         row.addStretch(1)
@@ -100,7 +101,10 @@ class CuePanel(Panel):
         """Show exactly ``waiting`` (unacknowledged cues), oldest on top."""
         wanted = {cue.ticket for cue in waiting}
         for ticket in [t for t in self._cards if t not in wanted]:
-            self._cards.pop(ticket).deleteLater()
+            card = self._cards.pop(ticket)
+            card.hide()
+            self._list.removeWidget(card)
+            card.deleteLater()
         for cue in waiting:
             if cue.ticket not in self._cards:
                 self._add(cue)

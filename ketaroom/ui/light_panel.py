@@ -81,6 +81,7 @@ class LightPanel(Panel):
             scenes.addWidget(button)
             self.scene_buttons[scene.name] = button
         self.body.addLayout(scenes)
+        self.body.addStretch(1)
         self._throttle: Throttle[LightTarget] = Throttle(
             SLIDER_THROTTLE_MS, self.light_requested.emit, self)
         self.show_values(40, 2700)
@@ -136,5 +137,5 @@ class LightPanel(Panel):
     def show_health(self, health: str, message: str) -> None:
         text, tone = HEALTH_TEXT.get(health, (health, "warn"))
         self.health_dot.setStyleSheet(f"color: {COLORS[tone]}; background: transparent;")
-        self.health.setText(text if not message or health == "ok" else f"{text}: {message}")
-        self.health.setToolTip(message)
+        self.health.setText(text)
+        self.health.setToolTip(message or text)

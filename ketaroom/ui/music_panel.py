@@ -11,9 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QSlider, QWidget
 
 from ketaroom.devices.music.api import MusicStatus
+from ketaroom.ui.theme import icon
 from ketaroom.ui.widgets import Panel, Throttle, icon_button, muted_label
 
 VOLUME_THROTTLE_MS = 150
@@ -32,7 +33,7 @@ class MusicPanel(Panel):
         self.body.addWidget(self.now_playing)
         row = QHBoxLayout()
         row.setSpacing(8)
-        self.mute_button = icon_button("", "mdi6.volume-off", checkable=True,
+        self.mute_button = icon_button("", "mdi6.volume-high", checkable=True,
                                        tip="Mute: fade the music out / back in")
         self.volume = QSlider(Qt.Orientation.Horizontal)
         self.volume.setRange(0, 100)
@@ -47,6 +48,7 @@ class MusicPanel(Panel):
         row.addWidget(self.volume_value)
         row.addWidget(self.skip_button)
         self.body.addLayout(row)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self._cap = 100.0
         self._throttle: Throttle[float] = Throttle(VOLUME_THROTTLE_MS, self.volume_changed.emit,
                                                    self)
@@ -65,7 +67,12 @@ class MusicPanel(Panel):
         self.volume_value.setText(f"{value} %")
         self._throttle.push(float(value))
 
+    def _show_muted(self, muted: bool) -> None:
+        self.mute_button.setIcon(icon("mdi6.volume-off" if muted else "mdi6.volume-high",
+                                      "accent" if muted else "text"))
+
     def _on_mute_toggled(self, muted: bool) -> None:
+        self._show_muted(muted)
         self.mute_toggled.emit(muted)
 
     def show_status(self, status: MusicStatus | None) -> None:
@@ -89,4 +96,5 @@ class MusicPanel(Panel):
         if self.mute_button.isChecked() != status.muted:
             self.mute_button.blockSignals(True)
             self.mute_button.setChecked(status.muted)
+            self._show_muted(status.muted)
             self.mute_button.blockSignals(False)

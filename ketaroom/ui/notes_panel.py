@@ -140,7 +140,7 @@ class NotesPanel(Panel):
             edit.setPlaceholderText(VITAL_HINTS[key])
             edit.setValidator(QIntValidator(0, 999, edit))
             edit.setToolTip(LABELS[key])
-            edit.setMaximumWidth(90)
+            edit.setMaximumWidth(80)
             edit.returnPressed.connect(self._on_record_vitals)
             grid.addWidget(edit, 0, column)
             self.vital_edits[key] = edit

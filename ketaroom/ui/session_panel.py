@@ -349,8 +349,8 @@ class SessionPanel(Panel):
             self.remaining.setText("--:--")
         else:
             self.phase_name.setText(preset.name)
-            self.phase_info.setText(f"{len(preset.phases)} phases · ready to start"
-                                    + (f" · {preset.description}" if preset.description else ""))
+            self.phase_info.setText(f"{len(preset.phases)} phases · ready to start")
+            self.phase_info.setToolTip(preset.description)
             self.remaining.setText(format_clock(preset.planned_s))
         self.remaining_caption.setText("planned" if not self._has_session else "left in phase")
         self.elapsed.setText("")
