@@ -1,0 +1,446 @@
+"""The history view: past sessions, their timelines, search and exports.
+
+Owns the "History" screen. A table lists every recorded session (date, room, preset,
+planned vs actual duration, status including ``interrupted``, the number of
+interruptions and of device incidents); a search box filters it by date, preset,
+room, status or note text; the detail pane shows the selected session's timeline in
+order — phases, notes (with corrections), vitals, cues (acknowledged or missed),
+operator actions and incidents — each with session time and wall-clock time.
+Export PDF / CSV / JSON ask for a file (:class:`QFileDialog`) and call
+:mod:`ketaroom.store.export`; exports are written to the audit trail.
+
+Everything is read from the :class:`~ketaroom.store.journal.Journal` on the main
+thread (reads are quick; fine for a few hundred sessions). Call :meth:`HistoryView.
+refresh` to re-read. Styling comes from the night theme through object names
+(``panelTitle``, ``muted``, ``problem``, ``saved``); no colours are set here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ketaroom.core.durations import format_clock
+from ketaroom.store import export
+from ketaroom.store.journal import EventRecord, Journal, JournalError, SessionRecord
+
+__all__ = ["HistoryView", "SessionSummary", "TimelineRow", "summarise", "timeline_rows"]
+
+SESSION_COLUMNS = ("Date", "Room", "Preset", "Planned", "Actual", "Status",
+                   "Interruptions", "Incidents")
+TIMELINE_COLUMNS = ("Session", "Clock", "What", "Details")
+INCIDENT_KINDS = ("device_error", "emergency")
+_SHOWN_KINDS = {"session_start", "phase_start", "cue", "intent", "note", "note_correction",
+                "vitals", "device_error", "emergency", "resume", "session_end"}
+_ROLE_ID = Qt.ItemDataRole.UserRole
+_ROLE_SORT = Qt.ItemDataRole.UserRole + 1
+
+
+# --------------------------------------------------------------------------- model
+
+
+def _local(text: str) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        return None
+    return moment.astimezone()
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    """One row of the session table, and the text the search looks through."""
+
+    record: SessionRecord
+    date: str
+    planned_s: float | None
+    actual_s: float | None
+    interruptions: int
+    incidents: int
+    haystack: str
+
+    @property
+    def id(self) -> int:
+        return self.record.id
+
+
+def summarise(record: SessionRecord, events: Sequence[EventRecord]) -> SessionSummary:
+    """The table row for ``record`` (with its ``events``)."""
+    started = _local(record.started_at)
+    date = started.strftime("%Y-%m-%d %H:%M") if started else record.started_at
+    actual = max((e.session_t for e in events), default=None)
+    resumes = sum(e.kind == "resume" for e in events)
+    interruptions = resumes + (record.status == "interrupted")
+    incidents = sum(e.kind in INCIDENT_KINDS for e in events)
+    texts = [str(e.payload.get("text", "")) for e in events
+             if e.kind in ("note", "note_correction", "emergency")]
+    prompts = [str(e.payload.get("prompt", "")) for e in events if e.kind == "cue"]
+    day = started.strftime("%A %d %B %Y %d.%m.%Y %d/%m/%Y") if started else ""
+    haystack = " ".join([date, day, record.started_at, record.preset, record.room,
+                         record.status, record.patient_ref or "", record.operator or "",
+                         *texts, *prompts]).casefold()
+    return SessionSummary(record, date, record.planned_s, actual, interruptions, incidents,
+                          haystack)
+
+
+_TERM = re.compile(r'"([^"]*)"|(\S+)')
+
+
+def matches(summary: SessionSummary, query: str) -> bool:
+    """Every word (or ``"quoted phrase"``) of ``query`` occurs in the session's date,
+    preset, room, status, cue prompts or note text; case does not matter."""
+    terms = [a or b for a, b in _TERM.findall(query.casefold())]
+    return all(term in summary.haystack for term in terms if term)
+
+
+@dataclass(frozen=True)
+class TimelineRow:
+    """One line of the detail pane."""
+
+    session_t: float
+    wall: str
+    kind: str
+    what: str
+    details: str
+    event_id: int
+
+
+_WHAT = {
+    "session_start": "Start", "phase_start": "Phase", "cue": "Cue", "intent": "Action",
+    "note": "Note", "note_correction": "Correction", "vitals": "Vitals",
+    "device_error": "Incident", "emergency": "EMERGENCY", "resume": "Resumed",
+    "session_end": "End", "music": "Music", "light": "Light",
+}
+
+
+def timeline_rows(record: SessionRecord, events: Sequence[EventRecord]) -> list[TimelineRow]:
+    """The session's timeline as shown: phases, notes, vitals, cues, actions, incidents.
+
+    A cue says whether it was acknowledged (and by whom) or missed; automatic music and
+    light changes are left out (manual ones stay).
+    """
+    by_id = {e.id: e for e in events}
+    acks: dict[int, EventRecord] = {}
+    for event in events:
+        if event.kind == "cue_ack" and event.refers_to is not None:
+            acks.setdefault(event.refers_to, event)
+    rows = []
+    for event in events:
+        manual = event.kind in ("music", "light") and event.payload.get("manual")
+        if event.kind not in _SHOWN_KINDS and not manual:
+            continue
+        details = export.event_summary(event, by_id)
+        if event.kind == "cue":
+            ack = acks.get(event.id)
+            if ack is not None:
+                who = f" by {ack.payload['by']}" if ack.payload.get("by") else ""
+                details += f" — acknowledged{who} at {format_clock(ack.session_t)}"
+            elif record.status == "running":
+                details += " — waiting"
+            else:
+                details += " — missed"
+        elif event.kind == "device_error" and event.payload.get("severity") == "warning":
+            details = details.replace("Device error", "Device warning", 1)
+        wall = _local(event.wall)
+        rows.append(TimelineRow(event.session_t, wall.strftime("%H:%M:%S") if wall else event.wall,
+                                event.kind, _WHAT.get(event.kind, event.kind), details,
+                                event.id))
+    return rows
+
+
+def _duration(seconds: float | None) -> str:
+    return "—" if seconds is None else format_clock(seconds)
+
+
+class _SortItem(QTableWidgetItem):
+    """Sorts by the value stored under ``_ROLE_SORT`` when there is one."""
+
+    def __lt__(self, other: QTableWidgetItem) -> bool:
+        mine, theirs = self.data(_ROLE_SORT), other.data(_ROLE_SORT)
+        if mine is not None and theirs is not None:
+            return bool(mine < theirs)
+        return super().__lt__(other)
+
+
+def _item(text: str, sort_key: object = None, *, align_right: bool = False) -> QTableWidgetItem:
+    item = _SortItem(text)
+    item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+    if sort_key is not None:
+        item.setData(_ROLE_SORT, sort_key)
+    if align_right:
+        item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    return item
+
+
+# --------------------------------------------------------------------------- widget
+
+
+class HistoryView(QWidget):
+    """Past sessions from ``journal``; emits :attr:`sessionSelected` with the id."""
+
+    sessionSelected = Signal(int)
+
+    def __init__(self, journal: Journal, parent: QWidget | None = None, *,
+                 clinic: str = "", user: str | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("historyView")
+        self.journal = journal
+        self.clinic = clinic
+        self.user = user or _os_user()
+        self.summaries: list[SessionSummary] = []
+        self._events: dict[int, list[EventRecord]] = {}
+
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(16, 12, 16, 12)
+        outer.setSpacing(10)
+
+        top = QHBoxLayout()
+        title = QLabel("SESSION HISTORY")
+        title.setObjectName("panelTitle")
+        top.addWidget(title)
+        top.addStretch(1)
+        self.search = QLineEdit()
+        self.search.setObjectName("historySearch")
+        self.search.setPlaceholderText("Search date, preset, room or note text")
+        self.search.setClearButtonEnabled(True)
+        self.search.setMinimumWidth(320)
+        self.search.textChanged.connect(self._on_search)
+        top.addWidget(self.search)
+        self.refresh_button = QPushButton("Refresh")
+        self.refresh_button.clicked.connect(self.refresh)
+        top.addWidget(self.refresh_button)
+        outer.addLayout(top)
+
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        self.table = QTableWidget(0, len(SESSION_COLUMNS))
+        self.table.setObjectName("historyTable")
+        self.table.setHorizontalHeaderLabels(SESSION_COLUMNS)
+        self._setup_table(self.table)
+        self.table.setSortingEnabled(True)
+        self.table.itemSelectionChanged.connect(self._on_selection)
+        splitter.addWidget(self.table)
+
+        detail = QWidget()
+        detail_layout = QVBoxLayout(detail)
+        detail_layout.setContentsMargins(0, 6, 0, 0)
+        detail_layout.setSpacing(6)
+        self.detail_title = QLabel("Select a session to see its timeline.")
+        self.detail_title.setObjectName("muted")
+        self.detail_title.setWordWrap(True)
+        detail_layout.addWidget(self.detail_title)
+        self.timeline = QTableWidget(0, len(TIMELINE_COLUMNS))
+        self.timeline.setObjectName("historyTimeline")
+        self.timeline.setHorizontalHeaderLabels(TIMELINE_COLUMNS)
+        self._setup_table(self.timeline)
+        self.timeline.horizontalHeader().setSectionResizeMode(
+            len(TIMELINE_COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
+        self.timeline.setWordWrap(True)
+        detail_layout.addWidget(self.timeline, 1)
+
+        buttons = QHBoxLayout()
+        self.status_label = QLabel("")
+        self.status_label.setObjectName("saved")
+        self.status_label.setWordWrap(True)
+        buttons.addWidget(self.status_label, 1)
+        self.export_buttons: dict[str, QPushButton] = {}
+        for fmt in ("pdf", "csv", "json"):
+            button = QPushButton(f"Export {fmt.upper()}")
+            button.setObjectName(f"export{fmt.upper()}")
+            button.setMinimumHeight(44)
+            button.setEnabled(False)
+            button.clicked.connect(lambda _checked=False, f=fmt: self.export_selected(f))
+            buttons.addWidget(button)
+            self.export_buttons[fmt] = button
+        detail_layout.addLayout(buttons)
+        splitter.addWidget(detail)
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 3)
+        outer.addWidget(splitter, 1)
+
+        self.refresh()
+
+    @staticmethod
+    def _setup_table(table: QTableWidget) -> None:
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.verticalHeader().setVisible(False)
+        table.setAlternatingRowColors(True)
+        table.setShowGrid(False)
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+
+    # ---------------------------------------------------------------- data
+
+    def refresh(self) -> None:
+        """Re-read every session from the journal (keeps the selection when it can)."""
+        selected = self.selected_id()
+        try:
+            records = self.journal.sessions()
+            self._events = {r.id: self.journal.events(r.id) for r in records}
+        except JournalError as exc:
+            records, self._events = [], {}
+            self._say(f"The session records could not be read: {exc}", problem=True)
+        self.summaries = [summarise(r, self._events.get(r.id, [])) for r in reversed(records)]
+        self.table.setSortingEnabled(False)
+        self.table.setRowCount(len(self.summaries))
+        for row, summary in enumerate(self.summaries):
+            record = summary.record
+            cells = [
+                _item(summary.date, record.started_at),
+                _item(record.room or "—"),
+                _item(record.preset),
+                _item(_duration(summary.planned_s), summary.planned_s or 0.0, align_right=True),
+                _item(_duration(summary.actual_s), summary.actual_s or 0.0, align_right=True),
+                _item(record.status),
+                _item(str(summary.interruptions), summary.interruptions, align_right=True),
+                _item(str(summary.incidents), summary.incidents, align_right=True),
+            ]
+            cells[0].setData(_ROLE_ID, record.id)
+            if record.patient_ref:
+                cells[0].setToolTip(f"Patient ref: {record.patient_ref}")
+            for column, item in enumerate(cells):
+                self.table.setItem(row, column, item)
+        self.table.setSortingEnabled(True)
+        self._on_search(self.search.text())
+        if selected is not None:
+            self.select_session(selected)
+        else:
+            self._show_detail(None)
+
+    def visible_ids(self) -> list[int]:
+        """Session ids of the rows shown (search applied), top to bottom."""
+        return [self._row_id(r) for r in range(self.table.rowCount())
+                if not self.table.isRowHidden(r)]
+
+    def selected_id(self) -> int | None:
+        rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
+        return self._row_id(rows[0].row()) if rows else None
+
+    def select_session(self, session_id: int) -> bool:
+        for row in range(self.table.rowCount()):
+            if self._row_id(row) == session_id and not self.table.isRowHidden(row):
+                self.table.selectRow(row)
+                return True
+        return False
+
+    def _row_id(self, row: int) -> int:
+        return int(self.table.item(row, 0).data(_ROLE_ID))
+
+    def _summary(self, session_id: int) -> SessionSummary | None:
+        return next((s for s in self.summaries if s.id == session_id), None)
+
+    # ---------------------------------------------------------------- slots
+
+    def _on_search(self, text: str) -> None:
+        by_id = {s.id: s for s in self.summaries}
+        for row in range(self.table.rowCount()):
+            summary = by_id.get(self._row_id(row))
+            self.table.setRowHidden(row, summary is None or not matches(summary, text))
+        selected = self.selected_id()
+        if selected is not None and selected not in self.visible_ids():
+            self.table.clearSelection()
+
+    def _on_selection(self) -> None:
+        session_id = self.selected_id()
+        self._show_detail(session_id)
+        if session_id is not None:
+            self.sessionSelected.emit(session_id)
+
+    def _show_detail(self, session_id: int | None) -> None:
+        summary = self._summary(session_id) if session_id is not None else None
+        for button in self.export_buttons.values():
+            button.setEnabled(summary is not None)
+        if summary is None:
+            self.detail_title.setText("Select a session to see its timeline.")
+            self.timeline.setRowCount(0)
+            return
+        record = summary.record
+        parts = [f"{summary.date} · {record.preset}"]
+        if record.room:
+            parts.append(record.room)
+        parts.append(f"planned {_duration(summary.planned_s)}, "
+                     f"ran {_duration(summary.actual_s)}")
+        parts.append(record.status)
+        if record.operator:
+            parts.append(f"operator {record.operator}")
+        self.detail_title.setText(" · ".join(parts))
+        rows = timeline_rows(record, self._events.get(record.id, []))
+        self.timeline.setRowCount(len(rows))
+        for i, row in enumerate(rows):
+            cells = [_item(format_clock(row.session_t), align_right=True), _item(row.wall),
+                     _item(row.what), _item(row.details)]
+            cells[0].setData(_ROLE_ID, row.event_id)
+            for column, item in enumerate(cells):
+                self.timeline.setItem(i, column, item)
+        self.timeline.resizeRowsToContents()
+
+    # ---------------------------------------------------------------- export
+
+    def export_selected(self, fmt: str) -> Path | None:
+        """Ask for a file and export the selected session as ``fmt`` (pdf, csv, json)."""
+        session_id = self.selected_id()
+        summary = self._summary(session_id) if session_id is not None else None
+        if summary is None:
+            return None
+        suggested = f"session-{summary.id}-{summary.date[:10]}.{fmt}"
+        filters = {"pdf": "PDF report (*.pdf)", "csv": "CSV, one row per event (*.csv)",
+                   "json": "JSON (*.json)"}
+        name, _filter = QFileDialog.getSaveFileName(self, f"Export session as {fmt.upper()}",
+                                                    suggested, filters[fmt])
+        if not name:
+            return None
+        path = Path(name)
+        if not path.suffix:
+            path = path.with_suffix(f".{fmt}")
+        writers: dict[str, Callable[[], None]] = {
+            "pdf": lambda: export.export_pdf(self.journal, summary.id, path, clinic=self.clinic),
+            "csv": lambda: path.write_text(export.export_csv(self.journal, summary.id),
+                                           encoding="utf-8", newline=""),
+            "json": lambda: path.write_text(export.export_json(self.journal, summary.id),
+                                            encoding="utf-8"),
+        }
+        try:
+            writers[fmt]()
+        except (OSError, JournalError, KeyError, ValueError, RuntimeError) as exc:
+            self._say(f"Could not export to {path}: {exc}", problem=True)
+            return None
+        with contextlib.suppress(JournalError):
+            self.journal.audit(self.user, "export", f"session {summary.id} as {fmt} to {path}")
+        self._say(f"Saved {path}")
+        return path
+
+    def _say(self, text: str, *, problem: bool = False) -> None:
+        self.status_label.setObjectName("problem" if problem else "saved")
+        self.status_label.style().unpolish(self.status_label)
+        self.status_label.style().polish(self.status_label)
+        self.status_label.setText(text)
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser() or "ketaroom"
+    except Exception:
+        return "ketaroom"
