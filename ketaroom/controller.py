@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ketaroom.core.session import SessionEvent
+from ketaroom.core.session import SessionEvent, music_target
 from ketaroom.core.targets import EMERGENCY_LIGHT, LightTarget
 from ketaroom.core.timeline import EventKind, Intent, IntentKind
 from ketaroom.core.vitals import VitalLimits, Vitals, check_vitals
@@ -127,6 +127,15 @@ class SessionController:
         # the desired states were already emitted at the phase start.
         self._record(report.kind if report.kind in ("music", "light") else "device",
                      {"message": report.message, "reported": True, **report.data}, emit=False)
+
+    def restore_room(self) -> None:
+        """Bring music and light to what the current phase wants (after a crash resume)."""
+        index = self._phase_index()
+        if index is None or self.session.state().status.ended:
+            return
+        phase = self.session.preset.phases[index]
+        self.room.apply(music_target(self.session.preset, phase),
+                        self.session.desired_light(index))
 
     # -- clinician actions ------------------------------------------------------------
 

@@ -67,8 +67,12 @@ class SessionRecorder:
         self.session_id = self.journal.start_session(**session_fields)
         return self.session_id
 
-    def adopt(self, session_id: int) -> None:
-        """Continue recording an existing session (crash resume)."""
+    def adopt(self, session_id: int, *, session_t: float) -> None:
+        """Continue recording an interrupted session in this process (crash resume).
+
+        The journal marks it as ours again and records a ``resume`` event at ``session_t``.
+        """
+        self.journal.resume_session(session_id, session_t=session_t)
         self.session_id = session_id
 
     def record(self, kind: str, *, session_t: float, phase_index: int | None = None,
