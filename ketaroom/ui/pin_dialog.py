@@ -82,7 +82,10 @@ class PinPad(QWidget):
             layout.addWidget(widget)
         layout.addLayout(keys)
         layout.addStretch(1)
-        self.setMaximumWidth(360)
+        self.setMaximumWidth(420)
+        self.setStyleSheet(f"QPushButton {{ min-height: {KEY_PX}px; min-width: {KEY_PX + 40}px;"
+                           " font-size: 26px; }"
+                           "QLineEdit#pinField { font-size: 36px; min-height: 72px; }")
         self.reset()
 
     def reset(self) -> None:

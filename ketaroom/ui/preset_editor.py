@@ -81,19 +81,31 @@ _MIME = "application/x-ketaroom-phase-row"
 _WHERE = re.compile(r"^([A-Za-z_\[\]0-9.]+): ")
 _PHASE_WHERE = re.compile(r"^phases\[(\d+)\](?:\.(.*))?$")
 _ROOT = QModelIndex()
+_MESSAGE_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
-def _problem_style() -> str:
-    """Extra rules for fields at fault, in the theme's warning colour when there is one."""
+def _local_style() -> str:
+    """Editor-only rules: fields at fault, check boxes and scroll bars, in theme colours."""
+    colours = {"warn": "#b7792f", "line": "#3a3128", "field": "#120f0c",
+               "accent_dim": "#9a6a34", "panel": "#1d1915"}
     try:
         from ketaroom.ui.theme import COLORS
 
-        warn = COLORS["warn"]
+        colours.update({k: COLORS[k] for k in colours if k in COLORS})
     except Exception:  # the theme is optional for the editor
-        warn = "#b7792f"
-    return (f'QLineEdit[problem="true"], QSpinBox[problem="true"], '
-            f'QComboBox[problem="true"], QTableWidget[problem="true"] '
-            f"{{ border: 2px solid {warn}; }}")
+        pass
+    c = colours
+    return (
+        'QLineEdit[problem="true"], QSpinBox[problem="true"], QComboBox[problem="true"], '
+        f'QTableWidget[problem="true"] {{ border: 2px solid {c["warn"]}; }}\n'
+        f"QCheckBox::indicator {{ width: 22px; height: 22px; border: 1px solid {c['line']};"
+        f" border-radius: 5px; background: {c['field']}; }}\n"
+        f"QCheckBox::indicator:checked {{ background: {c['accent_dim']}; }}\n"
+        f"QScrollBar:horizontal {{ background: {c['panel']}; height: 12px; }}\n"
+        f"QScrollBar::handle:horizontal {{ background: {c['line']}; border-radius: 6px;"
+        " min-width: 30px; }\n"
+        "QScrollBar::add-line:horizontal, QScrollBar::sub-line:horizontal { width: 0; }\n"
+    )
 
 
 def playlist_choices(dirs: list[Path]) -> list[str]:
@@ -291,7 +303,7 @@ class PresetEditor(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.stack)
-        self.setStyleSheet(_problem_style())
+        self.setStyleSheet(_local_style())
 
         if gate is not None:
             self._gate_timer.start()
@@ -346,13 +358,17 @@ class PresetEditor(QWidget):
         banner_layout.addWidget(self.duplicate_button)
         layout.addWidget(self.banner)
 
+        left = QSplitter(Qt.Orientation.Vertical)
+        left.addWidget(self._build_left())
+        left.addWidget(self._build_checks())
+        left.setStretchFactor(0, 3)
+        left.setStretchFactor(1, 1)
+        left.setChildrenCollapsible(False)
         splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(self._build_left())
+        splitter.addWidget(left)
         splitter.addWidget(self._build_phase_panel())
-        splitter.addWidget(self._build_checks())
-        splitter.setStretchFactor(0, 5)
-        splitter.setStretchFactor(1, 4)
-        splitter.setStretchFactor(2, 3)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
         splitter.setChildrenCollapsible(False)
         layout.addWidget(splitter, 1)
         return page
@@ -380,7 +396,7 @@ class PresetEditor(QWidget):
     def _build_left(self) -> QWidget:
         frame, box = self._panel("Preset")
         self.preset_fields = QWidget()
-        form = QFormLayout(self.preset_fields)
+        form = _form(self.preset_fields)
         form.setContentsMargins(0, 0, 0, 0)
         self.name_edit = self._line("name", lambda t: self._set_top("name", t), "Shown in the UI")
         self.description_edit = self._line(
@@ -388,9 +404,9 @@ class PresetEditor(QWidget):
             "Optional, for the preset list")
         self.max_volume_spin = self._spin(
             "max_volume", 0, 100, lambda v: self._set_top("max_volume", v), " %")
-        form.addRow("Name", self.name_edit)
-        form.addRow("Description", self.description_edit)
-        form.addRow("Max volume", self.max_volume_spin)
+        _row(form, "Name", self.name_edit)
+        _row(form, "Description", self.description_edit)
+        _row(form, "Max volume", self.max_volume_spin)
         box.addWidget(self.preset_fields)
 
         self.phase_model = PhaseTableModel(self)
@@ -406,6 +422,8 @@ class PresetEditor(QWidget):
         self.phase_table.setDragEnabled(True)
         self.phase_table.setAcceptDrops(True)
         self.phase_table.verticalHeader().setDefaultSectionSize(40)
+        self.phase_table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.phase_table.setWordWrap(False)
         header = self.phase_table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
@@ -442,7 +460,7 @@ class PresetEditor(QWidget):
         panel = QVBoxLayout(self.phase_panel)
         panel.setContentsMargins(0, 0, 8, 0)
 
-        form = QFormLayout()
+        form = _form()
         self.phase_name_edit = self._line("phase.name", lambda t: self._set_phase("name", t))
         as_value = preset_yaml.scalar_from_text
         self.duration_edit = self._line(
@@ -454,17 +472,17 @@ class PresetEditor(QWidget):
         self.expected_edit = self._line(
             "phase.expected", lambda t: self._set_phase("expected", as_value(t)),
             "usual length, e.g. 15m")
-        form.addRow("Name", self.phase_name_edit)
-        form.addRow("Duration", self.duration_edit)
+        _row(form, "Name", self.phase_name_edit)
+        _row(form, "Duration", self.duration_edit)
         form.addRow("", self.open_check)
-        form.addRow("Expected", self.expected_edit)
+        _row(form, "Expected", self.expected_edit)
         panel.addLayout(form)
 
         # -- music
         self.music_group = QGroupBox("Music", checkable=True)
         self.music_group.toggled.connect(
             lambda on: self._edit("music", lambda: self._set_section("music", on)))
-        music_form = QFormLayout(self.music_group)
+        music_form = _form(self.music_group)
         self.playlist_combo = QComboBox(editable=True, objectName="playlistPicker")
         self.playlist_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.playlist_combo.lineEdit().textEdited.connect(
@@ -477,16 +495,16 @@ class PresetEditor(QWidget):
         self.fade_edit = self._line(
             "music.fade",
             lambda t: self._set_in("music", "fade", preset_yaml.scalar_from_text(t)), "5s")
-        music_form.addRow("Playlist", self.playlist_combo)
-        music_form.addRow("Volume", self.volume_spin)
-        music_form.addRow("Fade in", self.fade_edit)
+        _row(music_form, "Playlist", self.playlist_combo)
+        _row(music_form, "Volume", self.volume_spin)
+        _row(music_form, "Fade in", self.fade_edit)
         panel.addWidget(self.music_group)
 
         # -- light
         self.light_group = QGroupBox("Light", checkable=True)
         self.light_group.toggled.connect(
             lambda on: self._edit("light", lambda: self._set_section("light", on)))
-        light_form = QFormLayout(self.light_group)
+        light_form = _form(self.light_group)
         self.brightness_spin = self._spin(
             "light.brightness", 0, 100, lambda v: self._set_in("light", "brightness", v), " %")
         self.colour_mode = QComboBox()
@@ -507,11 +525,11 @@ class PresetEditor(QWidget):
         self.transition_edit = self._line(
             "light.transition",
             lambda t: self._set_in("light", "transition", preset_yaml.scalar_from_text(t)), "2s")
-        light_form.addRow("Brightness", self.brightness_spin)
-        light_form.addRow("Shade", self.colour_mode)
-        light_form.addRow("Temperature", self.kelvin_spin)
-        light_form.addRow("Colour", colour_row)
-        light_form.addRow("Transition", self.transition_edit)
+        _row(light_form, "Brightness", self.brightness_spin)
+        _row(light_form, "Shade", self.colour_mode)
+        _row(light_form, "Temperature", self.kelvin_spin)
+        _row(light_form, "Colour", colour_row)
+        _row(light_form, "Transition", self.transition_edit)
         panel.addWidget(self.light_group)
 
         # -- cues
@@ -540,7 +558,7 @@ class PresetEditor(QWidget):
         panel.addWidget(cues_box)
 
         self.phase_problems = QLabel(objectName="problem", wordWrap=True)
-        panel.addWidget(self.phase_problems)
+        panel.insertWidget(0, self.phase_problems)  # this phase's problems, above its fields
         panel.addStretch(1)
 
         scroll = QScrollArea(widgetResizable=True)
@@ -553,6 +571,8 @@ class PresetEditor(QWidget):
         frame, box = self._panel("Checks")
         self.problem_list = QListWidget(objectName="problems")
         self.problem_list.setWordWrap(True)
+        self.problem_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.problem_list.setMinimumHeight(110)
         self.problem_list.itemClicked.connect(self._on_problem_clicked)
         box.addWidget(self.problem_list, 1)
         return frame
@@ -903,8 +923,9 @@ class PresetEditor(QWidget):
         return self.result
 
     def problems(self) -> list[str]:
-        """The messages currently shown, as ``line N: message``."""
-        return [self.problem_list.item(i).text() for i in range(self.problem_list.count())]
+        """The messages currently shown, as ``Line N: message`` (a calm line when none)."""
+        return [self.problem_list.item(i).data(_MESSAGE_ROLE)
+                for i in range(self.problem_list.count())]
 
     def _show_problems(self) -> None:
         self.problem_list.clear()
@@ -913,15 +934,21 @@ class PresetEditor(QWidget):
             return
         for problem, warning in [(p, False) for p in result.problems] + [
                 (w, True) for w in result.warnings]:
-            label = "Note — " if warning else ""
-            item = QListWidgetItem(f"Line {problem.line}: {label}{problem.message}")
+            match = _WHERE.match(problem.message)
+            where, message = ((match.group(1), problem.message[match.end():]) if match
+                              else ("", problem.message))
+            heading = f"Line {problem.line}" + (f" · {where}" if where else "")
+            note = "Note: " if warning else ""
+            item = QListWidgetItem(f"{heading}\n{note}{message}")
             item.setData(Qt.ItemDataRole.UserRole, problem.line)
+            item.setData(_MESSAGE_ROLE, f"Line {problem.line}: {note}{problem.message}")
             item.setToolTip(str(problem))
             self.problem_list.addItem(item)
         if not result.problems:
             item = QListWidgetItem("No problems: this preset is ready to run."
                                    if not result.warnings else "Ready to run (see notes).")
             item.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            item.setData(_MESSAGE_ROLE, item.text())
             self.problem_list.insertItem(0, item)
         self._mark_problems()
 
@@ -1058,10 +1085,25 @@ class PresetEditor(QWidget):
         super().closeEvent(event)
 
 
+def _form(parent: QWidget | None = None) -> QFormLayout:
+    form = QFormLayout(parent)
+    form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+    form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+    return form
+
+
+def _row(form: QFormLayout, text: str, field: QWidget | QHBoxLayout) -> None:
+    """A form row whose label is centred on a 44 px field."""
+    label = QLabel(text, alignment=Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+    label.setMinimumHeight(44)
+    form.addRow(label, field)
+
+
 def _set_text(edit: QLineEdit, text: str) -> None:
     """setText only when it differs, so the cursor of a field being typed in stays put."""
     if edit.text() != text:
         edit.setText(text)
+        edit.setCursorPosition(0)
 
 
 def _int(value: Any, default: int) -> int:

@@ -15,7 +15,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFileDialog,
     QFrame,
-    QHBoxLayout,
+    QGridLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -52,11 +52,14 @@ class PresetLibraryView(QWidget):
         self.editor.duplicated.connect(self._on_saved)
 
         side = QFrame(objectName="panel")
+        side.setMinimumWidth(270)
+        side.setMaximumWidth(380)
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(14, 10, 14, 12)
         side_layout.addWidget(QLabel("PRESETS", objectName="panelTitle"))
         self.list = QListWidget(objectName="presetList")
         self.list.setWordWrap(True)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list.currentItemChanged.connect(self._on_current_changed)
         side_layout.addWidget(self.list, 1)
 
@@ -70,12 +73,12 @@ class PresetLibraryView(QWidget):
         self.import_button.clicked.connect(self._on_import_clicked)
         self.export_button.clicked.connect(self._on_export_clicked)
         self.delete_button.clicked.connect(self.delete_selected)
-        for row in ((self.new_button, self.duplicate_button, self.delete_button),
-                    (self.import_button, self.export_button)):
-            line = QHBoxLayout()
-            for button in row:
-                line.addWidget(button)
-            side_layout.addLayout(line)
+        actions = QGridLayout()
+        for index, button in enumerate((self.new_button, self.duplicate_button,
+                                        self.import_button, self.export_button)):
+            actions.addWidget(button, index // 2, index % 2)
+        actions.addWidget(self.delete_button, 2, 0, 1, 2)
+        side_layout.addLayout(actions)
 
         self.message = QLabel(objectName="problem", wordWrap=True)
         self.import_problems = QListWidget(objectName="importProblems")
@@ -121,7 +124,7 @@ class PresetLibraryView(QWidget):
 
     @staticmethod
     def _label(entry: PresetEntry) -> str:
-        origin = "shipped · read-only" if entry.shipped else "clinic"
+        origin = "shipped, read-only" if entry.shipped else "clinic"
         if entry.ok:
             status = format_duration(entry.planned_s)
         else:
