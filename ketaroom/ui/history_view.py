@@ -237,6 +237,8 @@ class HistoryView(QWidget):
         self.table.setObjectName("historyTable")
         self.table.setHorizontalHeaderLabels(SESSION_COLUMNS)
         self._setup_table(self.table)
+        self.table.horizontalHeader().setStretchLastSection(False)
+        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.table.setSortingEnabled(True)
         self.table.itemSelectionChanged.connect(self._on_selection)
         splitter.addWidget(self.table)

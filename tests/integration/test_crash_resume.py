@@ -13,6 +13,7 @@ import os
 import queue
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -20,6 +21,7 @@ import time
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QTimer
 
 from ketaroom.core.clock import ManualClock
 from ketaroom.core.timeline import IntentKind, Status, timeline_at
@@ -256,3 +258,94 @@ def test_kill_right_after_a_printed_line_loses_nothing(tmp_path: Path):
     lost = [(p["event"], p["t"]) for p in printed
             if (p["event"], round(float(p["t"]), 3)) not in journaled]
     assert not lost
+
+
+# --------------------------------------------------------------------------- no subprocess
+
+
+def _crashed_session(tmp_path: Path, *, preset_yaml: str | None, preset_path: str | None
+                     ) -> tuple[Journal, int]:
+    journal = Journal(tmp_path / "sessions.sqlite3")
+    sid = journal.start_session(preset="Kill test five phases", preset_path=preset_path,
+                                preset_yaml=preset_yaml, room="Room 1", planned_s=300.0)
+    journal.append(sid, "session_start", session_t=0.0,
+                   payload={"preset": "Kill test five phases"})
+    journal.append(sid, "phase_start", session_t=60.0, phase_index=1, payload={"phase": "Onset"})
+    journal.append(sid, "intent", session_t=70.0, phase_index=1,
+                   payload={"intent": "pause", "amount_s": None})
+    with sqlite3.connect(journal.path) as conn:  # its process is gone
+        conn.execute("UPDATE sessions SET pid = 999999999 WHERE id = ?", (sid,))
+    return journal, sid
+
+
+def test_unreadable_preset_gives_a_message_and_can_only_be_closed(tmp_path: Path):
+    journal, sid = _crashed_session(tmp_path, preset_yaml="name: [broken",
+                                    preset_path=str(tmp_path / "gone.yaml"))
+    with journal:
+        interrupted = load_interrupted(journal, sid)
+        assert not interrupted.can_resume
+        assert interrupted.error is not None
+        assert "could not be loaded" in interrupted.error and "gone.yaml" in interrupted.error
+        assert interrupted.phase_index == 1 and interrupted.paused
+        with pytest.raises(ResumeError):
+            plan_resume(interrupted, ResumeMode.PAUSED, ManualClock())
+        close_session(journal, sid)
+        with pytest.raises(ResumeError, match="already ended"):
+            load_interrupted(journal, sid)
+        with pytest.raises(ResumeError, match="no session 99"):
+            load_interrupted(journal, 99)
+
+
+def test_stored_copy_wins_and_file_is_the_fallback(tmp_path: Path):
+    preset_file = tmp_path / "kill.yaml"
+    preset_file.write_text(PRESET, encoding="utf-8")
+    journal, sid = _crashed_session(tmp_path, preset_yaml=None, preset_path=str(preset_file))
+    with journal:
+        interrupted = load_interrupted(journal, sid)
+        assert interrupted.can_resume
+        assert interrupted.preset is not None and len(interrupted.preset.phases) == 5
+        plan = plan_resume(interrupted, ResumeMode.RUNNING, ManualClock(),
+                           now_wall=interrupted.crashed_wall + 3600)
+        assert plan.state.status is Status.PAUSED  # it was paused when the app died
+        assert plan.added_pause is None
+
+
+@pytest.mark.gui
+def test_resume_dialog_reports_the_choice(qtbot, tmp_path: Path):
+    from ketaroom.ui.resume_dialog import ResumeChoice, ResumeDialog
+
+    journal, sid = _crashed_session(tmp_path, preset_yaml=PRESET, preset_path=None)
+    with journal:
+        interrupted = load_interrupted(journal, sid)
+    for button_name, choice in (("running_button", ResumeChoice.RUNNING),
+                                ("paused_button", ResumeChoice.PAUSED),
+                                ("close_button", ResumeChoice.CLOSE)):
+        dialog = ResumeDialog(interrupted)
+        qtbot.addWidget(dialog)
+        assert "Kill test five phases" in dialog.preset_label.text()
+        assert "phase 2 of 5 “Onset”" in dialog.stopped_label.text()
+        assert "01:10 session time" in dialog.stopped_label.text()
+        assert "paused" in dialog.stopped_label.text()
+        assert dialog.paused_button.isDefault()
+        QTimer.singleShot(0, getattr(dialog, button_name).click)
+        assert dialog.exec() == dialog.DialogCode.Accepted
+        assert dialog.choice is choice
+    assert ResumeChoice.PAUSED.mode is ResumeMode.PAUSED
+    assert ResumeChoice.CLOSE.mode is None
+
+
+@pytest.mark.gui
+def test_resume_dialog_without_a_preset_offers_only_close(qtbot, tmp_path: Path):
+    from ketaroom.ui.resume_dialog import ResumeDialog
+
+    journal, sid = _crashed_session(tmp_path, preset_yaml=None, preset_path=None)
+    with journal:
+        interrupted = load_interrupted(journal, sid)
+    dialog = ResumeDialog(interrupted)
+    qtbot.addWidget(dialog)
+    assert dialog.problem_label is not None
+    assert "cannot be resumed" in dialog.problem_label.text()
+    assert not dialog.running_button.isEnabled() and not dialog.paused_button.isEnabled()
+    assert dialog.close_button.isEnabled()
+    dialog.reject()
+    assert dialog.choice is None
