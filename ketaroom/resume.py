@@ -15,24 +15,26 @@ interrupted_sessions` (no end recorded, process gone) and, for each, shows
 * :func:`plan_resume` — a ready :class:`~ketaroom.core.session.Session` with past events
   already consumed (the runner will not replay cues or phase starts), the music and
   light the room should have now, and the events the "kept running" gap skipped over.
-* :func:`mark_resumed` — record the take-over in the journal (``resume`` event; for a
-  paused resume also the pause at the crash, so a second crash rebuilds correctly).
+* :func:`mark_resumed` — for a paused resume, journal the pause at the crash (so a
+  second crash rebuilds the same timeline); ``recorder.adopt`` then records ``resume``.
 * :func:`close_session` — "Close it (keep the record)".
 
 Typical use in ``app.py``::
 
-    for record in journal.interrupted_sessions():
-        interrupted = load_interrupted(journal, record.id, playlist_dirs=dirs)
+    for interrupted in find_interrupted(journal, playlist_dirs=dirs):
         dialog = ResumeDialog(interrupted, parent)
         dialog.exec()
         if dialog.choice is ResumeChoice.CLOSE:
-            close_session(journal, record.id)
+            close_session(journal, interrupted.id)
         elif dialog.choice is not None:
             plan = plan_resume(interrupted, dialog.choice.mode, clock)
-            mark_resumed(journal, plan)             # before the recorder writes anything
-            recorder.adopt(record.id)
-            room.apply(plan.music, plan.light)      # restore the phase's music and light
-            runner = SessionRunner(plan.session, post, wakeups); runner.tick()
+            mark_resumed(journal, plan)          # before the recorder writes anything
+            recorder.adopt(interrupted.id, session_t=plan.session_t)   # "resume" event
+            runner = SessionRunner(plan.session, post, wakeups)  # past events consumed
+            controller = SessionController(runner, room, recorder, ...)
+            controller.restore_room()            # = room.apply(plan.music, plan.light)
+            runner.tick()
+        # dialog.choice None (dismissed): leave it interrupted; asked again next start
 """
 
 from __future__ import annotations
@@ -339,13 +341,15 @@ def plan_resume(interrupted: InterruptedSession, mode: ResumeMode, clock: Clock,
                       now_wall=wall)
 
 
-def mark_resumed(journal: Journal, plan: ResumePlan) -> None:
-    """Record that this process took the session over (call before recording anything).
+def mark_resumed(journal: Journal, plan: ResumePlan, *, take_over: bool = False) -> None:
+    """Record the resume in the journal; call before the recorder writes anything.
 
-    For a paused resume the PAUSE placed at the crash is journaled as an ``intent``
-    event (``synthetic: true``) with the wall time it stands for, so that a later crash
-    rebuilds the same timeline. Then :meth:`Journal.resume_session` marks the session
-    as running here. Raises :class:`ResumeError` when the journal refuses.
+    For a paused resume of a running session, the PAUSE placed at the crash is journaled
+    as an ``intent`` event (``synthetic: true``) with the wall time it stands for, so a
+    later crash rebuilds the same timeline. Then take the session over with
+    ``recorder.adopt(id, session_t=plan.session_t)`` (it calls
+    :meth:`Journal.resume_session`), or pass ``take_over=True`` to do that here
+    (without a recorder). Raises :class:`ResumeError` when the journal refuses.
     """
     interrupted = plan.interrupted
     speed = interrupted.record.speed or 1.0
@@ -358,7 +362,8 @@ def mark_resumed(journal: Journal, plan: ResumePlan) -> None:
                 payload={"intent": "pause", "amount_s": None, "synthetic": True,
                          "reason": "resumed paused after an interruption"},
                 wall=datetime.fromtimestamp(pause_wall, timezone.utc))
-        journal.resume_session(interrupted.id, session_t=plan.session_t)
+        if take_over:
+            journal.resume_session(interrupted.id, session_t=plan.session_t)
     except (JournalError, KeyError) as exc:
         raise ResumeError(f"Could not record the resume of session {interrupted.id}: "
                           f"{exc}") from exc

@@ -25,6 +25,7 @@ from PySide6.QtCore import QTimer
 
 from ketaroom.core.clock import ManualClock
 from ketaroom.core.timeline import IntentKind, Status, timeline_at
+from ketaroom.recorder import SessionRecorder
 from ketaroom.resume import (
     ResumeError,
     ResumeMode,
@@ -209,11 +210,29 @@ def test_resume_plan_restores_the_phase_and_is_recorded(killed):
         assert plan.missed == ()
         assert plan.session.poll() == []  # past events are not dispatched again
         mark_resumed(journal, plan)
+        recorder = SessionRecorder(journal)
+        try:
+            recorder.adopt(session_id, session_t=plan.session_t)
+        finally:
+            recorder.close()
         assert journal.session(session_id).status == "running"  # owned by this process
         with pytest.raises(ResumeError, match="still running"):
             load_interrupted(journal, session_id)
-        kinds = [e.kind for e in journal.events(session_id)]
-        assert kinds[-2:] == ["intent", "resume"]
+        events = journal.events(session_id)
+        assert [e.kind for e in events][-2:] == ["intent", "resume"]
+        assert events[-2].payload["synthetic"] is True
+
+        # A second crash before anyone pressed Resume: it still stands where it was.
+        with sqlite3.connect(journal.path) as conn:
+            conn.execute("UPDATE sessions SET pid = 999999999 WHERE id = ?", (session_id,))
+        again = load_interrupted(journal, session_id)
+        assert again.paused
+        for mode in ResumeMode:
+            state = plan_resume(again, mode, ManualClock(90_000.0), open_as_expected=True,
+                                now_wall=again.crashed_wall + 7200).state
+            assert state.status is Status.PAUSED
+            assert state.phase_index == 2
+            assert state.active_s == pytest.approx(plan.state.active_s, abs=0.01)
 
 
 def test_close_keeps_the_record(killed):
