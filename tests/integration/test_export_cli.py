@@ -1,0 +1,202 @@
+"""``ketaroom sessions`` and ``ketaroom export`` through subprocess, as clinic scripts use them.
+
+One short rehearsal (speed 50) is recorded once for the module; every test reads it
+back through the command line with ``--data-dir``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ketaroom.store.export import CSV_COLUMNS, parse_json_export
+
+ROOT = Path(__file__).resolve().parents[2]
+PRESET_NAME = "Export check preset"
+PRESET = f"""\
+name: {PRESET_NAME}
+description: two short phases and a cue
+phases:
+  - name: Settle
+    duration: 30s
+    light: {{brightness: 40, kelvin: 2700, transition: 5s}}
+    cues:
+      - {{at: 10s, prompt: Baseline BP, kind: vitals}}
+  - name: Rest
+    duration: 30s
+"""
+
+
+def ketaroom(*args: str, data: Path, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    env.pop("KETAROOM_DATA_DIR", None)  # --data-dir alone must be enough
+    return subprocess.run([sys.executable, "-m", "ketaroom", *args, "--data-dir", str(data)],
+                          capture_output=True, text=True, env=env, timeout=timeout, cwd=ROOT)
+
+
+def no_traceback(result: subprocess.CompletedProcess[str]) -> bool:
+    return "Traceback" not in result.stdout + result.stderr
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
+    """A data dir holding one completed rehearsal, and its session id."""
+    base = tmp_path_factory.mktemp("export")
+    preset = base / "export-check.yaml"
+    preset.write_text(PRESET, encoding="utf-8")
+    data = base / "data"
+    result = ketaroom("rehearse", str(preset), "--audio", "none", "--speed", "50", "--json",
+                      data=data)
+    assert result.returncode == 0, result.stderr
+    sessions = ketaroom("sessions", "--json", data=data)
+    assert sessions.returncode == 0, sessions.stderr
+    [record] = json.loads(sessions.stdout)
+    assert record["status"] == "completed"
+    assert record["preset"] == PRESET_NAME
+    return data, int(record["id"])
+
+
+def test_sessions_json_has_the_contract_fields(recorded):
+    data, sid = recorded
+    result = ketaroom("sessions", "--json", data=data)
+    [record] = json.loads(result.stdout)
+    for key in ("id", "preset", "started_at", "ended_at", "status"):
+        assert key in record
+    assert record["id"] == sid
+    assert "preset_yaml" not in record  # the snapshot stays out of the listing
+
+
+def test_sessions_plain_lists_the_session(recorded):
+    data, sid = recorded
+    result = ketaroom("sessions", data=data)
+    assert result.returncode == 0
+    assert PRESET_NAME in result.stdout and "completed" in result.stdout
+    assert result.stdout.split()[0] == str(sid)
+
+
+def test_export_json_to_stdout(recorded):
+    data, sid = recorded
+    result = ketaroom("export", str(sid), "--format", "json", data=data)
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["format"] == "ketaroom-session"
+    assert document["session"]["id"] == sid
+    kinds = [e["kind"] for e in document["events"]]
+    assert kinds[0] == "session_start" and "session_end" in kinds
+    assert kinds.count("phase_start") == 2 and "cue" in kinds
+    session, events = parse_json_export(result.stdout)
+    assert session.preset == PRESET_NAME and len(events) == len(kinds)
+
+
+def test_export_csv_header_is_stable_and_rows_are_events(recorded):
+    data, sid = recorded
+    result = ketaroom("export", str(sid), "--format", "csv", data=data)
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.reader(io.StringIO(result.stdout, newline="")))
+    assert tuple(rows[0]) == CSV_COLUMNS
+    assert rows[0] == ["session_id", "seq", "wall", "session_t", "phase_index", "kind",
+                       "summary", "payload_json"]
+    body = rows[1:]
+    as_json = json.loads(ketaroom("export", str(sid), "--format", "json", data=data).stdout)
+    assert len(body) == len(as_json["events"])
+    assert [r[5] for r in body] == [e["kind"] for e in as_json["events"]]
+    assert all(r[0] == str(sid) for r in body)
+    assert any("Baseline BP" in r[6] for r in body)
+
+
+def test_export_to_a_file_with_o(recorded, tmp_path):
+    data, sid = recorded
+    for fmt in ("csv", "json"):
+        out = tmp_path / f"s.{fmt}"
+        result = ketaroom("export", str(sid), "--format", fmt, "-o", str(out), data=data)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == ""
+        assert out.stat().st_size > 0
+    assert (tmp_path / "s.csv").read_bytes().startswith(b"session_id,seq,wall")
+    json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
+def test_export_pdf_contains_the_preset_name(recorded, tmp_path):
+    data, sid = recorded
+    out = tmp_path / "f.pdf"
+    result = ketaroom("export", str(sid), "--format", "pdf", "-o", str(out), data=data)
+    assert result.returncode == 0, result.stderr
+    assert out.read_bytes().startswith(b"%PDF")
+    text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    assert PRESET_NAME in text
+    assert "Settle" in text and "Rest" in text
+
+
+def test_export_pdf_needs_o(recorded):
+    data, sid = recorded
+    result = ketaroom("export", str(sid), "--format", "pdf", data=data)
+    assert result.returncode == 2
+    assert "-o" in result.stderr and no_traceback(result)
+
+
+def test_unknown_id_is_a_message_and_exit_1(recorded):
+    data, _sid = recorded
+    for fmt in ("json", "csv", "pdf"):
+        extra = ["-o", os.devnull] if fmt == "pdf" else []
+        result = ketaroom("export", "4242", "--format", fmt, *extra, data=data)
+        assert result.returncode == 1
+        assert "4242" in result.stderr
+        assert result.stdout == ""
+        assert no_traceback(result)
+
+
+def test_bad_id_or_format_is_a_usage_error(recorded):
+    data, _sid = recorded
+    for args in (["export", "abc", "--format", "json"], ["export", "1", "--format", "xml"],
+                 ["export", "1"]):
+        result = ketaroom(*args, data=data)
+        assert result.returncode == 2, args
+        assert no_traceback(result)
+
+
+def test_empty_data_dir(tmp_path):
+    result = ketaroom("sessions", "--json", data=tmp_path / "fresh")
+    assert result.returncode == 0 and json.loads(result.stdout) == []
+    result = ketaroom("export", "1", "--format", "json", data=tmp_path / "fresh")
+    assert result.returncode == 1 and no_traceback(result)
+
+
+# --------------------------------------------------------------------------- known bugs
+# Reported, not fixed here (cli.py belongs to someone else): these fail today.
+
+
+@pytest.mark.xfail(reason="cmd_export does not catch OSError when writing -o: traceback",
+                   strict=False)
+@pytest.mark.parametrize("fmt", ["pdf", "json", "csv"])
+def test_unwritable_output_is_a_message_not_a_traceback(recorded, tmp_path, fmt):
+    data, sid = recorded
+    out = tmp_path / "no such folder" / f"f.{fmt}"
+    result = ketaroom("export", str(sid), "--format", fmt, "-o", str(out), data=data)
+    assert result.returncode != 0
+    assert no_traceback(result), result.stderr
+
+
+@pytest.mark.xfail(reason="open_or_recover lets JournalVersionError escape cmd_sessions and "
+                          "cmd_export: traceback for a journal from a newer ketaroom",
+                   strict=False)
+@pytest.mark.parametrize("command", [["sessions", "--json"], ["export", "1", "--format", "json"]])
+def test_journal_from_a_newer_ketaroom_is_a_message(recorded, tmp_path, command):
+    data, _sid = recorded
+    newer = tmp_path / "newer"
+    shutil.copytree(data, newer)
+    with sqlite3.connect(newer / "sessions.sqlite3") as conn:
+        conn.execute("PRAGMA user_version = 999")
+    result = ketaroom(*command, data=newer)
+    assert result.returncode != 0
+    assert no_traceback(result), result.stderr
