@@ -232,7 +232,8 @@ def test_resume_plan_restores_the_phase_and_is_recorded(killed):
                                 now_wall=again.crashed_wall + 7200).state
             assert state.status is Status.PAUSED
             assert state.phase_index == 2
-            assert state.active_s == pytest.approx(plan.state.active_s, abs=0.01)
+            # walls are journaled to the millisecond: x speed 20, up to ~0.02 s apart
+            assert state.active_s == pytest.approx(plan.state.active_s, abs=0.05)
 
 
 def test_close_keeps_the_record(killed):
