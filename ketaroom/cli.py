@@ -8,8 +8,12 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ketaroom import __version__
+
+if TYPE_CHECKING:
+    from ketaroom.store.journal import Journal
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -93,8 +97,6 @@ def cmd_rehearse(args: argparse.Namespace) -> int:
     from ketaroom.core.validation import load_preset
     from ketaroom.rehearse import EventPrinter, run_rehearsal
     from ketaroom.room import BridgeConfig
-    from ketaroom.store.journal import Journal
-    from ketaroom.store.paths import journal_path
 
     if args.speed <= 0:
         print("ketaroom rehearse: --speed must be positive", file=sys.stderr)
@@ -112,9 +114,9 @@ def cmd_rehearse(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             return EXIT_USAGE
         bridge = BridgeConfig(args.bridge, args.username, args.group)
-    journal, message = Journal.open_or_recover(journal_path(data))
-    if message:
-        print(f"ketaroom: {message}", file=sys.stderr)
+    journal = _open_journal(args)
+    if journal is None:
+        return EXIT_PROBLEMS
     try:
         status = run_rehearsal(
             result.preset, speed=args.speed, journal=journal, audio=args.audio, bridge=bridge,
@@ -125,13 +127,25 @@ def cmd_rehearse(args: argparse.Namespace) -> int:
     return EXIT_OK if status == "completed" else EXIT_PROBLEMS
 
 
-def cmd_sessions(args: argparse.Namespace) -> int:
-    from ketaroom.store.journal import Journal
+def _open_journal(args: argparse.Namespace) -> Journal | None:
+    """The journal, or ``None`` after printing why it cannot be opened."""
+    from ketaroom.store.journal import Journal, JournalError
     from ketaroom.store.paths import journal_path
 
-    journal, message = Journal.open_or_recover(journal_path(_data_dir(args)))
+    try:
+        journal, message = Journal.open_or_recover(journal_path(_data_dir(args)))
+    except (JournalError, OSError) as exc:
+        print(f"ketaroom: cannot open the session records: {exc}", file=sys.stderr)
+        return None
     if message:
         print(f"ketaroom: {message}", file=sys.stderr)
+    return journal
+
+
+def cmd_sessions(args: argparse.Namespace) -> int:
+    journal = _open_journal(args)
+    if journal is None:
+        return EXIT_PROBLEMS
     with journal:
         records = journal.sessions()
     if args.json:
@@ -148,30 +162,33 @@ def cmd_sessions(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from ketaroom.store import export
-    from ketaroom.store.journal import Journal, JournalError
-    from ketaroom.store.paths import journal_path
 
-    journal, message = Journal.open_or_recover(journal_path(_data_dir(args)))
-    if message:
-        print(f"ketaroom: {message}", file=sys.stderr)
+    journal = _open_journal(args)
+    if journal is None:
+        return EXIT_PROBLEMS
     with journal:
         try:
             journal.session(args.id)
-        except (JournalError, KeyError, LookupError):
+        except LookupError:
             print(f"ketaroom export: no session with id {args.id}", file=sys.stderr)
             return EXIT_PROBLEMS
-        if args.format == "pdf":
-            if not args.output:
-                print("ketaroom export: a PDF needs -o FILE", file=sys.stderr)
-                return EXIT_USAGE
-            export.export_pdf(journal, args.id, Path(args.output))
-            return EXIT_OK
-        text = (export.export_json if args.format == "json" else export.export_csv)(
-            journal, args.id)
-    if args.output:
-        Path(args.output).write_text(text, encoding="utf-8", newline="")
-    else:
-        sys.stdout.write(text)
+        try:
+            if args.format == "pdf":
+                if not args.output:
+                    print("ketaroom export: a PDF needs -o FILE", file=sys.stderr)
+                    return EXIT_USAGE
+                export.export_pdf(journal, args.id, Path(args.output))
+                return EXIT_OK
+            text = (export.export_json if args.format == "json" else export.export_csv)(
+                journal, args.id)
+            if args.output:
+                Path(args.output).write_text(text, encoding="utf-8", newline="")
+            else:
+                sys.stdout.write(text)
+        except OSError as exc:
+            print(f"ketaroom export: cannot write {args.output}: {exc.strerror or exc}",
+                  file=sys.stderr)
+            return EXIT_PROBLEMS
     return EXIT_OK
 
 

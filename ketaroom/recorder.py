@@ -48,9 +48,13 @@ class RecorderHealth:
 class SessionRecorder:
     """Records one session. ``on_health`` is called from the recorder thread."""
 
-    def __init__(self, journal: Journal, *,
+    def __init__(self, journal: Journal, *, synchronous: bool = False,
                  on_health: Callable[[RecorderHealth], None] | None = None) -> None:
+        """With ``synchronous`` (headless rehearse), :meth:`record` writes before returning,
+        so whatever was reported to the outside world is already on disk."""
         self.journal = journal
+        self._synchronous = synchronous
+        self._write_lock = threading.Lock()
         self._on_health = on_health
         self._writer = BufferedJournalWriter(journal, on_change=self._health_changed)
         self._queue: queue.Queue[_Entry | Callable[[], None] | None] = queue.Queue()
@@ -79,8 +83,12 @@ class SessionRecorder:
                payload: dict[str, Any] | None = None, refers_to: int | None = None) -> int:
         """Queue one entry; returns its ticket (for ``refers_to`` of later entries)."""
         ticket = next(self._tickets)
+        entry = _Entry(ticket, kind, session_t, phase_index, payload or {}, refers_to)
+        if self._synchronous:
+            self._write(entry)
+            return ticket
         self._idle.clear()
-        self._queue.put(_Entry(ticket, kind, session_t, phase_index, payload or {}, refers_to))
+        self._queue.put(entry)
         return ticket
 
     def end(self, status: str) -> None:
@@ -131,9 +139,10 @@ class SessionRecorder:
         if self.session_id is None:
             log.error("entry %s recorded before the session began; dropped", entry.kind)
             return
-        refers_to = self._ids.get(entry.refers_to) if entry.refers_to is not None else None
-        event_id = self._writer.append(
-            self.session_id, entry.kind, session_t=entry.session_t,
-            phase_index=entry.phase_index, payload=entry.payload, refers_to=refers_to,
-            wall=entry.wall)
-        self._ids[entry.ticket] = event_id
+        with self._write_lock:
+            refers_to = self._ids.get(entry.refers_to) if entry.refers_to is not None else None
+            event_id = self._writer.append(
+                self.session_id, entry.kind, session_t=entry.session_t,
+                phase_index=entry.phase_index, payload=entry.payload, refers_to=refers_to,
+                wall=entry.wall)
+            self._ids[entry.ticket] = event_id

@@ -55,7 +55,7 @@ def run_rehearsal(preset: Preset, *, speed: float, journal: Journal, audio: str,
     """Run ``preset`` to its end; returns the final status (``completed``/``stopped``)."""
     clock = AcceleratedClock(speed)
     owner: queue.Queue[Callable[[], None]] = queue.Queue()
-    recorder = SessionRecorder(journal)
+    recorder = SessionRecorder(journal, synchronous=True)  # printed ⇒ already on disk
     preset_yaml = _read_text(preset.path)
     recorder.begin(preset=preset.name, preset_path=str(preset.path or ""),
                    preset_yaml=preset_yaml, room="rehearse", planned_s=preset.planned_s,

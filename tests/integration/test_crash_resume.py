@@ -248,9 +248,6 @@ def test_close_keeps_the_record(killed):
     assert record["ended_at"] is not None
 
 
-@pytest.mark.xfail(reason="controller prints an event before the recorder thread has committed "
-                          "it: a kill right after a printed line can lose it (a few ms window)",
-                   strict=False)
 def test_kill_right_after_a_printed_line_loses_nothing(tmp_path: Path):
     preset = tmp_path / "kill.yaml"
     preset.write_text(PRESET, encoding="utf-8")

@@ -172,12 +172,9 @@ def test_empty_data_dir(tmp_path):
     assert result.returncode == 1 and no_traceback(result)
 
 
-# --------------------------------------------------------------------------- known bugs
-# Reported, not fixed here (cli.py belongs to someone else): these fail today.
+# --------------------------------------------------------------------------- bad conditions
 
 
-@pytest.mark.xfail(reason="cmd_export does not catch OSError when writing -o: traceback",
-                   strict=False)
 @pytest.mark.parametrize("fmt", ["pdf", "json", "csv"])
 def test_unwritable_output_is_a_message_not_a_traceback(recorded, tmp_path, fmt):
     data, sid = recorded
@@ -187,9 +184,6 @@ def test_unwritable_output_is_a_message_not_a_traceback(recorded, tmp_path, fmt)
     assert no_traceback(result), result.stderr
 
 
-@pytest.mark.xfail(reason="open_or_recover lets JournalVersionError escape cmd_sessions and "
-                          "cmd_export: traceback for a journal from a newer ketaroom",
-                   strict=False)
 @pytest.mark.parametrize("command", [["sessions", "--json"], ["export", "1", "--format", "json"]])
 def test_journal_from_a_newer_ketaroom_is_a_message(recorded, tmp_path, command):
     data, _sid = recorded
