@@ -273,6 +273,8 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Emergency: lights up, music off — recorded", 10_000)
 
     def _on_volume(self, pct: float) -> None:
+        if self._closed:
+            return
         if self.controller is not None:
             self.controller.set_volume(pct)
         else:
@@ -291,6 +293,8 @@ class MainWindow(QMainWindow):
             self.services.room.player.skip()
 
     def _on_light(self, target: LightTarget) -> None:
+        if self._closed:
+            return  # a throttled slider value arriving after the room was closed
         if self.controller is not None:
             self.controller.set_light(target)
         else:
@@ -417,6 +421,7 @@ class MainWindow(QMainWindow):
         if self._running() and self.runner is not None:
             self.runner.stop()
         self._timer.stop()
+        self.hide()  # closing waits (bounded) for devices to finish: do not look frozen
         self.services.close()
         self._closed = True
         event.accept()
