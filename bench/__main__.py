@@ -1,0 +1,126 @@
+"""``python -m bench [--quick] [NAME…]``: run benchmarks, print figures vs targets, save JSON.
+
+Every benchmark is a module ``bench.<name>`` with ``run(quick: bool) -> dict`` returning
+``{figure_name: {..., "targets": {...}, "ok": bool}}``. Results are merged into
+``bench/results/latest.json`` (figures of benchmarks not run this time are kept, each
+with the time and machine it was measured on).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import sys
+import time
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from bench.common import machine
+
+NAMES = ("timing", "ui_stall", "hue_pacing", "cold_start", "idle", "fade")
+RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
+
+# (figure, key, unit, target key, comparison) for the table
+ROWS: tuple[tuple[str, str, str, str | None, str], ...] = (
+    ("timing", "p50_ms", "ms", None, ""),
+    ("timing", "p99_ms", "ms", "p99_ms", "<="),
+    ("timing", "max_ms", "ms", "max_ms", "<="),
+    ("ui_stall_healthy", "max_stall_ms", "ms", "max_stall_ms", "<="),
+    ("ui_stall_slow_bridge", "max_stall_ms", "ms", "max_stall_ms", "<="),
+    ("hue_pacing", "peak_group_cmds_per_s", "/s", "peak_group_cmds_per_s", "<="),
+    ("hue_pacing", "peak_light_cmds_per_s", "/s", "peak_light_cmds_per_s", "<="),
+    ("hue_pacing", "final_state_is_last_request", "", "final_state_is_last_request", "=="),
+    ("hue_pacing", "latency_p95_ms", "ms", "latency_p95_ms", "<"),
+    ("hue_pacing_per_light", "latency_p95_ms", "ms", "latency_p95_ms", "<"),
+    ("hue_pacing_per_light", "peak_light_cmds_per_s", "/s", "peak_light_cmds_per_s", "<="),
+    ("cold_start", "median_s", "s", "median_s", "<"),
+    ("idle_cpu", "cpu_pct_one_core", "%", "cpu_pct_one_core", "<"),
+    ("memory_soak", "rss_growth_mb", "MB", "rss_growth_mb", "<"),
+    ("fade", "steps_per_s", "/s", "steps_per_s", ">="),
+    ("fade", "max_step_db", "dB", None, ""),
+)
+
+
+def _load() -> dict[str, Any]:
+    try:
+        return json.loads(RESULTS.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "NO"
+    if isinstance(value, float):
+        return f"{value:.3g}" if abs(value) < 100 else f"{value:.0f}"
+    return str(value)
+
+
+def table(figures: dict[str, Any]) -> str:
+    lines = [f"{'figure':<46} {'measured':>12} {'target':>12}  ok"]
+    for figure, key, unit, target_key, op in ROWS:
+        data = figures.get(figure)
+        if not isinstance(data, dict) or key not in data:
+            continue
+        target = ""
+        ok = ""
+        if target_key is not None:
+            want = data.get("targets", {}).get(target_key)
+            if want is not None:
+                target = f"{op} {_cell(want)}{unit}"
+                got = data[key]
+                ok = "ok" if {"<=": got <= want, "<": got < want, ">=": got >= want,
+                              "==": got == want}[op] else "MISS"
+        lines.append(f"{figure + '.' + key:<46} {_cell(data[key]) + unit:>12} {target:>12}  {ok}")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("names", nargs="*", metavar="NAME", help=f"any of: {', '.join(NAMES)}")
+    parser.add_argument("--quick", action="store_true",
+                        help="short runs (60 s timing, short soaks) to try the whole bench fast")
+    args = parser.parse_args(argv)
+    names = args.names or list(NAMES)
+    unknown = [n for n in names if n not in NAMES]
+    if unknown:
+        parser.error(f"unknown benchmark(s): {', '.join(unknown)}")
+    failed = False
+    this_run: dict[str, Any] = {}
+    for name in names:
+        print(f"== {name}{' (quick)' if args.quick else ''} …", file=sys.stderr, flush=True)
+        begin = time.monotonic()
+        try:
+            result = importlib.import_module(f"bench.{name}").run(args.quick)
+        except Exception:
+            traceback.print_exc()
+            failed = True
+            continue
+        stamp = {"benchmark": name, "quick": args.quick, "measured_at": time.strftime(
+            "%Y-%m-%dT%H:%M:%S%z"), "took_s": round(time.monotonic() - begin, 1)}
+        for figure, data in result.items():
+            this_run[figure] = {**data, **stamp}
+    figures: dict[str, Any] = _load().get("figures", {})  # reloaded: runs may overlap
+    figures.update(this_run)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps({"machine": machine(), "figures": figures}, indent=1,
+                                  default=str) + "\n", encoding="utf-8")
+    print(table(this_run))
+    print(f"\nwritten to {RESULTS}")
+    misses = [f for f, d in this_run.items() if d.get("ok") is False]
+    if misses:
+        print("missed targets: " + ", ".join(misses))
+    return 1 if failed or misses else 0
+
+
+if __name__ == "__main__":
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Figures are written. Skip interpreter teardown: after the real window has run a
+    # session, PySide6 sometimes aborts in its finaliser (bool_dealloc), see README.
+    os._exit(code)
