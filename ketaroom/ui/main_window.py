@@ -50,6 +50,11 @@ if TYPE_CHECKING:
     from ketaroom.runner import SessionRunner
 
 REFRESH_MS = 250
+HEALTH_HEADLINES = {
+    "unreachable": "Lights: the Hue bridge is not answering",
+    "not_paired": "Lights: the Hue bridge no longer knows this computer",
+    "degraded": "Lights: the Hue bridge is refusing some commands",
+}
 EMERGENCY_SHORTCUT = "Ctrl+Shift+E"
 
 
@@ -366,7 +371,8 @@ class MainWindow(QMainWindow):
                 self.banner.clear("lights")
             else:
                 advice = "lights_pair" if health == "not_paired" else "lights"
-                self.banner.report("lights", f"Lights: {report.message}", ADVICE[advice])
+                headline = HEALTH_HEADLINES.get(health, f"Lights: {report.message}")
+                self.banner.report("lights", headline, ADVICE[advice])
         elif report.kind in ("device_error", "warning"):
             self.banner.report(report.device, f"{report.device.capitalize()}: {report.message}")
 

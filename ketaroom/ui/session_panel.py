@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from ketaroom.core.durations import format_clock
 from ketaroom.core.preset import Preset
 from ketaroom.core.timeline import Status, TimelineState
+from ketaroom.ui.theme import icon
 from ketaroom.ui.timeline_strip import TimelineStrip
 from ketaroom.ui.widgets import Panel, icon_button, muted_label
 
@@ -366,8 +367,10 @@ class SessionPanel(Panel):
                        self.stop_button):
             button.setEnabled(live)
         paused = self._status is Status.PAUSED
-        self.pause_button.setText("Resume" if paused else "Pause")
-        self.pause_button.setChecked(False)
+        if self.pause_button.text() != ("Resume" if paused else "Pause"):
+            self.pause_button.setText("Resume" if paused else "Pause")
+            self.pause_button.setIcon(icon("mdi6.play" if paused else "mdi6.pause",
+                                           "accent" if paused else "text"))
         self.remaining_caption.setText("left in phase" if live else (
             "planned" if not self._has_session else ""))
         if not live:
