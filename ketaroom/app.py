@@ -28,7 +28,7 @@ from ketaroom.core.clock import Clock, RealClock
 from ketaroom.core.preset import Preset
 from ketaroom.core.session import Session
 from ketaroom.devices.hue_emulator import HueEmulator
-from ketaroom.qt_post import MainThreadPoster, SingletonGuard
+from ketaroom.qt_post import MainThreadPoster
 from ketaroom.recorder import RecorderHealth, SessionRecorder
 from ketaroom.room import BridgeConfig, Room, RoomReport
 from ketaroom.runner import APSchedulerWakeups, SessionRunner, Wakeups
@@ -67,7 +67,6 @@ class RoomServices:
         self.clock_factory = clock_factory
         self.wakeups_factory = wakeups_factory
         self.poster = MainThreadPoster()
-        self.singleton_guard = SingletonGuard(self.poster)  # PySide6 6.12 / Python 3.11 bug
         self.journal, self.journal_message = Journal.open_or_recover(journal_path(self.data_dir))
         self.emulator: HueEmulator | None = None
         self.demo = demo or settings.bridge is None
@@ -220,10 +219,7 @@ def run_gui(data_dir: Path, force_demo: bool) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("ketaroom")
     apply_theme(app)  # type: ignore[arg-type]
-    guard = SingletonGuard(app)  # keeps the interpreter alive past the binding's refcount bug
     settings = load_settings(data_dir)
     window = build_main_window(settings, data_dir, demo=force_demo)
     window.show()
-    code = int(app.exec())
-    guard.deleteLater()
-    return code
+    return int(app.exec())
