@@ -1,9 +1,21 @@
-"""The room profile: one JSON file (mode 0600) under the data directory.
+"""Clinic settings: the treatment rooms, which one this PC is in, and clinic-wide values.
 
-Owns what a clinic sets once per treatment room: its name, the Hue bridge it pairs
-with (or none: demo mode), the room's volume cap, the preset offered first, how much
-*Extend* adds, and the vital-sign alert limits. Reading never raises: a missing or
-damaged file gives the defaults plus a calm ``problem`` message for the window.
+One JSON file (mode 0600) under the data directory. A clinic with several treatment rooms
+keeps one :class:`RoomProfile` per room (its name, the Hue bridge and light group it pairs
+with or none for demo mode, the audio output device, the room's volume cap and the preset
+offered first); each PC chooses its room (``current_room``). *Extend* step and vital-sign
+alert limits are clinic-wide.
+
+Compatibility: :class:`Settings` still answers ``room_name``, ``bridge``, ``max_volume_pct``,
+``default_preset`` and ``audio`` (the current room's values), and still accepts them as
+keyword arguments (they then describe the current room), so code written for the single-room
+file keeps working. Files written before room profiles (no ``rooms`` key) are migrated on
+read into one room. Files are written with ``"version": 2`` plus the current room's values
+at the top level, so an older ketaroom still starts with this PC's room; those top-level
+copies are ignored on read when ``rooms`` is present.
+
+Reading never raises: a missing or damaged file gives the defaults (or what could be used)
+plus a calm ``problem`` message for the window. Saving is atomic (temp file + rename).
 """
 
 from __future__ import annotations
@@ -11,6 +23,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -19,6 +32,9 @@ from ketaroom.core.vitals import VitalLimits
 from ketaroom.store.paths import settings_path
 
 FILE_MODE = 0o600
+FILE_VERSION = 2
+DEFAULT_ROOM = "Treatment room"
+AUDIO_MODES = ("default", "dummy", "none")
 
 
 @dataclass(frozen=True)
@@ -27,32 +43,133 @@ class BridgeSettings:
     """``host`` or ``host:port``."""
     username: str
     group: str | None = None
+    """Hue group id; ``None``: group 0 (all lights)."""
 
 
 @dataclass(frozen=True)
-class Settings:
-    room_name: str = "Treatment room"
+class RoomProfile:
+    """What a clinic sets once per treatment room."""
+
+    name: str = DEFAULT_ROOM
     bridge: BridgeSettings | None = None
-    """``None``: no bridge paired yet, the app runs in demo mode."""
+    """``None``: no bridge paired, the room runs in demo mode."""
     max_volume_pct: float = 80.0
     default_preset: str = ""
     """File name (or path) of the preset selected at start-up."""
-    extend_step_min: float = 5.0
     audio: str = "default"
     """libVLC audio output: ``default``, ``dummy`` (silent) or ``none``."""
-    vital_limits: VitalLimits = field(default_factory=VitalLimits)
-    problem: str | None = field(default=None, compare=False)
-    """Why the file could not be used as written (shown to the user), if so."""
+    audio_device: str | None = None
+    """libVLC output device id (see ``list_audio_outputs``); ``None``: the system default."""
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "room_name": self.room_name,
+            "name": self.name,
             "bridge": asdict(self.bridge) if self.bridge is not None else None,
             "max_volume": self.max_volume_pct,
             "default_preset": self.default_preset,
-            "extend_step_min": self.extend_step_min,
             "audio": self.audio,
+            "audio_device": self.audio_device,
+        }
+
+
+class _Keep:
+    """Marks a keyword argument that was not given (``None`` is a real value for bridge)."""
+
+    def __repr__(self) -> str:
+        return "<keep>"
+
+
+_KEEP: Any = _Keep()
+_ROOM_ALIASES = {"room_name": "name", "bridge": "bridge", "max_volume_pct": "max_volume_pct",
+                 "default_preset": "default_preset", "audio": "audio",
+                 "audio_device": "audio_device"}
+
+
+@dataclass(frozen=True, init=False)
+class Settings:
+    """All rooms, this PC's room, and clinic-wide values. Immutable; build a new one to change.
+
+    ``Settings(room_name=…, bridge=…, max_volume_pct=…, default_preset=…, audio=…,
+    audio_device=…)`` sets those values on the current room (creating the default room when
+    ``rooms`` is empty), so single-room callers keep working.
+    """
+
+    rooms: tuple[RoomProfile, ...]
+    """At least one room; names are unique."""
+    current_room: str
+    """Name of the room this PC is in (always one of ``rooms``)."""
+    extend_step_min: float
+    vital_limits: VitalLimits
+    problem: str | None = field(compare=False)
+    """Why the file could not be used as written (shown to the user), if so."""
+
+    def __init__(self, *, rooms: Sequence[RoomProfile] = (), current_room: str = "",
+                 extend_step_min: float = 5.0, vital_limits: VitalLimits | None = None,
+                 problem: str | None = None, room_name: str = _KEEP,
+                 bridge: BridgeSettings | None = _KEEP, max_volume_pct: float = _KEEP,
+                 default_preset: str = _KEEP, audio: str = _KEEP,
+                 audio_device: str | None = _KEEP) -> None:
+        given = {"room_name": room_name, "bridge": bridge, "max_volume_pct": max_volume_pct,
+                 "default_preset": default_preset, "audio": audio, "audio_device": audio_device}
+        listed = _unique_rooms(rooms) or [RoomProfile()]
+        index = next((i for i, room in enumerate(listed) if room.name == current_room), 0)
+        changes = {_ROOM_ALIASES[k]: v for k, v in given.items() if v is not _KEEP}
+        if changes:
+            listed[index] = replace(listed[index], **changes)
+            listed = _unique_rooms(listed)
+        object.__setattr__(self, "rooms", tuple(listed))
+        object.__setattr__(self, "current_room", listed[index].name)
+        object.__setattr__(self, "extend_step_min", float(extend_step_min))
+        object.__setattr__(self, "vital_limits", vital_limits or VitalLimits())
+        object.__setattr__(self, "problem", problem)
+
+    # -- the current room's view (single-room API) -----------------------------------------
+
+    @property
+    def room(self) -> RoomProfile:
+        """This PC's room."""
+        return self.room_named(self.current_room) or self.rooms[0]
+
+    @property
+    def room_name(self) -> str:
+        return self.room.name
+
+    @property
+    def bridge(self) -> BridgeSettings | None:
+        """``None``: no bridge paired yet, the app runs in demo mode."""
+        return self.room.bridge
+
+    @property
+    def max_volume_pct(self) -> float:
+        return self.room.max_volume_pct
+
+    @property
+    def default_preset(self) -> str:
+        return self.room.default_preset
+
+    @property
+    def audio(self) -> str:
+        return self.room.audio
+
+    @property
+    def audio_device(self) -> str | None:
+        return self.room.audio_device
+
+    def room_named(self, name: str) -> RoomProfile | None:
+        return next((room for room in self.rooms if room.name == name), None)
+
+    # -- JSON ---------------------------------------------------------------------------------
+
+    def to_json(self) -> dict[str, Any]:
+        legacy = self.room.to_json()
+        legacy["room_name"] = legacy.pop("name")
+        return {
+            "version": FILE_VERSION,
+            "current_room": self.current_room,
+            "rooms": [room.to_json() for room in self.rooms],
+            "extend_step_min": self.extend_step_min,
             "vital_limits": asdict(self.vital_limits),
+            **{k: v for k, v in legacy.items() if k != "audio_device"},
         }
 
     @classmethod
@@ -60,40 +177,105 @@ class Settings:
         """Build from a decoded JSON object; unusable values fall back to defaults."""
         if not isinstance(data, dict):
             return cls(problem="settings file is not a JSON object; using defaults")
-        base = cls()
-        bad: list[str] = []
-
-        def number(key: str, default: float, low: float, high: float) -> float:
-            value = data.get(key, default)
-            if isinstance(value, bool) or not isinstance(value, int | float) \
-                    or not low <= value <= high:
-                bad.append(key)
-                return default
-            return float(value)
-
-        def text(key: str, default: str) -> str:
-            value = data.get(key, default)
-            if not isinstance(value, str):
-                bad.append(key)
-                return default
-            return value
-
-        bridge = _bridge(data.get("bridge"), bad)
-        limits = _limits(data.get("vital_limits"), bad)
-        settings = replace(
-            base,
-            room_name=text("room_name", base.room_name) or base.room_name,
-            bridge=bridge,
-            max_volume_pct=number("max_volume", base.max_volume_pct, 0, 100),
-            default_preset=text("default_preset", base.default_preset),
-            extend_step_min=number("extend_step_min", base.extend_step_min, 0.5, 60),
-            audio=text("audio", base.audio),
-            vital_limits=limits,
-        )
-        if bad:
+        reader = _Reader(data)
+        extend = reader.number("extend_step_min", 5.0, 0.5, 60)
+        limits = _limits(data.get("vital_limits"), reader.bad)
+        if "rooms" in data:
+            rooms = _rooms(data["rooms"], reader.bad)
+            current = data.get("current_room")
+            if not isinstance(current, str) or not any(r.name == current for r in rooms):
+                if rooms:
+                    reader.bad.append("current_room")
+                current = ""
+        else:  # a single-room file from before room profiles
+            rooms = [_room(reader, "room_name")]
+            current = rooms[0].name
+        settings = cls(rooms=rooms, current_room=current, extend_step_min=extend,
+                       vital_limits=limits)
+        if reader.bad:
             settings = replace(settings, problem="settings: ignored unusable "
-                               + ", ".join(bad) + " (defaults used)")
+                               + ", ".join(reader.bad) + " (defaults used)")
         return settings
+
+
+def _unique_rooms(rooms: Sequence[RoomProfile]) -> list[RoomProfile]:
+    """Rooms with blank names named, and repeated names made unique (``Room (2)``)."""
+    out: list[RoomProfile] = []
+    seen: set[str] = set()
+    for room in rooms:
+        name = room.name.strip() or DEFAULT_ROOM
+        candidate, n = name, 2
+        while candidate in seen:
+            candidate, n = f"{name} ({n})", n + 1
+        seen.add(candidate)
+        out.append(room if candidate == room.name else replace(room, name=candidate))
+    return out
+
+
+class _Reader:
+    """Typed look-ups in one JSON object; the keys it had to ignore collect in ``bad``."""
+
+    def __init__(self, data: dict[str, Any], prefix: str = "",
+                 bad: list[str] | None = None) -> None:
+        self.data = data
+        self.prefix = prefix
+        self.bad: list[str] = [] if bad is None else bad
+
+    def number(self, key: str, default: float, low: float, high: float) -> float:
+        value = self.data.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int | float) \
+                or not low <= value <= high:
+            self.bad.append(self.prefix + key)
+            return default
+        return float(value)
+
+    def text(self, key: str, default: str, choices: Sequence[str] = ()) -> str:
+        value = self.data.get(key, default)
+        if not isinstance(value, str) or (choices and value not in choices):
+            self.bad.append(self.prefix + key)
+            return default
+        return value
+
+    def optional_text(self, key: str) -> str | None:
+        value = self.data.get(key)
+        if value is None or value == "":
+            return None
+        if not isinstance(value, str):
+            self.bad.append(self.prefix + key)
+            return None
+        return value
+
+
+def _room(reader: _Reader, name_key: str) -> RoomProfile:
+    base = RoomProfile()
+    bridge_bad: list[str] = []
+    bridge = _bridge(reader.data.get("bridge"), bridge_bad)
+    reader.bad.extend(reader.prefix + key for key in bridge_bad)
+    return RoomProfile(
+        name=reader.text(name_key, base.name).strip() or base.name,
+        bridge=bridge,
+        max_volume_pct=reader.number("max_volume", base.max_volume_pct, 0, 100),
+        default_preset=reader.text("default_preset", base.default_preset),
+        audio=reader.text("audio", base.audio, AUDIO_MODES),
+        audio_device=reader.optional_text("audio_device"),
+    )
+
+
+def _rooms(value: Any, bad: list[str]) -> list[RoomProfile]:
+    if not isinstance(value, list):
+        bad.append("rooms")
+        return []
+    rooms: list[RoomProfile] = []
+    for index, item in enumerate(value):
+        if not isinstance(item, dict):
+            bad.append(f"rooms[{index}]")
+            continue
+        rooms.append(_room(_Reader(item, f"rooms[{index}].", bad), "name"))
+    if not value:
+        bad.append("rooms (empty)")
+    if len({room.name for room in rooms}) != len(rooms):
+        bad.append("rooms (repeated names renamed)")
+    return rooms
 
 
 def _bridge(value: Any, bad: list[str]) -> BridgeSettings | None:
@@ -123,7 +305,7 @@ def _limits(value: Any, bad: list[str]) -> VitalLimits:
 
 
 def load_settings(data_dir: Path) -> Settings:
-    """The room profile in ``data_dir``, or the defaults (never raises)."""
+    """The settings in ``data_dir``, or the defaults (never raises)."""
     path = settings_path(data_dir)
     try:
         raw = path.read_text(encoding="utf-8")
@@ -135,6 +317,8 @@ def load_settings(data_dir: Path) -> Settings:
         data = json.loads(raw)
     except json.JSONDecodeError as exc:
         return Settings(problem=f"{path.name}:{exc.lineno}: not valid JSON; using defaults")
+    except RecursionError:
+        return Settings(problem=f"{path.name}: nested too deeply; using defaults")
     return Settings.from_json(data)
 
 
