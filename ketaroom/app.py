@@ -16,6 +16,7 @@ device reports are never recorded into an older session.
 
 from __future__ import annotations
 
+import getpass
 import logging
 import sys
 import threading
@@ -23,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ketaroom.admin_pin import AdminGate, AdminPin, admin_path
 from ketaroom.controller import SessionController
 from ketaroom.core.clock import Clock, RealClock
 from ketaroom.core.preset import Preset
@@ -30,6 +32,7 @@ from ketaroom.core.session import Session
 from ketaroom.devices.hue_emulator import HueEmulator
 from ketaroom.qt_post import MainThreadPoster
 from ketaroom.recorder import RecorderHealth, SessionRecorder
+from ketaroom.resume import InterruptedSession, ResumeMode, mark_resumed, plan_resume
 from ketaroom.room import BridgeConfig, Room, RoomReport
 from ketaroom.runner import APSchedulerWakeups, SessionRunner, Wakeups
 from ketaroom.settings import Settings, load_settings
@@ -85,6 +88,9 @@ class RoomServices:
         self._room_used = False
         self.live: LiveSession | None = None
         self._retired: list[threading.Thread] = []
+        self.operator = _os_user()
+        self.gate = AdminGate(AdminPin(admin_path(self.data_dir)))
+        """Guards presets, room profiles and settings; running sessions need no PIN."""
 
     @property
     def light_group(self) -> str | None:
@@ -117,6 +123,31 @@ class RoomServices:
 
     def start_session(self, preset: Preset) -> LiveSession:
         """Record, build and start a session of ``preset`` (call on the main thread)."""
+        self._prepare_room(preset)
+        recorder = SessionRecorder(self.journal, on_health=self._recorder_health)
+        session_id = recorder.begin(preset, room=self.settings.room_name,
+                                    operator=self.operator)
+        live = self._assemble(Session(preset, self.clock_factory()), recorder, session_id)
+        live.runner.start()
+        return live
+
+    def resume_session(self, interrupted: InterruptedSession, mode: ResumeMode) -> LiveSession:
+        """Take over a session a crash interrupted, at the right point of its timeline.
+
+        Raises :class:`~ketaroom.resume.ResumeError` when it cannot be resumed.
+        """
+        plan = plan_resume(interrupted, mode, self.clock_factory())
+        self._prepare_room(plan.session.preset)
+        mark_resumed(self.journal, plan)
+        recorder = SessionRecorder(self.journal, on_health=self._recorder_health)
+        recorder.adopt(interrupted.id, session_t=plan.session_t)
+        live = self._assemble(plan.session, recorder, interrupted.id)
+        live.controller.restore_room()
+        live.runner.tick()
+        return live
+
+    def _prepare_room(self, preset: Preset) -> None:
+        """A fresh room for a new session (the previous one's fades finish on their own)."""
         if self._room_used:
             self._retire(self.room)
             self.room = self._new_room(self.room_cap(preset))
@@ -127,17 +158,12 @@ class RoomServices:
         if old is not None:
             old.runner.close()
             self._in_background(old.recorder.close, "recorder")
-        recorder = SessionRecorder(self.journal, on_health=self._recorder_health)
-        session_id = recorder.begin(
-            preset=preset.name, preset_path=str(preset.path or ""),
-            preset_yaml=_read_text(preset.path), room=self.settings.room_name,
-            planned_s=preset.planned_s)
-        session = Session(preset, self.clock_factory())
+
+    def _assemble(self, session: Session, recorder: SessionRecorder, session_id: int
+                  ) -> LiveSession:
         runner = SessionRunner(session, self.post, self.wakeups_factory())
-        controller = SessionController(runner, self.room, recorder,
-                                       operator=self.settings.room_name)
+        controller = SessionController(runner, self.room, recorder, operator=self.operator)
         self.live = LiveSession(session, runner, controller, recorder, self.room, session_id)
-        runner.start()
         return self.live
 
     def _recorder_health(self, health: RecorderHealth) -> None:
@@ -171,13 +197,12 @@ class RoomServices:
             self.emulator.stop()
 
 
-def _read_text(path: Path | None) -> str | None:
-    if path is None:
-        return None
+def _os_user() -> str:
+    """Who is at the keyboard, for the record (the OS account; a shared PC shows the room)."""
     try:
-        return path.read_text(encoding="utf-8")
-    except OSError:
-        return None
+        return getpass.getuser()
+    except (OSError, KeyError, ImportError):
+        return ""
 
 
 PRELOAD = ("http.client", "ssl", "phue", "apscheduler.triggers.date", "vlc")
@@ -211,6 +236,7 @@ def build_main_window(settings: Settings, data_dir: Path, *, demo: bool = False,
 
 def run_gui(data_dir: Path, force_demo: bool) -> int:
     """The ``ketaroom`` GUI: returns the process exit code."""
+    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from ketaroom.ui.theme import apply_theme
@@ -222,4 +248,5 @@ def run_gui(data_dir: Path, force_demo: bool) -> int:
     settings = load_settings(data_dir)
     window = build_main_window(settings, data_dir, demo=force_demo)
     window.show()
+    QTimer.singleShot(0, window.offer_resume)
     return int(app.exec())

@@ -18,14 +18,25 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
+from ketaroom.core.preset import Preset
 from ketaroom.store.journal import BufferedJournalWriter, Journal
 
 log = logging.getLogger(__name__)
 
 RETRY_S = 2.0
 """How often a refused backlog is retried when nothing new arrives."""
+
+
+def _read_text(path: Path | None) -> str | None:
+    if path is None:
+        return None
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 @dataclass(frozen=True)
@@ -66,9 +77,17 @@ class SessionRecorder:
         self._thread = threading.Thread(target=self._run, name="ketaroom-recorder", daemon=True)
         self._thread.start()
 
-    def begin(self, **session_fields: Any) -> int:
-        """Create the session row (synchronously: one small write) and return its id."""
-        self.session_id = self.journal.start_session(**session_fields)
+    def begin(self, preset: Preset, *, room: str, speed: float = 1.0,
+              operator: str | None = None) -> int:
+        """Create the session row for ``preset`` (one small synchronous write); its id.
+
+        The preset's file is stored with the session so the record (and a crash resume)
+        keeps the protocol exactly as it ran, even if the file is edited later.
+        """
+        self.session_id = self.journal.start_session(
+            preset=preset.name, preset_path=str(preset.path or ""),
+            preset_yaml=_read_text(preset.path), room=room, planned_s=preset.planned_s,
+            speed=speed, operator=operator)
         return self.session_id
 
     def adopt(self, session_id: int, *, session_t: float) -> None:

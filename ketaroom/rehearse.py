@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import json
 import queue
-import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, TextIO
 
 from ketaroom.controller import SessionController
@@ -56,10 +54,7 @@ def run_rehearsal(preset: Preset, *, speed: float, journal: Journal, audio: str,
     clock = AcceleratedClock(speed)
     owner: queue.Queue[Callable[[], None]] = queue.Queue()
     recorder = SessionRecorder(journal, synchronous=True)  # printed ⇒ already on disk
-    preset_yaml = _read_text(preset.path)
-    recorder.begin(preset=preset.name, preset_path=str(preset.path or ""),
-                   preset_yaml=preset_yaml, room="rehearse", planned_s=preset.planned_s,
-                   speed=speed)
+    recorder.begin(preset, room="rehearse", speed=speed, operator="rehearse")
     session = Session(preset, clock, open_as_expected=True)
     runner = SessionRunner(session, owner.put, APSchedulerWakeups())
     room = Room(owner.put, audio=audio, bridge=bridge, time_scale=speed,
@@ -91,17 +86,3 @@ def _drain(owner: queue.Queue[Callable[[], None]], runner: SessionRunner, wait_s
         owner.get(timeout=wait_s)()
     except queue.Empty:
         runner.tick()
-
-
-def _read_text(path: Path | None) -> str | None:
-    if path is None:
-        return None
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError:
-        return None
-
-
-def print_problems(lines: list[str], stream: TextIO = sys.stderr) -> None:
-    for line in lines:
-        print(line, file=stream)

@@ -13,6 +13,7 @@ Space pause/resume, Ctrl+N note, Ctrl+Shift+E emergency.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,18 +27,23 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ketaroom.core.preset_library import PresetLibrary
 from ketaroom.core.targets import LightTarget
 from ketaroom.core.timeline import Status
 from ketaroom.core.validation import Problem, load_preset
 from ketaroom.core.vitals import Vitals
+from ketaroom.resume import ResumeError, close_session, find_interrupted
 from ketaroom.room import RoomReport
-from ketaroom.shipped import PLAYLISTS_DIR, PRESETS_DIR
-from ketaroom.store.paths import playlists_dir, presets_dir
+from ketaroom.shipped import PLAYLISTS_DIR
+from ketaroom.store.paths import playlists_dir
 from ketaroom.ui.banner import ADVICE, Banner
 from ketaroom.ui.cue_panel import CuePanel, CueView
+from ketaroom.ui.history_view import HistoryView
 from ketaroom.ui.light_panel import LightPanel
 from ketaroom.ui.music_panel import MusicPanel
 from ketaroom.ui.notes_panel import NotesPanel
+from ketaroom.ui.preset_library_view import PresetLibraryView
+from ketaroom.ui.resume_dialog import ResumeChoice, ResumeDialog
 from ketaroom.ui.session_panel import PresetEntry, SessionPanel
 from ketaroom.ui.widgets import icon_button, muted_label
 
@@ -59,14 +65,10 @@ EMERGENCY_SHORTCUT = "Ctrl+Shift+E"
 
 
 def find_presets(data_dir: Path) -> list[PresetEntry]:
-    """Shipped presets, then the clinic's own (marked), sorted by name within each."""
-    entries: list[PresetEntry] = []
-    for folder, mark in ((PRESETS_DIR, ""), (presets_dir(data_dir), " (clinic)")):
-        if not folder.is_dir():
-            continue
-        for path in sorted(folder.glob("*.y*ml")):
-            entries.append(PresetEntry(path.stem.replace("-", " ") + mark, path))
-    return entries
+    """Shipped presets, then the clinic's own (marked), by the names they give themselves."""
+    library = PresetLibrary.for_data_dir(data_dir)
+    return [PresetEntry(entry.name + ("" if entry.shipped else " (clinic)"), entry.path)
+            for entry in library.entries()]
 
 
 def _short(problem: Problem) -> str:
@@ -155,9 +157,83 @@ class MainWindow(QMainWindow):
             f"Space pause/resume · Ctrl+N note · {EMERGENCY_SHORTCUT} emergency")
         status.addWidget(self.mode_label)
         status.addPermanentWidget(self.shortcut_hint)
+        self._build_menu()
         QShortcut(QKeySequence(EMERGENCY_SHORTCUT), self, self._on_emergency)
         QShortcut(QKeySequence(Qt.Key.Key_Space), self, self._on_pause_toggled)
         QShortcut(QKeySequence("Ctrl+N"), self, self.notes_panel.focus_note)
+
+    def _build_menu(self) -> None:
+        """Records, presets and room settings: admin work, kept out of the session's way."""
+        menu = self.menuBar().addMenu("&Clinic")
+        menu.addAction("Session &records…", self._on_open_history)
+        menu.addAction("&Presets…", self._on_open_presets)
+        menu.addAction("Room &settings…", self._on_open_room_settings)
+        menu.addSeparator()
+        menu.addAction("&Quit", self.close)
+        self._side_windows: dict[str, QWidget] = {}
+
+    def _show_side_window(self, key: str, build: Callable[[], QWidget]) -> None:
+        """One instance per kind of side window, raised if already open."""
+        window = self._side_windows.get(key)
+        if window is None:
+            window = build()
+            window.setWindowFlag(Qt.WindowType.Window, True)
+            window.resize(1180, 760)
+            self._side_windows[key] = window
+        window.show()
+        window.raise_()
+        window.activateWindow()
+
+    def _on_open_history(self) -> None:
+        def build() -> QWidget:
+            view = HistoryView(self.services.journal, self, clinic=self.settings.room_name)
+            view.setWindowTitle("Session records")
+            return view
+        self._show_side_window("history", build)
+        history = self._side_windows["history"]
+        assert isinstance(history, HistoryView)
+        history.refresh()
+
+    def _on_open_presets(self) -> None:
+        def build() -> QWidget:
+            library = PresetLibrary.for_data_dir(self.services.data_dir,
+                                                 auditor=self.services.journal)
+            view = PresetLibraryView(library, gate=self.services.gate, parent=self)
+            view.presetsChanged.connect(self._on_presets_changed)
+            return view
+        self._show_side_window("presets", build)
+
+    def _on_presets_changed(self) -> None:
+        if not self._running():
+            current = self.session_panel.current_path()
+            self.session_panel.set_presets(find_presets(self.services.data_dir), current)
+
+    def _on_open_room_settings(self) -> None:
+        self.statusBar().showMessage("Room settings: see docs/ui.md", 5000)
+
+    def offer_resume(self) -> None:
+        """At start-up: offer each session a crash or power cut interrupted."""
+        dirs = [playlists_dir(self.services.data_dir), PLAYLISTS_DIR]
+        try:
+            interrupted = find_interrupted(self.services.journal, playlist_dirs=dirs)
+        except ResumeError as exc:
+            self.banner.report("records", f"Records: {exc}")
+            return
+        for candidate in interrupted:
+            if self._running():
+                return  # one live session per room; the rest stay on record
+            dialog = ResumeDialog(candidate, self)
+            dialog.exec()
+            if dialog.choice is ResumeChoice.CLOSE:
+                close_session(self.services.journal, candidate.id)
+            elif dialog.choice is not None:
+                try:
+                    live = self.services.resume_session(candidate, dialog.choice.mode)
+                except ResumeError as exc:
+                    self.banner.report("records", f"Could not resume: {exc}")
+                    continue
+                self._preset = live.session.preset
+                self._attach(live)
 
     def _connect(self) -> None:
         panel = self.session_panel
@@ -231,12 +307,15 @@ class MainWindow(QMainWindow):
         if self._preset is None or self._running():
             return
         self.notes_panel.flush()
-        live = self.services.start_session(self._preset)
+        self._attach(self.services.start_session(self._preset))
+
+    def _attach(self, live: LiveSession) -> None:
+        """Point the panels at a session that has just started or resumed."""
         live.controller.add_emitter(self._on_record)
         self._last_phase = None
         self.session_panel.set_session(True)
         self.notes_panel.set_sinks(live.controller, VitalsWithLimits(self))
-        self.music_panel.set_cap(self.services.room_cap(self._preset))
+        self.music_panel.set_cap(self.services.room_cap(live.session.preset))
         self.banner.clear("lights")
         self._on_refresh()
 

@@ -241,6 +241,10 @@ class SessionPanel(Panel):
         self.picker.blockSignals(False)
         self._on_picker_changed(self.picker.currentIndex())
 
+    def current_path(self) -> Path | None:
+        entry = self.picker.currentData()
+        return entry.path if entry is not None else None
+
     def select_preset(self, path: Path) -> bool:
         for i in range(self.picker.count()):
             entry = self.picker.itemData(i)

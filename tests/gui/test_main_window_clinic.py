@@ -1,0 +1,110 @@
+"""The main window's clinic side: crash resume at start-up, records and presets windows."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from ketaroom.core.timeline import Status
+from ketaroom.devices.lights import percent_to_bri
+from ketaroom.store.journal import Journal
+from ketaroom.store.paths import journal_path, presets_dir
+from ketaroom.ui.history_view import HistoryView
+from ketaroom.ui.preset_library_view import PresetLibraryView
+from ketaroom.ui.resume_dialog import ResumeChoice, ResumeDialog
+
+pytestmark = pytest.mark.gui
+
+
+def crash_a_session(data_dir: Path, minutes_ago: float) -> int:
+    """A session of the lights-only preset that started ``minutes_ago`` and whose process died."""
+    preset = presets_dir(data_dir) / "a-lights-only.yaml"
+    start = datetime.now(timezone.utc) - timedelta(minutes=minutes_ago)
+    with Journal(journal_path(data_dir)) as journal:
+        sid = journal.start_session(preset="GUI lights only", preset_path=str(preset),
+                                    preset_yaml=preset.read_text(encoding="utf-8"),
+                                    room="Room 1", planned_s=1500)
+        journal.append(sid, "session_start", session_t=0.0, wall=start)
+        journal.append(sid, "phase_start", session_t=0.0, phase_index=0, wall=start)
+        journal.append(sid, "phase_start", session_t=600.0, phase_index=1,
+                       wall=start + timedelta(minutes=10))
+        journal.append(sid, "note", session_t=650.0, phase_index=1,
+                       payload={"text": "calm", "tags": []}, wall=start + timedelta(minutes=11))
+    with sqlite3.connect(journal_path(data_dir)) as conn:  # its process is gone
+        conn.execute("UPDATE sessions SET pid = 999999999, started_at = ? WHERE id = ?",
+                     (start.isoformat(), sid))
+    return sid
+
+
+def choose(monkeypatch: pytest.MonkeyPatch, choice: ResumeChoice) -> list[ResumeDialog]:
+    shown: list[ResumeDialog] = []
+
+    def exec_(dialog: ResumeDialog) -> int:
+        shown.append(dialog)
+        dialog.choice = choice
+        return 1
+
+    monkeypatch.setattr(ResumeDialog, "exec", exec_)
+    return shown
+
+
+def test_resume_paused_picks_up_at_the_crash_phase_and_restores_the_light(
+        qtbot, make_window, data_dir, monkeypatch) -> None:
+    sid = crash_a_session(data_dir, minutes_ago=12)
+    shown = choose(monkeypatch, ResumeChoice.PAUSED)
+    window = make_window()
+    window.offer_resume()
+    assert len(shown) == 1
+    live = window.live
+    assert live is not None and live.session_id == sid
+    state = live.session.state()
+    assert state.status is Status.PAUSED
+    assert state.phase_index == 1  # "Deep", where it was when the process died
+    assert window.session_panel.phase_name.text().startswith("Deep")
+    emulator = window.emulator
+    assert emulator is not None
+    want = percent_to_bri(10)
+    qtbot.waitUntil(lambda: emulator.target_state(1).get("bri") == want, timeout=4000)
+    live.recorder.flush(5)
+    with Journal(journal_path(data_dir)) as journal:
+        assert journal.session(sid).status == "running"
+        assert "resume" in [e.kind for e in journal.events(sid)]
+
+
+def test_close_keeps_the_record_and_no_session_starts(qtbot, make_window, data_dir,
+                                                      monkeypatch) -> None:
+    sid = crash_a_session(data_dir, minutes_ago=3)
+    choose(monkeypatch, ResumeChoice.CLOSE)
+    window = make_window()
+    window.offer_resume()
+    assert window.live is None
+    with Journal(journal_path(data_dir)) as journal:
+        assert journal.session(sid).status == "interrupted"
+        assert journal.interrupted_sessions() == []
+
+
+def test_clinic_menu_opens_records_and_presets(qtbot, make_window, data_dir) -> None:
+    crash_a_session(data_dir, minutes_ago=3)
+    window = make_window()
+    labels = [a.text() for a in window.menuBar().actions()[0].menu().actions()]
+    assert labels[:3] == ["Session &records…", "&Presets…", "Room &settings…"]
+    window._on_open_history()
+    history = window._side_windows["history"]
+    assert isinstance(history, HistoryView) and history.isVisible()
+    assert len(history.visible_ids()) == 1
+    window._on_open_presets()
+    presets = window._side_windows["presets"]
+    assert isinstance(presets, PresetLibraryView) and presets.isVisible()
+    window._on_open_history()  # a second open raises the same window
+    assert window._side_windows["history"] is history
+
+
+def test_preset_picker_shows_preset_names(make_window) -> None:
+    window = make_window()
+    labels = [window.session_panel.picker.itemText(i)
+              for i in range(window.session_panel.picker.count())]
+    assert "GUI lights only (clinic)" in labels
+    assert "IV infusion 40 min" in labels
