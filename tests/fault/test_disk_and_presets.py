@@ -1,0 +1,132 @@
+"""The data directory refusing to work, and fuzzed presets through the CLI's validate.
+
+As root, permissions cannot make a folder read-only, so the disk faults are simulated:
+a data dir whose parent is a file (cannot be created), a records file that is a
+directory (cannot be opened), and a full disk (SQLite ``max_page_count``) under a
+running rehearsal. Each must end in a completed session or a one-line message — never
+a traceback. Fuzzing: ``ketaroom validate`` (``cli.main``) on hypothesis-made files
+never raises and prints only ``file:line: message`` lines.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ketaroom import cli
+from ketaroom.store.journal import Journal
+from tests.fault.helpers import rehearse, write_preset
+
+pytestmark = pytest.mark.fault
+ROOT = Path(__file__).resolve().parents[2]
+SMALL = ("name: Small\nphases:\n  - name: A\n    duration: 20s\n"
+         "    cues:\n      - {at: 5s, prompt: Check, kind: note}\n"
+         "  - name: B\n    duration: 20s\n")
+
+
+def ketaroom(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    return subprocess.run([sys.executable, "-m", "ketaroom", *args], capture_output=True,
+                          text=True, env=env, timeout=60, cwd=ROOT)
+
+
+def assert_one_clear_line(result: subprocess.CompletedProcess[str]) -> None:
+    assert "Traceback" not in result.stderr, result.stderr
+    assert result.returncode != 0
+    assert result.stderr.strip().startswith("ketaroom"), result.stderr
+
+
+@pytest.mark.xfail(reason="bug: data_dir() mkdir OSError escapes cli._data_dir (traceback)",
+                   strict=True)
+def test_data_dir_that_cannot_be_created(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("", encoding="utf-8")
+    preset = write_preset(tmp_path, SMALL)
+    result = ketaroom("rehearse", str(preset), "--speed", "40", "--audio", "none",
+                      "--data-dir", str(blocker / "data"))
+    assert_one_clear_line(result)
+
+
+def test_records_file_that_cannot_be_opened(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    (data / "sessions.sqlite3").mkdir(parents=True)
+    preset = write_preset(tmp_path, SMALL)
+    result = ketaroom("rehearse", str(preset), "--speed", "40", "--audio", "none",
+                      "--data-dir", str(data))
+    assert_one_clear_line(result)
+    assert "sessions.sqlite3" in result.stderr
+
+
+def _full_journal(path: Path) -> Journal:
+    """A journal on a 'disk' with no room left: every new page is refused."""
+    journal = Journal(path)
+    conn = journal._conn
+    assert conn is not None
+    conn.execute("PRAGMA journal_mode = DELETE")
+    pages = conn.execute("PRAGMA page_count").fetchone()[0]
+    conn.execute(f"PRAGMA max_page_count = {pages}")
+    return journal
+
+
+def test_full_disk_while_recording_is_not_a_crash(tmp_path: Path) -> None:
+    """Small entries fit in free pages, the big session row (preset YAML) does not."""
+    big = write_preset(tmp_path, "# " + "x" * 60_000 + "\n" + SMALL, "big.yaml")
+    journal = _full_journal(tmp_path / "sessions.sqlite3")
+    try:
+        run = rehearse(big, speed=40, data_dir=tmp_path, journal=journal)
+    except Exception as exc:  # documents the current behaviour precisely
+        pytest.xfail(f"bug: a full disk at session start raises {type(exc).__name__}: {exc}")
+    finally:
+        journal.close()
+    assert run.status == "completed"
+    assert [r["event"] for r in run.records][-1] == "session_end"
+
+
+_PRESETISH = st.sampled_from([
+    "name: X\nphases:\n  - name: A\n    duration: 10m\n",
+    "name: X\nphases:\n  - {name: A, duration: open, expected: 5m}\n",
+    "name: X\nmax_volume: 70\nphases:\n  - name: A\n    duration: 90s\n"
+    "    light: {brightness: 40, kelvin: 2700}\n    cues: [{at: 30s, prompt: P}]\n",
+])
+
+
+@st.composite
+def mangled(draw: st.DrawFn) -> bytes:
+    """A valid-looking preset with bytes flipped, cut, or spliced with junk."""
+    text = draw(_PRESETISH).encode("utf-8")
+    how = draw(st.sampled_from(["cut", "flip", "splice", "raw"]))
+    if how == "raw":
+        return draw(st.binary(max_size=300))
+    at = draw(st.integers(0, len(text)))
+    if how == "cut":
+        return text[:at]
+    if how == "flip":
+        junk = draw(st.binary(min_size=1, max_size=4))
+        return text[:at] + junk + text[at + len(junk):]
+    return text[:at] + draw(st.text(max_size=20)).encode("utf-8", "surrogatepass") + text[at:]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mangled())
+def test_cli_validate_fuzz_never_raises_and_always_file_line(data: bytes) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "fuzz.yaml"
+        path.write_bytes(data)
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = cli.main(["validate", "--data-dir", str(Path(tmp) / "d"), str(path)])
+    assert code in (0, 1)
+    lines = out.getvalue().splitlines()
+    assert (code == 1) == bool(lines)
+    for line in lines:
+        name, lineno, message = line.split(":", 2)
+        assert name == str(path) and int(lineno) >= 1 and message.strip(), line
