@@ -52,6 +52,29 @@ _EVENTS = (
 Post = Callable[[tuple[Any, ...]], None]
 
 
+_MAGIC_DEMUX = ((b"OggS", "ogg"), (b"fLaC", "flac"))
+
+
+def demux_hint(path: Path) -> str | None:
+    """The demuxer the file's first bytes call for, when they contradict its extension.
+
+    libVLC trusts the extension first: an OGG or FLAC file named ``.mp3`` goes to the MPEG
+    audio demuxer, fails, and ends at once as if corrupt. Sniffing the magic bytes and
+    forcing the right demuxer plays it. ``None``: let libVLC probe as usual.
+    """
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(12)
+    except OSError:
+        return None
+    for magic, demux in _MAGIC_DEMUX:
+        if head.startswith(magic):
+            return None if path.suffix.lower() == f".{demux}" else demux
+    if head[:4] == b"RIFF" and head[8:12] == b"WAVE" and path.suffix.lower() != ".wav":
+        return "wav"
+    return None
+
+
 def _make_eq(pad: bool) -> Any:
     eq = vlc.libvlc_audio_equalizer_new()
     vlc.libvlc_audio_equalizer_set_preamp(eq, PAD_DB if pad else FLAT_PREAMP_DB)
@@ -111,6 +134,9 @@ class Deck:
         self._mp.audio_set_mute(False)
         self._mp.audio_set_volume(0)  # honoured where the output already exists
         media = self._backend.instance.media_new_path(str(path))
+        demux = demux_hint(path)
+        if demux is not None:
+            media.add_option(f":demux={demux}")
         self._mp.set_media(media)
         media.release()
         self._mp.play()
