@@ -1,0 +1,1 @@
+"""The PySide6 clinician app: one module per window or panel."""
