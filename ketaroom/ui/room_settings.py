@@ -1,0 +1,434 @@
+"""Room profiles and clinic settings: which rooms the clinic has and which one this PC is in.
+
+Owns :class:`RoomSettingsDialog`: the room list (add, rename, remove, *This PC's room*), per
+room the Hue bridge (set up through :class:`ketaroom.ui.bridge_setup.BridgeSetupDialog`), the
+audio output device, the volume cap and the default preset; clinic-wide the *Extend* step and
+the vital-sign alert limits. *Save* writes the settings file (0600) and emits
+:attr:`RoomSettingsDialog.settingsSaved`.
+
+Admin PIN: ``exec()`` and ``open()`` first ask for the admin PIN through
+:meth:`PinDialog.ensure_unlocked` (nothing is shown when it is refused), and *Save* asks again
+if the gate locked itself meanwhile. Listing audio outputs (libVLC) and presets (files) run
+on worker threads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields, replace
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ketaroom.admin_pin import AdminGate
+from ketaroom.core.preset_library import PresetEntry, PresetLibrary
+from ketaroom.core.vitals import VitalLimits
+from ketaroom.devices.music.outputs import DEFAULT_OUTPUT, AudioOutput, list_audio_outputs
+from ketaroom.settings import BridgeSettings, RoomProfile, Settings, save_settings
+from ketaroom.ui.bridge_setup import (
+    LIST_SELECTION_QSS,
+    BackgroundCall,
+    BridgeSetupDialog,
+    say,
+)
+from ketaroom.ui.pin_dialog import PinDialog
+from ketaroom.ui.widgets import Panel, muted_label
+
+__all__ = ["RoomSettingsDialog", "bridge_summary"]
+
+PIN_REASON = "Enter the admin PIN to change rooms and settings."
+NO_PRESET = "Ask each time"
+THIS_PC = "  ·  this PC"
+
+VITAL_FIELDS: dict[str, tuple[str, int, int, str]] = {
+    "sys_max": ("Systolic above", 100, 260, " mmHg"),
+    "sys_min": ("Systolic below", 50, 160, " mmHg"),
+    "dia_max": ("Diastolic above", 60, 160, " mmHg"),
+    "hr_max": ("Heart rate above", 60, 220, " /min"),
+    "hr_min": ("Heart rate below", 20, 120, " /min"),
+    "spo2_min": ("SpO₂ below", 70, 100, " %"),
+}
+
+
+def bridge_summary(bridge: BridgeSettings | None) -> str:
+    if bridge is None:
+        return "None — demo mode (the lights are simulated)"
+    group = f"group {bridge.group}" if bridge.group else "all lights"
+    return f"{bridge.address}, {group}"
+
+
+class RoomSettingsDialog(QDialog):
+    """Edit the clinic's rooms and settings; :attr:`settingsSaved` carries what was written."""
+
+    settingsSaved = Signal(object)
+    """``Settings``: emitted after the file was written, just before the dialog closes."""
+
+    def __init__(self, settings: Settings, data_dir: Path, gate: AdminGate,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("roomSettings")
+        self.setWindowTitle("Rooms and settings")
+        self.data_dir = Path(data_dir)
+        self.gate = gate
+        self.saved: Settings | None = None
+        self._rooms: list[RoomProfile] = list(settings.rooms)
+        self._current = next((i for i, r in enumerate(self._rooms)
+                              if r.name == settings.current_room), 0)
+        self._loading = False
+        self._outputs: list[AudioOutput] | None = None
+        self._presets: list[PresetEntry] | None = None
+
+        self._build(settings)
+        self._outputs_call = BackgroundCall(self)
+        self._outputs_call.done.connect(self._on_outputs_listed)
+        self._outputs_call.start(list_audio_outputs, "ketaroom-audio-outputs")
+        self._presets_call = BackgroundCall(self)
+        self._presets_call.done.connect(self._on_presets_listed)
+        library = PresetLibrary.for_data_dir(self.data_dir)
+        self._presets_call.start(library.entries, "ketaroom-preset-list")
+        self._rebuild_list(self._current)
+
+    # -- the PIN gate ----------------------------------------------------------------------
+
+    def unlock(self) -> bool:
+        """True when the admin gate is open, asking for the PIN if needed."""
+        return PinDialog.ensure_unlocked(self.gate, reason=PIN_REASON,
+                                         parent=self.parentWidget() or self)
+
+    def exec(self) -> int:
+        if not self.unlock():
+            return int(QDialog.DialogCode.Rejected.value)
+        return super().exec()
+
+    def open(self) -> None:
+        if self.unlock():
+            super().open()
+
+    # -- construction ----------------------------------------------------------------------
+
+    def _build(self, settings: Settings) -> None:
+        rooms = Panel("Treatment rooms")
+        self.room_list = QListWidget()
+        self.room_list.setAccessibleName("Rooms")
+        self.room_list.currentRowChanged.connect(self._on_row_changed)
+        rooms.body.addWidget(self.room_list, 1)
+        self.add_button = QPushButton("Add room")
+        self.add_button.clicked.connect(self._on_add)
+        self.remove_button = QPushButton("Remove")
+        self.remove_button.clicked.connect(self._on_remove)
+        row = QHBoxLayout()
+        row.addWidget(self.add_button)
+        row.addWidget(self.remove_button)
+        rooms.body.addLayout(row)
+        self.this_pc_button = QPushButton("Make it this PC's room")
+        self.this_pc_button.setToolTip("This computer drives the chosen room's lights and "
+                                       "music")
+        self.this_pc_button.clicked.connect(self._on_make_current)
+        rooms.body.addWidget(self.this_pc_button)
+        self.this_pc_label = muted_label(wrap=True)
+        rooms.body.addWidget(self.this_pc_label)
+
+        self.room_panel = Panel("Room")
+        form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        form.setVerticalSpacing(10)
+        form.setHorizontalSpacing(14)
+        self.name_field = QLineEdit()
+        self.name_field.setAccessibleName("Room name")
+        self.name_field.textEdited.connect(self._on_name_edited)
+        form.addRow("Name", self.name_field)
+        self.bridge_label = QLabel(wordWrap=True)
+        self.bridge_button = QPushButton("Set up bridge…")
+        self.bridge_button.clicked.connect(self._on_setup_bridge)
+        bridge_row = QHBoxLayout()
+        bridge_row.addWidget(self.bridge_label, 1)
+        bridge_row.addWidget(self.bridge_button)
+        form.addRow("Hue bridge", bridge_row)
+        self.output_combo = QComboBox()
+        self.output_combo.setAccessibleName("Audio output")
+        self.output_combo.currentIndexChanged.connect(self._on_output_chosen)
+        form.addRow("Audio output", self.output_combo)
+        self.volume_spin = _spin(QSpinBox(), 0, 100, " %")
+        self.volume_spin.valueChanged.connect(self._on_volume_changed)
+        volume_row = QHBoxLayout()
+        volume_row.addWidget(self.volume_spin)
+        volume_row.addWidget(muted_label("no preset or slider plays this room louder"), 1)
+        form.addRow("Volume cap", volume_row)
+        self.preset_combo = QComboBox()
+        self.preset_combo.setAccessibleName("Default preset")
+        self.preset_combo.currentIndexChanged.connect(self._on_preset_chosen)
+        form.addRow("Default preset", self.preset_combo)
+        self.room_panel.body.addLayout(form)
+
+        clinic = Panel("Clinic-wide (all rooms)")
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(14)
+        grid.setVerticalSpacing(8)
+        self.extend_spin = _spin(QDoubleSpinBox(), 0.5, 60, " min")
+        self.extend_spin.setSingleStep(0.5)
+        self.extend_spin.setDecimals(1)
+        self.extend_spin.setValue(settings.extend_step_min)
+        grid.addWidget(QLabel("Extend adds"), 0, 0)
+        grid.addWidget(self.extend_spin, 0, 1)
+        self.vital_spins: dict[str, QSpinBox] = {}
+        for index, (key, (label, low, high, unit)) in enumerate(VITAL_FIELDS.items(), start=4):
+            spin = _spin(QSpinBox(), low, high, unit)
+            spin.setValue(getattr(settings.vital_limits, key))
+            spin.setAccessibleName(f"Alert when {label.lower()}")
+            self.vital_spins[key] = spin
+            grid.addWidget(QLabel(label), index // 2, (index % 2) * 2)
+            grid.addWidget(spin, index // 2, (index % 2) * 2 + 1)
+        grid.setColumnStretch(4, 1)
+        grid.addWidget(muted_label("Vital signs outside these limits are flagged:"), 1, 0, 1, 5)
+        clinic.body.addLayout(grid)
+
+        self.message = muted_label(wrap=True)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.reject)
+        self.save_button = QPushButton("Save")
+        self.save_button.setObjectName("primary")
+        self.save_button.clicked.connect(self._on_save)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.message, 1)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.save_button)
+
+        right = QVBoxLayout()
+        right.setSpacing(12)
+        right.addWidget(self.room_panel)
+        right.addWidget(clinic)
+        right.addStretch(1)
+        columns = QHBoxLayout()
+        columns.setSpacing(12)
+        columns.addWidget(rooms, 2)
+        columns.addLayout(right, 5)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(18, 18, 18, 18)
+        layout.setSpacing(12)
+        layout.addLayout(columns, 1)
+        layout.addLayout(buttons)
+        self.resize(1040, 700)
+        self.setStyleSheet(LIST_SELECTION_QSS)
+
+    # -- the room list ---------------------------------------------------------------------
+
+    @property
+    def _row(self) -> int:
+        return max(0, min(self.room_list.currentRow(), len(self._rooms) - 1))
+
+    def _label(self, index: int) -> str:
+        return self._rooms[index].name + (THIS_PC if index == self._current else "")
+
+    def _refresh_labels(self) -> None:
+        for index in range(self.room_list.count()):
+            self.room_list.item(index).setText(self._label(index))
+        self.this_pc_label.setText(f"This PC is in {self._rooms[self._current].name}.")
+        self.remove_button.setEnabled(len(self._rooms) > 1)
+        self.this_pc_button.setEnabled(self._row != self._current)
+
+    def _rebuild_list(self, select: int) -> None:
+        self.room_list.blockSignals(True)
+        self.room_list.clear()
+        self.room_list.addItems([self._label(i) for i in range(len(self._rooms))])
+        self.room_list.setCurrentRow(select)
+        self.room_list.blockSignals(False)
+        self._on_row_changed(select)
+
+    def _on_row_changed(self, row: int) -> None:
+        if self._loading or not 0 <= row < len(self._rooms):
+            return
+        room = self._rooms[row]
+        self._loading = True
+        self.room_panel.title.setText(f"ROOM: {room.name.upper()}")
+        self.name_field.setText(room.name)
+        self.bridge_label.setText(bridge_summary(room.bridge))
+        self.volume_spin.setValue(round(room.max_volume_pct))
+        self._fill_outputs(room.audio_device)
+        self._fill_presets(room.default_preset)
+        self._loading = False
+        self._refresh_labels()
+        say(self.message, "")
+
+    def _unique_name(self, base: str) -> str:
+        names = {room.name for room in self._rooms}
+        n = len(self._rooms) + 1
+        while f"{base} {n}" in names:
+            n += 1
+        return f"{base} {n}"
+
+    def _on_add(self) -> None:
+        self._rooms.append(RoomProfile(name=self._unique_name("Room")))
+        self._touch()
+        self._rebuild_list(len(self._rooms) - 1)
+        self.name_field.setFocus()
+        self.name_field.selectAll()
+
+    def _on_remove(self) -> None:
+        row = self._row
+        if len(self._rooms) <= 1:
+            return
+        if row == self._current:
+            say(self.message, "This PC is in that room: make another room this PC's room "
+                              "first.", problem=True)
+            return
+        del self._rooms[row]
+        if row < self._current:
+            self._current -= 1
+        self._touch()
+        self._rebuild_list(min(row, len(self._rooms) - 1))
+
+    def _on_make_current(self) -> None:
+        self._current = self._row
+        self._touch()
+        self._refresh_labels()
+
+    # -- the room's fields -----------------------------------------------------------------
+
+    def _update_room(self, **changes: Any) -> None:
+        if self._loading:
+            return
+        self._rooms[self._row] = replace(self._rooms[self._row], **changes)
+        self._touch()
+
+    def _on_name_edited(self, text: str) -> None:
+        problem = self._name_problem(text.strip(), self._row)
+        if problem:
+            say(self.message, problem, problem=True)
+            return
+        say(self.message, "")
+        self._update_room(name=text.strip())
+        self.room_panel.title.setText(f"ROOM: {text.strip().upper()}")
+        self._refresh_labels()
+
+    def _name_problem(self, name: str, row: int) -> str:
+        if not name:
+            return "A room needs a name."
+        if any(room.name == name for i, room in enumerate(self._rooms) if i != row):
+            return f"There is already a room called {name}."
+        return ""
+
+    def _on_setup_bridge(self) -> None:
+        room = self._rooms[self._row]
+        dialog = BridgeSetupDialog(room.bridge, self, room_name=room.name)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self._update_room(bridge=dialog.result_bridge)
+            self.bridge_label.setText(bridge_summary(dialog.result_bridge))
+
+    def _on_volume_changed(self, value: int) -> None:
+        self._update_room(max_volume_pct=float(value))
+
+    def _on_output_chosen(self, index: int) -> None:
+        device = self.output_combo.itemData(index)
+        self._update_room(audio_device=None if device == DEFAULT_OUTPUT.id else device)
+
+    def _on_preset_chosen(self, index: int) -> None:
+        self._update_room(default_preset=self.preset_combo.itemData(index) or "")
+
+    def _fill_outputs(self, device: str | None) -> None:
+        wanted = device or DEFAULT_OUTPUT.id
+        choices = [(o.id, o.description) for o in (self._outputs or [DEFAULT_OUTPUT])]
+        if all(wanted != oid for oid, _ in choices):
+            choices.append((wanted, f"{wanted} (not found on this PC)"))
+        _fill_combo(self.output_combo, choices, wanted)
+        self.output_combo.setToolTip("" if self._outputs is not None
+                                     else "Looking for this PC's audio outputs…")
+
+    def _fill_presets(self, chosen: str) -> None:
+        choices: list[tuple[str, str]] = [("", NO_PRESET)]
+        for entry in self._presets or []:
+            if entry.ok:
+                where = "shipped" if entry.shipped else "clinic"
+                choices.append((entry.path.name, f"{entry.name}  ({where})"))
+        if chosen and all(chosen != key for key, _ in choices):
+            missing = "not found" if self._presets is not None else "…"
+            choices.append((chosen, f"{chosen} ({missing})"))
+        _fill_combo(self.preset_combo, choices, chosen)
+
+    def _on_outputs_listed(self, outputs: object, _error: object) -> None:
+        self._outputs = list(outputs) if isinstance(outputs, list) else [DEFAULT_OUTPUT]
+        self._reload_combos()
+
+    def _on_presets_listed(self, entries: object, error: object) -> None:
+        self._presets = list(entries) if isinstance(entries, list) else []
+        if error is not None:
+            say(self.message, f"Could not list the presets: {error}", problem=True)
+        self._reload_combos()
+
+    def _reload_combos(self) -> None:
+        room = self._rooms[self._row]
+        self._loading = True
+        self._fill_outputs(room.audio_device)
+        self._fill_presets(room.default_preset)
+        self._loading = False
+
+    # -- saving ----------------------------------------------------------------------------
+
+    def _touch(self) -> None:
+        self.gate.touch()
+
+    def build_settings(self) -> Settings:
+        """The settings as edited so far (not saved)."""
+        limits = VitalLimits(**{f.name: self.vital_spins[f.name].value()
+                                for f in fields(VitalLimits)})
+        return Settings(rooms=tuple(self._rooms), current_room=self._rooms[self._current].name,
+                        extend_step_min=self.extend_spin.value(), vital_limits=limits)
+
+    def _on_save(self) -> None:
+        problem = self._name_problem(self.name_field.text().strip(), self._row)
+        settings = self.build_settings()
+        limits = settings.vital_limits
+        if not problem and limits.sys_min >= limits.sys_max:
+            problem = "The low systolic limit must be below the high one."
+        if not problem and limits.hr_min >= limits.hr_max:
+            problem = "The low heart-rate limit must be below the high one."
+        if problem:
+            say(self.message, problem, problem=True)
+            return
+        if not self.unlock():
+            say(self.message, "Not saved: the admin PIN is needed.", problem=True)
+            return
+        try:
+            save_settings(self.data_dir, settings)
+        except OSError as exc:
+            say(self.message, f"Could not save the settings: {exc.strerror or exc}",
+                problem=True)
+            return
+        self.saved = settings
+        self.settingsSaved.emit(settings)
+        self.accept()
+
+    def done(self, result: int) -> None:
+        self._outputs_call.cancel()
+        self._presets_call.cancel()
+        super().done(result)
+
+
+def _spin(spin: QSpinBox | QDoubleSpinBox, low: float, high: float, unit: str) -> Any:
+    spin.setRange(low, high)  # type: ignore[arg-type]
+    spin.setSuffix(unit)
+    spin.setMinimumHeight(44)
+    spin.setMinimumWidth(120)
+    spin.setAlignment(Qt.AlignmentFlag.AlignRight)
+    return spin
+
+
+def _fill_combo(combo: QComboBox, choices: list[tuple[str, str]], selected: str) -> None:
+    combo.clear()
+    for key, text in choices:
+        combo.addItem(text, key)
+    combo.setCurrentIndex(max(0, combo.findData(selected)))
