@@ -72,3 +72,28 @@ def test_audio_outputs_without_libvlc_still_offer_the_default(monkeypatch) -> No
 
     monkeypatch.setattr(outputs, "_enumerate", broken)
     assert [o.id for o in outputs.list_audio_outputs()] == ["default"]
+
+
+def test_the_player_sends_each_deck_to_the_chosen_output(monkeypatch) -> None:
+    vlc = pytest.importorskip("vlc")
+    from ketaroom.devices.music import NullPlayer, create_player
+
+    chosen: list[str] = []
+    original = vlc.MediaPlayer.audio_output_device_set
+
+    def spy(self: object, module: object, device: str) -> None:
+        chosen.append(device)
+        original(self, module, device)
+
+    monkeypatch.setattr(vlc.MediaPlayer, "audio_output_device_set", spy)
+    player = create_player("default", output_device="null")  # ALSA's discard device
+    try:
+        if isinstance(player, NullPlayer):
+            pytest.skip("libVLC is not available here")
+        assert chosen == ["null", "null"]
+    finally:
+        player.close()
+    chosen.clear()
+    create_player("dummy", output_device="null").close()  # adummy has no devices: ignored
+    create_player("default", output_device="default").close()  # the system's choice
+    assert chosen == []

@@ -39,17 +39,21 @@ NO_LIBVLC_MESSAGE = "libVLC is not installed — music is off; the session keeps
 
 
 def create_player(audio: str = "default", *, on_report: ReportSink | None = None,
-                  time_scale: float = 1.0, vlc_args: Sequence[str] = ()) -> Player:
+                  time_scale: float = 1.0, vlc_args: Sequence[str] = (),
+                  output_device: str | None = None) -> Player:
     """Build the music player. ``audio``: ``default`` (real output), ``dummy``
-    (libVLC with ``--aout=adummy``) or ``none`` (:class:`NullPlayer`). Never raises:
+    (libVLC with ``--aout=adummy``) or ``none`` (:class:`NullPlayer`). ``output_device``: a
+    libVLC device id from :func:`.outputs.list_audio_outputs` (``None`` or ``"default"``:
+    the system's choice; used with ``default`` only). Never raises:
     without libVLC it returns a NullPlayer and reports a ``device_error``."""
     if audio == "none":
         return NullPlayer(on_report)
     if audio not in ("default", "dummy"):
         raise ValueError(f"audio must be default, dummy or none, not {audio!r}")
     try:
+        device = None if output_device in (None, "", "default") else output_device
         return VlcPlayer(audio, on_report=on_report, time_scale=time_scale,
-                         vlc_args=vlc_args)
+                         vlc_args=vlc_args, output_device=device)
     except AudioUnavailable:
         if on_report is not None:
             on_report(MusicReport("device_error", NO_LIBVLC_MESSAGE, None, 0.0, 0.0,

@@ -95,7 +95,8 @@ class VlcPlayer:
 
     def __init__(self, audio: str = "default", *, on_report: ReportSink | None = None,
                  time_scale: float = 1.0, vlc_args: Sequence[str] = (),
-                 sample_sink: SampleSink | None = None, seed: int | None = None) -> None:
+                 sample_sink: SampleSink | None = None, seed: int | None = None,
+                 output_device: str | None = None) -> None:
         self._on_report = on_report
         self._scale = max(1e-3, float(time_scale))
         self._q: queue.Queue[tuple[Any, ...]] = queue.Queue()
@@ -110,7 +111,7 @@ class VlcPlayer:
         self._init_error: BaseException | None = None
         self._backend: Any = None
         self._thread = threading.Thread(
-            target=self._run, args=(audio, tuple(vlc_args), sample_sink),
+            target=self._run, args=(audio, tuple(vlc_args), sample_sink, output_device),
             name="ketaroom-music", daemon=True)
         # worker-only state
         self._decks: list[_DeckState] = [_DeckState(0), _DeckState(1)]
@@ -180,11 +181,12 @@ class VlcPlayer:
     def _post(self, item: tuple[Any, ...]) -> None:
         self._q.put(item)
 
-    def _run(self, audio: str, vlc_args: tuple[str, ...], sink: SampleSink | None) -> None:
+    def _run(self, audio: str, vlc_args: tuple[str, ...], sink: SampleSink | None,
+             output_device: str | None = None) -> None:
         try:
             from ketaroom.devices.music.vlc_backend import VlcBackend
 
-            self._backend = VlcBackend(self._post, vlc_args, audio, sink)
+            self._backend = VlcBackend(self._post, vlc_args, audio, sink, output_device)
         except BaseException as exc:
             self._init_error = exc
             self._ready.set()

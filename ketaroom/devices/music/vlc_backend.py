@@ -86,7 +86,8 @@ def _make_eq(pad: bool) -> Any:
 class Deck:
     """One MediaPlayer. ``gen`` grows on every load so stale events can be ignored."""
 
-    def __init__(self, backend: VlcBackend, index: int, sink: SampleSink | None) -> None:
+    def __init__(self, backend: VlcBackend, index: int, sink: SampleSink | None,
+                 output_device: str | None = None) -> None:
         self.index = index
         self.gen = 0
         self._backend = backend
@@ -97,6 +98,8 @@ class Deck:
         self._sink = sink
         if sink is not None:
             self._install_sink(sink)
+        elif output_device:
+            self._mp.audio_output_device_set(None, output_device)
         em = self._mp.event_manager()
         for name in _EVENTS:
             cb = self._make_event_cb(name)
@@ -187,7 +190,9 @@ class VlcBackend:
     """The libVLC instance and its two decks."""
 
     def __init__(self, post: Post, vlc_args: Sequence[str], audio: str,
-                 sample_sink: SampleSink | None = None) -> None:
+                 sample_sink: SampleSink | None = None,
+                 output_device: str | None = None) -> None:
+        """``output_device``: a libVLC device id (``list_audio_outputs``) for ``default``."""
         if vlc is None:
             raise AudioUnavailable(f"libVLC is not installed ({_IMPORT_ERROR})")
         args = ["--no-video", "--quiet", "--file-caching=300", "--no-video-title-show"]
@@ -202,7 +207,8 @@ class VlcBackend:
             raise AudioUnavailable("libVLC is not installed (vlc-plugin-base missing?)")
         self.instance = instance
         self.post = post
-        self.decks = [Deck(self, i, sample_sink) for i in range(2)]
+        device = output_device if audio == "default" else None
+        self.decks = [Deck(self, i, sample_sink, device) for i in range(2)]
 
     def release(self) -> None:
         for deck in self.decks:
