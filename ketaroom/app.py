@@ -55,7 +55,11 @@ class LiveSession:
     controller: SessionController
     recorder: SessionRecorder
     room: Room
-    session_id: int
+
+    @property
+    def session_id(self) -> int | None:
+        """The journal's id (``None`` while a refusing disk keeps the record in memory)."""
+        return self.recorder.session_id
 
 
 class RoomServices:
@@ -125,9 +129,8 @@ class RoomServices:
         """Record, build and start a session of ``preset`` (call on the main thread)."""
         self._prepare_room(preset)
         recorder = SessionRecorder(self.journal, on_health=self._recorder_health)
-        session_id = recorder.begin(preset, room=self.settings.room_name,
-                                    operator=self.operator)
-        live = self._assemble(Session(preset, self.clock_factory()), recorder, session_id)
+        recorder.begin(preset, room=self.settings.room_name, operator=self.operator)
+        live = self._assemble(Session(preset, self.clock_factory()), recorder)
         live.runner.start()
         return live
 
@@ -141,7 +144,7 @@ class RoomServices:
         mark_resumed(self.journal, plan)
         recorder = SessionRecorder(self.journal, on_health=self._recorder_health)
         recorder.adopt(interrupted.id, session_t=plan.session_t)
-        live = self._assemble(plan.session, recorder, interrupted.id)
+        live = self._assemble(plan.session, recorder)
         live.controller.restore_room()
         live.runner.tick()
         return live
@@ -159,11 +162,10 @@ class RoomServices:
             old.runner.close()
             self._in_background(old.recorder.close, "recorder")
 
-    def _assemble(self, session: Session, recorder: SessionRecorder, session_id: int
-                  ) -> LiveSession:
+    def _assemble(self, session: Session, recorder: SessionRecorder) -> LiveSession:
         runner = SessionRunner(session, self.post, self.wakeups_factory())
         controller = SessionController(runner, self.room, recorder, operator=self.operator)
-        self.live = LiveSession(session, runner, controller, recorder, self.room, session_id)
+        self.live = LiveSession(session, runner, controller, recorder, self.room)
         return self.live
 
     def _recorder_health(self, health: RecorderHealth) -> None:

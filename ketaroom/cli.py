@@ -65,10 +65,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class CliError(Exception):
+    """A problem to tell the user in one line (exit 1), never as a traceback."""
+
+
 def _data_dir(args: argparse.Namespace) -> Path:
     from ketaroom.store.paths import data_dir
 
-    return data_dir(args.data_dir)
+    try:
+        return data_dir(args.data_dir)
+    except OSError as exc:
+        where = exc.filename or args.data_dir or "the data folder"
+        raise CliError(f"cannot use the data folder {where}: {exc.strerror or exc}") from exc
 
 
 def _playlist_dirs(data: Path) -> list[Path]:
@@ -210,5 +218,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return hue_emulator.run_cli(args) or EXIT_OK
     try:
         return commands.get(args.command, cmd_gui)(args)
+    except CliError as exc:
+        print(f"ketaroom: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
     except KeyboardInterrupt:
         return 130

@@ -13,17 +13,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ketaroom.core.session import SessionEvent, music_target
-from ketaroom.core.targets import EMERGENCY_LIGHT, LightTarget
+from ketaroom.core.targets import EMERGENCY_LIGHT, LightTarget, MusicTarget
 from ketaroom.core.timeline import EventKind, Intent, IntentKind
+from ketaroom.core.validation import read_playlist
 from ketaroom.core.vitals import VitalLimits, Vitals, check_vitals
 from ketaroom.recorder import SessionRecorder
 from ketaroom.room import Room, RoomReport, light_payload, music_payload
 from ketaroom.runner import SessionRunner
 
 Emit = Callable[[dict[str, Any]], None]
+PLAYLIST_SWITCH_FADE_S = 6.0
 
 
 @dataclass(frozen=True)
@@ -178,6 +181,22 @@ class SessionController:
     def skip_track(self) -> None:
         self.room.player.skip()
         self._record("music", {"manual": True, "skip": True}, emit=False)
+
+    def choose_playlist(self, playlist: Path, fade_s: float = PLAYLIST_SWITCH_FADE_S) -> None:
+        """Play ``playlist`` for the rest of this phase, at the volume playing now."""
+        try:
+            tracks, missing = read_playlist(playlist)
+        except OSError as exc:
+            self._record("device_error", {"device": "music", "severity": "warning",
+                                          "message": f"cannot read {playlist.name}: {exc}"})
+            return
+        for entry in missing:
+            self._record("device_error", {"device": "music", "severity": "warning",
+                                          "message": f"{playlist.name}: {entry} is missing"})
+        volume = self.room.player.status().target_pct
+        target = MusicTarget(tuple(tracks), volume, fade_s, label=playlist.name)
+        self.room.player.apply(target)
+        self._record("music", {"manual": True, **music_payload(target)}, emit=False)
 
     def set_light(self, target: LightTarget) -> None:
         self.room.lights.apply(target)

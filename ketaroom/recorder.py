@@ -7,6 +7,10 @@ order through a :class:`~ketaroom.store.journal.BufferedJournalWriter`, which ke
 them in memory while the disk refuses and writes them out as soon as it can.
 Entries refer to earlier ones (a cue acknowledgement to its cue, a correction to
 its note) by ticket; the thread maps tickets to journal ids.
+
+If even the session's own row cannot be written (a full or read-only disk at
+Start), the session still runs: entries wait in memory, in order, and the row and
+the backlog are written as soon as the disk takes them.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from ketaroom.core.preset import Preset
-from ketaroom.store.journal import BufferedJournalWriter, Journal
+from ketaroom.store.journal import BufferedJournalWriter, Journal, JournalError
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +55,11 @@ class _Entry:
 
 
 @dataclass(frozen=True)
+class _End:
+    status: str
+
+
+@dataclass(frozen=True)
 class RecorderHealth:
     pending: int
     error: str | None
@@ -65,29 +74,36 @@ class SessionRecorder:
         so whatever was reported to the outside world is already on disk."""
         self.journal = journal
         self._synchronous = synchronous
-        self._write_lock = threading.Lock()
+        self._write_lock = threading.RLock()
         self._on_health = on_health
         self._writer = BufferedJournalWriter(journal, on_change=self._health_changed)
-        self._queue: queue.Queue[_Entry | Callable[[], None] | None] = queue.Queue()
+        self._queue: queue.Queue[_Entry | _End | None] = queue.Queue()
         self._tickets = itertools.count(1)
         self._ids: dict[int, int] = {}
         self.session_id: int | None = None
+        self._session_fields: dict[str, Any] | None = None
+        self._begin_error: str | None = None
+        self._waiting: list[_Entry | _End] = []
+        """Entries held while the session's row cannot be written yet."""
         self._idle = threading.Event()
         self._idle.set()
         self._thread = threading.Thread(target=self._run, name="ketaroom-recorder", daemon=True)
         self._thread.start()
 
     def begin(self, preset: Preset, *, room: str, speed: float = 1.0,
-              operator: str | None = None) -> int:
+              operator: str | None = None) -> int | None:
         """Create the session row for ``preset`` (one small synchronous write); its id.
 
         The preset's file is stored with the session so the record (and a crash resume)
-        keeps the protocol exactly as it ran, even if the file is edited later.
+        keeps the protocol exactly as it ran, even if the file is edited later. Returns
+        ``None`` when the disk refuses: the row is written later (see module docstring).
         """
-        self.session_id = self.journal.start_session(
+        self._session_fields = dict(
             preset=preset.name, preset_path=str(preset.path or ""),
             preset_yaml=_read_text(preset.path), room=room, planned_s=preset.planned_s,
             speed=speed, operator=operator)
+        with self._write_lock:
+            self._ensure_session()
         return self.session_id
 
     def adopt(self, session_id: int, *, session_t: float) -> None:
@@ -102,25 +118,23 @@ class SessionRecorder:
                payload: dict[str, Any] | None = None, refers_to: int | None = None) -> int:
         """Queue one entry; returns its ticket (for ``refers_to`` of later entries)."""
         ticket = next(self._tickets)
-        entry = _Entry(ticket, kind, session_t, phase_index, payload or {}, refers_to)
-        if self._synchronous:
-            self._write(entry)
-            return ticket
-        self._idle.clear()
-        self._queue.put(entry)
+        self._submit(_Entry(ticket, kind, session_t, phase_index, payload or {}, refers_to))
         return ticket
 
     def end(self, status: str) -> None:
-        session_id = self.session_id
-        if session_id is None:
+        self._submit(_End(status))
+
+    def _submit(self, item: _Entry | _End) -> None:
+        if self._synchronous:
+            self._write(item)
             return
         self._idle.clear()
-        self._queue.put(lambda: self._writer.end_session(session_id, status))
+        self._queue.put(item)
 
     def flush(self, timeout_s: float = 5.0) -> bool:
         """Wait until everything queued was handed to the journal; True if all was written."""
         self._idle.wait(timeout_s)
-        return self._idle.is_set() and self._writer.pending_count == 0
+        return self._idle.is_set() and self.health.pending == 0
 
     def close(self, timeout_s: float = 5.0) -> None:
         self._queue.put(None)
@@ -128,7 +142,8 @@ class SessionRecorder:
 
     @property
     def health(self) -> RecorderHealth:
-        return RecorderHealth(self._writer.pending_count, self._writer.last_error)
+        return RecorderHealth(len(self._waiting) + self._writer.pending_count,
+                              self._begin_error or self._writer.last_error)
 
     def _health_changed(self) -> None:
         if self._on_health is not None:
@@ -139,29 +154,58 @@ class SessionRecorder:
             try:
                 item = self._queue.get(timeout=RETRY_S)
             except queue.Empty:
-                if self._writer.pending_count:
-                    self._writer.retry()
+                self._retry()
                 continue
             if item is None:
                 return
             try:
-                if isinstance(item, _Entry):
-                    self._write(item)
-                else:
-                    item()
+                self._write(item)
             except Exception:  # the recorder thread must survive anything
                 log.exception("could not record an entry")
             if self._queue.empty():
                 self._idle.set()
 
-    def _write(self, entry: _Entry) -> None:
-        if self.session_id is None:
-            log.error("entry %s recorded before the session began; dropped", entry.kind)
-            return
+    def _retry(self) -> None:
         with self._write_lock:
-            refers_to = self._ids.get(entry.refers_to) if entry.refers_to is not None else None
-            event_id = self._writer.append(
-                self.session_id, entry.kind, session_t=entry.session_t,
-                phase_index=entry.phase_index, payload=entry.payload, refers_to=refers_to,
-                wall=entry.wall)
-            self._ids[entry.ticket] = event_id
+            if self._waiting:
+                self._write_waiting()
+            elif self._writer.pending_count:
+                self._writer.retry()
+
+    def _ensure_session(self) -> bool:
+        """Whether the session's row exists, creating it if it is still owed."""
+        if self.session_id is not None:
+            return True
+        if self._session_fields is None:
+            return False
+        try:
+            self.session_id = self.journal.start_session(**self._session_fields)
+        except JournalError as exc:
+            self._begin_error = f"the session could not be recorded yet: {exc}"
+            return False
+        self._begin_error = None
+        return True
+
+    def _write(self, item: _Entry | _End) -> None:
+        with self._write_lock:
+            self._waiting.append(item)
+            self._write_waiting()
+
+    def _write_waiting(self) -> None:
+        had = len(self._waiting)
+        if self._ensure_session():
+            assert self.session_id is not None
+            waiting, self._waiting = self._waiting, []
+            for item in waiting:
+                self._write_one(self.session_id, item)
+        if had != len(self._waiting) or self._waiting:
+            self._health_changed()
+
+    def _write_one(self, session_id: int, item: _Entry | _End) -> None:
+        if isinstance(item, _End):
+            self._writer.end_session(session_id, item.status)
+            return
+        refers_to = self._ids.get(item.refers_to) if item.refers_to is not None else None
+        self._ids[item.ticket] = self._writer.append(
+            session_id, item.kind, session_t=item.session_t, phase_index=item.phase_index,
+            payload=item.payload, refers_to=refers_to, wall=item.wall)

@@ -78,6 +78,12 @@ def run_rehearsal(preset: Preset, *, speed: float, journal: Journal, audio: str,
         room.close()
         recorder.flush(FINAL_FLUSH_S)
         recorder.close()
+        health = recorder.health
+        if health.pending:
+            emit({"t": round(session.state().active_s, 3), "event": "device_error",
+                  "device": "records", "severity": "error",
+                  "message": f"{health.pending} entries could not be written to the session "
+                             f"records: {health.error}"})
     return session.state().status.value
 
 

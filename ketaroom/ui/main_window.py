@@ -71,6 +71,15 @@ def find_presets(data_dir: Path) -> list[PresetEntry]:
             for entry in library.entries()]
 
 
+def find_playlists(data_dir: Path) -> list[Path]:
+    """The clinic's playlists, then the shipped ones."""
+    found: list[Path] = []
+    for folder in (playlists_dir(data_dir), PLAYLISTS_DIR):
+        if folder.is_dir():
+            found += sorted(p for p in folder.iterdir() if p.suffix.lower() in (".m3u", ".m3u8"))
+    return found
+
+
 def _short(problem: Problem) -> str:
     """``file.yaml:12: message`` without the folder (the full path is in the tooltip)."""
     return f"{Path(problem.path).name}:{problem.line}: {problem.message}"
@@ -107,6 +116,7 @@ class MainWindow(QMainWindow):
         self.session_panel.set_presets(find_presets(services.data_dir),
                                        self._default_preset_path())
         self.music_panel.set_cap(services.room_cap(self._preset))
+        self.music_panel.set_playlists(find_playlists(services.data_dir))
         for problem in (services.journal_message, self.settings.problem):
             if problem:
                 self.banner.report("settings", problem, "")
@@ -251,6 +261,7 @@ class MainWindow(QMainWindow):
         self.music_panel.volume_changed.connect(self._on_volume)
         self.music_panel.mute_toggled.connect(self._on_muted)
         self.music_panel.skip_requested.connect(self._on_skip)
+        self.music_panel.playlist_chosen.connect(self._on_playlist_chosen)
         self.light_panel.light_requested.connect(self._on_light)
 
     def _default_preset_path(self) -> Path | None:
@@ -375,6 +386,11 @@ class MainWindow(QMainWindow):
             self.controller.skip_track()
         else:
             self.services.room.player.skip()
+
+    def _on_playlist_chosen(self, playlist: Path) -> None:
+        if self.controller is not None and self._running():
+            self.controller.choose_playlist(playlist)
+            self.statusBar().showMessage(f"Crossfading to {playlist.name} for this phase", 5000)
 
     def _on_light(self, target: LightTarget) -> None:
         if self._closed:

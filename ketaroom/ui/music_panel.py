@@ -1,4 +1,4 @@
-"""The music panel: what plays, a live volume slider (capped), mute and skip.
+"""The music panel: what plays, another playlist for this phase, volume (capped), mute, skip.
 
 Shows :class:`~ketaroom.devices.music.api.MusicStatus` snapshots (polled by the main
 window); the slider follows the player's target volume unless the clinician is
@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QSlider, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QSlider, QWidget
 
 from ketaroom.devices.music.api import MusicStatus
 from ketaroom.ui.theme import icon
@@ -24,6 +24,8 @@ class MusicPanel(Panel):
     volume_changed = Signal(float)
     mute_toggled = Signal(bool)
     skip_requested = Signal()
+    playlist_chosen = Signal(object)
+    """A :class:`~pathlib.Path` to an M3U playlist to play for the rest of this phase."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Music", parent)
@@ -31,6 +33,12 @@ class MusicPanel(Panel):
         self.playlist = muted_label()
         self.title_row.addWidget(self.playlist)
         self.body.addWidget(self.now_playing)
+        self.playlist_picker = QComboBox()
+        self.playlist_picker.setObjectName("playlistPicker")
+        self.playlist_picker.setToolTip(
+            "Play another playlist for the rest of this phase (crossfades; the next phase "
+            "plays its own music again)")
+        self.body.addWidget(self.playlist_picker)
         row = QHBoxLayout()
         row.setSpacing(8)
         self.mute_button = icon_button("", "mdi6.volume-high", checkable=True,
@@ -55,6 +63,21 @@ class MusicPanel(Panel):
         self.volume.valueChanged.connect(self._on_slider_moved)
         self.mute_button.toggled.connect(self._on_mute_toggled)
         self.skip_button.clicked.connect(self.skip_requested)
+        self.playlist_picker.activated.connect(self._on_playlist_activated)
+
+    def set_playlists(self, playlists: list[Path]) -> None:
+        """The playlists a clinician may switch to (shipped and the clinic's own)."""
+        self.playlist_picker.clear()
+        self.playlist_picker.addItem("Another playlist for this phase…", None)
+        for path in playlists:
+            self.playlist_picker.addItem(path.stem.replace("_", " ").capitalize(), path)
+        self.playlist_picker.setEnabled(bool(playlists))
+
+    def _on_playlist_activated(self, index: int) -> None:
+        path = self.playlist_picker.itemData(index)
+        self.playlist_picker.setCurrentIndex(0)
+        if path is not None:
+            self.playlist_chosen.emit(path)
 
     def set_cap(self, cap_pct: float) -> None:
         self._cap = cap_pct

@@ -1,0 +1,55 @@
+"""The recorder never loses an entry: not even when the disk refuses the session's own row."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ketaroom.recorder import SessionRecorder
+from ketaroom.store.journal import Journal
+from tests.helpers.fakes import phase, preset
+
+
+def full(journal: Journal, full: bool) -> None:
+    """Simulate a full disk: no new page may be allocated (or lift it)."""
+    conn = journal._conn
+    assert conn is not None
+    pages = conn.execute("PRAGMA page_count").fetchone()[0]
+    conn.execute(f"PRAGMA max_page_count = {pages if full else 1_000_000}")
+
+
+def test_entries_wait_in_memory_until_the_disk_takes_them(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "sessions.sqlite3")
+    journal._conn.execute("PRAGMA journal_mode = DELETE")  # type: ignore[union-attr]
+    full(journal, True)
+    recorder = SessionRecorder(journal, synchronous=True)
+    big = preset(phase("A", 60), name="x" * 200_000)  # the session row needs new pages
+    assert recorder.begin(big, room="Room 1") is None
+    first = recorder.record("note", session_t=1.0, payload={"text": "before"})
+    recorder.record("note_correction", session_t=2.0, payload={"text": "fixed"},
+                    refers_to=first)
+    recorder.end("completed")
+    health = recorder.health
+    assert health.pending == 3 and health.error and "could not be recorded" in health.error
+    full(journal, False)
+    recorder._retry()
+    assert recorder.health.pending == 0 and recorder.health.error is None
+    assert recorder.session_id is not None
+    events = journal.events(recorder.session_id)
+    assert [e.kind for e in events] == ["note", "note_correction"]
+    assert events[1].refers_to == events[0].id
+    assert journal.session(recorder.session_id).status == "completed"
+    recorder.close()
+    journal.close()
+
+
+def test_background_recorder_keeps_order(tmp_path: Path) -> None:
+    with Journal(tmp_path / "sessions.sqlite3") as journal:
+        recorder = SessionRecorder(journal)
+        session_id = recorder.begin(preset(phase("A", 60)), room="Room 1")
+        for i in range(50):
+            recorder.record("note", session_t=float(i), payload={"text": str(i)})
+        assert recorder.flush(5.0)
+        recorder.close()
+        assert session_id is not None
+        texts = [e.payload["text"] for e in journal.events(session_id)]
+        assert texts == [str(i) for i in range(50)]
