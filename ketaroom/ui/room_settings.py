@@ -103,6 +103,11 @@ class RoomSettingsDialog(QDialog):
         self._presets_call.start(library.entries, "ketaroom-preset-list")
         self._rebuild_list(self._current)
 
+    @property
+    def ready(self) -> bool:
+        """True once the audio outputs and the presets have been listed."""
+        return self._outputs is not None and self._presets is not None
+
     # -- the PIN gate ----------------------------------------------------------------------
 
     def unlock(self) -> bool:

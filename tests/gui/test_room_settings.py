@@ -1,0 +1,276 @@
+"""Room settings and bridge set-up dialogs, driven like a clinic admin would, against the
+Hue emulator over real HTTP."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QDialog
+
+from ketaroom.admin_pin import AdminGate, AdminPin, admin_path
+from ketaroom.devices.hue_emulator import HueEmulator
+from ketaroom.settings import BridgeSettings, RoomProfile, Settings, load_settings
+from ketaroom.store.paths import settings_path
+from ketaroom.ui.bridge_setup import BridgeSetupDialog, normalize_address
+from ketaroom.ui.pin_dialog import PinDialog
+from ketaroom.ui.room_settings import RoomSettingsDialog
+
+pytestmark = pytest.mark.gui
+
+PIN = "2468"
+
+
+@pytest.fixture
+def emulator() -> Iterator[HueEmulator]:
+    with HueEmulator() as bridge:
+        yield bridge
+
+
+@pytest.fixture
+def open_gate(tmp_path: Path) -> AdminGate:
+    gate = AdminGate(AdminPin(admin_path(tmp_path)))
+    gate.set_first_pin(PIN)
+    return gate
+
+
+def bridge_dialog(qtbot, current: BridgeSettings | None = None, **kwargs) -> BridgeSetupDialog:
+    dialog = BridgeSetupDialog(current, None, **kwargs)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    return dialog
+
+
+def settings_dialog(qtbot, settings: Settings, data_dir: Path, gate: AdminGate
+                    ) -> RoomSettingsDialog:
+    dialog = RoomSettingsDialog(settings, data_dir, gate)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.ready, timeout=10_000)
+    return dialog
+
+
+def closed_port_address() -> str:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return f"127.0.0.1:{sock.getsockname()[1]}"
+
+
+# -- bridge set-up ---------------------------------------------------------------------------
+
+
+def test_pairing_waits_for_the_link_button_then_offers_the_groups(qtbot, emulator) -> None:
+    dialog = bridge_dialog(qtbot, room_name="Somewhere else")
+    dialog.address_field.setText(emulator.address)
+    dialog.pair_button.click()
+    assert dialog.pairing and dialog.countdown.isVisible()
+    assert "Press the round link button on the bridge" in dialog.instruction.text()
+    # a refused attempt (error 101) keeps the countdown going
+    qtbot.waitUntil(lambda: any(r[1] == "POST" for r in emulator.requests()), timeout=3000)
+    qtbot.wait(300)
+    assert dialog.pairing and "s left" in dialog.pair_status.text()
+    assert not dialog.save_button.isEnabled()
+
+    emulator.press_link_button()
+    qtbot.waitUntil(lambda: dialog.username is not None, timeout=5000)
+    assert dialog.username in dialog.pair_status.text() and not dialog.pairing
+    qtbot.waitUntil(lambda: dialog.group_combo.count() == 2, timeout=5000)
+    assert dialog.choose_group("Treatment room")
+    assert dialog.save_button.isEnabled()
+    dialog.save_button.click()
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    assert dialog.result_bridge == BridgeSettings(emulator.address, dialog.username, "1")
+
+
+def test_countdown_expiry_says_so_calmly(qtbot, emulator) -> None:
+    dialog = bridge_dialog(qtbot, pair_window_s=1.2)
+    dialog.address_field.setText(emulator.address)
+    dialog.pair_button.click()
+    qtbot.waitUntil(lambda: not dialog.pairing, timeout=5000)
+    assert "not pressed in time" in dialog.pair_status.text()
+    assert dialog.pair_status.objectName() == "problem"
+    assert dialog.username is None and not dialog.save_button.isEnabled()
+    assert not dialog.countdown.isVisible() and dialog.pair_button.text() == "Pair"
+
+
+def test_a_bridge_that_does_not_answer_is_named_calmly(qtbot) -> None:
+    dialog = bridge_dialog(qtbot)
+    dialog.address_field.setText(closed_port_address())
+    dialog.pair_button.click()
+    qtbot.waitUntil(lambda: not dialog.pairing, timeout=5000)
+    assert "not answering — check its power and network" in dialog.pair_status.text()
+
+
+def test_a_typo_in_the_address_is_caught_before_pairing(qtbot) -> None:
+    dialog = bridge_dialog(qtbot)
+    dialog.address_field.setText("192.168.1.20:99999")
+    dialog.pair_button.click()
+    assert not dialog.pairing and "address" in dialog.pair_status.text()
+    assert normalize_address(" http://10.0.0.2:8080/ ") == "10.0.0.2:8080"
+    assert normalize_address("hue bridge") is None
+
+
+def test_search_runs_off_the_main_thread_and_fills_the_address(qtbot, emulator) -> None:
+    def slow_discover(timeout_s: float) -> list[tuple[str, str]]:
+        time.sleep(0.6)
+        return [("Hue Bridge", emulator.address)]
+
+    dialog = bridge_dialog(qtbot, discover=slow_discover)
+    started = time.monotonic()
+    dialog.search_button.click()
+    assert time.monotonic() - started < 0.3  # the click returned at once
+    assert not dialog.search_button.isEnabled()
+    qtbot.waitUntil(lambda: dialog.found_list.count() == 1, timeout=3000)
+    assert dialog.address_field.text() == emulator.address
+    assert dialog.search_button.isEnabled()
+
+
+def test_nothing_found_points_to_typing_the_address(qtbot) -> None:
+    dialog = bridge_dialog(qtbot, discover=lambda timeout_s: [])
+    dialog.search_button.click()
+    qtbot.waitUntil(lambda: "No bridge answered" in dialog.search_status.text(), timeout=3000)
+    assert not dialog.found_list.isVisible()
+
+
+def test_a_paired_bridge_can_change_group_without_pairing_again(qtbot, emulator) -> None:
+    current = BridgeSettings(emulator.address, emulator.username, None)
+    dialog = bridge_dialog(qtbot, current, room_name="Treatment room")
+    qtbot.waitUntil(lambda: dialog.group_combo.count() == 2, timeout=5000)
+    assert dialog.group_combo.currentData() == "1"  # the group named like the room
+    dialog.save_button.click()
+    assert dialog.result_bridge == BridgeSettings(emulator.address, emulator.username, "1")
+    assert not any(r[1] == "POST" for r in emulator.requests())
+
+
+def test_demo_mode_clears_the_bridge(qtbot) -> None:
+    dialog = bridge_dialog(qtbot, BridgeSettings("10.9.9.9", "u", "1"))
+    dialog.demo_button.click()
+    assert dialog.result() == QDialog.DialogCode.Accepted and dialog.result_bridge is None
+
+
+# -- room settings ---------------------------------------------------------------------------
+
+
+def test_a_second_room_becomes_this_pcs_room(qtbot, tmp_path, open_gate) -> None:
+    dialog = settings_dialog(qtbot, Settings(room_name="Room 1"), tmp_path, open_gate)
+    assert [dialog.room_list.item(0).text()] == ["Room 1  ·  this PC"]
+    dialog.add_button.click()
+    assert dialog.room_list.count() == 2 and dialog.room_list.currentRow() == 1
+    qtbot.keyClicks(dialog.name_field, "Garden room")  # the new name is selected: replaced
+    assert dialog.name_field.text() == "Garden room"
+    dialog.this_pc_button.click()
+    dialog.volume_spin.setValue(55)
+    demo = dialog.preset_combo.findData("demo-3min.yaml")
+    assert demo > 0
+    dialog.preset_combo.setCurrentIndex(demo)
+    assert dialog.output_combo.itemData(0) == "default"
+    dialog.extend_spin.setValue(7.5)
+
+    with qtbot.waitSignal(dialog.settingsSaved, timeout=2000) as saved:
+        dialog.save_button.click()
+    loaded = load_settings(tmp_path)
+    assert loaded == saved.args[0] and loaded.problem is None
+    assert [room.name for room in loaded.rooms] == ["Room 1", "Garden room"]
+    assert loaded.current_room == "Garden room" and loaded.room_name == "Garden room"
+    assert loaded.max_volume_pct == 55 and loaded.default_preset == "demo-3min.yaml"
+    assert loaded.rooms[0].max_volume_pct == Settings().max_volume_pct
+    assert loaded.extend_step_min == 7.5 and loaded.audio_device is None
+    assert settings_path(tmp_path).stat().st_mode & 0o777 == 0o600
+
+
+def test_room_names_stay_unique_and_this_pcs_room_stays(qtbot, tmp_path, open_gate) -> None:
+    settings = Settings(rooms=(RoomProfile("A"), RoomProfile("B")), current_room="A")
+    dialog = settings_dialog(qtbot, settings, tmp_path, open_gate)
+    dialog.room_list.setCurrentRow(1)
+    dialog.name_field.clear()
+    qtbot.keyClicks(dialog.name_field, "A")
+    assert "already a room called A" in dialog.message.text()
+    dialog.save_button.click()
+    assert not settings_path(tmp_path).exists() and dialog.isVisible()
+
+    dialog.room_list.setCurrentRow(0)
+    dialog.remove_button.click()
+    assert dialog.room_list.count() == 2 and "first" in dialog.message.text()
+    dialog.room_list.setCurrentRow(1)
+    dialog.remove_button.click()
+    assert dialog.room_list.count() == 1 and not dialog.remove_button.isEnabled()
+    assert dialog.build_settings().rooms == (RoomProfile("A"),)
+
+
+def test_an_old_single_room_file_opens_as_one_room(qtbot, tmp_path, open_gate) -> None:
+    settings_path(tmp_path).write_text(json.dumps({
+        "room_name": "Room 3", "bridge": {"address": "10.0.0.7", "username": "u", "group": "2"},
+        "max_volume": 65, "default_preset": "gone.yaml", "extend_step_min": 10}),
+        encoding="utf-8")
+    dialog = settings_dialog(qtbot, load_settings(tmp_path), tmp_path, open_gate)
+    assert dialog.room_list.count() == 1 and dialog.name_field.text() == "Room 3"
+    assert dialog.bridge_label.text() == "10.0.0.7, group 2"
+    assert dialog.volume_spin.value() == 65 and dialog.extend_spin.value() == 10
+    assert dialog.preset_combo.currentText() == "gone.yaml (not found)"
+    assert dialog.build_settings() == load_settings(tmp_path)
+
+
+def _answer_pin_dialog(qtbot, pin: str, seen: list[str]) -> None:
+    """When the PIN dialog shows, type ``pin``; note what it said; close it if still open."""
+    def answer() -> None:
+        dialogs = [w for w in QApplication.topLevelWidgets()
+                   if isinstance(w, PinDialog) and w.isVisible()]
+        if not dialogs:
+            QTimer.singleShot(20, answer)
+            return
+        pad = dialogs[0].pad
+        pad.field.setText(pin)
+        pad.submit()
+        seen.append(pad.message.text())
+        if dialogs[0].isVisible():
+            dialogs[0].reject()
+    QTimer.singleShot(0, answer)
+
+
+def test_the_admin_pin_guards_opening(qtbot, tmp_path) -> None:
+    AdminPin(admin_path(tmp_path)).set_pin(PIN)
+    gate = AdminGate(AdminPin(admin_path(tmp_path)))
+    dialog = RoomSettingsDialog(Settings(), tmp_path, gate)
+    qtbot.addWidget(dialog)
+    seen: list[str] = []
+    _answer_pin_dialog(qtbot, "1111", seen)
+    assert dialog.exec() == QDialog.DialogCode.Rejected.value
+    assert seen == ["That PIN is not right."] and not gate.is_unlocked()
+    assert not dialog.isVisible()
+
+    _answer_pin_dialog(qtbot, PIN, seen)
+    assert dialog.unlock() and gate.is_unlocked()
+
+
+def test_save_asks_again_once_the_gate_has_locked(qtbot, tmp_path, open_gate) -> None:
+    dialog = settings_dialog(qtbot, Settings(), tmp_path, open_gate)
+    open_gate.lock()
+    seen: list[str] = []
+    _answer_pin_dialog(qtbot, "0000", seen)
+    dialog.save_button.click()
+    qtbot.waitUntil(lambda: bool(seen), timeout=3000)
+    assert "admin PIN is needed" in dialog.message.text()
+    assert not settings_path(tmp_path).exists()
+
+
+def test_setting_up_the_bridge_from_the_room(qtbot, tmp_path, open_gate, emulator,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    chosen = BridgeSettings(emulator.address, emulator.username, "1")
+
+    def fake_exec(self: BridgeSetupDialog) -> int:
+        self.result_bridge = chosen
+        return QDialog.DialogCode.Accepted.value
+
+    monkeypatch.setattr(BridgeSetupDialog, "exec", fake_exec)
+    dialog = settings_dialog(qtbot, Settings(), tmp_path, open_gate)
+    assert "demo mode" in dialog.bridge_label.text()
+    dialog.bridge_button.click()
+    assert dialog.bridge_label.text() == f"{emulator.address}, group 1"
+    assert dialog.build_settings().bridge == chosen
+
+
