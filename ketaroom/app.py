@@ -125,11 +125,12 @@ class RoomServices:
         cap = self.settings.max_volume_pct
         return min(cap, preset.max_volume_pct) if preset is not None else cap
 
-    def start_session(self, preset: Preset) -> LiveSession:
+    def start_session(self, preset: Preset, patient_ref: str | None = None) -> LiveSession:
         """Record, build and start a session of ``preset`` (call on the main thread)."""
         self._prepare_room(preset)
         recorder = SessionRecorder(self.journal, on_health=self._recorder_health)
-        recorder.begin(preset, room=self.settings.room_name, operator=self.operator)
+        recorder.begin(preset, room=self.settings.room_name, operator=self.operator,
+                       patient_ref=patient_ref)
         live = self._assemble(Session(preset, self.clock_factory()), recorder)
         live.runner.start()
         return live

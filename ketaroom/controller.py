@@ -49,6 +49,8 @@ class SessionController:
         self.operator = operator
         self._emitters: list[Emit] = [emit] if emit is not None else []
         self.cues: list[CueRecord] = []
+        self._volume_pct = 0.0
+        """The music volume wanted now: the phase's, or the clinician's since."""
         runner.on_event(self._on_session_event)
         runner.on_intent(self._on_intent)
         room.on_report(self._on_room_report)
@@ -100,6 +102,7 @@ class SessionController:
         elif kind is EventKind.PHASE_START:
             self.room.apply(event.music, event.light)
             if event.music is not None:
+                self._volume_pct = event.music.volume_pct
                 self._record("music", music_payload(event.music), t=t)
             if event.light is not None:
                 self._record("light", light_payload(event.light), t=t)
@@ -171,6 +174,7 @@ class SessionController:
                                    **light_payload(EMERGENCY_LIGHT), "by": self.operator})
 
     def set_volume(self, pct: float) -> None:
+        self._volume_pct = pct
         self.room.player.set_volume(pct)
         self._record("music", {"manual": True, "volume": round(pct, 1)}, emit=False)
 
@@ -193,8 +197,7 @@ class SessionController:
         for entry in missing:
             self._record("device_error", {"device": "music", "severity": "warning",
                                           "message": f"{playlist.name}: {entry} is missing"})
-        volume = self.room.player.status().target_pct
-        target = MusicTarget(tuple(tracks), volume, fade_s, label=playlist.name)
+        target = MusicTarget(tuple(tracks), self._volume_pct, fade_s, label=playlist.name)
         self.room.player.apply(target)
         self._record("music", {"manual": True, **music_payload(target)}, emit=False)
 

@@ -318,7 +318,9 @@ class MainWindow(QMainWindow):
         if self._preset is None or self._running():
             return
         self.notes_panel.flush()
-        self._attach(self.services.start_session(self._preset))
+        live = self.services.start_session(self._preset, self.session_panel.patient_reference())
+        self.session_panel.patient_ref.clear()
+        self._attach(live)
 
     def _attach(self, live: LiveSession) -> None:
         """Point the panels at a session that has just started or resumed."""

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QProgressBar,
     QSizePolicy,
     QVBoxLayout,
@@ -197,8 +198,14 @@ class SessionPanel(Panel):
         self.progress.setValue(0)
         self.next_cue = QLabel()
         self.next_cue.setWordWrap(True)
+        self.patient_ref = QLineEdit()
+        self.patient_ref.setObjectName("patientRef")
+        self.patient_ref.setPlaceholderText("Patient reference (optional, stays on this PC)")
+        self.patient_ref.setMaximumWidth(420)
+        self.patient_ref.setMaxLength(64)
         left.addWidget(self.phase_name)
         left.addWidget(self.phase_info)
+        left.addWidget(self.patient_ref)
         left.addSpacing(4)
         left.addWidget(self.progress)
         left.addWidget(self.next_cue)
@@ -301,6 +308,10 @@ class SessionPanel(Panel):
 
     _last_state: TimelineState | None = None
 
+    def patient_reference(self) -> str | None:
+        """What was typed as the patient's reference for the next session, if anything."""
+        return self.patient_ref.text().strip() or None
+
     def set_session(self, active: bool) -> None:
         self._has_session = active
         if not active:
@@ -367,6 +378,7 @@ class SessionPanel(Panel):
             self._status is not Status.NOT_STARTED
         self.start_button.setEnabled(self._preset_ok and not live)
         self.picker.setEnabled(not live)
+        self.patient_ref.setVisible(not live)
         for button in (self.pause_button, self.next_button, self.extend_button,
                        self.stop_button):
             button.setEnabled(live)

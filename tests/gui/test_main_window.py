@@ -239,3 +239,22 @@ def test_music_panel_shows_what_plays_and_volume_is_capped(qtbot, make_window) -
     qtbot.waitUntil(lambda: window.live.room.player.status().target_pct == 60, timeout=2000)
     qtbot.mouseClick(music.mute_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.live.room.player.status().muted, timeout=2000)
+
+
+def test_another_playlist_for_this_phase_crossfades_to_it(qtbot, make_window) -> None:
+    window = make_window(preset="with-music.yaml", audio="dummy")
+    if window.preset is None:
+        pytest.skip("no bundled music yet")
+    start(qtbot, window)
+    picker = window.music_panel.playlist_picker
+    index = next(i for i in range(picker.count())
+                 if picker.itemData(i) is not None and picker.itemData(i).name == "deep.m3u")
+    picker.activated.emit(index)
+    player = window.live.room.player
+    qtbot.waitUntil(lambda: player.status().playlist_label == "deep.m3u", timeout=5000)
+    qtbot.waitUntil(lambda: player.status().track is not None
+                    and player.status().track.stem.startswith(("deep", "still")), timeout=8000)
+    assert player.status().target_pct == 40  # the phase's volume, kept
+    assert picker.currentIndex() == 0  # back to the prompt, ready for another choice
+    music = [e for e in journal_events(window) if e.kind == "music" and e.payload.get("manual")]
+    assert music and music[-1].payload["playlist"] == "deep.m3u"

@@ -108,3 +108,18 @@ def test_preset_picker_shows_preset_names(make_window) -> None:
               for i in range(window.session_panel.picker.count())]
     assert "GUI lights only (clinic)" in labels
     assert "IV infusion 40 min" in labels
+
+
+def test_patient_reference_is_optional_and_recorded(qtbot, make_window, data_dir) -> None:
+    from PySide6.QtCore import Qt
+
+    window = make_window()
+    panel = window.session_panel
+    assert panel.patient_ref.isVisible()
+    qtbot.keyClicks(panel.patient_ref, "  KR-0042 ")
+    qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
+    live = window.live
+    assert live is not None and live.session_id is not None
+    assert not panel.patient_ref.isVisible()
+    with Journal(journal_path(data_dir)) as journal:
+        assert journal.session(live.session_id).patient_ref == "KR-0042"
