@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
-import os
 import sys
 import time
 import traceback
@@ -118,9 +117,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    code = main()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    # Figures are written. Skip interpreter teardown: after the real window has run a
-    # session, PySide6 sometimes aborts in its finaliser (bool_dealloc), see README.
-    os._exit(code)
+    sys.exit(main())

@@ -199,10 +199,10 @@ if __name__ == "__main__":
     if "--cpu" in sys.argv:
         i = sys.argv.index("--cpu")
         print(json.dumps(_cpu_child(sys.argv[i + 1], float(sys.argv[i + 2]))), flush=True)
-        os._exit(0)  # the figures are out; skip interpreter teardown of Qt and libVLC
+        sys.exit(0)
     if "--soak" in sys.argv:
         i = sys.argv.index("--soak")
         print(json.dumps(_soak_child(float(sys.argv[i + 1]), int(sys.argv[i + 2]))),
               flush=True)
-        os._exit(0)
+        sys.exit(0)
     print(json.dumps(run(quick=True), indent=1))
