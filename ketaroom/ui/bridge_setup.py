@@ -77,8 +77,10 @@ def normalize_address(text: str) -> str | None:
 
 
 def say(label: QLabel, text: str, *, problem: bool = False) -> None:
-    """Show ``text`` in ``label``: muted when informative, warm amber when something is wrong."""
+    """Show ``text`` in ``label``: muted when informative, warm amber when something is wrong;
+    an empty text hides the label (no blank line is left)."""
     label.setText(text)
+    label.setVisible(bool(text))
     restyle(label, "problem" if problem else "muted")
 
 
@@ -215,6 +217,7 @@ class BridgeSetupDialog(QDialog):
         self.countdown.setRange(0, int(self._pair_window_s * 1000))
         self.countdown.setVisible(False)
         self.pair_status = muted_label("", wrap=True)
+        say(self.pair_status, "")
         self.pair_status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         row = QHBoxLayout()
         row.addWidget(self.instruction, 1)

@@ -203,6 +203,9 @@ class RoomSettingsDialog(QDialog):
         clinic.body.addLayout(grid)
 
         self.message = muted_label(wrap=True)
+        policy = self.message.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)  # keeps Cancel and Save at the right
+        self.message.setSizePolicy(policy)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.clicked.connect(self.reject)
         self.save_button = QPushButton("Save")
