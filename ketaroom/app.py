@@ -70,31 +70,73 @@ class RoomServices:
                  wakeups_factory: Callable[[], Wakeups] = APSchedulerWakeups) -> None:
         self.settings = settings
         self.data_dir = Path(data_dir)
-        self.audio = audio or settings.audio
+        self._audio_override = audio
         self.clock_factory = clock_factory
         self.wakeups_factory = wakeups_factory
         self.poster = MainThreadPoster()
         self.journal, self.journal_message = Journal.open_or_recover(journal_path(self.data_dir))
+        self._retired: list[threading.Thread] = []
         self.emulator: HueEmulator | None = None
-        self.demo = demo or settings.bridge is None
-        if self.demo:
-            self.emulator = HueEmulator(lights=3)
-            self.emulator.start()
-            self.bridge: BridgeConfig | None = BridgeConfig(
-                self.emulator.address, self.emulator.username, DEMO_GROUP)
-        else:
-            assert settings.bridge is not None
-            self.bridge = BridgeConfig(settings.bridge.address, settings.bridge.username,
-                                       settings.bridge.group)
+        self._force_demo = demo
+        self.bridge: BridgeConfig | None = self._choose_bridge()
         self._room_listeners: list[Callable[[RoomReport], None]] = []
         self._health_listeners: list[Callable[[RecorderHealth], None]] = []
         self.room = self._new_room(settings.max_volume_pct)
         self._room_used = False
+        self._devices_stale = False
         self.live: LiveSession | None = None
-        self._retired: list[threading.Thread] = []
         self.operator = _os_user()
         self.gate = AdminGate(AdminPin(admin_path(self.data_dir)))
         """Guards presets, room profiles and settings; running sessions need no PIN."""
+
+    @property
+    def audio(self) -> str:
+        """libVLC output: the room's setting unless the caller forced one (tests, tools)."""
+        return self._audio_override or self.settings.audio
+
+    @property
+    def demo(self) -> bool:
+        return self.emulator is not None
+
+    def _choose_bridge(self) -> BridgeConfig:
+        """The room's bridge, or the built-in emulator (demo mode) when none is paired."""
+        bridge = self.settings.bridge
+        if self._force_demo or bridge is None:
+            if self.emulator is None:
+                self.emulator = HueEmulator(lights=3)
+                self.emulator.start()
+            return BridgeConfig(self.emulator.address, self.emulator.username, DEMO_GROUP)
+        if self.emulator is not None:
+            self._in_background(self.emulator.stop, "emulator")
+            self.emulator = None
+        return BridgeConfig(bridge.address, bridge.username, bridge.group)
+
+    def apply_settings(self, settings: Settings) -> bool:
+        """Use new settings; returns whether the room's devices changed now.
+
+        Bridge and audio changes take effect at once when no session is running,
+        otherwise from the next session (a running session keeps its room).
+        """
+        devices_changed = (settings.bridge, settings.audio, settings.audio_device) != (
+            self.settings.bridge, self.settings.audio, self.settings.audio_device)
+        if settings.bridge != self.settings.bridge:
+            self._force_demo = False  # an admin just chose this room's bridge: use it
+        self.settings = settings
+        if not devices_changed or self.session_running():
+            self._devices_stale = devices_changed
+            return False
+        self._replace_room()
+        return True
+
+    def session_running(self) -> bool:
+        return self.live is not None and not self.live.session.state().status.ended
+
+    def _replace_room(self) -> None:
+        self._retire(self.room)
+        self.bridge = self._choose_bridge()
+        self.room = self._new_room(self.settings.max_volume_pct)
+        self._room_used = False
+        self._devices_stale = False
 
     @property
     def light_group(self) -> str | None:
@@ -111,7 +153,8 @@ class RoomServices:
 
     def _new_room(self, max_volume_pct: float) -> Room:
         room = Room(self.post, audio=self.audio, bridge=self.bridge,
-                    max_volume_pct=max_volume_pct, lights_config_dir=self.data_dir)
+                    max_volume_pct=max_volume_pct, lights_config_dir=self.data_dir,
+                    output_device=self.settings.audio_device)
         room.on_report(lambda report: self._forward(room, report))
         return room
 
@@ -152,6 +195,10 @@ class RoomServices:
 
     def _prepare_room(self, preset: Preset) -> None:
         """A fresh room for a new session (the previous one's fades finish on their own)."""
+        if self._devices_stale:
+            self.bridge = self._choose_bridge()
+            self._devices_stale = False
+            self._room_used = True
         if self._room_used:
             self._retire(self.room)
             self.room = self._new_room(self.room_cap(preset))

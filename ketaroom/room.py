@@ -72,11 +72,13 @@ class Room:
 
     def __init__(self, post: Post, *, audio: str = "default", bridge: BridgeConfig | None = None,
                  time_scale: float = 1.0, max_volume_pct: float = 100.0,
-                 lights_config_dir: Path | None = None) -> None:
+                 lights_config_dir: Path | None = None, output_device: str | None = None
+                 ) -> None:
         self._post = post
         self._listeners: list[Callable[[RoomReport], None]] = []
         self.player: Player = create_player(
-            audio, on_report=lambda r: self._deliver(_music_report(r)), time_scale=time_scale)
+            audio, on_report=lambda r: self._deliver(_music_report(r)), time_scale=time_scale,
+            output_device=output_device)
         self.player.set_max_volume(max_volume_pct)
         self.lights: Lights
         if bridge is None:

@@ -38,10 +38,9 @@ from ketaroom.devices import hue_discovery
 from ketaroom.devices.hue_groups import list_groups
 from ketaroom.devices.lights import BridgeUnreachable, NotPaired, pair
 from ketaroom.settings import BridgeSettings
-from ketaroom.ui.theme import COLORS
 from ketaroom.ui.widgets import Panel, muted_label
 
-__all__ = ["LIST_SELECTION_QSS", "BackgroundCall", "BridgeSetupDialog", "normalize_address",
+__all__ = ["BackgroundCall", "BridgeSetupDialog", "normalize_address",
            "say"]
 
 PAIR_WINDOW_S = 30.0
@@ -51,10 +50,6 @@ DISCOVERY_S = 3.0
 TICK_MS = 200
 ALL_LIGHTS = "All lights on the bridge"
 
-LIST_SELECTION_QSS = (
-    f"QListWidget::item:selected {{ background: {COLORS['accent_bg']}; color: {COLORS['text']};"
-    f" border-left: 3px solid {COLORS['accent']}; }}")
-"""The night theme styles list items without a selected state; these dialogs need one."""
 GROUP_HINT = "Pair first; then the bridge's rooms and zones appear here."
 
 _ADDRESS = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9.-]*)(:[0-9]{1,5})?$")
@@ -256,7 +251,6 @@ class BridgeSetupDialog(QDialog):
         layout.addStretch(1)
         layout.addLayout(buttons)
         self.setMinimumWidth(640)
-        self.setStyleSheet(LIST_SELECTION_QSS)
 
     # -- state ---------------------------------------------------------------------------
 

@@ -90,6 +90,10 @@ class LightPanel(Panel):
         self.brightness.valueChanged.connect(self._on_slider_moved)
         self.warmth.valueChanged.connect(self._on_slider_moved)
 
+
+    def set_group(self, group: str | None) -> None:
+        """The Hue group the sliders and scenes steer (after the room's bridge changed)."""
+        self._group = group
     def _slider(self, low: int, high: int, tip: str) -> QSlider:
         slider = QSlider(Qt.Orientation.Horizontal)
         slider.setRange(low, high)

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ketaroom.app import DEMO_LABEL
 from ketaroom.core.preset_library import PresetLibrary
 from ketaroom.core.targets import LightTarget
 from ketaroom.core.timeline import Status
@@ -44,6 +45,7 @@ from ketaroom.ui.music_panel import MusicPanel
 from ketaroom.ui.notes_panel import NotesPanel
 from ketaroom.ui.preset_library_view import PresetLibraryView
 from ketaroom.ui.resume_dialog import ResumeChoice, ResumeDialog
+from ketaroom.ui.room_settings import RoomSettingsDialog
 from ketaroom.ui.session_panel import PresetEntry, SessionPanel
 from ketaroom.ui.widgets import icon_button, muted_label
 
@@ -54,6 +56,7 @@ if TYPE_CHECKING:
     from ketaroom.devices.hue_emulator import HueEmulator
     from ketaroom.recorder import RecorderHealth
     from ketaroom.runner import SessionRunner
+    from ketaroom.settings import Settings
 
 REFRESH_MS = 250
 HEALTH_HEADLINES = {
@@ -159,10 +162,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         status = self.statusBar()
         status.setSizeGripEnabled(False)
-        self.mode_label = muted_label(
-            "Demo mode — built-in bridge emulator, bundled music" if self.services.demo
-            else f"Bridge {self.services.bridge.address if self.services.bridge else '—'}")
-        self.mode_label.setObjectName("demoLabel" if self.services.demo else "muted")
+        self.mode_label = muted_label()
+        self._show_mode()
         self.shortcut_hint = muted_label(
             f"Space pause/resume · Ctrl+N note · {EMERGENCY_SHORTCUT} emergency")
         status.addWidget(self.mode_label)
@@ -219,7 +220,27 @@ class MainWindow(QMainWindow):
             self.session_panel.set_presets(find_presets(self.services.data_dir), current)
 
     def _on_open_room_settings(self) -> None:
-        self.statusBar().showMessage("Room settings: see docs/ui.md", 5000)
+        dialog = RoomSettingsDialog(self.settings, self.services.data_dir, self.services.gate,
+                                    self)
+        dialog.settingsSaved.connect(self._on_settings_saved)
+        dialog.exec()
+
+    def _on_settings_saved(self, settings: Settings) -> None:
+        self.services.journal.audit(self.services.operator, "settings_saved",
+                                    f"room {settings.room_name}")
+        now = self.services.apply_settings(settings)
+        self.settings = settings
+        self.setWindowTitle(f"ketaroom — {settings.room_name}")
+        self.session_panel.set_room(settings.room_name, settings.extend_step_min)
+        self.light_panel.set_group(self.services.light_group)
+        self._show_mode()
+        if not self._running():
+            self.music_panel.set_cap(self.services.room_cap(self._preset))
+            self.session_panel.set_presets(find_presets(self.services.data_dir),
+                                           self._default_preset_path())
+        message = "Settings saved" if now or not self._running() else (
+            "Settings saved — the new bridge and audio are used from the next session")
+        self.statusBar().showMessage(message, 8000)
 
     def offer_resume(self) -> None:
         """At start-up: offer each session a crash or power cut interrupted."""
@@ -244,6 +265,15 @@ class MainWindow(QMainWindow):
                     continue
                 self._preset = live.session.preset
                 self._attach(live)
+
+    def _show_mode(self) -> None:
+        """Demo mode said plainly, or which bridge this room uses."""
+        bridge = self.services.bridge
+        self.mode_label.setText(DEMO_LABEL if self.services.demo else
+                                f"Bridge {bridge.address if bridge else '—'}")
+        self.mode_label.setObjectName("demoLabel" if self.services.demo else "muted")
+        self.mode_label.style().unpolish(self.mode_label)
+        self.mode_label.style().polish(self.mode_label)
 
     def _connect(self) -> None:
         panel = self.session_panel

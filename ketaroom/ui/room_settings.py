@@ -41,7 +41,6 @@ from ketaroom.core.vitals import VitalLimits
 from ketaroom.devices.music.outputs import DEFAULT_OUTPUT, AudioOutput, list_audio_outputs
 from ketaroom.settings import BridgeSettings, RoomProfile, Settings, save_settings
 from ketaroom.ui.bridge_setup import (
-    LIST_SELECTION_QSS,
     BackgroundCall,
     BridgeSetupDialog,
     say,
@@ -231,7 +230,6 @@ class RoomSettingsDialog(QDialog):
         layout.addLayout(columns, 1)
         layout.addLayout(buttons)
         self.resize(1040, 700)
-        self.setStyleSheet(LIST_SELECTION_QSS)
 
     # -- the room list ---------------------------------------------------------------------
 

@@ -227,6 +227,11 @@ class SessionPanel(Panel):
         row.addLayout(right)
         self.body.addLayout(row)
 
+    def set_room(self, room_name: str, extend_step_min: float) -> None:
+        self.room_label.setText(room_name)
+        self._extend_min = extend_step_min
+        self.extend_button.setText(self._extend_text())
+
     def add_control(self, widget: QWidget) -> None:
         """Put ``widget`` at the end of the control row (the emergency button)."""
         self._controls.addSpacing(12)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from ketaroom.core.targets import LightTarget
 from ketaroom.core.timeline import Status
 from ketaroom.devices.lights import percent_to_bri
 from ketaroom.store.journal import Journal
@@ -123,3 +124,35 @@ def test_patient_reference_is_optional_and_recorded(qtbot, make_window, data_dir
     assert not panel.patient_ref.isVisible()
     with Journal(journal_path(data_dir)) as journal:
         assert journal.session(live.session_id).patient_ref == "KR-0042"
+
+
+def test_pairing_a_real_bridge_takes_the_room_out_of_demo_mode(qtbot, make_window) -> None:
+    from dataclasses import replace
+
+    from ketaroom.devices.hue_emulator import HueEmulator
+    from ketaroom.settings import BridgeSettings
+
+    window = make_window()
+    assert window.services.demo
+    with HueEmulator(lights=2) as clinic_bridge:  # stands in for the clinic's real bridge
+        settings = replace(window.settings, bridge=BridgeSettings(
+            clinic_bridge.address, clinic_bridge.username, "Treatment room"))
+        window._on_settings_saved(settings)
+        assert not window.services.demo
+        assert window.mode_label.text() == f"Bridge {clinic_bridge.address}"
+        window.light_panel.light_requested.emit(
+            LightTarget(30, 1, 2700, group=window.services.light_group))
+        qtbot.waitUntil(lambda: clinic_bridge.target_state(1).get("bri") == percent_to_bri(30),
+                        timeout=4000)
+        window.close()
+
+
+def test_room_settings_menu_opens_the_pin_guarded_dialog(qtbot, make_window, monkeypatch
+                                                         ) -> None:
+    from ketaroom.ui.room_settings import RoomSettingsDialog
+
+    opened: list[RoomSettingsDialog] = []
+    monkeypatch.setattr(RoomSettingsDialog, "exec", lambda self: opened.append(self) or 0)
+    window = make_window()
+    window._on_open_room_settings()
+    assert len(opened) == 1
