@@ -299,4 +299,5 @@ def run_gui(data_dir: Path, force_demo: bool) -> int:
     window = build_main_window(settings, data_dir, demo=force_demo)
     window.show()
     QTimer.singleShot(0, window.offer_resume)
+    QTimer.singleShot(0, window.offer_purge)
     return int(app.exec())

@@ -100,12 +100,14 @@ class Settings:
     """Name of the room this PC is in (always one of ``rooms``)."""
     extend_step_min: float
     vital_limits: VitalLimits
+    retention_days: int
+    """Session records older than this are offered for deletion at start-up; 0 keeps all."""
     problem: str | None = field(compare=False)
     """Why the file could not be used as written (shown to the user), if so."""
 
     def __init__(self, *, rooms: Sequence[RoomProfile] = (), current_room: str = "",
                  extend_step_min: float = 5.0, vital_limits: VitalLimits | None = None,
-                 problem: str | None = None, room_name: str = _KEEP,
+                 retention_days: int = 0, problem: str | None = None, room_name: str = _KEEP,
                  bridge: BridgeSettings | None = _KEEP, max_volume_pct: float = _KEEP,
                  default_preset: str = _KEEP, audio: str = _KEEP,
                  audio_device: str | None = _KEEP) -> None:
@@ -121,6 +123,7 @@ class Settings:
         object.__setattr__(self, "current_room", listed[index].name)
         object.__setattr__(self, "extend_step_min", float(extend_step_min))
         object.__setattr__(self, "vital_limits", vital_limits or VitalLimits())
+        object.__setattr__(self, "retention_days", int(retention_days))
         object.__setattr__(self, "problem", problem)
 
     # -- the current room's view (single-room API) -----------------------------------------
@@ -169,6 +172,7 @@ class Settings:
             "rooms": [room.to_json() for room in self.rooms],
             "extend_step_min": self.extend_step_min,
             "vital_limits": asdict(self.vital_limits),
+            "retention_days": self.retention_days,
             **{k: v for k, v in legacy.items() if k != "audio_device"},
         }
 
@@ -179,6 +183,7 @@ class Settings:
             return cls(problem="settings file is not a JSON object; using defaults")
         reader = _Reader(data)
         extend = reader.number("extend_step_min", 5.0, 0.5, 60)
+        retention = int(reader.number("retention_days", 0, 0, 36_500))
         limits = _limits(data.get("vital_limits"), reader.bad)
         if "rooms" in data:
             rooms = _rooms(data["rooms"], reader.bad)
@@ -191,7 +196,7 @@ class Settings:
             rooms = [_room(reader, "room_name")]
             current = rooms[0].name
         settings = cls(rooms=rooms, current_room=current, extend_step_min=extend,
-                       vital_limits=limits)
+                       vital_limits=limits, retention_days=retention)
         if reader.bad:
             settings = replace(settings, problem="settings: ignored unusable "
                                + ", ".join(reader.bad) + " (defaults used)")

@@ -702,20 +702,21 @@ class Journal:
                 (_iso(), user, action, detail),
             )
 
+    def purge_candidates(self, days: int) -> list[SessionRecord]:
+        """Sessions :meth:`purge_older_than` would delete (to ask before deleting)."""
+        if days < 0:
+            raise ValueError("days must not be negative")
+        cutoff = _now() - timedelta(days=days)
+        return [record for record in self.sessions()
+                if record.status != "running" and _parse_wall(record.started_at) < cutoff]
+
     def purge_older_than(self, days: int, *, user: str = "ketaroom") -> int:
         """Delete sessions (and their events) that started more than ``days`` ago.
 
         Running sessions are never purged. Deleted pages are overwritten
         (``secure_delete``). Returns the number of sessions removed; audited.
         """
-        if days < 0:
-            raise ValueError("days must not be negative")
-        cutoff = _now() - timedelta(days=days)
-        doomed = [
-            s.id
-            for s in self.sessions()
-            if s.status != "running" and _parse_wall(s.started_at) < cutoff
-        ]
+        doomed = [record.id for record in self.purge_candidates(days)]
         if not doomed:
             return 0
         with self._lock, self._write() as conn:

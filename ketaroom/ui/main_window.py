@@ -242,6 +242,34 @@ class MainWindow(QMainWindow):
             "Settings saved — the new bridge and audio are used from the next session")
         self.statusBar().showMessage(message, 8000)
 
+    def offer_purge(self) -> int:
+        """At start-up: offer to delete records older than the clinic's retention period."""
+        days = self.settings.retention_days
+        if days <= 0:
+            return 0
+        journal = self.services.journal
+        doomed = journal.purge_candidates(days)
+        if not doomed or not self.confirm_purge(len(doomed), days):
+            return 0
+        removed = journal.purge_older_than(days, user=self.services.operator)
+        self.statusBar().showMessage(f"Deleted {removed} session records older than "
+                                     f"{days} days", 10_000)
+        return removed
+
+    def confirm_purge(self, count: int, days: int) -> bool:
+        """Ask before deleting records (tests replace this)."""
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Old session records")
+        box.setText(f"{count} session record{'s are' if count != 1 else ' is'} older than "
+                    f"{days} days, the clinic's retention period. Delete now?")
+        box.setInformativeText("Deleted records cannot be recovered. Export any you need "
+                               "first (Clinic → Session records).")
+        delete = box.addButton("Delete them", QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(box.addButton("Not now", QMessageBox.ButtonRole.RejectRole))
+        box.exec()
+        return box.clickedButton() is delete
+
     def offer_resume(self) -> None:
         """At start-up: offer each session a crash or power cut interrupted."""
         dirs = [playlists_dir(self.services.data_dir), PLAYLISTS_DIR]

@@ -189,6 +189,13 @@ class RoomSettingsDialog(QDialog):
         self.extend_spin.setValue(settings.extend_step_min)
         grid.addWidget(QLabel("Extend adds"), 0, 0)
         grid.addWidget(self.extend_spin, 0, 1)
+        self.retention_spin = _spin(QSpinBox(), 0, 36_500, " days")
+        self.retention_spin.setSpecialValueText("keep all")
+        self.retention_spin.setValue(settings.retention_days)
+        self.retention_spin.setToolTip("Session records older than this are offered for "
+                                       "deletion when ketaroom starts (you confirm first)")
+        grid.addWidget(QLabel("Keep records"), 0, 2)
+        grid.addWidget(self.retention_spin, 0, 3)
         self.vital_spins: dict[str, QSpinBox] = {}
         for index, (key, (label, low, high, unit)) in enumerate(VITAL_FIELDS.items(), start=4):
             spin = _spin(QSpinBox(), low, high, unit)
@@ -392,7 +399,8 @@ class RoomSettingsDialog(QDialog):
         limits = VitalLimits(**{f.name: self.vital_spins[f.name].value()
                                 for f in fields(VitalLimits)})
         return Settings(rooms=tuple(self._rooms), current_room=self._rooms[self._current].name,
-                        extend_step_min=self.extend_spin.value(), vital_limits=limits)
+                        extend_step_min=self.extend_spin.value(), vital_limits=limits,
+                        retention_days=self.retention_spin.value())
 
     def _on_save(self) -> None:
         problem = self._name_problem(self.name_field.text().strip(), self._row)

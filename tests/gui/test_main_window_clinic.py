@@ -156,3 +156,20 @@ def test_room_settings_menu_opens_the_pin_guarded_dialog(qtbot, make_window, mon
     window = make_window()
     window._on_open_room_settings()
     assert len(opened) == 1
+
+
+def test_records_past_retention_are_deleted_only_after_confirmation(make_window, data_dir
+                                                                    ) -> None:
+    old = crash_a_session(data_dir, minutes_ago=60 * 24 * 40)  # 40 days ago
+    recent = crash_a_session(data_dir, minutes_ago=5)
+    asked: list[tuple[int, int]] = []
+    window = make_window(retention_days=30)
+    window.confirm_purge = lambda count, days: asked.append((count, days)) or False
+    assert window.offer_purge() == 0
+    assert asked == [(1, 30)]
+    window.confirm_purge = lambda count, days: True
+    assert window.offer_purge() == 1
+    with Journal(journal_path(data_dir)) as journal:
+        assert [s.id for s in journal.sessions()] == [recent]
+        assert old not in [s.id for s in journal.sessions()]
+        assert journal.audit_entries()[-1]["action"] == "purge"
