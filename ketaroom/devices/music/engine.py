@@ -3,14 +3,19 @@
 Public methods only put commands on a queue (they never block the caller, never touch
 libVLC). The worker drains the queue and, while anything moves, ticks at 40 Hz: every
 deck's volume is a dB ramp (see :mod:`levels`) sampled each tick and sent to libVLC as
-an integer volume. Two decks (MediaPlayers) crossfade: on a phase change, on ``skip``,
+an integer volume plus a fine equalizer-preamp trim (:func:`levels.vlc_gain`), so each
+tick lands on the exact dB wanted (≈40 real level changes per second during a fade).
+Two decks (MediaPlayers) crossfade: on a phase change, on ``skip``,
 and ~fade seconds before a track ends. libVLC events are posted to the same queue by
 :mod:`vlc_backend` and handled here.
 
 Loudness invariants (the worst bug this product can have is a blast):
 
 * a deck starts padded (≈ −43 dB) at volume 0 and is unpadded only after its stream
-  runs and libVLC accepted the fade's start volume (see ``vlc_backend`` docstring);
+  runs and libVLC accepted volume 0; the fade then starts ``FADE_RANGE_DB`` (50 dB)
+  below its target (see ``vlc_backend`` docstring);
+* the integer volume is the whole percent at or just above the wanted level and the trim
+  only ever lowers it, so losing the trim can never be louder than one percent step;
 * the output of a deck is ``min(deck ramp, cap ramp) + mute ramp`` and never exceeds
   the cap once the cap ramp settled; clinician changes move ≤ 6 dB/s, lowering the cap
   moves ≤ 20 dB/s, mute 0.5 s down / 2 s up, emergency 1 s down then stop;
@@ -46,7 +51,7 @@ from ketaroom.devices.music.levels import (
     Ramp,
     db_to_pct,
     pct_to_db,
-    vlc_volume,
+    vlc_gain,
 )
 
 log = logging.getLogger(__name__)
@@ -76,7 +81,8 @@ class _DeckState:
     level_db: float = FLOOR_DB
     started_wall: float = 0.0
     es_added: bool = False
-    sent: int | None = None
+    sent: tuple[int, float] | None = None
+    """Last ``(volume, trim_db)`` sent to the deck."""
     sent_wall: float = 0.0
     next_started: bool = False
     apply_seq: int = 0
@@ -405,7 +411,7 @@ class VlcPlayer:
         d.ramp = Ramp.hold(FLOOR_DB, now)
         d.started_wall = now
         d.es_added = False
-        d.sent = 0
+        d.sent = (0, 0.0)
         d.sent_wall = now
         d.next_started = False
         d.out_pending = False
@@ -507,11 +513,11 @@ class VlcPlayer:
                         self._active = None
                         self._start_next(d.fade_s, now)
                 continue
-            out_db = min(d.ramp.value(now), cap) + mute
-            vol = vlc_volume(out_db)
-            if vol != d.sent or now - d.sent_wall > REASSERT_S:
-                deck.set_volume(vol)
-                d.sent = vol
+            gain = vlc_gain(min(d.ramp.value(now), cap) + mute)
+            if (d.sent is None or abs(gain[1] - d.sent[1]) > 0.005 or gain[0] != d.sent[0]
+                    or now - d.sent_wall > REASSERT_S):
+                deck.set_gain(*gain)
+                d.sent = gain
                 d.sent_wall = now
             if d.phase == "out" and not d.out_pending and d.ramp.done(now):
                 deck.stop()
@@ -530,15 +536,14 @@ class VlcPlayer:
         deck = self._backend.decks[d.index]
         if not deck.set_volume(0):
             return  # output not accepting volume yet: stay padded
-        deck.set_pad(False)
-        deck.set_volume(0)
+        deck.set_pad(False)  # at volume 0: silent
         d.phase = "playing"
         if d.crossfade:
             d.ramp = Ramp.crossfade(FLOOR_DB, d.level_db, now, d.fade_s)
         else:
             d.ramp = Ramp.to(FLOOR_DB, d.level_db, now, d.fade_s)
         self._release_pending_outs(now, d.fade_s)
-        d.sent = 0
+        d.sent = (0, 0.0)
         d.sent_wall = now
         self._fail_streak = 0
         label = self._target.label if self._target else ""

@@ -14,11 +14,24 @@ from the very first decoded sample, whatever the output module. The engine lifts
 pad only after the stream runs and the deck volume has been set (and accepted) at the
 fade's start level. Changing preamp/bands with the same filter string does not
 restart the stream (checked with amem capture in the tests).
+
+Fine gain: libVLC's volume is a whole percent (1 % is 2.7 dB near 10 %), so once a deck
+is unpadded its equalizer stays flat and its preamp carries a *trim* (≤ 0 dB, float) on
+top of the transparent +12 dB: :meth:`Deck.set_gain` sends ``volume`` and ``trim`` (see
+:func:`ketaroom.devices.music.levels.vlc_gain`), always applying the lowering change of
+the two first. The equalizer's preamp is a plain gain applied per audio block (bands
+flat contribute nothing), so a trim change is a gain step at a block boundary, exactly
+like a volume change — no restart, no filter transient (amem tests). Caveat: outputs
+that apply the volume downstream (PulseAudio/PipeWire sink-input volume) apply it up to
+their buffer latency before the preamp change is heard, so at a whole-percent change the
+level is off by at most that one percent step for that long (not measurable here).
 """
 
 from __future__ import annotations
 
+import array
 import ctypes
+import math
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -37,9 +50,12 @@ else:
 PAD_DB = -20.0
 """Equalizer preamp and per-band attenuation for the start pad (the range's minimum);
 measured ≈ −43 dB below the unpadded level."""
-FLAT_PREAMP_DB = 12.0
-"""libVLC's equalizer loses 12 dB when flat: preamp +12 dB with flat bands is
-transparent (measured within 0.05 dB from 60 Hz to 12 kHz, as VLC's own "Flat" preset)."""
+FLAT_PREAMP_DB = 20.0 * math.log10(4.0)
+"""libVLC's equalizer scales its input by ¼ (−12.04 dB) and the preamp is a plain linear
+gain: preamp +12.04 dB with flat bands is transparent (measured within 0.05 dB from 60 Hz
+to 12 kHz; VLC's own "Flat" preset uses +12)."""
+PREAMP_MIN_DB = -20.0
+"""libVLC clamps the preamp to −20…+20 dB."""
 
 _EVENTS = (
     "MediaPlayerEndReached",
@@ -75,11 +91,21 @@ def demux_hint(path: Path) -> str | None:
     return None
 
 
-def _make_eq(pad: bool) -> Any:
+def _scale_s16(data: bytes, gain: float) -> bytes:
+    """S16 samples times ``gain``, rounded and clipped (the capture's volume stage)."""
+    if gain == 1.0:
+        return data
+    samples = array.array("h", data)
+    for i, x in enumerate(samples):
+        samples[i] = max(-32768, min(32767, round(x * gain)))
+    return samples.tobytes()
+
+
+def _make_eq(preamp_db: float, bands_db: float) -> Any:
     eq = vlc.libvlc_audio_equalizer_new()
-    vlc.libvlc_audio_equalizer_set_preamp(eq, PAD_DB if pad else FLAT_PREAMP_DB)
+    vlc.libvlc_audio_equalizer_set_preamp(eq, preamp_db)
     for band in range(vlc.libvlc_audio_equalizer_get_band_count()):
-        vlc.libvlc_audio_equalizer_set_amp_at_index(eq, PAD_DB if pad else 0.0, band)
+        vlc.libvlc_audio_equalizer_set_amp_at_index(eq, bands_db, band)
     return eq
 
 
@@ -93,6 +119,8 @@ class Deck:
         self._backend = backend
         self._mp = backend.instance.media_player_new()
         self._padded = False
+        self._trim_db = 0.0
+        self._volume = 0
         self._callbacks: list[Any] = []  # keep ctypes callbacks alive
         self._hard_lock = threading.Lock()
         self._sink = sink
@@ -116,14 +144,25 @@ class Deck:
         return _on_event
 
     def _install_sink(self, sink: SampleSink) -> None:
+        """amem capture. amem only delivers S16, and libVLC's S16 software volume keeps
+        just 8 fractional bits (gain steps of 1/256: everything under 13 % is silence,
+        13 % plays at −48 dB instead of −53). The capture would then test that mixer,
+        not our levels; so amem hands us the volume (a volume callback, like a
+        PulseAudio output, which scales in float) and we apply the cubic law here."""
         index = self.index
+        gain = [1.0]  # amem (re)starts every stream at 100 %
+
+        @vlc.CallbackDecorators.AudioSetVolumeCb
+        def _volume(_opaque: Any, volume: float, mute: bool) -> None:
+            gain[0] = 0.0 if mute else min(2.0, max(0.0, float(volume))) ** 3
 
         @vlc.CallbackDecorators.AudioPlayCb
         def _play(_opaque: Any, samples: Any, count: int, pts: int) -> None:
-            sink(index, ctypes.string_at(samples, count * 4), pts)
+            sink(index, _scale_s16(ctypes.string_at(samples, count * 4), gain[0]), pts)
 
-        self._callbacks.append(_play)
+        self._callbacks.extend((_play, _volume))
         self._mp.audio_set_callbacks(_play, None, None, None, None, None)
+        self._mp.audio_set_volume_callback(_volume)
         self._mp.audio_set_format("S16N", 44100, 2)
 
     # -- worker-thread API -------------------------------------------------------------
@@ -135,7 +174,7 @@ class Deck:
         if self._sink is not None:
             self._sink(self.index, b"", -1)  # marks a new start in test captures
         self._mp.audio_set_mute(False)
-        self._mp.audio_set_volume(0)  # honoured where the output already exists
+        self.set_volume(0)  # honoured where the output already exists
         media = self._backend.instance.media_new_path(str(path))
         demux = demux_hint(path)
         if demux is not None:
@@ -145,20 +184,54 @@ class Deck:
         self._mp.play()
 
     def set_pad(self, on: bool) -> None:
-        eq = _make_eq(on)
+        """Pad on: the safe-start equalizer (≈ −43 dB). Off: flat, trim 0 dB."""
+        if on:
+            self._set_eq(PAD_DB, PAD_DB)
+        else:
+            self._set_eq(FLAT_PREAMP_DB, 0.0)
+        self._padded = on
+        self._trim_db = 0.0
+
+    def _set_eq(self, preamp_db: float, bands_db: float) -> None:
+        eq = _make_eq(preamp_db, bands_db)
         try:
             self._mp.set_equalizer(eq)
         finally:
             vlc.libvlc_audio_equalizer_release(eq)
-        self._padded = on
 
     @property
     def padded(self) -> bool:
         return self._padded
 
+    @property
+    def trim_db(self) -> float:
+        return self._trim_db
+
     def set_volume(self, volume: int) -> bool:
         """True when libVLC accepted it (an output exists)."""
+        self._volume = int(volume)
         return self._mp.audio_set_volume(int(volume)) == 0
+
+    def set_trim(self, trim_db: float) -> None:
+        """Unpadded, flat equalizer with the preamp ``trim_db`` (≤ 0) below transparent."""
+        trim = max(PREAMP_MIN_DB - FLAT_PREAMP_DB, min(0.0, float(trim_db)))
+        self._set_eq(FLAT_PREAMP_DB + trim, 0.0)
+        self._padded = False
+        self._trim_db = trim
+
+    def set_gain(self, volume: int, trim_db: float) -> bool:
+        """Integer volume plus preamp trim (unpads). Whichever of the two lowers the
+        level goes first, so no moment between the two calls is louder than both the
+        old and the new gain. True when libVLC accepted the volume."""
+        volume_down = volume < self._volume
+        trim_down = not self._padded and trim_db < self._trim_db
+        if volume_down or not trim_down:
+            ok = self.set_volume(volume)
+            self.set_trim(trim_db)
+        else:  # the trim lowers while the volume rises (or stays): trim first
+            self.set_trim(trim_db)
+            ok = self.set_volume(volume)
+        return ok
 
     def time_ms(self) -> int:
         return max(0, int(self._mp.get_time() or 0))
