@@ -383,7 +383,10 @@ class SessionPanel(Panel):
             self._status is not Status.NOT_STARTED
         self.start_button.setEnabled(self._preset_ok and not live)
         self.picker.setEnabled(not live)
+        # Between sessions the patient reference takes the place of progress and next cue.
         self.patient_ref.setVisible(not live)
+        self.progress.setVisible(live)
+        self.next_cue.setVisible(live)
         for button in (self.pause_button, self.next_button, self.extend_button,
                        self.stop_button):
             button.setEnabled(live)
