@@ -18,15 +18,15 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import re
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from ketaroom.core.atomic_file import write_atomic
 
 __all__ = [
     "IDLE_S",
@@ -108,20 +108,8 @@ class AdminPin:
         self._write(self._hasher.hash(new))
 
     def _write(self, pin_hash: str) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         text = json.dumps({"version": 1, "pin_hash": pin_hash}, indent=2) + "\n"
-        fd, tmp = tempfile.mkstemp(prefix=".admin.", suffix=".tmp", dir=self.path.parent)
-        try:
-            os.chmod(tmp, FILE_MODE)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        write_atomic(self.path, text, mode=FILE_MODE)
 
 
 class AdminGate:

@@ -21,13 +21,12 @@ plus a calm ``problem`` message for the window. Saving is atomic (temp file + re
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from ketaroom.core.atomic_file import write_atomic
 from ketaroom.core.vitals import VitalLimits
 from ketaroom.store.paths import settings_path
 
@@ -330,17 +329,6 @@ def load_settings(data_dir: Path) -> Settings:
 def save_settings(data_dir: Path, settings: Settings) -> Path:
     """Write atomically (temp file + rename), mode 0600."""
     path = settings_path(data_dir)
-    path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(settings.to_json(), indent=2, ensure_ascii=False) + "\n"
-    fd, tmp = tempfile.mkstemp(prefix=".settings-", dir=path.parent)
-    try:
-        os.fchmod(fd, FILE_MODE)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, text, mode=FILE_MODE)
     return path

@@ -13,11 +13,8 @@ atomically (temp file + ``os.replace``) only when it is valid. Pure Python, no Q
 
 from __future__ import annotations
 
-import contextlib
 import io
-import os
 import re
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -26,6 +23,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
+from ketaroom.core.atomic_file import write_atomic
 from ketaroom.core.validation import (
     CUE_KEYS,
     LIGHT_KEYS,
@@ -281,25 +279,6 @@ def remove_cue(doc: CommentedMap, index: int, cue_index: int) -> None:
 
 
 # --------------------------------------------------------------------------- saving
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` (UTF-8) to ``path`` via a temp file in the same folder + os.replace."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        with contextlib.suppress(OSError):
-            os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 def save(doc: CommentedMap, path: Path, *, playlist_dirs: Sequence[Path] = ()) -> LoadResult:

@@ -20,6 +20,7 @@ from ketaroom.devices.hue_emulator import HueEmulator
 from ketaroom.rehearse import run_rehearsal
 from ketaroom.room import BridgeConfig
 from ketaroom.store.journal import Journal
+from tests.helpers.waiting import wait_until  # noqa: F401 - re-exported for the tests
 
 
 @dataclass
@@ -75,12 +76,3 @@ def in_background(fn: Callable[[], None]) -> threading.Thread:
     thread = threading.Thread(target=fn, daemon=True, name="fault-injector")
     thread.start()
     return thread
-
-
-def wait_until(predicate: Callable[[], bool], timeout_s: float, step_s: float = 0.05) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(step_s)
-    return predicate()

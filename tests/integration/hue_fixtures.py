@@ -1,4 +1,4 @@
-"""Shared helpers for the Hue emulator and Hue adapter integration tests (no fixtures here)."""
+"""Shared helpers for the Hue emulator and adapter tests (the ``emu`` fixture: conftest)."""
 
 from __future__ import annotations
 
@@ -6,25 +6,15 @@ import http.client
 import json
 import os
 import tempfile
-import time
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
+
+from tests.helpers.waiting import wait_until  # noqa: F401 - re-exported for the tests
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", SyntaxWarning)
     import phue
-
-
-def wait_until(pred: Callable[[], object], timeout: float, interval: float = 0.02) -> bool:
-    """Poll ``pred`` until it is truthy or ``timeout`` seconds pass; returns the last verdict."""
-    deadline = time.monotonic() + timeout
-    while True:
-        if pred():
-            return True
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(interval)
 
 
 def raw(address: str, method: str, path: str, body: Any = None,
@@ -59,3 +49,6 @@ def max_in_window(times: Iterable[float], window_s: float = 1.0) -> int:
             lo += 1
         best = max(best, hi - lo + 1)
     return best
+
+
+USER = "ketaroom-demo"

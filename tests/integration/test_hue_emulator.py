@@ -4,23 +4,22 @@ from __future__ import annotations
 
 import http.client
 import time
-from collections.abc import Iterator
 
 import pytest
 
 from ketaroom.devices.hue_emulator import Fault, HueEmulator, main
-from tests.integration.hue_fixtures import max_in_window, phue_bridge, raw, raw_json, wait_until
+from tests.integration.hue_fixtures import (
+    USER,
+    max_in_window,
+    phue_bridge,
+    raw,
+    raw_json,
+    wait_until,
+)
 
-USER = "ketaroom-demo"
 pytestmark = pytest.mark.filterwarnings("ignore:The .warn. method:DeprecationWarning")
 
 
-@pytest.fixture
-def emu() -> Iterator[HueEmulator]:
-    emulator = HueEmulator(lights=3, username=USER)
-    emulator.start()
-    yield emulator
-    emulator.stop()
 
 
 def error_types(answer: object) -> list[int]:

@@ -24,9 +24,8 @@ from ketaroom.devices.lights import (
     percent_to_bri,
     target_to_body,
 )
-from tests.integration.hue_fixtures import max_in_window, wait_until
+from tests.integration.hue_fixtures import USER, max_in_window, wait_until
 
-USER = "ketaroom-demo"
 pytestmark = pytest.mark.filterwarnings("ignore:The .warn. method:DeprecationWarning")
 
 
@@ -53,12 +52,6 @@ class Reports:
         return any(health is None or r.health is health for r in self.of(kind))
 
 
-@pytest.fixture
-def emu() -> Iterator[HueEmulator]:
-    emulator = HueEmulator(lights=3, username=USER)
-    emulator.start()
-    yield emulator
-    emulator.stop()
 
 
 @pytest.fixture
