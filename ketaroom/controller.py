@@ -143,6 +143,11 @@ class SessionController:
         self.room.apply(music_target(self.session.preset, phase),
                         self.session.desired_light(index))
 
+    def warn(self, device: str, message: str, *, t: float | None = None) -> None:
+        """Record and show a device warning (a skipped file…): the session goes on."""
+        self._record("device_error", {"device": device, "message": message,
+                                      "severity": "warning"}, t=t)
+
     # -- clinician actions ------------------------------------------------------------
 
     def note(self, text: str, tags: tuple[str, ...] = ()) -> int:
@@ -191,12 +196,10 @@ class SessionController:
         try:
             tracks, missing = read_playlist(playlist)
         except OSError as exc:
-            self._record("device_error", {"device": "music", "severity": "warning",
-                                          "message": f"cannot read {playlist.name}: {exc}"})
+            self.warn("music", f"cannot read {playlist.name}: {exc}")
             return
         for entry in missing:
-            self._record("device_error", {"device": "music", "severity": "warning",
-                                          "message": f"{playlist.name}: {entry} is missing"})
+            self.warn("music", f"{playlist.name}: {entry} is missing")
         target = MusicTarget(tuple(tracks), self._volume_pct, fade_s, label=playlist.name)
         self.room.player.apply(target)
         self._record("music", {"manual": True, **music_payload(target)}, emit=False)

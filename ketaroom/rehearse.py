@@ -63,8 +63,7 @@ def run_rehearsal(preset: Preset, *, speed: float, journal: Journal, audio: str,
     try:
         runner.start()
         for message in warnings or ():
-            controller._record("device_error", {"device": "music", "message": message,
-                                                "severity": "warning"}, t=0.0)
+            controller.warn("music", message, t=0.0)
         while not session.state().status.ended:
             _drain(owner, runner, WATCHDOG_S)
     except KeyboardInterrupt:

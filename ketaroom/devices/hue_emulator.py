@@ -21,6 +21,7 @@ import enum
 import json
 import secrets
 import signal
+import sys
 import threading
 import time
 from collections import deque
@@ -213,7 +214,7 @@ class HueEmulator:
     def start(self) -> None:
         if self._server is not None:
             return
-        server = ThreadingHTTPServer((self.host, self._requested_port), _make_handler(self))
+        server = _QuietServer((self.host, self._requested_port), _make_handler(self))
         server.daemon_threads = True
         self._server = server
         self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
@@ -517,6 +518,16 @@ def _make_handler(emulator: HueEmulator) -> type[BaseHTTPRequestHandler]:
         do_GET = do_PUT = do_POST = do_DELETE = _serve
 
     return Handler
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """A client that gave up (timeout) before the answer is normal here: no traceback."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        exc = sys.exc_info()[1]
+        if isinstance(exc, ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 def _safe_json(raw: bytes) -> Any:

@@ -106,6 +106,7 @@ class MainWindow(QMainWindow):
         self.services = services
         self.settings = services.settings
         self._preset: Preset | None = None
+        self._preset_warnings: list[str] = []
         self._vitals_cue: int | None = None
         self._last_phase: int | None = None
         self._closed = False
@@ -361,12 +362,13 @@ class MainWindow(QMainWindow):
 
     def _on_preset_chosen(self, entry: PresetEntry | None) -> None:
         if entry is None:
-            self._preset = None
+            self._preset, self._preset_warnings = None, []
             self.session_panel.show_preset(None, [], [])
             return
         result = load_preset(entry.path, playlist_dirs=[playlists_dir(self.services.data_dir),
                                                         PLAYLISTS_DIR])
         self._preset = result.preset
+        self._preset_warnings = [w.message for w in result.warnings]
         self.session_panel.show_preset(result.preset, [_short(p) for p in result.problems],
                                        [_short(w) for w in result.warnings])
         if not self._running():
@@ -378,6 +380,8 @@ class MainWindow(QMainWindow):
         self.notes_panel.flush()
         live = self.services.start_session(self._preset, self.session_panel.patient_reference())
         self.session_panel.patient_ref.clear()
+        for warning in self._preset_warnings:  # e.g. a track missing from a playlist
+            live.controller.warn("preset", warning, t=0.0)
         self._attach(live)
 
     def _attach(self, live: LiveSession) -> None:

@@ -175,7 +175,9 @@ def test_trim_changes_mid_stream_do_not_click_or_restart(tmp_path: Path) -> None
         assert abs((b.pts - a.pts) - a.samples.size / 2 / SR * 1e6) < 2000, (a.pts, b.pts)
     ref = tone_rms_db(amp)
     for (n, db), (n_next, _) in itertools.pairwise([*marks, (len(chunks), 0.0)]):
-        settled = [c.samples for c in chunks[n + 1:n_next]]
+        # leave out the buffers next to each change: which side of it they fall on
+        # depends on scheduling (the capture thread may lag on a loaded machine)
+        settled = [c.samples for c in chunks[n + 2:n_next - 1]]
         assert settled, marks
         assert rms_db(np.concatenate(settled)) - ref == pytest.approx(db, abs=0.15)
     # per-buffer gain removed, the tone must be one continuous sine: a restart, gap or

@@ -58,6 +58,9 @@ log = logging.getLogger(__name__)
 
 TICK_S = 1 / 40
 """Ramp sampling period while anything moves (40 steps/s)."""
+STEADY_TICK_S = 0.25
+"""Period while music plays at a steady level: status, end-of-track crossfade timing and
+re-asserting the volume need no more (saves CPU in a session that runs for hours)."""
 START_POLL_S = 0.004
 """Polling period while a deck waits for its stream to start (safe-start window)."""
 START_TIMEOUT_S = 8.0
@@ -202,13 +205,12 @@ class VlcPlayer:
         try:
             while True:
                 busy = self._busy()
-                period = START_POLL_S if any(
-                    d.phase == "starting" for d in self._decks) else TICK_S
                 timeout = max(0.0, next_tick - time.monotonic()) if busy else 0.5
                 try:
                     item = self._q.get(timeout=timeout)
                 except queue.Empty:
                     item = None
+                handled = item is not None
                 while item is not None:
                     if item[0] == "close":
                         self._shutdown()
@@ -219,9 +221,9 @@ class VlcPlayer:
                     except queue.Empty:
                         item = None
                 now = time.monotonic()
-                if now >= next_tick or not busy:
+                if handled or now >= next_tick or not busy:
                     self._tick(now)
-                    next_tick = now + period
+                    next_tick = now + self._period(now)
         except Exception:  # pragma: no cover - last resort: never leave sound running
             log.exception("music worker crashed")
             self._report("device_error", "music engine failed — music is off", None)
@@ -229,6 +231,16 @@ class VlcPlayer:
                 with contextlib.suppress(Exception):
                     deck.hard_silence()
             self._settle_all()
+
+    def _period(self, now: float) -> float:
+        """How soon the next tick is needed: fast while anything starts or moves."""
+        if any(d.phase == "starting" for d in self._decks):
+            return START_POLL_S
+        moving = (not self._cap.done(now) or not self._mute.done(now)
+                  or self._silence_pending or any(
+                      d.phase != "idle" and (d.phase != "playing" or not d.ramp.done(now))
+                      for d in self._decks))
+        return TICK_S if moving else STEADY_TICK_S
 
     def _busy(self) -> bool:
         return any(d.phase != "idle" for d in self._decks) or self._silence_pending
