@@ -44,6 +44,7 @@ from ketaroom.ui.light_panel import LightPanel
 from ketaroom.ui.music_panel import MusicPanel
 from ketaroom.ui.notes_panel import NotesPanel
 from ketaroom.ui.preset_library_view import PresetLibraryView
+from ketaroom.ui.preview import LIGHT_TRANSITION_S, RoomPreview
 from ketaroom.ui.resume_dialog import ResumeChoice, ResumeDialog
 from ketaroom.ui.room_settings import RoomSettingsDialog
 from ketaroom.ui.session_panel import PresetEntry, SessionPanel
@@ -210,7 +211,16 @@ class MainWindow(QMainWindow):
         def build() -> QWidget:
             library = PresetLibrary.for_data_dir(self.services.data_dir,
                                                  auditor=self.services.journal)
-            view = PresetLibraryView(library, gate=self.services.gate, parent=self)
+            # Previews reach the room only while no session runs; "back to room light"
+            # re-applies what the light panel shows (the room light this window knows).
+            panel = self.light_panel
+            preview = RoomPreview(
+                lambda: None if self._closed else self.services.room, self._running,
+                room_light=lambda: LightTarget(float(panel.brightness.value()),
+                                               LIGHT_TRANSITION_S, kelvin=panel.warmth.value(),
+                                               group=self.services.light_group))
+            view = PresetLibraryView(library, gate=self.services.gate, preview=preview,
+                                     parent=self)
             view.presetsChanged.connect(self._on_presets_changed)
             return view
         self._show_side_window("presets", build)

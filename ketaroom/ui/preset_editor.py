@@ -14,6 +14,16 @@ the preset is valid.
 Shipped presets open read-only with *Duplicate to edit*. With an
 :class:`ketaroom.admin_pin.AdminGate`, the form is hidden behind a PIN pad until unlocked
 and again after the gate's idle time.
+
+With a :class:`ketaroom.ui.preview.RoomPreview` (the main window gives one), the phase form
+also previews on the room's devices: a *Preview* toggle plays the phase playlist's first
+track (at most 40 %, 20 s, fading in and out) and *Live preview on the lights* sends each
+light edit of the phase to the room's lights (debounced, 2 s glide). Changing phase,
+opening another preset, closing or the PIN gate locking ends both. The room keeps a
+previewed light until *Back to room light* re-applies the light the main window knows.
+While a session runs the controls are disabled (the preview itself refuses too) and any
+preview running ends without touching the room. Without a preview object the controls are
+hidden.
 """
 
 from __future__ import annotations
@@ -68,12 +78,16 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ketaroom.admin_pin import AdminGate
 from ketaroom.core import preset_yaml
 from ketaroom.core.preset_library import PresetLibrary
+from ketaroom.core.targets import LightTarget
 from ketaroom.core.validation import PLAYLIST_SUFFIXES, LoadResult, Problem, validate_text
 from ketaroom.ui.pin_dialog import PinPad
+from ketaroom.ui.preview import RoomPreview, first_track, light_from_section
 
 __all__ = ["PhaseTableModel", "PresetEditor"]
 
 VALIDATE_DELAY_MS = 300
+LIGHT_PREVIEW_DELAY_MS = 300
+PREVIEW_TICK_MS = 500
 GATE_CHECK_MS = 1000
 CUE_KINDS = ("reminder", "vitals", "note")
 COLOUR_MODES = ("Keep colour", "Temperature", "Colour")
@@ -269,12 +283,18 @@ class PresetEditor(QWidget):
     duplicated = Signal(Path)
 
     def __init__(self, library: PresetLibrary, path: Path | None = None, *,
-                 gate: AdminGate | None = None, parent: QWidget | None = None) -> None:
+                 gate: AdminGate | None = None, preview: RoomPreview | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("presetEditor")
         self.setWindowTitle("Preset editor")
         self.library = library
         self.gate = gate
+        self.preview = preview
+        self._sent_light: LightTarget | None = None
+        """The last light target the live preview sent (resent only when it changes)."""
+        self._music_note = ""
+        """Why the last music preview did not start (shown until the next try)."""
         self.path: Path | None = None
         self.read_only = False
         self.result: LoadResult | None = None
@@ -288,6 +308,11 @@ class PresetEditor(QWidget):
         self._validate_timer.timeout.connect(self.validate_now)
         self._gate_timer = QTimer(self, interval=GATE_CHECK_MS)
         self._gate_timer.timeout.connect(self._check_gate)
+        self._light_preview_timer = QTimer(self, singleShot=True,
+                                           interval=LIGHT_PREVIEW_DELAY_MS)
+        self._light_preview_timer.timeout.connect(self._on_light_preview_due)
+        self._preview_timer = QTimer(self, interval=PREVIEW_TICK_MS)
+        self._preview_timer.timeout.connect(self._on_preview_tick)
 
         self.stack = QStackedWidget(self)
         self.pin_pad: PinPad | None = None
@@ -314,6 +339,9 @@ class PresetEditor(QWidget):
                 app.installEventFilter(self)
         self._check_gate()
         self.open(path)
+        if preview is not None:
+            self._preview_timer.start()
+            self._on_preview_tick()
 
     # ================================================================= building
 
@@ -495,7 +523,24 @@ class PresetEditor(QWidget):
         self.fade_edit = self._line(
             "music.fade",
             lambda t: self._set_in("music", "fade", preset_yaml.scalar_from_text(t)), "5s")
-        _row(music_form, "Playlist", self.playlist_combo)
+        self.playlist_combo.setMinimumContentsLength(6)  # leave room for the Preview button
+        self.playlist_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        playlist_row = QHBoxLayout()
+        playlist_row.addWidget(self.playlist_combo, 1)
+        self.music_preview_button = QPushButton("Preview", objectName="previewButton",
+                                                checkable=True)
+        self.music_preview_button.setMinimumHeight(44)
+        self.music_preview_button.setMinimumWidth(  # the text changes: keep its width
+            self.music_preview_button.fontMetrics().horizontalAdvance("Preview") + 36)
+        self.music_preview_button.toggled.connect(self._on_music_preview_toggled)
+        playlist_row.addWidget(self.music_preview_button)
+        self.music_preview_status = QLabel(objectName="muted", wordWrap=True)
+        playlist_field = QVBoxLayout()
+        playlist_field.setSpacing(4)
+        playlist_field.addLayout(playlist_row)
+        playlist_field.addWidget(self.music_preview_status)
+        _row(music_form, "Playlist", playlist_field)
         _row(music_form, "Volume", self.volume_spin)
         _row(music_form, "Fade in", self.fade_edit)
         panel.addWidget(self.music_group)
@@ -530,7 +575,25 @@ class PresetEditor(QWidget):
         _row(light_form, "Temperature", self.kelvin_spin)
         _row(light_form, "Colour", colour_row)
         _row(light_form, "Transition", self.transition_edit)
+        self.light_preview_check = QCheckBox("Live preview on the lights")
+        self.light_preview_check.toggled.connect(self._on_light_preview_toggled)
+        self.room_light_button = QPushButton("Back to room light")
+        self.room_light_button.setToolTip(
+            "Bring back the light the main window shows for the room")
+        self.room_light_button.clicked.connect(self._on_room_light_clicked)
+        self.light_preview_status = QLabel(objectName="muted", wordWrap=True)
+        light_preview = QVBoxLayout()  # one spanning row: wrapped text gets its height
+        light_preview.setSpacing(4)
+        light_preview.addWidget(self.light_preview_check)
+        light_preview.addWidget(self.light_preview_status)
+        light_preview.addWidget(self.room_light_button,
+                                alignment=Qt.AlignmentFlag.AlignLeft)
+        light_form.addRow(light_preview)
         panel.addWidget(self.light_group)
+        for widget in (self.music_preview_button, self.music_preview_status,
+                       self.light_preview_check, self.room_light_button,
+                       self.light_preview_status):
+            widget.setVisible(self.preview is not None)  # refined by _show_preview_state
 
         # -- cues
         cues_box = QGroupBox("Cues")
@@ -581,6 +644,7 @@ class PresetEditor(QWidget):
 
     def open(self, path: Path | None) -> None:
         """Show the preset at ``path`` (``None``: a new preset). Clears undo history."""
+        self.stop_previews()
         self.path = Path(path) if path is not None else None
         self.read_only = self.path is not None and self.library.is_shipped(self.path)
         self._phase_index = -1
@@ -615,6 +679,7 @@ class PresetEditor(QWidget):
         self._text = text
         self._refresh()
         self._schedule_validation()
+        self._schedule_light_preview()
 
     def _edit(self, key: str, change: Callable[[], None]) -> None:
         """Apply one form change to the document and record it for undo."""
@@ -633,6 +698,7 @@ class PresetEditor(QWidget):
         if not key.startswith(("field:", "cue:")):
             self._refresh_phase_form()  # sections, cues or the open state changed shape
         self._schedule_validation()
+        self._schedule_light_preview()
 
     def text(self) -> str:
         """The document as it would be saved."""
@@ -790,6 +856,8 @@ class PresetEditor(QWidget):
     def _on_phase_selected(self, index: int) -> None:
         if self._updating:
             return
+        if index != self._phase_index:
+            self.stop_previews()  # a preview is of one phase
         self._phase_index = index
         self._refresh_phase_form()
         self._mark_problems()
@@ -1048,6 +1116,115 @@ class PresetEditor(QWidget):
         self.duplicated.emit(copy)
         return copy
 
+    # ================================================================= room previews
+
+    def stop_previews(self) -> None:
+        """End both previews: the music fades out; the room keeps a previewed light."""
+        self._light_preview_timer.stop()
+        self._music_note = ""
+        for box in (self.music_preview_button, self.light_preview_check):
+            box.setChecked(False)  # their slots stop what ran (never during a session)
+        if self.preview is not None:
+            self.preview.stop()
+        self._show_preview_state()
+
+    def _on_music_preview_toggled(self, on: bool) -> None:
+        if self.preview is None:
+            return
+        if not on:
+            self.preview.stop_music()
+            self._show_preview_state()
+            return
+        item = self._current_phase()
+        music = item.get("music") if item is not None else None
+        playlist = music.get("playlist") if isinstance(music, dict) else None
+        where = self.path.parent if self.path is not None else self.library.clinic_dir
+        track = first_track(playlist, where, self.library.playlist_dirs)
+        volume = min(self.volume_spin.value(), self.max_volume_spin.value())
+        self._music_note = "" if track is not None else (
+            "Nothing to preview: no playable track in this playlist.")
+        if track is None or not self.preview.music((track,), volume):
+            self.music_preview_button.setChecked(False)  # back through this slot: shows
+        else:
+            self._show_preview_state()
+
+    def _on_light_preview_toggled(self, on: bool) -> None:
+        self._sent_light = None
+        if on:
+            self._on_light_preview_due()  # show the phase's light now
+        else:
+            self._light_preview_timer.stop()
+        self._show_preview_state()
+
+    def _schedule_light_preview(self) -> None:
+        if self.light_preview_check.isChecked():
+            self._light_preview_timer.start()
+
+    def _on_light_preview_due(self) -> None:
+        """Send the phase's light as edited, when it is valid and differs from the last."""
+        if self.preview is None or not self.light_preview_check.isChecked():
+            return
+        item = self._current_phase()
+        group = self._doc.get("light_group")
+        target = light_from_section(item.get("light") if item is not None else None,
+                                    _text(group) or None)
+        if target is not None and target != self._sent_light and self.preview.light(target):
+            self._sent_light = target
+        self._show_preview_state()
+
+    def _on_room_light_clicked(self) -> None:
+        if self.preview is not None and self.preview.restore_light():
+            self.light_preview_check.setChecked(False)
+        self._show_preview_state()
+
+    def _on_preview_tick(self) -> None:
+        """Follow the room (a session may start) and end the music preview on time."""
+        if self.preview is None:
+            return
+        ok, _reason = self.preview.available()
+        if not ok:  # the session owns the room: end previews without touching it
+            for box in (self.music_preview_button, self.light_preview_check):
+                box.setChecked(False)
+        elif self.music_preview_button.isChecked() and (
+                self.preview.music_left_s() <= 0 or not self.music_group.isChecked()):
+            self.music_preview_button.setChecked(False)
+        self._show_preview_state()
+
+    def _show_preview_state(self) -> None:
+        preview = self.preview
+        if preview is None:
+            return
+        ok, reason = preview.available()
+        tip = "" if ok else f"Not now: {reason}."
+        playing = self.music_preview_button.isChecked() and preview.music_track is not None
+        self.music_preview_button.setText("Stop" if playing else "Preview")
+        self.music_preview_button.setToolTip(
+            tip or "Play the playlist's first track here for 20 s (at most 40 %)")
+        self.light_preview_check.setToolTip(
+            tip or "Show each change of this phase's light in the room (2 s glide)")
+        for widget in (self.music_preview_button, self.light_preview_check):
+            widget.setEnabled(ok)
+        back = (ok and preview.light_changed  # shown only while it has something to do
+                and not self.light_preview_check.isChecked())
+        self.room_light_button.setEnabled(back)
+        self.room_light_button.setVisible(back)
+        if playing and preview.music_track is not None:
+            left = round(preview.music_left_s())
+            self.music_preview_status.setText(
+                f"Previewing {preview.music_track.stem} — {left // 60}:{left % 60:02d} left")
+        else:
+            self.music_preview_status.setText(tip or self._music_note)
+        if self.light_preview_check.isChecked():
+            light = "The room's lights follow this phase's light."
+        elif preview.light_changed:
+            light = "The room keeps the previewed light."
+        else:
+            light = tip
+        self.light_preview_status.setText(light)
+        for label in (self.music_preview_status, self.light_preview_status):
+            label.setVisible(bool(label.text()))
+            label.updateGeometry()  # shown again: the form must re-measure the wrapped text
+
     # ================================================================= PIN gate
 
     def is_locked(self) -> bool:
@@ -1059,6 +1236,7 @@ class PresetEditor(QWidget):
         if self.gate.is_unlocked():
             self.stack.setCurrentWidget(self.edit_page)
         elif self.stack.currentWidget() is self.edit_page or self.stack.currentIndex() < 0:
+            self.stop_previews()
             if self.pin_pad is not None:
                 self.pin_pad.reset()
             self.stack.setCurrentIndex(0)
@@ -1082,6 +1260,7 @@ class PresetEditor(QWidget):
         if app is not None:
             app.removeEventFilter(self)
         self._gate_timer.stop()
+        self.stop_previews()
         super().closeEvent(event)
 
 
@@ -1092,7 +1271,7 @@ def _form(parent: QWidget | None = None) -> QFormLayout:
     return form
 
 
-def _row(form: QFormLayout, text: str, field: QWidget | QHBoxLayout) -> None:
+def _row(form: QFormLayout, text: str, field: QWidget | QHBoxLayout | QVBoxLayout) -> None:
     """A form row whose label is centred on a 44 px field."""
     label = QLabel(text, alignment=Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
     label.setMinimumHeight(44)

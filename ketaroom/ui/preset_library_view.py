@@ -4,7 +4,9 @@ Owns :class:`PresetLibraryView`: the list of presets (shipped ones marked read-o
 with its validation status), the New / Duplicate / Import / Export / Delete actions and an
 embedded :class:`ketaroom.ui.preset_editor.PresetEditor` for the selected preset. Changes
 go through :class:`ketaroom.core.preset_library.PresetLibrary` (validated, audited); with
-an admin gate, every change asks for the PIN first.
+an admin gate, every change asks for the PIN first. An optional
+:class:`ketaroom.ui.preview.RoomPreview` goes to the editor (music and light previews on the
+room); closing the window ends the previews.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QFrame,
@@ -31,6 +34,7 @@ from ketaroom.core.durations import format_duration
 from ketaroom.core.preset_library import ImportResult, PresetEntry, PresetLibrary
 from ketaroom.ui.pin_dialog import PinDialog
 from ketaroom.ui.preset_editor import PresetEditor
+from ketaroom.ui.preview import RoomPreview
 
 __all__ = ["PresetLibraryView"]
 
@@ -41,13 +45,13 @@ class PresetLibraryView(QWidget):
     presetsChanged = Signal()
 
     def __init__(self, library: PresetLibrary, *, gate: AdminGate | None = None,
-                 parent: QWidget | None = None) -> None:
+                 preview: RoomPreview | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("presetLibrary")
         self.setWindowTitle("Presets")
         self.library = library
         self.gate = gate
-        self.editor = PresetEditor(library, gate=gate)
+        self.editor = PresetEditor(library, gate=gate, preview=preview)
         self.editor.saved.connect(self._on_saved)
         self.editor.duplicated.connect(self._on_saved)
 
@@ -252,3 +256,8 @@ class PresetLibraryView(QWidget):
     def _on_saved(self, path: Path) -> None:
         self.reload(select=path)
         self.presetsChanged.emit()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Closing (hiding) the library ends the editor's previews."""
+        self.editor.stop_previews()
+        super().closeEvent(event)
