@@ -106,23 +106,29 @@ def _storm(apply: Any, targets: list[LightTarget]) -> list[tuple[float, int]]:
     return applied
 
 
+def _storm_through(emu: HueEmulator, sender: Any, kind: str) -> dict[str, Any]:
+    """Settle one target, rest, then storm ``sender`` and analyse the emulator's log."""
+    try:
+        sender.apply(LightTarget(brightness_pct=50, transition_s=0, kelvin=2700))
+        if not sender.flush(5.0):
+            raise RuntimeError("the emulator did not accept the first command")
+        time.sleep(1.2)  # the pacer starts the storm from rest
+        emu.clear_log()
+        applied = _storm(sender.apply, _storm_targets(None))
+        begin = time.monotonic()
+        ok = sender.flush(10.0)
+        settle = time.monotonic() - begin
+    finally:
+        sender.close()
+    result = _analyse(emu, applied, kind, settle)
+    result["flushed"] = ok
+    return result
+
+
 def group_storm() -> dict[str, Any]:
     with HueEmulator(lights=LIGHTS) as emu, tempfile.TemporaryDirectory() as tmp:
         lights = HueLights(emu.address, emu.username, "Treatment room", config_dir=Path(tmp))
-        try:
-            lights.apply(LightTarget(brightness_pct=50, transition_s=0, kelvin=2700))
-            if not lights.flush(5.0):
-                raise RuntimeError("the emulator did not accept the first command")
-            time.sleep(1.2)  # the pacer starts the storm from rest
-            emu.clear_log()
-            applied = _storm(lights.apply, _storm_targets(None))
-            begin = time.monotonic()
-            ok = lights.flush(10.0)
-            settle = time.monotonic() - begin
-        finally:
-            lights.close()
-        result = _analyse(emu, applied, "group", settle)
-    result["flushed"] = ok
+        result = _storm_through(emu, lights, "group")
     result["targets"] = {"peak_group_cmds_per_s": GROUP_LIMIT, "peak_light_cmds_per_s": 0,
                          "final_state_is_last_request": True,
                          "latency_p95_ms": LATENCY_TARGET_MS}
@@ -205,20 +211,7 @@ class PerLightSender:
 
 def per_light_storm() -> dict[str, Any]:
     with HueEmulator(lights=LIGHTS) as emu:
-        sender = PerLightSender(emu.address, emu.username, LIGHTS)
-        try:
-            sender.apply(LightTarget(brightness_pct=50, transition_s=0, kelvin=2700))
-            sender.flush(5.0)
-            time.sleep(1.2)
-            emu.clear_log()
-            applied = _storm(sender.apply, _storm_targets(None))
-            begin = time.monotonic()
-            ok = sender.flush(10.0)
-            settle = time.monotonic() - begin
-        finally:
-            sender.close()
-        result = _analyse(emu, applied, "light", settle)
-    result["flushed"] = ok
+        result = _storm_through(emu, PerLightSender(emu.address, emu.username, LIGHTS), "light")
     result["note"] = ("latency = until the FIRST light got the value; all "
                       f"{LIGHTS} lights need {LIGHTS} commands at ≤10/s")
     result["targets"] = {"peak_light_cmds_per_s": LIGHT_LIMIT,
