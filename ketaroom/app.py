@@ -19,6 +19,7 @@ from __future__ import annotations
 import getpass
 import logging
 import sys
+import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,7 +37,7 @@ from ketaroom.resume import InterruptedSession, ResumeMode, mark_resumed, plan_r
 from ketaroom.room import BridgeConfig, Room, RoomReport
 from ketaroom.runner import APSchedulerWakeups, SessionRunner, Wakeups
 from ketaroom.settings import Settings, load_settings
-from ketaroom.store.journal import Journal
+from ketaroom.store.journal import Journal, JournalError
 from ketaroom.store.paths import journal_path
 
 log = logging.getLogger(__name__)
@@ -74,7 +75,7 @@ class RoomServices:
         self.clock_factory = clock_factory
         self.wakeups_factory = wakeups_factory
         self.poster = MainThreadPoster()
-        self.journal, self.journal_message = Journal.open_or_recover(journal_path(self.data_dir))
+        self.journal, self.journal_message = _open_journal(self.data_dir)
         self._retired: list[threading.Thread] = []
         self.emulator: HueEmulator | None = None
         self._force_demo = demo
@@ -245,6 +246,22 @@ class RoomServices:
         self.journal.close()
         if self.emulator is not None:
             self.emulator.stop()
+
+
+def _open_journal(data_dir: Path) -> tuple[Journal, str | None]:
+    """The records file, or — if it cannot be used at all — a temporary one, said plainly.
+
+    A damaged file is set aside by :meth:`Journal.open_or_recover`. A file from a newer
+    ketaroom or a folder that refuses writes must not stop the room from working: the
+    session is then recorded in a temporary file whose place the banner names.
+    """
+    try:
+        return Journal.open_or_recover(journal_path(data_dir))
+    except (JournalError, OSError) as exc:
+        spare = Path(tempfile.mkdtemp(prefix="ketaroom-records-")) / "sessions.sqlite3"
+        return Journal(spare), (f"The session records could not be opened ({exc}). This "
+                                f"session is recorded in {spare} instead; copy it before "
+                                "the computer restarts.")
 
 
 def _os_user() -> str:
