@@ -40,12 +40,15 @@ def build_parser() -> argparse.ArgumentParser:
     _add_data_dir(validate, top=False)
 
     rehearse = sub.add_parser("rehearse", help="run a preset headless, N times faster")
-    rehearse.add_argument("preset", metavar="PRESET")
-    rehearse.add_argument("--speed", type=float, default=1.0, metavar="N")
-    rehearse.add_argument("--bridge", metavar="HOST[:PORT]")
-    rehearse.add_argument("--username", metavar="U")
-    rehearse.add_argument("--group", metavar="G")
-    rehearse.add_argument("--audio", choices=("dummy", "none", "default"), default="dummy")
+    rehearse.add_argument("preset", metavar="PRESET", help="the preset file")
+    rehearse.add_argument("--speed", type=float, default=1.0, metavar="N",
+                          help="run N times faster (fades and light transitions too)")
+    rehearse.add_argument("--bridge", metavar="HOST[:PORT]",
+                          help="drive a Hue bridge (or `ketaroom bridge-emulator`)")
+    rehearse.add_argument("--username", metavar="U", help="the bridge username (paired)")
+    rehearse.add_argument("--group", metavar="G", help="Hue group name or id")
+    rehearse.add_argument("--audio", choices=("dummy", "none", "default"), default="dummy",
+                          help="libVLC silent output (default), no music, or the sound card")
     rehearse.add_argument("--json", action="store_true", help="one JSON object per line")
     _add_data_dir(rehearse, top=False)
 
