@@ -239,6 +239,22 @@ def test_volume_cap_holds(rig: Rig, tones: dict[str, Path]) -> None:
     assert max(windows(stream)) <= cap_db + 0.5
 
 
+def test_cap_set_on_a_fresh_player_holds_from_the_first_track(rig: Rig,
+                                                              tones: dict[str, Path]) -> None:
+    """A new room per session: its player starts with no cap and gets the room's cap
+    just before the first phase starts. The cap must hold at once (nothing is audible
+    yet), not glide down from 100 % while a short fade-in already plays the track."""
+    rig.player.set_max_volume(30)
+    rig.player.apply(MusicTarget((tones["a"],), 90.0, 0.3))
+    assert rig.player.flush(5)
+    time.sleep(1.6)
+    cap_db = TONE_DB + pct_to_db(30)
+    stream = rig.cap.streams(0)[0]
+    levels = windows(stream)
+    assert len(levels) >= 10
+    assert max(levels) <= cap_db + 0.5, [round(v, 1) for v in levels]
+
+
 def test_bad_files_are_skipped_and_next_plays(rig: Rig, tones: dict[str, Path],
                                               tmp_path: Path) -> None:
     corrupt = tmp_path / "corrupt.ogg"

@@ -18,7 +18,8 @@ Loudness invariants (the worst bug this product can have is a blast):
   only ever lowers it, so losing the trim can never be louder than one percent step;
 * the output of a deck is ``min(deck ramp, cap ramp) + mute ramp`` and never exceeds
   the cap once the cap ramp settled; clinician changes move ≤ 6 dB/s, lowering the cap
-  moves ≤ 20 dB/s, mute 0.5 s down / 2 s up, emergency 1 s down then stop;
+  moves ≤ 20 dB/s (at once while nothing is audible), mute 0.5 s down / 2 s up,
+  emergency 1 s down then stop;
 * ``emergency_off`` also arms a watchdog thread that, 2 s later, hard-mutes and stops
   both players directly if the worker did not reach silence (stuck fade, stuck thread).
 """
@@ -255,8 +256,13 @@ class VlcPlayer:
         elif kind == "max":
             cur = self._cap.value(now)
             new = pct_to_db(max(0.0, min(100.0, item[1])))
-            rate = CAP_DOWN_DB_PER_S if new < cur else MAX_CHANGE_DB_PER_S
-            self._cap = Ramp.limited(cur, new, now, rate)
+            if not any(d.phase in ("playing", "out") for d in self._decks):
+                # nothing audible (a fresh room, silence, a track still starting behind
+                # its pad): the cap holds at once, so the next fade-in never outruns it
+                self._cap = Ramp.hold(new, now)
+            else:
+                rate = CAP_DOWN_DB_PER_S if new < cur else MAX_CHANGE_DB_PER_S
+                self._cap = Ramp.limited(cur, new, now, rate)
         elif kind == "mute":
             if item[1] != self._muted:
                 self._muted = item[1]
