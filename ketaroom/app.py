@@ -116,7 +116,8 @@ class RoomServices:
         """Use new settings; returns whether the room's devices changed now.
 
         Bridge and audio changes take effect at once when no session is running,
-        otherwise from the next session (a running session keeps its room).
+        otherwise from the next session (a running session keeps its room). The volume
+        limit applies at once, to a running session too.
         """
         devices_changed = (settings.bridge, settings.audio, settings.audio_device) != (
             self.settings.bridge, self.settings.audio, self.settings.audio_device)
@@ -125,12 +126,19 @@ class RoomServices:
         self.settings = settings
         if not devices_changed or self.session_running():
             self._devices_stale = devices_changed
+            # the volume limit is a safety setting: it applies to the room now
+            self.room.player.set_max_volume(self.room_cap(self._live_preset()))
             return False
         self._replace_room()
         return True
 
     def session_running(self) -> bool:
         return self.live is not None and not self.live.session.state().status.ended
+
+    def _live_preset(self) -> Preset | None:
+        """The running session's preset (its ``max_volume`` still caps the room)."""
+        return self.live.session.preset if self.live is not None and self.session_running() \
+            else None
 
     def _replace_room(self) -> None:
         self._retire(self.room)

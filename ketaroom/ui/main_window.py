@@ -245,8 +245,10 @@ class MainWindow(QMainWindow):
         self.session_panel.set_room(settings.room_name, settings.extend_step_min)
         self.light_panel.set_group(self.services.light_group)
         self._show_mode()
+        live = self.live
+        self.music_panel.set_cap(self.services.room_cap(
+            live.session.preset if live is not None and self._running() else self._preset))
         if not self._running():
-            self.music_panel.set_cap(self.services.room_cap(self._preset))
             self.session_panel.set_presets(find_presets(self.services.data_dir),
                                            self._default_preset_path())
         message = "Settings saved" if now or not self._running() else (

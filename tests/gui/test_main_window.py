@@ -258,3 +258,19 @@ def test_another_playlist_for_this_phase_crossfades_to_it(qtbot, make_window) ->
     assert picker.currentIndex() == 0  # back to the prompt, ready for another choice
     music = [e for e in journal_events(window) if e.kind == "music" and e.payload.get("manual")]
     assert music and music[-1].payload["playlist"] == "deep.m3u"
+
+
+def test_lowering_the_room_volume_limit_mid_session_applies_at_once(qtbot, make_window
+                                                                     ) -> None:
+    from dataclasses import replace
+
+    window = make_window(preset="with-music.yaml", audio="dummy")
+    if window.preset is None:
+        pytest.skip("no bundled music yet")
+    start(qtbot, window)
+    player = window.live.room.player
+    qtbot.waitUntil(lambda: player.status().target_pct == 40, timeout=5000)
+    window._on_settings_saved(replace(window.settings, max_volume_pct=25.0))
+    qtbot.waitUntil(lambda: player.status().target_pct == 25, timeout=2000)
+    window.music_panel.volume.setValue(60)  # the slider follows the new limit too
+    assert window.music_panel.volume.value() == 25
