@@ -18,7 +18,7 @@ from typing import Any
 
 from ketaroom.core.session import SessionEvent, music_target
 from ketaroom.core.targets import EMERGENCY_LIGHT, LightTarget, MusicTarget
-from ketaroom.core.timeline import EventKind, Intent, IntentKind
+from ketaroom.core.timeline import EventKind, Intent, IntentKind, Status
 from ketaroom.core.validation import read_playlist
 from ketaroom.core.vitals import VitalLimits, Vitals, check_vitals
 from ketaroom.recorder import SessionRecorder
@@ -51,6 +51,8 @@ class SessionController:
         self.cues: list[CueRecord] = []
         self._volume_pct = 0.0
         """The music volume wanted now: the phase's, or the clinician's since."""
+        self._emergency_hold = False
+        """Emergency pressed: the session is paused and the room stays up until Resume."""
         runner.on_event(self._on_session_event)
         runner.on_intent(self._on_intent)
         room.on_report(self._on_room_report)
@@ -100,6 +102,7 @@ class SessionController:
             assert event.event.phase_index is not None and event.event.cue_index is not None
             self.cues.append(CueRecord(ticket, event.event.phase_index, event.event.cue_index, t))
         elif kind is EventKind.PHASE_START:
+            self._emergency_hold = False  # Next: the clinician moved on
             self.room.apply(event.music, event.light)
             if event.music is not None:
                 self._volume_pct = event.music.volume_pct
@@ -118,6 +121,9 @@ class SessionController:
         if intent.kind is IntentKind.EXTEND:
             payload["amount_s"] = intent.amount_s
         self._record("intent", payload, emit=False)
+        if intent.kind is IntentKind.RESUME and self._emergency_hold:
+            self._emergency_hold = False
+            self.restore_room()
 
     def _on_room_report(self, report: RoomReport) -> None:
         if report.kind == "health":
@@ -135,7 +141,8 @@ class SessionController:
                      {"message": report.message, "reported": True, **report.data}, emit=False)
 
     def restore_room(self) -> None:
-        """Bring music and light to what the current phase wants (after a crash resume)."""
+        """Bring music and light to what the current phase wants (after a crash resume,
+        or Resume after an emergency)."""
         index = self._phase_index()
         if index is None or self.session.state().status.ended:
             return
@@ -173,10 +180,21 @@ class SessionController:
                 self._record("cue_ack", {"by": self.operator}, refers_to=ticket, emit=False)
 
     def emergency(self) -> None:
-        """Lights up warm, music off — recorded."""
+        """Lights up warm, music off — recorded.
+
+        A session under way pauses and holds the room so: no phase start may dim the
+        light or bring music back on its own. Resume brings the current phase's music
+        and light back; Next starts the next phase (both are the clinician's choice).
+        """
         self.room.emergency()
+        status = self.session.state().status
+        held = status is not Status.NOT_STARTED and not status.ended
         self._record("emergency", {"text": "Lights up / music off",
-                                   **light_payload(EMERGENCY_LIGHT), "by": self.operator})
+                                   **light_payload(EMERGENCY_LIGHT), "by": self.operator,
+                                   "session_held": held})
+        if held:
+            self._emergency_hold = True
+            self.runner.pause()  # refused (and harmless) when already paused
 
     def set_volume(self, pct: float) -> None:
         self._volume_pct = pct

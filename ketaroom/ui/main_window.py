@@ -441,7 +441,10 @@ class MainWindow(QMainWindow):
         else:
             self.services.room.emergency()
         self.light_panel.show_values(80, 2700)
-        self.statusBar().showMessage("Emergency: lights up, music off — recorded", 10_000)
+        held = " — session paused; Resume brings the phase back" if self._running() else ""
+        self.statusBar().showMessage(f"Emergency: lights up, music off{held} — recorded",
+                                     30_000)
+        self._on_refresh()
 
     def _on_volume(self, pct: float) -> None:
         if self._closed:

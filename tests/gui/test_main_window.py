@@ -274,3 +274,46 @@ def test_lowering_the_room_volume_limit_mid_session_applies_at_once(qtbot, make_
     qtbot.waitUntil(lambda: player.status().target_pct == 25, timeout=2000)
     window.music_panel.volume.setValue(60)  # the slider follows the new limit too
     assert window.music_panel.volume.value() == 25
+
+
+def test_emergency_holds_until_the_clinician_resumes(qtbot, make_window, data_dir) -> None:
+    """After Lights up / music off, the next phase must not dim the room again on its own:
+    the session pauses; Resume brings the phase's light (and music) back."""
+    from ketaroom.app import build_main_window
+    from ketaroom.core.clock import ManualClock
+    from ketaroom.settings import Settings
+
+    clock = ManualClock()
+    window = build_main_window(Settings(default_preset="a-lights-only.yaml"), data_dir,
+                               demo=True, audio="none", clock=clock)
+    window.confirm_close = lambda: True  # type: ignore[method-assign]
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        start(qtbot, window)
+        emulator = window.emulator
+        assert emulator is not None
+        qtbot.waitUntil(lambda: emulator.target_state(1).get("bri") == percent_to_bri(40),
+                        timeout=3000)
+        qtbot.mouseClick(window.emergency_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: abs(emulator.target_state(1).get("bri", 0) - 203) <= 1,
+                        timeout=2000)
+        session = window.live.session
+        assert session.state().status is Status.PAUSED
+        assert window.session_panel.pause_button.text() == "Resume"
+        clock.advance(601)  # past the end of Arrival: Deep (10 %) would dim the room
+        window.live.runner.tick()
+        qtbot.wait(1500)
+        assert session.state().phase_index == 0
+        assert abs(emulator.target_state(1).get("bri", 0) - 203) <= 1
+
+        qtbot.mouseClick(window.session_panel.pause_button, Qt.MouseButton.LeftButton)
+        assert session.state().status is Status.RUNNING
+        qtbot.waitUntil(lambda: emulator.target_state(1).get("bri") == percent_to_bri(40),
+                        timeout=3000)  # the phase's light again, by the clinician's hand
+        kinds = [e.kind for e in journal_events(window)]
+        assert kinds.index("emergency") < len(kinds) - 1
+        intents = [e.payload["intent"] for e in journal_events(window) if e.kind == "intent"]
+        assert intents == ["pause", "resume"]
+    finally:
+        window.close()
