@@ -161,6 +161,7 @@ class NotesPanel(Panel):
         if self._notes is not None and notes is not self._notes:
             self.flush()
             self.history.clear()
+            self._clear_editor()  # recorded in its own session; the next starts empty
         self._notes, self._vitals = notes, vitals
         enabled = notes is not None
         for widget in (self.editor, self.new_note, self.record_vitals,
@@ -226,6 +227,11 @@ class NotesPanel(Panel):
 
     def _on_new_note(self) -> None:
         self.flush()
+        self._clear_editor()
+        self.focus_note()
+
+    def _clear_editor(self) -> None:
+        """A fresh draft: empty text, no tags (without recording anything)."""
         self._draft = Draft()
         self.editor.blockSignals(True)
         self.editor.clear()
@@ -234,7 +240,6 @@ class NotesPanel(Panel):
             button.blockSignals(True)
             button.setChecked(False)
             button.blockSignals(False)
-        self.focus_note()
 
     # -- vitals -----------------------------------------------------------------------------
 

@@ -317,3 +317,22 @@ def test_emergency_holds_until_the_clinician_resumes(qtbot, make_window, data_di
         assert intents == ["pause", "resume"]
     finally:
         window.close()
+
+
+def test_a_new_session_starts_with_an_empty_note(qtbot, make_window) -> None:
+    """The previous patient's note must never slip into the next session's record."""
+    window = make_window()
+    start(qtbot, window)
+    notes = window.notes_panel
+    qtbot.keyClicks(notes.editor, "Patient A: nausea")
+    qtbot.mouseClick(notes.tag_buttons["nausea"], Qt.MouseButton.LeftButton)
+    window._on_stop()
+    first = window.live.session_id
+    start(qtbot, window)
+    assert window.live.session_id != first
+    assert notes.editor.toPlainText() == ""
+    assert not any(b.isChecked() for b in notes.tag_buttons.values())
+    qtbot.keyClicks(notes.editor, "Patient B calm")
+    notes.flush()
+    texts = [e.payload["text"] for e in journal_events(window) if e.kind == "note"]
+    assert texts == ["Patient B calm"]
