@@ -332,6 +332,24 @@ def test_emergency_hard_path_when_worker_is_stuck(tones: dict[str, Path]) -> Non
         player.close()
 
 
+def test_music_resumed_soon_after_an_emergency_is_not_hard_muted(rig: Rig,
+                                                                  tones: dict[str, Path]) -> None:
+    """The watchdog is for a stuck emergency fade. Music the clinician brings back within
+    the 2 s (Resume right after a mistaken press) must keep playing, not be stopped
+    silently by the watchdog while the player still reports it as playing."""
+    rig.player.apply(MusicTarget((tones["a"],), 100.0, 0.2))
+    assert rig.player.flush(5)
+    time.sleep(0.4)
+    rig.player.emergency_off()
+    time.sleep(0.5)
+    rig.player.apply(MusicTarget((tones["b"],), 100.0, 0.2, label="back"))
+    assert rig.player.flush(5)
+    t0 = time.monotonic()
+    time.sleep(2.4)
+    heard = max(rig.cap.window_db(d, t0 + 2.0, t0 + 2.4) for d in (0, 1))
+    assert heard > TONE_DB - 3
+
+
 def test_mute_fades_down_and_back(rig: Rig, tones: dict[str, Path]) -> None:
     rig.player.apply(MusicTarget((tones["a"],), 100.0, 0.2))
     assert rig.player.flush(5)

@@ -161,8 +161,10 @@ class VlcPlayer:
         self._q.put(("skip",))
 
     def emergency_off(self) -> None:
+        backend = self._backend
+        gens = [deck.gen for deck in backend.decks] if backend is not None else []
         self._q.put(("emergency",))
-        timer = threading.Timer(EMERGENCY_DEADLINE_S, self._watchdog)
+        timer = threading.Timer(EMERGENCY_DEADLINE_S, self._watchdog, args=(gens,))
         timer.daemon = True
         timer.start()
 
@@ -336,13 +338,19 @@ class VlcPlayer:
         self._silence_pending = True
         self._report("state", "emergency off — music fading out", None, EMERGENCY_FADE_S)
 
-    def _watchdog(self) -> None:
-        """Runs on a timer thread 2 s after emergency_off: the hard path."""
+    def _watchdog(self, gens: list[int]) -> None:
+        """Runs on a timer thread 2 s after emergency_off: the hard path.
+
+        ``gens``: each deck's load generation at the emergency. A deck the worker has
+        stopped or reloaded since is not touched: the worker is alive, and a track loaded
+        after the emergency is music the clinician brought back (Resume)."""
         if self._backend is None or self._closed:
             return
         if all(d.phase == "idle" for d in self._decks):
             return
-        for deck in self._backend.decks:
+        for deck, gen in zip(self._backend.decks, gens, strict=False):
+            if deck.gen != gen:
+                continue
             with contextlib.suppress(Exception):
                 deck.hard_silence()
         self._report("state", "emergency off — hard mute", None)
