@@ -198,6 +198,7 @@ class RoomServices:
         recorder = SessionRecorder(self.journal, on_health=self._recorder_health)
         recorder.adopt(interrupted.id, session_t=plan.session_t)
         live = self._assemble(plan.session, recorder)
+        live.controller.record_missed(plan.missed)
         live.controller.restore_room()
         live.runner.tick()
         return live

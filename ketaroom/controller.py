@@ -11,7 +11,7 @@ do their slow work on their own threads).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -139,6 +139,24 @@ class SessionController:
         # the desired states were already emitted at the phase start.
         self._record(report.kind if report.kind in ("music", "light") else "device",
                      {"message": report.message, "reported": True, **report.data}, emit=False)
+
+    def record_missed(self, events: Sequence[SessionEvent]) -> None:
+        """Record what the timeline passed while the app was down (crash resume).
+
+        Phase starts and cues are recorded, marked, without touching the room (only the
+        current phase's state is restored, by :meth:`restore_room`); an end reached
+        meanwhile ends the record, so the session is not offered for resume again.
+        """
+        for event in events:
+            payload = {k: v for k, v in event.to_dict().items() if k not in ("t", "event")}
+            ticket = self._record(event.kind.value, {**payload, "while_interrupted": True},
+                                  t=event.t, phase_index=event.event.phase_index, emit=False)
+            if event.kind is EventKind.CUE:
+                assert event.event.phase_index is not None and event.event.cue_index is not None
+                self.cues.append(CueRecord(ticket, event.event.phase_index,
+                                           event.event.cue_index, event.t))
+            elif event.kind is EventKind.SESSION_END and event.event.status is not None:
+                self.recorder.end(event.event.status.value)
 
     def restore_room(self) -> None:
         """Bring music and light to what the current phase wants (after a crash resume,

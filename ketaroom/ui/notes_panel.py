@@ -162,6 +162,8 @@ class NotesPanel(Panel):
             self.flush()
             self.history.clear()
             self._clear_editor()  # recorded in its own session; the next starts empty
+            for edit in self.vital_edits.values():  # unrecorded readings belong to it too
+                edit.clear()
         self._notes, self._vitals = notes, vitals
         enabled = notes is not None
         for widget in (self.editor, self.new_note, self.record_vitals,

@@ -173,3 +173,18 @@ def test_records_past_retention_are_deleted_only_after_confirmation(make_window,
         assert [s.id for s in journal.sessions()] == [recent]
         assert old not in [s.id for s in journal.sessions()]
         assert journal.audit_entries()[-1]["action"] == "purge"
+
+
+def test_resume_as_if_running_records_what_happened_meanwhile(qtbot, make_window, data_dir,
+                                                               monkeypatch) -> None:
+    sid = crash_a_session(data_dir, minutes_ago=60)  # Deep ended at 20 min: Return is on
+    choose(monkeypatch, ResumeChoice.RUNNING)
+    window = make_window()
+    window.offer_resume()
+    live = window.live
+    assert live is not None and live.session.state().phase_index == 2
+    assert live.recorder.flush(5)
+    with Journal(journal_path(data_dir)) as journal:
+        meanwhile = [e for e in journal.events(sid) if e.payload.get("while_interrupted")]
+    assert [(e.kind, e.phase_index) for e in meanwhile] == [("phase_start", 2)]
+    assert meanwhile[0].session_t == pytest.approx(1200.0)
