@@ -64,8 +64,12 @@ def run_rehearsal(preset: Preset, *, speed: float, journal: Journal, audio: str,
         runner.start()
         for message in warnings or ():
             controller.warn("music", message, t=0.0)
+        last_tick = time.monotonic()
         while not session.state().status.ended:
             _drain(owner, runner, WATCHDOG_S)
+            if time.monotonic() - last_tick >= WATCHDOG_S:  # even under a flood of reports
+                runner.tick()
+                last_tick = time.monotonic()
     except KeyboardInterrupt:
         runner.stop()
     finally:
@@ -87,6 +91,7 @@ def run_rehearsal(preset: Preset, *, speed: float, journal: Journal, audio: str,
 
 
 def _drain(owner: queue.Queue[Callable[[], None]], runner: SessionRunner, wait_s: float) -> None:
+    """Run one posted callable, or tick the runner when nothing came within ``wait_s``."""
     try:
         owner.get(timeout=wait_s)()
     except queue.Empty:
