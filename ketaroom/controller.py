@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ketaroom.core.session import SessionEvent, music_target
+from ketaroom.core.session import SILENCE_FADE_S, SessionEvent, music_target
 from ketaroom.core.targets import EMERGENCY_LIGHT, LightTarget, MusicTarget
 from ketaroom.core.timeline import EventKind, Intent, IntentKind, Status
 from ketaroom.core.validation import read_playlist
@@ -110,7 +110,8 @@ class SessionController:
             if event.light is not None:
                 self._record("light", light_payload(event.light), t=t)
         elif kind is EventKind.SESSION_END:
-            self.room.apply(None, None)
+            # The session is over: the music fades out gently; the light stays as it is.
+            self.room.apply(MusicTarget((), 0.0, SILENCE_FADE_S, label="session ended"), None)
             assert event.event.status is not None
             self.recorder.end(event.event.status.value)
 

@@ -336,3 +336,16 @@ def test_a_new_session_starts_with_an_empty_note(qtbot, make_window) -> None:
     notes.flush()
     texts = [e.payload["text"] for e in journal_events(window) if e.kind == "note"]
     assert texts == ["Patient B calm"]
+
+
+def test_music_fades_out_when_the_session_ends(qtbot, make_window) -> None:
+    window = make_window(preset="with-music.yaml", audio="dummy")
+    if window.preset is None:
+        pytest.skip("no bundled music yet")
+    start(qtbot, window)
+    player = window.live.room.player
+    qtbot.waitUntil(lambda: player.status().track is not None, timeout=5000)
+    panel = window.session_panel
+    qtbot.mouseClick(panel.stop_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(panel.confirm.yes, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: player.status().track is None, timeout=10_000)

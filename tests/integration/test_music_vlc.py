@@ -307,6 +307,21 @@ def test_emergency_off_silences_within_2s(rig: Rig, tones: dict[str, Path]) -> N
     assert rig.player.status().volume_pct == 0.0
 
 
+def test_silence_fades_out_rather_than_cutting(rig: Rig, tones: dict[str, Path]) -> None:
+    """A phase without music (or the end of a session) fades the music out over its time."""
+    rig.player.apply(MusicTarget((tones["a"],), 100.0, 0.2))
+    assert rig.player.flush(5)
+    time.sleep(0.5)
+    t0 = time.monotonic()
+    rig.player.apply(MusicTarget((), 0.0, 1.5, label="silence"))
+    time.sleep(1.9)
+    early = max(rig.cap.window_db(d, t0 + 0.2, t0 + 0.4) for d in (0, 1))
+    late = max(rig.cap.window_db(d, t0 + 0.9, t0 + 1.1) for d in (0, 1))
+    assert TONE_DB - 40 < early < TONE_DB - 1  # still audible, already lower
+    assert late < early - 6  # going down
+    assert max(rig.cap.window_db(d, t0 + 1.6, t0 + 1.9) for d in (0, 1)) < TONE_DB - 70
+
+
 def test_emergency_hard_path_when_worker_is_stuck(tones: dict[str, Path]) -> None:
     cap = Capture(realtime=True)
     stuck = threading.Event()
