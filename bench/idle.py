@@ -129,7 +129,7 @@ def _soak_preset(folder: Path, minutes_per_phase: int = 5, phases: int = 6) -> P
 def _rehearse(preset_path: Path, speed: float, data: Path, emu: Any) -> tuple[str, int]:
     from ketaroom.core.validation import load_preset
     from ketaroom.rehearse import run_rehearsal
-    from ketaroom.room import BridgeConfig
+    from ketaroom.settings import BridgeSettings
     from ketaroom.store.journal import Journal
 
     result = load_preset(preset_path)
@@ -139,7 +139,7 @@ def _rehearse(preset_path: Path, speed: float, data: Path, emu: Any) -> tuple[st
     journal = Journal(data / "sessions.sqlite3")
     try:
         status = run_rehearsal(result.preset, speed=speed, journal=journal, audio="dummy",
-                               bridge=BridgeConfig(emu.address, emu.username, "Treatment room"),
+                               bridge=BridgeSettings(emu.address, emu.username, "Treatment room"),
                                emit=records.append)
     finally:
         journal.close()

@@ -34,9 +34,9 @@ from ketaroom.devices.hue_emulator import HueEmulator
 from ketaroom.qt_post import MainThreadPoster
 from ketaroom.recorder import RecorderHealth, SessionRecorder
 from ketaroom.resume import InterruptedSession, ResumeMode, mark_resumed, plan_resume
-from ketaroom.room import BridgeConfig, Room, RoomReport
+from ketaroom.room import Room, RoomReport
 from ketaroom.runner import APSchedulerWakeups, SessionRunner, Wakeups
-from ketaroom.settings import Settings, load_settings
+from ketaroom.settings import BridgeSettings, Settings, load_settings
 from ketaroom.store.journal import Journal, JournalError
 from ketaroom.store.paths import journal_path
 
@@ -79,7 +79,7 @@ class RoomServices:
         self._retired: list[threading.Thread] = []
         self.emulator: HueEmulator | None = None
         self._force_demo = demo
-        self.bridge: BridgeConfig | None = self._choose_bridge()
+        self.bridge: BridgeSettings = self._choose_bridge()
         self._room_listeners: list[Callable[[RoomReport], None]] = []
         self._health_listeners: list[Callable[[RecorderHealth], None]] = []
         self.room = self._new_room(settings.max_volume_pct)
@@ -99,18 +99,18 @@ class RoomServices:
     def demo(self) -> bool:
         return self.emulator is not None
 
-    def _choose_bridge(self) -> BridgeConfig:
+    def _choose_bridge(self) -> BridgeSettings:
         """The room's bridge, or the built-in emulator (demo mode) when none is paired."""
         bridge = self.settings.bridge
         if self._force_demo or bridge is None:
             if self.emulator is None:
                 self.emulator = HueEmulator(lights=3)
                 self.emulator.start()
-            return BridgeConfig(self.emulator.address, self.emulator.username, DEMO_GROUP)
+            return BridgeSettings(self.emulator.address, self.emulator.username, DEMO_GROUP)
         if self.emulator is not None:
             self._in_background(self.emulator.stop, "emulator")
             self.emulator = None
-        return BridgeConfig(bridge.address, bridge.username, bridge.group)
+        return bridge
 
     def apply_settings(self, settings: Settings) -> bool:
         """Use new settings; returns whether the room's devices changed now.

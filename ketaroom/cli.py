@@ -107,7 +107,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_rehearse(args: argparse.Namespace) -> int:
     from ketaroom.core.validation import load_preset
     from ketaroom.rehearse import EventPrinter, run_rehearsal
-    from ketaroom.room import BridgeConfig
+    from ketaroom.settings import BridgeSettings
 
     if args.speed <= 0:
         print("ketaroom rehearse: --speed must be positive", file=sys.stderr)
@@ -124,7 +124,7 @@ def cmd_rehearse(args: argparse.Namespace) -> int:
             print("ketaroom rehearse: --bridge needs --username (pair in the app first)",
                   file=sys.stderr)
             return EXIT_USAGE
-        bridge = BridgeConfig(args.bridge, args.username, args.group)
+        bridge = BridgeSettings(args.bridge, args.username, args.group)
     journal = _open_journal(args)
     if journal is None:
         return EXIT_PROBLEMS

@@ -19,8 +19,9 @@ from ketaroom.core.durations import format_clock
 from ketaroom.core.preset import Preset
 from ketaroom.core.session import Session
 from ketaroom.recorder import SessionRecorder
-from ketaroom.room import BridgeConfig, Room
+from ketaroom.room import Room
 from ketaroom.runner import APSchedulerWakeups, SessionRunner
+from ketaroom.settings import BridgeSettings
 from ketaroom.store.journal import Journal
 
 WATCHDOG_S = 0.5
@@ -48,7 +49,7 @@ class EventPrinter:
 
 
 def run_rehearsal(preset: Preset, *, speed: float, journal: Journal, audio: str,
-                  bridge: BridgeConfig | None, emit: Callable[[dict[str, Any]], None],
+                  bridge: BridgeSettings | None, emit: Callable[[dict[str, Any]], None],
                   warnings: list[str] | None = None) -> str:
     """Run ``preset`` to its end; returns the final status (``completed``/``stopped``)."""
     clock = AcceleratedClock(speed)

@@ -16,14 +16,7 @@ from ketaroom.core.targets import LightTarget, MusicTarget
 from ketaroom.devices.lights import HueLights, LightReport, Lights, NullLights
 from ketaroom.devices.music import MusicReport, Player, create_player
 from ketaroom.runner import Post
-
-
-@dataclass(frozen=True)
-class BridgeConfig:
-    address: str
-    """``host`` or ``host:port``."""
-    username: str
-    group: str | None = None
+from ketaroom.settings import BridgeSettings
 
 
 @dataclass(frozen=True)
@@ -70,7 +63,7 @@ def music_payload(target: MusicTarget) -> dict[str, Any]:
 class Room:
     """Owns the player and the lights of one room; all methods return at once."""
 
-    def __init__(self, post: Post, *, audio: str = "default", bridge: BridgeConfig | None = None,
+    def __init__(self, post: Post, *, audio: str = "default", bridge: BridgeSettings | None = None,
                  time_scale: float = 1.0, max_volume_pct: float = 100.0,
                  lights_config_dir: Path | None = None, output_device: str | None = None
                  ) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 from ketaroom.core.validation import load_preset
 from ketaroom.devices.hue_emulator import HueEmulator
 from ketaroom.rehearse import run_rehearsal
-from ketaroom.room import BridgeConfig
+from ketaroom.settings import BridgeSettings
 from ketaroom.store.journal import Journal
 from tests.helpers.waiting import wait_until  # noqa: F401 - re-exported for the tests
 
@@ -59,7 +59,7 @@ def rehearse(preset_path: Path, *, speed: float, data_dir: Path,
 
     bridge = None
     if emulator is not None:
-        bridge = BridgeConfig(emulator.address, emulator.username, "Treatment room")
+        bridge = BridgeSettings(emulator.address, emulator.username, "Treatment room")
     own = journal is None
     journal = journal if journal is not None else Journal(data_dir / "sessions.sqlite3")
     out.started = time.monotonic()
