@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_OPEN_PHASE_S = 60.0
@@ -84,7 +84,6 @@ class Preset:
     light_group: str | None = None
     max_volume_pct: float = 100.0
     path: Path | None = None
-    extra: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def planned_s(self) -> float:

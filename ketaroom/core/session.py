@@ -161,10 +161,6 @@ class Session:
         return SessionEvent(event, phase, music=music_target(self.preset, phase),
                             light=light_target(self.preset, phase))
 
-    def skip_past_events(self) -> None:
-        """Treat every event up to now as handled: a resumed session must not replay them."""
-        self._emitted = len(self.state().events)
-
     def next_wakeup(self) -> float | None:
         """Clock time at which :meth:`poll` will next have something new."""
         return self.state().next_event_at

@@ -41,9 +41,6 @@ def kelvin_to_mired(kelvin: float) -> int:
     return max(MIRED_MIN, min(MIRED_MAX, round(1e6 / kelvin)))
 
 
-def mired_to_kelvin(mired: float) -> int:
-    return round(1e6 / mired)
-
 
 def _linearize(channel: float) -> float:
     """sRGB companding (gamma) removed, as in Philips' RGB → xy recipe."""

@@ -213,8 +213,6 @@ class HueLights:
         self._next_probe = 0.0  # probe at once: initial health
         self._episode: tuple[type, LightHealth] | None = None
         self._group_ids: dict[str, int] = {}
-        self.sent_commands = 0
-        """Group commands sent (attempted), for diagnostics and tests."""
         self._thread = threading.Thread(target=self._run, name="hue-lights", daemon=True)
         self._thread.start()
 
@@ -389,7 +387,6 @@ class HueLights:
         finished = time.monotonic()
         with self._cond:
             self._pacer.record(finished)
-            self.sent_commands += 1
             slot = self._slots[key]
             slot.attempted_seq = max(slot.attempted_seq, seq)
             if error is None:

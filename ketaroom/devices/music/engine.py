@@ -135,7 +135,6 @@ class VlcPlayer:
         self._mute = Ramp.hold(0.0, 0.0)
         self._muted = False
         self._silence_pending = False
-        self._emergency_deadline: float | None = None
         self._thread.start()
         self._ready.wait(15.0)
         if self._init_error is not None or not self._ready.is_set():
@@ -286,7 +285,6 @@ class VlcPlayer:
 
     # -- commands
     def _do_apply(self, target: MusicTarget, seq: int, now: float) -> None:
-        self._emergency_deadline = None
         prev = self._target
         self._target = target
         fade = self._fade()
@@ -334,7 +332,6 @@ class VlcPlayer:
         self._active = None
         self._order = []
         self._fade_all_out(EMERGENCY_FADE_S, now)
-        self._emergency_deadline = now + EMERGENCY_DEADLINE_S
         self._silence_pending = True
         self._report("state", "emergency off — music fading out", None, EMERGENCY_FADE_S)
 
@@ -553,7 +550,6 @@ class VlcPlayer:
                 self._maybe_crossfade(d, deck, now)
         if self._silence_pending and all(d.phase == "idle" for d in self._decks):
             self._silence_pending = False
-            self._emergency_deadline = None
             self._report("state", "silence", None)
             self._settle_all()
         self._publish(now)

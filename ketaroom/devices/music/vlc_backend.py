@@ -200,10 +200,6 @@ class Deck:
             vlc.libvlc_audio_equalizer_release(eq)
 
     @property
-    def padded(self) -> bool:
-        return self._padded
-
-    @property
     def trim_db(self) -> float:
         return self._trim_db
 
