@@ -68,9 +68,6 @@ class SessionController:
         """Active session seconds now."""
         return self.session.state().active_s
 
-    def _phase_index(self) -> int | None:
-        return self.session.state().phase_index
-
     def _emit(self, record: dict[str, Any]) -> None:
         for emit in self._emitters:
             emit(record)
@@ -78,9 +75,10 @@ class SessionController:
     def _record(self, kind: str, payload: dict[str, Any], *, t: float | None = None,
                 phase_index: int | None = None, refers_to: int | None = None,
                 emit: bool = True) -> int:
-        t = self.now_t() if t is None else t
-        if phase_index is None:
-            phase_index = self._phase_index()
+        if t is None or phase_index is None:
+            state = self.session.state()  # one timeline read for both
+            t = state.active_s if t is None else t
+            phase_index = state.phase_index if phase_index is None else phase_index
         ticket = self.recorder.record(kind, session_t=t, phase_index=phase_index,
                                       payload=payload, refers_to=refers_to)
         if emit:
@@ -162,8 +160,9 @@ class SessionController:
     def restore_room(self) -> None:
         """Bring music and light to what the current phase wants (after a crash resume,
         or Resume after an emergency)."""
-        index = self._phase_index()
-        if index is None or self.session.state().status.ended:
+        state = self.session.state()
+        index = state.phase_index
+        if index is None or state.status.ended:
             return
         phase = self.session.preset.phases[index]
         self.room.apply(music_target(self.session.preset, phase),

@@ -118,8 +118,7 @@ class MainWindow(QMainWindow):
         self._connect()
         services.on_room_report(self._on_room_report)
         services.on_recorder_health(self._on_recorder_health)
-        self.session_panel.set_presets(find_presets(services.data_dir),
-                                       self._default_preset_path())
+        self._show_presets()
         self.music_panel.set_cap(services.room_cap(self._preset))
         self.music_panel.set_playlists(find_playlists(services.data_dir))
         for problem in (services.journal_message, self.settings.problem):
@@ -249,8 +248,7 @@ class MainWindow(QMainWindow):
         self.music_panel.set_cap(self.services.room_cap(
             live.session.preset if live is not None and self._running() else self._preset))
         if not self._running():
-            self.session_panel.set_presets(find_presets(self.services.data_dir),
-                                           self._default_preset_path())
+            self._show_presets()
         message = "Settings saved" if now or not self._running() else (
             "Settings saved — the new bridge and audio are used from the next session")
         self.statusBar().showMessage(message, 8000)
@@ -335,11 +333,16 @@ class MainWindow(QMainWindow):
         self.music_panel.playlist_chosen.connect(self._on_playlist_chosen)
         self.light_panel.light_requested.connect(self._on_light)
 
-    def _default_preset_path(self) -> Path | None:
+    def _show_presets(self) -> None:
+        """Fill the picker (presets are read once) and select the room's default preset."""
+        entries = find_presets(self.services.data_dir)
+        self.session_panel.set_presets(entries, self._default_preset_path(entries))
+
+    def _default_preset_path(self, entries: list[PresetEntry]) -> Path | None:
         name = self.settings.default_preset
         if not name:
             return None
-        for entry in find_presets(self.services.data_dir):
+        for entry in entries:
             if name in (entry.path.name, str(entry.path), entry.path.stem):
                 return entry.path
         return None
