@@ -83,17 +83,24 @@ def _pump(stream, lines: queue.Queue[str | None]) -> None:
     lines.put(None)
 
 
-@pytest.fixture(scope="module")
-def killed_once(tmp_path_factory: pytest.TempPathFactory):
-    """Run rehearse, kill it in phase 3: (data dir, printed records, preset path)."""
-    tmp_path = tmp_path_factory.mktemp("kill")
+def _start_rehearse(tmp_path: Path, *, stderr: int
+                    ) -> tuple[Path, Path, subprocess.Popen[str]]:
+    """``ketaroom rehearse`` of :data:`PRESET` in a subprocess: (preset, data dir, process)."""
     preset = tmp_path / "kill.yaml"
     preset.write_text(PRESET, encoding="utf-8")
     data = tmp_path / "data"
     proc = subprocess.Popen(
         [sys.executable, "-m", "ketaroom", "rehearse", str(preset), "--speed", str(SPEED),
          "--json", "--audio", "none", "--data-dir", str(data)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(data), cwd=ROOT)
+        stdout=subprocess.PIPE, stderr=stderr, text=True, env=_env(data), cwd=ROOT)
+    return preset, data, proc
+
+
+@pytest.fixture(scope="module")
+def killed_once(tmp_path_factory: pytest.TempPathFactory):
+    """Run rehearse, kill it in phase 3: (data dir, printed records, preset path)."""
+    tmp_path = tmp_path_factory.mktemp("kill")
+    preset, data, proc = _start_rehearse(tmp_path, stderr=subprocess.PIPE)
     lines: queue.Queue[str | None] = queue.Queue()
     reader = threading.Thread(target=_pump, args=(proc.stdout, lines), daemon=True)
     reader.start()
@@ -249,13 +256,7 @@ def test_close_keeps_the_record(killed):
 
 
 def test_kill_right_after_a_printed_line_loses_nothing(tmp_path: Path):
-    preset = tmp_path / "kill.yaml"
-    preset.write_text(PRESET, encoding="utf-8")
-    data = tmp_path / "data"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "ketaroom", "rehearse", str(preset), "--speed", str(SPEED),
-         "--json", "--audio", "none", "--data-dir", str(data)],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=_env(data), cwd=ROOT)
+    _preset, data, proc = _start_rehearse(tmp_path, stderr=subprocess.DEVNULL)
     printed = []
     try:
         assert proc.stdout is not None
