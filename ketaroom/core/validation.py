@@ -5,8 +5,7 @@ editor and the loader. It never raises for bad input: every problem comes back a
 :class:`Problem` with ``file:line: message`` (line 1 where no better line exists), and the
 whole file is checked so that *all* problems are reported at once.
 
-It also owns M3U/M3U8 playlist reading and the playlist lookup order (absolute; next to the
-preset; then each of ``playlist_dirs`` in order).
+Playlists (M3U reading, folders, the lookup order) live in :mod:`ketaroom.core.playlists`.
 """
 
 from __future__ import annotations
@@ -19,12 +18,20 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from ketaroom.core.durations import DurationError, format_duration, parse_duration
+from ketaroom.core.playlists import (
+    AUDIO_SUFFIXES,
+    PLAYLIST_SUFFIXES,
+    entry_to_path,
+    folder_tracks,
+    lookup,
+    read_playlist,
+    resolve_playlist,
+)
 from ketaroom.core.preset import Cue, CueKind, LightSpec, MusicSpec, Phase, Preset
 
 __all__ = [
@@ -38,12 +45,6 @@ __all__ = [
     "resolve_playlist",
     "validate_text",
 ]
-
-PLAYLIST_SUFFIXES = frozenset({".m3u", ".m3u8"})
-AUDIO_SUFFIXES = frozenset(
-    {".wav", ".ogg", ".oga", ".opus", ".flac", ".mp3", ".m4a", ".aac", ".wma", ".aif", ".aiff"}
-)
-"""Files picked up when ``playlist`` names a folder."""
 
 MAX_PRESET_BYTES = 2 * 1024 * 1024
 """A preset is a small text file; :func:`load_preset` refuses anything larger."""
@@ -95,101 +96,6 @@ class LoadResult:
     @property
     def ok(self) -> bool:
         return not self.problems
-
-
-# --------------------------------------------------------------------------- playlists
-
-
-def _entry_to_path(entry: str) -> Path | None:
-    """A playlist entry as a local path, or ``None`` for a non-file URL (http://, …)."""
-    if entry.lower().startswith("file:"):
-        parts = urlsplit(entry)
-        if parts.netloc not in ("", "localhost"):
-            return None
-        path = unquote(parts.path)
-        # file:///C:/Music/x.ogg → C:/Music/x.ogg
-        if re.match(r"^/[A-Za-z]:[/\\]", path):
-            path = path[1:]
-        return Path(path)
-    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]+://", entry):
-        return None
-    return Path(entry)
-
-
-def _existing_file(candidate: Path) -> Path | None:
-    try:
-        if candidate.is_file():
-            return candidate.resolve()
-        # Playlists written on Windows use backslashes.
-        if "\\" in str(candidate):
-            alt = Path(str(candidate).replace("\\", "/"))
-            if alt.is_file():
-                return alt.resolve()
-    except (OSError, ValueError):
-        pass
-    return None
-
-
-def read_playlist(path: Path) -> tuple[list[Path], list[str]]:
-    """Parse an M3U/M3U8 playlist: ``(existing resolved files, missing entries)``.
-
-    Relative entries resolve against the playlist's folder; ``#EXT…`` lines, comments and
-    blank lines are skipped; ``file://`` URLs are accepted. Entries that are other URLs or
-    that do not exist are returned, as written, in the second list. Raises :class:`OSError`
-    when the playlist itself cannot be read.
-    """
-    raw = Path(path).read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("latin-1")  # classic .m3u files from older Windows players
-    base = Path(path).parent
-    found: list[Path] = []
-    missing: list[str] = []
-    for line in text.splitlines():
-        entry = line.strip()
-        if not entry or entry.startswith("#"):
-            continue
-        local = _entry_to_path(entry)
-        resolved = None
-        if local is not None:
-            candidate = local if local.is_absolute() else base / local
-            resolved = _existing_file(candidate)
-        if resolved is None:
-            missing.append(entry)
-        else:
-            found.append(resolved)
-    return found, missing
-
-
-def _lookup(name: str, bases: Sequence[Path]) -> Path | None:
-    """First existing file or folder for ``name``: as is when absolute, else under ``bases``."""
-    local = _entry_to_path(name)
-    if local is None:
-        return None
-    candidates = [local] if local.is_absolute() else [Path(b) / local for b in bases]
-    for candidate in candidates:
-        try:
-            if candidate.exists():
-                return candidate.resolve()
-        except (OSError, ValueError):
-            continue
-    return None
-
-
-def resolve_playlist(
-    name: str, preset_dir: Path, playlist_dirs: Sequence[Path] = ()
-) -> Path | None:
-    """Where ``music.playlist: name`` points: absolute path; next to the preset; each of
-    ``playlist_dirs`` in order. ``None`` when it is nowhere."""
-    return _lookup(name, [preset_dir, *playlist_dirs])
-
-
-def _folder_tracks(folder: Path) -> list[Path]:
-    return sorted(
-        (p.resolve() for p in folder.iterdir() if p.suffix.lower() in AUDIO_SUFFIXES),
-        key=lambda p: p.name.lower(),
-    )
 
 
 # --------------------------------------------------------------------------- helpers
@@ -630,7 +536,7 @@ class _Checker:
                     self.error(item_line, item_where,
                                f"expected an audio file path, got {_show(entry)}")
                     continue
-                found = _lookup(entry.strip(), bases)
+                found = lookup(entry.strip(), bases)
                 if found is None or not found.is_file():
                     self.error(item_line, item_where,
                                f"audio file {_show(entry.strip())} not found"
@@ -650,7 +556,7 @@ class _Checker:
             return name
         try:
             if found.is_dir():
-                tracks.extend(_folder_tracks(found))
+                tracks.extend(folder_tracks(found))
                 if not tracks:
                     self.error(line, where, f"folder {_show(name)} has no audio files")
                 return name
@@ -674,7 +580,7 @@ class _Checker:
         return name
 
     def looked_in(self, name: str) -> str:
-        local = _entry_to_path(name)
+        local = entry_to_path(name)
         if local is not None and local.is_absolute():
             return ""
         places = ["next to the preset", *(f"in {d}" for d in self.playlist_dirs)]
