@@ -57,7 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_data_dir(emulator, top=False)
 
     sessions = sub.add_parser("sessions", help="list session records")
-    sessions.add_argument("--json", action="store_true")
+    sessions.add_argument("--json", action="store_true",
+                          help="a JSON list of every session, rehearsals included (see kind)")
+    sessions.add_argument("--include-rehearsals", action="store_true",
+                          help="list rehearsals too (the JSON list always has them)")
     _add_data_dir(sessions, top=False)
 
     export = sub.add_parser("export", help="export one session record")
@@ -154,6 +157,7 @@ def _open_journal(args: argparse.Namespace) -> Journal | None:
 
 
 def cmd_sessions(args: argparse.Namespace) -> int:
+    """List sessions: JSON always has both kinds; the text leaves rehearsals out unless asked."""
     journal = _open_journal(args)
     if journal is None:
         return EXIT_PROBLEMS
@@ -163,11 +167,20 @@ def cmd_sessions(args: argparse.Namespace) -> int:
         print(json.dumps([r.to_dict(with_yaml=False) for r in records], ensure_ascii=False,
                          indent=1, default=str))
         return EXIT_OK
+    shown = [r for r in records if args.include_rehearsals or r.kind == "clinical"]
+    hidden = len(records) - len(shown)
     if not records:
         print("No sessions recorded yet.")
-    for r in records:
-        ended = r.ended_at or "—"
-        print(f"{r.id:>5}  {r.started_at:<32} {ended:<32} {r.status:<12} {r.preset}")
+    elif shown:
+        room_w = max(len("ROOM"), *(len(r.room) for r in shown))
+        print(f"{'ID':>5}  {'STARTED':<32} {'ENDED':<32} {'STATUS':<12} {'KIND':<10} "
+              f"{'ROOM':<{room_w}} PRESET")
+        for r in shown:
+            print(f"{r.id:>5}  {r.started_at:<32} {r.ended_at or '—':<32} {r.status:<12} "
+                  f"{r.kind:<10} {r.room or '—':<{room_w}} {r.preset}")
+    if hidden:
+        print(f"{hidden} rehearsal{'s' if hidden != 1 else ''} not shown "
+              "(--include-rehearsals lists them).")
     return EXIT_OK
 
 

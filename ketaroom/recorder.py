@@ -91,7 +91,8 @@ class SessionRecorder:
         self._thread.start()
 
     def begin(self, preset: Preset, *, room: str, speed: float = 1.0,
-              operator: str | None = None, patient_ref: str | None = None) -> int | None:
+              operator: str | None = None, patient_ref: str | None = None,
+              kind: str = "clinical") -> int | None:
         """Create the session row for ``preset`` (one small synchronous write); its id.
 
         The preset's file is stored with the session so the record (and a crash resume)
@@ -101,7 +102,7 @@ class SessionRecorder:
         self._session_fields = dict(
             preset=preset.name, preset_path=str(preset.path or ""),
             preset_yaml=_read_text(preset.path), room=room, planned_s=preset.planned_s,
-            speed=speed, operator=operator, patient_ref=patient_ref)
+            speed=speed, operator=operator, patient_ref=patient_ref, kind=kind)
         with self._write_lock:
             self._ensure_session()
         return self.session_id

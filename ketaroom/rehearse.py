@@ -55,7 +55,7 @@ def run_rehearsal(preset: Preset, *, speed: float, journal: Journal, audio: str,
     clock = AcceleratedClock(speed)
     owner: queue.Queue[Callable[[], None]] = queue.Queue()
     recorder = SessionRecorder(journal, synchronous=True)  # printed ⇒ already on disk
-    recorder.begin(preset, room="rehearse", speed=speed, operator="rehearse")
+    recorder.begin(preset, room="rehearse", speed=speed, operator="rehearse", kind="rehearsal")
     session = Session(preset, clock, open_as_expected=True)
     runner = SessionRunner(session, owner.put, APSchedulerWakeups())
     room = Room(owner.put, audio=audio, bridge=bridge, time_scale=speed,

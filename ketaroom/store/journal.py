@@ -19,7 +19,8 @@ The schema version lives in ``PRAGMA user_version``; :data:`MIGRATIONS` upgrades
 older files step by step. A session's status is computed on read: an ended session
 has its stored status (``completed``/``stopped``/``interrupted``); one with no end
 is ``running`` while the process that started it is alive on this host, else
-``interrupted`` (crash, power cut), which the app offers to resume.
+``interrupted`` (crash, power cut), which the app offers to resume. Every session
+has a ``kind`` (:data:`KINDS`): ``clinical`` or ``rehearsal``.
 
 Event kinds (free text; these are the ones the app writes). ``session_t`` is the
 session's timeline time in seconds (planned timeline, not wall clock):
@@ -67,9 +68,13 @@ from typing import Any
 
 FILE_MODE = 0o600
 END_STATUSES = ("completed", "stopped", "interrupted")
+KINDS = ("clinical", "rehearsal")
+"""Session kinds: run from the window, or by ``ketaroom rehearse`` (left out of clinical
+views and counts unless asked for)."""
 
 __all__ = [
     "END_STATUSES",
+    "KINDS",
     "MIGRATIONS",
     "SCHEMA_VERSION",
     "BufferedJournalWriter",
@@ -159,7 +164,17 @@ ALTER TABLE sessions ADD COLUMN proc_token TEXT;
 """``proc_token`` identifies the owning process across pid reuse and reboots (Linux:
 ``<boot_id>:<process start ticks>``; NULL where unknown)."""
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3]
+_V4 = """
+ALTER TABLE sessions ADD COLUMN kind TEXT NOT NULL DEFAULT 'clinical'
+    CHECK (kind IN ('clinical', 'rehearsal'));
+UPDATE sessions SET kind = 'rehearsal' WHERE room = 'rehearse' OR operator = 'rehearse';
+"""
+"""``kind``: ``clinical`` (run from the window) or ``rehearsal`` (``ketaroom rehearse``).
+Sessions recorded before the column existed are classified by what rehearse has always
+written: room ``rehearse`` (every version) or operator ``rehearse`` (later versions)
+marks a rehearsal; every other session was run from the window and is ``clinical``."""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4]
 """``MIGRATIONS[n]`` upgrades a file from ``user_version`` n to n + 1."""
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -188,6 +203,7 @@ class SessionRecord:
     planned_s: float | None
     speed: float
     operator: str | None
+    kind: str = "clinical"
 
     @property
     def started(self) -> datetime:
@@ -561,16 +577,20 @@ class Journal:
         speed: float = 1.0,
         patient_ref: str | None = None,
         operator: str | None = None,
+        kind: str = "clinical",
     ) -> int:
         """Record a new session owned by this process; returns its id.
 
-        The caller appends the ``session_start`` event itself.
+        ``kind`` is one of :data:`KINDS`. The caller appends the ``session_start`` event
+        itself.
         """
+        if kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
         with self._write() as conn:
             cur = conn.execute(
                 "INSERT INTO sessions (preset, preset_path, preset_yaml, room, patient_ref,"
-                " started_at, status, pid, host, planned_s, speed, operator, proc_token)"
-                " VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?)",
+                " started_at, status, pid, host, planned_s, speed, operator, proc_token, kind)"
+                " VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?)",
                 (
                     preset,
                     preset_path,
@@ -584,6 +604,7 @@ class Journal:
                     float(speed),
                     operator,
                     self._token,
+                    kind,
                 ),
             )
             return int(cur.lastrowid or 0)
@@ -756,12 +777,12 @@ class Journal:
 
     _SESSION_COLS = (
         "id, preset, preset_path, preset_yaml, room, patient_ref, started_at, ended_at,"
-        " status, pid, host, planned_s, speed, operator, proc_token"
+        " status, pid, host, planned_s, speed, operator, proc_token, kind"
     )
 
     def _session_from_row(self, row: tuple[Any, ...]) -> SessionRecord:
         (sid, preset, preset_path, preset_yaml, room, patient_ref, started_at, ended_at,
-         stored, pid, host, planned_s, speed, operator, token) = row  # fmt: skip
+         stored, pid, host, planned_s, speed, operator, token, kind) = row  # fmt: skip
         if ended_at is not None:
             status = stored
         elif host == self._host and _owner_alive(pid, token):
@@ -783,11 +804,14 @@ class Journal:
             planned_s=planned_s,
             speed=float(speed if speed is not None else 1.0),
             operator=operator,
+            kind=kind,
         )
 
-    def sessions(self) -> list[SessionRecord]:
-        """All sessions, oldest first, with computed status."""
-        rows = self._read(f"SELECT {self._SESSION_COLS} FROM sessions ORDER BY id")
+    def sessions(self, *, include_rehearsals: bool = True) -> list[SessionRecord]:
+        """All sessions, oldest first, with computed status (clinical ones only when
+        ``include_rehearsals`` is false)."""
+        where = "" if include_rehearsals else " WHERE kind = 'clinical'"
+        rows = self._read(f"SELECT {self._SESSION_COLS} FROM sessions{where} ORDER BY id")
         return [self._session_from_row(tuple(r)) for r in rows]
 
     def session(self, session_id: int) -> SessionRecord:

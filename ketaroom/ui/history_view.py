@@ -2,7 +2,8 @@
 
 Owns the "History" screen. A table lists every recorded session (date, room, preset,
 planned vs actual duration, status including ``interrupted``, the number of
-interruptions and of device incidents); a search box filters it by date, preset,
+interruptions and of device incidents) — rehearsals only while "Show rehearsals" is
+ticked; a search box filters it by date, preset,
 room, status or note text; the detail pane shows the selected session's timeline in
 order — phases, notes (with corrections), vitals, cues (acknowledged or missed),
 operator actions and incidents — each with session time and wall-clock time.
@@ -28,6 +29,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -227,6 +229,12 @@ class HistoryView(QWidget):
         self.search.setMinimumWidth(320)
         self.search.textChanged.connect(self._on_search)
         top.addWidget(self.search)
+        self.show_rehearsals = QCheckBox("Show rehearsals")
+        self.show_rehearsals.setObjectName("showRehearsals")
+        self.show_rehearsals.setToolTip("Sessions run with `ketaroom rehearse` are left out "
+                                        "of the history unless this is ticked.")
+        self.show_rehearsals.toggled.connect(lambda _on: self._on_search(self.search.text()))
+        top.addWidget(self.show_rehearsals)
         self.refresh_button = QPushButton("Refresh")
         self.refresh_button.clicked.connect(self.refresh)
         top.addWidget(self.refresh_button)
@@ -357,10 +365,14 @@ class HistoryView(QWidget):
     # ---------------------------------------------------------------- slots
 
     def _on_search(self, text: str) -> None:
+        """Show the rows that match ``text``; rehearsals only when asked for."""
         by_id = {s.id: s for s in self.summaries}
+        rehearsals = self.show_rehearsals.isChecked()
         for row in range(self.table.rowCount()):
             summary = by_id.get(self._row_id(row))
-            self.table.setRowHidden(row, summary is None or not matches(summary, text))
+            shown = (summary is not None and matches(summary, text)
+                     and (rehearsals or summary.record.kind == "clinical"))
+            self.table.setRowHidden(row, not shown)
         selected = self.selected_id()
         if selected is not None and selected not in self.visible_ids():
             self.table.clearSelection()
@@ -386,6 +398,8 @@ class HistoryView(QWidget):
         parts.append(f"planned {_duration(summary.planned_s)}, "
                      f"ran {_duration(summary.actual_s)}")
         parts.append(record.status)
+        if record.kind != "clinical":
+            parts.append(record.kind)
         if record.operator:
             parts.append(f"operator {record.operator}")
         self.detail_title.setText(" · ".join(parts))

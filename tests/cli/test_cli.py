@@ -91,3 +91,33 @@ def test_each_shipped_preset_rehearses_end_to_end(preset, tmp_path):
     events = [json.loads(line) for line in result.stdout.splitlines()]
     assert events[-1]["event"] == "session_end"
     assert not [e for e in events if e["event"] == "device_error"]
+
+
+def test_sessions_lists_kinds_and_leaves_rehearsals_out_of_the_text_unless_asked(tmp_path):
+    from ketaroom.store.journal import Journal
+
+    preset = tmp_path / "p.yaml"
+    preset.write_text("name: Quick\nphases:\n  - name: One\n    duration: 10s\n",
+                      encoding="utf-8")
+    assert ketaroom("rehearse", str(preset), "--speed", "20", "--audio", "none",
+                    data_dir=tmp_path).returncode == 0
+    with Journal(tmp_path / "sessions.sqlite3") as journal:  # as the window records one
+        clinical = journal.start_session(preset="IV infusion", preset_path=None,
+                                         preset_yaml=None, room="Room 2", planned_s=2400)
+        journal.end_session(clinical, "completed")
+
+    listed = json.loads(ketaroom("sessions", "--json", data_dir=tmp_path).stdout)
+    assert [(s["preset"], s["kind"], s["room"]) for s in listed] == [
+        ("Quick", "rehearsal", "rehearse"), ("IV infusion", "clinical", "Room 2")]
+
+    text = ketaroom("sessions", data_dir=tmp_path)
+    assert text.returncode == 0, text.stderr
+    header, *rows, footer = text.stdout.splitlines()
+    assert header.split() == ["ID", "STARTED", "ENDED", "STATUS", "KIND", "ROOM", "PRESET"]
+    assert [row.split()[4:] for row in rows] == [["clinical", "Room", "2", "IV", "infusion"]]
+    assert footer == "1 rehearsal not shown (--include-rehearsals lists them)."
+
+    both = ketaroom("sessions", "--include-rehearsals", data_dir=tmp_path).stdout.splitlines()
+    assert both[0].split() == header.split()
+    assert [line.split()[4] for line in both[1:]] == ["rehearsal", "clinical"]
+    assert both[1].split()[5:] == ["rehearse", "Quick"]

@@ -228,3 +228,26 @@ def _left():
     from PySide6.QtCore import Qt
 
     return Qt.MouseButton.LeftButton
+
+
+def test_rehearsals_are_hidden_unless_show_rehearsals_is_ticked(qtbot, journal):
+    rehearsal = journal.start_session(preset="IV infusion 40 min", preset_path=None,
+                                      preset_yaml=None, room="rehearse", planned_s=3000.0,
+                                      kind="rehearsal")
+    journal.end_session(rehearsal, "completed")
+    view = _view(qtbot, journal)
+    assert not view.show_rehearsals.isChecked()
+    assert view.show_rehearsals.text() == "Show rehearsals"
+    assert view.visible_ids() == [2, 1]
+    assert not view.select_session(rehearsal)
+
+    view.show_rehearsals.setChecked(True)
+    assert view.visible_ids() == [rehearsal, 2, 1]
+    view.search.setText("IV infusion")  # the search still applies on top
+    assert view.visible_ids() == [rehearsal, 1]
+    assert view.select_session(rehearsal)
+    assert "rehearsal" in view.detail_title.text()
+
+    view.show_rehearsals.setChecked(False)  # hiding it drops the selection too
+    assert view.visible_ids() == [1]
+    assert view.selected_id() is None
