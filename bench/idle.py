@@ -140,7 +140,7 @@ def _rehearse(preset_path: Path, speed: float, data: Path, emu: Any) -> tuple[st
     try:
         status = run_rehearsal(result.preset, speed=speed, journal=journal, audio="dummy",
                                bridge=BridgeSettings(emu.address, emu.username, "Treatment room"),
-                               emit=records.append)
+                               emit=records.append).status
     finally:
         journal.close()
     return status, len(records)

@@ -16,6 +16,10 @@ if TYPE_CHECKING:
     from ketaroom.store.journal import Journal
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+EXIT_UNRECORDED = 3
+"""rehearse: the session ran, but some of its record never reached the disk."""
+EXIT_INTERRUPTED = 130
+"""Any interruption: Ctrl+C, SIGINT, SIGTERM or SIGHUP (see docs/cli.md)."""
 
 
 def _add_data_dir(parser: argparse.ArgumentParser, *, top: bool) -> None:
@@ -132,13 +136,17 @@ def cmd_rehearse(args: argparse.Namespace) -> int:
     if journal is None:
         return EXIT_PROBLEMS
     try:
-        status = run_rehearsal(
+        outcome = run_rehearsal(
             result.preset, speed=args.speed, journal=journal, audio=args.audio, bridge=bridge,
             emit=EventPrinter(sys.stdout, args.json),
             warnings=[str(w) for w in result.warnings])
     finally:
         journal.close()
-    return EXIT_OK if status == "completed" else EXIT_PROBLEMS
+    if outcome.interrupted_by is not None:
+        return EXIT_INTERRUPTED
+    if outcome.unwritten:
+        return EXIT_UNRECORDED
+    return EXIT_OK if outcome.status == "completed" else EXIT_PROBLEMS
 
 
 def _open_journal(args: argparse.Namespace) -> Journal | None:
@@ -238,4 +246,4 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"ketaroom: {exc}", file=sys.stderr)
         return EXIT_PROBLEMS
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED

@@ -168,6 +168,11 @@ class SessionController:
         self.room.apply(music_target(self.session.preset, phase),
                         self.session.desired_light(index))
 
+    def report(self, kind: str, payload: dict[str, Any], *, emit: bool = True) -> None:
+        """Record (and, with ``emit``, show) an entry the session's owner adds itself, such
+        as rehearse saying that its records cannot be written, or what interrupted it."""
+        self._record(kind, payload, emit=emit)
+
     def warn(self, device: str, message: str, *, t: float | None = None) -> None:
         """Record and show a device warning (a skipped file…): the session goes on."""
         self._record("device_error", {"device": device, "message": message,

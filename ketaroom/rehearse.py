@@ -1,16 +1,31 @@
 """``ketaroom rehearse``: run a preset headless, N× faster, with the GUI's core and devices.
 
-The session is recorded like a real one. The loop below is the session's owner
-thread: wake-ups and device reports are posted to its queue, and it also ticks the
-runner every :data:`WATCHDOG_S` real seconds so a wall-clock jump cannot stall it.
+The session is recorded like a real one, as a ``rehearsal``. The loop below is the
+session's owner thread: wake-ups and device reports are posted to its queue, and it
+also ticks the runner every :data:`WATCHDOG_S` real seconds so a wall-clock jump cannot
+stall it.
+
+What rehearse prints is on disk already (the recorder writes synchronously). When the
+disk refuses (full, read-only), a ``device_error`` for ``records`` says so at once;
+entries wait in memory, in order, and are written when the disk takes them again (the
+journal then gets a ``device_health`` entry saying so, as lights recovering do). What
+was never written is counted in :attr:`RehearsalOutcome.unwritten`.
+
+SIGINT, SIGTERM and SIGHUP stop the session (recorded as ``stopped``) rather than tear
+through it: see :class:`Interruption`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import queue
+import signal
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from types import FrameType
 from typing import Any, TextIO
 
 from ketaroom.controller import SessionController
@@ -26,6 +41,8 @@ from ketaroom.store.journal import Journal
 
 WATCHDOG_S = 0.5
 FINAL_FLUSH_S = 4.0
+STOP_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
+"""Signals that stop a rehearsal (those this platform has)."""
 
 
 class EventPrinter:
@@ -48,47 +65,137 @@ class EventPrinter:
             pass  # the reader went away; the session still runs and is recorded
 
 
+class Interruption:
+    """Notes the first stop signal (:data:`STOP_SIGNALS`) while :meth:`installed`.
+
+    The handler only notes it: no ``KeyboardInterrupt`` tears through the session half-way
+    through a journal write; the owner loop stops the session at its next turn and the
+    record ends as ``stopped``. SIGINT and SIGTERM are handled even when the process
+    started with them ignored (``timeout`` runs its command with SIGINT ignored, and
+    Python then installs no handler of its own); an ignored SIGHUP stays ignored, so a
+    rehearsal under ``nohup`` outlives its terminal.
+    """
+
+    def __init__(self) -> None:
+        self.signal_name: str | None = None
+
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[Interruption]:
+        """Handle the stop signals inside the block (main thread only; elsewhere a no-op)."""
+        previous: dict[int, Any] = {}
+        if threading.current_thread() is threading.main_thread():
+            for name in STOP_SIGNALS:
+                signum = getattr(signal, name, None)
+                if signum is None or (name == "SIGHUP"
+                                      and signal.getsignal(signum) is signal.SIG_IGN):
+                    continue
+                previous[signum] = signal.signal(signum, self._on_signal)
+        try:
+            yield self
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+
+    def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
+        if self.signal_name is None:
+            self.signal_name = signal.Signals(signum).name
+
+
+@dataclass(frozen=True)
+class RehearsalOutcome:
+    status: str
+    """How the session ended: ``completed`` or ``stopped``."""
+    interrupted_by: str | None = None
+    """The signal that stopped it (``SIGINT``…), None when nothing did."""
+    unwritten: int = 0
+    """Record entries the disk never took."""
+
+
+class _RecordsWatch:
+    """Says at once when the records stop being written, and records when they are again.
+
+    :meth:`check` runs on the owner thread, posted there on every change of the
+    recorder's health; it reads the health when it runs, so a burst of changes is judged
+    by the latest state.
+    """
+
+    def __init__(self) -> None:
+        self.controller: SessionController | None = None
+        self._failing = False
+
+    def check(self) -> None:
+        controller = self.controller
+        if controller is None:
+            return
+        health = controller.recorder.health
+        failing = bool(health.pending or health.error)
+        if failing == self._failing:
+            return
+        self._failing = failing
+        if failing:
+            controller.report("device_error", {
+                "device": "records", "severity": "error",
+                "message": f"the session records cannot be written ({health.error or 'disk'})"
+                           "; entries wait in memory, in order, until the disk takes them"})
+        else:
+            controller.report("device_health", {
+                "device": "records", "health": "ok",
+                "message": "the session records are written again; nothing is waiting"},
+                emit=False)
+
+
 def run_rehearsal(preset: Preset, *, speed: float, journal: Journal, audio: str,
                   bridge: BridgeSettings | None, emit: Callable[[dict[str, Any]], None],
-                  warnings: list[str] | None = None) -> str:
-    """Run ``preset`` to its end; returns the final status (``completed``/``stopped``)."""
+                  warnings: list[str] | None = None) -> RehearsalOutcome:
+    """Run ``preset`` to its end, or until a stop signal (see :class:`Interruption`)."""
     clock = AcceleratedClock(speed)
     owner: queue.Queue[Callable[[], None]] = queue.Queue()
-    recorder = SessionRecorder(journal, synchronous=True)  # printed ⇒ already on disk
-    recorder.begin(preset, room="rehearse", speed=speed, operator="rehearse", kind="rehearsal")
-    session = Session(preset, clock, open_as_expected=True)
-    runner = SessionRunner(session, owner.put, APSchedulerWakeups())
-    room = Room(owner.put, audio=audio, bridge=bridge, time_scale=speed,
-                max_volume_pct=preset.max_volume_pct)
-    controller = SessionController(runner, room, recorder, emit=emit, operator="rehearse")
-    try:
-        runner.start()
-        for message in warnings or ():
-            controller.warn("music", message, t=0.0)
-        last_tick = time.monotonic()
-        while not session.state().status.ended:
-            _drain(owner, runner, WATCHDOG_S)
-            if time.monotonic() - last_tick >= WATCHDOG_S:  # even under a flood of reports
-                runner.tick()
-                last_tick = time.monotonic()
-    except KeyboardInterrupt:
-        runner.stop()
-    finally:
-        runner.close()
-        deadline = time.monotonic() + FINAL_FLUSH_S
-        room.flush(FINAL_FLUSH_S)
-        while time.monotonic() < deadline and not owner.empty():
-            _drain(owner, runner, 0.05)
-        room.close()
-        recorder.flush(FINAL_FLUSH_S)
-        recorder.close()
+    watch = _RecordsWatch()
+    recorder = SessionRecorder(journal, synchronous=True,  # printed ⇒ already on disk
+                               on_health=lambda _health: owner.put(watch.check))
+    with Interruption().installed() as interruption:
+        recorder.begin(preset, room="rehearse", speed=speed, operator="rehearse",
+                       kind="rehearsal")
+        session = Session(preset, clock, open_as_expected=True)
+        runner = SessionRunner(session, owner.put, APSchedulerWakeups())
+        room = Room(owner.put, audio=audio, bridge=bridge, time_scale=speed,
+                    max_volume_pct=preset.max_volume_pct)
+        controller = SessionController(runner, room, recorder, emit=emit, operator="rehearse")
+        watch.controller = controller
+        watch.check()  # the session's own row refused: say so before anything else
+        try:
+            runner.start()
+            for message in warnings or ():
+                controller.warn("music", message, t=0.0)
+            last_tick = time.monotonic()
+            while not session.state().status.ended:
+                if interruption.signal_name is not None:
+                    controller.report("signal", {"signal": interruption.signal_name},
+                                      emit=False)
+                    runner.stop()
+                    break
+                _drain(owner, runner, WATCHDOG_S)
+                if time.monotonic() - last_tick >= WATCHDOG_S:  # even under a flood of reports
+                    runner.tick()
+                    last_tick = time.monotonic()
+        finally:
+            runner.close()
+            deadline = time.monotonic() + FINAL_FLUSH_S
+            room.flush(FINAL_FLUSH_S)
+            while time.monotonic() < deadline and not owner.empty():
+                _drain(owner, runner, 0.05)
+            room.close()
+            recorder.flush(FINAL_FLUSH_S)
+            recorder.close()
         health = recorder.health
         if health.pending:
+            reason = f": {health.error}" if health.error else ""
             emit({"t": round(session.state().active_s, 3), "event": "device_error",
                   "device": "records", "severity": "error",
                   "message": f"{health.pending} entries could not be written to the session "
-                             f"records: {health.error}"})
-    return session.state().status.value
+                             f"records{reason}"})
+    return RehearsalOutcome(session.state().status.value, interruption.signal_name,
+                            health.pending)
 
 
 def _drain(owner: queue.Queue[Callable[[], None]], runner: SessionRunner, wait_s: float) -> None:

@@ -40,7 +40,12 @@ session's timeline time in seconds (planned timeline, not wall clock):
 ``vitals``                payload ``{"sys", "dia", "hr", "spo2", "warnings": [...]}``
 ``music``                 payload ``{"playlist", "track", "volume_pct", ...}``
 ``light``                 payload ``{"brightness_pct", "kelvin"|"color", ...}``
-``device_error``          payload ``{"device": "lights"|"music"|..., "message"}``
+``device_error``          payload ``{"device": "lights"|"music"|"records"|...,
+                          "message", "severity": "error"|"warning"}``
+``device_health``         payload ``{"device", "message", "health", ...}`` (a device
+                          recovering, or changing state, without an error)
+``signal``                payload ``{"signal": "SIGINT"|"SIGTERM"|"SIGHUP"}``: what
+                          interrupted a rehearsal (a stop follows)
 ``emergency``             payload ``{"text", ...}`` (panic button pressed)
 ``resume``                written by :meth:`Journal.resume_session` after a crash
 ``session_end``           payload ``{"status": "completed"|"stopped"|"interrupted"}``

@@ -65,7 +65,7 @@ def rehearse(preset_path: Path, *, speed: float, data_dir: Path,
     out.started = time.monotonic()
     try:
         out.status = run_rehearsal(result.preset, speed=speed, journal=journal, audio=audio,
-                                   bridge=bridge, emit=emit)
+                                   bridge=bridge, emit=emit).status
     finally:
         if own:
             journal.close()

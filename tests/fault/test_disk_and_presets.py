@@ -86,9 +86,15 @@ def test_full_disk_while_recording_is_not_a_crash(tmp_path: Path) -> None:
     assert run.status == "completed"
     events = [r["event"] for r in run.records]
     assert "session_end" in events
-    # whatever could not reach the disk is said, not silently dropped
-    unwritten = [r for r in run.records if r.get("device") == "records"]
-    assert all("could not be written" in r["message"] for r in unwritten)
+    # said at once, before anything that is not on disk was printed ...
+    first = run.records[0]
+    assert (first["event"], first["device"]) == ("device_error", "records")
+    assert "cannot be written" in first["message"] and "full" in first["message"]
+    # ... and what never reached the disk is counted at the end, not silently dropped
+    last = run.records[-1]
+    assert (last["event"], last["device"]) == ("device_error", "records")
+    assert "entries could not be written" in last["message"]
+    assert events.index("session_end") < len(events) - 1
 
 
 _PRESETISH = st.sampled_from([

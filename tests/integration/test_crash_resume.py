@@ -4,6 +4,9 @@ A real subprocess runs a five-phase preset at speed 20 (5 planned minutes → 15
 prints its events as JSON lines. Once three phases have begun it is killed with
 SIGKILL. The record must then show the session ``interrupted``, hold every event
 the process printed, and resume (paused) in the phase that was running.
+
+Interrupted rather than killed (SIGINT, SIGTERM, SIGHUP — also when started with SIGINT
+ignored, as ``timeout`` does), rehearse ends the record as ``stopped`` and exits 130.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -83,7 +87,8 @@ def _pump(stream, lines: queue.Queue[str | None]) -> None:
     lines.put(None)
 
 
-def _start_rehearse(tmp_path: Path, *, stderr: int
+def _start_rehearse(tmp_path: Path, *, stderr: int,
+                    preexec_fn: Callable[[], object] | None = None,
                     ) -> tuple[Path, Path, subprocess.Popen[str]]:
     """``ketaroom rehearse`` of :data:`PRESET` in a subprocess: (preset, data dir, process)."""
     preset = tmp_path / "kill.yaml"
@@ -92,7 +97,8 @@ def _start_rehearse(tmp_path: Path, *, stderr: int
     proc = subprocess.Popen(
         [sys.executable, "-m", "ketaroom", "rehearse", str(preset), "--speed", str(SPEED),
          "--json", "--audio", "none", "--data-dir", str(data)],
-        stdout=subprocess.PIPE, stderr=stderr, text=True, env=_env(data), cwd=ROOT)
+        stdout=subprocess.PIPE, stderr=stderr, text=True, env=_env(data), cwd=ROOT,
+        preexec_fn=preexec_fn)
     return preset, data, proc
 
 
@@ -276,6 +282,74 @@ def test_kill_right_after_a_printed_line_loses_nothing(tmp_path: Path):
     lost = [(p["event"], p["t"]) for p in printed
             if (p["event"], round(float(p["t"]), 3)) not in journaled]
     assert not lost
+
+
+def _ignore(signum: int) -> Callable[[], object]:
+    """A ``preexec_fn`` that starts the child with ``signum`` ignored, as ``timeout`` (SIGINT
+    in a background job) or ``nohup`` (SIGHUP) do."""
+    return lambda: signal.signal(signum, signal.SIG_IGN)
+
+
+def _read_until_phase(proc: subprocess.Popen[str], count: int) -> list[dict]:
+    """What rehearse prints until its ``count``-th phase has begun."""
+    assert proc.stdout is not None
+    printed = []
+    for line in proc.stdout:
+        printed.append(json.loads(line))
+        if sum(p["event"] == "phase_start" for p in printed) == count:
+            return printed
+    raise AssertionError(f"rehearse ended early: {printed}")
+
+
+@pytest.mark.parametrize(("signum", "ignored_at_start"), [
+    (signal.SIGINT, None), (signal.SIGTERM, None), (signal.SIGHUP, None),
+    (signal.SIGINT, signal.SIGINT),  # `timeout -s INT` runs its child with SIGINT ignored
+], ids=["SIGINT", "SIGTERM", "SIGHUP", "SIGINT-ignored-at-start"])
+def test_interrupted_rehearse_ends_the_record_as_stopped_and_exits_130(
+        tmp_path: Path, signum: int, ignored_at_start: int | None):
+    preexec = _ignore(ignored_at_start) if ignored_at_start is not None else None
+    _preset, data, proc = _start_rehearse(tmp_path, stderr=subprocess.PIPE, preexec_fn=preexec)
+    try:
+        printed = _read_until_phase(proc, 2)
+        proc.send_signal(signum)
+        rest, errors = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    printed += [json.loads(line) for line in rest.splitlines()]
+    assert proc.returncode == 130, errors
+    assert "Traceback" not in errors
+    assert printed[-1]["event"] == "session_end" and printed[-1]["status"] == "stopped"
+    assert not [p for p in printed if p["event"] == "device_error"], printed
+    with Journal(journal_path(data)) as journal:
+        [record] = journal.sessions()
+        events = journal.events(record.id)
+    assert record.status == "stopped" and record.ended_at is not None
+    [end] = [e for e in events if e.kind == "session_end"]  # device reports may follow it
+    assert end.payload["status"] == "stopped"
+    assert 60 <= end.session_t < 120  # in the second phase, where it was stopped
+    assert [e.payload for e in events if e.kind == "signal"] == [
+        {"signal": signal.Signals(signum).name}]
+
+
+def test_sighup_ignored_at_start_is_respected(tmp_path: Path):
+    """Under ``nohup`` the session outlives the terminal; SIGTERM still stops it."""
+    _preset, _data, proc = _start_rehearse(tmp_path, stderr=subprocess.PIPE,
+                                           preexec_fn=_ignore(signal.SIGHUP))
+    try:
+        _read_until_phase(proc, 2)
+        proc.send_signal(signal.SIGHUP)
+        printed = _read_until_phase(proc, 1)  # the third phase begins: still running
+        assert printed[-1]["phase_index"] == 2
+        proc.send_signal(signal.SIGTERM)
+        rest, errors = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130, errors
+    assert json.loads(rest.splitlines()[-1])["status"] == "stopped"
 
 
 # --------------------------------------------------------------------------- no subprocess
