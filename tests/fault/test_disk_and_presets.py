@@ -4,7 +4,9 @@ As root, permissions cannot make a folder read-only, so the disk faults are simu
 a data dir whose parent is a file (cannot be created), a records file that is a
 directory (cannot be opened), and a full disk (SQLite ``max_page_count``) under a
 running rehearsal. Each must end in a completed session or a one-line message — never
-a traceback. Fuzzing: ``ketaroom validate`` (``cli.main``) on hypothesis-made files
+a traceback. Where root may mount one, a real tiny tmpfs fills up under a ``ketaroom
+rehearse`` subprocess: it must say so at once, and exit non-zero if entries were never
+written. Fuzzing: ``ketaroom validate`` (``cli.main``) on hypothesis-made files
 never raises and prints only ``file:line: message`` lines.
 """
 
@@ -12,10 +14,13 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -95,6 +100,121 @@ def test_full_disk_while_recording_is_not_a_crash(tmp_path: Path) -> None:
     assert (last["event"], last["device"]) == ("device_error", "records")
     assert "entries could not be written" in last["message"]
     assert events.index("session_end") < len(events) - 1
+
+
+CUED = ("name: Cued\nphases:\n" + "".join(
+    f"  - name: P{i}\n    duration: 40s\n    cues:\n"
+    + "".join(f"      - {{at: {at}s, prompt: C{i}-{at}, kind: note}}\n" for at in range(0, 40, 4))
+    for i in range(3)))
+"""Three phases, a cue every 4 planned seconds: entries to write all along."""
+
+
+@pytest.fixture
+def tiny_disk(tmp_path: Path):
+    """A real 8 MB file system (tmpfs) that a test can fill up and free again."""
+    if sys.platform != "linux" or os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root on Linux")
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m,mode=0700", "tmpfs",
+                              str(disk)], capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
+    try:
+        yield disk
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def _fill(disk: Path) -> Path:
+    """Take every free byte of ``disk``; returns the filler file (delete it to free them)."""
+    filler = disk / "filler"
+    with open(filler, "wb", buffering=0) as f, contextlib.suppress(OSError):  # ENOSPC
+        while True:
+            f.write(b"\0" * 65536)
+            f.flush()
+    return filler
+
+
+def _rehearse_on(disk: Path, tmp_path: Path) -> subprocess.Popen[str]:
+    preset = write_preset(tmp_path, CUED, "cued.yaml")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONUNBUFFERED": "1"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "ketaroom", "rehearse", str(preset), "--speed", "20", "--json",
+         "--audio", "none", "--data-dir", str(disk / "data")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+
+
+def _read_until(proc: subprocess.Popen[str], printed: list[dict],
+                done: Callable[[dict], bool]) -> None:
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        printed.append(json.loads(line))
+        if done(printed[-1]):
+            return
+    raise AssertionError(f"rehearse ended first: {printed}")
+
+
+def _is_records_error(record: dict) -> bool:
+    return record["event"] == "device_error" and record.get("device") == "records"
+
+
+def test_disk_filling_mid_session_is_said_at_once_and_healed(tiny_disk: Path,
+                                                             tmp_path: Path) -> None:
+    proc = _rehearse_on(tiny_disk, tmp_path)
+    printed: list[dict] = []
+    try:
+        _read_until(proc, printed, lambda r: r["event"] == "cue")
+        filler = _fill(tiny_disk)
+        filled_at = len(printed)
+        _read_until(proc, printed, _is_records_error)
+        said_at = len(printed) - 1
+        _read_until(proc, printed, lambda r: r["event"] == "cue")  # a backlog builds up
+        filler.unlink()
+        rest, errors = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    printed += [json.loads(line) for line in rest.splitlines()]
+    # said at once: right after the first entry the disk refused, long before the end
+    assert said_at - filled_at <= 1, printed[filled_at:said_at + 1]
+    assert "full" in printed[said_at]["message"]
+    assert printed[-1] == {**printed[-1], "event": "session_end", "status": "completed"}
+    assert [r for r in printed if _is_records_error(r)] == [printed[said_at]]
+    assert proc.returncode == 0, errors  # everything reached the disk in the end
+    with Journal(tiny_disk / "data" / "sessions.sqlite3") as journal:
+        [record] = journal.sessions()
+        events = journal.events(record.id)
+    assert record.status == "completed"
+    journaled = [(e.kind, round(e.session_t, 3)) for e in events]
+    it = iter(journaled)  # every printed line is in the journal, in the printed order
+    assert all(any((r["event"], round(r["t"], 3)) == j for j in it) for r in printed)
+    health = [e.payload for e in events if e.payload.get("device") == "records"]
+    assert [h.get("health", h.get("severity")) for h in health] == ["error", "ok"]
+
+
+def test_disk_that_stays_full_is_said_at_once_and_fails_the_run(tiny_disk: Path,
+                                                               tmp_path: Path) -> None:
+    proc = _rehearse_on(tiny_disk, tmp_path)
+    printed: list[dict] = []
+    try:
+        _read_until(proc, printed, lambda r: r["event"] == "cue")
+        _fill(tiny_disk)
+        rest, errors = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    printed += [json.loads(line) for line in rest.splitlines()]
+    events = [r["event"] for r in printed]
+    said = [i for i, r in enumerate(printed) if _is_records_error(r)]
+    assert len(said) == 2 and said[0] < events.index("phase_start", 2)  # at once ...
+    assert said[1] == len(printed) - 1  # ... and counted at the end
+    assert re.match(r"\d+ entries could not be written", printed[-1]["message"])
+    assert "None" not in printed[-1]["message"]
+    assert proc.returncode == 3, errors
+    assert "Traceback" not in errors
 
 
 _PRESETISH = st.sampled_from([

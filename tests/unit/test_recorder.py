@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ketaroom.recorder import SessionRecorder
+from ketaroom.recorder import RecorderHealth, SessionRecorder
 from ketaroom.store.journal import Journal
 from tests.helpers.fakes import phase, preset
+from tests.helpers.waiting import wait_until
 
 
 def full(journal: Journal, full: bool) -> None:
@@ -53,3 +54,25 @@ def test_background_recorder_keeps_order(tmp_path: Path) -> None:
         assert session_id is not None
         texts = [e.payload["text"] for e in journal.events(session_id)]
         assert texts == [str(i) for i in range(50)]
+
+
+def test_background_recorder_reports_a_refusing_disk_at_once(tmp_path: Path) -> None:
+    """What the window's banner hears: the first refused entry, not only the end."""
+    with Journal(tmp_path / "sessions.sqlite3") as journal:
+        journal._conn.execute("PRAGMA journal_mode = DELETE")  # type: ignore[union-attr]
+        heard: list[RecorderHealth] = []
+        recorder = SessionRecorder(journal, on_health=heard.append)
+        recorder.begin(preset(phase("A", 60)), room="Room 1")
+        full(journal, True)
+        recorder.record("note", session_t=1.0, payload={"text": "y" * 20_000})
+        assert wait_until(lambda: any(h.pending for h in heard), 5.0)
+        assert heard[-1].pending == 1 and heard[-1].error and "full" in heard[-1].error
+        full(journal, False)
+        recorder.record("note", session_t=2.0, payload={"text": "after"})
+        assert wait_until(lambda: heard[-1].pending == 0, 5.0)
+        assert heard[-1].error is None
+        recorder.end("completed")
+        assert recorder.flush(5.0)
+        recorder.close()
+        assert recorder.session_id is not None
+        assert [e.session_t for e in journal.events(recorder.session_id)] == [1.0, 2.0]
