@@ -192,8 +192,8 @@ def run_rehearsal(preset: Preset, *, speed: float, journal: Journal, audio: str,
             reason = f": {health.error}" if health.error else ""
             emit({"t": round(session.state().active_s, 3), "event": "device_error",
                   "device": "records", "severity": "error",
-                  "message": f"{health.pending} entries could not be written to the session "
-                             f"records{reason}"})
+                  "message": f"{health.pending} {'entry' if health.pending == 1 else 'entries'}"
+                             f" could not be written to the session records{reason}"})
     return RehearsalOutcome(session.state().status.value, interruption.signal_name,
                             health.pending)
 
