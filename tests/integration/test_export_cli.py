@@ -76,11 +76,12 @@ def test_sessions_json_has_the_contract_fields(recorded):
 
 
 def test_sessions_plain_lists_the_session(recorded):
-    data, sid = recorded
-    result = ketaroom("sessions", data=data)
+    data, sid = recorded  # a rehearsal: the plain listing shows it when asked
+    result = ketaroom("sessions", "--include-rehearsals", data=data)
     assert result.returncode == 0
     assert PRESET_NAME in result.stdout and "completed" in result.stdout
-    assert result.stdout.split()[0] == str(sid)
+    header, row = result.stdout.splitlines()
+    assert header.split()[0] == "ID" and row.split()[0] == str(sid)
 
 
 def test_export_json_to_stdout(recorded):
