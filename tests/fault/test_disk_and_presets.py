@@ -177,8 +177,9 @@ def test_disk_filling_mid_session_is_said_at_once_and_healed(tiny_disk: Path,
             proc.kill()
             proc.wait()
     printed += [json.loads(line) for line in rest.splitlines()]
-    # said at once: right after the first entry the disk refused, long before the end
-    assert said_at - filled_at <= 1, printed[filled_at:said_at + 1]
+    # said at once: right after the first entries the disk refused (lines printed while
+    # the filler was still being written may have reached the disk), long before the end
+    assert said_at - filled_at <= 3, printed[filled_at:said_at + 1]
     assert "full" in printed[said_at]["message"]
     assert printed[-1] == {**printed[-1], "event": "session_end", "status": "completed"}
     assert [r for r in printed if _is_records_error(r)] == [printed[said_at]]
