@@ -20,7 +20,7 @@ from __future__ import annotations
 import contextlib
 import getpass
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -202,11 +202,10 @@ class HistoryView(QWidget):
     sessionSelected = Signal(int)
 
     def __init__(self, journal: Journal, parent: QWidget | None = None, *,
-                 clinic: str = "", user: str | None = None) -> None:
+                 user: str | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("historyView")
         self.journal = journal
-        self.clinic = clinic
         self.user = user or _os_user()
         self.summaries: list[SessionSummary] = []
         self._events: dict[int, list[EventRecord]] = {}
@@ -402,7 +401,11 @@ class HistoryView(QWidget):
     # ---------------------------------------------------------------- export
 
     def export_selected(self, fmt: str) -> Path | None:
-        """Ask for a file and export the selected session as ``fmt`` (pdf, csv, json)."""
+        """Ask for a file and export the selected session as ``fmt`` (pdf, csv, json).
+
+        The file is written by :func:`~ketaroom.store.export.export_session`, as on the
+        command line; its warnings (characters the PDF cannot show) are shown too.
+        """
         session_id = self.selected_id()
         summary = self._summary(session_id) if session_id is not None else None
         if summary is None:
@@ -417,21 +420,16 @@ class HistoryView(QWidget):
         path = Path(name)
         if not path.suffix:
             path = path.with_suffix(f".{fmt}")
-        writers: dict[str, Callable[[], None]] = {
-            "pdf": lambda: export.export_pdf(self.journal, summary.id, path, clinic=self.clinic),
-            "csv": lambda: path.write_text(export.export_csv(self.journal, summary.id),
-                                           encoding="utf-8", newline=""),
-            "json": lambda: path.write_text(export.export_json(self.journal, summary.id),
-                                            encoding="utf-8"),
-        }
         try:
-            writers[fmt]()
+            warnings = export.export_session(self.journal, summary.id, fmt, path)
         except (OSError, JournalError, KeyError, ValueError, RuntimeError) as exc:
-            self._say(f"Could not export to {path}: {exc}", problem=True)
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            self._say(f"Could not export to {path}: {reason}", problem=True)
             return None
         with contextlib.suppress(JournalError):
             self.journal.audit(self.user, "export", f"session {summary.id} as {fmt} to {path}")
-        self._say(f"Saved {path}")
+        self._say(" ".join([f"Saved {path}.", *(f"Note: {w}." for w in warnings)]),
+                  problem=bool(warnings))
         return path
 
     def _say(self, text: str, *, problem: bool = False) -> None:
