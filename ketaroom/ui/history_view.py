@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QStandardPaths, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -403,18 +403,20 @@ class HistoryView(QWidget):
     def export_selected(self, fmt: str) -> Path | None:
         """Ask for a file and export the selected session as ``fmt`` (pdf, csv, json).
 
-        The file is written by :func:`~ketaroom.store.export.export_session`, as on the
-        command line; its warnings (characters the PDF cannot show) are shown too.
+        The dialog opens in the user's documents folder (the data folder when there is
+        none), never in the program's working directory. The file is written by
+        :func:`~ketaroom.store.export.export_session`, as on the command line; its
+        warnings (characters the PDF cannot show) are shown too.
         """
         session_id = self.selected_id()
         summary = self._summary(session_id) if session_id is not None else None
         if summary is None:
             return None
-        suggested = f"session-{summary.id}-{summary.date[:10]}.{fmt}"
+        suggested = self._export_folder() / f"session-{summary.id}-{summary.date[:10]}.{fmt}"
         filters = {"pdf": "PDF report (*.pdf)", "csv": "CSV, one row per event (*.csv)",
                    "json": "JSON (*.json)"}
         name, _filter = QFileDialog.getSaveFileName(self, f"Export session as {fmt.upper()}",
-                                                    suggested, filters[fmt])
+                                                    str(suggested), filters[fmt])
         if not name:
             return None
         path = Path(name)
@@ -431,6 +433,14 @@ class HistoryView(QWidget):
         self._say(" ".join([f"Saved {path}.", *(f"Note: {w}." for w in warnings)]),
                   problem=bool(warnings))
         return path
+
+    def _export_folder(self) -> Path:
+        """The user's documents folder, else the folder holding the records."""
+        documents = QStandardPaths.writableLocation(
+            QStandardPaths.StandardLocation.DocumentsLocation)
+        if documents and Path(documents).is_dir():
+            return Path(documents)
+        return self.journal.path.parent
 
     def _say(self, text: str, *, problem: bool = False) -> None:
         self.status_label.setObjectName("problem" if problem else "saved")
