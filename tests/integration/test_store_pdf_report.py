@@ -432,6 +432,25 @@ def test_a_character_no_font_has_is_marked_and_reported(
     j.close()
 
 
+def test_font_library_log_lines_never_reach_stderr(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """Should a glyph slip past the marker, fpdf2's "missing glyphs" line (which quotes
+    the note) is swallowed, not printed or passed to the application's log."""
+    monkeypatch.setattr(pdf_module._Report, "_can_draw", lambda self, char: True)
+    j = Journal(tmp_path / "s.sqlite3")
+    sid = _record_with_note(j, f"secret {EMOJI} note")
+    with caplog.at_level(logging.DEBUG):
+        export_pdf(j, sid, tmp_path / "slip.pdf")
+    assert not [r for r in caplog.records if r.name.startswith(("fpdf", "fontTools"))]
+    assert EMOJI not in capfd.readouterr().err
+    assert logging.getLogger("fpdf").propagate  # restored afterwards
+    j.close()
+
+
 def test_without_a_cjk_font_the_text_is_marked_with_advice(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
