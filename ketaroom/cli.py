@@ -204,23 +204,22 @@ def cmd_export(args: argparse.Namespace) -> int:
         except LookupError:
             print(f"ketaroom export: no session with id {args.id}", file=sys.stderr)
             return EXIT_PROBLEMS
-        try:
+        if args.output is None:
             if args.format == "pdf":
-                if not args.output:
-                    print("ketaroom export: a PDF needs -o FILE", file=sys.stderr)
-                    return EXIT_USAGE
-                export.export_pdf(journal, args.id, Path(args.output))
-                return EXIT_OK
+                print("ketaroom export: a PDF needs -o FILE", file=sys.stderr)
+                return EXIT_USAGE
             text = (export.export_json if args.format == "json" else export.export_csv)(
                 journal, args.id)
-            if args.output:
-                Path(args.output).write_text(text, encoding="utf-8", newline="")
-            else:
-                sys.stdout.write(text)
+            sys.stdout.write(text)
+            return EXIT_OK
+        try:
+            warnings = export.export_session(journal, args.id, args.format, Path(args.output))
         except OSError as exc:
             print(f"ketaroom export: cannot write {args.output}: {exc.strerror or exc}",
                   file=sys.stderr)
             return EXIT_PROBLEMS
+    for warning in warnings:
+        print(f"ketaroom export: warning: {warning}", file=sys.stderr)
     return EXIT_OK
 
 

@@ -6,15 +6,28 @@ session row and every event exactly as journaled and reads back with
 ``summary`` column is a human line per event (guarded against spreadsheet formula
 injection), ``payload_json`` the exact payload. The PDF report a clinic files lives
 in :mod:`ketaroom.store.export_pdf` and is re-exported here as :func:`export_pdf`.
+
+Every export that goes to a file, from the command line or the window, is written by
+:func:`export_session` through :func:`write_private`: a private temp file (0600,
+whatever the umask) beside the target, renamed over it only when complete. Records
+hold health data, so a half-written or world-readable copy is never left behind, and
+a target that is not a regular file or a new name (a folder, a device, a FIFO, or a
+symlink to one) is refused before anything is written.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import errno
 import io
 import json
+import os
+import stat
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from ketaroom.store.journal import EventRecord, Journal, SessionRecord
 
@@ -33,17 +46,31 @@ CSV_COLUMNS = (
 )
 """Column order of :func:`export_csv`; a contract for spreadsheets and scripts."""
 
+EXPORT_MODE = 0o600
+"""Permissions of every export file: it holds health data."""
+
+FORMATS = ("pdf", "csv", "json")
+
 __all__ = [
     "CSV_COLUMNS",
+    "EXPORT_MODE",
+    "FORMATS",
     "JSON_FORMAT",
     "JSON_VERSION",
+    "ExportTargetError",
     "event_summary",
     "export_csv",
     "export_json",
     "export_pdf",
+    "export_session",
     "parse_json_export",
     "vitals_text",
+    "write_private",
 ]
+
+
+class ExportTargetError(OSError):
+    """The chosen output is not a regular file or a new name; nothing was written."""
 
 
 def export_json(journal: Journal, session_id: int) -> str:
@@ -95,11 +122,84 @@ def export_csv(journal: Journal, session_id: int) -> str:
     return out.getvalue()
 
 
-def export_pdf(journal: Journal, session_id: int, out: Path, *, clinic: str = "") -> None:
-    """Write the PDF session report to ``out`` (see :mod:`ketaroom.store.export_pdf`)."""
-    from ketaroom.store.export_pdf import export_pdf as _export_pdf
+def export_session(journal: Journal, session_id: int, fmt: str, out: Path) -> list[str]:
+    """Write session ``session_id`` as ``fmt`` (pdf, csv, json) to the file ``out``.
 
-    _export_pdf(journal, session_id, out, clinic=clinic)
+    The one way exports reach a file (command line and window alike), through
+    :func:`write_private`. Returns warnings for the person exporting, e.g. characters
+    the PDF could not draw; raises :class:`OSError` (:class:`ExportTargetError` for a
+    refused target) and :class:`KeyError` for an unknown session.
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}")
+    journal.session(session_id)  # KeyError before touching the file system
+    warnings: list[str] = []
+
+    def write(handle: BinaryIO) -> None:
+        if fmt == "pdf":
+            from ketaroom.store.export_pdf import render_pdf
+
+            data, found = render_pdf(journal, session_id)
+            warnings.extend(found)
+        else:
+            text = (export_json if fmt == "json" else export_csv)(journal, session_id)
+            data = text.encode("utf-8")
+        handle.write(data)
+
+    write_private(out, write)
+    return warnings
+
+
+def export_pdf(journal: Journal, session_id: int, out: Path) -> list[str]:
+    """Write the PDF session report to ``out``; returns warnings (see :func:`export_session`)."""
+    return export_session(journal, session_id, "pdf", out)
+
+
+def write_private(target: Path, write: Callable[[BinaryIO], None]) -> Path:
+    """Have ``write`` fill a new private file that then replaces ``target``; returns the path.
+
+    ``target`` must be a regular file or a name not yet taken; a symlink to a regular
+    file is followed (the file it points to is replaced). The content goes to a temp
+    file created with ``O_EXCL`` and mode 0600 in the same folder, is fsync'd, and is
+    renamed over the target only when ``write`` returned; on any failure (including
+    an exception inside ``write``) the temp file is removed and the target is untouched.
+    """
+    final = _checked_target(Path(target))
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".part", dir=final.parent)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            with contextlib.suppress(OSError):  # Windows has no POSIX modes
+                os.chmod(tmp, EXPORT_MODE)  # mkstemp's 0600 is narrowed further by the umask
+            write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        _checked_target(final)  # it may have been swapped for a device meanwhile
+        os.replace(tmp, final)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    return final
+
+
+def _checked_target(path: Path) -> Path:
+    """Where to write ``path``: itself when new, its real path when a regular file."""
+    try:
+        info = os.stat(path)  # follows symlinks
+    except FileNotFoundError:
+        if os.path.islink(path):
+            raise ExportTargetError(
+                errno.ENOENT, "is a symbolic link to nothing; choose another name", str(path)
+            ) from None
+        return path
+    if stat.S_ISDIR(info.st_mode):
+        raise ExportTargetError(errno.EISDIR, "is a folder; choose a file name", str(path))
+    if not stat.S_ISREG(info.st_mode):
+        raise ExportTargetError(
+            errno.EINVAL, "is a device, FIFO or socket, not a file; choose a file name", str(path)
+        )
+    return Path(os.path.realpath(path))
 
 
 def _spreadsheet_safe(text: str) -> str:

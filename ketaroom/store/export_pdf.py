@@ -1,11 +1,18 @@
 """The PDF session report a clinic files (fpdf2; no Qt).
 
-Owns the layout of the report: header (clinic, room, date, preset, patient ref,
+Owns the layout of the report: the title "Session report · <room>" (the same from
+the window and the command line), a header (room, date, preset, patient ref,
 operator), for esketamine/REMS sessions a monitoring summary, phases planned vs
 actual, a vitals table with a blood-pressure chart, notes with their corrections,
 cues fired/acknowledged/missed, operator actions, device incidents and emergency
-presses, and a sign-off line. Text uses DejaVu Sans (Unicode) when installed and
-falls back to the core Helvetica font with latin-1 replacement otherwise.
+presses, and a sign-off line. Text of any length wraps and continues over pages;
+a section heading always stays with the first lines of its content.
+
+Text uses DejaVu Sans when installed, with a CJK font (:data:`CJK_FONTS`) as
+fallback, and the core Helvetica font (latin-1) otherwise. A character none of them
+can draw is shown as a visible marker and reported by :func:`render_pdf` as a
+warning; the font library's own log lines (which quote those characters, i.e. bits
+of clinical notes) never reach stderr.
 
 The facts shown are computed by :func:`analyse` from the journal alone, so a report
 can be made for a session recorded by any earlier ketaroom, or an interrupted one.
@@ -15,14 +22,17 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import logging
 import math
+import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from fpdf import FPDF
-from fpdf.enums import XPos, YPos
+from fpdf.enums import MethodReturnValue, XPos, YPos
 from fpdf.fonts import FontFace
 
 from ketaroom.core.durations import format_clock, parse_duration
@@ -36,6 +46,19 @@ FONT_DIRS = (
     Path("C:/Windows/Fonts"),
     Path("/Library/Fonts"),
 )
+CJK_FONTS = (
+    Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),  # Debian: fonts-wqy-microhei
+    Path("/usr/share/fonts/wqy-microhei/wqy-microhei.ttc"),  # Fedora
+    Path("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"),  # fonts-droid-fallback
+    Path("C:/Windows/Fonts/msyh.ttc"),  # Microsoft YaHei
+    Path("/Library/Fonts/Arial Unicode.ttf"),
+)
+"""Fonts for Chinese, Japanese and Korean text, first found wins (one is enough)."""
+MARKER = "□"
+CORE_MARKER = "[?]"
+"""Shown for a character no font can draw (:data:`CORE_MARKER` without DejaVu)."""
+FLOW_ROW_MM = 40.0
+"""A table row taller than this is drawn as flowing paragraphs instead."""
 REMS_MIN_MONITORING_MIN = 120
 REMS_POST_DOSE_CHECK_MIN = 40
 
@@ -46,8 +69,45 @@ _HEAD_FILL = (232, 236, 240)
 _SYS_COLOUR = (196, 40, 40)
 _DIA_COLOUR = (30, 90, 180)
 _ALERT = (170, 20, 20)
+_REGULAR_FALLBACK = "DejaVuRegular"
+_CJK_FALLBACK = "CJK"
+_TABLE_PT = 8.5
+_LINE_H = 4.6
+_CELL_PAD_V, _CELL_PAD_H = 1.2, 1.5
+_HEADING_H = 13.0  # space above, the heading line and its rule
+_KEEP_LINES = 3  # lines of a section's first paragraph kept with its heading
+_BP_CHART_H = 70.0
+_LATIN1_SUBSTITUTES = {
+    "·": "-", "—": "-", "–": "-", "−": "-", "→": "->", "≥": ">=", "×": "x", "Δ": "Diff",
+    "…": "...", "□": "[?]",
+}  # fmt: skip
+_CJK_RANGES = (
+    (0x1100, 0x11FF),  # Hangul jamo
+    (0x2E80, 0x303F),  # CJK radicals, punctuation
+    (0x3040, 0x30FF),  # kana
+    (0x3130, 0x318F),  # Hangul compatibility jamo
+    (0x3400, 0x9FFF),  # CJK ideographs
+    (0xAC00, 0xD7AF),  # Hangul syllables
+    (0xF900, 0xFAFF),  # CJK compatibility ideographs
+    (0xFF00, 0xFFEF),  # half- and full-width forms
+    (0x20000, 0x3134F),  # CJK extensions
+)
 
-__all__ = ["SessionFacts", "analyse", "export_pdf", "is_rems_session"]
+__all__ = ["SessionFacts", "analyse", "cjk_font", "render_pdf", "report_title"]
+
+
+def cjk_font() -> Path | None:
+    """The first installed font of :data:`CJK_FONTS`, if any."""
+    return next((path for path in CJK_FONTS if path.is_file()), None)
+
+
+def _is_cjk(char: str) -> bool:
+    return any(low <= ord(char) <= high for low, high in _CJK_RANGES)
+
+
+def report_title(session: SessionRecord) -> str:
+    """``Session report · Treatment room``: the title and running header of every report."""
+    return "Session report" + (f" · {session.room}" if session.room else "")
 
 
 # --------------------------------------------------------------------------- analysis
@@ -303,22 +363,35 @@ def _nearest(vitals: list[EventRecord], moment: datetime) -> EventRecord | None:
 
 
 class _Report(FPDF):
-    def __init__(self, facts: SessionFacts, clinic: str) -> None:
+    """An A4 report whose text never loses a character and whose headings stay with content.
+
+    Text goes through :meth:`t`, which shows a character no loaded font can draw as
+    :data:`MARKER` and remembers it for :meth:`glyph_warnings`. :meth:`section` only
+    announces a heading; the next block (:meth:`table_rows`, :meth:`muted_line`,
+    :meth:`keep`) places it together with its own first lines.
+    """
+
+    def __init__(self, facts: SessionFacts) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
         self.facts = facts
-        self.clinic = clinic
+        self.title_text = report_title(facts.session)
+        self.missing: dict[str, None] = {}  # characters shown as the marker, in order
+        self.drawable: set[int] = set()
         self.unicode = self._load_fonts()
+        self.marker = MARKER if self.unicode else CORE_MARKER
+        self.pending_heading: str | None = None
+        self.body_top = 0.0  # where the content of the current page starts (see header)
         self.set_margins(15, 15, 15)
         self.set_auto_page_break(True, margin=18)
         self.alias_nb_pages()
-        self.set_title(f"Session report #{facts.session.id}")
+        self.set_title(f"{self.title_text} (session #{facts.session.id})")
         self.set_creator("ketaroom")
-        self.set_author(clinic or "ketaroom")
         self.generated = datetime.now().astimezone()
 
     # ------------------------------------------------------------ fonts / text
 
     def _load_fonts(self) -> bool:
+        """DejaVu Sans with a CJK fallback when installed; else the core Helvetica font."""
         for folder in FONT_DIRS:
             regular, bold = folder / "DejaVuSans.ttf", folder / "DejaVuSans-Bold.ttf"
             if regular.is_file() and bold.is_file():
@@ -327,22 +400,67 @@ class _Report(FPDF):
                     self.add_font("DejaVu", "B", str(bold))
                     oblique = folder / "DejaVuSans-Oblique.ttf"
                     self.add_font("DejaVu", "I", str(oblique if oblique.is_file() else regular))
-                    self.family = "DejaVu"
-                    return True
+                    # Bold and oblique lack some glyphs of the regular face: fall back to it.
+                    self.add_font(_REGULAR_FALLBACK, "", str(regular))
                 except Exception:
                     continue
+                self.family = "DejaVu"
+                fallbacks = [_REGULAR_FALLBACK]
+                cjk = cjk_font()
+                if cjk is not None:
+                    with contextlib.suppress(Exception):  # a damaged font: markers instead
+                        self.add_font(_CJK_FALLBACK, "", str(cjk))
+                        fallbacks.append(_CJK_FALLBACK)
+                self.set_fallback_fonts(fallbacks, exact_match=False)
+                for key in fallbacks:
+                    self.drawable.update(self.fonts[key.lower()].cmap)
+                return True
         self.family = "Helvetica"
         return False
 
     def t(self, text: object) -> str:
-        """Text safe for the current font (latin-1 replacement with the core font)."""
-        out = "" if text is None else str(text)
+        """``text`` as it will be drawn: what no font has becomes the marker (and is noted)."""
+        out = unicodedata.normalize("NFC", "" if text is None else str(text))
+        out = out.replace("\r\n", "\n").replace("\r", "\n").replace("\t", "    ")
         if not self.unicode:
-            out = out.replace("·", "-").replace("—", "-").replace("→", "->")
-            out = out.replace("≥", ">=").replace("×", "x").replace("–", "-")
-            out = out.replace("−", "-").replace("Δ", "Diff").replace("…", "...")
-            out = out.encode("latin-1", "replace").decode("latin-1")
-        return out
+            for char, substitute in _LATIN1_SUBSTITUTES.items():
+                out = out.replace(char, substitute)
+        return "".join(self._glyph(char) for char in out)
+
+    def _glyph(self, char: str) -> str:
+        if char == "\n" or self._can_draw(char):
+            return char
+        if unicodedata.category(char) == "Cf" or 0xFE00 <= ord(char) <= 0xFE0F:
+            return ""  # invisible anyway: joiners, variation selectors, direction marks
+        self.missing[char] = None
+        return self.marker
+
+    def _can_draw(self, char: str) -> bool:
+        if self.unicode:
+            return ord(char) in self.drawable
+        return ord(char) < 256 and unicodedata.category(char) != "Cc"
+
+    def glyph_warnings(self) -> list[str]:
+        """What the reader of the PDF cannot see: characters shown as the marker."""
+        if not self.missing:
+            return []
+        chars = list(self.missing)
+        codes = ", ".join(f"U+{ord(c):04X}" for c in chars[:8])
+        if len(chars) > 8:
+            codes += f" and {len(chars) - 8} more"
+        noun = "character" if len(chars) == 1 else "different characters"
+        text = (
+            f"the PDF shows {self.marker} for {len(chars)} {noun} no installed font can draw "
+            f"({codes})"
+        )
+        if not self.unicode:
+            text += "; install DejaVu Sans (Debian: fonts-dejavu-core) for non-Latin text"
+        elif cjk_font() is None and any(_is_cjk(c) for c in chars):
+            text += (
+                "; install a CJK font (Debian: fonts-wqy-microhei) for Chinese, Japanese "
+                "and Korean"
+            )
+        return [text]
 
     def font(self, size: float, style: str = "") -> None:
         self.set_font(self.family, style, size)
@@ -350,17 +468,18 @@ class _Report(FPDF):
     # ------------------------------------------------------------ page furniture
 
     def header(self) -> None:
+        self.body_top = self.t_margin
         if self.page_no() == 1:
             return
         self.font(8)
         self.set_text_color(*_MUTED)
-        s = self.facts.session
-        left = f"{self.clinic or 'Session report'} · {s.room} · session #{s.id}"
+        left = f"{self.title_text} · session #{self.facts.session.id}"
         self.cell(0, 5, self.t(left), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_draw_color(*_RULE)
         self.line(self.l_margin, self.get_y(), self.w - self.r_margin, self.get_y())
         self.ln(3)
         self.set_text_color(*_INK)
+        self.body_top = self.get_y()
 
     def footer(self) -> None:
         self.set_y(-12)
@@ -377,23 +496,47 @@ class _Report(FPDF):
         self.cell(0, 5, f"Page {self.page_no()} of {{nb}}", align="R")
         self.set_text_color(*_INK)
 
-    def section(self, title: str, min_space: float = 30) -> None:
-        if self.get_y() + min_space > self.page_break_trigger:
+    def section(self, title: str) -> None:
+        """Announce a section; its heading is drawn with the first block that follows."""
+        self.pending_heading = title
+
+    def keep(self, height: float) -> None:
+        """Start a new page unless the pending heading and ``height`` mm fit on this one.
+
+        A page that has nothing on it yet is kept whatever ``height`` is.
+        """
+        heading = _HEADING_H if self.pending_heading is not None else 0.0
+        fits = self.get_y() + heading + height <= self.page_break_trigger
+        if not fits and self.get_y() > self.body_top:
             self.add_page()
-        self.ln(4)
-        self.font(12, "B")
-        self.cell(0, 7, self.t(title), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        self.set_draw_color(*_RULE)
-        self.line(self.l_margin, self.get_y(), self.w - self.r_margin, self.get_y())
-        self.ln(2)
-        self.font(9)
+        if self.pending_heading is not None:
+            title, self.pending_heading = self.pending_heading, None
+            self.ln(4)
+            self.font(12, "B")
+            self.cell(0, 7, self.t(title), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            self.set_draw_color(*_RULE)
+            self.line(self.l_margin, self.get_y(), self.w - self.r_margin, self.get_y())
+            self.ln(2)
+            self.font(9)
 
     def muted_line(self, text: str) -> None:
         self.font(9, "I")
+        self.keep(self._text_height(text, self.epw, 5, lines=_KEEP_LINES))
         self.set_text_color(*_MUTED)
         self.multi_cell(0, 5, self.t(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_text_color(*_INK)
         self.font(9)
+
+    def _text_height(
+        self, text: str, width: float, line_h: float, *, lines: int = 0, pad_h: float = 0.0
+    ) -> float:
+        """Height of ``text`` in a ``multi_cell`` of ``width`` (first ``lines`` lines only)."""
+        wrapped = self.multi_cell(
+            width, line_h, self.t(text), dry_run=True, output=MethodReturnValue.LINES,
+            padding=(0, pad_h),
+        )  # fmt: skip
+        count = len(wrapped) if not lines else min(lines, len(wrapped))
+        return max(1, count) * line_h
 
     def table_rows(
         self,
@@ -402,10 +545,52 @@ class _Report(FPDF):
         widths: tuple[float, ...],
         *,
         alert_rows: set[int] | None = None,
-        align: tuple[str, ...] | None = None,
     ) -> None:
-        self.font(8.5)
-        heading_style = FontFace(emphasis="BOLD", fill_color=_HEAD_FILL, size_pt=8.5)
+        """A table; a row taller than :data:`FLOW_ROW_MM` leaves it and flows as paragraphs.
+
+        fpdf2 cannot split a table row across pages, so a long note, warning or prompt
+        is drawn below the rows before it as a caption (the row's other cells) and a
+        paragraph that wraps and continues on the next page; the table then resumes.
+        """
+        alerts = alert_rows or set()
+        scale = self.epw / sum(widths)
+        widths = tuple(w * scale for w in widths)
+        head_h = self._row_height(headings, widths, "B")
+        heights = [
+            self._row_height(values, widths, "B" if n in alerts else "")
+            for n, values in enumerate(rows)
+        ]
+        start = 0
+        while start < len(rows):
+            if heights[start] > FLOW_ROW_MM:
+                self._flowing_row(headings, rows[start], widths, alert=start in alerts)
+                start += 1
+                continue
+            stop = start
+            while stop < len(rows) and heights[stop] <= FLOW_ROW_MM:
+                stop += 1
+            self.keep(head_h + heights[start])
+            self._table(headings, rows[start:stop], widths,
+                        {n - start for n in alerts if start <= n < stop})  # fmt: skip
+            start = stop
+        self.font(9)
+
+    def _row_height(self, values: tuple[str, ...], widths: tuple[float, ...], style: str) -> float:
+        self.font(_TABLE_PT, style)
+        return _CELL_PAD_V * 2 + max(
+            self._text_height(value, width, _LINE_H, pad_h=_CELL_PAD_H)
+            for value, width in zip(values, widths, strict=True)
+        )
+
+    def _table(
+        self,
+        headings: tuple[str, ...],
+        rows: list[tuple[str, ...]],
+        widths: tuple[float, ...],
+        alerts: set[int],
+    ) -> None:
+        self.font(_TABLE_PT)
+        heading_style = FontFace(emphasis="BOLD", fill_color=_HEAD_FILL, size_pt=_TABLE_PT)
         self.set_draw_color(*_RULE)
         self.set_fill_color(255, 255, 255)
         self.set_text_color(*_INK)
@@ -414,23 +599,62 @@ class _Report(FPDF):
             col_widths=widths,
             width=self.epw,
             headings_style=heading_style,
-            line_height=4.6,
-            text_align=align or "LEFT",
+            line_height=_LINE_H,
+            text_align="LEFT",
             borders_layout="HORIZONTAL_LINES",
-            padding=(1.2, 1.5),
+            padding=(_CELL_PAD_V, _CELL_PAD_H),
             v_align="TOP",
         ) as table:
             head = table.row()
             for text in headings:
                 head.cell(self.t(text))
             for number, values in enumerate(rows):
-                style = None
-                if alert_rows and number in alert_rows:
-                    style = FontFace(color=_ALERT, emphasis="BOLD")
+                style = FontFace(color=_ALERT, emphasis="BOLD") if number in alerts else None
                 row = table.row(style=style)
                 for value in values:
                     row.cell(self.t(value))
-        self.font(9)
+
+    def _flowing_row(
+        self,
+        headings: tuple[str, ...],
+        values: tuple[str, ...],
+        widths: tuple[float, ...],
+        *,
+        alert: bool,
+    ) -> None:
+        """One long row: its short cells as a caption line, its widest cell as paragraphs."""
+        text_col = widths.index(max(widths))
+        caption = "  ·  ".join(
+            f"{heading}: {value}"
+            for n, (heading, value) in enumerate(zip(headings, values, strict=True))
+            if n != text_col and value
+        ) + f"  ·  {headings[text_col]}:"
+        style = "B" if alert else ""
+        indent = 4.0
+        self.font(_TABLE_PT, "B")
+        lead = self._text_height(caption, self.epw, _LINE_H)
+        self.font(_TABLE_PT, style)
+        lead += self._text_height(values[text_col], self.epw - indent, _LINE_H, lines=_KEEP_LINES)
+        self.keep(lead + 2 * _CELL_PAD_V)
+        self.set_draw_color(*_RULE)
+        self.set_line_width(0.2)
+        self.line(self.l_margin, self.get_y(), self.w - self.r_margin, self.get_y())
+        self.ln(_CELL_PAD_V)
+        self.font(_TABLE_PT, "B")
+        self.set_text_color(*(_ALERT if alert else _MUTED))
+        self.multi_cell(
+            0, _LINE_H, self.t(caption), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT
+        )
+        self.font(_TABLE_PT, style)
+        self.set_text_color(*(_ALERT if alert else _INK))
+        self.set_x(self.l_margin + indent)
+        self.multi_cell(
+            self.epw - indent, _LINE_H, self.t(values[text_col]), align="L",
+            new_x=XPos.LMARGIN, new_y=YPos.NEXT,
+        )  # fmt: skip
+        self.set_text_color(*_INK)
+        self.ln(_CELL_PAD_V)
+        self.line(self.l_margin, self.get_y(), self.w - self.r_margin, self.get_y())
 
     # ------------------------------------------------------------ formatting
 
@@ -470,13 +694,8 @@ def _kv_block(pdf: _Report, pairs: list[tuple[str, str]], columns: int = 2) -> N
 def _render_header(pdf: _Report, facts: SessionFacts) -> None:
     s = facts.session
     pdf.font(17, "B")
-    pdf.cell(0, 9, pdf.t(pdf.clinic or "Session report"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.font(10.5)
-    pdf.set_text_color(*_MUTED)
-    subtitle = "Treatment session record" + (f" — {s.room}" if s.room else "")
-    pdf.cell(0, 6, pdf.t(subtitle), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_text_color(*_INK)
-    pdf.ln(2)
+    pdf.multi_cell(0, 9, pdf.t(pdf.title_text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(3)
     if s.speed != 1.0:
         pdf.set_fill_color(255, 236, 200)
         pdf.font(9.5, "B")
@@ -547,7 +766,7 @@ def _human(seconds: float | None) -> str:
 
 
 def _render_rems(pdf: _Report, facts: SessionFacts) -> None:
-    pdf.section("Esketamine REMS monitoring", min_space=55)
+    pdf.section("Esketamine REMS monitoring")
     dose = _tagged(facts.notes, "dose")
     ready = _tagged(facts.notes, "ready")
     dose_wall = _wall(dose.event) if dose else facts.start_wall
@@ -671,7 +890,7 @@ def _render_phases(pdf: _Report, facts: SessionFacts) -> None:
 
 
 def _render_vitals(pdf: _Report, facts: SessionFacts) -> None:
-    pdf.section("Vital signs", min_space=60)
+    pdf.section("Vital signs")
     if not facts.vitals:
         pdf.muted_line("No vital signs recorded.")
         return
@@ -723,6 +942,7 @@ def _num(value: Any) -> float | None:
 def _bp_chart(pdf: _Report, facts: SessionFacts, points: list[EventRecord]) -> None:
     """Systolic and diastolic pressure against session time, drawn with lines."""
     height, left_pad, bottom_pad = 52.0, 12.0, 8.0
+    pdf.keep(_BP_CHART_H)
     x0 = pdf.l_margin + left_pad
     width = pdf.epw - left_pad - 4
     top = pdf.get_y() + 6
@@ -940,8 +1160,7 @@ def _render_incidents(pdf: _Report, facts: SessionFacts) -> None:
 
 
 def _render_signoff(pdf: _Report) -> None:
-    if pdf.get_y() + 28 > pdf.page_break_trigger:
-        pdf.add_page()
+    pdf.keep(28)
     pdf.ln(8)
     pdf.font(9)
     half = pdf.epw / 2
@@ -956,23 +1175,45 @@ def _render_signoff(pdf: _Report) -> None:
     pdf.set_text_color(*_INK)
 
 
-def export_pdf(journal: Journal, session_id: int, out: Path, *, clinic: str = "") -> None:
-    """Write the session report for ``session_id`` to ``out`` (PDF, A4)."""
+def render_pdf(journal: Journal, session_id: int) -> tuple[bytes, list[str]]:
+    """The session report for ``session_id`` (PDF, A4) and warnings about its text."""
     session = journal.session(session_id)
     facts = analyse(session, journal.events(session_id))
-    pdf = _Report(facts, clinic)
-    pdf.add_page()
-    _render_header(pdf, facts)
-    if is_rems_session(session):
-        _render_rems(pdf, facts)
-    _render_phases(pdf, facts)
-    _render_vitals(pdf, facts)
-    _render_notes(pdf, facts)
-    _render_cues(pdf, facts)
-    _render_actions(pdf, facts)
-    _render_incidents(pdf, facts)
-    _render_signoff(pdf)
-    out = Path(out)
-    tmp = out.with_name(out.name + ".part")
-    pdf.output(str(tmp))
-    tmp.replace(out)
+    with _font_library_quiet():
+        pdf = _Report(facts)
+        pdf.add_page()
+        _render_header(pdf, facts)
+        if is_rems_session(session):
+            _render_rems(pdf, facts)
+        _render_phases(pdf, facts)
+        _render_vitals(pdf, facts)
+        _render_notes(pdf, facts)
+        _render_cues(pdf, facts)
+        _render_actions(pdf, facts)
+        _render_incidents(pdf, facts)
+        _render_signoff(pdf)
+        data = bytes(pdf.output())
+    return data, pdf.glyph_warnings()
+
+
+@contextlib.contextmanager
+def _font_library_quiet() -> Iterator[None]:
+    """Keep fpdf2's and fontTools' log records off stderr and out of the app's log.
+
+    They quote characters a font lacks, i.e. pieces of clinical notes; the report says
+    what it could not draw through :meth:`_Report.glyph_warnings` instead. (Exports run
+    on one thread at a time; the loggers are restored afterwards.)
+    """
+    sink = logging.NullHandler()
+    saved = []
+    for name in ("fpdf", "fontTools"):
+        logger = logging.getLogger(name)
+        saved.append((logger, logger.propagate))
+        logger.addHandler(sink)
+        logger.propagate = False
+    try:
+        yield
+    finally:
+        for logger, propagate in saved:
+            logger.removeHandler(sink)
+            logger.propagate = propagate

@@ -21,12 +21,12 @@ from __future__ import annotations
 import contextlib
 import getpass
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QStandardPaths, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -204,11 +204,10 @@ class HistoryView(QWidget):
     sessionSelected = Signal(int)
 
     def __init__(self, journal: Journal, parent: QWidget | None = None, *,
-                 clinic: str = "", user: str | None = None) -> None:
+                 user: str | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("historyView")
         self.journal = journal
-        self.clinic = clinic
         self.user = user or _os_user()
         self.summaries: list[SessionSummary] = []
         self._events: dict[int, list[EventRecord]] = {}
@@ -416,37 +415,46 @@ class HistoryView(QWidget):
     # ---------------------------------------------------------------- export
 
     def export_selected(self, fmt: str) -> Path | None:
-        """Ask for a file and export the selected session as ``fmt`` (pdf, csv, json)."""
+        """Ask for a file and export the selected session as ``fmt`` (pdf, csv, json).
+
+        The dialog opens in the user's documents folder (the data folder when there is
+        none), never in the program's working directory. The file is written by
+        :func:`~ketaroom.store.export.export_session`, as on the command line; its
+        warnings (characters the PDF cannot show) are shown too.
+        """
         session_id = self.selected_id()
         summary = self._summary(session_id) if session_id is not None else None
         if summary is None:
             return None
-        suggested = f"session-{summary.id}-{summary.date[:10]}.{fmt}"
+        suggested = self._export_folder() / f"session-{summary.id}-{summary.date[:10]}.{fmt}"
         filters = {"pdf": "PDF report (*.pdf)", "csv": "CSV, one row per event (*.csv)",
                    "json": "JSON (*.json)"}
         name, _filter = QFileDialog.getSaveFileName(self, f"Export session as {fmt.upper()}",
-                                                    suggested, filters[fmt])
+                                                    str(suggested), filters[fmt])
         if not name:
             return None
         path = Path(name)
         if not path.suffix:
             path = path.with_suffix(f".{fmt}")
-        writers: dict[str, Callable[[], None]] = {
-            "pdf": lambda: export.export_pdf(self.journal, summary.id, path, clinic=self.clinic),
-            "csv": lambda: path.write_text(export.export_csv(self.journal, summary.id),
-                                           encoding="utf-8", newline=""),
-            "json": lambda: path.write_text(export.export_json(self.journal, summary.id),
-                                            encoding="utf-8"),
-        }
         try:
-            writers[fmt]()
+            warnings = export.export_session(self.journal, summary.id, fmt, path)
         except (OSError, JournalError, KeyError, ValueError, RuntimeError) as exc:
-            self._say(f"Could not export to {path}: {exc}", problem=True)
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            self._say(f"Could not export to {path}: {reason}", problem=True)
             return None
         with contextlib.suppress(JournalError):
             self.journal.audit(self.user, "export", f"session {summary.id} as {fmt} to {path}")
-        self._say(f"Saved {path}")
+        self._say(" ".join([f"Saved {path}.", *(f"Note: {w}." for w in warnings)]),
+                  problem=bool(warnings))
         return path
+
+    def _export_folder(self) -> Path:
+        """The user's documents folder, else the folder holding the records."""
+        documents = QStandardPaths.writableLocation(
+            QStandardPaths.StandardLocation.DocumentsLocation)
+        if documents and Path(documents).is_dir():
+            return Path(documents)
+        return self.journal.path.parent
 
     def _say(self, text: str, *, problem: bool = False) -> None:
         self.status_label.setObjectName("problem" if problem else "saved")

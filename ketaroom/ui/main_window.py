@@ -198,7 +198,7 @@ class MainWindow(QMainWindow):
 
     def _on_open_history(self) -> None:
         def build() -> QWidget:
-            view = HistoryView(self.services.journal, self, clinic=self.settings.room_name)
+            view = HistoryView(self.services.journal, self)
             view.setWindowTitle("Session records")
             return view
         self._show_side_window("history", build)

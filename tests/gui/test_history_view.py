@@ -181,7 +181,7 @@ def test_export_json_writes_the_file(qtbot, journal, tmp_path, monkeypatch):
     session, events = parse_json_export(written.read_text(encoding="utf-8"))
     assert session.id == ids["IV infusion 40 min"]
     assert any(e.payload.get("text") == "Patient calm, eyes closed" for e in events)
-    assert asked and asked[0][1].startswith(f"session-{session.id}-")
+    assert asked and Path(asked[0][1]).name.startswith(f"session-{session.id}-")
     assert "Saved" in view.status_label.text()
     assert journal.audit_entries()[-1]["action"] == "export"
 

@@ -10,8 +10,11 @@ import csv
 import io
 import json
 import os
+import resource
 import shutil
+import signal
 import sqlite3
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from ketaroom.store.export import CSV_COLUMNS, parse_json_export
+from ketaroom.store.journal import Journal
 
 ROOT = Path(__file__).resolve().parents[2]
 PRESET_NAME = "Export check preset"
@@ -195,3 +199,167 @@ def test_journal_from_a_newer_ketaroom_is_a_message(recorded, tmp_path, command)
     result = ketaroom(*command, data=newer)
     assert result.returncode != 0
     assert no_traceback(result), result.stderr
+
+
+# --------------------------------------------------------------------------- file safety
+
+ROOM = "Treatment room"
+CJK_NOTE = "患者は落ち着いている 한국어 中文"
+EMOJI = "\N{SLIGHTLY SMILING FACE}"
+
+
+@pytest.fixture
+def clinical(recorded, tmp_path) -> tuple[Path, int]:
+    """A copy of the data dir with a clinical session in ``ROOM`` holding CJK and emoji notes."""
+    from ketaroom.store.journal import Journal
+
+    data = tmp_path / "clinical-data"
+    shutil.copytree(recorded[0], data)
+    with Journal(data / "sessions.sqlite3") as journal:
+        sid = journal.start_session(preset="IV infusion 40 min", preset_path=None,
+                                    preset_yaml=None, room=ROOM, planned_s=600)
+        journal.append(sid, "session_start", session_t=0)
+        journal.append(sid, "note", session_t=30, payload={"text": CJK_NOTE, "tags": []})
+        journal.append(sid, "note", session_t=40, payload={"text": f"calm {EMOJI} smiling"})
+        journal.append(sid, "session_end", session_t=600, payload={"status": "completed"})
+        journal.end_session(sid, "completed")
+    return data, sid
+
+
+def folder_listing(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "json", "csv"])
+def test_export_to_a_folder_is_refused_and_leaves_nothing(recorded, tmp_path, fmt):
+    data, sid = recorded
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    result = ketaroom("export", str(sid), "--format", fmt, "-o", str(folder), data=data)
+    assert result.returncode == 1 and no_traceback(result), result.stderr
+    assert "is a folder" in result.stderr
+    assert folder_listing(tmp_path) == ["reports"]  # no reports.part beside it
+    assert folder_listing(folder) == []
+
+
+def _special_files(tmp_path: Path) -> dict[str, Path]:
+    """A FIFO, a character device (when we may create one), symlinks to those and a folder."""
+    made = {"fifo": tmp_path / "fifo"}
+    os.mkfifo(made["fifo"])
+    device = tmp_path / "device"
+    try:
+        os.mknod(device, 0o600 | stat.S_IFCHR, os.makedev(1, 3))  # a private /dev/null twin
+        made["device"] = device
+    except PermissionError:
+        pass
+    (tmp_path / "folder").mkdir()
+    for name in [*made, "folder"]:
+        link = tmp_path / f"link-to-{name}"
+        link.symlink_to(tmp_path / name)
+        made[f"symlink to {name}"] = link
+    return made
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "json"])
+def test_export_to_a_device_fifo_or_symlink_to_one_is_refused(recorded, tmp_path, fmt):
+    data, sid = recorded
+    for what, target in _special_files(tmp_path).items():
+        before = folder_listing(tmp_path)
+        kind = stat.S_IFMT(os.stat(target).st_mode)
+        result = ketaroom("export", str(sid), "--format", fmt, "-o", str(target), data=data,
+                          timeout=30)
+        assert result.returncode == 1 and no_traceback(result), (what, result.stderr)
+        assert str(target) in result.stderr, what
+        assert folder_listing(tmp_path) == before, what  # nothing replaced, nothing left
+        assert stat.S_IFMT(os.stat(target).st_mode) == kind, what
+
+
+def test_export_through_a_symlink_to_a_file_writes_the_file(recorded, tmp_path):
+    data, sid = recorded
+    real = tmp_path / "real.json"
+    real.write_text("old", encoding="utf-8")
+    link = tmp_path / "link.json"
+    link.symlink_to(real)
+    result = ketaroom("export", str(sid), "--format", "json", "-o", str(link), data=data)
+    assert result.returncode == 0, result.stderr
+    assert link.is_symlink()
+    assert json.loads(real.read_text(encoding="utf-8"))["session"]["id"] == sid
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "json", "csv"])
+def test_exports_are_private_whatever_the_umask(recorded, tmp_path, fmt):
+    data, sid = recorded
+    new = tmp_path / f"new.{fmt}"
+    existing = tmp_path / f"existing.{fmt}"
+    existing.write_text("old report", encoding="utf-8")
+    existing.chmod(0o644)
+    for out in (new, existing):
+        env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+        result = subprocess.run(
+            [sys.executable, "-m", "ketaroom", "export", str(sid), "--format", fmt, "-o",
+             str(out), "--data-dir", str(data)],
+            capture_output=True, text=True, env=env, timeout=60, cwd=ROOT, umask=0)
+        assert result.returncode == 0, result.stderr
+        assert stat.S_IMODE(out.stat().st_mode) == 0o600, out
+        assert out.read_bytes() != b"old report"
+    assert folder_listing(tmp_path) == sorted([new.name, existing.name])
+
+
+def _limit_file_size() -> None:
+    """In the child: files may grow to 4 KiB only (like a full disk), EFBIG instead of SIGXFSZ."""
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (4096, resource.RLIM_INFINITY))
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "json"])
+def test_a_write_failing_midway_leaves_no_partial_file(clinical, tmp_path, fmt):
+    data, sid = clinical
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    with Journal(data / "sessions.sqlite3") as journal:  # make the export larger than 4 KiB
+        for t in range(50, 90):
+            journal.append(sid, "note", session_t=t, payload={"text": "a short note " * 15})
+    result = subprocess.run(
+        [sys.executable, "-m", "ketaroom", "export", str(sid), "--format", fmt, "-o",
+         str(out_dir / f"r.{fmt}"), "--data-dir", str(data)],
+        capture_output=True, text=True, env=env, timeout=60, cwd=ROOT,
+        preexec_fn=_limit_file_size)
+    assert result.returncode == 1 and no_traceback(result), result.stderr
+    assert "cannot write" in result.stderr
+    assert folder_listing(out_dir) == []
+
+
+# --------------------------------------------------------------------------- report content
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
+def test_pdf_title_names_the_room_and_cjk_survives(clinical, tmp_path):
+    data, sid = clinical
+    out = tmp_path / "r.pdf"
+    result = ketaroom("export", str(sid), "--format", "pdf", "-o", str(out), data=data)
+    assert result.returncode == 0, result.stderr
+    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert text.splitlines()[0] == f"Session report · {ROOM}"
+    from ketaroom.store import export_pdf
+
+    if export_pdf.cjk_font() is not None:  # else the note shows as markers, with a warning
+        assert CJK_NOTE in text
+
+
+def test_glyph_warnings_are_one_line_on_stderr(clinical, tmp_path):
+    """A character no font has: one warning from ketaroom, none from the font library."""
+    data, sid = clinical
+    out = tmp_path / "r.pdf"
+    result = ketaroom("export", str(sid), "--format", "pdf", "-o", str(out), data=data)
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("ketaroom export: warning:")
+    assert "U+1F642" in lines[0]
+    assert EMOJI not in result.stderr and "患者" not in result.stderr  # no note text
+    for fmt in ("json", "csv"):  # text formats keep every character: no warning
+        result = ketaroom("export", str(sid), "--format", fmt, "-o", str(tmp_path / f"r.{fmt}"),
+                          data=data)
+        assert result.returncode == 0 and result.stderr == ""

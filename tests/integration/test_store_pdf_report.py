@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import re
 import shutil
 import subprocess
 import sys
@@ -111,14 +113,14 @@ def test_rems_report(tmp_path: Path) -> None:
     j = Journal(tmp_path / "s.sqlite3")
     sid = record_rems_session(j)
     out = tmp_path / "report.pdf"
-    export_pdf(j, sid, out, clinic="Lakeside Ketamine Clinic")
+    assert export_pdf(j, sid, out) == []
     assert out.read_bytes().startswith(b"%PDF")
-    assert not list(tmp_path.glob("*.part"))
+    assert not [p for p in tmp_path.iterdir() if "part" in p.name]
     pages = render(out, tmp_path)
     assert 1 <= len(pages) <= 4
     text = pdf_text(out)
+    assert text.splitlines()[0].strip() == "Session report · Room 2 – Willow"
     for expected in (
-        "Lakeside Ketamine Clinic",
         "Room 2 – Willow",
         "PT-00423",
         "Dr. Renée Okafor",
@@ -196,14 +198,19 @@ def test_empty_and_odd_sessions_render(tmp_path: Path) -> None:
 
 
 def test_core_font_fallback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without DejaVu: latin-1 survives, the rest becomes a visible marker, with a warning."""
     monkeypatch.setattr(pdf_module, "FONT_DIRS", ())
     j = Journal(tmp_path / "s.sqlite3")
     sid = record_rems_session(j)
+    j.append(sid, "note", session_t=8600, payload={"text": "Émile ✓ calm"})
     out = tmp_path / "latin.pdf"
-    export_pdf(j, sid, out, clinic="Clinique Émile ✓")
+    warnings = export_pdf(j, sid, out)
     text = pdf_text(out)
-    assert "Clinique Émile" in text  # latin-1 survives
+    assert "Émile [?] calm" in text  # latin-1 survives, the check mark is marked
+    assert "Session report - Room 2 - Willow" in text
     assert "152/94" in text
+    [warning] = warnings
+    assert "U+2713" in warning and "fonts-dejavu-core" in warning
     render(out, tmp_path)
     j.close()
 
@@ -277,4 +284,196 @@ def test_controller_payload_shapes(tmp_path: Path) -> None:
     ):
         assert expected in text, expected
     assert "MISSED" not in text
+    j.close()
+
+
+# --------------------------------------------------------------------------- long text
+
+
+def record_plain_session(j: Journal, room: str = "Treatment room") -> int:
+    """A short completed session with one phase and nothing else yet."""
+    sid = j.start_session(preset="IV infusion 40 min", preset_path=None, preset_yaml=None,
+                          room=room, planned_s=2400, patient_ref="PT-0042")  # fmt: skip
+    plan = [{"name": "Infusion", "planned_s": 2400}]
+    j.append(sid, "session_start", session_t=0, payload={"preset": "IV", "phases": plan})
+    j.append(sid, "phase_start", session_t=0, phase_index=0, payload={"phase": "Infusion"})
+    return sid
+
+
+def finish(j: Journal, sid: int) -> None:
+    j.append(sid, "session_end", session_t=2400, payload={"status": "completed"})
+    j.end_session(sid, "completed")
+
+
+def numbered_words(prefix: str, chars: int) -> str:
+    """``prefix00000 prefix00001 …`` up to ``chars`` characters: every word can be found."""
+    words, length, n = [], 0, 0
+    while length < chars:
+        words.append(f"{prefix}{n:05d}")
+        length += len(words[-1]) + 1
+        n += 1
+    return " ".join(words)
+
+
+def found_words(text: str, prefix: str) -> list[int]:
+    return [int(w) for w in re.findall(rf"\b{prefix}(\d{{5}})\b", text)]
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        numbered_words("w", 4_000),
+        "\n".join(f"w{n:05d} line of a long list" for n in range(60)),
+        numbered_words("w", 20_000),
+    ],
+    ids=["4000 chars", "60 lines", "20000 chars"],
+)
+def test_a_long_note_wraps_and_continues_over_pages(tmp_path: Path, note: str) -> None:
+    j = Journal(tmp_path / "s.sqlite3")
+    sid = record_plain_session(j)
+    j.append(sid, "note", session_t=60, payload={"text": "short one before", "tags": ["obs"]})
+    j.append(sid, "note", session_t=90, payload={"text": note, "tags": ["obs"]})
+    j.append(sid, "note", session_t=120, payload={"text": "short one after", "tags": []})
+    finish(j, sid)
+    out = tmp_path / "long.pdf"
+    assert export_pdf(j, sid, out) == []
+    text = pdf_text(out)
+    assert found_words(text, "w") == found_words(note, "w")  # every word, in order, once
+    assert text.index("short one before") < text.index("w00000") < text.index("short one after")
+    pages = render(out, tmp_path)
+    if len(note) > 10_000:
+        assert len(pages) >= 4
+    j.close()
+
+
+def test_long_vitals_warnings_and_cue_prompts_flow_too(tmp_path: Path) -> None:
+    j = Journal(tmp_path / "s.sqlite3")
+    sid = record_plain_session(j)
+    warning = numbered_words("v", 5_000)
+    prompt = numbered_words("c", 5_000)
+    j.append(sid, "vitals", session_t=60, payload={"sys": 181, "dia": 111, "warnings": [warning]})
+    j.append(sid, "vitals", session_t=70, payload={"sys": 120, "dia": 80})
+    cue = j.append(sid, "cue", session_t=80, payload={"prompt": prompt, "kind": "note"})
+    j.append(sid, "cue_ack", session_t=85, refers_to=cue, payload={"by": "nurse"})
+    j.append(sid, "cue", session_t=90, payload={"prompt": "Check BP", "kind": "vitals"})
+    finish(j, sid)
+    out = tmp_path / "long.pdf"
+    export_pdf(j, sid, out)
+    text = pdf_text(out)
+    assert found_words(text, "v") == found_words(warning, "v")
+    assert found_words(text, "c") == found_words(prompt, "c")
+    assert "120/80" in text and "Check BP" in text and "MISSED" in text
+    render(out, tmp_path)
+    j.close()
+
+
+def test_a_heading_is_never_left_alone_at_the_page_bottom(tmp_path: Path) -> None:
+    """More and more vitals push "Clinical notes" down across the page end; its first
+    note (six lines) must always start on the heading's page."""
+    first_note = "\n".join(f"FIRSTNOTE line {n}" for n in range(6))
+    for count in range(0, 30, 2):
+        j = Journal(tmp_path / f"s{count}.sqlite3")
+        sid = record_plain_session(j)
+        for n in range(count):
+            j.append(sid, "vitals", session_t=60 + n, payload={"sys": 120 + n, "dia": 80})
+        j.append(sid, "note", session_t=200, payload={"text": first_note})
+        finish(j, sid)
+        out = tmp_path / f"orphan{count}.pdf"
+        export_pdf(j, sid, out)
+        heading_page = page_of(out, "Clinical notes")
+        assert heading_page == page_of(out, "FIRSTNOTE line 0"), count
+        j.close()
+
+
+def page_of(pdf: Path, needle: str) -> int:
+    """The number of the first page whose text holds ``needle``."""
+    pages = pdf_text(pdf).split("\f")
+    return next(number for number, page in enumerate(pages, 1) if needle in page)
+
+
+# --------------------------------------------------------------------------- glyphs
+
+CJK_NOTE = "患者は落ち着いている… 한국어 中文"
+EMOJI = "\N{SLIGHTLY SMILING FACE}"
+
+
+def _record_with_note(j: Journal, text: str) -> int:
+    sid = record_plain_session(j)
+    j.append(sid, "note", session_t=60, payload={"text": text, "tags": []})
+    finish(j, sid)
+    return sid
+
+
+def test_cjk_and_hangul_are_drawn(tmp_path: Path) -> None:
+    if pdf_module.cjk_font() is None:
+        pytest.skip("no CJK font installed (Debian: fonts-wqy-microhei)")
+    j = Journal(tmp_path / "s.sqlite3")
+    sid = _record_with_note(j, CJK_NOTE)
+    out = tmp_path / "cjk.pdf"
+    assert export_pdf(j, sid, out) == []
+    assert CJK_NOTE in pdf_text(out)
+    render(out, tmp_path)
+    j.close()
+
+
+def test_a_character_no_font_has_is_marked_and_reported(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    j = Journal(tmp_path / "s.sqlite3")
+    sid = _record_with_note(j, f"calm {EMOJI} smiling")
+    out = tmp_path / "emoji.pdf"
+    with caplog.at_level(logging.DEBUG):
+        warnings = export_pdf(j, sid, out)
+    assert "calm □ smiling" in pdf_text(out)
+    [warning] = warnings
+    assert "□" in warning and "U+1F642" in warning and "1 character" in warning
+    assert EMOJI not in warning  # code points, not note text
+    assert not [r for r in caplog.records if r.name.startswith(("fpdf", "fontTools"))]
+    j.close()
+
+
+def test_font_library_log_lines_never_reach_stderr(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """Should a glyph slip past the marker, fpdf2's "missing glyphs" line (which quotes
+    the note) is swallowed, not printed or passed to the application's log."""
+    monkeypatch.setattr(pdf_module._Report, "_can_draw", lambda self, char: True)
+    j = Journal(tmp_path / "s.sqlite3")
+    sid = _record_with_note(j, f"secret {EMOJI} note")
+    with caplog.at_level(logging.DEBUG):
+        export_pdf(j, sid, tmp_path / "slip.pdf")
+    assert not [r for r in caplog.records if r.name.startswith(("fpdf", "fontTools"))]
+    assert EMOJI not in capfd.readouterr().err
+    assert logging.getLogger("fpdf").propagate  # restored afterwards
+    j.close()
+
+
+def test_without_a_cjk_font_the_text_is_marked_with_advice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pdf_module, "CJK_FONTS", ())
+    j = Journal(tmp_path / "s.sqlite3")
+    sid = _record_with_note(j, f"{CJK_NOTE} ok")
+    out = tmp_path / "nocjk.pdf"
+    [warning] = export_pdf(j, sid, out)
+    text = pdf_text(out)
+    assert "□□□" in text and "… □□□ □□ ok" in text
+    assert "fonts-wqy-microhei" in warning
+    j.close()
+
+
+def test_title_and_running_header_name_the_room(tmp_path: Path) -> None:
+    """The function the window and the command line both call titles the report by room."""
+    from ketaroom.store.export import export_session
+
+    j = Journal(tmp_path / "s.sqlite3")
+    sid = _record_with_note(j, numbered_words("w", 12_000))  # several pages
+    out = tmp_path / "title.pdf"
+    export_session(j, sid, "pdf", out)
+    pages = pdf_text(out).split("\f")
+    assert pages[0].splitlines()[0] == "Session report · Treatment room"
+    assert pages[1].splitlines()[0] == f"Session report · Treatment room · session #{sid}"
     j.close()

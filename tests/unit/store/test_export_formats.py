@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
+import os
+import stat
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -12,10 +15,15 @@ import pytest
 
 from ketaroom.store.export import (
     CSV_COLUMNS,
+    EXPORT_MODE,
+    FORMATS,
+    ExportTargetError,
     event_summary,
     export_csv,
     export_json,
+    export_session,
     parse_json_export,
+    write_private,
 )
 from ketaroom.store.journal import Journal
 
@@ -147,3 +155,112 @@ def test_event_summary_every_documented_kind(recorded: tuple[Journal, int]) -> N
     by_id = {e.id: e for e in events}
     for event in events:
         assert event_summary(event, by_id)
+
+
+# --------------------------------------------------------------------------- file safety
+
+
+@pytest.fixture
+def umask_zero():
+    """Run the test under umask 000, where a careless export would come out 0666."""
+    old = os.umask(0)
+    yield
+    os.umask(old)
+
+
+def listing(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_new_and_replaced_exports_are_0600(recorded, tmp_path, umask_zero, fmt):
+    j, sid = recorded
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    new, old = out_dir / f"new.{fmt}", out_dir / f"old.{fmt}"
+    old.write_text("previous export", encoding="utf-8")
+    old.chmod(0o666)
+    for out in (new, old):
+        assert export_session(j, sid, fmt, out) == []
+        assert stat.S_IMODE(out.stat().st_mode) == EXPORT_MODE == 0o600
+    assert old.read_bytes() != b"previous export"
+    assert listing(out_dir) == sorted([new.name, old.name])
+
+
+def test_refused_targets_are_left_as_they_were(recorded, tmp_path, umask_zero):
+    j, sid = recorded
+    targets = {"folder": tmp_path / "folder", "fifo": tmp_path / "fifo"}
+    targets["folder"].mkdir()
+    os.mkfifo(targets["fifo"])
+    with contextlib.suppress(PermissionError):  # root only: a private /dev/null twin
+        os.mknod(tmp_path / "device", 0o600 | stat.S_IFCHR, os.makedev(1, 3))
+        targets["device"] = tmp_path / "device"
+    for name in list(targets):
+        link = tmp_path / f"link-to-{name}"
+        link.symlink_to(targets[name])
+        targets[f"link to {name}"] = link
+    dangling = tmp_path / "dangling"
+    dangling.symlink_to(tmp_path / "nowhere" / "x.pdf")
+    targets["dangling symlink"] = dangling
+    before = {p.name: (p.is_symlink(), stat.S_IFMT(p.lstat().st_mode)) for p in tmp_path.iterdir()}
+    for what, target in targets.items():
+        for fmt in FORMATS:
+            with pytest.raises(ExportTargetError) as caught:
+                export_session(j, sid, fmt, target)
+            assert caught.value.filename == str(target), what
+    after = {p.name: (p.is_symlink(), stat.S_IFMT(p.lstat().st_mode)) for p in tmp_path.iterdir()}
+    assert after == before
+    assert list(targets["folder"].iterdir()) == []
+
+
+def test_a_symlink_to_a_file_replaces_the_file_privately(recorded, tmp_path, umask_zero):
+    j, sid = recorded
+    real = tmp_path / "real.json"
+    real.write_text("old", encoding="utf-8")
+    link = tmp_path / "link.json"
+    link.symlink_to(real)
+    export_session(j, sid, "json", link)
+    assert link.is_symlink() and parse_json_export(real.read_text(encoding="utf-8"))
+    assert stat.S_IMODE(real.stat().st_mode) == 0o600
+
+
+def test_a_failure_mid_render_removes_the_temp_file(recorded, tmp_path, umask_zero, monkeypatch):
+    """The temp file exists while the PDF renders; an exception there leaves nothing."""
+    from ketaroom.store import export_pdf
+
+    j, sid = recorded
+    out = tmp_path / "report.pdf"
+    out.write_bytes(b"the previous report")
+    seen_during_render: list[list[str]] = []
+
+    def broken_render(journal, session_id):
+        seen_during_render.append(listing(tmp_path))
+        raise RuntimeError("renderer crashed")
+
+    monkeypatch.setattr(export_pdf, "render_pdf", broken_render)
+    with pytest.raises(RuntimeError):
+        export_session(j, sid, "pdf", out)
+    [during] = seen_during_render
+    assert len(during) == len(listing(tmp_path)) + 1  # the temp file, now gone
+    [temp] = set(during) - set(listing(tmp_path))
+    assert temp.startswith(".report.pdf.") and temp.endswith(".part")
+    assert out.read_bytes() == b"the previous report"
+
+
+def test_write_private_leaves_nothing_when_writing_fails(tmp_path, umask_zero):
+    def half_then_fail(handle):
+        handle.write(b"%PDF-1.4 half a patient report")
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError, match="No space"):
+        write_private(tmp_path / "r.pdf", half_then_fail)
+    assert listing(tmp_path) == []
+
+
+def test_unknown_format_or_session_writes_nothing(recorded, tmp_path):
+    j, sid = recorded
+    with pytest.raises(ValueError):
+        export_session(j, sid, "xml", tmp_path / "x.xml")
+    with pytest.raises(KeyError):
+        export_session(j, sid + 1, "json", tmp_path / "x.json")
+    assert not [name for name in listing(tmp_path) if "x." in name]
