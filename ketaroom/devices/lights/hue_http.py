@@ -114,6 +114,8 @@ def _os_message(exc: BaseException) -> str:
         return "connection closed without an answer"
     if isinstance(exc, http.client.IncompleteRead):
         return "connection dropped mid-answer"
+    if isinstance(exc, http.client.BadStatusLine | http.client.LineTooLong):
+        return "the answer was not HTTP"
     return str(exc) or type(exc).__name__
 
 
