@@ -56,7 +56,8 @@ def run_rehearsal(preset: Preset, *, speed: float, journal: Journal, audio: str,
     owner: queue.Queue[Callable[[], None]] = queue.Queue()
     recorder = SessionRecorder(journal, synchronous=True)  # printed ⇒ already on disk
     recorder.begin(preset, room="rehearse", speed=speed, operator="rehearse")
-    session = Session(preset, clock, open_as_expected=True)
+    session = Session(preset, clock, open_as_expected=True,
+                      room_group=bridge.group if bridge is not None else None)
     runner = SessionRunner(session, owner.put, APSchedulerWakeups())
     room = Room(owner.put, audio=audio, bridge=bridge, time_scale=speed,
                 max_volume_pct=preset.max_volume_pct)
