@@ -319,7 +319,6 @@ def run_gui(data_dir: Path, force_demo: bool) -> int:
 
     from ketaroom.ui.theme import apply_theme
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("ketaroom")
     apply_theme(app)  # type: ignore[arg-type]

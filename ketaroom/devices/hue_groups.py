@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 from ketaroom.devices.lights.base import BridgeError, NotPaired
 from ketaroom.devices.lights.hue_http import request_json
+from ketaroom.logging_setup import register_secret
 
 __all__ = ["list_groups"]
 
@@ -22,6 +23,7 @@ def list_groups(address: str, username: str, timeout_s: float = 2.0) -> list[tup
     """``[(group id, name), …]`` sorted by id (numeric ids in number order)."""
     if not username:
         raise NotPaired("not paired with the bridge yet: pair first")
+    register_secret(username)
     data = request_json(address, "GET", f"/api/{quote(username, safe='')}/groups", None,
                       timeout_s)
     if not isinstance(data, dict):

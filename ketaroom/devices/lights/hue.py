@@ -45,6 +45,7 @@ from ketaroom.devices.lights.base import (
 from ketaroom.devices.lights.conversions import describe_target, target_to_body
 from ketaroom.devices.lights.hue_http import command_failures, request_json
 from ketaroom.devices.lights.pacing import Backoff, Pacer
+from ketaroom.logging_setup import register_secret
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +97,7 @@ def pair(address: str, devicetype: str = "ketaroom#pc", timeout_s: float = 2.0) 
             if isinstance(entry, dict) and "success" in entry:
                 username = entry["success"].get("username")
                 if isinstance(username, str) and username:
+                    register_secret(username)
                     return username
     raise LightsError(f"unexpected pairing answer from the bridge: {answer!r}"[:300])
 
@@ -146,6 +148,7 @@ class HueLights:
             raise ValueError("time_scale must be positive")
         self.address = address
         self.username = username
+        register_secret(username)
         self.default_group = ALL_LIGHTS_GROUP if group is None else str(group).strip()
         self.time_scale = time_scale
         self.request_timeout_s = request_timeout_s
