@@ -34,7 +34,6 @@ SPEED = 20.0
 # 120 session seconds = 6 real seconds at speed 20; the light changes at every phase.
 PRESET = """\
 name: Flap
-light_group: Treatment room
 phases:
   - name: A
     duration: 30s

@@ -14,7 +14,9 @@ import pytest
 
 from ketaroom.core.targets import EMERGENCY_LIGHT, LightTarget
 from ketaroom.devices.hue_emulator import Fault, HueEmulator
+from ketaroom.devices.hue_groups import list_groups
 from ketaroom.devices.lights import (
+    BridgeError,
     BridgeUnreachable,
     HueLights,
     LightHealth,
@@ -491,3 +493,22 @@ def test_emergency_to_a_stalled_bridge_is_told_and_retried_until_it_lands(
     assert wait_until(lambda: any(r.message.startswith("Emergency light")
                                   for r in reports.of("light")), 2.0)
     assert len(told()) == 1  # told once, not once per retry
+
+
+@pytest.mark.fault
+@pytest.mark.parametrize(("fault", "error", "words"), [
+    (Fault.DRIP, BridgeUnreachable, "no complete answer within 2 s"),
+    (Fault.HUGE, BridgeError, "larger than"),
+])
+@pytest.mark.parametrize("call", ["pair", "list_groups"])
+def test_pairing_and_group_listing_are_bounded_too(emu: HueEmulator, fault: Fault,
+                                                   error: type[Exception], words: str,
+                                                   call: str) -> None:
+    """The set-up dialog's requests share the lights' deadline and size cap."""
+    emu.press_link_button()
+    emu.set_fault(fault)
+    with pytest.raises(error, match=words):
+        if call == "pair":
+            pair(emu.address, timeout_s=2.0)
+        else:
+            list_groups(emu.address, USER, timeout_s=2.0)
