@@ -52,10 +52,17 @@ class SecretFilter(logging.Filter):
     """Rewrites a record so that its message and traceback carry no credential."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        clean = redact(message)
-        if clean != message:
-            record.msg, record.args = clean, None
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):  # a broken log call: redact its parts instead
+            message = None
+            record.msg = redact(str(record.msg))
+            record.args = tuple(redact(str(a)) for a in record.args) if isinstance(
+                record.args, tuple) else record.args
+        if message is not None:
+            clean = redact(message)
+            if clean != message:
+                record.msg, record.args = clean, None
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:

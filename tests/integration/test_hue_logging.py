@@ -106,7 +106,8 @@ def test_rehearse_keeps_secrets_and_library_info_out(emu: HueEmulator, tmp_path:
         assert proc.stderr == ""
 
 
-def test_secret_filter_redacts_messages_arguments_and_tracebacks() -> None:
+def test_secret_filter_redacts_messages_arguments_and_tracebacks(
+        capsys: pytest.CaptureFixture[str]) -> None:
     secret = "0123456789abcdef" + secrets.token_hex(8)
     register_secret(secret)
     out = io.StringIO()
@@ -114,15 +115,20 @@ def test_secret_filter_redacts_messages_arguments_and_tracebacks() -> None:
     handler.addFilter(SecretFilter())
     logger = logging.getLogger("tests.secret_filter")
     logger.addHandler(handler)
+    logger.propagate = False  # pytest's own capture handler raises on a broken call
     try:
         logger.warning("user %s", secret)
         logger.warning("GET /api/%s/lights", "unregistered-user-1234")
+        logger.warning("broken call %s %s", secret)  # logging reports it on stderr
         try:
             raise ValueError(f"bad answer for {secret}")
         except ValueError:
             logger.exception("failed")
     finally:
         logger.removeHandler(handler)
+        logger.propagate = True
     text = out.getvalue()
     assert secret not in text and "unregistered-user-1234" not in text
     assert text.count(REDACTED) == 3, text
+    reported = capsys.readouterr().err
+    assert "broken call" in reported and secret not in reported
