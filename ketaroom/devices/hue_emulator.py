@@ -307,6 +307,11 @@ class HueEmulator:
         with self._lock:
             return copy.deepcopy(self._lights[int(light_id)].end)
 
+    def groups(self) -> list[tuple[str, str, list[str]]]:
+        """``[(group id, name, light ids), …]`` of the rooms (group 0 not included)."""
+        with self._lock:
+            return [(gid, g["name"], list(g["lights"])) for gid, g in self._groups.items()]
+
     def requests(self) -> list[RequestRecord]:
         """A copy of the request log."""
         with self._lock:
@@ -669,6 +674,8 @@ def run_cli(args: argparse.Namespace) -> int:
         emulator.press_link_button()
     print(f"Hue bridge emulator at {emulator.address}", flush=True)
     print(f"username: {emulator.username}", flush=True)
+    for gid, name, lights in emulator.groups():
+        print(f"group {gid}: {name} (lights {', '.join(lights)})", flush=True)
     if fault is not Fault.NONE:
         print(f"fault: {fault.value}", flush=True)
     print("Ctrl+C to stop.", flush=True)

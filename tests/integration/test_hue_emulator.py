@@ -298,6 +298,7 @@ def test_rooms_are_groups() -> None:
         assert status == 200
         assert {gid: (g["name"], g["lights"]) for gid, g in groups.items()} == {
             "1": ("Room A", ["1", "2"]), "2": ("Behandlungsraum", ["3", "4"])}
+        assert two.groups() == [("1", "Room A", ["1", "2"]), ("2", "Behandlungsraum", ["3", "4"])]
         raw_json(two.address, "PUT", f"/api/{two.username}/groups/2/action",
                  {"on": True, "bri": 10, "transitiontime": 0})
         assert [two.target_state(i)["bri"] for i in (1, 2, 3, 4)] == [254, 254, 10, 10]

@@ -383,13 +383,12 @@ class HueLights:
                 slot.dead_seq = max(slot.dead_seq, seq)
                 if error.hue_type == 3:
                     self._group_ids.pop(key, None)
-            if slot.urgent:  # the emergency sender owns this slot's retries now
-                pass
-            elif error is None:
-                slot.backoff.reset()
-                slot.retry_at = 0.0
-            elif getattr(error, "transient", True):
-                slot.retry_at = finished + slot.backoff.next_delay()
+            if not slot.urgent:  # else the emergency sender owns this slot's retries now
+                if error is None:
+                    slot.backoff.reset()
+                    slot.retry_at = 0.0
+                elif getattr(error, "transient", True):
+                    slot.retry_at = finished + slot.backoff.next_delay()
             self._cond.notify_all()
         self._after_send(key, target, refused, error, emergency=False)
 
