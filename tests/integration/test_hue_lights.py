@@ -251,6 +251,7 @@ def test_unauthorized_means_not_paired(emu: HueEmulator,
 def test_unknown_username_means_not_paired(make_lights: Callable[..., Any]) -> None:
     lights, reports = make_lights(username="stranger")
     assert wait_until(lambda: lights.health is LightHealth.NOT_PAIRED, 3.0)
+    assert wait_until(lambda: reports.of("device_error"), 1.0)  # reported just after
     assert "pair" in reports.of("device_error")[0].message.lower()
 
 
