@@ -183,7 +183,8 @@ class RoomServices:
         recorder = SessionRecorder(self.journal, on_health=self._recorder_health)
         recorder.begin(preset, room=self.settings.room_name, operator=self.operator,
                        patient_ref=patient_ref)
-        live = self._assemble(Session(preset, self.clock_factory()), recorder)
+        live = self._assemble(Session(preset, self.clock_factory(),
+                                      room_group=self.light_group), recorder)
         live.runner.start()
         return live
 
@@ -192,7 +193,8 @@ class RoomServices:
 
         Raises :class:`~ketaroom.resume.ResumeError` when it cannot be resumed.
         """
-        plan = plan_resume(interrupted, mode, self.clock_factory())
+        plan = plan_resume(interrupted, mode, self.clock_factory(),
+                           room_group=self.light_group)
         self._prepare_room(plan.session.preset)
         mark_resumed(self.journal, plan)
         recorder = SessionRecorder(self.journal, on_health=self._recorder_health)
@@ -317,7 +319,6 @@ def run_gui(data_dir: Path, force_demo: bool) -> int:
 
     from ketaroom.ui.theme import apply_theme
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("ketaroom")
     apply_theme(app)  # type: ignore[arg-type]

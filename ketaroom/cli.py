@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -35,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="ketaroom", description="Session room control for ketamine-therapy clinics.")
     parser.add_argument("--version", action="version", version=f"ketaroom {__version__}")
     _add_data_dir(parser, top=True)
+    _add_verbose(parser, top=True)
     parser.add_argument("--demo", action="store_true",
                         help="demo mode (built-in bridge emulator) even if a bridge is set")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -54,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     rehearse.add_argument("--audio", choices=("dummy", "none", "default"), default="dummy",
                           help="libVLC silent output (default), no music, or the sound card")
     rehearse.add_argument("--json", action="store_true", help="one JSON object per line")
+    _add_verbose(rehearse, top=False)
     _add_data_dir(rehearse, top=False)
 
     emulator = sub.add_parser("bridge-emulator", help="run the Hue bridge emulator")
@@ -73,6 +76,12 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("-o", "--output", metavar="FILE")
     _add_data_dir(export, top=False)
     return parser
+
+
+def _add_verbose(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", default=False if top else argparse.SUPPRESS,
+        help="also log other libraries' messages (phue, apscheduler…); credentials never")
 
 
 class CliError(Exception):
@@ -231,6 +240,11 @@ def cmd_gui(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from ketaroom.logging_setup import configure_logging
+
+    # the window logs what ketaroom does; the sub-commands only its warnings
+    configure_logging(verbose=args.verbose,
+                      app_level=logging.INFO if args.command is None else logging.WARNING)
     if args.data_dir:
         os.environ["KETAROOM_DATA_DIR"] = str(Path(args.data_dir).resolve())
     commands = {"validate": cmd_validate, "rehearse": cmd_rehearse,

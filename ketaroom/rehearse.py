@@ -156,7 +156,8 @@ def run_rehearsal(preset: Preset, *, speed: float, journal: Journal, audio: str,
     with Interruption().installed() as interruption:
         recorder.begin(preset, room="rehearse", speed=speed, operator="rehearse",
                        kind="rehearsal")
-        session = Session(preset, clock, open_as_expected=True)
+        session = Session(preset, clock, open_as_expected=True,
+                          room_group=bridge.group if bridge is not None else None)
         runner = SessionRunner(session, owner.put, APSchedulerWakeups())
         room = Room(owner.put, audio=audio, bridge=bridge, time_scale=speed,
                     max_volume_pct=preset.max_volume_pct)

@@ -311,8 +311,10 @@ def _rebuild(interrupted: InterruptedSession, mode: ResumeMode, now_clock: float
 
 
 def plan_resume(interrupted: InterruptedSession, mode: ResumeMode, clock: Clock, *,
-                open_as_expected: bool = False, now_wall: float | None = None) -> ResumePlan:
-    """A :class:`ResumePlan` for taking ``interrupted`` over on ``clock``.
+                open_as_expected: bool = False, now_wall: float | None = None,
+                room_group: str | None = None) -> ResumePlan:
+    """A :class:`ResumePlan` for taking ``interrupted`` over on ``clock`` in a room whose
+    light group is ``room_group`` (it wins over the preset's ``light_group``).
 
     Raises :class:`ResumeError` when it cannot be resumed (see
     :attr:`InterruptedSession.error`).
@@ -325,7 +327,7 @@ def plan_resume(interrupted: InterruptedSession, mode: ResumeMode, clock: Clock,
     as_running = _rebuild(interrupted, ResumeMode.RUNNING, now_clock, wall)
     added = intents[-1] if len(intents) > len(as_running) else None
     session = Session(interrupted.preset, clock, open_as_expected=open_as_expected,
-                      intents=intents)
+                      intents=intents, room_group=room_group)
     past = session.poll(now_clock)
     state = session.state(now_clock)
     missed = tuple(e for e in past if e.t > interrupted.crashed_t + 1e-6

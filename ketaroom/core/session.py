@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from ketaroom.core.clock import Clock
 from ketaroom.core.preset import Cue, Phase, Preset
-from ketaroom.core.targets import SILENCE, LightTarget, MusicTarget
+from ketaroom.core.targets import SILENCE, LightTarget, MusicTarget, light_group_for
 from ketaroom.core.timeline import (
     EventKind,
     Intent,
@@ -79,22 +79,26 @@ def music_target(preset: Preset, phase: Phase) -> MusicTarget:
     )
 
 
-def light_target(preset: Preset, phase: Phase) -> LightTarget | None:
-    """Desired light for ``phase``; ``None`` when the phase keeps the current light."""
+def light_target(preset: Preset, phase: Phase, room_group: str | None = None
+                 ) -> LightTarget | None:
+    """Desired light for ``phase`` in a room whose group is ``room_group`` (see
+    :func:`light_group_for`); ``None`` when the phase keeps the current light."""
     if phase.light is None:
         return None
     spec = phase.light
     return LightTarget(spec.brightness_pct, spec.transition_s, spec.kelvin, spec.color,
-                       preset.light_group)
+                       light_group_for(room_group, preset.light_group))
 
 
 class Session:
-    """One session of one preset on one clock."""
+    """One session of one preset on one clock, in a room whose light group is ``room_group``
+    (it wins over the preset's ``light_group``)."""
 
     def __init__(self, preset: Preset, clock: Clock, *, open_as_expected: bool = False,
-                 intents: Sequence[Intent] = ()) -> None:
+                 intents: Sequence[Intent] = (), room_group: str | None = None) -> None:
         self.preset = preset
         self.clock = clock
+        self.room_group = room_group
         self.open_as_expected = open_as_expected
         self._intents: list[Intent] = list(intents)
         self._emitted = 0
@@ -159,7 +163,7 @@ class Session:
             assert event.cue_index is not None
             return SessionEvent(event, phase, cue=phase.cues[event.cue_index])
         return SessionEvent(event, phase, music=music_target(self.preset, phase),
-                            light=light_target(self.preset, phase))
+                            light=light_target(self.preset, phase, self.room_group))
 
     def next_wakeup(self) -> float | None:
         """Clock time at which :meth:`poll` will next have something new."""
@@ -168,7 +172,7 @@ class Session:
     def desired_light(self, phase_index: int) -> LightTarget | None:
         """The light the room should have during ``phase_index``: the latest phase that set it."""
         for phase in reversed(self.preset.phases[: phase_index + 1]):
-            target = light_target(self.preset, phase)
+            target = light_target(self.preset, phase, self.room_group)
             if target is not None:
                 return target
         return None

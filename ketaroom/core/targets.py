@@ -48,5 +48,18 @@ class LightTarget:
     """Hue group name or id; ``None`` means the room's default group."""
 
 
+def light_group_for(room_group: str | None, preset_group: str | None) -> str | None:
+    """The Hue group a session's light changes go to: rooms own hardware, presets do not.
+
+    The room's group (Room settings in the window, ``--group`` on the command line), by id
+    or by name, always wins; a preset's ``light_group`` only stands in for a room that has
+    none. ``None``: the room's lights adapter uses its default (all lights).
+    """
+    for group in (room_group, preset_group):
+        if group is not None and str(group).strip():
+            return str(group).strip()
+    return None
+
+
 EMERGENCY_LIGHT = LightTarget(brightness_pct=80.0, transition_s=1.0, kelvin=2700)
 """Lights up, warm, fast but not a flash."""

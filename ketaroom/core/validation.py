@@ -334,6 +334,10 @@ class _Checker:
                 self.error(line, "light_group",
                            f"expected a Hue group name or number, got {_show(group)}")
                 ok = False
+            if light_group is not None:
+                self.warn(lines["light_group"][0], "light_group",
+                          "deprecated: the room's light group (Room settings, --group) always "
+                          "wins; this one is used only in a room that has none")
         if "max_volume" in values:
             max_volume = self.number(values["max_volume"], lines["max_volume"][1],
                                      "max_volume", 0, 100)

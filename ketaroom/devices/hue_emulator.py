@@ -7,7 +7,8 @@ window, rate limits (HTTP 429) and transitions modelled over time, plus injectab
 Endpoints: ``POST /api`` (pairing), ``GET /api/config`` (public config), ``GET /api/<user>``,
 ``GET /api/<user>/config``, ``GET /api/<user>/lights[/]``, ``GET /api/<user>/lights/<id>``,
 ``PUT /api/<user>/lights/<id>/state``, ``GET /api/<user>/groups[/]``,
-``GET /api/<user>/groups/<id>`` (``0`` = all lights; ``1`` = "Treatment room"),
+``GET /api/<user>/groups/<id>`` (``0`` = all lights; ``1``, ``2``… = the rooms given, by
+default one "Treatment room"),
 ``PUT /api/<user>/groups/<id>/action``. Trailing slashes are accepted everywhere.
 
 Also the ``ketaroom bridge-emulator`` sub-command (:func:`add_arguments`, :func:`run_cli`).
@@ -25,7 +26,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -36,6 +37,9 @@ GROUP_LIMIT_PER_S = 2
 """Group action commands accepted in any sliding 1 s window (1/s plus a burst of one)."""
 DEFAULT_TRANSITION_DS = 4
 MAX_LOG = 20_000
+DRIP_INTERVAL_S = 1.0
+HUGE_BODY_BYTES = 2 * 1024**3
+_COLOUR = ("ct", "xy", "hue", "sat")
 
 RequestRecord = tuple[float, str, str, "dict[str, Any] | None", int]
 """(monotonic time, method, path, JSON body if it was an object, HTTP status; 0 = closed)."""
@@ -59,6 +63,19 @@ class Fault(enum.Enum):
     """The command is processed, but the connection closes in the middle of the answer."""
     GARBAGE = "garbage"
     """HTTP 200 with a body that is not JSON."""
+    DRIP = "drip"
+    """The request is processed, then the answer (status line included) trickles out one
+    byte per ``DRIP_INTERVAL_S``, to the end even if the fault is cleared meanwhile."""
+    HUGE = "huge"
+    """The request is processed, then the answer is an endless JSON-looking body (no
+    Content-Length) of up to ``HUGE_BODY_BYTES``."""
+    PARTIAL = "partial"
+    """Commands apply ``on`` and ``bri`` only: colour parameters are answered with error 201
+    (not modifiable), in the same answer as the successes."""
+    EMPTY = "empty"
+    """Commands are answered ``[]`` (and not applied)."""
+    OBJECT = "object"
+    """Commands are answered with an object instead of a list (and not applied)."""
 
     @classmethod
     def parse(cls, name: str) -> Fault:
@@ -187,7 +204,10 @@ class HueEmulator:
     """An in-process Hue bridge. Thread-safe; :meth:`start` serves on a daemon thread."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, lights: int = 3,
-                 username: str = "ketaroom-demo", enforce_rate_limits: bool = True) -> None:
+                 username: str = "ketaroom-demo", enforce_rate_limits: bool = True,
+                 rooms: Mapping[str, Sequence[int]] | None = None) -> None:
+        """``rooms``: group name → light ids, as groups 1, 2, …; default: one group
+        "Treatment room" with every light."""
         self.host = host
         self._requested_port = port
         self.username = username
@@ -195,9 +215,12 @@ class HueEmulator:
         self._lock = threading.RLock()
         self._users: dict[str, str] = {username: "ketaroom#demo"}
         self._lights = {i: _Light(i) for i in range(1, lights + 1)}
+        if rooms is None:
+            rooms = {"Treatment room": list(self._lights)}
         self._groups: dict[str, dict[str, Any]] = {
-            "1": {"name": "Treatment room", "lights": [str(i) for i in self._lights],
-                  "type": "Room", "class": "Living room", "action": {}},
+            str(gid): {"name": name, "lights": [str(i) for i in ids if i in self._lights],
+                       "type": "Room", "class": "Living room", "action": {}}
+            for gid, (name, ids) in enumerate(rooms.items(), start=1)
         }
         self._group0_action: dict[str, Any] = {}
         self._fault = Fault.NONE
@@ -208,12 +231,15 @@ class HueEmulator:
         self._log: list[RequestRecord] = []
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
+        self._dripping = 0
 
     # ----------------------------------------------------------------- control
 
     def start(self) -> None:
         if self._server is not None:
             return
+        self._stopping.clear()
         server = _QuietServer((self.host, self._requested_port), _make_handler(self))
         server.daemon_threads = True
         self._server = server
@@ -222,6 +248,7 @@ class HueEmulator:
         self._thread.start()
 
     def stop(self) -> None:
+        self._stopping.set()  # ends drips and huge bodies still being written
         server, self._server = self._server, None
         if server is not None:
             server.shutdown()
@@ -262,6 +289,12 @@ class HueEmulator:
         with self._lock:
             return self._fault
 
+    @property
+    def dripping(self) -> int:
+        """How many answers are trickling out right now (fault ``drip``)."""
+        with self._lock:
+            return self._dripping
+
     # ----------------------------------------------------------------- inspection
 
     def light_state(self, light_id: int) -> dict[str, Any]:
@@ -273,6 +306,11 @@ class HueEmulator:
         """End state of the latest command for this light."""
         with self._lock:
             return copy.deepcopy(self._lights[int(light_id)].end)
+
+    def groups(self) -> list[tuple[str, str, list[str]]]:
+        """``[(group id, name, light ids), …]`` of the rooms (group 0 not included)."""
+        with self._lock:
+            return [(gid, g["name"], list(g["lights"])) for gid, g in self._groups.items()]
 
     def requests(self) -> list[RequestRecord]:
         """A copy of the request log."""
@@ -348,6 +386,23 @@ class HueEmulator:
             if found is None:
                 return 200, [_error(3, address, f"resource, {address}, not available")]
             return 200, found
+        if method in ("PUT", "POST") and fault is Fault.EMPTY:
+            return 200, []
+        if method in ("PUT", "POST") and fault is Fault.OBJECT:
+            return 200, {"result": "ok"}
+        if method == "PUT" and fault is Fault.PARTIAL and isinstance(body, dict):
+            refused = [k for k in _COLOUR if k in body]
+            status, answer = self._command(method, rest, address, now,
+                                           {k: v for k, v in body.items() if k not in _COLOUR})
+            if status == 200 and isinstance(answer, list) and answer and "success" in answer[0]:
+                answer += [_error(201, f"{address}/{k}", f"parameter, {k}, is not modifiable. "
+                                                         "Device is set to off.")
+                           for k in refused]
+            return status, answer
+        return self._command(method, rest, address, now, body)
+
+    def _command(self, method: str, rest: list[str], address: str, now: float, body: Any
+                 ) -> tuple[int, Any]:
         if method == "PUT" and len(rest) == 3 and rest[0] == "lights" and rest[2] == "state":
             return self._put_light(rest[1], body, address, now)
         if method == "PUT" and len(rest) == 3 and rest[0] == "groups" and rest[2] == "action":
@@ -490,6 +545,9 @@ def _make_handler(emulator: HueEmulator) -> type[BaseHTTPRequestHandler]:
                            "text/html")
                 return
             status, answer = emulator.handle(self.command, self.path, raw)
+            if fault is Fault.HUGE:
+                self._send_huge()
+                return
             if status == 429:
                 self._send(429, b"Too Many Requests", "text/plain")
                 return
@@ -497,6 +555,9 @@ def _make_handler(emulator: HueEmulator) -> type[BaseHTTPRequestHandler]:
                 self._send(404, b"Not Found", "text/plain")
                 return
             data = json.dumps(answer).encode("utf-8")
+            if fault is Fault.DRIP:
+                self._drip(status, data)
+                return
             if fault is Fault.DROP:
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -507,6 +568,35 @@ def _make_handler(emulator: HueEmulator) -> type[BaseHTTPRequestHandler]:
                 self.close_connection = True
                 return
             self._send(status, data, "application/json")
+
+        def _drip(self, status: int, data: bytes) -> None:
+            """The whole answer, status line included, one byte at a time."""
+            head = (f"HTTP/1.0 {status} OK\r\nContent-Type: application/json\r\n"
+                    f"Content-Length: {len(data)}\r\n\r\n").encode("ascii")
+            self.close_connection = True
+            with emulator._lock:
+                emulator._dripping += 1
+            try:
+                for byte in head + data:
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    if emulator._stopping.wait(DRIP_INTERVAL_S):
+                        return
+            finally:
+                with emulator._lock:
+                    emulator._dripping -= 1
+
+        def _send_huge(self) -> None:
+            self.close_connection = True
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()  # no Content-Length: the body ends when the connection does
+            chunk = b"a" * (1024 * 1024)
+            self.wfile.write(b'[{"success": {"/groups/0/action/on": "')
+            for _ in range(HUGE_BODY_BYTES // len(chunk)):
+                if emulator._stopping.is_set():
+                    return
+                self.wfile.write(chunk)
 
         def _send(self, status: int, data: bytes, content_type: str) -> None:
             self.send_response(status)
@@ -554,13 +644,29 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--username", default="ketaroom-demo", help="pre-paired username")
     parser.add_argument("--no-rate-limits", action="store_true",
                         help="never answer HTTP 429")
+    parser.add_argument("--room", action="append", default=[], type=_room_arg,
+                        metavar="NAME=ID,ID…",
+                        help="a light group (repeatable), e.g. 'Room A=1,2'; default: one "
+                             "group 'Treatment room' with every light")
+
+
+def _room_arg(text: str) -> tuple[str, list[int]]:
+    name, sep, ids = text.rpartition("=")
+    try:
+        lights = [int(i) for i in ids.split(",") if i.strip()]
+    except ValueError:
+        lights = []
+    if not sep or not name.strip() or not lights:
+        raise argparse.ArgumentTypeError(f"expected NAME=ID,ID… (e.g. 'Room A=1,2'), got {text!r}")
+    return name.strip(), lights
 
 
 def run_cli(args: argparse.Namespace) -> int:
     """Serve until Ctrl+C (or SIGTERM); prints the address and the demo username first."""
     emulator = HueEmulator(host=args.host, port=args.port, lights=args.lights,
                            username=args.username,
-                           enforce_rate_limits=not getattr(args, "no_rate_limits", False))
+                           enforce_rate_limits=not getattr(args, "no_rate_limits", False),
+                           rooms=dict(getattr(args, "room", None) or ()) or None)
     emulator.start()
     fault = args.fault if isinstance(args.fault, Fault) else Fault.parse(str(args.fault))
     emulator.set_fault(fault, args.slow_ms)
@@ -568,6 +674,8 @@ def run_cli(args: argparse.Namespace) -> int:
         emulator.press_link_button()
     print(f"Hue bridge emulator at {emulator.address}", flush=True)
     print(f"username: {emulator.username}", flush=True)
+    for gid, name, lights in emulator.groups():
+        print(f"group {gid}: {name} (lights {', '.join(lights)})", flush=True)
     if fault is not Fault.NONE:
         print(f"fault: {fault.value}", flush=True)
     print("Ctrl+C to stop.", flush=True)

@@ -1,6 +1,7 @@
 """List a Hue bridge's light groups (rooms and zones), for choosing a room's group at set-up.
 
-Owns :func:`list_groups`: one plain ``GET /api/<username>/groups`` with a short timeout. It
+Owns :func:`list_groups`: one ``GET /api/<username>/groups`` through the shared
+:func:`~ketaroom.devices.lights.hue_http.request_json` (overall deadline, size cap). It
 blocks for up to ``timeout_s`` (call it off the Qt main thread) and raises only our own
 lights exceptions (:class:`NotPaired` for an unknown username, :class:`BridgeUnreachable`,
 :class:`BridgeError` for anything else odd), never phue's or the socket's. Group ``0`` (all
@@ -12,9 +13,8 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from ketaroom.devices.lights.base import BridgeError, NotPaired
-
-# the request + Hue error mapping is the lights adapter's; reused, not copied
-from ketaroom.devices.lights.hue import _http_json
+from ketaroom.devices.lights.hue_http import request_json
+from ketaroom.logging_setup import register_secret
 
 __all__ = ["list_groups"]
 
@@ -23,7 +23,8 @@ def list_groups(address: str, username: str, timeout_s: float = 2.0) -> list[tup
     """``[(group id, name), …]`` sorted by id (numeric ids in number order)."""
     if not username:
         raise NotPaired("not paired with the bridge yet: pair first")
-    data = _http_json(address, "GET", f"/api/{quote(username, safe='')}/groups", None,
+    register_secret(username)
+    data = request_json(address, "GET", f"/api/{quote(username, safe='')}/groups", None,
                       timeout_s)
     if not isinstance(data, dict):
         raise BridgeError("the bridge answered the group list with something unexpected",

@@ -217,7 +217,8 @@ class MainWindow(QMainWindow):
                 lambda: None if self._closed else self.services.room, self._running,
                 room_light=lambda: LightTarget(float(panel.brightness.value()),
                                                LIGHT_TRANSITION_S, kelvin=panel.warmth.value(),
-                                               group=self.services.light_group))
+                                               group=self.services.light_group),
+                room_group=lambda: self.services.light_group)
             view = PresetLibraryView(library, gate=self.services.gate, preview=preview,
                                      parent=self)
             view.presetsChanged.connect(self._on_presets_changed)

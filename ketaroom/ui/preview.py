@@ -20,10 +20,11 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from ketaroom.core.targets import LightTarget, MusicTarget
+from ketaroom.core.targets import LightTarget, MusicTarget, light_group_for
 from ketaroom.core.validation import (
     AUDIO_SUFFIXES,
     PLAYLIST_SUFFIXES,
@@ -95,7 +96,8 @@ def light_from_section(light: Any, group: str | None = None) -> LightTarget | No
     """A phase's ``light:`` mapping as a preview target; ``None`` while it is not valid.
 
     A half-typed colour or an out-of-range value sends nothing (the editor flags it).
-    ``group`` is the preset's ``light_group`` (``None``: the room's group).
+    ``group`` is the preset's ``light_group``: :meth:`RoomPreview.light` sends it to the
+    room's own group when the room has one (rooms own hardware, presets do not).
     """
     if not isinstance(light, Mapping):
         return None
@@ -119,15 +121,18 @@ class RoomPreview:
 
     ``room`` returns the room's current :class:`Room` (``None`` once it is closed);
     ``running`` tells whether a session runs; ``room_light`` (optional) is the light the
-    main window last knew for the room, which :meth:`restore_light` brings back.
+    main window last knew for the room, which :meth:`restore_light` brings back;
+    ``room_group`` (optional) is the room's light group, which wins over a target's.
     """
 
     def __init__(self, room: Callable[[], Room | None], running: Callable[[], bool], *,
                  room_light: Callable[[], LightTarget | None] | None = None,
+                 room_group: Callable[[], str | None] = lambda: None,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self._room = room
         self._running = running
         self._room_light = room_light
+        self._room_group = room_group
         self._clock = clock
         self._music_room: Room | None = None
         self._music_track: Path | None = None
@@ -205,7 +210,8 @@ class RoomPreview:
         room = self._usable_room()
         if room is None:
             return False
-        room.lights.apply(target)
+        room.lights.apply(replace(target,
+                                  group=light_group_for(self._room_group(), target.group)))
         self._light_room = room
         return True
 

@@ -8,9 +8,17 @@ and the room ends in the state the preset asked for once the bridge is healthy.
 
 from __future__ import annotations
 
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -26,7 +34,6 @@ SPEED = 20.0
 # 120 session seconds = 6 real seconds at speed 20; the light changes at every phase.
 PRESET = """\
 name: Flap
-light_group: Treatment room
 phases:
   - name: A
     duration: 30s
@@ -143,3 +150,62 @@ def test_unauthorized_mid_session_says_pair_again(emu: HueEmulator, tmp_path: Pa
     message = errors[0]["message"].lower()
     assert "pair" in message and "link button" in message
     assert errors[0]["health"] == "not_paired"
+
+
+# --------------------------------------------------------------------------- stalled bridge
+# (issue 13.1), through the real command line
+
+MEMORY_LIMIT_BYTES = 1536 * 1024**2
+"""Address-space cap for the rehearse subprocess: an unfixed client reading a 2 GB answer
+fails on it instead of swapping the test machine."""
+
+
+@dataclass
+class CliRun:
+    code: int
+    records: list[dict[str, Any]]
+    stderr: str
+    maxrss_mb: float
+
+
+def rehearse_cli(preset: Path, emu: HueEmulator, data_dir: Path) -> CliRun:
+    """``ketaroom rehearse --json`` in a subprocess; its exit code, records and peak RSS."""
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT_BYTES, MEMORY_LIMIT_BYTES))
+
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "ketaroom", "rehearse", str(preset), "--speed", str(SPEED),
+             "--bridge", emu.address, "--username", emu.username, "--group", "Treatment room",
+             "--audio", "none", "--json", "--data-dir", str(data_dir)],
+            stdout=out, stderr=err, preexec_fn=limit)
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        finally:
+            if proc.returncode is None and proc.poll() is None:
+                proc.kill()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        records = [json.loads(line) for line in out.read().decode().splitlines() if line]
+        return CliRun(proc.returncode, records, err.read().decode(), usage.ru_maxrss / 1024)
+
+
+@pytest.mark.parametrize(("fault", "words"), [
+    (Fault.DRIP, "no complete answer within"),
+    (Fault.HUGE, "larger than"),
+])
+def test_rehearse_reports_a_stalled_or_flooding_bridge(emu: HueEmulator, tmp_path: Path,
+                                                       fault: Fault, words: str) -> None:
+    """The session keeps time and ends (exit 0, as docs/cli.md says: it ran to the end), and
+    the bridge's problem is a ``device_error``; memory stays small."""
+    preset = write_preset(tmp_path, PRESET)
+    emu.set_fault(fault)
+    run = rehearse_cli(preset, emu, tmp_path)
+    assert run.code == 0, run.stderr
+    assert run.records[-1] == {**run.records[-1], "event": "session_end", "status": "completed"}
+    errors = [r for r in run.records if r["event"] == "device_error"
+              and r.get("device") == "lights"]
+    assert errors and words in errors[0]["message"], (errors, run.stderr[-2000:])
+    assert run.maxrss_mb < 400, run.maxrss_mb
+    print(f"{fault.value}: peak RSS of the rehearse process {run.maxrss_mb:.0f} MB")

@@ -235,3 +235,83 @@ def test_cli_arguments_parse() -> None:
     assert (args.lights, args.fault, args.slow_ms, args.link_button) == (
         5, Fault.SLOW, 200, True)
     assert callable(main)
+
+
+@pytest.mark.fault
+def test_fault_partial_applies_on_and_bri_refuses_colour(emu: HueEmulator) -> None:
+    emu.set_fault(Fault.PARTIAL)
+    status, answer = raw_json(emu.address, "PUT", f"/api/{USER}/groups/1/action",
+                              {"on": True, "bri": 90, "ct": 450, "transitiontime": 0})
+    assert status == 200
+    assert [next(iter(e)) for e in answer] == ["success", "success", "success", "error"]
+    assert error_types(answer) == [201]
+    assert answer[-1]["error"]["address"] == "/groups/1/action/ct"
+    state = emu.target_state(2)
+    assert (state["bri"], state["ct"]) == (90, 366)  # bri applied, ct left as it was
+
+
+@pytest.mark.fault
+@pytest.mark.parametrize(("fault", "answer"), [(Fault.EMPTY, []),
+                                               (Fault.OBJECT, {"result": "ok"})])
+def test_fault_empty_or_object_answers_commands_only(emu: HueEmulator, fault: Fault,
+                                                    answer: object) -> None:
+    emu.set_fault(fault)
+    assert raw_json(emu.address, "PUT", f"/api/{USER}/groups/1/action",
+                    {"on": True, "bri": 90}) == (200, answer)
+    assert emu.target_state(1)["bri"] == 254  # not applied
+    status, groups = raw_json(emu.address, "GET", f"/api/{USER}/groups")
+    assert status == 200 and groups["1"]["name"] == "Treatment room"
+
+
+@pytest.mark.fault
+def test_fault_drip_trickles_the_whole_answer(emu: HueEmulator) -> None:
+    emu.set_fault(Fault.DRIP)
+    conn = http.client.HTTPConnection(emu.address, timeout=5)
+    try:
+        conn.request("PUT", f"/api/{USER}/groups/1/action", '{"on": true, "bri": 60}')
+        conn.sock.settimeout(1.5)
+        first = conn.sock.recv(100)
+        assert first == b"H"  # one byte, then a pause
+        assert wait_until(lambda: emu.dripping == 1, 1.0)
+        assert emu.target_state(1)["bri"] == 60  # processed before the answer drips
+    finally:
+        conn.close()
+
+
+@pytest.mark.fault
+def test_fault_huge_streams_an_endless_body(emu: HueEmulator) -> None:
+    emu.set_fault(Fault.HUGE)
+    conn = http.client.HTTPConnection(emu.address, timeout=5)
+    try:
+        conn.request("GET", f"/api/{USER}/groups/0")
+        response = conn.getresponse()
+        assert response.status == 200 and response.getheader("Content-Length") is None
+        received = sum(len(response.read(1 << 20)) for _ in range(20))
+        assert received >= 20 * (1 << 20) - 64
+    finally:
+        conn.close()
+
+
+def test_rooms_are_groups() -> None:
+    with HueEmulator(lights=4, rooms={"Room A": [1, 2], "Behandlungsraum": [3, 4]}) as two:
+        status, groups = raw_json(two.address, "GET", f"/api/{two.username}/groups")
+        assert status == 200
+        assert {gid: (g["name"], g["lights"]) for gid, g in groups.items()} == {
+            "1": ("Room A", ["1", "2"]), "2": ("Behandlungsraum", ["3", "4"])}
+        assert two.groups() == [("1", "Room A", ["1", "2"]), ("2", "Behandlungsraum", ["3", "4"])]
+        raw_json(two.address, "PUT", f"/api/{two.username}/groups/2/action",
+                 {"on": True, "bri": 10, "transitiontime": 0})
+        assert [two.target_state(i)["bri"] for i in (1, 2, 3, 4)] == [254, 254, 10, 10]
+
+
+def test_cli_room_argument() -> None:
+    import argparse
+
+    from ketaroom.devices.hue_emulator import add_arguments
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    args = parser.parse_args(["--room", "Room A=1,2", "--room", "Behandlungsraum=3"])
+    assert args.room == [("Room A", [1, 2]), ("Behandlungsraum", [3])]
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--room", "Room A"])

@@ -12,9 +12,11 @@ from typing import Any
 
 import pytest
 
-from ketaroom.core.targets import LightTarget
+from ketaroom.core.targets import EMERGENCY_LIGHT, LightTarget
 from ketaroom.devices.hue_emulator import Fault, HueEmulator
+from ketaroom.devices.hue_groups import list_groups
 from ketaroom.devices.lights import (
+    BridgeError,
     BridgeUnreachable,
     HueLights,
     LightHealth,
@@ -249,6 +251,7 @@ def test_unauthorized_means_not_paired(emu: HueEmulator,
 def test_unknown_username_means_not_paired(make_lights: Callable[..., Any]) -> None:
     lights, reports = make_lights(username="stranger")
     assert wait_until(lambda: lights.health is LightHealth.NOT_PAIRED, 3.0)
+    assert wait_until(lambda: reports.of("device_error"), 1.0)  # reported just after
     assert "pair" in reports.of("device_error")[0].message.lower()
 
 
@@ -362,3 +365,151 @@ def test_discovery_returns_a_list_without_raising() -> None:
     assert isinstance(found, list)
     assert all(isinstance(name, str) and isinstance(addr, str) for name, addr in found)
     assert time.monotonic() - start < 3.0
+
+
+# --------------------------------------------------------------------------- answers a real
+# bridge can give (issue 12.8)
+
+
+@pytest.mark.fault
+def test_partial_success_is_applied_and_the_rest_reported_once(
+        emu: HueEmulator, make_lights: Callable[..., Any]) -> None:
+    """``[{"success"…}, {"error": 201…}]``: what succeeded counts as sent (no retry of it),
+    what did not is a calm warning naming the parameter."""
+    lights, reports = make_lights()
+    assert lights.flush(2.0)
+    emu.set_fault(Fault.PARTIAL)
+    target = LightTarget(brightness_pct=30, transition_s=0.2, kelvin=2200)
+    lights.apply(target)
+    assert lights.flush(3.0)
+    assert emu.target_state(1)["bri"] == target_to_body(target)["bri"]
+    assert wait_until(lambda: reports.of("warning"), 1.0)
+    (warning,) = reports.of("warning")
+    assert "ct (error 201" in warning.message and "unexpected" not in warning.message
+    assert not reports.of("device_error")
+    assert lights.health is LightHealth.OK
+    assert not wait_until(lambda: len(group_puts(emu)) > 1, 1.5)  # no retry storm
+
+
+@pytest.mark.fault
+@pytest.mark.parametrize(("fault", "words"), [
+    (Fault.EMPTY, "an empty list"),
+    (Fault.OBJECT, "dict {'result': 'ok'} instead of a list"),
+])
+def test_empty_or_object_answer_is_a_clear_error_not_retried(
+        emu: HueEmulator, make_lights: Callable[..., Any], fault: Fault, words: str) -> None:
+    lights, reports = make_lights()
+    assert lights.flush(2.0)
+    emu.set_fault(fault)
+    lights.apply(LightTarget(brightness_pct=30, transition_s=0.2, kelvin=2200))
+    assert not lights.flush(3.0)
+    assert wait_until(lambda: reports.of("device_error"), 1.0)
+    (error,) = reports.of("device_error")
+    assert words in error.message and "not retried" in error.message, error.message
+    assert "unexpected error" not in error.message
+    assert not wait_until(lambda: len(group_puts(emu)) > 1, 1.5)
+    emu.set_fault(Fault.NONE)
+    final = LightTarget(brightness_pct=45, transition_s=0.2, kelvin=2700)
+    lights.apply(final)
+    assert lights.flush(3.0) and matches(emu, final)
+
+
+# --------------------------------------------------------------------------- stalled bridges
+# (issue 13.1): every request has an overall deadline and a size cap; the emergency light
+# has its own sender and never waits behind a stuck request
+
+
+@pytest.mark.fault
+def test_dripping_bridge_is_reported_within_the_deadline(
+        emu: HueEmulator, make_lights: Callable[..., Any]) -> None:
+    """One byte per second: the per-read timeout never fires; the overall deadline does."""
+    lights, reports = make_lights(request_timeout_s=2.0)
+    assert lights.flush(2.0)
+    emu.set_fault(Fault.DRIP)
+    lights.apply(LightTarget(brightness_pct=20, transition_s=0.2, kelvin=2200))
+    assert wait_until(lambda: reports.has("device_error", LightHealth.UNREACHABLE), 6.0)
+    assert "no complete answer within 2 s" in reports.of("device_error")[0].message
+    assert lights.health is LightHealth.UNREACHABLE
+    emu.set_fault(Fault.NONE)
+    final = LightTarget(brightness_pct=50, transition_s=0.2, kelvin=2700)
+    lights.apply(final)
+    assert wait_until(lambda: matches(emu, final) and lights.health is LightHealth.OK, 10.0)
+
+
+@pytest.mark.fault
+def test_huge_answer_is_cut_off_and_reported(emu: HueEmulator,
+                                            make_lights: Callable[..., Any]) -> None:
+    lights, reports = make_lights()
+    assert lights.flush(2.0)
+    emu.set_fault(Fault.HUGE)
+    lights.apply(LightTarget(brightness_pct=20, transition_s=0.2, kelvin=2200))
+    assert wait_until(lambda: reports.has("device_error", LightHealth.DEGRADED), 5.0)
+    assert "larger than" in reports.of("device_error")[0].message
+    emu.set_fault(Fault.NONE)
+    final = LightTarget(brightness_pct=50, transition_s=0.2, kelvin=2700)
+    lights.apply(final)
+    assert wait_until(lambda: matches(emu, final) and lights.health is LightHealth.OK, 10.0)
+
+
+@pytest.mark.fault
+def test_emergency_reaches_the_bridge_while_a_request_is_stuck(
+        emu: HueEmulator, make_lights: Callable[..., Any]) -> None:
+    """The worker is stuck in a dripping request (long deadline, so it stays stuck); the
+    bridge is healthy again for new connections: the emergency light lands meanwhile."""
+    lights, reports = make_lights(request_timeout_s=60.0)
+    assert lights.flush(2.0)
+    emu.set_fault(Fault.DRIP)
+    lights.apply(LightTarget(brightness_pct=5, transition_s=0.2, kelvin=2200))
+    assert wait_until(lambda: emu.dripping >= 1, 3.0)
+    emu.set_fault(Fault.NONE)
+    start = time.monotonic()
+    lights.emergency_up()
+    assert wait_until(lambda: matches(emu, EMERGENCY_LIGHT), 5.0)
+    reached = time.monotonic() - start
+    assert emu.dripping >= 1  # the other request is still stuck
+    assert lights.flush(1.0)
+    assert any(r.message.startswith("Emergency light") for r in reports.of("light"))
+    print(f"emergency reached the bridge {reached * 1000:.0f} ms after emergency_up() "
+          "while another request was stuck")
+    emu.stop()  # ends the drip, so that close() need not wait for the stuck request
+
+
+@pytest.mark.fault
+def test_emergency_to_a_stalled_bridge_is_told_and_retried_until_it_lands(
+        emu: HueEmulator, make_lights: Callable[..., Any]) -> None:
+    lights, reports = make_lights(request_timeout_s=1.0)
+    assert lights.flush(2.0)
+    emu.set_fault(Fault.DRIP)
+    lights.emergency_up()
+    assert not lights.flush(4.0)  # bounded: one try timed out
+
+    def told() -> list[LightReport]:
+        return [r for r in reports.of("device_error")
+                if r.message.startswith("Emergency light NOT confirmed")]
+
+    assert wait_until(told, 3.0)
+    assert "by hand" in told()[0].message
+    emu.set_fault(Fault.NONE)
+    assert wait_until(lambda: matches(emu, EMERGENCY_LIGHT), 6.0)
+    assert wait_until(lambda: any(r.message.startswith("Emergency light")
+                                  for r in reports.of("light")), 2.0)
+    assert len(told()) == 1  # told once, not once per retry
+
+
+@pytest.mark.fault
+@pytest.mark.parametrize(("fault", "error", "words"), [
+    (Fault.DRIP, BridgeUnreachable, "no complete answer within 2 s"),
+    (Fault.HUGE, BridgeError, "larger than"),
+])
+@pytest.mark.parametrize("call", ["pair", "list_groups"])
+def test_pairing_and_group_listing_are_bounded_too(emu: HueEmulator, fault: Fault,
+                                                   error: type[Exception], words: str,
+                                                   call: str) -> None:
+    """The set-up dialog's requests share the lights' deadline and size cap."""
+    emu.press_link_button()
+    emu.set_fault(fault)
+    with pytest.raises(error, match=words):
+        if call == "pair":
+            pair(emu.address, timeout_s=2.0)
+        else:
+            list_groups(emu.address, USER, timeout_s=2.0)

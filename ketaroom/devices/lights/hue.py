@@ -1,27 +1,32 @@
 """Philips Hue adapter: :class:`HueLights` over phue, and :func:`pair`.
 
-Owns: the one worker thread that owns the ``phue.Bridge``; the desired state per group (latest
-wins); pacing under the bridge limits; retries with exponential back-off; reconciliation after
-the bridge comes back; health and reports. phue is imported lazily (inside
-``warnings.catch_warnings``) and its short-comings are patched here: a short request timeout
-instead of 10 s, and Hue errors / HTTP 429 / garbage turned into our exceptions.
+Owns: the one worker thread that owns the ``phue.Bridge``; the emergency sender thread; the
+desired state per group (latest wins); pacing under the bridge limits; retries with
+exponential back-off; reconciliation after the bridge comes back; health and reports. phue is
+imported lazily (inside ``warnings.catch_warnings``) and its short-comings are patched here:
+every request goes through :func:`~ketaroom.devices.lights.hue_http.request_json` (an overall
+deadline and a size cap instead of phue's 10 s per read), and Hue errors / HTTP 429 / garbage
+become our exceptions.
+
+The emergency light never waits behind another request: :meth:`HueLights.emergency_up`
+hands it to its own thread, which sends it on its own connection (with its own deadline),
+retries it until it lands, and says so at once when a try fails.
 
 Threading contract: every public method of :class:`HueLights` returns at once (it only takes a
 lock held for bookkeeping, never across network I/O), except :meth:`HueLights.flush` which
 waits at most ``timeout_s`` and :meth:`HueLights.close` which waits at most about
-``request_timeout_s`` for the worker. ``on_report`` is called **from the worker thread**; a Qt
-caller must re-emit it as a queued signal. Exceptions raised by ``on_report`` are logged.
+``request_timeout_s`` for the threads. ``on_report`` is called **from a worker thread**; a
+Qt caller must re-emit it as a queued signal. Exceptions raised by ``on_report`` are logged.
 """
 
 from __future__ import annotations
 
-import http.client
-import json
 import logging
 import tempfile
 import threading
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,74 +43,20 @@ from ketaroom.devices.lights.base import (
     ReportCallback,
 )
 from ketaroom.devices.lights.conversions import describe_target, target_to_body
+from ketaroom.devices.lights.hue_http import command_failures, request_json
 from ketaroom.devices.lights.pacing import Backoff, Pacer
+from ketaroom.logging_setup import register_secret
 
 log = logging.getLogger(__name__)
 
 ALL_LIGHTS_GROUP = "0"
 _PROBE = object()
+EMERGENCY_RETRY_MAX_S = 2.0
+"""The emergency light is tried again at least this often until it lands."""
 
-
-# --------------------------------------------------------------------------- HTTP + errors
-
-
-def _http_json(address: str, method: str, path: str, body: Any, timeout_s: float) -> Any:
-    """One request to the bridge, errors mapped to :class:`LightsError` subclasses."""
-    conn = http.client.HTTPConnection(address, timeout=timeout_s)
-    try:
-        payload = None if body is None else json.dumps(body)
-        conn.request(method, path, payload,
-                     {"Content-Type": "application/json"} if payload else {})
-        response = conn.getresponse()
-        raw = response.read()
-        status = response.status
-    except TimeoutError as exc:
-        raise BridgeUnreachable(f"no answer within {timeout_s:g} s") from exc
-    except (OSError, http.client.HTTPException) as exc:
-        raise BridgeUnreachable(_os_message(exc)) from exc
-    finally:
-        conn.close()
-    if status == 429:
-        raise RateLimited("the bridge answered HTTP 429 (too many commands)")
-    if status != 200:
-        raise BridgeError(f"the bridge answered HTTP {status}")
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise BridgeError("the bridge answered something that is not JSON") from exc
-    _raise_hue_errors(data)
-    return data
-
-
-def _os_message(exc: BaseException) -> str:
-    if isinstance(exc, ConnectionRefusedError):
-        return "connection refused"
-    if isinstance(exc, http.client.RemoteDisconnected | ConnectionResetError):
-        return "connection closed without an answer"
-    if isinstance(exc, http.client.IncompleteRead):
-        return "connection dropped mid-answer"
-    text = str(exc) or type(exc).__name__
-    return text
-
-
-def _raise_hue_errors(data: Any) -> None:
-    """Hue errors come as HTTP 200 ``[{"error": {...}}]``; phue only logs them."""
-    if not isinstance(data, list):
-        return
-    for entry in data:
-        if not isinstance(entry, dict) or "error" not in entry:
-            continue
-        error = entry["error"] if isinstance(entry["error"], dict) else {}
-        kind = error.get("type")
-        desc = str(error.get("description", "unknown error"))
-        if kind == 1:
-            raise NotPaired("the bridge does not accept ketaroom's username any more: "
-                            "pair again (press the link button on the bridge, then Pair)")
-        if kind == 101:
-            raise NotPaired("press the link button on the bridge, then pair again within 30 s")
-        if kind == 901:
-            raise BridgeError(f"bridge internal error (901): {desc}", 901, transient=True)
-        raise BridgeError(f"bridge error {kind}: {desc}", kind, transient=False)
+Request = Callable[[str, str, Any], Any]
+"""``(method, path, JSON body or None) -> answer``: a phue ``Bridge.request`` or the same on
+the emergency sender's own connection."""
 
 
 _bridge_class: type | None = None
@@ -125,7 +76,7 @@ def _make_bridge(address: str, username: str, config_file: Path, timeout_s: floa
             def request(self, mode: str = "GET", address: str | None = None,
                         data: Any = None) -> Any:
                 body = data if mode in ("PUT", "POST") else None
-                return _http_json(self.ip, mode, address or "/", body, self.timeout_s)
+                return request_json(self.ip, mode, address or "/", body, self.timeout_s)
 
         _bridge_class = _Bridge
     # ip and username both given: phue's connect() returns without touching the network
@@ -140,12 +91,13 @@ def pair(address: str, devicetype: str = "ketaroom#pc", timeout_s: float = 2.0) 
     Raises :class:`NotPaired` while the link button has not been pressed (error 101),
     :class:`BridgeUnreachable` on connection errors and timeouts, :class:`LightsError` else.
     """
-    answer = _http_json(address, "POST", "/api", {"devicetype": devicetype}, timeout_s)
+    answer = request_json(address, "POST", "/api", {"devicetype": devicetype}, timeout_s)
     if isinstance(answer, list):
         for entry in answer:
             if isinstance(entry, dict) and "success" in entry:
                 username = entry["success"].get("username")
                 if isinstance(username, str) and username:
+                    register_secret(username)
                     return username
     raise LightsError(f"unexpected pairing answer from the bridge: {answer!r}"[:300])
 
@@ -160,6 +112,7 @@ class _Slot:
     target: LightTarget | None = None
     seq: int = 0
     urgent: bool = False
+    """The target is the emergency light: the emergency sender owns it until it lands."""
     sent_seq: int = -1
     """Seq of the last target the bridge accepted (reset to -1 to force a re-send)."""
     ok_seq: int = -1
@@ -182,7 +135,8 @@ class HueLights:
     0 (all lights). ``time_scale`` > 1 shortens transitions (rehearsal). See the module
     docstring for the threading contract. Retries never stop while a target is not applied;
     the bridge is probed every ``probe_interval_s`` when idle, and all desired states are
-    re-sent when it comes back from unreachable / not paired.
+    re-sent when it comes back from unreachable / not paired. Every request ends within
+    ``request_timeout_s``.
     """
 
     def __init__(self, address: str, username: str, group: str | int | None = None, *,
@@ -194,6 +148,7 @@ class HueLights:
             raise ValueError("time_scale must be positive")
         self.address = address
         self.username = username
+        register_secret(username)
         self.default_group = ALL_LIGHTS_GROUP if group is None else str(group).strip()
         self.time_scale = time_scale
         self.request_timeout_s = request_timeout_s
@@ -213,8 +168,15 @@ class HueLights:
         self._next_probe = 0.0  # probe at once: initial health
         self._episode: tuple[type, LightHealth] | None = None
         self._group_ids: dict[str, int] = {}
+        self._in_flight: str | None = None
+        """Group key of the worker's request under way (``None``: idle or probing)."""
+        self._emergency_told = False
+        """A failed try of the current emergency was already reported."""
         self._thread = threading.Thread(target=self._run, name="hue-lights", daemon=True)
         self._thread.start()
+        self._emergency_thread = threading.Thread(target=self._run_emergency,
+                                                  name="hue-emergency", daemon=True)
+        self._emergency_thread.start()
 
     # ----------------------------------------------------------------- public API
 
@@ -236,7 +198,8 @@ class HueLights:
 
     def emergency_up(self) -> None:
         """Every group in use (and the default one) to :data:`EMERGENCY_LIGHT`, ahead of
-        anything pending, using the bridge's burst allowance; retried at once on failure."""
+        anything pending, on the emergency sender's own connection (never behind a request
+        under way), using the bridge's burst allowance; retried until it lands."""
         with self._cond:
             if self._closing:
                 return
@@ -249,6 +212,7 @@ class HueLights:
                                           EMERGENCY_LIGHT.color, group)
                 slot.seq, slot.urgent, slot.retry_at = self._seq, True, 0.0
                 slot.backoff.reset()
+            self._emergency_told = False
             self._cond.notify_all()
         log.warning("emergency light requested")
 
@@ -272,8 +236,9 @@ class HueLights:
         with self._cond:
             self._closing = True
             self._cond.notify_all()
-        if self._thread is not threading.current_thread():
-            self._thread.join(timeout=self.request_timeout_s + 1.0)
+        for thread in (self._thread, self._emergency_thread):
+            if thread is not threading.current_thread():
+                thread.join(timeout=self.request_timeout_s + 1.0)
 
     def __enter__(self) -> HueLights:
         return self
@@ -294,7 +259,7 @@ class HueLights:
     def _report(self, kind: str, message: str, target: LightTarget | None,
                 health: LightHealth) -> None:
         report = LightReport(kind, message, target, health, time.time())
-        level = logging.WARNING if kind == "device_error" else logging.INFO
+        level = logging.WARNING if kind in ("device_error", "warning") else logging.INFO
         log.log(level, "%s: %s", kind, message)
         if self._on_report is None:
             return
@@ -302,6 +267,9 @@ class HueLights:
             self._on_report(report)
         except Exception:
             log.exception("on_report callback failed")
+
+    def _direct_request(self, method: str, path: str, body: Any) -> Any:
+        return request_json(self.address, method, path, body, self.request_timeout_s)
 
     # ----------------------------------------------------------------- worker
 
@@ -327,89 +295,117 @@ class HueLights:
                         break
                     self._cond.wait(wait)
                 if key is _PROBE:
-                    job: tuple[str, LightTarget, int, bool] | None = None
+                    job: tuple[str, LightTarget, int] | None = None
                 else:
                     slot = self._slots[key]
                     assert slot.target is not None
-                    job = (key, slot.target, slot.seq, slot.urgent)
+                    job = (key, slot.target, slot.seq)
+                    self._in_flight = key
             if job is None:
                 self._probe()
             else:
                 self._send(*job)
 
     def _next_work(self, now: float) -> tuple[Any, float | None]:
-        """(slot key | _PROBE | None, seconds to wait when None). Called under the lock."""
+        """(slot key | _PROBE | None, seconds to wait when None). Called under the lock.
+
+        Emergency targets are the emergency sender's, not this worker's."""
         best_key, best_at = None, float("inf")
-        for urgent_pass in (True, False):
-            for key, slot in self._slots.items():
-                if not slot.pending or slot.urgent != urgent_pass:
-                    continue
-                ready_at = max(slot.retry_at, now + self._pacer.wait_s(urgent=slot.urgent))
-                if ready_at < best_at:
-                    best_key, best_at = key, ready_at
-            if best_key is not None and best_at <= now:
-                return best_key, None
+        for key, slot in self._slots.items():
+            if not slot.pending or slot.urgent:
+                continue
+            ready_at = max(slot.retry_at, now + self._pacer.wait_s())
+            if ready_at < best_at:
+                best_key, best_at = key, ready_at
         if best_key is not None:
+            if best_at <= now:
+                return best_key, None
             return None, max(0.005, best_at - now)
         if now >= self._next_probe:
             return _PROBE, None
         return None, max(0.005, self._next_probe - now)
 
-    def _group_id(self, key: str) -> int:
+    def _group_id(self, key: str, request: Request) -> int:
         if key.isdigit():
             return int(key)
-        if key not in self._group_ids:
-            groups = self._bridge.get_group()
-            found = {str(g["name"]): int(gid) for gid, g in groups.items()
-                     if isinstance(g, dict) and "name" in g}
-            match = found.get(key)
-            if match is None:
-                folded = {name.casefold(): gid for name, gid in found.items()}
-                match = folded.get(key.casefold())
-            if match is None:
-                names = ", ".join(sorted(found)) or "none"
-                raise BridgeError(f"no light group named {key!r} on the bridge "
-                                  f"(groups: {names})", 3, transient=False)
+        with self._cond:
+            known = self._group_ids.get(key)
+        if known is not None:
+            return known
+        groups = request("GET", f"/api/{self.username}/groups", None)
+        if not isinstance(groups, dict):
+            raise BridgeError("the bridge answered the group list with something unexpected")
+        found = {str(g["name"]): int(gid) for gid, g in groups.items()
+                 if isinstance(g, dict) and "name" in g and str(gid).isdigit()}
+        match = found.get(key)
+        if match is None:
+            folded = {name.casefold(): gid for name, gid in found.items()}
+            match = folded.get(key.casefold())
+        if match is None:
+            names = ", ".join(sorted(found)) or "none"
+            raise BridgeError(f"no light group named {key!r} on the bridge "
+                              f"(groups: {names})", 3, transient=False)
+        with self._cond:
             self._group_ids[key] = match
-        return self._group_ids[key]
+        return match
 
-    def _send(self, key: str, target: LightTarget, seq: int, urgent: bool) -> None:
-        error: LightsError | None = None
+    def _put_group(self, key: str, target: LightTarget, request: Request) -> list[str]:
+        """Send ``target`` to group ``key``; what the bridge did not apply (see
+        :func:`command_failures`)."""
+        group_id = self._group_id(key, request)
+        body = target_to_body(target, self.time_scale)
+        answer = request("PUT", f"/api/{self.username}/groups/{group_id}/action", body)
+        return command_failures(answer)
+
+    def _attempt(self, key: str, target: LightTarget, request: Request
+                 ) -> tuple[list[str], LightsError | None]:
+        """One send: (parameters refused, error); never raises."""
         try:
-            group_id = self._group_id(key)
-            body = target_to_body(target, self.time_scale)
-            self._bridge.set_group(group_id, body)
+            return self._put_group(key, target, request), None
         except LightsError as exc:
-            error = exc
-        except Exception as exc:  # a bug or a phue surprise: never kill the worker
+            return [], exc
+        except Exception as exc:  # a bug or a phue surprise: never kill a worker
             log.exception("unexpected error sending to the Hue bridge")
-            error = BridgeError(f"unexpected error: {exc}", transient=True)
+            return [], BridgeError(f"unexpected error: {exc}", transient=True)
+
+    def _send(self, key: str, target: LightTarget, seq: int) -> None:
+        refused, error = self._attempt(key, target, self._bridge.request)
         finished = time.monotonic()
         with self._cond:
+            self._in_flight = None
             self._pacer.record(finished)
             slot = self._slots[key]
             slot.attempted_seq = max(slot.attempted_seq, seq)
             if error is None:
                 slot.sent_seq = max(slot.sent_seq, seq)
                 slot.ok_seq = max(slot.ok_seq, seq)
-                slot.backoff.reset()
-                slot.retry_at = 0.0
-                if slot.seq == seq:
-                    slot.urgent = False
             elif isinstance(error, BridgeError) and not error.transient:
-                slot.dead_seq = seq
+                slot.dead_seq = max(slot.dead_seq, seq)
                 if error.hue_type == 3:
                     self._group_ids.pop(key, None)
-            else:
-                slot.retry_at = finished + slot.backoff.next_delay()
+            if not slot.urgent:  # else the emergency sender owns this slot's retries now
+                if error is None:
+                    slot.backoff.reset()
+                    slot.retry_at = 0.0
+                elif getattr(error, "transient", True):
+                    slot.retry_at = finished + slot.backoff.next_delay()
             self._cond.notify_all()
-        if error is None:
-            self._on_success(sent_key=key)
-            what = "Emergency light" if urgent else "Lights"
-            self._report("light", f"{what} {describe_target(target)} "
-                                  f"(group {self._group_label(key)})", target, LightHealth.OK)
-        else:
-            self._on_failure(error, target)
+        self._after_send(key, target, refused, error, emergency=False)
+
+    def _after_send(self, key: str, target: LightTarget, refused: list[str],
+                    error: LightsError | None, *, emergency: bool) -> None:
+        """Health and reports after one send (called without the lock)."""
+        if error is not None:
+            self._on_failure(error, target, emergency=emergency)
+            return
+        self._on_success(sent_key=key)
+        what = "Emergency light" if emergency else "Lights"
+        self._report("light", f"{what} {describe_target(target)} "
+                              f"(group {self._group_label(key)})", target, LightHealth.OK)
+        if refused:
+            self._report("warning", f"Hue bridge at {self.address} applied the light change "
+                                    f"to group {self._group_label(key)} except: "
+                                    f"{'; '.join(refused)}", target, LightHealth.OK)
 
     def _group_label(self, key: str) -> str:
         return "all lights" if key == ALL_LIGHTS_GROUP else key
@@ -435,6 +431,65 @@ class HueLights:
         else:
             self._on_failure(error, None)
 
+    # ----------------------------------------------------------------- emergency sender
+
+    def _run_emergency(self) -> None:
+        while True:
+            with self._cond:
+                while True:
+                    if self._closing:
+                        return
+                    job, wait = self._next_emergency(time.monotonic())
+                    if job is not None:
+                        break
+                    self._cond.wait(wait)
+            self._send_emergency(*job)
+
+    def _next_emergency(self, now: float) -> tuple[tuple[str, LightTarget, int] | None,
+                                                   float | None]:
+        """(job, seconds to wait when there is none; ``None``: until notified). Under the
+        lock. The group tried longest ago goes first."""
+        due = [(slot.retry_at, key, slot) for key, slot in self._slots.items()
+               if slot.urgent and slot.pending]
+        if not due:
+            return None, None
+        retry_at, key, slot = min(due, key=lambda item: item[0])
+        ready_at = max(retry_at, now + self._pacer.wait_s(urgent=True))
+        if ready_at > now:
+            return None, max(0.005, ready_at - now)
+        assert slot.target is not None
+        return (key, slot.target, slot.seq), None
+
+    def _send_emergency(self, key: str, target: LightTarget, seq: int) -> None:
+        refused, error = self._attempt(key, target, self._direct_request)
+        finished = time.monotonic()
+        with self._cond:
+            self._pacer.record(finished)
+            slot = self._slots[key]
+            slot.attempted_seq = max(slot.attempted_seq, seq)
+            first_failure = False
+            if error is None:
+                slot.ok_seq = max(slot.ok_seq, seq)
+                if self._in_flight != key:
+                    # else the worker's older request may land after ours: it sends this again
+                    slot.sent_seq = max(slot.sent_seq, seq)
+                if slot.seq == seq:
+                    slot.urgent = False
+                slot.backoff.reset()
+                slot.retry_at = 0.0
+            else:
+                if isinstance(error, BridgeError) and not error.transient:
+                    slot.dead_seq = max(slot.dead_seq, seq)
+                slot.retry_at = finished + min(EMERGENCY_RETRY_MAX_S, slot.backoff.next_delay())
+                first_failure = not self._emergency_told
+                self._emergency_told = True
+            self._cond.notify_all()
+        if error is not None and not first_failure:
+            return  # told once per emergency; still trying
+        self._after_send(key, target, refused, error, emergency=True)
+
+    # ----------------------------------------------------------------- health
+
     def _on_success(self, sent_key: str | None = None) -> None:
         with self._cond:
             previous, known = self._health, self._health_known
@@ -449,7 +504,8 @@ class HueLights:
             self._report("health", f"Hue bridge at {self.address}: connected",
                          None, LightHealth.OK)
 
-    def _on_failure(self, error: LightsError, target: LightTarget | None) -> None:
+    def _on_failure(self, error: LightsError, target: LightTarget | None, *,
+                    emergency: bool = False) -> None:
         if isinstance(error, BridgeUnreachable):
             health = LightHealth.UNREACHABLE
             message = (f"Hue bridge at {self.address} is not answering ({error}); "
@@ -465,6 +521,9 @@ class HueLights:
             health = LightHealth.DEGRADED
             retry = "retrying" if getattr(error, "transient", True) else "not retried"
             message = f"Hue bridge at {self.address}: {error}; {retry}"
+        if emergency:
+            message = (f"Emergency light NOT confirmed by the Hue bridge at {self.address} "
+                       f"({error}); still trying — bring the room light up by hand")
         with self._cond:
             previous, known = self._health, self._health_known
             self._health, self._health_known = health, True
@@ -473,7 +532,7 @@ class HueLights:
             self._episode = episode
             if not getattr(error, "transient", True):
                 self._episode = None  # a permanent error is reported for each target
-        if new_episode:
+        if new_episode or emergency:
             self._report("device_error", message, target, health)
         if previous is not health or not known:
             self._report("health", f"Hue bridge: {health.value}", None, health)

@@ -48,3 +48,18 @@ def test_poll_returns_each_event_once_with_targets():
     clock.advance(60)
     assert session.poll()[-1].kind is EventKind.SESSION_END
     assert session.state().status is Status.COMPLETED
+
+
+def test_the_rooms_light_group_wins_over_the_presets():
+    """Rooms own hardware, presets do not: the preset's group only stands in for a room
+    that has none."""
+    p = Preset("p", (phase("A", 60, brightness=30),), light_group="Treatment room")
+    for room_group, expected in [("Behandlungsraum", "Behandlungsraum"), ("3", "3"),
+                                 (None, "Treatment room"), ("  ", "Treatment room")]:
+        session = Session(p, ManualClock(0), room_group=room_group)
+        session.start()
+        (light,) = [e.light for e in session.poll() if e.light is not None]
+        assert light.group == expected, room_group
+        assert session.desired_light(0) == light
+    no_group = Preset("p", (phase("A", 60, brightness=30),))
+    assert Session(no_group, ManualClock(0)).desired_light(0).group is None

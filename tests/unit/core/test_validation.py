@@ -123,7 +123,7 @@ def test_full_valid_preset_builds_dataclasses(tmp_path: Path) -> None:
     )
     result = load_preset(path, playlist_dirs=[tmp_path / "playlists"])
     assert result.problems == ()
-    assert result.warnings == ()
+    assert [(w.line, w.message.split(":")[0]) for w in result.warnings] == [(3, "light_group")]
     preset = result.preset
     assert isinstance(preset, Preset)
     assert preset.name == "IV infusion 40 min"
