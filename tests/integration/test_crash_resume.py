@@ -48,7 +48,6 @@ ROOT = Path(__file__).resolve().parents[2]
 SPEED = 20.0
 PRESET = """\
 name: Kill test five phases
-light_group: Treatment room
 phases:
   - name: Arrival
     duration: 1m
