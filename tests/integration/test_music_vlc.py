@@ -275,11 +275,25 @@ def test_bad_files_are_skipped_and_next_plays(rig: Rig, tones: dict[str, Path],
     rig.player.apply(MusicTarget((missing, empty, corrupt, text, tones["a"]), 70.0, 0.3,
                                  label="mixed"))
     assert rig.player.flush(8)
-    errors = rig.kinds("device_error")
+    # a skipped file is a warning (docs/cli.md: severity "warning"); the music goes on
+    skipped = rig.kinds("warning")
     for bad in (missing, empty, corrupt, text):
-        assert any(r.track == bad and bad.name in r.message for r in errors), errors
+        assert any(r.track == bad and bad.name in r.message for r in skipped), skipped
+    assert not rig.kinds("device_error")
     assert rig.kinds("music")[-1].track == tones["a"]
     assert rig.player.status().track == tones["a"]
+
+
+def test_looping_playlist_reports_a_bad_file_once(rig: Rig, tmp_path: Path) -> None:
+    short = write_tone(tmp_path / "short.wav", 440.0, 0.6)
+    corrupt = tmp_path / "corrupt.ogg"
+    corrupt.write_bytes(np.random.default_rng(5).bytes(20000))
+    missing = tmp_path / "gone.ogg"
+    rig.player.apply(MusicTarget((short, corrupt, missing), 60.0, 0.25, loop=True))
+    assert rig.player.flush(8)
+    assert wait_for(lambda: len([r for r in rig.kinds("music") if r.track == short]) >= 3)
+    for bad in (corrupt, missing):
+        assert len([r for r in rig.reports if r.track == bad]) == 1, rig.reports
 
 
 def test_all_bad_gives_silence_and_warning_without_busy_loop(rig: Rig, tmp_path: Path) -> None:

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ketaroom.core.playlists import track_problem
 from ketaroom.core.targets import MusicTarget
 from ketaroom.devices.music.api import (
     AudioUnavailable,
@@ -130,6 +131,8 @@ class VlcPlayer:
         self._order: list[Path] = []
         self._pos = 0
         self._fail_streak = 0
+        self._reported_bad: set[Path] = set()
+        """Tracks of the current playlist already reported as unplayable."""
         self._level_db = FLOOR_DB
         self._cap = Ramp.hold(0.0, 0.0)
         self._mute = Ramp.hold(0.0, 0.0)
@@ -316,6 +319,7 @@ class VlcPlayer:
             self._rng.shuffle(self._order)
         self._pos = 0
         self._fail_streak = 0
+        self._reported_bad = set()
         self._start_next(fade, now)
 
     def _do_volume(self, pct: float, now: float) -> None:
@@ -404,7 +408,7 @@ class VlcPlayer:
             if path is None:
                 self._end_of_list(fade, now)
                 return
-            problem = self._check_file(path)
+            problem = track_problem(path)
             if problem is None:
                 break
             self._bad_track(path, problem)
@@ -441,21 +445,14 @@ class VlcPlayer:
         d.crossfade = crossing
         self._active = d.index
 
-    @staticmethod
-    def _check_file(path: Path) -> str | None:
-        try:
-            size = path.stat().st_size
-        except OSError:
-            return "file not found"
-        if not path.is_file():
-            return "not a file"
-        if size == 0:
-            return "file is empty"
-        return None
-
     def _bad_track(self, path: Path, problem: str) -> None:
+        """A track that cannot play is skipped: a ``warning`` (the music goes on), said once
+        per playlist — a looping playlist does not repeat it on every pass."""
         self._fail_streak += 1
-        self._report("device_error", f"cannot play {path.name}: {problem} — skipped", path)
+        if path in self._reported_bad:
+            return
+        self._reported_bad.add(path)
+        self._report("warning", f"cannot play {path.name}: {problem} — skipped", path)
 
     def _all_bad(self, now: float) -> None:
         label = self._target.label if self._target else ""
