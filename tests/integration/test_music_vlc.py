@@ -8,6 +8,9 @@ that any blast is obvious. Timing is never measured through ``adummy``.
 from __future__ import annotations
 
 import itertools
+import subprocess
+import sys
+import textwrap
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -18,6 +21,7 @@ import pytest
 
 from ketaroom.core.targets import SILENCE, MusicTarget
 from ketaroom.devices.music import MusicReport, VlcPlayer, create_player
+from ketaroom.devices.music.engine import NO_OUTPUT_MESSAGE
 from ketaroom.devices.music.levels import FADE_RANGE_DB, pct_to_db, vlc_gain
 from ketaroom.devices.music.vlc_backend import VlcBackend
 from tests.integration.audio_fixtures import (
@@ -410,3 +414,66 @@ def test_dummy_output_and_time_scale() -> None:
         assert player.flush(3)
     finally:
         player.close()
+
+
+NO_SOUND_DEVICE = ("--aout=alsa", "--alsa-audio-device=ketaroom-no-such-device")
+"""A real output module that cannot open its device: what a PC without a sound card gives
+(``default`` there falls through PulseAudio to ALSA, which has no card)."""
+
+
+def test_no_audio_output_is_reported_once_and_the_session_goes_on(
+        tones: dict[str, Path]) -> None:
+    reports: list[MusicReport] = []
+    player = VlcPlayer("default", on_report=reports.append, vlc_args=NO_SOUND_DEVICE)
+    try:
+        player.apply(MusicTarget((tones["a"],), 40.0, 0.3, label="one"))
+        assert player.flush(8)
+        assert wait_for(lambda: any(r.message == NO_OUTPUT_MESSAGE for r in reports))
+        player.apply(MusicTarget((tones["b"],), 40.0, 0.3, label="two"))  # next phase
+        assert player.flush(8)
+        assert wait_for(lambda: player.status().track == tones["b"])
+        time.sleep(0.5)
+    finally:
+        player.close()
+    no_output = [r for r in reports if r.message == NO_OUTPUT_MESSAGE]
+    assert len(no_output) == 1 and no_output[0].kind == "device_error", reports
+    assert [r.track for r in reports if r.kind == "music"] == [tones["a"], tones["b"]]
+
+
+@pytest.mark.parametrize("audio", ["amem", "dummy"])
+def test_a_working_output_is_never_reported_missing(audio: str, tones: dict[str, Path]) -> None:
+    reports: list[MusicReport] = []
+    sink = Capture(realtime=True) if audio == "amem" else None
+    player = VlcPlayer("dummy", on_report=reports.append, sample_sink=sink)
+    try:
+        player.apply(MusicTarget((tones["a"],), 40.0, 0.3))
+        assert player.flush(8)
+        time.sleep(1.0)  # well past NO_OUTPUT_BLOCKS decoded blocks
+    finally:
+        player.close()
+    assert not [r for r in reports if r.kind == "device_error"], reports
+
+
+def test_alsa_noise_stays_out_of_the_terminal(tones: dict[str, Path]) -> None:
+    """alsa-lib prints "ALSA lib pcm.c: Unknown PCM …" to stderr by itself; the player
+    reports the missing output calmly instead."""
+    script = textwrap.dedent(f"""
+        import time
+        from pathlib import Path
+        from ketaroom.core.targets import MusicTarget
+        from ketaroom.devices.music import VlcPlayer
+        said = []
+        player = VlcPlayer("default", on_report=said.append, vlc_args={NO_SOUND_DEVICE!r})
+        player.apply(MusicTarget((Path({str(tones["a"])!r}),), 40.0, 0.3))
+        player.flush(8)
+        deadline = time.monotonic() + 8
+        while time.monotonic() < deadline and not any(r.kind == "device_error" for r in said):
+            time.sleep(0.05)
+        player.close()
+        print("\\n".join(r.message for r in said))
+        """)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            timeout=60, cwd=Path(__file__).resolve().parents[2])
+    assert result.returncode == 0, result.stderr
+    assert NO_OUTPUT_MESSAGE in result.stdout
+    assert "ALSA lib" not in result.stderr, result.stderr

@@ -74,6 +74,7 @@ MUTE_UP_S = 2.0
 EMERGENCY_FADE_S = 1.0
 EMERGENCY_DEADLINE_S = 2.0
 REASSERT_S = 0.5
+NO_OUTPUT_MESSAGE = "No audio output found — the session goes on without music"
 
 
 @dataclass
@@ -95,6 +96,8 @@ class _DeckState:
     """Fading out waits for the incoming deck's stream (then an equal-power crossfade)."""
     crossfade: bool = False
     """This deck comes in against another audible deck: equal-power curve."""
+    output_known: bool = False
+    """Whether this stream reaches an audio output has been settled (see ``_check_output``)."""
 
 
 class VlcPlayer:
@@ -138,6 +141,8 @@ class VlcPlayer:
         self._mute = Ramp.hold(0.0, 0.0)
         self._muted = False
         self._silence_pending = False
+        self._no_output = False
+        """No audio output was found (reported once per player)."""
         self._thread.start()
         self._ready.wait(15.0)
         if self._init_error is not None or not self._ready.is_set():
@@ -443,6 +448,7 @@ class VlcPlayer:
         d.next_started = False
         d.out_pending = False
         d.crossfade = crossing
+        d.output_known = False
         self._active = d.index
 
     def _bad_track(self, path: Path, problem: str) -> None:
@@ -533,6 +539,8 @@ class VlcPlayer:
                         self._active = None
                         self._start_next(d.fade_s, now)
                 continue
+            if not d.output_known:
+                self._check_output(d, deck)
             gain = vlc_gain(min(d.ramp.value(now), cap) + mute)
             if (d.sent is None or abs(gain[1] - d.sent[1]) > 0.005 or gain[0] != d.sent[0]
                     or now - d.sent_wall > REASSERT_S):
@@ -569,6 +577,17 @@ class VlcPlayer:
         self._report("music", f"{label}: {d.track.name if d.track else ''}".strip(": "),
                      d.track, d.fade_s, volume_pct=db_to_pct(d.level_db))
         self._settle(d.apply_seq)
+
+    def _check_output(self, d: _DeckState, deck: Any) -> None:
+        """Report once when a stream plays into no audio output (no sound device); the
+        session and the playlist go on, silently."""
+        flowing = deck.audio_flowing()
+        if flowing is None:
+            return
+        d.output_known = True
+        if not flowing and not self._no_output:
+            self._no_output = True
+            self._report("device_error", NO_OUTPUT_MESSAGE, None)
 
     def _release_pending_outs(self, now: float, fade: float) -> None:
         for o in self._decks:
