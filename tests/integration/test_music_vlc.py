@@ -1,8 +1,12 @@
 """Real libVLC tests of the music engine, observed through amem sample capture.
 
-Every deck hands its decoded, volume-scaled samples to ``Capture`` (which sleeps for
-each buffer's duration so amem runs at real time). Tones are loud (−3.9 dBFS RMS) so
-that any blast is obvious. Timing is never measured through ``adummy``.
+Every deck hands its decoded, volume-scaled samples to ``Capture`` (which holds each
+buffer until shortly before its due time, so amem runs at real time). Tones are loud
+(−3.9 dBFS RMS) so that any blast is obvious. Timing is never measured through ``adummy``.
+
+Continuity is judged on the samples (the sine's phase across buffers), never on amem's
+pts spacing alone: measured with libVLC 3.0.24, a pts gap always was a buffer libVLC's
+audio core dropped as more than 60 ms late — a capture that falls behind, not the player.
 """
 
 from __future__ import annotations
