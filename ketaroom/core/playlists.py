@@ -33,6 +33,7 @@ __all__ = [
     "NOT_LOCAL",
     "PLAYLIST_SUFFIXES",
     "Skipped",
+    "decode_playlist",
     "entry_to_path",
     "existing_file",
     "folder_tracks",
