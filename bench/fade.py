@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import math
 import tempfile
-import threading
 import time
 from itertools import pairwise
 from pathlib import Path
@@ -77,17 +76,11 @@ def measured(fade_s: float = 3.0, volume_pct: float = 70.0) -> dict[str, Any]:
 
     from ketaroom.core.targets import MusicTarget
     from ketaroom.devices.music import VlcPlayer
+    from tests.integration.audio_fixtures import Capture
 
-    chunks: list[tuple[float, np.ndarray]] = []
-    lock = threading.Lock()
-
-    def sink(deck: int, data: bytes, pts: int) -> None:
-        if pts == -1:
-            return
-        a = np.frombuffer(data, dtype=np.int16).astype(np.float64) / 32768.0
-        with lock:
-            chunks.append((time.monotonic(), a))
-        time.sleep(a.size / 2 / SR)  # play at real time so wall-clock ramps line up
+    # paced by each buffer's due time: sleeping each buffer's length on top of the sink's
+    # own cost falls behind until libVLC drops late buffers (see audio_fixtures)
+    sink = Capture(realtime=True)
 
     amp = 0.5
     with tempfile.TemporaryDirectory(prefix="ketaroom-fade-") as tmp:
@@ -104,7 +97,10 @@ def measured(fade_s: float = 3.0, volume_pct: float = 70.0) -> dict[str, Any]:
             player.close()
     ref_db = 20 * np.log10(amp / np.sqrt(2))
     levels: list[tuple[float, float, int]] = []
-    for wall, a in chunks:
+    for chunk in sink.snapshot(0):
+        if chunk.pts == -1:
+            continue
+        wall, a = chunk.wall, chunk.samples.astype(np.float64) / 32768.0
         rms = float(np.sqrt(np.mean(a * a))) if a.size else 0.0
         levels.append((wall, 20 * np.log10(rms + 1e-12) - ref_db, a.size // 2))
     gains = [g for _, g, _ in levels]

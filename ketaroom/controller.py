@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ketaroom.core.playlists import playlist_tracks, show_path
 from ketaroom.core.session import SILENCE_FADE_S, SessionEvent, music_target
 from ketaroom.core.targets import EMERGENCY_LIGHT, LightTarget, MusicTarget
 from ketaroom.core.timeline import EventKind, Intent, IntentKind, Status
-from ketaroom.core.validation import read_playlist
 from ketaroom.core.vitals import VitalLimits, Vitals, check_vitals
 from ketaroom.recorder import SessionRecorder
 from ketaroom.room import Room, RoomReport, light_payload, music_payload
@@ -235,12 +235,13 @@ class SessionController:
     def choose_playlist(self, playlist: Path, fade_s: float = PLAYLIST_SWITCH_FADE_S) -> None:
         """Play ``playlist`` for the rest of this phase, at the volume playing now."""
         try:
-            tracks, missing = read_playlist(playlist)
+            tracks, skipped = playlist_tracks(playlist)
         except OSError as exc:
-            self.warn("music", f"cannot read {playlist.name}: {exc}")
+            self.warn("music", f"cannot read {show_path(playlist.name)}: {exc.strerror or exc}")
             return
-        for entry in missing:
-            self.warn("music", f"{playlist.name}: {entry} is missing")
+        for s in skipped:
+            self.warn("music", f"{show_path(playlist.name)}: {show_path(s.entry)}: {s.reason} "
+                      "(skipped)")
         target = MusicTarget(tuple(tracks), self._volume_pct, fade_s, label=playlist.name)
         self.room.player.apply(target)
         self._record("music", {"manual": True, **music_payload(target)}, emit=False)

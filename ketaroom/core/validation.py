@@ -14,6 +14,7 @@ import difflib
 import math
 import re
 import warnings
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,12 +26,15 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ketaroom.core.durations import DurationError, format_duration, parse_duration
 from ketaroom.core.playlists import (
     AUDIO_SUFFIXES,
+    MISSING,
     PLAYLIST_SUFFIXES,
     entry_to_path,
-    folder_tracks,
     lookup,
+    playlist_tracks,
     read_playlist,
     resolve_playlist,
+    show_path,
+    track_problem,
 )
 from ketaroom.core.preset import Cue, CueKind, LightSpec, MusicSpec, Phase, Preset
 
@@ -541,10 +545,14 @@ class _Checker:
                                f"expected an audio file path, got {_show(entry)}")
                     continue
                 found = lookup(entry.strip(), bases)
-                if found is None or not found.is_file():
+                problem = track_problem(found) if found is not None else None
+                if found is None:
                     self.error(item_line, item_where,
-                               f"audio file {_show(entry.strip())} not found"
+                               f"audio file {show_path(entry.strip())} not found"
                                f"{self.looked_in(entry.strip())}")
+                elif problem is not None:
+                    self.error(item_line, item_where,
+                               f"audio file {show_path(entry.strip())}: {problem}")
                 else:
                     tracks.append(found)
             return "list"
@@ -556,31 +564,37 @@ class _Checker:
         name = value.strip()
         found = resolve_playlist(name, self.preset_dir, self.playlist_dirs)
         if found is None:
-            self.error(line, where, f"playlist {_show(name)} not found{self.looked_in(name)}")
+            self.error(line, where, f"playlist {show_path(name)} not found{self.looked_in(name)}")
             return name
         try:
-            if found.is_dir():
-                tracks.extend(folder_tracks(found))
-                if not tracks:
-                    self.error(line, where, f"folder {_show(name)} has no audio files")
-                return name
-            if found.suffix.lower() not in PLAYLIST_SUFFIXES:
-                tracks.append(found)  # a single audio file
-                return name
-            got, lost = read_playlist(found)
+            got, skipped = playlist_tracks(found)
         except (OSError, ValueError) as exc:
-            self.error(line, where, f"cannot read playlist {_show(name)}: "
+            self.error(line, where, f"cannot read playlist {show_path(name)}: "
                        f"{exc.strerror if isinstance(exc, OSError) else exc}")
             return name
         tracks.extend(got)
-        missing.extend(lost)
-        if not got:
-            detail = f" ({len(lost)} missing)" if lost else " (it is empty)"
-            self.error(line, where, f"playlist {_show(name)} has no playable files{detail}")
+        missing.extend(s.entry for s in skipped)
+        if found.is_dir():
+            if not got:
+                self.error(line, where, f"folder {show_path(name)} has no audio files")
             return name
-        for entry in lost:
-            self.warn(key_line, where, f"playlist {_show(name)} lists a missing file: "
-                      f"{_show(entry)} (skipped)")
+        if found.suffix.lower() not in PLAYLIST_SUFFIXES:  # a single audio file
+            for s in skipped:
+                self.error(line, where, f"audio file {show_path(name)}: {s.reason}")
+            return name
+        if not got:
+            counts = Counter(s.reason for s in skipped)
+            detail = (", ".join(f"{n} {reason}" for reason, n in counts.items())
+                      if skipped else "it is empty")
+            self.error(line, where,
+                       f"playlist {show_path(name)} has no playable files ({detail})")
+            return name
+        for s in skipped:
+            if s.reason == MISSING:
+                text = f"lists a missing file: {show_path(s.entry)}"
+            else:
+                text = f"lists {show_path(s.entry)}: {s.reason}"
+            self.warn(key_line, where, f"playlist {show_path(name)} {text} (skipped)")
         return name
 
     def looked_in(self, name: str) -> str:

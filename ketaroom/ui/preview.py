@@ -24,13 +24,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from ketaroom.core.playlists import playlist_tracks, resolve_playlist
 from ketaroom.core.targets import LightTarget, MusicTarget, light_group_for
-from ketaroom.core.validation import (
-    AUDIO_SUFFIXES,
-    PLAYLIST_SUFFIXES,
-    read_playlist,
-    resolve_playlist,
-)
 from ketaroom.room import Room
 
 __all__ = [
@@ -71,14 +66,7 @@ def first_track(playlist: Any, preset_dir: Path, playlist_dirs: Sequence[Path]) 
         if found is None:
             continue
         try:
-            if found.is_dir():
-                tracks = sorted((p for p in found.iterdir()
-                                 if p.suffix.lower() in AUDIO_SUFFIXES and p.is_file()),
-                                key=lambda p: p.name.lower())
-            elif found.suffix.lower() in PLAYLIST_SUFFIXES:
-                tracks = read_playlist(found)[0]
-            else:
-                tracks = [found]
+            tracks = playlist_tracks(found)[0]
         except OSError:
             continue
         if tracks:

@@ -1,10 +1,10 @@
 """Audio files that lie about themselves, and a rehearsal where nothing can play.
 
 Covered elsewhere (tests/integration/test_music_vlc.py): missing, empty, corrupt and
-text-as-.mp3 files skipped with a ``device_error``; an all-bad playlist gives silence.
+text-as-.mp3 files skipped with a ``warning``; an all-bad playlist gives silence.
 Here: the extension is not what decides (an OGG named .mp3 plays, a text file named .ogg
 is skipped), and a full ``ketaroom rehearse`` whose every track is bad still completes
-with exit 0 and ``device_error`` events naming the files.
+with exit 0 and ``device_error`` events of severity ``warning`` naming the files.
 """
 
 from __future__ import annotations
@@ -71,8 +71,8 @@ def test_text_named_ogg_is_skipped_and_next_plays(player: tuple[VlcPlayer, Repor
     shutil.copyfile(OGG, good)
     p.apply(MusicTarget((text, good), 40.0, 0.3, label="mixed"))
     assert p.flush(10.0)
-    errors = p_errors = reports.kinds("device_error")
-    assert any(r.track == text and text.name in r.message for r in p_errors), errors
+    skipped = reports.kinds("warning")
+    assert any(r.track == text and text.name in r.message for r in skipped), skipped
     assert reports.kinds("music")[-1].track == good
 
 
@@ -80,13 +80,14 @@ def test_rehearse_with_every_track_bad_completes_exit_0(tmp_path: Path) -> None:
     (tmp_path / "noise.ogg").write_bytes(os.urandom(20000))
     (tmp_path / "readme.mp3").write_text("not audio\n" * 100, encoding="utf-8")
     (tmp_path / "empty.flac").write_bytes(b"")
+    (tmp_path / "two.m3u").write_text("empty.flac\nnoise.ogg\n", encoding="utf-8")
     preset = tmp_path / "bad-music.yaml"
     preset.write_text(
         "name: Bad music\nphases:\n"
         "  - name: One\n    duration: 20s\n"
         "    music: {playlist: [noise.ogg, readme.mp3], volume: 40, fade: 2s}\n"
         "  - name: Two\n    duration: 20s\n"
-        "    music: {playlist: [empty.flac, noise.ogg], volume: 30, fade: 2s}\n",
+        "    music: {playlist: two.m3u, volume: 30, fade: 2s}\n",
         encoding="utf-8")
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     result = subprocess.run(
@@ -101,4 +102,5 @@ def test_rehearse_with_every_track_bad_completes_exit_0(tmp_path: Path) -> None:
     named = " ".join(r["message"] for r in errors)
     for name in ("noise.ogg", "readme.mp3", "empty.flac"):
         assert name in named, errors
+    assert {r["severity"] for r in errors} == {"warning"}  # skipped files (docs/cli.md)
     assert [r["phase"] for r in records if r["event"] == "phase_start"] == ["One", "Two"]

@@ -28,9 +28,9 @@ class AudioUnavailable(MusicError):
 class MusicReport:
     """Something the music engine wants the session / UI / journal to know.
 
-    ``kind``: ``music`` (a track started), ``device_error`` (a file or libVLC
-    failed; the session keeps running), ``warning`` (e.g. empty playlist → silence),
-    ``state`` (silence reached, muted, emergency off, …).
+    ``kind``: ``music`` (a track started), ``device_error`` (libVLC or playback
+    failed; the session keeps running), ``warning`` (a track skipped — once per playlist —
+    or an empty playlist → silence), ``state`` (silence reached, muted, emergency off, …).
     """
 
     kind: ReportKind

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ketaroom.core.playlists import track_problem
 from ketaroom.core.targets import MusicTarget
 from ketaroom.devices.music.api import (
     AudioUnavailable,
@@ -73,6 +74,7 @@ MUTE_UP_S = 2.0
 EMERGENCY_FADE_S = 1.0
 EMERGENCY_DEADLINE_S = 2.0
 REASSERT_S = 0.5
+NO_OUTPUT_MESSAGE = "No audio output found — the session goes on without music"
 
 
 @dataclass
@@ -94,6 +96,8 @@ class _DeckState:
     """Fading out waits for the incoming deck's stream (then an equal-power crossfade)."""
     crossfade: bool = False
     """This deck comes in against another audible deck: equal-power curve."""
+    output_known: bool = False
+    """Whether this stream reaches an audio output has been settled (see ``_check_output``)."""
 
 
 class VlcPlayer:
@@ -130,11 +134,15 @@ class VlcPlayer:
         self._order: list[Path] = []
         self._pos = 0
         self._fail_streak = 0
+        self._reported_bad: set[Path] = set()
+        """Tracks of the current playlist already reported as unplayable."""
         self._level_db = FLOOR_DB
         self._cap = Ramp.hold(0.0, 0.0)
         self._mute = Ramp.hold(0.0, 0.0)
         self._muted = False
         self._silence_pending = False
+        self._no_output = False
+        """No audio output was found (reported once per player)."""
         self._thread.start()
         self._ready.wait(15.0)
         if self._init_error is not None or not self._ready.is_set():
@@ -316,6 +324,7 @@ class VlcPlayer:
             self._rng.shuffle(self._order)
         self._pos = 0
         self._fail_streak = 0
+        self._reported_bad = set()
         self._start_next(fade, now)
 
     def _do_volume(self, pct: float, now: float) -> None:
@@ -404,7 +413,7 @@ class VlcPlayer:
             if path is None:
                 self._end_of_list(fade, now)
                 return
-            problem = self._check_file(path)
+            problem = track_problem(path)
             if problem is None:
                 break
             self._bad_track(path, problem)
@@ -439,23 +448,17 @@ class VlcPlayer:
         d.next_started = False
         d.out_pending = False
         d.crossfade = crossing
+        d.output_known = False
         self._active = d.index
 
-    @staticmethod
-    def _check_file(path: Path) -> str | None:
-        try:
-            size = path.stat().st_size
-        except OSError:
-            return "file not found"
-        if not path.is_file():
-            return "not a file"
-        if size == 0:
-            return "file is empty"
-        return None
-
     def _bad_track(self, path: Path, problem: str) -> None:
+        """A track that cannot play is skipped: a ``warning`` (the music goes on), said once
+        per playlist — a looping playlist does not repeat it on every pass."""
         self._fail_streak += 1
-        self._report("device_error", f"cannot play {path.name}: {problem} — skipped", path)
+        if path in self._reported_bad:
+            return
+        self._reported_bad.add(path)
+        self._report("warning", f"cannot play {path.name}: {problem} — skipped", path)
 
     def _all_bad(self, now: float) -> None:
         label = self._target.label if self._target else ""
@@ -536,6 +539,8 @@ class VlcPlayer:
                         self._active = None
                         self._start_next(d.fade_s, now)
                 continue
+            if not d.output_known:
+                self._check_output(d, deck)
             gain = vlc_gain(min(d.ramp.value(now), cap) + mute)
             if (d.sent is None or abs(gain[1] - d.sent[1]) > 0.005 or gain[0] != d.sent[0]
                     or now - d.sent_wall > REASSERT_S):
@@ -572,6 +577,17 @@ class VlcPlayer:
         self._report("music", f"{label}: {d.track.name if d.track else ''}".strip(": "),
                      d.track, d.fade_s, volume_pct=db_to_pct(d.level_db))
         self._settle(d.apply_seq)
+
+    def _check_output(self, d: _DeckState, deck: Any) -> None:
+        """Report once when a stream plays into no audio output (no sound device); the
+        session and the playlist go on, silently."""
+        flowing = deck.audio_flowing()
+        if flowing is None:
+            return
+        d.output_known = True
+        if not flowing and not self._no_output:
+            self._no_output = True
+            self._report("device_error", NO_OUTPUT_MESSAGE, None)
 
     def _release_pending_outs(self, now: float, fade: float) -> None:
         for o in self._decks:

@@ -55,6 +55,9 @@ def _text(raw: Any) -> str:
 def _enumerate() -> list[AudioOutput]:
     import vlc
 
+    from ketaroom.devices.music.vlc_backend import quiet_alsa
+
+    quiet_alsa()  # probing a PC without a sound card must not fill the terminal
     instance = vlc.Instance(["--quiet", "--no-video"])
     if instance is None:  # libvlc5 without its plugins
         return []

@@ -25,12 +25,21 @@ like a volume change — no restart, no filter transient (amem tests). Caveat: o
 that apply the volume downstream (PulseAudio/PipeWire sink-input volume) apply it up to
 their buffer latency before the preamp change is heard, so at a whole-percent change the
 level is off by at most that one percent step for that long (not measurable here).
+
+No usable audio output (a PC without a sound device, PulseAudio down and no ALSA card):
+libVLC still "plays" — the clock runs, events fire — but every stream's output fails to
+open ("failed to create audio output"), so nothing is heard and no error event comes.
+:meth:`Deck.audio_flowing` reads the media's own counters instead: blocks decoded but none
+played means the output is not there. alsa-lib prints its own errors straight to stderr
+(libVLC's ``--quiet`` cannot stop them): :func:`quiet_alsa` sends them nowhere, since the
+player reports the condition itself.
 """
 
 from __future__ import annotations
 
 import array
 import ctypes
+import ctypes.util
 import math
 import threading
 from collections.abc import Callable, Sequence
@@ -56,6 +65,10 @@ gain: preamp +12.04 dB with flat bands is transparent (measured within 0.05 dB f
 to 12 kHz; VLC's own "Flat" preset uses +12)."""
 PREAMP_MIN_DB = -20.0
 """libVLC clamps the preamp to −20…+20 dB."""
+
+NO_OUTPUT_BLOCKS = 10
+"""Audio blocks decoded with none played after which the output is taken to be missing
+(a real output plays its first block at once; 10 Vorbis blocks are ~0.25 s)."""
 
 _EVENTS = (
     "MediaPlayerEndReached",
@@ -91,6 +104,33 @@ def demux_hint(path: Path) -> str | None:
     return None
 
 
+_ALSA_HANDLER: Any = None
+"""The no-op alsa-lib error handler, kept alive for the life of the process."""
+
+
+def quiet_alsa() -> None:
+    """Send alsa-lib's error messages ("ALSA lib pcm.c: Unknown PCM default", printed to
+    stderr by the library itself) nowhere. Process-wide, idempotent, never raises; a no-op
+    where alsa-lib is absent."""
+    global _ALSA_HANDLER
+    if _ALSA_HANDLER is not None:
+        return
+    name = ctypes.util.find_library("asound")
+    if name is None:
+        return
+    try:
+        asound = ctypes.CDLL(name)
+        # void handler(const char *file, int line, const char *function, int err,
+        #              const char *fmt, ...): ignoring the variadic rest is ABI-safe.
+        handler_type = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
+                                        ctypes.c_int, ctypes.c_char_p)
+        handler = handler_type(lambda *_args: None)
+        asound.snd_lib_error_set_handler(handler)
+    except (OSError, AttributeError):
+        return
+    _ALSA_HANDLER = handler
+
+
 def _scale_s16(data: bytes, gain: float) -> bytes:
     """S16 samples times ``gain``, rounded and clipped (the capture's volume stage)."""
     if gain == 1.0:
@@ -121,6 +161,7 @@ class Deck:
         self._padded = False
         self._trim_db = 0.0
         self._volume = 0
+        self._media: Any = None
         self._callbacks: list[Any] = []  # keep ctypes callbacks alive
         self._hard_lock = threading.Lock()
         self._sink = sink
@@ -180,8 +221,27 @@ class Deck:
         if demux is not None:
             media.add_option(f":demux={demux}")
         self._mp.set_media(media)
-        media.release()
+        self._release_media()
+        self._media = media  # kept for its statistics (audio_flowing)
         self._mp.play()
+
+    def _release_media(self) -> None:
+        if self._media is not None:
+            self._media.release()
+            self._media = None
+
+    def audio_flowing(self) -> bool | None:
+        """Whether the running stream reaches an audio output: ``True`` once a block was
+        played, ``False`` when :data:`NO_OUTPUT_BLOCKS` were decoded and none played (no
+        usable output), ``None`` while too early to say."""
+        if self._media is None:
+            return None
+        stats = vlc.MediaStats()
+        if not self._media.get_stats(stats):
+            return None
+        if stats.played_abuffers > 0:
+            return True
+        return False if stats.decoded_audio >= NO_OUTPUT_BLOCKS else None
 
     def set_pad(self, on: bool) -> None:
         """Pad on: the safe-start equalizer (≈ −43 dB). Off: flat, trim 0 dB."""
@@ -253,6 +313,7 @@ class Deck:
             em.event_detach(getattr(vlc.EventType, name))
         self._mp.stop()
         self._mp.release()
+        self._release_media()
 
 
 class VlcBackend:
@@ -267,6 +328,8 @@ class VlcBackend:
         args = ["--no-video", "--quiet", "--file-caching=300", "--no-video-title-show"]
         if audio == "dummy":
             args.append("--aout=adummy")
+        elif sample_sink is None:
+            quiet_alsa()
         args.extend(vlc_args)
         try:
             instance = vlc.Instance(args)

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ketaroom.core.playlists import Skipped
 from ketaroom.core.preset import Cue, CueKind, LightSpec, Preset
 from ketaroom.core.validation import (
     LoadResult,
@@ -249,7 +250,8 @@ def test_read_playlist(tmp_path: Path) -> None:
     )
     found, missing = read_playlist(playlist)
     assert found == [a.resolve(), b.resolve(), a.resolve()]
-    assert missing == ["missing.ogg", "http://radio.example/stream"]
+    assert missing == [Skipped("missing.ogg", "missing"),
+                       Skipped("http://radio.example/stream", "not a local file")]
 
 
 def test_missing_track_in_m3u_is_a_warning(tmp_path: Path) -> None:
