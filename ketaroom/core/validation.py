@@ -33,6 +33,7 @@ from ketaroom.core.playlists import (
     resolve_playlist,
 )
 from ketaroom.core.preset import Cue, CueKind, LightSpec, MusicSpec, Phase, Preset
+from ketaroom.core.safe_read import FileTooLargeError, NotARegularFileError, read_bytes
 
 __all__ = [
     "AUDIO_SUFFIXES",
@@ -42,6 +43,7 @@ __all__ = [
     "Problem",
     "load_preset",
     "read_playlist",
+    "read_preset_bytes",
     "resolve_playlist",
     "validate_text",
 ]
@@ -801,18 +803,30 @@ def validate_text(
     return LoadResult(preset, problems, found_warnings)
 
 
-def load_preset(path: Path, *, playlist_dirs: Sequence[Path] = ()) -> LoadResult:
-    """Read and validate the preset file at ``path``; never raises."""
+def read_preset_bytes(path: Path) -> bytes | Problem:
+    """The bytes of the preset file at ``path``, or the problem that stops reading it.
+
+    Only a regular file of at most :data:`MAX_PRESET_BYTES` is read (see
+    :mod:`ketaroom.core.safe_read`): a FIFO or a device never blocks the caller.
+    """
     shown = str(path)
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_PRESET_BYTES + 1)
+        return read_bytes(path, MAX_PRESET_BYTES)
     except IsADirectoryError:
-        return LoadResult(None, (Problem(shown, 1, "is a folder, not a preset file"),), ())
+        return Problem(shown, 1, "is a folder, not a preset file")
+    except FileTooLargeError:
+        return Problem(shown, 1, f"file is too large for a preset "
+                                 f"(over {MAX_PRESET_BYTES // 1024 // 1024} MB)")
+    except NotARegularFileError as exc:
+        return Problem(shown, 1, f"{exc.strerror}; a preset must be a YAML file")
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
-        return LoadResult(None, (Problem(shown, 1, f"cannot read file: {reason}"),), ())
-    if len(data) > MAX_PRESET_BYTES:
-        message = f"file is too large for a preset (over {MAX_PRESET_BYTES // 1024 // 1024} MB)"
-        return LoadResult(None, (Problem(shown, 1, message),), ())
+        return Problem(shown, 1, f"cannot read file: {reason}")
+
+
+def load_preset(path: Path, *, playlist_dirs: Sequence[Path] = ()) -> LoadResult:
+    """Read and validate the preset file at ``path``; never raises, never blocks."""
+    data = read_preset_bytes(path)
+    if isinstance(data, Problem):
+        return LoadResult(None, (data,), ())
     return validate_text(data, path, playlist_dirs=playlist_dirs)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,28 +14,9 @@ from ketaroom.core.safe_read import (
     read_bytes,
     read_text,
 )
+from tests.helpers.blocking import finishes
 
 needs_fifo = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
-
-
-def finishes(call: Callable[[], Any], timeout: float = 10.0) -> Any:
-    """Run ``call`` on a thread; fail (instead of hanging the suite) if it blocks.
-
-    Returns what the call returned, or the exception it raised.
-    """
-    box: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            box["value"] = call()
-        except BaseException as exc:  # handed back to the test
-            box["value"] = exc
-
-    thread = threading.Thread(target=target, daemon=True)
-    thread.start()
-    thread.join(timeout)
-    assert not thread.is_alive(), "the call blocked (a FIFO was opened?)"
-    return box["value"]
 
 
 def test_reads_a_regular_file(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
 import wave
 from pathlib import Path
@@ -18,6 +19,7 @@ from ketaroom.core.validation import (
     read_playlist,
     validate_text,
 )
+from tests.helpers.blocking import finishes
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 
@@ -779,3 +781,19 @@ def test_fuzz_bytes_never_raise(data: bytes) -> None:
 def test_fuzz_yamlish_text_never_raises(text: str) -> None:
     _assert_well_formed(validate_text(text, "fuzz.yaml"))
     _assert_well_formed(validate_text(text.encode("utf-8", "surrogatepass"), "fuzz.yaml"))
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_fifo_is_reported_not_waited_on(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    result = finishes(lambda: load_preset(fifo))
+    assert [str(p) for p in result.problems] == [
+        f"{fifo}:1: is a FIFO (named pipe), not a regular file; a preset must be a YAML file"]
+
+
+def test_a_device_is_reported_not_read_forever() -> None:
+    if not Path("/dev/zero").exists():
+        pytest.skip("no /dev/zero")
+    result = finishes(lambda: load_preset(Path("/dev/zero")))
+    assert "is a device, not a regular file" in result.problems[0].message
