@@ -10,6 +10,12 @@ _ORDER = {"h": 0, "m": 1, "s": 2}
 _UNIT_S = {"h": 3600.0, "m": 60.0, "s": 1.0}
 
 
+MAX_DURATION_S = 24 * 3600.0
+"""The longest a phase, an expected time, a cue offset, a fade, a transition or one
+extension can be: no clinic session comes near it, and every time computed from
+validated values stays far from float and ``datetime`` limits."""
+
+
 class DurationError(ValueError):
     """A duration string could not be understood."""
 

@@ -37,7 +37,11 @@ from ketaroom.core.safe_read import FileTooLargeError, NotARegularFileError, rea
 
 __all__ = [
     "AUDIO_SUFFIXES",
+    "MAX_CUES_PER_PHASE",
+    "MAX_NODES",
+    "MAX_PHASES",
     "MAX_PRESET_BYTES",
+    "MAX_TEXT_CHARS",
     "PLAYLIST_SUFFIXES",
     "LoadResult",
     "Problem",
@@ -50,6 +54,15 @@ __all__ = [
 
 MAX_PRESET_BYTES = 2 * 1024 * 1024
 """A preset is a small text file; :func:`load_preset` refuses anything larger."""
+MAX_PHASES = 10_000
+"""Phases in one preset (a real protocol has a handful)."""
+MAX_CUES_PER_PHASE = 1_000
+"""Cues in one phase."""
+MAX_NODES = 1_000_000
+"""Values (mappings, lists, keys, scalars) in a preset *with its aliases expanded*: a
+``*alias`` counts as often as it is used, so a small file cannot stand for millions of cues."""
+MAX_TEXT_CHARS = 20 * 1024 * 1024
+"""Characters of text in a preset with its aliases expanded."""
 
 TOP_KEYS = ("name", "description", "light_group", "max_volume", "phases")
 PHASE_KEYS = ("name", "duration", "expected", "music", "light", "cues")
