@@ -22,7 +22,14 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-from ketaroom.core.durations import DurationError, format_duration, parse_duration
+from ketaroom.core.durations import (
+    LIKE,
+    MAX_DURATION_S,
+    DurationError,
+    DurationOrderError,
+    format_duration,
+    parse_duration,
+)
 from ketaroom.core.playlists import (
     AUDIO_SUFFIXES,
     PLAYLIST_SUFFIXES,
@@ -282,17 +289,18 @@ class _Checker:
         self, value: Any, line: int, where: str, *, allow_open: bool = False,
         positive: bool = False,
     ) -> float | None:
-        like = "a duration like 90s, 10m or 1h30m" + (", or open" if allow_open else "")
+        like = LIKE + (", or open" if allow_open else "")
         if isinstance(value, bool) or not (isinstance(value, str) or _is_number(value)):
             self.error(line, where, f"expected {like}, got {_show(value)}")
             return None
         try:
             seconds = parse_duration(value if isinstance(value, str) else float(value))
+        except DurationOrderError:
+            self.error(line, where, f"units must appear once each, in h, m, s order, "
+                       f"got {_show(value)}")
+            return None
         except DurationError:
-            if isinstance(value, str) and re.fullmatch(r"\s*(\d+(\.\d+)?\s*[hms]\s*)+", value):
-                self.error(line, where, f"units must appear once each, in h, m, s order, "
-                           f"got {_show(value)}")
-            elif _is_number(value):
+            if _is_number(value):
                 self.error(line, where, f"must not be negative, got {_show(value)}")
             else:
                 self.error(line, where, f"expected {like}, got {_show(value)}")
@@ -305,6 +313,10 @@ class _Checker:
             return None
         if positive and seconds <= 0:
             self.error(line, where, f"must be longer than 0s, got {_show(value)}")
+            return None
+        if seconds > MAX_DURATION_S:
+            self.error(line, where, f"{_show(value)} is too long "
+                       f"(at most {format_duration(MAX_DURATION_S)})")
             return None
         return seconds
 

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ketaroom.core.durations import parse_duration
 from ketaroom.core.preset import Cue, CueKind, LightSpec, Preset
 from ketaroom.core.validation import (
     LoadResult,
@@ -411,8 +412,14 @@ def test_unquoted_color_is_explained(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("value", "message"),
     [
-        ("10 minutes", "expected a duration like 90s, 10m or 1h30m, or open, got '10 minutes'"),
+        ("ten minutes", "expected a duration like 90s, 10m or 1h30m, or open, "
+                        "got 'ten minutes'"),
+        ("10 minuts", "expected a duration like 90s, 10m or 1h30m, or open, got '10 minuts'"),
         ("30s10m", "units must appear once each, in h, m, s order, got '30s10m'"),
+        ("30 sec 10 min", "units must appear once each, in h, m, s order, "
+                          "got '30 sec 10 min'"),
+        ("1e29", "1e+29 is too long (at most 24h)"),
+        ("25h", "'25h' is too long (at most 24h)"),
         ("0s", "must be longer than 0s, got '0s'"),
         ("[1, 2]", "expected a duration like 90s, 10m or 1h30m, or open, got a list"),
         (".inf", "expected a duration like 90s, 10m or 1h30m, or open, got inf"),
@@ -421,6 +428,42 @@ def test_unquoted_color_is_explained(tmp_path: Path) -> None:
 def test_unparseable_duration(tmp_path: Path, value: str, message: str) -> None:
     result = check(tmp_path, f"name: P\nphases:\n  - name: A\n    duration: {value}\n")
     assert lines_and_messages(result) == [(4, f"phases[0].duration: {message}")]
+
+
+@pytest.mark.parametrize(("value", "seconds"), [
+    ("90s", 90), ("10m", 600), ("1h30m", 5400), ("1h 5m 30s", 3930), (90, 90), (1.5, 1.5),
+    ("10 minutes", 600), ("1 h 30 min", 5400), ("90 sec", 90), ("1 hour", 3600),
+    ("2 hrs 5 mins", 7500), ("1 Hour 1 Minute 1 Second", 3661), ("0.5 min", 30),
+    ("24 hours", 86400),
+])
+def test_durations_as_people_write_them(value: str | int, seconds: float) -> None:
+    assert parse_duration(value) == seconds
+    text = f"name: P\nphases:\n  - name: A\n    duration: {value}\n"
+    result = validate_text(text, "p.yaml")
+    assert result.preset is not None and result.preset.phases[0].duration_s == seconds
+
+
+def test_longest_times_are_capped_everywhere() -> None:
+    text = """\
+        name: P
+        phases:
+          - name: A
+            duration: open
+            expected: 1e29
+            music: {playlist: [], fade: 100000}
+            light: {brightness: 1, transition: 25 hours}
+            cues:
+              - at: 24h 1s
+                prompt: late
+        """
+    result = validate_text(textwrap.dedent(text), "p.yaml")
+    assert lines_and_messages(result) == [
+        (5, "phases[0].expected: 1e+29 is too long (at most 24h)"),
+        (6, "phases[0].music.fade: 100000 is too long (at most 24h)"),
+        (6, "phases[0].music.playlist: expected at least one audio file"),
+        (7, "phases[0].light.transition: '25 hours' is too long (at most 24h)"),
+        (9, "phases[0].cues[0].at: '24h 1s' is too long (at most 24h)"),
+    ]
 
 
 def test_unparseable_fade_and_transition(tmp_path: Path) -> None:
