@@ -382,6 +382,10 @@ class _Checker:
             elif not isinstance(raw, list):
                 self.error(value_line, "phases", f"expected a list of phases, got {_show(raw)}")
                 ok = False
+            elif len(raw) > MAX_PHASES:
+                self.error(value_line, "phases", f"{len(raw):,} phases are more than a preset "
+                           f"can have ({MAX_PHASES:,})")
+                ok = False
             else:
                 phases_ok = self.phases(raw, value_line, phases)
                 ok &= phases_ok
@@ -678,6 +682,10 @@ class _Checker:
         if not isinstance(node, list):
             self.error(line, where, f"expected a list of cues, got {_show(node)}")
             return
+        if len(node) > MAX_CUES_PER_PHASE:
+            self.error(line, where, f"{len(node):,} cues are more than a phase can have "
+                       f"({MAX_CUES_PER_PHASE:,})")
+            return
         for index, item in enumerate(node):
             item_where = f"{where}[{index}]"
             item_line = _item_line(node, index, line)
@@ -723,6 +731,72 @@ class _Checker:
         if len(self.errors) > before or at is None or prompt is None:
             return None
         return Cue(at_s=at, prompt=prompt, kind=kind)
+
+
+# --------------------------------------------------------------------------- size
+
+
+def _children(node: Any) -> list[Any]:
+    """The values directly inside a mapping (each key, then its value) or a list."""
+    if isinstance(node, Mapping):
+        return [part for key in node for part in (key, node[key])]
+    return list(node)
+
+
+def _child_line(node: Any, index: int) -> int:
+    """The line of ``_children(node)[index]``."""
+    line = _line_of(node)
+    if not isinstance(node, Mapping):
+        return _item_line(node, index, line)
+    key = list(node)[index // 2]
+    key_line = _key_line(node, key, line)
+    return key_line if index % 2 == 0 else _value_line(node, key, key_line)
+
+
+def _expansion_problem(doc: Any) -> tuple[int, str] | None:
+    """``(line, message)`` when the document, aliases expanded, is beyond what is read.
+
+    Counts every value (a ``*alias`` as often as it is used) and every character of text,
+    bottom-up with one count per distinct container, so the cost is that of the file as
+    written, not of its expansion. Stops at the first container found over a limit and
+    names the line of the value inside it that crossed the limit.
+    """
+    sizes: dict[int, tuple[int, int]] = {}
+    """``id`` of each container measured → (values, characters) it stands for."""
+    busy: set[int] = set()
+    """Containers whose children are being measured. Meeting one again would be a cycle
+    (ruamel reads a self-reference as null): it then fails instead of looping forever."""
+    stack: list[Any] = [doc]
+    while stack:
+        node = stack[-1]
+        if id(node) in sizes:
+            stack.pop()
+            continue
+        children = _children(node)
+        waiting = [child for child in children
+                   if isinstance(child, Mapping | list) and id(child) not in sizes]
+        if waiting and id(node) not in busy:
+            busy.add(id(node))
+            stack.extend(waiting)
+            continue
+        values, chars = 1, 0
+        for index, child in enumerate(children):
+            if isinstance(child, Mapping | list):
+                child_values, child_chars = sizes[id(child)]
+            else:
+                child_values, child_chars = 1, len(child) if isinstance(child, str) else 0
+            values, chars = values + child_values, chars + child_chars
+            if values > MAX_NODES or chars > MAX_TEXT_CHARS:
+                what = (f"over {MAX_NODES:,} values by here; a preset can have at most "
+                        f"{MAX_PHASES:,} phases of {MAX_CUES_PER_PHASE:,} cues"
+                        if values > MAX_NODES
+                        else f"over {MAX_TEXT_CHARS:,} characters of text by here")
+                return (_child_line(node, index), f"the preset is too large with its YAML "
+                        f"aliases (*name) expanded ({what})")
+        sizes[id(node)] = (values, chars)
+        busy.discard(id(node))
+        stack.pop()
+    return None
 
 
 # --------------------------------------------------------------------------- entry points
@@ -814,7 +888,12 @@ def validate_text(
     file_path = Path(shown)
     checker = _Checker(shown, file_path.parent, playlist_dirs)
     try:
-        preset = checker.preset(doc, decoded, file_path)
+        too_large = _expansion_problem(doc) if isinstance(doc, Mapping | list) else None
+        if too_large is not None:
+            checker.error(too_large[0], "", too_large[1])
+            preset = None
+        else:
+            preset = checker.preset(doc, decoded, file_path)
     except RecursionError:
         checker.error(1, "", "preset is nested too deeply")
         preset = None

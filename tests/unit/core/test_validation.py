@@ -14,6 +14,8 @@ from hypothesis import strategies as st
 from ketaroom.core.durations import parse_duration
 from ketaroom.core.preset import Cue, CueKind, LightSpec, Preset
 from ketaroom.core.validation import (
+    MAX_CUES_PER_PHASE,
+    MAX_PHASES,
     LoadResult,
     Problem,
     load_preset,
@@ -840,3 +842,55 @@ def test_a_device_is_reported_not_read_forever() -> None:
         pytest.skip("no /dev/zero")
     result = finishes(lambda: load_preset(Path("/dev/zero")))
     assert "is a device, not a regular file" in result.problems[0].message
+
+
+# --------------------------------------------------------------------------- size limits
+
+
+def alias_bomb(phases: int = 2000, cues: int = 1000) -> str:
+    """A small file whose phases all reuse one long cue list by YAML alias."""
+    listed = "\n".join(f"      - {{at: {i}s, prompt: c{i}}}" for i in range(cues))
+    reuse = "".join(f"  - {{name: P{i}, duration: 1h, cues: *c}}\n" for i in range(1, phases))
+    return f"name: Bomb\nphases:\n  - name: P0\n    duration: 1h\n    cues: &c\n{listed}\n{reuse}"
+
+
+def test_an_alias_bomb_is_refused_before_it_is_expanded() -> None:
+    text = alias_bomb()
+    assert len(text) < 150_000  # two million cues in a small file
+    result = finishes(lambda: validate_text(text, "bomb.yaml"), timeout=60)
+    assert [str(p) for p in result.problems] == [
+        "bomb.yaml:1204: the preset is too large with its YAML aliases (*name) expanded "
+        "(over 1,000,000 values by here; a preset can have at most 10,000 phases of "
+        "1,000 cues)"]
+
+
+def test_aliased_text_counts_every_time_it_is_used() -> None:
+    prompt = "x" * 100_000
+    text = (f"name: P\nphases:\n  - name: A\n    duration: 1h\n"
+            f"    cues: [{{at: 0s, prompt: &t {prompt}}}]\n"
+            + "".join(f"  - {{name: B{i}, duration: 1h, cues: [{{at: 0s, prompt: *t}}]}}\n"
+                      for i in range(300)))
+    problem = only_problem(validate_text(text, "p.yaml"))
+    assert problem.message == ("the preset is too large with its YAML aliases (*name) "
+                               "expanded (over 20,971,520 characters of text by here)")
+    assert problem.line == 6 + 208  # the 210th use of the 100,000-character prompt
+
+
+def test_small_aliases_are_fine() -> None:
+    result = validate_text(alias_bomb(phases=20, cues=10), "p.yaml")
+    assert result.ok and result.preset is not None
+    assert [len(p.cues) for p in result.preset.phases] == [10] * 20
+
+
+def test_too_many_phases_or_cues(tmp_path: Path) -> None:
+    many = "".join(f"  - {{name: P{i}, duration: 1s}}\n" for i in range(MAX_PHASES + 1))
+    problem = only_problem(validate_text(f"name: P\nphases:\n{many}", "p.yaml"))
+    assert (problem.line, problem.message) == (
+        3, "phases: 10,001 phases are more than a preset can have (10,000)")
+    cues = "".join("      - {at: 0s, prompt: c}\n" for _ in range(MAX_CUES_PER_PHASE + 1))
+    text = f"name: P\nphases:\n  - name: A\n    duration: 1h\n    cues:\n{cues}"
+    problem = only_problem(validate_text(text, "p.yaml"))
+    assert (problem.line, problem.message) == (
+        6, "phases[0].cues: 1,001 cues are more than a phase can have (1,000)")
+    at_limit = "".join(f"  - {{name: P{i}, duration: 1s}}\n" for i in range(MAX_PHASES))
+    assert validate_text(f"name: P\nphases:\n{at_limit}", "p.yaml").ok
