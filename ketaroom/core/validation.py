@@ -13,6 +13,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
+import unicodedata
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from ketaroom.core.durations import (
     format_duration,
     parse_duration,
 )
+from ketaroom.core.names import name_key, visible
 from ketaroom.core.playlists import (
     AUDIO_SUFFIXES,
     PLAYLIST_SUFFIXES,
@@ -257,13 +259,17 @@ class _Checker:
     # -- typed values (each returns None after reporting a problem)
 
     def text(self, value: Any, line: int, where: str, *, required: bool = True) -> str | None:
+        """Text, NFC-normalised and stripped; ``required`` text must have visible characters."""
         if not isinstance(value, str):
             self.error(line, where, f"expected text, got {_show(value)}")
             return None
         if required and not value.strip():
             self.error(line, where, "must not be empty")
             return None
-        return str(value).strip()
+        if required and not visible(value):
+            self.error(line, where, f"has no visible characters, got {_show(value)}")
+            return None
+        return unicodedata.normalize("NFC", str(value)).strip()
 
     def number(
         self, value: Any, line: int, where: str, low: float, high: float
@@ -435,7 +441,7 @@ class _Checker:
             name_line = lines["name"][1]
             name = self.text(values["name"], name_line, f"{where}.name")
             if name is not None:
-                folded = name.casefold()
+                folded = name_key(name)
                 if folded in seen:
                     first_where, first_line = seen[folded]
                     self.error(name_line, f"{where}.name",

@@ -232,3 +232,9 @@ def test_duplicate_of_a_fifo_raises_instead_of_hanging(library: PresetLibrary, t
     fifo = tmp_path / "pipe.yaml"
     os.mkfifo(fifo)
     assert isinstance(finishes(lambda: library.duplicate(fifo, "Copy")), OSError)
+
+
+def test_a_new_phase_never_takes_a_name_that_looks_taken():
+    doc = preset_yaml.load('name: P\nphases:\n  - name: "New phase\\u200b"\n    duration: 1m\n')
+    index = preset_yaml.add_phase(doc)
+    assert preset_yaml.phases(doc)[index]["name"] == "New phase 2"

@@ -894,3 +894,46 @@ def test_too_many_phases_or_cues(tmp_path: Path) -> None:
         6, "phases[0].cues: 1,001 cues are more than a phase can have (1,000)")
     at_limit = "".join(f"  - {{name: P{i}, duration: 1s}}\n" for i in range(MAX_PHASES))
     assert validate_text(f"name: P\nphases:\n{at_limit}", "p.yaml").ok
+
+
+# --------------------------------------------------------------------------- visible names
+
+
+@pytest.mark.parametrize("invisible", ["\u200b", "\ufeff\u200d", "\u3164", "\u2800", "\u00ad",
+                                       "\u2060 \u200b"])
+def test_names_and_prompts_need_visible_characters(invisible: str) -> None:
+    quoted = invisible.encode("unicode_escape").decode()
+    text = (f'name: "{quoted}"\nphases:\n  - name: "{quoted}"\n    duration: 1m\n'
+            f'    cues: [{{at: 0s, prompt: "{quoted}"}}]\n')
+    result = validate_text(text, "p.yaml")
+    shown = repr(invisible)
+    assert lines_and_messages(result) == [
+        (1, f"name: has no visible characters, got {shown}"),
+        (3, f"phases[0].name: has no visible characters, got {shown}"),
+        (5, f"phases[0].cues[0].prompt: has no visible characters, got {shown}"),
+    ]
+
+
+@pytest.mark.parametrize("twin", ["A\\u200b", "\\u200bA", "a", "A\\u2060", "\\u00a0A "])
+def test_names_that_look_the_same_are_duplicates(twin: str) -> None:
+    text = (f'name: P\nphases:\n  - name: A\n    duration: 1m\n'
+            f'  - name: "{twin}"\n    duration: 1m\n')
+    problem = only_problem(validate_text(text, "p.yaml"))
+    assert problem.line == 5
+    assert problem.message.startswith("phases[1].name: duplicate phase name")
+    assert problem.message.endswith("(also phases[0], line 3)")
+
+
+def test_composed_and_decomposed_names_are_the_same_name() -> None:
+    text = 'name: P\nphases:\n  - name: "Caf\\u00e9"\n    duration: 1m\n' \
+           '  - name: "Cafe\\u0301"\n    duration: 1m\n'
+    assert only_problem(validate_text(text, "p.yaml")).line == 5
+    ok = validate_text('name: "Cafe\\u0301"\nphases: [{name: "A B", duration: 1m}]\n', "p.yaml")
+    assert ok.preset is not None and ok.preset.name == "Caf\u00e9"
+
+
+def test_names_with_joiners_inside_stay_as_written() -> None:
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"
+    text = f'name: P\nphases:\n  - name: "Room {family}"\n    duration: 1m\n'
+    result = validate_text(text, "p.yaml")
+    assert result.preset is not None and result.preset.phases[0].name == f"Room {family}"
