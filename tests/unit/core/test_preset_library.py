@@ -238,3 +238,13 @@ def test_a_new_phase_never_takes_a_name_that_looks_taken():
     doc = preset_yaml.load('name: P\nphases:\n  - name: "New phase\\u200b"\n    duration: 1m\n')
     index = preset_yaml.add_phase(doc)
     assert preset_yaml.phases(doc)[index]["name"] == "New phase 2"
+
+
+def test_the_editor_saves_durations_as_people_type_them(tmp_path: Path):
+    doc = preset_yaml.new_document("Typed")
+    item = preset_yaml.phase(doc, 0)
+    preset_yaml.set_key(item, "duration", preset_yaml.scalar_from_text(" 1 h 30 min "), "phase")
+    result = preset_yaml.save(doc, tmp_path / "typed.yaml")
+    assert result.ok and result.preset is not None
+    assert result.preset.phases[0].duration_s == 5400
+    assert "duration: 1 h 30 min" in (tmp_path / "typed.yaml").read_text(encoding="utf-8")
