@@ -90,6 +90,7 @@ _NON_PRINTABLE = re.compile(
     "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
 )
 _SHOW_MAX = 40
+_LONG_NUMBER = re.compile(r"\d{4000,}")
 
 
 @dataclass(frozen=True)
@@ -858,6 +859,13 @@ def _parse(text: str, report: Callable[[int, str], None]) -> tuple[bool, Any]:
         report(1, f"YAML syntax error: {str(exc).splitlines()[0] if str(exc) else 'invalid'}")
     except RecursionError:
         report(1, "YAML is nested too deeply")
+    except ValueError as exc:
+        digits = _LONG_NUMBER.search(text)
+        if digits is None:  # some other value ruamel could not convert
+            report(1, f"YAML could not be read ({type(exc).__name__})")
+        else:  # Python refuses to convert integers of more than 4,300 digits
+            report(text.count("\n", 0, digits.start()) + 1,
+                   f"a number of {len(digits.group()):,} digits is not a usable value")
     except Exception as exc:  # ruamel can trip over odd input; never let it escape
         report(1, f"YAML could not be read ({type(exc).__name__})")
     return False, None

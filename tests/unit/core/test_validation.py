@@ -937,3 +937,9 @@ def test_names_with_joiners_inside_stay_as_written() -> None:
     text = f'name: P\nphases:\n  - name: "Room {family}"\n    duration: 1m\n'
     result = validate_text(text, "p.yaml")
     assert result.preset is not None and result.preset.phases[0].name == f"Room {family}"
+
+
+def test_a_number_of_thousands_of_digits_is_reported_on_its_line() -> None:
+    text = f"name: P\nphases:\n  - name: A\n    duration: {'9' * 5000}\n"
+    assert [str(p) for p in validate_text(text, "x.yaml").problems] == [
+        "x.yaml:4: a number of 5,000 digits is not a usable value"]
