@@ -37,6 +37,8 @@ DEFAULT_ROOM = "Treatment room"
 AUDIO_MODES = ("default", "dummy", "none")
 MAX_SETTINGS_BYTES = 1024 * 1024
 """A settings file is a few KB; a larger one is not read."""
+MAX_ROOMS = 100
+"""Rooms read from the file; more are ignored (with the banner)."""
 MAX_TEXT_CHARS = 1000
 """Longest text value (room name, bridge address…) taken from the file."""
 _MAX_INT_DIGITS = 30
@@ -295,6 +297,9 @@ def _rooms(value: Any, bad: list[str]) -> list[RoomProfile]:
     if not isinstance(value, list):
         bad.append("rooms")
         return []
+    if len(value) > MAX_ROOMS:
+        bad.append(f"rooms after the first {MAX_ROOMS}")
+        value = value[:MAX_ROOMS]
     rooms: list[RoomProfile] = []
     for index, item in enumerate(value):
         if not isinstance(item, dict):

@@ -207,3 +207,9 @@ def test_any_json_loads_calmly_and_is_kept(tmp_path, data, huge: bool) -> None:
     assert 0 <= settings.max_volume_pct <= 100
     save_settings(tmp_path / "copy", settings)
     assert path.read_text(encoding="utf-8") == text
+
+
+def test_rooms_beyond_the_limit_are_ignored_with_the_banner() -> None:
+    settings = Settings.from_json({"rooms": [{"name": f"R{i}"} for i in range(5000)]})
+    assert len(settings.rooms) == 100 and settings.rooms[-1].name == "R99"
+    assert settings.problem is not None and "rooms after the first 100" in settings.problem
