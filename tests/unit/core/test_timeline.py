@@ -176,21 +176,29 @@ def test_properties_hold_for_any_intents(lengths, raw_steps, probe):
 
 
 @settings(max_examples=200, deadline=None)
-@given(durations, steps, st.lists(st.floats(0, 3000), min_size=1, max_size=12))
+@given(durations, steps, st.lists(st.tuples(st.floats(0, 3000), st.integers(0, 30)),
+                                  min_size=1, max_size=12))
 def test_replay_answers_exactly_like_timeline_at(lengths, raw_steps, probes):
-    """Growing journal, ``now`` moving forwards and (sometimes) back: always the same state."""
+    """Any journal prefix, ``now`` moving forwards and (sometimes) back: the same states."""
     p = preset(*(phase(f"P{i}", d, cues=(d / 2,)) for i, d in enumerate(lengths)))
     at, all_intents = 0.0, [Intent(IntentKind.START, 0.0)]
     for gap, kind, amount in raw_steps:
         at += gap
         all_intents.append(Intent(kind, at, amount))
     replay = TimelineReplay(p)
-    journal: list[Intent] = []
-    for now in probes:
-        journal = [i for i in all_intents if i.at <= now] if len(journal) < len(
-            all_intents) else journal
+    for now, count in probes:
+        journal = [i for i in all_intents if i.at <= now]
         assert replay.state(journal, now) == timeline_at(p, journal, now)
         assert replay.state(all_intents, now) == timeline_at(p, all_intents, now)
+        prefix = all_intents[:count]  # later intents may arrive "in the past" of ``now``
+        assert replay.state(prefix, now) == timeline_at(p, prefix, now)
+
+
+def test_replay_notices_a_different_journal():
+    replay = TimelineReplay(P)
+    replay.state([Intent(IntentKind.START, T0)], T0 + 50)
+    other = [Intent(IntentKind.START, T0 + 20)]
+    assert replay.state(other, T0 + 50) == timeline_at(P, other, T0 + 50)
 
 
 def test_a_session_of_n_phases_enters_each_phase_once(monkeypatch):
