@@ -20,7 +20,7 @@ from typing import Any
 
 from bench.common import machine
 
-NAMES = ("timing", "ui_stall", "hue_pacing", "cold_start", "idle", "fade")
+NAMES = ("timing", "ui_stall", "hue_pacing", "cold_start", "idle", "fade", "preset_scale")
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 
 # (figure, key, unit, target key, comparison) for the table
@@ -41,6 +41,14 @@ ROWS: tuple[tuple[str, str, str, str | None, str], ...] = (
     ("memory_soak", "rss_growth_mb", "MB", "rss_growth_mb", "<"),
     ("fade", "steps_per_s", "/s", "steps_per_s", ">="),
     ("fade", "max_step_db", "dB", None, ""),
+    *((f"preset_scale_{n}", key, unit, target, op) for n in (100, 1_000, 10_000)
+      for key, unit, target, op in (
+          ("validate_s", "s", None, ""),
+          ("validate_growth", "x", "validate_growth", "<="),
+          ("rehearse_s", "s", None, ""),
+          ("rehearse_phases_reached", "", None, ""),
+          ("rehearse_phases_per_s_at_end", "/s", None, ""),
+          ("rehearse_slowdown", "x", "rehearse_slowdown", "<="))),
 )
 
 

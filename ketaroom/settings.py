@@ -27,13 +27,23 @@ from pathlib import Path
 from typing import Any
 
 from ketaroom.core.atomic_file import write_atomic
-from ketaroom.core.vitals import VitalLimits
+from ketaroom.core.safe_read import read_text
+from ketaroom.core.vitals import PLAUSIBLE, VitalLimits
 from ketaroom.store.paths import settings_path
 
 FILE_MODE = 0o600
 FILE_VERSION = 2
 DEFAULT_ROOM = "Treatment room"
 AUDIO_MODES = ("default", "dummy", "none")
+MAX_SETTINGS_BYTES = 1024 * 1024
+"""A settings file is a few KB; a larger one is not read."""
+MAX_ROOMS = 100
+"""Rooms read from the file; more are ignored (with the banner)."""
+MAX_TEXT_CHARS = 1000
+"""Longest text value (room name, bridge address…) taken from the file."""
+_MAX_INT_DIGITS = 30
+"""Longer JSON integers are read as unusable values, not as numbers (Python refuses to
+convert more than 4,300 digits, and no setting needs more than a few)."""
 
 
 @dataclass(frozen=True)
@@ -206,11 +216,14 @@ def _unique_rooms(rooms: Sequence[RoomProfile]) -> list[RoomProfile]:
     """Rooms with blank names named, and repeated names made unique (``Room (2)``)."""
     out: list[RoomProfile] = []
     seen: set[str] = set()
+    next_number: dict[str, int] = {}
+    """Per repeated name, the suffix to try next (so 10,000 equal names stay linear)."""
     for room in rooms:
         name = room.name.strip() or DEFAULT_ROOM
-        candidate, n = name, 2
+        candidate, n = name, next_number.get(name, 2)
         while candidate in seen:
             candidate, n = f"{name} ({n})", n + 1
+        next_number[name] = n
         seen.add(candidate)
         out.append(room if candidate == room.name else replace(room, name=candidate))
     return out
@@ -235,7 +248,7 @@ class _Reader:
 
     def text(self, key: str, default: str, choices: Sequence[str] = ()) -> str:
         value = self.data.get(key, default)
-        if not isinstance(value, str) or (choices and value not in choices):
+        if not _usable_text(value) or (choices and value not in choices):
             self.bad.append(self.prefix + key)
             return default
         return value
@@ -244,10 +257,25 @@ class _Reader:
         value = self.data.get(key)
         if value is None or value == "":
             return None
-        if not isinstance(value, str):
+        if not _usable_text(value):
             self.bad.append(self.prefix + key)
             return None
         return value
+
+
+def _usable_text(value: Any) -> bool:
+    """A string of sane length that can be written back as UTF-8 (no lone surrogates)."""
+    if not isinstance(value, str) or len(value) > MAX_TEXT_CHARS:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+class _Unusable:
+    """A JSON value that cannot be a setting (an integer of thousands of digits)."""
 
 
 def _room(reader: _Reader, name_key: str) -> RoomProfile:
@@ -269,6 +297,9 @@ def _rooms(value: Any, bad: list[str]) -> list[RoomProfile]:
     if not isinstance(value, list):
         bad.append("rooms")
         return []
+    if len(value) > MAX_ROOMS:
+        bad.append(f"rooms after the first {MAX_ROOMS}")
+        value = value[:MAX_ROOMS]
     rooms: list[RoomProfile] = []
     for index, item in enumerate(value):
         if not isinstance(item, dict):
@@ -285,13 +316,19 @@ def _rooms(value: Any, bad: list[str]) -> list[RoomProfile]:
 def _bridge(value: Any, bad: list[str]) -> BridgeSettings | None:
     if value is None:
         return None
-    if (not isinstance(value, dict) or not isinstance(value.get("address"), str)
-            or not isinstance(value.get("username"), str) or not value["address"]):
+    if (not isinstance(value, dict) or not _usable_text(value.get("address"))
+            or not _usable_text(value.get("username")) or not value["address"]):
         bad.append("bridge")
         return None
     group = value.get("group")
-    return BridgeSettings(value["address"], value["username"],
-                          str(group) if group not in (None, "") else None)
+    if group is None or group == "":
+        group = None
+    elif isinstance(group, int) and not isinstance(group, bool) and 0 <= group < 10**6:
+        group = str(group)
+    elif not _usable_text(group):
+        bad.append("bridge.group")
+        group = None
+    return BridgeSettings(value["address"], value["username"], group)
 
 
 def _limits(value: Any, bad: list[str]) -> VitalLimits:
@@ -302,7 +339,8 @@ def _limits(value: Any, bad: list[str]) -> VitalLimits:
         return VitalLimits()
     known = {f.name for f in fields(VitalLimits)}
     chosen = {k: v for k, v in value.items()
-              if k in known and isinstance(v, int) and not isinstance(v, bool)}
+              if k in known and isinstance(v, int) and not isinstance(v, bool)
+              and PLAUSIBLE[k.split("_")[0]][0] <= v <= PLAUSIBLE[k.split("_")[0]][1]}
     if len(chosen) != len(value):
         bad.append("vital_limits")
     return VitalLimits(**chosen)
@@ -312,18 +350,27 @@ def load_settings(data_dir: Path) -> Settings:
     """The settings in ``data_dir``, or the defaults (never raises)."""
     path = settings_path(data_dir)
     try:
-        raw = path.read_text(encoding="utf-8")
+        raw = read_text(path, MAX_SETTINGS_BYTES)
     except FileNotFoundError:
         return Settings()
-    except (OSError, UnicodeDecodeError) as exc:
-        return Settings(problem=f"could not read {path.name}: {exc}; using defaults")
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        return Settings(problem=f"could not read {path.name}: {reason}; using defaults")
+    except UnicodeDecodeError:
+        return Settings(problem=f"could not read {path.name}: not UTF-8 text; using defaults")
     try:
-        data = json.loads(raw)
+        data = json.loads(raw, parse_int=_parse_int)
     except json.JSONDecodeError as exc:
         return Settings(problem=f"{path.name}:{exc.lineno}: not valid JSON; using defaults")
     except RecursionError:
         return Settings(problem=f"{path.name}: nested too deeply; using defaults")
+    except ValueError:  # anything else json refuses; the file is kept as it is
+        return Settings(problem=f"{path.name}: not valid JSON; using defaults")
     return Settings.from_json(data)
+
+
+def _parse_int(digits: str) -> int | _Unusable:
+    return _Unusable() if len(digits.lstrip("-")) > _MAX_INT_DIGITS else int(digits)
 
 
 def save_settings(data_dir: Path, settings: Settings) -> Path:

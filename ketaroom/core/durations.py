@@ -1,36 +1,60 @@
-"""Parsing and formatting of human durations such as ``90s``, ``10m`` or ``1h30m``."""
+"""Parsing and formatting of human durations: ``90s``, ``10m``, ``1h30m``, ``10 minutes``…"""
 
 from __future__ import annotations
 
 import re
 
-_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(h|m|s)")
-_WHOLE = re.compile(r"^\s*(?:\d+(?:\.\d+)?\s*[hms]\s*)+$")
+MAX_DURATION_S = 24 * 3600.0
+"""The longest a phase, an expected time, a cue offset, a fade, a transition or one
+extension can be: no clinic session comes near it, and every time computed from
+validated values stays far from float and ``datetime`` limits."""
+
+_UNIT_WORDS = {
+    "h": ("hours", "hour", "hrs", "hr", "h"),
+    "m": ("minutes", "minute", "mins", "min", "m"),
+    "s": ("seconds", "second", "secs", "sec", "s"),
+}
+"""Every spelling of each unit, longest first (so ``min`` is not read as ``m`` + ``in``)."""
+_UNIT_OF = {word: unit for unit, words in _UNIT_WORDS.items() for word in words}
+_WORD = "|".join(sorted(_UNIT_OF, key=len, reverse=True))
+_PART = re.compile(rf"(\d+(?:\.\d+)?)\s*({_WORD})(?![a-z])")
+_WHOLE = re.compile(rf"^\s*(?:\d+(?:\.\d+)?\s*(?:{_WORD})(?![a-z])\s*)+$")
 _ORDER = {"h": 0, "m": 1, "s": 2}
 _UNIT_S = {"h": 3600.0, "m": 60.0, "s": 1.0}
+LIKE = "a duration like 90s, 10m or 1h30m"
+"""How messages describe the accepted forms."""
 
 
 class DurationError(ValueError):
     """A duration string could not be understood."""
 
 
-def parse_duration(text: str | int | float) -> float:
-    """Return seconds for ``"90s"``, ``"10m"``, ``"1h30m"``; a bare number means seconds.
+class DurationOrderError(DurationError):
+    """Units repeated or out of order (``30s 10m``): readable, but ambiguous on purpose."""
 
-    Units must appear in h, m, s order and at most once each.
+
+def parse_duration(text: str | int | float) -> float:
+    """Return seconds for a duration as people write it; a bare number means seconds.
+
+    Accepted: ``90s``, ``10m``, ``1h30m``, ``1h 5m 30s``, ``10 minutes``, ``1 h 30 min``,
+    ``90 sec``, ``1 hour``, ``2 hrs 5 mins`` (any case). Units are h (``h``, ``hr``,
+    ``hrs``, ``hour``, ``hours``), m (``m``, ``min``, ``mins``, ``minute``, ``minutes``) and
+    s (``s``, ``sec``, ``secs``, ``second``, ``seconds``); they must appear in h, m, s order
+    and at most once each (:class:`DurationOrderError` otherwise).
     """
     if isinstance(text, bool):
-        raise DurationError(f"expected a duration like 90s, 10m or 1h30m, got {text!r}")
+        raise DurationError(f"expected {LIKE}, got {text!r}")
     if isinstance(text, int | float):
         if text < 0:
             raise DurationError(f"duration must not be negative, got {text}")
         return float(text)
-    if not isinstance(text, str) or not _WHOLE.match(text.strip().lower()):
-        raise DurationError(f"expected a duration like 90s, 10m or 1h30m, got {text!r}")
-    parts = _PART.findall(text.strip().lower())
+    lowered = text.strip().lower() if isinstance(text, str) else ""
+    if not _WHOLE.match(lowered):
+        raise DurationError(f"expected {LIKE}, got {text!r}")
+    parts = [(value, _UNIT_OF[word]) for value, word in _PART.findall(lowered)]
     units = [unit for _, unit in parts]
     if len(set(units)) != len(units) or units != sorted(units, key=_ORDER.__getitem__):
-        raise DurationError(f"units must appear once each, in h, m, s order: {text!r}")
+        raise DurationOrderError(f"units must appear once each, in h, m, s order: {text!r}")
     return sum(float(value) * _UNIT_S[unit] for value, unit in parts)
 
 

@@ -21,11 +21,13 @@ from pathlib import Path
 from typing import Protocol
 
 from ketaroom.core import preset_yaml
+from ketaroom.core.safe_read import read_text
 from ketaroom.core.validation import (
     MAX_PRESET_BYTES,
     LoadResult,
     Problem,
     load_preset,
+    read_preset_bytes,
     validate_text,
 )
 
@@ -174,7 +176,7 @@ class PresetLibrary:
 
         The copy keeps every comment; only its ``name:`` changes. Returns the new file.
         """
-        doc = preset_yaml.load(Path(source).read_text(encoding="utf-8"))
+        doc = preset_yaml.load(read_text(Path(source), MAX_PRESET_BYTES))
         preset_yaml.set_key(doc, "name", name)
         target = self.unique_path(name)
         preset_yaml.write_atomic(target, preset_yaml.dump(doc))
@@ -189,10 +191,12 @@ class PresetLibrary:
         is refused with the problems it would have there.
         """
         source = Path(source)
-        result = self.validate(source)
+        data = read_preset_bytes(source)  # read once: what is checked is what is copied
+        if isinstance(data, Problem):
+            return ImportResult(None, (data,))
+        result = validate_text(data, source, playlist_dirs=self.playlist_dirs)
         if not result.ok:
             return ImportResult(None, result.problems, result.warnings)
-        data = source.read_bytes()[:MAX_PRESET_BYTES]
         assert result.preset is not None
         target = self.unique_path(result.preset.name or source.stem)
         in_place = validate_text(data, target, playlist_dirs=self.playlist_dirs)

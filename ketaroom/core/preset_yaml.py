@@ -24,6 +24,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from ketaroom.core.atomic_file import write_atomic
+from ketaroom.core.names import name_key
 from ketaroom.core.validation import (
     CUE_KEYS,
     LIGHT_KEYS,
@@ -186,11 +187,9 @@ def phase(doc: CommentedMap, index: int) -> CommentedMap:
 
 
 def _unique_phase_name(doc: CommentedMap, base: str) -> str:
-    taken = {
-        str(p.get("name", "")).strip().lower() for p in phases(doc) if isinstance(p, dict)
-    }
+    taken = {name_key(str(p.get("name", ""))) for p in phases(doc) if isinstance(p, dict)}
     name, counter = base, 2
-    while name.lower() in taken:
+    while name_key(name) in taken:
         name = f"{base} {counter}"
         counter += 1
     return name

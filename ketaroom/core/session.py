@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ketaroom.core.clock import Clock
+from ketaroom.core.durations import MAX_DURATION_S
 from ketaroom.core.preset import Cue, Phase, Preset
 from ketaroom.core.targets import SILENCE, LightTarget, MusicTarget, light_group_for
 from ketaroom.core.timeline import (
@@ -21,8 +22,8 @@ from ketaroom.core.timeline import (
     IntentKind,
     Status,
     TimelineEvent,
+    TimelineReplay,
     TimelineState,
-    timeline_at,
 )
 
 SILENCE_FADE_S = 6.0
@@ -102,15 +103,15 @@ class Session:
         self.open_as_expected = open_as_expected
         self._intents: list[Intent] = list(intents)
         self._emitted = 0
+        self._replay = TimelineReplay(preset, open_as_expected=open_as_expected)
+        """Continues from the previous read, so a tick costs what happened since."""
 
     @property
     def intents(self) -> tuple[Intent, ...]:
         return tuple(self._intents)
 
     def state(self, now: float | None = None) -> TimelineState:
-        return timeline_at(self.preset, self._intents,
-                           self.clock.now() if now is None else now,
-                           open_as_expected=self.open_as_expected)
+        return self._replay.state(self._intents, self.clock.now() if now is None else now)
 
     # -- intents ---------------------------------------------------------------
 
@@ -127,7 +128,7 @@ class Session:
         return self._give(IntentKind.NEXT, {Status.RUNNING, Status.PAUSED})
 
     def extend(self, seconds: float) -> Intent | None:
-        if seconds <= 0:
+        if not 0 < seconds <= MAX_DURATION_S:  # also refuses NaN
             return None
         return self._give(IntentKind.EXTEND, {Status.RUNNING, Status.PAUSED}, seconds)
 

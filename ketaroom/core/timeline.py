@@ -4,20 +4,30 @@ Times are session-clock seconds (see :mod:`ketaroom.core.clock`). *Active* time 
 time the session has been running, not paused; the ``t`` of every event is active
 time, which for a session without pauses or changes equals the planned offset.
 
-Nothing here keeps state between calls: the session, the UI and the tests all ask
-the same question — "given these intents, where are we at ``now``?" — and get the
+:func:`timeline_at` keeps no state between calls: the session, the UI and the tests all
+ask the same question — "given these intents, where are we at ``now``?" — and get the
 same answer. Intents that make no sense in the state they arrive in (resume while
 running, extend before start…) are ignored, so any journal is a valid input.
+
+:class:`TimelineReplay` gives the same answers for a running session without replaying
+the whole journal at every tick: while intents are only appended and ``now`` never goes
+back, each call costs only what happened since the previous one (otherwise it replays
+from the start), so a session of N phases costs O(N) in all, not O(N²).
 """
 
 from __future__ import annotations
 
 import enum
+import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar, overload
 
+from ketaroom.core.durations import MAX_DURATION_S
 from ketaroom.core.preset import Preset
+
+_T = TypeVar("_T")
 
 
 class IntentKind(enum.Enum):
@@ -89,6 +99,56 @@ class PhaseSpan:
     """Planned time left when Next ended it early."""
 
 
+class _Prefix(Sequence[_T]):
+    """An immutable view of the first ``n`` items of an append-only list, plus ``extra``.
+
+    Compares, hashes and prints like the tuple of its items. Lets a
+    :class:`TimelineState` hand out the events so far without copying them at every tick.
+    """
+
+    __slots__ = ("_extra", "_items", "_n")
+
+    def __init__(self, items: list[_T], n: int, extra: tuple[_T, ...] = ()) -> None:
+        self._items, self._n, self._extra = items, n, extra
+
+    def __len__(self) -> int:
+        return self._n + len(self._extra)
+
+    @overload
+    def __getitem__(self, index: int) -> _T: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[_T, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> _T | tuple[_T, ...]:
+        if isinstance(index, slice):
+            start, stop, step = index.indices(len(self))
+            if step != 1:
+                return tuple(self)[index]
+            head = self._items[start:max(start, min(stop, self._n))]
+            return (*head, *self._extra[max(0, start - self._n):max(0, stop - self._n)])
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError("timeline index out of range")
+        return self._items[index] if index < self._n else self._extra[index - self._n]
+
+    def __iter__(self) -> Iterator[_T]:
+        yield from itertools.islice(self._items, self._n)
+        yield from self._extra
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, _Prefix | tuple | list):
+            return tuple(self) == tuple(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return repr(tuple(self))
+
+
 @dataclass(frozen=True)
 class TimelineState:
     status: Status
@@ -105,8 +165,10 @@ class TimelineState:
     """Planned active time left in the whole session (open phases count as expected)."""
     next_event_at: float | None
     """Session-clock time of the next automatic event, ``None`` when none can come."""
-    spans: tuple[PhaseSpan, ...] = ()
-    events: tuple[TimelineEvent, ...] = field(default=(), repr=False)
+    spans: Sequence[PhaseSpan] = ()
+    """Every phase begun so far, in order (immutable; compares like a tuple)."""
+    events: Sequence[TimelineEvent] = field(default=(), repr=False)
+    """Every event so far, in order (immutable; compares like a tuple)."""
 
 
 @dataclass
@@ -206,7 +268,7 @@ class _Walk:
         elif kind is IntentKind.RESUME and self.status is Status.PAUSED:
             self.paused_s += at - self.pause_began
             self.status = Status.RUNNING
-        elif kind is IntentKind.EXTEND and intent.amount_s > 0:
+        elif kind is IntentKind.EXTEND and 0 < intent.amount_s <= MAX_DURATION_S:
             self.extended_s += intent.amount_s
         elif kind is IntentKind.NEXT:
             self.close_phase(t, skipped_s=self.planned_left(t))
@@ -219,6 +281,50 @@ class _Walk:
         """Planned time of the current phase not yet run at active time ``t``."""
         planned = self.preset.phases[self.phase].planned_s + self.extended_s
         return max(0.0, self.phase_start_t + planned - t)
+
+
+class TimelineReplay:
+    """:func:`timeline_at` for one preset, continuing from the previous call when it can.
+
+    Gives exactly the answers of :func:`timeline_at`. When ``intents`` starts with the
+    intents applied so far and no new intent nor ``now`` is earlier than the last ``now``
+    asked about, only the new intents and the time since are replayed; otherwise the
+    journal is replayed from the start.
+    """
+
+    def __init__(self, preset: Preset, *, open_as_expected: bool = False) -> None:
+        self.preset = preset
+        self.open_as_expected = open_as_expected
+        self._later = _planned_after(preset)
+        self._walk = _Walk(preset, open_as_expected)
+        self._applied = 0
+        self._last: Intent | None = None
+        self._until = -math.inf
+
+    def _can_continue(self, intents: Sequence[Intent], now: float) -> bool:
+        applied = self._applied
+        if now < self._until or len(intents) < applied:
+            return False
+        if applied and intents[applied - 1] != self._last:
+            return False
+        return len(intents) == applied or intents[applied].at >= self._until
+
+    def state(self, intents: Sequence[Intent], now: float) -> TimelineState:
+        """Where the session stands at clock time ``now`` (see :func:`timeline_at`)."""
+        if not self._can_continue(intents, now):
+            self._walk = _Walk(self.preset, self.open_as_expected)
+            self._applied, self._last = 0, None
+        walk = self._walk
+        for index in range(self._applied, len(intents)):
+            intent = intents[index]
+            if intent.at > now:
+                break
+            walk.run_until(intent.at)
+            walk.apply(intent)
+            self._applied, self._last = index + 1, intent
+        walk.run_until(now)
+        self._until = now
+        return _state(walk, now, self._later)
 
 
 def timeline_at(
@@ -234,38 +340,41 @@ def timeline_at(
     intents later than ``now`` are not applied. With ``open_as_expected`` (rehearse),
     an open phase ends by itself after its expected time.
     """
-    walk = _Walk(preset, open_as_expected)
-    for intent in intents:
-        if intent.at > now:
-            break
-        walk.run_until(intent.at)
-        walk.apply(intent)
-    walk.run_until(now)
-    return _state(walk, now)
+    return TimelineReplay(preset, open_as_expected=open_as_expected).state(intents, now)
 
 
-def _state(walk: _Walk, now: float) -> TimelineState:
+def _planned_after(preset: Preset) -> list[float]:
+    """``out[i]``: planned seconds of the phases after phase ``i``; ``out[-1]``: all of them."""
+    out = [0.0] * (len(preset.phases) + 1)
+    total = 0.0
+    for index in range(len(preset.phases) - 1, -1, -1):
+        out[index] = total
+        total += preset.phases[index].planned_s
+    out[-1] = total
+    return out
+
+
+def _state(walk: _Walk, now: float, later: Sequence[float]) -> TimelineState:
     if walk.status is Status.NOT_STARTED:
         return TimelineState(Status.NOT_STARTED, None, 0.0, None, 0.0, 0.0, 0.0,
-                             walk.preset.planned_s, None)
+                             later[-1], None)
     end = walk.end_at if walk.end_at is not None else now
     active = walk.active_at(end)
     paused = walk.paused_s + (now - walk.pause_began if walk.status is Status.PAUSED else 0.0)
-    spans = list(walk.spans)
+    current: tuple[PhaseSpan, ...] = ()
     if walk.status.ended:
-        last = spans[-1]
+        last = walk.spans[-1]
         phase_elapsed, phase_remaining, next_at = last.end_t - last.start_t, 0.0, None
         remaining = 0.0
     else:
         length = walk.phase_length()
         phase = walk.preset.phases[walk.phase]
-        spans.append(PhaseSpan(walk.phase, walk.phase_start_t, length, walk.extended_s))
+        current = (PhaseSpan(walk.phase, walk.phase_start_t, length, walk.extended_s),)
         phase_elapsed = active - walk.phase_start_t
         shown_length = length if math.isfinite(length) else (
             phase.expected_s + walk.extended_s if phase.expected_s is not None else None)
         phase_remaining = None if shown_length is None else max(0.0, shown_length - phase_elapsed)
-        later = sum(p.planned_s for p in walk.preset.phases[walk.phase + 1:])
-        remaining = (phase_remaining or 0.0) + later
+        remaining = (phase_remaining or 0.0) + later[walk.phase]
         due = walk.next_due() if walk.status is Status.RUNNING else None
         next_at = walk.clock_at(due[0]) if due is not None else None
     return TimelineState(
@@ -278,6 +387,6 @@ def _state(walk: _Walk, now: float) -> TimelineState:
         paused_s=paused,
         remaining_s=remaining,
         next_event_at=next_at,
-        spans=tuple(spans),
-        events=tuple(walk.events),
+        spans=_Prefix(walk.spans, len(walk.spans), current),
+        events=_Prefix(walk.events, len(walk.events)),
     )

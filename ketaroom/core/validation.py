@@ -13,6 +13,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
+import unicodedata
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -23,7 +24,15 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-from ketaroom.core.durations import DurationError, format_duration, parse_duration
+from ketaroom.core.durations import (
+    LIKE,
+    MAX_DURATION_S,
+    DurationError,
+    DurationOrderError,
+    format_duration,
+    parse_duration,
+)
+from ketaroom.core.names import name_key, visible
 from ketaroom.core.playlists import (
     AUDIO_SUFFIXES,
     MISSING,
@@ -37,21 +46,36 @@ from ketaroom.core.playlists import (
     track_problem,
 )
 from ketaroom.core.preset import Cue, CueKind, LightSpec, MusicSpec, Phase, Preset
+from ketaroom.core.safe_read import FileTooLargeError, NotARegularFileError, read_bytes
 
 __all__ = [
     "AUDIO_SUFFIXES",
+    "MAX_CUES_PER_PHASE",
+    "MAX_NODES",
+    "MAX_PHASES",
     "MAX_PRESET_BYTES",
+    "MAX_TEXT_CHARS",
     "PLAYLIST_SUFFIXES",
     "LoadResult",
     "Problem",
     "load_preset",
     "read_playlist",
+    "read_preset_bytes",
     "resolve_playlist",
     "validate_text",
 ]
 
 MAX_PRESET_BYTES = 2 * 1024 * 1024
 """A preset is a small text file; :func:`load_preset` refuses anything larger."""
+MAX_PHASES = 10_000
+"""Phases in one preset (a real protocol has a handful)."""
+MAX_CUES_PER_PHASE = 1_000
+"""Cues in one phase."""
+MAX_NODES = 1_000_000
+"""Values (mappings, lists, keys, scalars) in a preset *with its aliases expanded*: a
+``*alias`` counts as often as it is used, so a small file cannot stand for millions of cues."""
+MAX_TEXT_CHARS = 20 * 1024 * 1024
+"""Characters of text in a preset with its aliases expanded."""
 
 TOP_KEYS = ("name", "description", "light_group", "max_volume", "phases")
 PHASE_KEYS = ("name", "duration", "expected", "music", "light", "cues")
@@ -70,6 +94,7 @@ _NON_PRINTABLE = re.compile(
     "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
 )
 _SHOW_MAX = 40
+_LONG_NUMBER = re.compile(r"\d{4000,}")
 
 
 @dataclass(frozen=True)
@@ -239,13 +264,17 @@ class _Checker:
     # -- typed values (each returns None after reporting a problem)
 
     def text(self, value: Any, line: int, where: str, *, required: bool = True) -> str | None:
+        """Text, NFC-normalised and stripped; ``required`` text must have visible characters."""
         if not isinstance(value, str):
             self.error(line, where, f"expected text, got {_show(value)}")
             return None
         if required and not value.strip():
             self.error(line, where, "must not be empty")
             return None
-        return str(value).strip()
+        if required and not visible(value):
+            self.error(line, where, f"has no visible characters, got {_show(value)}")
+            return None
+        return unicodedata.normalize("NFC", str(value)).strip()
 
     def number(
         self, value: Any, line: int, where: str, low: float, high: float
@@ -271,17 +300,18 @@ class _Checker:
         self, value: Any, line: int, where: str, *, allow_open: bool = False,
         positive: bool = False,
     ) -> float | None:
-        like = "a duration like 90s, 10m or 1h30m" + (", or open" if allow_open else "")
+        like = LIKE + (", or open" if allow_open else "")
         if isinstance(value, bool) or not (isinstance(value, str) or _is_number(value)):
             self.error(line, where, f"expected {like}, got {_show(value)}")
             return None
         try:
             seconds = parse_duration(value if isinstance(value, str) else float(value))
+        except DurationOrderError:
+            self.error(line, where, f"units must appear once each, in h, m, s order, "
+                       f"got {_show(value)}")
+            return None
         except DurationError:
-            if isinstance(value, str) and re.fullmatch(r"\s*(\d+(\.\d+)?\s*[hms]\s*)+", value):
-                self.error(line, where, f"units must appear once each, in h, m, s order, "
-                           f"got {_show(value)}")
-            elif _is_number(value):
+            if _is_number(value):
                 self.error(line, where, f"must not be negative, got {_show(value)}")
             else:
                 self.error(line, where, f"expected {like}, got {_show(value)}")
@@ -294,6 +324,10 @@ class _Checker:
             return None
         if positive and seconds <= 0:
             self.error(line, where, f"must be longer than 0s, got {_show(value)}")
+            return None
+        if seconds > MAX_DURATION_S:
+            self.error(line, where, f"{_show(value)} is too long "
+                       f"(at most {format_duration(MAX_DURATION_S)})")
             return None
         return seconds
 
@@ -363,6 +397,10 @@ class _Checker:
             elif not isinstance(raw, list):
                 self.error(value_line, "phases", f"expected a list of phases, got {_show(raw)}")
                 ok = False
+            elif len(raw) > MAX_PHASES:
+                self.error(value_line, "phases", f"{len(raw):,} phases are more than a preset "
+                           f"can have ({MAX_PHASES:,})")
+                ok = False
             else:
                 phases_ok = self.phases(raw, value_line, phases)
                 ok &= phases_ok
@@ -412,7 +450,7 @@ class _Checker:
             name_line = lines["name"][1]
             name = self.text(values["name"], name_line, f"{where}.name")
             if name is not None:
-                folded = name.casefold()
+                folded = name_key(name)
                 if folded in seen:
                     first_where, first_line = seen[folded]
                     self.error(name_line, f"{where}.name",
@@ -669,6 +707,10 @@ class _Checker:
         if not isinstance(node, list):
             self.error(line, where, f"expected a list of cues, got {_show(node)}")
             return
+        if len(node) > MAX_CUES_PER_PHASE:
+            self.error(line, where, f"{len(node):,} cues are more than a phase can have "
+                       f"({MAX_CUES_PER_PHASE:,})")
+            return
         for index, item in enumerate(node):
             item_where = f"{where}[{index}]"
             item_line = _item_line(node, index, line)
@@ -714,6 +756,72 @@ class _Checker:
         if len(self.errors) > before or at is None or prompt is None:
             return None
         return Cue(at_s=at, prompt=prompt, kind=kind)
+
+
+# --------------------------------------------------------------------------- size
+
+
+def _children(node: Any) -> list[Any]:
+    """The values directly inside a mapping (each key, then its value) or a list."""
+    if isinstance(node, Mapping):
+        return [part for key in node for part in (key, node[key])]
+    return list(node)
+
+
+def _child_line(node: Any, index: int) -> int:
+    """The line of ``_children(node)[index]``."""
+    line = _line_of(node)
+    if not isinstance(node, Mapping):
+        return _item_line(node, index, line)
+    key = list(node)[index // 2]
+    key_line = _key_line(node, key, line)
+    return key_line if index % 2 == 0 else _value_line(node, key, key_line)
+
+
+def _expansion_problem(doc: Any) -> tuple[int, str] | None:
+    """``(line, message)`` when the document, aliases expanded, is beyond what is read.
+
+    Counts every value (a ``*alias`` as often as it is used) and every character of text,
+    bottom-up with one count per distinct container, so the cost is that of the file as
+    written, not of its expansion. Stops at the first container found over a limit and
+    names the line of the value inside it that crossed the limit.
+    """
+    sizes: dict[int, tuple[int, int]] = {}
+    """``id`` of each container measured → (values, characters) it stands for."""
+    busy: set[int] = set()
+    """Containers whose children are being measured. Meeting one again would be a cycle
+    (ruamel reads a self-reference as null): it then fails instead of looping forever."""
+    stack: list[Any] = [doc]
+    while stack:
+        node = stack[-1]
+        if id(node) in sizes:
+            stack.pop()
+            continue
+        children = _children(node)
+        waiting = [child for child in children
+                   if isinstance(child, Mapping | list) and id(child) not in sizes]
+        if waiting and id(node) not in busy:
+            busy.add(id(node))
+            stack.extend(waiting)
+            continue
+        values, chars = 1, 0
+        for index, child in enumerate(children):
+            if isinstance(child, Mapping | list):
+                child_values, child_chars = sizes[id(child)]
+            else:
+                child_values, child_chars = 1, len(child) if isinstance(child, str) else 0
+            values, chars = values + child_values, chars + child_chars
+            if values > MAX_NODES or chars > MAX_TEXT_CHARS:
+                what = (f"over {MAX_NODES:,} values by here; a preset can have at most "
+                        f"{MAX_PHASES:,} phases of {MAX_CUES_PER_PHASE:,} cues"
+                        if values > MAX_NODES
+                        else f"over {MAX_TEXT_CHARS:,} characters of text by here")
+                return (_child_line(node, index), f"the preset is too large with its YAML "
+                        f"aliases (*name) expanded ({what})")
+        sizes[id(node)] = (values, chars)
+        busy.discard(id(node))
+        stack.pop()
+    return None
 
 
 # --------------------------------------------------------------------------- entry points
@@ -769,6 +877,13 @@ def _parse(text: str, report: Callable[[int, str], None]) -> tuple[bool, Any]:
         report(1, f"YAML syntax error: {str(exc).splitlines()[0] if str(exc) else 'invalid'}")
     except RecursionError:
         report(1, "YAML is nested too deeply")
+    except ValueError as exc:
+        digits = _LONG_NUMBER.search(text)
+        if digits is None:  # some other value ruamel could not convert
+            report(1, f"YAML could not be read ({type(exc).__name__})")
+        else:  # Python refuses to convert integers of more than 4,300 digits
+            report(text.count("\n", 0, digits.start()) + 1,
+                   f"a number of {len(digits.group()):,} digits is not a usable value")
     except Exception as exc:  # ruamel can trip over odd input; never let it escape
         report(1, f"YAML could not be read ({type(exc).__name__})")
     return False, None
@@ -805,7 +920,12 @@ def validate_text(
     file_path = Path(shown)
     checker = _Checker(shown, file_path.parent, playlist_dirs)
     try:
-        preset = checker.preset(doc, decoded, file_path)
+        too_large = _expansion_problem(doc) if isinstance(doc, Mapping | list) else None
+        if too_large is not None:
+            checker.error(too_large[0], "", too_large[1])
+            preset = None
+        else:
+            preset = checker.preset(doc, decoded, file_path)
     except RecursionError:
         checker.error(1, "", "preset is nested too deeply")
         preset = None
@@ -819,18 +939,30 @@ def validate_text(
     return LoadResult(preset, problems, found_warnings)
 
 
-def load_preset(path: Path, *, playlist_dirs: Sequence[Path] = ()) -> LoadResult:
-    """Read and validate the preset file at ``path``; never raises."""
+def read_preset_bytes(path: Path) -> bytes | Problem:
+    """The bytes of the preset file at ``path``, or the problem that stops reading it.
+
+    Only a regular file of at most :data:`MAX_PRESET_BYTES` is read (see
+    :mod:`ketaroom.core.safe_read`): a FIFO or a device never blocks the caller.
+    """
     shown = str(path)
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_PRESET_BYTES + 1)
+        return read_bytes(path, MAX_PRESET_BYTES)
     except IsADirectoryError:
-        return LoadResult(None, (Problem(shown, 1, "is a folder, not a preset file"),), ())
+        return Problem(shown, 1, "is a folder, not a preset file")
+    except FileTooLargeError:
+        return Problem(shown, 1, f"file is too large for a preset "
+                                 f"(over {MAX_PRESET_BYTES // 1024 // 1024} MB)")
+    except NotARegularFileError as exc:
+        return Problem(shown, 1, f"{exc.strerror}; a preset must be a YAML file")
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
-        return LoadResult(None, (Problem(shown, 1, f"cannot read file: {reason}"),), ())
-    if len(data) > MAX_PRESET_BYTES:
-        message = f"file is too large for a preset (over {MAX_PRESET_BYTES // 1024 // 1024} MB)"
-        return LoadResult(None, (Problem(shown, 1, message),), ())
+        return Problem(shown, 1, f"cannot read file: {reason}")
+
+
+def load_preset(path: Path, *, playlist_dirs: Sequence[Path] = ()) -> LoadResult:
+    """Read and validate the preset file at ``path``; never raises, never blocks."""
+    data = read_preset_bytes(path)
+    if isinstance(data, Problem):
+        return LoadResult(None, (data,), ())
     return validate_text(data, path, playlist_dirs=playlist_dirs)

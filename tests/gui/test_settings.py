@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import stat
 from dataclasses import replace
 
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from ketaroom.core.vitals import VitalLimits
 from ketaroom.settings import (
@@ -17,6 +21,7 @@ from ketaroom.settings import (
     save_settings,
 )
 from ketaroom.store.paths import settings_path
+from tests.helpers.blocking import finishes
 
 
 def test_round_trip_is_private(tmp_path) -> None:
@@ -116,3 +121,95 @@ def test_damaged_rooms_fall_back_calmly(data: dict, expected: str) -> None:
     assert settings.problem is not None and expected in settings.problem
     assert settings.current_room in {room.name for room in settings.rooms}
     assert len({room.name for room in settings.rooms}) == len(settings.rooms)
+
+
+# -- hostile files -----------------------------------------------------------------------------
+
+
+def test_a_huge_integer_falls_back_for_that_value_only(tmp_path) -> None:
+    text = '{"max_volume": 1%s, "extend_step_min": 10}' % ("0" * 5000)
+    settings_path(tmp_path).write_text(text, encoding="utf-8")
+    settings = load_settings(tmp_path)
+    assert settings.problem is not None and "max_volume" in settings.problem
+    assert settings.max_volume_pct == Settings().max_volume_pct
+    assert settings.extend_step_min == 10
+    assert settings_path(tmp_path).read_text(encoding="utf-8") == text  # kept as written
+
+
+@pytest.mark.parametrize("text, bad", [
+    ('{"max_volume": NaN}', "max_volume"),
+    ('{"extend_step_min": Infinity}', "extend_step_min"),
+    ('{"retention_days": 1e400}', "retention_days"),
+    ('{"vital_limits": {"sys_max": 99999999999999999999}}', "vital_limits"),
+    ('{"room_name": "\\ud800"}', "room_name"),
+    ('{"bridge": {"address": "h", "username": "u", "group": {"a": [1]}}}', "bridge.group"),
+    ('{"rooms": [{"name": "A", "bridge": {"address": ["x"], "username": "u"}}]}',
+     "rooms[0].bridge"),
+])
+def test_malformed_values_get_the_banner_and_their_default(tmp_path, text: str, bad: str) -> None:
+    settings_path(tmp_path).write_text(text, encoding="utf-8")
+    settings = load_settings(tmp_path)
+    assert settings.problem is not None and bad in settings.problem
+    save_settings(tmp_path / "copy", settings)  # what was kept can be written back
+
+
+def test_many_rooms_with_one_name_are_numbered_in_order() -> None:
+    rooms = [RoomProfile("A"), RoomProfile("A (3)")] + [RoomProfile("A")] * 3_000
+    names = [room.name for room in Settings(rooms=rooms).rooms]
+    assert names[:5] == ["A", "A (3)", "A (2)", "A (4)", "A (5)"]
+    assert len(set(names)) == len(names) and names[-1] == "A (3002)"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_fifo_settings_file_does_not_hang(tmp_path) -> None:
+    os.mkfifo(settings_path(tmp_path))
+    settings = finishes(lambda: load_settings(tmp_path))
+    assert settings.problem is not None and "FIFO" in settings.problem
+    assert settings == Settings()
+
+
+def test_an_oversized_settings_file_is_not_read(tmp_path) -> None:
+    settings_path(tmp_path).write_text(" " * (2 * 1024 * 1024) + "{}", encoding="utf-8")
+    settings = load_settings(tmp_path)
+    assert settings.problem is not None and "too large" in settings.problem
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30),
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    max_leaves=20,
+)
+_KEYS = ("version", "current_room", "rooms", "extend_step_min", "vital_limits",
+         "retention_days", "room_name", "bridge", "max_volume", "default_preset", "audio",
+         "audio_device", "name", "address", "username", "group", "sys_max", "hr_min")
+_SETTINGS_LIKE = st.recursive(
+    _JSON,
+    lambda children: st.dictionaries(st.sampled_from(_KEYS), children, max_size=8)
+    | st.lists(st.dictionaries(st.sampled_from(_KEYS), children, max_size=6), max_size=3),
+    max_leaves=30,
+)
+
+
+@hypothesis_settings(max_examples=300, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=_SETTINGS_LIKE | st.dictionaries(st.sampled_from(_KEYS), _SETTINGS_LIKE),
+       huge=st.booleans())
+def test_any_json_loads_calmly_and_is_kept(tmp_path, data, huge: bool) -> None:
+    text = json.dumps(data)
+    if huge:  # an integer Python will not convert, wherever a number could go
+        text = text.replace("0", "9" * 5000, 1) if "0" in text else text
+    path = settings_path(tmp_path)
+    path.write_text(text, encoding="utf-8")
+    settings = load_settings(tmp_path)
+    assert isinstance(settings, Settings)
+    assert settings.current_room in {room.name for room in settings.rooms}
+    assert 0 <= settings.max_volume_pct <= 100
+    save_settings(tmp_path / "copy", settings)
+    assert path.read_text(encoding="utf-8") == text
+
+
+def test_rooms_beyond_the_limit_are_ignored_with_the_banner() -> None:
+    settings = Settings.from_json({"rooms": [{"name": f"R{i}"} for i in range(5000)]})
+    assert len(settings.rooms) == 100 and settings.rooms[-1].name == "R99"
+    assert settings.problem is not None and "rooms after the first 100" in settings.problem

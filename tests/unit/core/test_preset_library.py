@@ -13,6 +13,7 @@ import pytest
 from ketaroom.core import preset_yaml
 from ketaroom.core.preset_library import PresetLibrary, ReadOnlyPresetError, safe_file_stem
 from ketaroom.core.validation import load_preset, validate_text
+from tests.helpers.blocking import finishes
 
 ROOT = Path(__file__).resolve().parents[3]
 GOOD = ROOT / "tests" / "data" / "good" / "minimal.yaml"
@@ -200,3 +201,50 @@ def test_scalar_from_text():
     doc = preset_yaml.load("color: x\n")
     doc["color"] = preset_yaml.scalar_from_text("#ffb070")
     assert preset_yaml.dump(doc) == 'color: "#ffb070"\n'
+
+
+needs_fifo = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+
+
+@needs_fifo
+def test_import_of_a_fifo_is_refused_without_hanging(library: PresetLibrary, tmp_path: Path):
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    result = finishes(lambda: library.import_preset(fifo))
+    assert not result.ok
+    assert result.messages == [f"{fifo}:1: is a FIFO (named pipe), not a regular file; "
+                               f"a preset must be a YAML file"]
+    assert clinic_files(library) == {}
+
+
+@needs_fifo
+def test_a_fifo_in_the_clinic_folder_does_not_hang_the_listing(library: PresetLibrary):
+    library.clinic_dir.mkdir()
+    os.mkfifo(library.clinic_dir / "pipe.yaml")
+    entries = finishes(library.entries)
+    assert [e.name for e in entries] == ["Commented", "Minimal"]
+    got = finishes(lambda: library.entry(library.clinic_dir / "pipe.yaml"))
+    assert not got.ok and "FIFO" in got.problems[0].message
+
+
+@needs_fifo
+def test_duplicate_of_a_fifo_raises_instead_of_hanging(library: PresetLibrary, tmp_path: Path):
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    assert isinstance(finishes(lambda: library.duplicate(fifo, "Copy")), OSError)
+
+
+def test_a_new_phase_never_takes_a_name_that_looks_taken():
+    doc = preset_yaml.load('name: P\nphases:\n  - name: "New phase\\u200b"\n    duration: 1m\n')
+    index = preset_yaml.add_phase(doc)
+    assert preset_yaml.phases(doc)[index]["name"] == "New phase 2"
+
+
+def test_the_editor_saves_durations_as_people_type_them(tmp_path: Path):
+    doc = preset_yaml.new_document("Typed")
+    item = preset_yaml.phase(doc, 0)
+    preset_yaml.set_key(item, "duration", preset_yaml.scalar_from_text(" 1 h 30 min "), "phase")
+    result = preset_yaml.save(doc, tmp_path / "typed.yaml")
+    assert result.ok and result.preset is not None
+    assert result.preset.phases[0].duration_s == 5400
+    assert "duration: 1 h 30 min" in (tmp_path / "typed.yaml").read_text(encoding="utf-8")

@@ -4,11 +4,25 @@ from __future__ import annotations
 
 import itertools
 import math
+from datetime import datetime, timedelta, timezone
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ketaroom.core.timeline import EventKind, Intent, IntentKind, Status, timeline_at
+from ketaroom.core.clock import ManualClock
+from ketaroom.core.durations import MAX_DURATION_S
+from ketaroom.core.session import Session
+from ketaroom.core.timeline import (
+    EventKind,
+    Intent,
+    IntentKind,
+    Status,
+    TimelineReplay,
+    _Walk,
+    timeline_at,
+)
+from ketaroom.core.validation import MAX_PHASES
 from tests.helpers.fakes import phase, preset
 
 P = preset(phase("Arrival", 60, cues=(10, 30)), phase("Deep", 120), phase("Return", 60))
@@ -156,3 +170,95 @@ def test_properties_hold_for_any_intents(lengths, raw_steps, probe):
     skipped = sum(s.skipped_s for s in run)
     assert math.isclose(final.elapsed_s, planned + extended + final.paused_s - skipped,
                         abs_tol=1e-6)
+
+
+# -- incremental replay --------------------------------------------------------------------
+
+
+@settings(max_examples=200, deadline=None)
+@given(durations, steps, st.lists(st.tuples(st.floats(0, 3000), st.integers(0, 30)),
+                                  min_size=1, max_size=12))
+def test_replay_answers_exactly_like_timeline_at(lengths, raw_steps, probes):
+    """Any journal prefix, ``now`` moving forwards and (sometimes) back: the same states."""
+    p = preset(*(phase(f"P{i}", d, cues=(d / 2,)) for i, d in enumerate(lengths)))
+    at, all_intents = 0.0, [Intent(IntentKind.START, 0.0)]
+    for gap, kind, amount in raw_steps:
+        at += gap
+        all_intents.append(Intent(kind, at, amount))
+    replay = TimelineReplay(p)
+    for now, count in probes:
+        journal = [i for i in all_intents if i.at <= now]
+        assert replay.state(journal, now) == timeline_at(p, journal, now)
+        assert replay.state(all_intents, now) == timeline_at(p, all_intents, now)
+        prefix = all_intents[:count]  # later intents may arrive "in the past" of ``now``
+        assert replay.state(prefix, now) == timeline_at(p, prefix, now)
+
+
+def test_replay_notices_a_different_journal():
+    replay = TimelineReplay(P)
+    replay.state([Intent(IntentKind.START, T0)], T0 + 50)
+    other = [Intent(IntentKind.START, T0 + 20)]
+    assert replay.state(other, T0 + 50) == timeline_at(P, other, T0 + 50)
+
+
+def test_a_session_of_n_phases_enters_each_phase_once(monkeypatch):
+    """Ticking through a long session does not replay it from the start at every tick."""
+    entered: list[int] = []
+    original = _Walk.enter_phase
+
+    def counting(self, index, t, at):
+        entered.append(index)
+        original(self, index, t, at)
+
+    monkeypatch.setattr(_Walk, "enter_phase", counting)
+    phases = 300
+    clock = ManualClock(0.0)
+    session = Session(preset(*(phase(f"P{i}", 1.0, cues=(0.5,)) for i in range(phases))), clock)
+    session.start()
+    events = session.poll()
+    while not session.state().status.ended:
+        due = session.next_wakeup()
+        assert due is not None
+        clock.set(due)
+        events += session.poll()
+    assert entered == list(range(phases))
+    assert sum(e.kind is EventKind.PHASE_START for e in events) == phases
+
+
+def test_state_sequences_are_immutable_views_that_compare_like_tuples():
+    state = timeline_at(P, [Intent(IntentKind.START, T0)], T0 + 70)
+    events = tuple(state.events)
+    assert state.events == events and events == state.events and len(state.events) == 5
+    assert state.events[1:3] == events[1:3] and state.events[-1] == events[-1]
+    assert state.events[::2] == events[::2] and hash(state.events) == hash(events)
+    assert state.spans[-1].end_t is None and state.spans[:1] == tuple(state.spans)[:1]
+    with pytest.raises(IndexError):
+        state.events[5]
+    later = timeline_at(P, [Intent(IntentKind.START, T0)], T0 + 500)
+    assert len(later.events) > len(events) and state.events == events
+
+
+# -- limits --------------------------------------------------------------------------------
+
+
+def test_an_extension_beyond_the_maximum_is_ignored():
+    intents = [Intent(IntentKind.START, T0), Intent(IntentKind.EXTEND, T0 + 1, 1e29),
+               Intent(IntentKind.EXTEND, T0 + 2, math.nan)]
+    assert timeline_at(P, intents, T0 + 3).next_event_at == T0 + 10
+    session = Session(P, ManualClock(T0))
+    session.start()
+    assert session.extend(1e29) is None and session.extend(math.nan) is None
+    assert session.extend(MAX_DURATION_S) is not None
+
+
+def test_the_longest_valid_session_stays_in_range():
+    longest = preset(*(phase(f"P{i}", MAX_DURATION_S, cues=(MAX_DURATION_S - 1,))
+                       for i in range(MAX_PHASES)))
+    start = [Intent(IntentKind.START, T0), Intent(IntentKind.EXTEND, T0, MAX_DURATION_S)]
+    state = timeline_at(longest, start, T0 + 1)
+    assert state.remaining_s == MAX_PHASES * MAX_DURATION_S + MAX_DURATION_S - 1
+    assert state.next_event_at == T0 + MAX_DURATION_S - 1
+    end = timeline_at(longest, start, T0 + (MAX_PHASES + 1) * MAX_DURATION_S)
+    assert end.status is Status.COMPLETED
+    # the runner turns the furthest wake-up into a datetime without overflow
+    assert datetime.now(timezone.utc) + timedelta(seconds=end.elapsed_s)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
 import wave
 from pathlib import Path
@@ -10,15 +11,19 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ketaroom.core.durations import parse_duration
 from ketaroom.core.playlists import Skipped
 from ketaroom.core.preset import Cue, CueKind, LightSpec, Preset
 from ketaroom.core.validation import (
+    MAX_CUES_PER_PHASE,
+    MAX_PHASES,
     LoadResult,
     Problem,
     load_preset,
     read_playlist,
     validate_text,
 )
+from tests.helpers.blocking import finishes
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 
@@ -411,8 +416,14 @@ def test_unquoted_color_is_explained(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("value", "message"),
     [
-        ("10 minutes", "expected a duration like 90s, 10m or 1h30m, or open, got '10 minutes'"),
+        ("ten minutes", "expected a duration like 90s, 10m or 1h30m, or open, "
+                        "got 'ten minutes'"),
+        ("10 minuts", "expected a duration like 90s, 10m or 1h30m, or open, got '10 minuts'"),
         ("30s10m", "units must appear once each, in h, m, s order, got '30s10m'"),
+        ("30 sec 10 min", "units must appear once each, in h, m, s order, "
+                          "got '30 sec 10 min'"),
+        ("1e29", "1e+29 is too long (at most 24h)"),
+        ("25h", "'25h' is too long (at most 24h)"),
         ("0s", "must be longer than 0s, got '0s'"),
         ("[1, 2]", "expected a duration like 90s, 10m or 1h30m, or open, got a list"),
         (".inf", "expected a duration like 90s, 10m or 1h30m, or open, got inf"),
@@ -421,6 +432,42 @@ def test_unquoted_color_is_explained(tmp_path: Path) -> None:
 def test_unparseable_duration(tmp_path: Path, value: str, message: str) -> None:
     result = check(tmp_path, f"name: P\nphases:\n  - name: A\n    duration: {value}\n")
     assert lines_and_messages(result) == [(4, f"phases[0].duration: {message}")]
+
+
+@pytest.mark.parametrize(("value", "seconds"), [
+    ("90s", 90), ("10m", 600), ("1h30m", 5400), ("1h 5m 30s", 3930), (90, 90), (1.5, 1.5),
+    ("10 minutes", 600), ("1 h 30 min", 5400), ("90 sec", 90), ("1 hour", 3600),
+    ("2 hrs 5 mins", 7500), ("1 Hour 1 Minute 1 Second", 3661), ("0.5 min", 30),
+    ("24 hours", 86400),
+])
+def test_durations_as_people_write_them(value: str | int, seconds: float) -> None:
+    assert parse_duration(value) == seconds
+    text = f"name: P\nphases:\n  - name: A\n    duration: {value}\n"
+    result = validate_text(text, "p.yaml")
+    assert result.preset is not None and result.preset.phases[0].duration_s == seconds
+
+
+def test_longest_times_are_capped_everywhere() -> None:
+    text = """\
+        name: P
+        phases:
+          - name: A
+            duration: open
+            expected: 1e29
+            music: {playlist: [], fade: 100000}
+            light: {brightness: 1, transition: 25 hours}
+            cues:
+              - at: 24h 1s
+                prompt: late
+        """
+    result = validate_text(textwrap.dedent(text), "p.yaml")
+    assert lines_and_messages(result) == [
+        (5, "phases[0].expected: 1e+29 is too long (at most 24h)"),
+        (6, "phases[0].music.fade: 100000 is too long (at most 24h)"),
+        (6, "phases[0].music.playlist: expected at least one audio file"),
+        (7, "phases[0].light.transition: '25 hours' is too long (at most 24h)"),
+        (9, "phases[0].cues[0].at: '24h 1s' is too long (at most 24h)"),
+    ]
 
 
 def test_unparseable_fade_and_transition(tmp_path: Path) -> None:
@@ -781,3 +828,120 @@ def test_fuzz_bytes_never_raise(data: bytes) -> None:
 def test_fuzz_yamlish_text_never_raises(text: str) -> None:
     _assert_well_formed(validate_text(text, "fuzz.yaml"))
     _assert_well_formed(validate_text(text.encode("utf-8", "surrogatepass"), "fuzz.yaml"))
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_fifo_is_reported_not_waited_on(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    result = finishes(lambda: load_preset(fifo))
+    assert [str(p) for p in result.problems] == [
+        f"{fifo}:1: is a FIFO (named pipe), not a regular file; a preset must be a YAML file"]
+
+
+def test_a_device_is_reported_not_read_forever() -> None:
+    if not Path("/dev/zero").exists():
+        pytest.skip("no /dev/zero")
+    result = finishes(lambda: load_preset(Path("/dev/zero")))
+    assert "is a device, not a regular file" in result.problems[0].message
+
+
+# --------------------------------------------------------------------------- size limits
+
+
+def alias_bomb(phases: int = 2000, cues: int = 1000) -> str:
+    """A small file whose phases all reuse one long cue list by YAML alias."""
+    listed = "\n".join(f"      - {{at: {i}s, prompt: c{i}}}" for i in range(cues))
+    reuse = "".join(f"  - {{name: P{i}, duration: 1h, cues: *c}}\n" for i in range(1, phases))
+    return f"name: Bomb\nphases:\n  - name: P0\n    duration: 1h\n    cues: &c\n{listed}\n{reuse}"
+
+
+def test_an_alias_bomb_is_refused_before_it_is_expanded() -> None:
+    text = alias_bomb()
+    assert len(text) < 150_000  # two million cues in a small file
+    result = finishes(lambda: validate_text(text, "bomb.yaml"), timeout=60)
+    assert [str(p) for p in result.problems] == [
+        "bomb.yaml:1204: the preset is too large with its YAML aliases (*name) expanded "
+        "(over 1,000,000 values by here; a preset can have at most 10,000 phases of "
+        "1,000 cues)"]
+
+
+def test_aliased_text_counts_every_time_it_is_used() -> None:
+    prompt = "x" * 100_000
+    text = (f"name: P\nphases:\n  - name: A\n    duration: 1h\n"
+            f"    cues: [{{at: 0s, prompt: &t {prompt}}}]\n"
+            + "".join(f"  - {{name: B{i}, duration: 1h, cues: [{{at: 0s, prompt: *t}}]}}\n"
+                      for i in range(300)))
+    problem = only_problem(validate_text(text, "p.yaml"))
+    assert problem.message == ("the preset is too large with its YAML aliases (*name) "
+                               "expanded (over 20,971,520 characters of text by here)")
+    assert problem.line == 6 + 208  # the 210th use of the 100,000-character prompt
+
+
+def test_small_aliases_are_fine() -> None:
+    result = validate_text(alias_bomb(phases=20, cues=10), "p.yaml")
+    assert result.ok and result.preset is not None
+    assert [len(p.cues) for p in result.preset.phases] == [10] * 20
+
+
+def test_too_many_phases_or_cues(tmp_path: Path) -> None:
+    many = "".join(f"  - {{name: P{i}, duration: 1s}}\n" for i in range(MAX_PHASES + 1))
+    problem = only_problem(validate_text(f"name: P\nphases:\n{many}", "p.yaml"))
+    assert (problem.line, problem.message) == (
+        3, "phases: 10,001 phases are more than a preset can have (10,000)")
+    cues = "".join("      - {at: 0s, prompt: c}\n" for _ in range(MAX_CUES_PER_PHASE + 1))
+    text = f"name: P\nphases:\n  - name: A\n    duration: 1h\n    cues:\n{cues}"
+    problem = only_problem(validate_text(text, "p.yaml"))
+    assert (problem.line, problem.message) == (
+        6, "phases[0].cues: 1,001 cues are more than a phase can have (1,000)")
+    at_limit = "".join(f"  - {{name: P{i}, duration: 1s}}\n" for i in range(MAX_PHASES))
+    assert validate_text(f"name: P\nphases:\n{at_limit}", "p.yaml").ok
+
+
+# --------------------------------------------------------------------------- visible names
+
+
+@pytest.mark.parametrize("invisible", ["\u200b", "\ufeff\u200d", "\u3164", "\u2800", "\u00ad",
+                                       "\u2060 \u200b"])
+def test_names_and_prompts_need_visible_characters(invisible: str) -> None:
+    quoted = invisible.encode("unicode_escape").decode()
+    text = (f'name: "{quoted}"\nphases:\n  - name: "{quoted}"\n    duration: 1m\n'
+            f'    cues: [{{at: 0s, prompt: "{quoted}"}}]\n')
+    result = validate_text(text, "p.yaml")
+    shown = repr(invisible)
+    assert lines_and_messages(result) == [
+        (1, f"name: has no visible characters, got {shown}"),
+        (3, f"phases[0].name: has no visible characters, got {shown}"),
+        (5, f"phases[0].cues[0].prompt: has no visible characters, got {shown}"),
+    ]
+
+
+@pytest.mark.parametrize("twin", ["A\\u200b", "\\u200bA", "a", "A\\u2060", "\\u00a0A "])
+def test_names_that_look_the_same_are_duplicates(twin: str) -> None:
+    text = (f'name: P\nphases:\n  - name: A\n    duration: 1m\n'
+            f'  - name: "{twin}"\n    duration: 1m\n')
+    problem = only_problem(validate_text(text, "p.yaml"))
+    assert problem.line == 5
+    assert problem.message.startswith("phases[1].name: duplicate phase name")
+    assert problem.message.endswith("(also phases[0], line 3)")
+
+
+def test_composed_and_decomposed_names_are_the_same_name() -> None:
+    text = 'name: P\nphases:\n  - name: "Caf\\u00e9"\n    duration: 1m\n' \
+           '  - name: "Cafe\\u0301"\n    duration: 1m\n'
+    assert only_problem(validate_text(text, "p.yaml")).line == 5
+    ok = validate_text('name: "Cafe\\u0301"\nphases: [{name: "A B", duration: 1m}]\n', "p.yaml")
+    assert ok.preset is not None and ok.preset.name == "Caf\u00e9"
+
+
+def test_names_with_joiners_inside_stay_as_written() -> None:
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"
+    text = f'name: P\nphases:\n  - name: "Room {family}"\n    duration: 1m\n'
+    result = validate_text(text, "p.yaml")
+    assert result.preset is not None and result.preset.phases[0].name == f"Room {family}"
+
+
+def test_a_number_of_thousands_of_digits_is_reported_on_its_line() -> None:
+    text = f"name: P\nphases:\n  - name: A\n    duration: {'9' * 5000}\n"
+    assert [str(p) for p in validate_text(text, "x.yaml").problems] == [
+        "x.yaml:4: a number of 5,000 digits is not a usable value"]
