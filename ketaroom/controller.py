@@ -61,6 +61,11 @@ class SessionController:
     def session(self):
         return self.runner.session
 
+    @property
+    def emergency_held(self) -> bool:
+        """Emergency pressed during the session, and neither Resume nor Next since."""
+        return self._emergency_hold
+
     def add_emitter(self, emit: Emit) -> None:
         self._emitters.append(emit)
 

@@ -40,7 +40,7 @@ from ketaroom.store.paths import playlists_dir
 from ketaroom.ui.banner import ADVICE, Banner
 from ketaroom.ui.cue_panel import CuePanel, CueView
 from ketaroom.ui.history_view import HistoryView
-from ketaroom.ui.light_panel import LightPanel
+from ketaroom.ui.light_panel import LightPanel, confirmed_light
 from ketaroom.ui.music_panel import MusicPanel
 from ketaroom.ui.notes_panel import NotesPanel
 from ketaroom.ui.preset_library_view import PresetLibraryView
@@ -66,6 +66,8 @@ HEALTH_HEADLINES = {
     "degraded": "Lights: the Hue bridge is refusing some commands",
 }
 EMERGENCY_SHORTCUT = "Ctrl+Shift+E"
+EMERGENCY_MESSAGE_MS = 30_000
+"""How long the status line mentions an emergency that holds no session."""
 
 
 def find_presets(data_dir: Path) -> list[PresetEntry]:
@@ -110,6 +112,8 @@ class MainWindow(QMainWindow):
         self._preset_warnings: list[str] = []
         self._vitals_cue: int | None = None
         self._last_phase: int | None = None
+        self._emergency_line = False
+        """The status line says the emergency holds the session (cleared when it ends)."""
         self._closed = False
         self.setWindowTitle(f"ketaroom — {self.settings.room_name}")
         self.setMinimumSize(1180, 680)
@@ -215,9 +219,7 @@ class MainWindow(QMainWindow):
             panel = self.light_panel
             preview = RoomPreview(
                 lambda: None if self._closed else self.services.room, self._running,
-                room_light=lambda: LightTarget(float(panel.brightness.value()),
-                                               LIGHT_TRANSITION_S, kelvin=panel.warmth.value(),
-                                               group=self.services.light_group))
+                room_light=lambda: panel.room_light(LIGHT_TRANSITION_S))
             view = PresetLibraryView(library, gate=self.services.gate, preview=preview,
                                      parent=self)
             view.presetsChanged.connect(self._on_presets_changed)
@@ -401,8 +403,9 @@ class MainWindow(QMainWindow):
 
     def _attach(self, live: LiveSession) -> None:
         """Point the panels at a session that has just started or resumed."""
-        live.controller.add_emitter(self._on_record)
         self._last_phase = None
+        self._emergency_line = False
+        self.statusBar().clearMessage()  # nothing said about an earlier session still holds
         self.session_panel.set_session(True)
         self.notes_panel.set_sinks(live.controller, VitalsWithLimits(self))
         self.music_panel.set_cap(self.services.room_cap(live.session.preset))
@@ -443,11 +446,16 @@ class MainWindow(QMainWindow):
             controller.emergency()
         else:
             self.services.room.emergency()
-        self.light_panel.show_values(80, 2700)
-        held = " — session paused; Resume brings the phase back" if self._running() else ""
+        # The sliders follow when the bridge confirms the emergency light (room report).
+        self._emergency_line = self._emergency_held()
+        held = " — session paused; Resume brings the phase back" if self._emergency_line else ""
         self.statusBar().showMessage(f"Emergency: lights up, music off{held} — recorded",
-                                     30_000)
+                                     0 if self._emergency_line else EMERGENCY_MESSAGE_MS)
         self._on_refresh()
+
+    def _emergency_held(self) -> bool:
+        controller = self.controller
+        return controller is not None and controller.emergency_held
 
     def _on_volume(self, pct: float) -> None:
         if self._closed:
@@ -531,17 +539,13 @@ class MainWindow(QMainWindow):
 
     # -- reports --------------------------------------------------------------------------
 
-    def _on_record(self, record: dict[str, object]) -> None:
-        """What the controller records; follow the session's light on the sliders."""
-        if record.get("event") == "light" and not record.get("manual"):
-            brightness = record.get("brightness")
-            kelvin = record.get("kelvin")
-            if isinstance(brightness, int | float):
-                self.light_panel.show_values(
-                    float(brightness), int(kelvin) if isinstance(kelvin, int | float) else None)
-
     def _on_room_report(self, report: RoomReport) -> None:
-        if report.kind == "health":
+        """Device reports: the room's confirmed light, bridge health, device problems."""
+        if report.kind == "light":
+            target = confirmed_light(report.data)
+            if target is not None:
+                self.light_panel.show_confirmed(target)
+        elif report.kind == "health":
             health = str(report.data.get("health", "ok"))
             self.light_panel.show_health(health, report.message)
             if health == "ok":
@@ -570,6 +574,9 @@ class MainWindow(QMainWindow):
             self.session_panel.show_state(state)
             if state.phase_index != self._last_phase:
                 self._last_phase = state.phase_index
+            if self._emergency_line and not self._emergency_held():
+                self._emergency_line = False  # Resume or Next: the emergency is over
+                self.statusBar().clearMessage()
         else:
             self.session_panel.show_state(None)
         self._refresh_cues()

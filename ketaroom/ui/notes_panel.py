@@ -157,7 +157,11 @@ class NotesPanel(Panel):
     # -- wiring -----------------------------------------------------------------------------
 
     def set_sinks(self, notes: NoteSink | None, vitals: VitalsSink | None) -> None:
-        """Where entries go; ``None`` (no session) disables entry."""
+        """Where entries go; ``None`` (no session) disables entry.
+
+        Another session's sinks start the panel afresh: its draft, readings and the
+        "Saved …" / "Vitals recorded …" lines belonged to the session before.
+        """
         if self._notes is not None and notes is not self._notes:
             self.flush()
             self.history.clear()
@@ -169,10 +173,9 @@ class NotesPanel(Panel):
         for widget in (self.editor, self.new_note, self.record_vitals,
                        *self.vital_edits.values(), *self.tag_buttons.values()):
             widget.setEnabled(enabled)
-        if not enabled:
-            self.saved.setText("Notes and vitals are recorded once a session starts.")
-        elif not self.saved.text() or "once a session" in self.saved.text():
-            self.saved.setText("Saved automatically as you type.")
+        self.saved.setText("Saved automatically as you type." if enabled else
+                           "Notes and vitals are recorded once a session starts.")
+        self._say("", "muted")
         self._draft = Draft()
 
     def focus_note(self) -> None:

@@ -87,6 +87,11 @@ class Throttle(QObject, Generic[T]):
         """True while values are still arriving or waiting to go out."""
         return self._timer.isActive() or self._has_pending
 
+    @property
+    def pending(self) -> bool:
+        """True while a value waits to go out (a newer one than the last delivered)."""
+        return self._has_pending
+
     def push(self, value: T) -> None:
         if self._timer.isActive():
             self._pending, self._has_pending = value, True
