@@ -418,6 +418,7 @@ class MainWindow(QMainWindow):
             return
         if runner.session.state().status is Status.PAUSED:
             runner.resume()
+            self.music_panel.follow_player()  # Resume after an emergency restores the phase
         else:
             runner.pause()
         self._on_refresh()
@@ -447,6 +448,7 @@ class MainWindow(QMainWindow):
         else:
             self.services.room.emergency()
         # The sliders follow when the bridge confirms the emergency light (room report).
+        self.music_panel.follow_player()
         self._emergency_line = self._emergency_held()
         held = " — session paused; Resume brings the phase back" if self._emergency_line else ""
         self.statusBar().showMessage(f"Emergency: lights up, music off{held} — recorded",
@@ -574,6 +576,7 @@ class MainWindow(QMainWindow):
             self.session_panel.show_state(state)
             if state.phase_index != self._last_phase:
                 self._last_phase = state.phase_index
+                self.music_panel.follow_player()
             if self._emergency_line and not self._emergency_held():
                 self._emergency_line = False  # Resume or Next: the emergency is over
                 self.statusBar().clearMessage()

@@ -1,9 +1,12 @@
 """The music panel: what plays, another playlist for this phase, volume (capped), mute, skip.
 
 Shows :class:`~ketaroom.devices.music.api.MusicStatus` snapshots (polled by the main
-window); the slider follows the player's target volume unless the clinician is
-moving it. A drag is throttled to a few volume changes per second, always ending
-on the last position. The slider never goes above the room/preset cap.
+window): the player owns the volume and the slider renders its target, except while
+the clinician moves it and until the player took the clinician's last value (the
+worker thread needs a moment; a poll in between must not pull the slider back). A
+phase change, the emergency or Resume ends that wait (:meth:`MusicPanel.follow_player`).
+A drag is throttled to a few volume changes per second, always ending on the last
+position. The slider never goes above the room/preset cap.
 """
 
 from __future__ import annotations
@@ -58,8 +61,9 @@ class MusicPanel(Panel):
         self.body.addLayout(row)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self._cap = 100.0
-        self._throttle: Throttle[float] = Throttle(VOLUME_THROTTLE_MS, self.volume_changed.emit,
-                                                   self)
+        self._throttle: Throttle[float] = Throttle(VOLUME_THROTTLE_MS, self._send_volume, self)
+        self._asked: float | None = None
+        """The clinician's last volume, until the player's status shows it."""
         self.volume.valueChanged.connect(self._on_slider_moved)
         self.mute_button.toggled.connect(self._on_mute_toggled)
         self.skip_button.clicked.connect(self.skip_requested)
@@ -90,6 +94,15 @@ class MusicPanel(Panel):
         self.volume_value.setText(f"{value} %")
         self._throttle.push(float(value))
 
+    def _send_volume(self, pct: float) -> None:
+        self._asked = pct
+        self.volume_changed.emit(pct)
+
+    def follow_player(self) -> None:
+        """The room changed the music on its own (phase, emergency, Resume): show the
+        player's volume from the next status on, not the clinician's last request."""
+        self._asked = None
+
     def _show_muted(self, muted: bool) -> None:
         self.mute_button.setIcon(icon("mdi6.volume-off" if muted else "mdi6.volume-high",
                                       "accent" if muted else "text"))
@@ -110,8 +123,10 @@ class MusicPanel(Panel):
         label = status.playlist_label
         shown = f"Playlist {label} · " if label and label != "silence" else ""
         self.playlist.setText(f"{shown}limit {self._cap:g} %")
-        user_moving = self.volume.isSliderDown() or self._throttle.busy
-        if not user_moving:
+        if self._asked is not None and abs(status.target_pct - min(self._asked, self._cap)) < 0.5:
+            self._asked = None  # the player took it
+        user_moving = self.volume.isSliderDown() or self._throttle.pending
+        if not user_moving and self._asked is None:
             self.volume.blockSignals(True)
             self.volume.setValue(round(min(status.target_pct, self._cap)))
             self.volume.blockSignals(False)

@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt
 
 from ketaroom.core.targets import LightTarget
 from ketaroom.devices.lights import percent_to_bri
+from ketaroom.devices.music.api import MusicStatus
 from ketaroom.shipped import MUSIC_DIR
 from ketaroom.store.paths import presets_dir
 from ketaroom.ui.light_panel import SCENES
@@ -149,3 +150,26 @@ def test_a_late_confirmation_never_pulls_the_slider_back(qtbot, make_window) -> 
     phase = LightTarget(10.0, 8.0, kelvin=2000)
     light.show_confirmed(phase)
     assert (light.brightness.value(), light.warmth_value.text()) == (10, "2000 K")
+
+
+def test_a_poll_before_the_player_took_the_volume_never_pulls_the_slider_back(
+        qtbot, make_window) -> None:
+    window = make_window()
+    window._timer.stop()  # this test plays the poll itself
+    music = window.music_panel
+
+    def poll(target_pct: float) -> None:
+        music.show_status(MusicStatus(None, target_pct, target_pct, False, "", None, None))
+
+    music.volume.setValue(20)
+    qtbot.waitUntil(lambda: not music._throttle.busy, timeout=2000)  # sent
+    poll(45)  # the worker thread had not taken it yet
+    assert (music.volume.value(), music.volume_value.text()) == (20, "20 %")
+    poll(20)  # taken
+    poll(30)  # the player's own change afterwards is shown
+    assert (music.volume.value(), music.volume_value.text()) == (30, "30 %")
+    music.volume.setValue(25)
+    qtbot.waitUntil(lambda: not music._throttle.busy, timeout=2000)
+    window.music_panel.follow_player()  # e.g. the next phase started meanwhile
+    poll(10)
+    assert (music.volume.value(), music.volume_value.text()) == (10, "10 %")
