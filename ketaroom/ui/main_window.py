@@ -330,6 +330,7 @@ class MainWindow(QMainWindow):
         self.cue_panel.note_requested.connect(self._on_note_cue)
         self.notes_panel.vitals_recorded.connect(self._on_vitals_recorded)
         self.music_panel.volume_changed.connect(self._on_volume)
+        self.music_panel.volume_settled.connect(self._on_volume_settled)
         self.music_panel.mute_toggled.connect(self._on_muted)
         self.music_panel.skip_requested.connect(self._on_skip)
         self.music_panel.playlist_chosen.connect(self._on_playlist_chosen)
@@ -435,6 +436,7 @@ class MainWindow(QMainWindow):
 
     def _on_stop(self) -> None:
         if self.runner is not None:
+            self.music_panel.volume_gesture.finish()
             self.notes_panel.flush()
             self.runner.stop()
             self._on_refresh()
@@ -466,6 +468,10 @@ class MainWindow(QMainWindow):
             self.controller.set_volume(pct)
         else:
             self.services.room.player.set_volume(pct)
+
+    def _on_volume_settled(self, start_pct: float, end_pct: float) -> None:
+        if self.controller is not None and not self._closed:
+            self.controller.record_volume_change(start_pct, end_pct)
 
     def _on_muted(self, muted: bool) -> None:
         if self.controller is not None:
@@ -504,8 +510,13 @@ class MainWindow(QMainWindow):
         self.notes_panel.focus_vitals()
 
     def _on_note_cue(self, ticket: int) -> None:
-        self.notes_panel.focus_note()
-        self._on_cue_acknowledged(ticket)
+        """A new note that answers the cue; the cue is done once the note is saved."""
+        controller = self.controller
+        cue = next((c for c in controller.cues if c.ticket == ticket), None) \
+            if controller is not None else None
+        if cue is not None:
+            prompt = self.live.session.preset.phases[cue.phase_index].cues[cue.cue_index].prompt
+            self.notes_panel.start_note(cue=ticket, prompt=prompt)
 
     def _on_vitals_recorded(self, _ticket: int) -> None:
         controller = self.controller
@@ -610,6 +621,7 @@ class MainWindow(QMainWindow):
         if self._running() and not self.confirm_close():
             event.ignore()
             return
+        self.music_panel.volume_gesture.finish()  # a gesture under way is recorded too
         self.notes_panel.flush()
         if self._running() and self.runner is not None:
             self.runner.stop()

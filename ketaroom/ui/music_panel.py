@@ -6,7 +6,8 @@ the clinician moves it and until the player took the clinician's last value (the
 worker thread needs a moment; a poll in between must not pull the slider back). A
 phase change, the emergency or Resume ends that wait (:meth:`MusicPanel.follow_player`).
 A drag is throttled to a few volume changes per second, always ending on the last
-position. The slider never goes above the room/preset cap.
+position, and is one gesture for the record (:attr:`MusicPanel.volume_settled`). The
+slider never goes above the room/preset cap.
 """
 
 from __future__ import annotations
@@ -18,13 +19,18 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QSlid
 
 from ketaroom.devices.music.api import MusicStatus
 from ketaroom.ui.theme import icon
-from ketaroom.ui.widgets import Panel, Throttle, icon_button, muted_label
+from ketaroom.ui.widgets import Panel, SliderGesture, Throttle, icon_button, muted_label
 
 VOLUME_THROTTLE_MS = 150
+VOLUME_QUIET_MS = 1200
+"""Keyboard or wheel steps this close together are one volume change for the record."""
 
 
 class MusicPanel(Panel):
     volume_changed = Signal(float)
+    """Live: the volume the clinician is moving to (throttled)."""
+    volume_settled = Signal(float, float)
+    """One finished gesture, for the record: ``(from, to)`` percent."""
     mute_toggled = Signal(bool)
     skip_requested = Signal()
     playlist_chosen = Signal(object)
@@ -65,6 +71,7 @@ class MusicPanel(Panel):
         self._asked: float | None = None
         """The clinician's last volume, until the player's status shows it."""
         self.volume.valueChanged.connect(self._on_slider_moved)
+        self.volume_gesture = SliderGesture(self.volume, VOLUME_QUIET_MS, self._on_gesture_done)
         self.mute_button.toggled.connect(self._on_mute_toggled)
         self.skip_button.clicked.connect(self.skip_requested)
         self.playlist_picker.activated.connect(self._on_playlist_activated)
@@ -97,6 +104,10 @@ class MusicPanel(Panel):
     def _send_volume(self, pct: float) -> None:
         self._asked = pct
         self.volume_changed.emit(pct)
+
+    def _on_gesture_done(self, start: int, end: int) -> None:
+        self._throttle.flush()  # the room hears the last value before the record says it
+        self.volume_settled.emit(float(start), float(end))
 
     def follow_player(self) -> None:
         """The room changed the music on its own (phase, emergency, Resume): show the
