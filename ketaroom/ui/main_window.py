@@ -125,9 +125,11 @@ class MainWindow(QMainWindow):
         self._show_presets()
         self.music_panel.set_cap(services.room_cap(self._preset))
         self.music_panel.set_playlists(find_playlists(services.data_dir))
-        for problem in (services.journal_message, self.settings.problem):
+        # Each start-up problem under its own key: one must never hide another.
+        for source, problem in (("records_file", services.journal_message),
+                                ("settings", self.settings.problem)):
             if problem:
-                self.banner.report("settings", problem, "")
+                self.banner.report(source, problem, "")
         self._timer = QTimer(self)
         self._timer.setInterval(REFRESH_MS)
         self._timer.timeout.connect(self._on_refresh)
