@@ -187,7 +187,8 @@ class MainWindow(QMainWindow):
         menu.addAction("&Presets…", self._on_open_presets)
         menu.addAction("Room &settings…", self._on_open_room_settings)
         menu.addSeparator()
-        menu.addAction("&Quit", self.close)
+        quit_action = menu.addAction("&Quit", self.close)  # asks first while a session runs
+        quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         self._side_windows: dict[str, QWidget] = {}
 
     def _show_side_window(self, key: str, build: Callable[[], QWidget]) -> None:
@@ -605,14 +606,21 @@ class MainWindow(QMainWindow):
     # -- closing ----------------------------------------------------------------------------
 
     def confirm_close(self) -> bool:
-        """Ask whether to stop the running session and close (tests replace this)."""
+        """Ask whether to stop the running session and close (tests replace this).
+
+        Enter, Escape and closing the question all keep the session running: stopping
+        a patient's session takes a deliberate click on *Stop session and close*.
+        """
         box = QMessageBox(self)
+        box.setObjectName("closeQuestion")
         box.setIcon(QMessageBox.Icon.Question)
         box.setWindowTitle("Session running")
         box.setText("A session is running. Stop it and close ketaroom?")
         box.setInformativeText("The session is recorded as stopped; notes are kept.")
-        stop = box.addButton("Stop session and close", QMessageBox.ButtonRole.AcceptRole)
-        box.addButton("Keep running", QMessageBox.ButtonRole.RejectRole)
+        stop = box.addButton("Stop session and close", QMessageBox.ButtonRole.DestructiveRole)
+        keep = box.addButton("Keep running", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(keep)
+        box.setEscapeButton(keep)
         box.exec()
         return box.clickedButton() is stop
 

@@ -9,7 +9,7 @@ yet, the pad asks to choose one (twice) instead.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QRegularExpressionValidator
+from PySide6.QtGui import QFont, QRegularExpressionValidator, QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QGridLayout,
@@ -83,10 +83,16 @@ class PinPad(QWidget):
         layout.addLayout(keys)
         layout.addStretch(1)
         self.setMaximumWidth(420)
+        self.setFocusProxy(self.field)  # focusing the pad types into the PIN field
         self.setStyleSheet(f"QPushButton {{ min-height: {KEY_PX}px; min-width: {KEY_PX + 40}px;"
                            " font-size: 26px; }"
                            "QLineEdit#pinField { font-size: 36px; min-height: 72px; }")
         self.reset()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """The keyboard goes to the PIN field as soon as the pad appears."""
+        super().showEvent(event)
+        self.field.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def reset(self) -> None:
         """Back to the first prompt, field empty."""
