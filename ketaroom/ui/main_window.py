@@ -127,7 +127,8 @@ class MainWindow(QMainWindow):
         self.music_panel.set_playlists(find_playlists(services.data_dir))
         # Each start-up problem under its own key: one must never hide another.
         for source, problem in (("records_file", services.journal_message),
-                                ("settings", self.settings.problem)):
+                                ("settings", self.settings.problem),
+                                ("admin_pin", services.pin_message)):
             if problem:
                 self.banner.report(source, problem, "")
         self._timer = QTimer(self)
