@@ -9,7 +9,8 @@ What the sliders show has one owner: the room. Every light state the bridge conf
 and the panel renders it — except while the clinician holds a slider, and except
 confirmations of the clinician's own earlier drag values still arriving after a newer
 one was sent (the bridge paces commands, so they lag). Until the bridge confirmed
-anything the values read "—": the panel never invents a state.
+anything the values read "—" and the handles are drawn dim (``unknown`` property): the
+panel never invents a state.
 """
 
 from __future__ import annotations
@@ -112,6 +113,7 @@ class LightPanel(Panel):
         self._set_sliders(40, 2700)
         self.brightness_value.setText(UNKNOWN)
         self.warmth_value.setText(UNKNOWN)
+        self._show_known(False)
         self.show_health("ok", "")
         self.health.setText("Bridge: waiting for first answer")
         for slider in (self.brightness, self.warmth):
@@ -176,10 +178,18 @@ class LightPanel(Panel):
         if target is None or self.moving or target in self._sent[:-1]:
             return  # the newest request's own confirmation (or a newer state) follows
         self._sent.clear()
+        self._show_known(True)
         self._set_sliders(target.brightness_pct, target.kelvin)
         self._label_values()
         if target.kelvin is None:
             self.warmth_value.setText(UNKNOWN)  # a colour, not a white: no warmth to show
+
+    def _show_known(self, known: bool) -> None:
+        for slider in (self.brightness, self.warmth):
+            if slider.property("unknown") != (not known):
+                slider.setProperty("unknown", not known)
+                slider.style().unpolish(slider)
+                slider.style().polish(slider)
 
     def _set_sliders(self, brightness_pct: float, kelvin: int | None) -> None:
         """Move the sliders without sending anything back."""
