@@ -18,7 +18,7 @@ from ketaroom.devices.lights import percent_to_bri
 from ketaroom.devices.music.api import MusicStatus
 from ketaroom.shipped import MUSIC_DIR
 from ketaroom.store.paths import presets_dir
-from ketaroom.ui.light_panel import SCENES
+from ketaroom.ui.light_panel import SCENES, LightPanel
 from ketaroom.ui.main_window import MainWindow
 
 pytestmark = pytest.mark.gui
@@ -128,13 +128,16 @@ def test_panel_follows_the_room_through_a_whole_evening(qtbot, walk_window) -> N
     qtbot.waitUntil(lambda: shows_volume(window, 45), timeout=5000)
 
 
-def test_a_late_confirmation_never_pulls_the_slider_back(qtbot, make_window) -> None:
+def test_a_late_confirmation_never_pulls_the_slider_back(qtbot) -> None:
     """Confirmations of earlier drag values arrive after the clinician let go (the bridge
     takes one command a second): the slider stays where it was left, then shows the
-    room's state once that is confirmed; a phase or scene confirmed meanwhile wins."""
-    window = make_window()
-    light = window.light_panel
-    group = light._group
+    room's state once that is confirmed; a phase or scene confirmed meanwhile wins.
+    (The panel alone: the confirmations are played by the test, in a known order.)"""
+    group = "Treatment room"
+    light = LightPanel(group)
+    qtbot.addWidget(light)
+    sent: list[LightTarget] = []
+    light.light_requested.connect(sent.append)
     light.brightness.setValue(30)
     light.brightness.setValue(35)
     light.brightness.setValue(70)  # the clinician lets go at 70
@@ -142,7 +145,8 @@ def test_a_late_confirmation_never_pulls_the_slider_back(qtbot, make_window) -> 
                    for v in (30, 70))
     light.show_confirmed(first)  # a late one
     assert light.brightness.value() == 70
-    qtbot.waitUntil(lambda: not light.moving, timeout=2000)  # 70 went out
+    qtbot.waitUntil(lambda: not light.moving, timeout=2000)
+    assert [t.brightness_pct for t in sent] == [30, 70]  # the throttle skipped 35
     light.show_confirmed(first)
     assert light.brightness.value() == 70
     light.show_confirmed(last)
