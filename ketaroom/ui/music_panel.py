@@ -101,6 +101,11 @@ class MusicPanel(Panel):
         self.volume_value.setText(f"{value} %")
         self._throttle.push(float(value))
 
+    @property
+    def moving(self) -> bool:
+        """The clinician holds the slider, or a moved value still waits to be sent."""
+        return self.volume.isSliderDown() or self._throttle.pending
+
     def _send_volume(self, pct: float) -> None:
         self._asked = pct
         self.volume_changed.emit(pct)
@@ -136,8 +141,7 @@ class MusicPanel(Panel):
         self.playlist.setText(f"{shown}limit {self._cap:g} %")
         if self._asked is not None and abs(status.target_pct - min(self._asked, self._cap)) < 0.5:
             self._asked = None  # the player took it
-        user_moving = self.volume.isSliderDown() or self._throttle.pending
-        if not user_moving and self._asked is None:
+        if not self.moving and self._asked is None:
             self.volume.blockSignals(True)
             self.volume.setValue(round(min(status.target_pct, self._cap)))
             self.volume.blockSignals(False)

@@ -84,11 +84,6 @@ class Throttle(QObject, Generic[T]):
         self._timer.timeout.connect(self._on_timeout)
 
     @property
-    def busy(self) -> bool:
-        """True while values are still arriving or waiting to go out."""
-        return self._timer.isActive() or self._has_pending
-
-    @property
     def pending(self) -> bool:
         """True while a value waits to go out (a newer one than the last delivered)."""
         return self._has_pending

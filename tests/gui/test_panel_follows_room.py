@@ -166,14 +166,14 @@ def test_a_poll_before_the_player_took_the_volume_never_pulls_the_slider_back(
         music.show_status(MusicStatus(None, target_pct, target_pct, False, "", None, None))
 
     music.volume.setValue(20)
-    qtbot.waitUntil(lambda: not music._throttle.busy, timeout=2000)  # sent
+    qtbot.waitUntil(lambda: not music.moving, timeout=2000)  # sent
     poll(45)  # the worker thread had not taken it yet
     assert (music.volume.value(), music.volume_value.text()) == (20, "20 %")
     poll(20)  # taken
     poll(30)  # the player's own change afterwards is shown
     assert (music.volume.value(), music.volume_value.text()) == (30, "30 %")
     music.volume.setValue(25)
-    qtbot.waitUntil(lambda: not music._throttle.busy, timeout=2000)
+    qtbot.waitUntil(lambda: not music.moving, timeout=2000)
     window.music_panel.follow_player()  # e.g. the next phase started meanwhile
     poll(10)
     assert (music.volume.value(), music.volume_value.text()) == (10, "10 %")
