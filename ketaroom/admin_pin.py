@@ -159,6 +159,9 @@ class AdminGate:
         self._last_activity: float | None = None
         self._failures = 0
         self._refuse_until = 0.0
+        self.was_reset = False
+        """The PIN file was changed outside ketaroom (see :class:`PinWatch`): the PIN pad
+        says so while it asks for a new PIN."""
 
     def is_unlocked(self) -> bool:
         if self._last_activity is None:
@@ -197,6 +200,7 @@ class AdminGate:
         if self.pin.is_set():
             raise PinError("a PIN is already set")
         self.pin.set_pin(new)
+        self.was_reset = False
         self._last_activity = self._clock()
 
     def touch(self) -> None:

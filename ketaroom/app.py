@@ -93,6 +93,7 @@ class RoomServices:
         """Set when the PIN file was deleted or replaced outside ketaroom (a reset)."""
         self.gate = AdminGate(pin)
         """Guards presets, room profiles and settings; running sessions need no PIN."""
+        self.gate.was_reset = self.pin_message is not None
 
     @property
     def audio(self) -> str:

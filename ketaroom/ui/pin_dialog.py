@@ -104,8 +104,10 @@ class PinPad(QWidget):
             self.hint.setText(self._reason or "Enter the admin PIN to continue.")
         else:
             self.title.setText("CHOOSE AN ADMIN PIN")
-            self.hint.setText("No admin PIN is set yet. Choose 4 to 8 digits; it will be "
-                              "asked before presets, rooms or settings are changed.")
+            first = ("The admin PIN was reset outside ketaroom (this is recorded)."
+                     if self.gate.was_reset else "No admin PIN is set yet.")
+            self.hint.setText(f"{first} Choose 4 to 8 digits; it will be asked before "
+                              "presets, rooms or settings are changed.")
 
     def submit(self) -> None:
         pin = self.field.text()

@@ -45,3 +45,4 @@ def test_a_pin_file_changed_outside_ketaroom_is_a_recorded_reset(
     pad = PinPad(window.services.gate)  # what the next admin action shows
     qtbot.addWidget(pad)
     assert pad.title.text() == "CHOOSE AN ADMIN PIN"
+    assert "reset outside ketaroom" in pad.hint.text()
