@@ -136,8 +136,8 @@ class MusicPanel(Panel):
             self.now_playing.setText(Path(status.track).stem.replace("_", " "))
         else:
             self.now_playing.setText("Silence")
-        label = status.playlist_label
-        shown = f"Playlist {label} · " if label and label != "silence" else ""
+        label = status.playlist_label if status.track is not None else ""
+        shown = f"Playlist {label} · " if label else ""  # no playlist named over silence
         self.playlist.setText(f"{shown}limit {self._cap:g} %")
         if self._asked is not None and abs(status.target_pct - min(self._asked, self._cap)) < 0.5:
             self._asked = None  # the player took it

@@ -20,6 +20,7 @@ from ketaroom.shipped import MUSIC_DIR
 from ketaroom.store.paths import presets_dir
 from ketaroom.ui.light_panel import SCENES, LightPanel
 from ketaroom.ui.main_window import MainWindow
+from ketaroom.ui.music_panel import MusicPanel
 
 pytestmark = pytest.mark.gui
 
@@ -177,3 +178,16 @@ def test_a_poll_before_the_player_took_the_volume_never_pulls_the_slider_back(
     window.music_panel.follow_player()  # e.g. the next phase started meanwhile
     poll(10)
     assert (music.volume.value(), music.volume_value.text()) == (10, "10 %")
+
+
+def test_silence_names_no_playlist(qtbot) -> None:
+    """After the session's end (or the emergency) nothing plays: no playlist is named."""
+    music = MusicPanel()
+    qtbot.addWidget(music)
+    music.show_status(MusicStatus(None, 12.0, 0.0, False, "session ended", None, None))
+    assert music.now_playing.text() == "Silence"
+    assert "session ended" not in music.playlist.text()
+    music.show_status(MusicStatus(Path("deep_tide.ogg"), 30.0, 30.0, False, "deep.m3u", 1.0,
+                                  90.0))
+    assert music.playlist.text().startswith("Playlist deep.m3u")
+    assert music.now_playing.text() == "deep tide"
