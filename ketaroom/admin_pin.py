@@ -11,17 +11,28 @@ every attempt for :data:`LOCKOUT_S` seconds. The clock is injectable for tests.
 Running a session never asks for the PIN.
 
 A damaged ``admin.json`` fails *closed*: the PIN counts as set and nothing verifies.
-Deleting the file (which needs access to the data folder) resets it.
+
+The PIN file is *tamper-evident* (:class:`PinWatch`): every time ketaroom writes it, the
+file's SHA-256 fingerprint goes into the records' audit trail. At start-up the file is
+compared with the last fingerprint recorded; a file deleted or replaced outside
+ketaroom — or missing while session records exist — is a *PIN reset*: it is written
+to the audit trail with the OS user, a replaced file is set aside (so a PIN someone
+put there does not open anything), and a new PIN must be chosen before any admin
+work. The window says so.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
+import logging
 import re
 import time
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
+from typing import Any, Protocol
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -35,6 +46,7 @@ __all__ = [
     "AdminGate",
     "AdminPin",
     "PinError",
+    "PinWatch",
     "admin_path",
     "check_pin_format",
 ]
@@ -44,6 +56,13 @@ MAX_FAILURES = 5
 LOCKOUT_S = 30.0
 FILE_MODE = 0o600
 _PIN = re.compile(r"^[0-9]{4,8}$")
+_FINGERPRINT = re.compile(r"fingerprint (\S+)$")
+NO_FILE = "none"
+"""The fingerprint recorded for "no PIN file"."""
+PIN_ACTIONS = ("admin_pin_set", "admin_pin_recorded", "admin_pin_reset")
+"""Audit actions that record the PIN file's fingerprint (the newest one counts)."""
+
+log = logging.getLogger(__name__)
 
 
 class PinError(ValueError):
@@ -62,11 +81,26 @@ def check_pin_format(pin: str) -> None:
 
 
 class AdminPin:
-    """The stored PIN hash in one JSON file."""
+    """The stored PIN hash in one JSON file.
 
-    def __init__(self, path: Path, *, hasher: PasswordHasher | None = None) -> None:
+    ``on_written`` (optional) is called after ketaroom itself wrote the file (set,
+    changed, re-hashed): :class:`PinWatch` records the new fingerprint then.
+    """
+
+    def __init__(self, path: Path, *, hasher: PasswordHasher | None = None,
+                 on_written: Callable[[], None] | None = None) -> None:
         self.path = Path(path)
         self._hasher = hasher or PasswordHasher()
+        self.on_written = on_written
+
+    def fingerprint(self) -> str | None:
+        """SHA-256 of the file as it is on disk; ``None`` when there is no file."""
+        try:
+            return hashlib.sha256(self.path.read_bytes()).hexdigest()
+        except FileNotFoundError:
+            return None
+        except OSError:
+            return "unreadable"
 
     def _read(self) -> tuple[bool, str | None]:
         """``(exists, hash)``; a damaged file is ``(True, None)`` (fail closed)."""
@@ -110,6 +144,8 @@ class AdminPin:
     def _write(self, pin_hash: str) -> None:
         text = json.dumps({"version": 1, "pin_hash": pin_hash}, indent=2) + "\n"
         write_atomic(self.path, text, mode=FILE_MODE)
+        if self.on_written is not None:
+            self.on_written()
 
 
 class AdminGate:
@@ -123,6 +159,9 @@ class AdminGate:
         self._last_activity: float | None = None
         self._failures = 0
         self._refuse_until = 0.0
+        self.was_reset = False
+        """The PIN file was changed outside ketaroom (see :class:`PinWatch`): the PIN pad
+        says so while it asks for a new PIN."""
 
     def is_unlocked(self) -> bool:
         if self._last_activity is None:
@@ -161,6 +200,7 @@ class AdminGate:
         if self.pin.is_set():
             raise PinError("a PIN is already set")
         self.pin.set_pin(new)
+        self.was_reset = False
         self._last_activity = self._clock()
 
     def touch(self) -> None:
@@ -170,3 +210,72 @@ class AdminGate:
 
     def lock(self) -> None:
         self._last_activity = None
+
+
+class AuditTrail(Protocol):
+    """Where the fingerprints and resets are recorded (the journal's audit table)."""
+
+    def audit(self, user: str, action: str, detail: str = "") -> None: ...
+
+    def audit_entries(self) -> list[dict[str, Any]]: ...
+
+
+class PinWatch:
+    """Keeps the PIN file's fingerprint in the audit trail and notices outside changes.
+
+    Create it once the records are open; it hooks :attr:`AdminPin.on_written`. Call
+    :meth:`check` at start-up.
+    """
+
+    def __init__(self, pin: AdminPin, trail: AuditTrail, user: str) -> None:
+        self.pin = pin
+        self._trail = trail
+        self._user = user or "unknown user"
+        pin.on_written = lambda: self._record("admin_pin_set", "admin PIN set in ketaroom")
+
+    def recorded(self) -> str | None:
+        """The newest fingerprint in the trail (:data:`NO_FILE` for none); ``None`` if the
+        trail never recorded one (a first start, or records from before this version)."""
+        for entry in reversed(self._trail.audit_entries()):
+            if entry.get("action") in PIN_ACTIONS:
+                found = _FINGERPRINT.search(str(entry.get("detail", "")))
+                if found:
+                    return found.group(1)
+        return None
+
+    def _record(self, action: str, text: str) -> None:
+        fingerprint = self.pin.fingerprint() or NO_FILE
+        try:
+            self._trail.audit(self._user, action, f"{text}; fingerprint {fingerprint}")
+        except Exception:  # the records refuse: the PIN still works, the check says so later
+            log.exception("could not record the admin PIN's fingerprint")
+
+    def check(self, *, records_exist: bool) -> str | None:
+        """Compare the PIN file with the trail; returns what the window must say, if anything.
+
+        A change made outside ketaroom resets the PIN (see the module docstring).
+        """
+        expected, actual = self.recorded(), self.pin.fingerprint()
+        if expected is None and (actual is not None or not records_exist):
+            if actual is not None:  # a PIN from before fingerprints: trust it from now on
+                self._record("admin_pin_recorded", "admin PIN file found; fingerprint recorded")
+            return None
+        if expected == (actual or NO_FILE):
+            return None
+        what = "deleted" if actual is None else "replaced"
+        if actual is not None:
+            aside = self.pin.path.with_name(
+                f"{self.pin.path.name}.replaced-{datetime.now():%Y%m%d-%H%M%S}")
+            try:
+                self.pin.path.replace(aside)
+            except OSError:
+                log.exception("could not set the replaced PIN file aside")
+                with contextlib.suppress(OSError):
+                    self.pin.path.unlink()
+        self._record("admin_pin_reset",
+                     f"{self.pin.path.name} was {what} outside ketaroom; PIN reset, a new "
+                     "one must be chosen")
+        when = datetime.now().strftime("%Y-%m-%d %H:%M")
+        return (f"The admin PIN was reset: its file ({self.pin.path.name}) was {what} "
+                f"outside ketaroom. This is recorded in the audit trail ({self._user}, "
+                f"{when}). Choose a new admin PIN before presets or settings are changed.")

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ketaroom.admin_pin import AdminGate, AdminPin, admin_path
+from ketaroom.admin_pin import AdminGate, AdminPin, PinWatch, admin_path
 from ketaroom.controller import SessionController
 from ketaroom.core.clock import Clock, RealClock
 from ketaroom.core.preset import Preset
@@ -87,8 +87,13 @@ class RoomServices:
         self._devices_stale = False
         self.live: LiveSession | None = None
         self.operator = _os_user()
-        self.gate = AdminGate(AdminPin(admin_path(self.data_dir)))
+        pin = AdminPin(admin_path(self.data_dir))
+        self.pin_message = PinWatch(pin, self.journal, self.operator).check(
+            records_exist=_records_exist(self.journal))
+        """Set when the PIN file was deleted or replaced outside ketaroom (a reset)."""
+        self.gate = AdminGate(pin)
         """Guards presets, room profiles and settings; running sessions need no PIN."""
+        self.gate.was_reset = self.pin_message is not None
 
     @property
     def audio(self) -> str:
@@ -273,6 +278,14 @@ def _open_journal(data_dir: Path) -> tuple[Journal, str | None]:
         return Journal(spare), (f"The session records could not be opened ({exc}). This "
                                 f"session is recorded in {spare} instead; copy it before "
                                 "the computer restarts.")
+
+
+def _records_exist(journal: Journal) -> bool:
+    """Whether any session was recorded (unreadable records count as existing)."""
+    try:
+        return bool(journal.sessions())
+    except JournalError:
+        return True
 
 
 def _os_user() -> str:

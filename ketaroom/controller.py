@@ -61,6 +61,11 @@ class SessionController:
     def session(self):
         return self.runner.session
 
+    @property
+    def emergency_held(self) -> bool:
+        """Emergency pressed during the session, and neither Resume nor Next since."""
+        return self._emergency_hold
+
     def add_emitter(self, emit: Emit) -> None:
         self._emitters.append(emit)
 
@@ -180,8 +185,18 @@ class SessionController:
 
     # -- clinician actions ------------------------------------------------------------
 
-    def note(self, text: str, tags: tuple[str, ...] = ()) -> int:
-        return self._record("note", {"text": text, "tags": list(tags), "by": self.operator})
+    def note(self, text: str, tags: tuple[str, ...] = (), *, cue: int | None = None) -> int:
+        """Record a new note. ``cue`` (a cue's ticket) makes it the note that cue asked
+        for: the payload names the cue, and the cue counts as done."""
+        payload: dict[str, Any] = {"text": text, "tags": list(tags), "by": self.operator}
+        answered = next((c for c in self.cues if c.ticket == cue), None)
+        if answered is not None:
+            payload["cue"] = {"phase_index": answered.phase_index,
+                              "cue_index": answered.cue_index, "t": round(answered.t, 3)}
+        ticket = self._record("note", payload)
+        if answered is not None:
+            self.acknowledge_cue(answered.ticket)
+        return ticket
 
     def correct_note(self, ticket: int, text: str, reason: str = "",
                      tags: tuple[str, ...] | None = None) -> int:
@@ -189,6 +204,11 @@ class SessionController:
         if tags is not None:
             payload["tags"] = list(tags)
         return self._record("note_correction", payload, refers_to=ticket)
+
+    def tag_note(self, ticket: int, tags: tuple[str, ...]) -> int:
+        """The note's tags changed, its text did not: not a correction of what was written."""
+        return self._record("note_tags", {"tags": list(tags), "by": self.operator},
+                            refers_to=ticket)
 
     def vitals(self, reading: Vitals, limits: VitalLimits | None = None
                ) -> tuple[int, list[str]]:
@@ -220,9 +240,15 @@ class SessionController:
             self.runner.pause()  # refused (and harmless) when already paused
 
     def set_volume(self, pct: float) -> None:
+        """Live volume while the clinician moves it; the record gets the whole gesture
+        from :meth:`record_volume_change`."""
         self._volume_pct = pct
         self.room.player.set_volume(pct)
-        self._record("music", {"manual": True, "volume": round(pct, 1)}, emit=False)
+
+    def record_volume_change(self, start_pct: float, end_pct: float) -> None:
+        """One clinician volume gesture (a drag, or keyboard steps), from start to end."""
+        self._record("music", {"manual": True, "volume": round(end_pct, 1),
+                               "from_volume": round(start_pct, 1)}, emit=False)
 
     def set_muted(self, muted: bool) -> None:
         self.room.player.set_muted(muted)

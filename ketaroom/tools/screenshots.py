@@ -7,8 +7,11 @@ Run under Xvfb (a real X display, the xcb platform plugin)::
 
 Builds the real window in demo mode (built-in bridge emulator, bundled music through
 libVLC's silent ``adummy`` output) on a throw-away data directory, drives a session
-of the shipped *IV infusion 40 min* preset on a manual clock, and saves
-``idle.png``, ``mid-session.png``, ``cue-due.png`` and ``bridge-down.png`` at 1280×720.
+of the shipped *IV infusion 40 min* preset on a manual clock, and saves at 1280×720:
+``idle.png``, ``cue-due.png``, ``mid-session.png``, ``phase-change.png`` (after Next),
+``emergency.png`` and ``emergency-resumed.png`` (Lights up / music off, then Resume),
+``new-session.png`` (stopped, and the next session started) and ``bridge-down.png``.
+Every shot waits until the light panel shows what the bridge confirmed.
 """
 
 from __future__ import annotations
@@ -89,6 +92,33 @@ def take(out_dir: Path) -> list[Path]:
         notes.record_vitals.click()
         _pump(app, 2.0)
         shot("mid-session")
+
+        def light_shown(brightness: int) -> Callable[[], bool]:
+            return lambda: window.light_panel.brightness_value.text() == f"{brightness} %"
+
+        panel = window.session_panel
+        panel.next_button.click()
+        panel.confirm.yes.click()  # Infusion → Recovery (12 %, 2200 K)
+        _pump(app, 4.0, light_shown(12))
+        _pump(app, 1.0)
+        shot("phase-change")
+        window.emergency_button.click()
+        _pump(app, 4.0, light_shown(80))
+        _pump(app, 1.5)
+        shot("emergency")
+        panel.pause_button.click()  # Resume: Recovery's light and music again
+        _pump(app, 4.0, light_shown(12))
+        _pump(app, 1.5)
+        shot("emergency-resumed")
+        window.light_panel.scene_buttons["Reading"].click()  # the room ends at 60 %
+        _pump(app, 4.0, light_shown(60))
+        panel.stop_button.click()
+        panel.confirm.yes.click()
+        _pump(app, 1.0)
+        panel.start_button.click()  # Arrival again: 45 %, 2700 K
+        _pump(app, 4.0, light_shown(45))
+        _pump(app, 1.5)
+        shot("new-session")
 
         assert window.emulator is not None
         window.emulator.set_fault(Fault.DOWN)

@@ -3,11 +3,21 @@
 Emits :class:`~ketaroom.core.targets.LightTarget` values; the lights layer paces and
 coalesces what reaches the bridge, and a drag is throttled here too so the journal
 gets a few entries, not one per pixel. Health comes from the lights' reports.
+
+What the sliders show has one owner: the room. Every light state the bridge confirmed
+(a phase, a scene, the emergency light, Resume, a drag) reaches :meth:`show_confirmed`
+and the panel renders it — except while the clinician holds a slider, and except
+confirmations of the clinician's own earlier drag values still arriving after a newer
+one was sent (the bridge paces commands, so they lag). Until the bridge confirmed
+anything the values read "—" and the handles are drawn dim (``unknown`` property): the
+panel never invents a state.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QSlider, QWidget
@@ -17,6 +27,7 @@ from ketaroom.ui.theme import COLORS
 from ketaroom.ui.widgets import Panel, Throttle, icon_button, muted_label
 
 SLIDER_THROTTLE_MS = 250
+UNKNOWN = "—"
 SLIDER_TRANSITION_S = 1.0
 SCENE_TRANSITION_S = 8.0
 KELVIN_MIN, KELVIN_MAX = 2000, 6500
@@ -42,6 +53,18 @@ HEALTH_TEXT = {
     "unreachable": ("Bridge not reachable", "danger"),
     "not_paired": ("Bridge does not know this computer", "danger"),
 }
+
+
+def confirmed_light(data: Mapping[str, Any]) -> LightTarget | None:
+    """The light state a room report's data (``room.light_payload``) says was sent."""
+    brightness = data.get("brightness")
+    if not isinstance(brightness, int | float):
+        return None
+    kelvin, color, group = data.get("kelvin"), data.get("color"), data.get("group")
+    return LightTarget(float(brightness), float(data.get("transition", 0.0)),
+                       kelvin=int(kelvin) if isinstance(kelvin, int | float) else None,
+                       color=color if isinstance(color, str) else None,
+                       group=group if isinstance(group, str) else None)
 
 
 class LightPanel(Panel):
@@ -82,18 +105,25 @@ class LightPanel(Panel):
             self.scene_buttons[scene.name] = button
         self.body.addLayout(scenes)
         self.body.addStretch(1)
-        self._throttle: Throttle[LightTarget] = Throttle(
-            SLIDER_THROTTLE_MS, self.light_requested.emit, self)
-        self.show_values(40, 2700)
+        self._throttle: Throttle[LightTarget] = Throttle(SLIDER_THROTTLE_MS, self._send, self)
+        self._sent: list[LightTarget] = []
+        """What this panel asked for since the room last confirmed something, oldest first."""
+        self._confirmed: LightTarget | None = None
+        """The newest state the room confirmed (``None``: nothing yet)."""
+        self._set_sliders(40, 2700)
+        self.brightness_value.setText(UNKNOWN)
+        self.warmth_value.setText(UNKNOWN)
+        self._show_known(False)
         self.show_health("ok", "")
         self.health.setText("Bridge: waiting for first answer")
-        self.brightness.valueChanged.connect(self._on_slider_moved)
-        self.warmth.valueChanged.connect(self._on_slider_moved)
-
+        for slider in (self.brightness, self.warmth):
+            slider.valueChanged.connect(self._on_slider_moved)
+            slider.sliderReleased.connect(self._render_confirmed)
 
     def set_group(self, group: str | None) -> None:
         """The Hue group the sliders and scenes steer (after the room's bridge changed)."""
         self._group = group
+
     def _slider(self, low: int, high: int, tip: str) -> QSlider:
         slider = QSlider(Qt.Orientation.Horizontal)
         slider.setRange(low, high)
@@ -117,26 +147,66 @@ class LightPanel(Panel):
         self._throttle.push(self._target(SLIDER_TRANSITION_S))
 
     def _on_scene(self, scene: Scene) -> None:
-        self.show_values(scene.brightness_pct, scene.kelvin)
-        self.light_requested.emit(LightTarget(scene.brightness_pct, SCENE_TRANSITION_S,
-                                              kelvin=scene.kelvin, group=self._group))
+        self._send(LightTarget(scene.brightness_pct, SCENE_TRANSITION_S, kelvin=scene.kelvin,
+                               group=self._group))
+
+    def _send(self, target: LightTarget) -> None:
+        self._sent.append(target)
+        self.light_requested.emit(target)
 
     @property
     def moving(self) -> bool:
+        """The clinician holds a slider, or a moved value still waits to be sent."""
         return self.brightness.isSliderDown() or self.warmth.isSliderDown() or \
-            self._throttle.busy
+            self._throttle.pending
 
-    def show_values(self, brightness_pct: float, kelvin: int | None) -> None:
-        """Follow the session's light without sending anything back."""
-        if self.moving:
+    @property
+    def confirmed(self) -> LightTarget | None:
+        """The newest light state the room confirmed (``None`` until it confirmed one)."""
+        return self._confirmed
+
+    def show_confirmed(self, target: LightTarget) -> None:
+        """The room confirmed ``target`` (sent to the bridge): render it, unless it is not
+        this panel's group or the clinician is busy with the sliders (see module docstring)."""
+        if target.group not in (None, self._group):
             return
+        self._confirmed = target
+        self._render_confirmed()
+
+    def _render_confirmed(self) -> None:
+        target = self._confirmed
+        if target is None or self.moving or target in self._sent[:-1]:
+            return  # the newest request's own confirmation (or a newer state) follows
+        self._sent.clear()
+        self._show_known(True)
+        self._set_sliders(target.brightness_pct, target.kelvin)
+        self._label_values()
+        if target.kelvin is None:
+            self.warmth_value.setText(UNKNOWN)  # a colour, not a white: no warmth to show
+
+    def _show_known(self, known: bool) -> None:
+        for slider in (self.brightness, self.warmth):
+            if slider.property("unknown") != (not known):
+                slider.setProperty("unknown", not known)
+                slider.style().unpolish(slider)
+                slider.style().polish(slider)
+
+    def _set_sliders(self, brightness_pct: float, kelvin: int | None) -> None:
+        """Move the sliders without sending anything back."""
         for slider, value in ((self.brightness, brightness_pct), (self.warmth, kelvin)):
             if value is None:
                 continue
             slider.blockSignals(True)
             slider.setValue(round(value))
             slider.blockSignals(False)
-        self._label_values()
+
+    def room_light(self, transition_s: float) -> LightTarget | None:
+        """The light the room is in, as far as it confirmed (for "back to room light")."""
+        target = self._confirmed
+        if target is None:
+            return None
+        return LightTarget(target.brightness_pct, transition_s, kelvin=target.kelvin,
+                           color=target.color, group=self._group)
 
     def show_health(self, health: str, message: str) -> None:
         text, tone = HEALTH_TEXT.get(health, (health, "warn"))

@@ -40,7 +40,7 @@ from ketaroom.store.paths import playlists_dir
 from ketaroom.ui.banner import ADVICE, Banner
 from ketaroom.ui.cue_panel import CuePanel, CueView
 from ketaroom.ui.history_view import HistoryView
-from ketaroom.ui.light_panel import LightPanel
+from ketaroom.ui.light_panel import LightPanel, confirmed_light
 from ketaroom.ui.music_panel import MusicPanel
 from ketaroom.ui.notes_panel import NotesPanel
 from ketaroom.ui.preset_library_view import PresetLibraryView
@@ -66,6 +66,8 @@ HEALTH_HEADLINES = {
     "degraded": "Lights: the Hue bridge is refusing some commands",
 }
 EMERGENCY_SHORTCUT = "Ctrl+Shift+E"
+EMERGENCY_MESSAGE_MS = 30_000
+"""How long the status line mentions an emergency that holds no session."""
 
 
 def find_presets(data_dir: Path) -> list[PresetEntry]:
@@ -110,6 +112,8 @@ class MainWindow(QMainWindow):
         self._preset_warnings: list[str] = []
         self._vitals_cue: int | None = None
         self._last_phase: int | None = None
+        self._emergency_line = False
+        """The status line says the emergency holds the session (cleared when it ends)."""
         self._closed = False
         self.setWindowTitle(f"ketaroom — {self.settings.room_name}")
         self.setMinimumSize(1180, 680)
@@ -121,9 +125,12 @@ class MainWindow(QMainWindow):
         self._show_presets()
         self.music_panel.set_cap(services.room_cap(self._preset))
         self.music_panel.set_playlists(find_playlists(services.data_dir))
-        for problem in (services.journal_message, self.settings.problem):
+        # Each start-up problem under its own key: one must never hide another.
+        for source, problem in (("records_file", services.journal_message),
+                                ("settings", self.settings.problem),
+                                ("admin_pin", services.pin_message)):
             if problem:
-                self.banner.report("settings", problem, "")
+                self.banner.report(source, problem, "")
         self._timer = QTimer(self)
         self._timer.setInterval(REFRESH_MS)
         self._timer.timeout.connect(self._on_refresh)
@@ -181,7 +188,8 @@ class MainWindow(QMainWindow):
         menu.addAction("&Presets…", self._on_open_presets)
         menu.addAction("Room &settings…", self._on_open_room_settings)
         menu.addSeparator()
-        menu.addAction("&Quit", self.close)
+        quit_action = menu.addAction("&Quit", self.close)  # asks first while a session runs
+        quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         self._side_windows: dict[str, QWidget] = {}
 
     def _show_side_window(self, key: str, build: Callable[[], QWidget]) -> None:
@@ -215,9 +223,7 @@ class MainWindow(QMainWindow):
             panel = self.light_panel
             preview = RoomPreview(
                 lambda: None if self._closed else self.services.room, self._running,
-                room_light=lambda: LightTarget(float(panel.brightness.value()),
-                                               LIGHT_TRANSITION_S, kelvin=panel.warmth.value(),
-                                               group=self.services.light_group),
+                room_light=lambda: panel.room_light(LIGHT_TRANSITION_S),
                 room_group=lambda: self.services.light_group)
             view = PresetLibraryView(library, gate=self.services.gate, preview=preview,
                                      parent=self)
@@ -329,6 +335,7 @@ class MainWindow(QMainWindow):
         self.cue_panel.note_requested.connect(self._on_note_cue)
         self.notes_panel.vitals_recorded.connect(self._on_vitals_recorded)
         self.music_panel.volume_changed.connect(self._on_volume)
+        self.music_panel.volume_settled.connect(self._on_volume_settled)
         self.music_panel.mute_toggled.connect(self._on_muted)
         self.music_panel.skip_requested.connect(self._on_skip)
         self.music_panel.playlist_chosen.connect(self._on_playlist_chosen)
@@ -402,8 +409,9 @@ class MainWindow(QMainWindow):
 
     def _attach(self, live: LiveSession) -> None:
         """Point the panels at a session that has just started or resumed."""
-        live.controller.add_emitter(self._on_record)
         self._last_phase = None
+        self._emergency_line = False
+        self.statusBar().clearMessage()  # nothing said about an earlier session still holds
         self.session_panel.set_session(True)
         self.notes_panel.set_sinks(live.controller, VitalsWithLimits(self))
         self.music_panel.set_cap(self.services.room_cap(live.session.preset))
@@ -416,6 +424,7 @@ class MainWindow(QMainWindow):
             return
         if runner.session.state().status is Status.PAUSED:
             runner.resume()
+            self.music_panel.follow_player()  # Resume after an emergency restores the phase
         else:
             runner.pause()
         self._on_refresh()
@@ -432,6 +441,7 @@ class MainWindow(QMainWindow):
 
     def _on_stop(self) -> None:
         if self.runner is not None:
+            self.music_panel.volume_gesture.finish()
             self.notes_panel.flush()
             self.runner.stop()
             self._on_refresh()
@@ -444,11 +454,17 @@ class MainWindow(QMainWindow):
             controller.emergency()
         else:
             self.services.room.emergency()
-        self.light_panel.show_values(80, 2700)
-        held = " — session paused; Resume brings the phase back" if self._running() else ""
+        # The sliders follow when the bridge confirms the emergency light (room report).
+        self.music_panel.follow_player()
+        self._emergency_line = self._emergency_held()
+        held = " — session paused; Resume brings the phase back" if self._emergency_line else ""
         self.statusBar().showMessage(f"Emergency: lights up, music off{held} — recorded",
-                                     30_000)
+                                     0 if self._emergency_line else EMERGENCY_MESSAGE_MS)
         self._on_refresh()
+
+    def _emergency_held(self) -> bool:
+        controller = self.controller
+        return controller is not None and controller.emergency_held
 
     def _on_volume(self, pct: float) -> None:
         if self._closed:
@@ -457,6 +473,10 @@ class MainWindow(QMainWindow):
             self.controller.set_volume(pct)
         else:
             self.services.room.player.set_volume(pct)
+
+    def _on_volume_settled(self, start_pct: float, end_pct: float) -> None:
+        if self.controller is not None and not self._closed:
+            self.controller.record_volume_change(start_pct, end_pct)
 
     def _on_muted(self, muted: bool) -> None:
         if self.controller is not None:
@@ -495,8 +515,13 @@ class MainWindow(QMainWindow):
         self.notes_panel.focus_vitals()
 
     def _on_note_cue(self, ticket: int) -> None:
-        self.notes_panel.focus_note()
-        self._on_cue_acknowledged(ticket)
+        """A new note that answers the cue; the cue is done once the note is saved."""
+        controller = self.controller
+        cue = next((c for c in controller.cues if c.ticket == ticket), None) \
+            if controller is not None else None
+        if cue is not None:
+            prompt = self.live.session.preset.phases[cue.phase_index].cues[cue.cue_index].prompt
+            self.notes_panel.start_note(cue=ticket, prompt=prompt)
 
     def _on_vitals_recorded(self, _ticket: int) -> None:
         controller = self.controller
@@ -532,17 +557,13 @@ class MainWindow(QMainWindow):
 
     # -- reports --------------------------------------------------------------------------
 
-    def _on_record(self, record: dict[str, object]) -> None:
-        """What the controller records; follow the session's light on the sliders."""
-        if record.get("event") == "light" and not record.get("manual"):
-            brightness = record.get("brightness")
-            kelvin = record.get("kelvin")
-            if isinstance(brightness, int | float):
-                self.light_panel.show_values(
-                    float(brightness), int(kelvin) if isinstance(kelvin, int | float) else None)
-
     def _on_room_report(self, report: RoomReport) -> None:
-        if report.kind == "health":
+        """Device reports: the room's confirmed light, bridge health, device problems."""
+        if report.kind == "light":
+            target = confirmed_light(report.data)
+            if target is not None:
+                self.light_panel.show_confirmed(target)
+        elif report.kind == "health":
             health = str(report.data.get("health", "ok"))
             self.light_panel.show_health(health, report.message)
             if health == "ok":
@@ -571,6 +592,10 @@ class MainWindow(QMainWindow):
             self.session_panel.show_state(state)
             if state.phase_index != self._last_phase:
                 self._last_phase = state.phase_index
+                self.music_panel.follow_player()
+            if self._emergency_line and not self._emergency_held():
+                self._emergency_line = False  # Resume or Next: the emergency is over
+                self.statusBar().clearMessage()
         else:
             self.session_panel.show_state(None)
         self._refresh_cues()
@@ -583,14 +608,21 @@ class MainWindow(QMainWindow):
     # -- closing ----------------------------------------------------------------------------
 
     def confirm_close(self) -> bool:
-        """Ask whether to stop the running session and close (tests replace this)."""
+        """Ask whether to stop the running session and close (tests replace this).
+
+        Enter, Escape and closing the question all keep the session running: stopping
+        a patient's session takes a deliberate click on *Stop session and close*.
+        """
         box = QMessageBox(self)
+        box.setObjectName("closeQuestion")
         box.setIcon(QMessageBox.Icon.Question)
         box.setWindowTitle("Session running")
         box.setText("A session is running. Stop it and close ketaroom?")
         box.setInformativeText("The session is recorded as stopped; notes are kept.")
-        stop = box.addButton("Stop session and close", QMessageBox.ButtonRole.AcceptRole)
-        box.addButton("Keep running", QMessageBox.ButtonRole.RejectRole)
+        stop = box.addButton("Stop session and close", QMessageBox.ButtonRole.DestructiveRole)
+        keep = box.addButton("Keep running", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(keep)
+        box.setEscapeButton(keep)
         box.exec()
         return box.clickedButton() is stop
 
@@ -601,6 +633,7 @@ class MainWindow(QMainWindow):
         if self._running() and not self.confirm_close():
             event.ignore()
             return
+        self.music_panel.volume_gesture.finish()  # a gesture under way is recorded too
         self.notes_panel.flush()
         if self._running() and self.runner is not None:
             self.runner.stop()

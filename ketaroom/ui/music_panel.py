@@ -1,9 +1,13 @@
 """The music panel: what plays, another playlist for this phase, volume (capped), mute, skip.
 
 Shows :class:`~ketaroom.devices.music.api.MusicStatus` snapshots (polled by the main
-window); the slider follows the player's target volume unless the clinician is
-moving it. A drag is throttled to a few volume changes per second, always ending
-on the last position. The slider never goes above the room/preset cap.
+window): the player owns the volume and the slider renders its target, except while
+the clinician moves it and until the player took the clinician's last value (the
+worker thread needs a moment; a poll in between must not pull the slider back). A
+phase change, the emergency or Resume ends that wait (:meth:`MusicPanel.follow_player`).
+A drag is throttled to a few volume changes per second, always ending on the last
+position, and is one gesture for the record (:attr:`MusicPanel.volume_settled`). The
+slider never goes above the room/preset cap.
 """
 
 from __future__ import annotations
@@ -15,13 +19,18 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QSlid
 
 from ketaroom.devices.music.api import MusicStatus
 from ketaroom.ui.theme import icon
-from ketaroom.ui.widgets import Panel, Throttle, icon_button, muted_label
+from ketaroom.ui.widgets import Panel, SliderGesture, Throttle, icon_button, muted_label
 
 VOLUME_THROTTLE_MS = 150
+VOLUME_QUIET_MS = 1200
+"""Keyboard or wheel steps this close together are one volume change for the record."""
 
 
 class MusicPanel(Panel):
     volume_changed = Signal(float)
+    """Live: the volume the clinician is moving to (throttled)."""
+    volume_settled = Signal(float, float)
+    """One finished gesture, for the record: ``(from, to)`` percent."""
     mute_toggled = Signal(bool)
     skip_requested = Signal()
     playlist_chosen = Signal(object)
@@ -58,9 +67,11 @@ class MusicPanel(Panel):
         self.body.addLayout(row)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self._cap = 100.0
-        self._throttle: Throttle[float] = Throttle(VOLUME_THROTTLE_MS, self.volume_changed.emit,
-                                                   self)
+        self._throttle: Throttle[float] = Throttle(VOLUME_THROTTLE_MS, self._send_volume, self)
+        self._asked: float | None = None
+        """The clinician's last volume, until the player's status shows it."""
         self.volume.valueChanged.connect(self._on_slider_moved)
+        self.volume_gesture = SliderGesture(self.volume, VOLUME_QUIET_MS, self._on_gesture_done)
         self.mute_button.toggled.connect(self._on_mute_toggled)
         self.skip_button.clicked.connect(self.skip_requested)
         self.playlist_picker.activated.connect(self._on_playlist_activated)
@@ -90,6 +101,24 @@ class MusicPanel(Panel):
         self.volume_value.setText(f"{value} %")
         self._throttle.push(float(value))
 
+    @property
+    def moving(self) -> bool:
+        """The clinician holds the slider, or a moved value still waits to be sent."""
+        return self.volume.isSliderDown() or self._throttle.pending
+
+    def _send_volume(self, pct: float) -> None:
+        self._asked = pct
+        self.volume_changed.emit(pct)
+
+    def _on_gesture_done(self, start: int, end: int) -> None:
+        self._throttle.flush()  # the room hears the last value before the record says it
+        self.volume_settled.emit(float(start), float(end))
+
+    def follow_player(self) -> None:
+        """The room changed the music on its own (phase, emergency, Resume): show the
+        player's volume from the next status on, not the clinician's last request."""
+        self._asked = None
+
     def _show_muted(self, muted: bool) -> None:
         self.mute_button.setIcon(icon("mdi6.volume-off" if muted else "mdi6.volume-high",
                                       "accent" if muted else "text"))
@@ -107,11 +136,12 @@ class MusicPanel(Panel):
             self.now_playing.setText(Path(status.track).stem.replace("_", " "))
         else:
             self.now_playing.setText("Silence")
-        label = status.playlist_label
-        shown = f"Playlist {label} · " if label and label != "silence" else ""
+        label = status.playlist_label if status.track is not None else ""
+        shown = f"Playlist {label} · " if label else ""  # no playlist named over silence
         self.playlist.setText(f"{shown}limit {self._cap:g} %")
-        user_moving = self.volume.isSliderDown() or self._throttle.busy
-        if not user_moving:
+        if self._asked is not None and abs(status.target_pct - min(self._asked, self._cap)) < 0.5:
+            self._asked = None  # the player took it
+        if not self.moving and self._asked is None:
             self.volume.blockSignals(True)
             self.volume.setValue(round(min(status.target_pct, self._cap)))
             self.volume.blockSignals(False)

@@ -1,9 +1,11 @@
 """Notes and vitals: everything typed goes to the session journal, with no Save button.
 
 Notes: a draft is recorded :data:`AUTOSAVE_MS` after typing stops (a single-shot
-debounce timer); later edits of the same draft are recorded as corrections that
-refer to the first entry, so the journal stays append-only and nothing typed is
-ever lost. *New note* closes the draft. Quick tags go with the draft.
+debounce timer); later edits of the same draft's text are recorded as corrections
+that refer to the first entry, so the journal stays append-only and nothing typed is
+ever lost; a change of its tags alone is recorded as that (``note_tags``), not as a
+correction. *New note* closes the draft. Quick tags go with the draft. A note cue's
+*Note* starts a fresh draft that answers that cue (:meth:`NotesPanel.start_note`).
 
 Vitals: systolic / diastolic / heart rate / SpO₂; implausible values (most likely
 typos) are refused with a calm message, readings outside the clinic's limits are
@@ -42,6 +44,7 @@ QUICK_TAGS: tuple[tuple[str, str], ...] = (
     ("nausea", "Nausea"), ("anxiety", "Anxiety"), ("bp", "BP"),
     ("dissociation", "Dissociation"), ("dose", "Dose given"), ("ready", "Ready"),
 )
+PLACEHOLDER = "Type a note — it is saved as you type (Ctrl+N)"
 VITAL_FIELDS = ("sys", "dia", "hr", "spo2")
 VITAL_HINTS = {"sys": "Sys", "dia": "Dia", "hr": "HR", "spo2": "SpO₂"}
 
@@ -49,10 +52,13 @@ VITAL_HINTS = {"sys": "Sys", "dia": "Dia", "hr": "HR", "spo2": "SpO₂"}
 class NoteSink(Protocol):
     """What the panel records into (the session controller)."""
 
-    def note(self, text: str, tags: tuple[str, ...] = ()) -> int: ...
+    def note(self, text: str, tags: tuple[str, ...] = (), *, cue: int | None = None
+             ) -> int: ...
 
     def correct_note(self, ticket: int, text: str, reason: str = "",
                      tags: tuple[str, ...] | None = None) -> int: ...
+
+    def tag_note(self, ticket: int, tags: tuple[str, ...]) -> int: ...
 
     def now_t(self) -> float: ...
 
@@ -64,6 +70,8 @@ class VitalsSink(Protocol):
 @dataclass
 class Draft:
     ticket: int | None = None
+    cue: int | None = None
+    """The ticket of the note cue this note answers."""
     saved_text: str = ""
     saved_tags: tuple[str, ...] = ()
     item: QListWidgetItem | None = None
@@ -101,7 +109,7 @@ class NotesPanel(Panel):
 
     def _build_notes(self) -> None:
         self.editor = QPlainTextEdit()
-        self.editor.setPlaceholderText("Type a note — it is saved as you type (Ctrl+N)")
+        self.editor.setPlaceholderText(PLACEHOLDER)
         self.editor.setFixedHeight(70)
         self.editor.setTabChangesFocus(True)
         self.new_note = icon_button("New note", "mdi6.note-plus-outline",
@@ -157,7 +165,11 @@ class NotesPanel(Panel):
     # -- wiring -----------------------------------------------------------------------------
 
     def set_sinks(self, notes: NoteSink | None, vitals: VitalsSink | None) -> None:
-        """Where entries go; ``None`` (no session) disables entry."""
+        """Where entries go; ``None`` (no session) disables entry.
+
+        Another session's sinks start the panel afresh: its draft, readings and the
+        "Saved …" / "Vitals recorded …" lines belonged to the session before.
+        """
         if self._notes is not None and notes is not self._notes:
             self.flush()
             self.history.clear()
@@ -169,10 +181,9 @@ class NotesPanel(Panel):
         for widget in (self.editor, self.new_note, self.record_vitals,
                        *self.vital_edits.values(), *self.tag_buttons.values()):
             widget.setEnabled(enabled)
-        if not enabled:
-            self.saved.setText("Notes and vitals are recorded once a session starts.")
-        elif not self.saved.text() or "once a session" in self.saved.text():
-            self.saved.setText("Saved automatically as you type.")
+        self.saved.setText("Saved automatically as you type." if enabled else
+                           "Notes and vitals are recorded once a session starts.")
+        self._say("", "muted")
         self._draft = Draft()
 
     def focus_note(self) -> None:
@@ -214,10 +225,12 @@ class NotesPanel(Panel):
         text, tags = self.editor.toPlainText(), self._tags()
         draft = self._draft
         if draft.ticket is None:
-            draft.ticket = sink.note(text, tags)
+            draft.ticket = sink.note(text, tags, cue=draft.cue)
             draft.session_clock, draft.wall = stamp(sink.now_t())
             draft.item = QListWidgetItem()
             self.history.insertItem(0, draft.item)
+        elif text == draft.saved_text:
+            sink.tag_note(draft.ticket, tags)
         else:
             sink.correct_note(draft.ticket, text, "edited while typing",
                               tags if tags != draft.saved_tags else None)
@@ -228,13 +241,22 @@ class NotesPanel(Panel):
         self.saved.setText(f"Saved {datetime.now().strftime('%H:%M:%S')}")
 
     def _on_new_note(self) -> None:
+        self.start_note()
+
+    def start_note(self, *, cue: int | None = None, prompt: str = "") -> None:
+        """Finish the current note and start a new, empty one; with ``cue`` (a note cue's
+        ticket and ``prompt``) the new note answers that cue once it is saved."""
         self.flush()
         self._clear_editor()
+        self._draft.cue = cue
+        if cue is not None:
+            self.editor.setPlaceholderText(f"Note for the cue “{prompt}” — saved as you type")
         self.focus_note()
 
     def _clear_editor(self) -> None:
         """A fresh draft: empty text, no tags (without recording anything)."""
         self._draft = Draft()
+        self.editor.setPlaceholderText(PLACEHOLDER)
         self.editor.blockSignals(True)
         self.editor.clear()
         self.editor.blockSignals(False)

@@ -9,7 +9,7 @@ yet, the pad asks to choose one (twice) instead.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QRegularExpressionValidator
+from PySide6.QtGui import QFont, QRegularExpressionValidator, QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QGridLayout,
@@ -83,10 +83,16 @@ class PinPad(QWidget):
         layout.addLayout(keys)
         layout.addStretch(1)
         self.setMaximumWidth(420)
+        self.setFocusProxy(self.field)  # focusing the pad types into the PIN field
         self.setStyleSheet(f"QPushButton {{ min-height: {KEY_PX}px; min-width: {KEY_PX + 40}px;"
                            " font-size: 26px; }"
                            "QLineEdit#pinField { font-size: 36px; min-height: 72px; }")
         self.reset()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """The keyboard goes to the PIN field as soon as the pad appears."""
+        super().showEvent(event)
+        self.field.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def reset(self) -> None:
         """Back to the first prompt, field empty."""
@@ -98,8 +104,10 @@ class PinPad(QWidget):
             self.hint.setText(self._reason or "Enter the admin PIN to continue.")
         else:
             self.title.setText("CHOOSE AN ADMIN PIN")
-            self.hint.setText("No admin PIN is set yet. Choose 4 to 8 digits; it will be "
-                              "asked before presets, rooms or settings are changed.")
+            first = ("The admin PIN was reset outside ketaroom (this is recorded)."
+                     if self.gate.was_reset else "No admin PIN is set yet.")
+            self.hint.setText(f"{first} Choose 4 to 8 digits; it will be asked before "
+                              "presets, rooms or settings are changed.")
 
     def submit(self) -> None:
         pin = self.field.text()

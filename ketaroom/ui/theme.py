@@ -4,6 +4,11 @@ Owns the colours (as named tokens), the font sizes, the style sheet
 (``resources/styles/night.qss`` with ``@token`` placeholders filled in here) and
 icons (qtawesome, tinted to the palette). Nothing on screen should be brighter
 than the warm off-white text; accents are amber, alarms a deep brick red.
+
+Qt's own dialogs follow the theme too: native dialogs are switched off (a native
+file dialog is a white sheet in a dark room) and :class:`NightStyle` draws the
+standard icons those dialogs and message boxes use (files, folders, the question
+mark…) in palette colours instead of Fusion's white and blue ones.
 """
 
 from __future__ import annotations
@@ -11,8 +16,9 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont, QIcon, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QProxyStyle, QStyle, QStyleOption, QWidget
 
 from ketaroom.shipped import STYLES_DIR
 
@@ -59,9 +65,55 @@ def style_sheet() -> str:
     return re.sub(r"@([a-z_]+)", fill, text)
 
 
+_SP = QStyle.StandardPixmap
+STANDARD_ICONS: dict[QStyle.StandardPixmap, tuple[str, str]] = {
+    _SP.SP_FileIcon: ("mdi6.file-outline", "muted"),
+    _SP.SP_FileLinkIcon: ("mdi6.file-link-outline", "muted"),
+    _SP.SP_DirIcon: ("mdi6.folder-outline", "accent_dim"),
+    _SP.SP_DirClosedIcon: ("mdi6.folder-outline", "accent_dim"),
+    _SP.SP_DirOpenIcon: ("mdi6.folder-open-outline", "accent_dim"),
+    _SP.SP_DirLinkIcon: ("mdi6.folder-outline", "accent_dim"),
+    _SP.SP_DirHomeIcon: ("mdi6.home-outline", "muted"),
+    _SP.SP_DriveHDIcon: ("mdi6.harddisk", "muted"),
+    _SP.SP_DriveNetIcon: ("mdi6.folder-network-outline", "muted"),
+    _SP.SP_ComputerIcon: ("mdi6.monitor", "muted"),
+    _SP.SP_TrashIcon: ("mdi6.trash-can-outline", "muted"),
+    _SP.SP_FileDialogToParent: ("mdi6.arrow-up", "text"),
+    _SP.SP_FileDialogBack: ("mdi6.arrow-left", "text"),
+    _SP.SP_ArrowBack: ("mdi6.arrow-left", "text"),
+    _SP.SP_ArrowForward: ("mdi6.arrow-right", "text"),
+    _SP.SP_FileDialogNewFolder: ("mdi6.folder-plus-outline", "text"),
+    _SP.SP_FileDialogDetailedView: ("mdi6.view-list", "text"),
+    _SP.SP_FileDialogListView: ("mdi6.view-grid-outline", "text"),
+    _SP.SP_MessageBoxQuestion: ("mdi6.help-circle-outline", "accent"),
+    _SP.SP_MessageBoxInformation: ("mdi6.information-outline", "accent"),
+    _SP.SP_MessageBoxWarning: ("mdi6.alert-outline", "warn_text"),
+    _SP.SP_MessageBoxCritical: ("mdi6.alert-octagon-outline", "danger_text"),
+}
+"""Fusion's standard icons that dialogs show, redrawn in the night palette."""
+
+
+class NightStyle(QProxyStyle):
+    """Fusion, with :data:`STANDARD_ICONS` in palette colours (see module docstring)."""
+
+    def __init__(self) -> None:
+        super().__init__("Fusion")
+
+    def standardIcon(self, standard_icon: QStyle.StandardPixmap,
+                     option: QStyleOption | None = None, widget: QWidget | None = None
+                     ) -> QIcon:
+        themed = STANDARD_ICONS.get(standard_icon)
+        if themed is not None:
+            found = icon(*themed)
+            if not found.isNull():
+                return found
+        return super().standardIcon(standard_icon, option, widget)
+
+
 def apply_theme(app: QApplication) -> None:
     """Palette (for native bits the QSS does not reach), base font and style sheet."""
-    app.setStyle("Fusion")
+    app.setStyle(NightStyle())
+    app.setAttribute(Qt.ApplicationAttribute.AA_DontUseNativeDialogs, True)
     palette = QPalette()
     roles = {
         QPalette.ColorRole.Window: "bg", QPalette.ColorRole.WindowText: "text",

@@ -7,6 +7,7 @@ from typing import Generic, TypeVar
 
 from PySide6.QtCore import QObject, QSize, Qt, QTimer
 from PySide6.QtWidgets import (
+    QAbstractSlider,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -83,9 +84,9 @@ class Throttle(QObject, Generic[T]):
         self._timer.timeout.connect(self._on_timeout)
 
     @property
-    def busy(self) -> bool:
-        """True while values are still arriving or waiting to go out."""
-        return self._timer.isActive() or self._has_pending
+    def pending(self) -> bool:
+        """True while a value waits to go out (a newer one than the last delivered)."""
+        return self._has_pending
 
     def push(self, value: T) -> None:
         if self._timer.isActive():
@@ -104,3 +105,52 @@ class Throttle(QObject, Generic[T]):
         value, self._pending, self._has_pending = self._pending, None, False
         self._deliver(value)  # type: ignore[arg-type]
         self._timer.start()
+
+
+class SliderGesture(QObject):
+    """One clinician gesture on a slider, from its first move to its end, as one event.
+
+    A drag runs from press to release; keyboard, wheel and groove clicks run until the
+    slider has been left alone for ``quiet_ms``. ``done(start, end)`` is called once per
+    gesture that changed the value (for the record: one entry, not one per step).
+    Values set by the program (with signals blocked) never start a gesture.
+    """
+
+    def __init__(self, slider: QAbstractSlider, quiet_ms: int,
+                 done: Callable[[int, int], None]) -> None:
+        super().__init__(slider)
+        self._slider = slider
+        self._done = done
+        self._start: int | None = None
+        self._quiet = QTimer(self)
+        self._quiet.setSingleShot(True)
+        self._quiet.setInterval(quiet_ms)
+        self._quiet.timeout.connect(self._on_quiet)
+        # Both fire before the value changes, so the value then is where the gesture began.
+        slider.sliderPressed.connect(self._begin)
+        slider.actionTriggered.connect(self._on_action)
+        slider.sliderReleased.connect(self.finish)
+
+    @property
+    def active(self) -> bool:
+        return self._start is not None
+
+    def _begin(self) -> None:
+        if self._start is None:
+            self._start = self._slider.value()
+
+    def _on_action(self, _action: int) -> None:
+        self._begin()
+        if not self._slider.isSliderDown():
+            self._quiet.start()
+
+    def _on_quiet(self) -> None:
+        if not self._slider.isSliderDown():
+            self.finish()
+
+    def finish(self) -> None:
+        """End the gesture now (released, quiet, or the window is closing)."""
+        self._quiet.stop()
+        start, self._start = self._start, None
+        if start is not None and start != self._slider.value():
+            self._done(start, self._slider.value())

@@ -126,7 +126,7 @@ def test_live_light_preview_follows_edits_and_goes_back(qtbot, make_window) -> N
     qtbot.mouseClick(check, Qt.MouseButton.LeftButton, pos=QPoint(12, check.height() // 2))
     assert "keeps the previewed light" in editor.light_preview_status.text()
     assert editor.room_light_button.isEnabled()
-    window.light_panel.show_values(60, 3000)  # what the main window knows for the room
+    window.light_panel.show_confirmed(LightTarget(60.0, 1.0, kelvin=3000))  # the room light
     qtbot.mouseClick(editor.room_light_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: emulator.target_state(1).get("bri") == percent_to_bri(60),
                     timeout=3000)

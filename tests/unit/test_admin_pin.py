@@ -10,7 +10,15 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 
-from ketaroom.admin_pin import LOCKOUT_S, MAX_FAILURES, AdminGate, AdminPin, PinError
+from ketaroom.admin_pin import (
+    LOCKOUT_S,
+    MAX_FAILURES,
+    AdminGate,
+    AdminPin,
+    PinError,
+    PinWatch,
+)
+from ketaroom.store.journal import Journal
 
 # Cheap parameters: the tests are about behaviour, not hashing cost.
 FAST = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
@@ -103,3 +111,80 @@ def test_first_pin_through_the_gate(pin: AdminPin):
     assert gate.is_unlocked() and pin.verify("9876")
     with pytest.raises(PinError):
         gate.set_first_pin("1111")
+
+
+# -- tamper evidence (issue 13.15): the PIN file's fingerprint lives in the audit trail --
+
+
+@pytest.fixture
+def journal(tmp_path: Path):
+    with Journal(tmp_path / "records.sqlite3") as opened:
+        yield opened
+
+
+def with_a_session(journal: Journal) -> Journal:
+    session = journal.start_session(preset="Demo", preset_path=None, preset_yaml=None,
+                                    room="Room 1", planned_s=60.0)
+    journal.end_session(session, "completed")
+    return journal
+
+
+def actions(journal: Journal) -> list[tuple[str, str]]:
+    return [(e["action"], e["user"]) for e in journal.audit_entries()]
+
+
+def test_a_pin_set_in_ketaroom_is_fingerprinted_and_passes_the_check(pin, journal) -> None:
+    watch = PinWatch(pin, with_a_session(journal), "nurse")
+    pin.set_pin("2580")
+    assert actions(journal) == [("admin_pin_set", "nurse")]
+    assert watch.recorded() == pin.fingerprint()
+    pin.set_pin("1357", old="2580")  # a change in ketaroom is no tampering either
+    assert PinWatch(pin, journal, "nurse").check(records_exist=True) is None
+    assert pin.verify("1357")
+
+
+def test_a_deleted_pin_file_is_a_recorded_reset(pin, journal) -> None:
+    PinWatch(pin, with_a_session(journal), "nurse")
+    pin.set_pin("2580")
+    pin.path.unlink()
+    message = PinWatch(pin, journal, "mallory").check(records_exist=True)
+    assert message is not None and "deleted outside ketaroom" in message
+    reset = journal.audit_entries()[-1]
+    assert (reset["action"], reset["user"]) == ("admin_pin_reset", "mallory")
+    assert reset["wall"]
+    assert not pin.is_set()  # the next admin action asks for a new PIN
+    assert PinWatch(pin, journal, "nurse").check(records_exist=True) is None  # said once
+    gate = AdminGate(pin)
+    gate.set_first_pin("4680")
+    assert PinWatch(pin, journal, "nurse").check(records_exist=True) is None
+
+
+def test_a_replaced_pin_file_is_set_aside_and_its_pin_opens_nothing(pin, journal,
+                                                                     tmp_path: Path) -> None:
+    PinWatch(pin, with_a_session(journal), "nurse")
+    pin.set_pin("2580")
+    known = AdminPin(tmp_path / "elsewhere.json", hasher=FAST)
+    known.set_pin("0000")
+    pin.path.write_bytes(known.path.read_bytes())  # someone copies in a PIN they know
+    message = PinWatch(pin, journal, "mallory").check(records_exist=True)
+    assert message is not None and "replaced outside ketaroom" in message
+    assert actions(journal)[-1] == ("admin_pin_reset", "mallory")
+    assert not AdminGate(pin).unlock("0000")
+    assert not pin.is_set()
+    assert list(tmp_path.glob("admin.json.replaced-*"))  # kept for whoever investigates
+
+
+def test_a_missing_pin_file_with_records_is_a_reset_even_before_fingerprints(
+        pin, journal) -> None:
+    message = PinWatch(pin, with_a_session(journal), "nurse").check(records_exist=True)
+    assert message is not None
+    assert actions(journal) == [("admin_pin_reset", "nurse")]
+
+
+def test_a_first_start_and_an_older_pin_file_raise_no_alarm(pin, journal) -> None:
+    assert PinWatch(pin, journal, "nurse").check(records_exist=False) is None
+    assert actions(journal) == []
+    AdminPin(pin.path, hasher=FAST).set_pin("2580")  # written by an older ketaroom
+    assert PinWatch(pin, with_a_session(journal), "nurse").check(records_exist=True) is None
+    assert actions(journal) == [("admin_pin_recorded", "nurse")]
+    assert pin.verify("2580")
