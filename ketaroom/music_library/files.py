@@ -40,8 +40,8 @@ def is_hidden(name: str) -> bool:
 
 
 def find_audio(paths: Iterable[Path]) -> Found:
-    """Every file to measure under ``paths``, in the order given, folders sorted by name;
-    each file once even when named twice."""
+    """Every file to measure under ``paths``, in the order given; inside a folder its
+    files by name, then its sub-folders by name. Each file once even when named twice."""
     found = Found()
     seen: set[Path] = set()
 
