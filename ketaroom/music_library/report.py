@@ -48,9 +48,12 @@ def format_line(result: TrackResult) -> str:
 
 
 def run(paths: Sequence[Path], data_dir: Path | None, *, target_lufs: float,
-        jobs: int | None, as_json: bool, out: TextIO = sys.stdout,
-        err: TextIO = sys.stderr) -> int:
-    """Scan ``paths`` with the cache in ``data_dir`` (None: no cache); print; exit code."""
+        jobs: int | None, as_json: bool, out: TextIO | None = None,
+        err: TextIO | None = None) -> int:
+    """Scan ``paths`` with the cache in ``data_dir`` (None: no cache); print to ``out``
+    and ``err`` (default: stdout and stderr); return the exit code."""
+    out = out or sys.stdout
+    err = err or sys.stderr
     begin = time.monotonic()
     found = find_audio(paths)
     counts: Counter[str] = Counter()

@@ -64,6 +64,7 @@ def have_encoder() -> bool:
 def write_track(path: Path, fmt: str, samples: np.ndarray, sr: int) -> Path:
     """Write ``samples`` to ``path`` (its extension is set from ``fmt``); returns the path."""
     path = Path(path).with_suffix("." + FORMATS[fmt])
+    path.parent.mkdir(parents=True, exist_ok=True)
     if fmt in _SNDFILE:
         container, subtype = _SNDFILE[fmt]
         # one big write of an OGG crashes libsndfile (design.md): write in chunks

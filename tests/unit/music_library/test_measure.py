@@ -57,8 +57,8 @@ def test_mono_is_measured_as_played_on_two_speakers(tmp_path: Path, ffmpeg: str)
 
 def test_a_loud_start_is_flagged_and_a_steady_one_is_not(tmp_path: Path, ffmpeg: str) -> None:
     sr = 44100
-    jolt = music(12.0, sr, -30.0, loud_start_db=15.0)
-    steady = music(12.0, sr, -30.0)
+    jolt = music(20.0, sr, -30.0, loud_start_db=12.0)
+    steady = music(20.0, sr, -30.0)
     jolt_m = measure_file(write_track(tmp_path / "jolt", "flac", jolt, sr), ffmpeg)
     steady_m = measure_file(write_track(tmp_path / "steady", "flac", steady, sr), ffmpeg)
     meter = pyloudnorm.Meter(sr, block_size=0.4)
