@@ -20,7 +20,7 @@ from typing import Any
 
 from bench.common import machine
 
-NAMES = ("timing", "ui_stall", "hue_pacing", "cold_start", "idle", "fade")
+NAMES = ("timing", "ui_stall", "hue_pacing", "cold_start", "idle", "fade", "music_scan")
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 
 # (figure, key, unit, target key, comparison) for the table
@@ -41,6 +41,11 @@ ROWS: tuple[tuple[str, str, str, str | None, str], ...] = (
     ("memory_soak", "rss_growth_mb", "MB", "rss_growth_mb", "<"),
     ("fade", "steps_per_s", "/s", "steps_per_s", ">="),
     ("fade", "max_step_db", "dB", None, ""),
+    ("music_scan", "speed_x_rt_per_core", "×", "speed_x_rt_per_core", ">="),
+    ("music_scan", "wall_speed_x_rt_per_core", "×", None, ""),
+    ("music_scan", "projected_1000_tracks_min", "min", "projected_1000_tracks_min", "<="),
+    ("music_scan", "projected_1000_tracks_min_at_this_load", "min", None, ""),
+    ("music_rescan", "rescan_s", "s", "rescan_s", "<="),
 )
 
 

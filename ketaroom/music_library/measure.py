@@ -141,8 +141,11 @@ def measure_file(path: Path, ffmpeg: str, timeout_s: float = TIMEOUT_S) -> Measu
         return Measurement(Status.ERROR, f"decoding took longer than {timeout_s:g} s")
     except OSError as exc:
         raise ScannerUnavailable(f"cannot run {ffmpeg}: {exc.strerror or exc}") from exc
-    return parse_ffmpeg(done.returncode, done.stdout.decode("utf-8", "replace"),
-                        done.stderr.decode("utf-8", "replace"))
+    try:
+        return parse_ffmpeg(done.returncode, done.stdout.decode("utf-8", "replace"),
+                            done.stderr.decode("utf-8", "replace"))
+    except (ValueError, IndexError) as exc:  # a log line we did not expect
+        return Measurement(Status.ERROR, f"could not read ffmpeg's report ({exc})")
 
 
 def parse_ffmpeg(returncode: int, progress: str, log: str) -> Measurement:

@@ -5,7 +5,8 @@ envelope) at a chosen RMS level; :func:`write_track` writes it as WAV (16/24-bit
 or OGG Vorbis through libsndfile, or as MP3, AAC (M4A) or Opus through Debian's ffmpeg
 encoders (libmp3lame, the native AAC encoder, libopus). :func:`reference_lufs` is the
 independent measurement (pyloudnorm, on the samples before encoding) that music-scan's
-figures are checked against.
+figures are checked against; :func:`true_peak_dbfs` (scipy's polyphase 4× oversampling)
+is the reference for the true peak.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pyloudnorm
 import soundfile as sf
+from scipy.signal import resample_poly
 
 FORMATS: dict[str, str] = {
     "wav16": "wav", "wav24": "wav", "flac": "flac", "ogg": "ogg",
@@ -91,3 +93,8 @@ def reference_lufs(samples: np.ndarray, sr: int) -> float:
 def sample_peak_dbfs(samples: np.ndarray) -> float:
     """The highest sample, in dBFS."""
     return float(20 * np.log10(np.max(np.abs(samples)) + 1e-12))
+
+
+def true_peak_dbfs(samples: np.ndarray) -> float:
+    """BS.1770-4 style true peak: the highest sample after 4× oversampling (scipy)."""
+    return sample_peak_dbfs(resample_poly(samples.astype(np.float64), 4, 1, axis=0))

@@ -25,6 +25,7 @@ from tests.helpers.music_files import (
     music,
     reference_lufs,
     sample_peak_dbfs,
+    true_peak_dbfs,
     write_track,
 )
 
@@ -42,6 +43,7 @@ class Source:
     fmt: str
     lufs: float
     sample_peak_dbfs: float
+    true_peak_dbfs: float
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +57,7 @@ def library(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, S
             samples = music(8.0, sr, level, seed=int(-level))
             path = write_track(root / fmt / f"{fmt} {-level:.0f}", fmt, samples, sr)
             sources[str(path)] = Source(fmt, reference_lufs(samples, sr),
-                                        sample_peak_dbfs(samples))
+                                        sample_peak_dbfs(samples), true_peak_dbfs(samples))
     return root, sources
 
 
@@ -88,10 +90,11 @@ def test_loudness_matches_pyloudnorm_within_1_lu(
         assert row["status"] == "ok", row
         assert row["lufs"] == pytest.approx(source.lufs, abs=1.0), path
         assert row["duration_s"] == pytest.approx(8.0, abs=0.1)
-        # true peak ≥ the highest sample; lossy codecs move peaks (Opus by ~1.5 dB here)
-        slack = 0.1 if fmt in LOSSLESS else 2.5
-        assert source.sample_peak_dbfs - slack <= row["peak_dbfs"] <= (
-            source.sample_peak_dbfs + slack + 0.7)
+        if fmt in LOSSLESS:
+            assert row["peak_dbfs"] == pytest.approx(source.true_peak_dbfs, abs=0.3)
+            assert row["peak_dbfs"] >= source.sample_peak_dbfs - 0.05
+        else:  # lossy codecs move peaks (Opus by ~1.5 dB here): what plays is measured
+            assert row["peak_dbfs"] == pytest.approx(source.true_peak_dbfs, abs=2.5)
         assert row["gain_db"] == pytest.approx(
             min(-23.0 - row["lufs"], -1.0 - row["peak_dbfs"]), abs=0.011)
         assert row["peak_dbfs"] + row["gain_db"] <= -1.0 + 1e-9
