@@ -12,6 +12,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Sequence
+from contextlib import closing
 from pathlib import Path
 from typing import TextIO
 
@@ -69,20 +70,25 @@ def run(paths: Sequence[Path], data_dir: Path | None, *, target_lufs: float,
     for missing in found.missing:
         emit(TrackResult(missing, Measurement(Status.MISSING, "no such file or folder")))
     with MusicCache(cache_path(data_dir) if data_dir is not None else None) as cache:
-        if cache.notice:
-            print(f"ketaroom music-scan: warning: {cache.notice}", file=err)
+        opening_notice = cache.notice
+        if opening_notice:
+            print(f"ketaroom music-scan: warning: {opening_notice}", file=err)
         try:
-            for result in scan(found.files, cache, target_lufs=target_lufs, jobs=jobs):
-                emit(result)
-                audio_s += result.measurement.duration_s or 0.0
-                if result.cached:
-                    cached += 1
-                else:
-                    measured += 1
-                    measured_audio_s += result.measurement.duration_s or 0.0
+            with closing(scan(found.files, cache, target_lufs=target_lufs, jobs=jobs)) as results:
+                for result in results:
+                    emit(result)
+                    audio_s += result.measurement.duration_s or 0.0
+                    if result.cached:
+                        cached += 1
+                    else:
+                        measured += 1
+                        measured_audio_s += result.measurement.duration_s or 0.0
         except ScannerUnavailable as exc:
             print(f"ketaroom music-scan: {exc}", file=err)
             return EXIT_NO_SCANNER
+        finally:
+            if cache.notice and cache.notice != opening_notice:
+                print(f"ketaroom music-scan: warning: {cache.notice}", file=err)
     if not as_json:
         took = time.monotonic() - begin
         tally = ", ".join(f"{n} {status}" for status, n in sorted(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -200,3 +201,23 @@ def test_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     with pytest.raises(SystemExit) as exc:
         main(["music-scan"])
     assert exc.value.code == 2
+
+
+def test_ctrl_c_stops_the_scan_with_130_and_keeps_what_was_measured(tmp_path: Path) -> None:
+    for n in range(8):
+        write_track(tmp_path / "music" / f"{n}", "flac", music(30.0, seed=n), 44100)
+    command = [sys.executable, "-m", "ketaroom", "music-scan", str(tmp_path / "music"),
+               "--json", "--jobs", "1", "--data-dir", str(tmp_path / "data")]
+    scan = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert scan.stdout is not None and scan.stderr is not None
+    first = json.loads(scan.stdout.readline())
+    scan.send_signal(signal.SIGINT)
+    rest, err = scan.communicate(timeout=60)
+
+    assert scan.returncode == 130, err
+    assert "Traceback" not in err
+    printed = [first, *map(json.loads, rest.splitlines())]
+    assert len(printed) < 8
+    again = subprocess.run(command, capture_output=True, text=True, check=True)
+    cached = {r["path"] for r in map(json.loads, again.stdout.splitlines()) if r["cached"]}
+    assert {r["path"] for r in printed} <= cached
