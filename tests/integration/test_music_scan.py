@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -221,3 +222,29 @@ def test_ctrl_c_stops_the_scan_with_130_and_keeps_what_was_measured(tmp_path: Pa
     again = subprocess.run(command, capture_output=True, text=True, check=True)
     cached = {r["path"] for r in map(json.loads, again.stdout.splitlines()) if r["cached"]}
     assert {r["path"] for r in printed} <= cached
+
+
+def test_every_file_measured_ok_is_one_libvlc_plays(
+        library: tuple[Path, dict[str, Source]], scanned: dict[str, dict[str, Any]]) -> None:
+    """music-scan decodes with ffmpeg, playback with libVLC: the formats must agree."""
+    vlc = pytest.importorskip("vlc")
+    instance = vlc.Instance(["--aout=adummy", "--no-video", "--quiet"])
+    if instance is None:
+        pytest.skip("libVLC has no plugins here (vlc-plugin-base)")
+    players = {}
+    for path in scanned:
+        player = instance.media_player_new()
+        player.set_media(instance.media_new_path(path))
+        player.play()
+        players[path] = player
+    playing: set[str] = set()
+    deadline = time.monotonic() + 30
+    while len(playing) < len(players) and time.monotonic() < deadline:
+        playing |= {path for path, p in players.items()
+                    if p.audio_get_track_count() > 0 and p.get_time() > 0}
+        time.sleep(0.05)
+    for player in players.values():
+        player.stop()
+        player.release()
+
+    assert playing == {path for path, row in scanned.items() if row["status"] == "ok"}
