@@ -127,6 +127,9 @@ def measure_file(path: Path, ffmpeg: str, timeout_s: float = TIMEOUT_S) -> Measu
             head = f.read(12)
             if not head:
                 return Measurement(Status.EMPTY, "the file is empty (0 bytes)")
+            if head.startswith(b"MThd"):
+                return Measurement(Status.UNSUPPORTED, "a MIDI score, not recorded audio "
+                                   "(it needs a synthesizer to be heard)")
             if head[4:8] == b"ftyp" and _mp4_is_encrypted(f):
                 return Measurement(Status.DRM, "copy-protected (DRM) audio: it cannot be "
                                    "played outside the store's own player")

@@ -108,6 +108,33 @@ def test_files_without_audio_are_unsupported(tmp_path: Path, ffmpeg: str) -> Non
         assert m.reason is not None and "no audio" in m.reason
 
 
+@pytest.mark.parametrize(("name", "codec"), [
+    ("song.wma", ["-c:a", "wmav2"]), ("song.m4a", ["-c:a", "alac"]),
+    ("song.aiff", ["-c:a", "pcm_s16be"]), ("song.mka", ["-c:a", "libvorbis"]),
+])
+def test_other_formats_clinics_have(tmp_path: Path, ffmpeg: str, name: str,
+                                    codec: list[str]) -> None:
+    source = write_track(tmp_path / "source", "wav16", music(3.0), 44100)
+    path = tmp_path / name
+    subprocess.run([ffmpeg, "-v", "error", "-i", str(source), *codec, str(path)], check=True)
+
+    m = measure_file(path, ffmpeg)
+
+    assert m.status is Status.OK, m
+    assert m.duration_s == pytest.approx(3.0, abs=0.1)  # WMA pads its last frame
+
+
+def test_midi_is_unsupported(tmp_path: Path, ffmpeg: str) -> None:
+    midi = tmp_path / "lullaby.mid"
+    midi.write_bytes(b"MThd\x00\x00\x00\x06\x00\x00\x00\x01\x00\x60MTrk\x00\x00\x00\x04"
+                     b"\x00\xff\x2f\x00")
+
+    m = measure_file(midi, ffmpeg)
+
+    assert m.status is Status.UNSUPPORTED
+    assert m.reason is not None and "MIDI" in m.reason
+
+
 def test_protected_m4a_is_drm(tmp_path: Path, ffmpeg: str) -> None:
     m4a = write_track(tmp_path / "bought", "m4a", music(3.0), 44100).read_bytes()
     entry = m4a.index(b"mp4a", m4a.index(b"stsd"))
