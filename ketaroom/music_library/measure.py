@@ -52,6 +52,7 @@ _SUMMARY = re.compile(r"^\[ebur128@full @ [^\]]*\] Summary:\n((?:[ \t]*\n|[ \t]+
 _INTEGRATED = re.compile(r"I:\s+(-?[\d.]+) LUFS")
 _PEAK = re.compile(r"Peak:\s+(-?[\d.]+|-inf) dBFS")
 _HEAD_FRAME = re.compile(r"\[ebur128@head @ [^\]]*\] t: *[\d.]+ +TARGET:\S+ LUFS +M: *(-?[\d.]+)")
+_TAG = re.compile(r"^ {4,}(title|artist|album) *: (.*)$", re.I)
 _NO_DECODER = re.compile(r"Decoder \(codec (\S+)\) not found")
 _LOG_LINE = re.compile(r"^\[([^\] ]+) @ 0x[0-9a-f]+\] (.*)$")
 _NOT_COMPLAINTS = ("Input #", "Output #", "Stream mapping:", "size=", "video:",
@@ -92,6 +93,9 @@ class Measurement:
     peak_dbfs: float | None = None
     start_lufs: float | None = None
     codec: str | None = None
+    title: str | None = None
+    artist: str | None = None
+    album: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready fields (``status`` as its string)."""
@@ -195,7 +199,18 @@ def parse_ffmpeg(returncode: int, progress: str, log: str) -> Measurement:
                                peak_dbfs=peak_dbfs, codec=codec)
         return Measurement(Status.SILENT, f"quieter than {ABSOLUTE_GATE_LUFS:g} LUFS "
                            "throughout", duration_s, peak_dbfs=peak_dbfs, codec=codec)
-    return Measurement(Status.OK, None, duration_s, lufs, peak_dbfs, start_lufs, codec)
+    return Measurement(Status.OK, None, duration_s, lufs, peak_dbfs, start_lufs, codec,
+                       **_tags(input_part))
+
+
+def _tags(input_part: str) -> dict[str, str]:
+    """Title, artist and album from the file's tags (the first of each: the container's,
+    else the audio stream's, as Ogg keeps them)."""
+    tags: dict[str, str] = {}
+    for line in input_part.splitlines():
+        if (m := _TAG.match(line)) and m.group(2).strip():
+            tags.setdefault(m.group(1).lower(), m.group(2).strip())
+    return tags
 
 
 def _duration_s(progress: str) -> float | None:

@@ -86,7 +86,8 @@ class TrackResult:
         return {"path": str(self.path), "status": m.status.value, "reason": m.reason,
                 "duration_s": m.duration_s, "lufs": m.lufs, "peak_dbfs": m.peak_dbfs,
                 "gain_db": self.gain_db, "start_lufs": m.start_lufs,
-                "loud_start": self.loud_start, "codec": m.codec, "cached": self.cached}
+                "loud_start": self.loud_start, "codec": m.codec, "title": m.title,
+                "artist": m.artist, "album": m.album, "cached": self.cached}
 
 
 def scan(files: Sequence[Path], cache: MusicCache, *,

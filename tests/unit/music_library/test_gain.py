@@ -37,5 +37,5 @@ def test_track_result_fields() -> None:
     assert loud.to_dict() == {
         "path": "a.mp3", "status": "ok", "reason": None, "duration_s": 200.0, "lufs": -20.0,
         "peak_dbfs": -3.0, "gain_db": -3.0, "start_lufs": -13.5, "loud_start": True,
-        "codec": "mp3", "cached": False}
+        "codec": "mp3", "title": None, "artist": None, "album": None, "cached": False}
     assert broken.to_dict()["reason"] == "bad data"

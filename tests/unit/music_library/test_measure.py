@@ -124,6 +124,20 @@ def test_other_formats_clinics_have(tmp_path: Path, ffmpeg: str, name: str,
     assert m.duration_s == pytest.approx(3.0, abs=0.1)  # WMA pads its last frame
 
 
+@pytest.mark.parametrize("ext", ["mp3", "ogg", "m4a", "flac"])
+def test_title_artist_and_album_come_from_the_tags(tmp_path: Path, ffmpeg: str,
+                                                   ext: str) -> None:
+    source = write_track(tmp_path / "source", "wav16", music(2.0), 44100)
+    path = tmp_path / f"tagged.{ext}"
+    subprocess.run([ffmpeg, "-v", "error", "-i", str(source), "-metadata", "title=Stille Nacht",
+                    "-metadata", "artist=Ólafur & Co", "-metadata", "album=Calm: Vol. 2",
+                    str(path)], check=True)
+
+    m = measure_file(path, ffmpeg)
+
+    assert (m.title, m.artist, m.album) == ("Stille Nacht", "Ólafur & Co", "Calm: Vol. 2")
+
+
 def test_midi_is_unsupported(tmp_path: Path, ffmpeg: str) -> None:
     midi = tmp_path / "lullaby.mid"
     midi.write_bytes(b"MThd\x00\x00\x00\x06\x00\x00\x00\x01\x00\x60MTrk\x00\x00\x00\x04"
