@@ -20,7 +20,10 @@ from typing import Any
 
 from bench.common import machine
 
-NAMES = ("timing", "ui_stall", "hue_pacing", "cold_start", "idle", "fade", "preset_scale")
+NAMES = (
+    "timing", "ui_stall", "hue_pacing", "hue_stall", "cold_start", "idle", "fade",
+    "preset_scale", "music_scan",
+)
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 
 # (figure, key, unit, target key, comparison) for the table
@@ -36,6 +39,9 @@ ROWS: tuple[tuple[str, str, str, str | None, str], ...] = (
     ("hue_pacing", "latency_p95_ms", "ms", "latency_p95_ms", "<"),
     ("hue_pacing_per_light", "latency_p95_ms", "ms", "latency_p95_ms", "<"),
     ("hue_pacing_per_light", "peak_light_cmds_per_s", "/s", "peak_light_cmds_per_s", "<="),
+    ("hue_stall_emergency", "median_ms", "ms", None, ""),
+    ("hue_stall_emergency", "max_ms", "ms", "max_ms", "<="),
+    ("hue_stall_huge_body", "peak_rss_mb", "MB", "peak_rss_mb", "<="),
     ("cold_start", "median_s", "s", "median_s", "<"),
     ("idle_cpu", "cpu_pct_one_core", "%", "cpu_pct_one_core", "<"),
     ("memory_soak", "rss_growth_mb", "MB", "rss_growth_mb", "<"),
@@ -49,6 +55,11 @@ ROWS: tuple[tuple[str, str, str, str | None, str], ...] = (
           ("rehearse_phases_reached", "", None, ""),
           ("rehearse_phases_per_s_at_end", "/s", None, ""),
           ("rehearse_slowdown", "x", "rehearse_slowdown", "<="))),
+    ("music_scan", "speed_x_rt_per_core", "×", "speed_x_rt_per_core", ">="),
+    ("music_scan", "wall_speed_x_rt_per_core", "×", None, ""),
+    ("music_scan", "projected_1000_tracks_min", "min", "projected_1000_tracks_min", "<="),
+    ("music_scan", "projected_1000_tracks_min_at_this_load", "min", None, ""),
+    ("music_rescan", "rescan_s", "s", "rescan_s", "<="),
 )
 
 

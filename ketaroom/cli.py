@@ -75,6 +75,17 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=("pdf", "csv", "json"), required=True)
     export.add_argument("-o", "--output", metavar="FILE")
     _add_data_dir(export, top=False)
+
+    music_scan = sub.add_parser("music-scan", help="measure the loudness of music files")
+    music_scan.add_argument("paths", nargs="+", type=Path, metavar="PATH",
+                            help="files and folders (recursively; hidden ones skipped)")
+    music_scan.add_argument("--json", action="store_true",
+                            help="one JSON object per file and line, as each is measured")
+    music_scan.add_argument("--target", type=float, default=-23.0, metavar="LUFS",
+                            help="the loudness playback aims at (default -23 LUFS)")
+    music_scan.add_argument("--jobs", type=int, default=None, metavar="N",
+                            help="files measured at once (default: one per core)")
+    _add_data_dir(music_scan, top=False)
     return parser
 
 
@@ -232,6 +243,18 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_music_scan(args: argparse.Namespace) -> int:
+    """Measure loudness, peak and gain of every audio file under the PATHs (cached)."""
+    from ketaroom.music_library import report
+
+    if not -70.0 < args.target < 0.0 or (args.jobs is not None and args.jobs < 1):
+        print("ketaroom music-scan: --target must be between -70 and 0 LUFS and --jobs at "
+              "least 1", file=sys.stderr)
+        return EXIT_USAGE
+    return report.run(args.paths, _data_dir(args), target_lufs=args.target, jobs=args.jobs,
+                      as_json=args.json)
+
+
 def cmd_gui(args: argparse.Namespace) -> int:
     from ketaroom.app import run_gui
 
@@ -248,7 +271,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.data_dir:
         os.environ["KETAROOM_DATA_DIR"] = str(Path(args.data_dir).resolve())
     commands = {"validate": cmd_validate, "rehearse": cmd_rehearse,
-                "sessions": cmd_sessions, "export": cmd_export}
+                "sessions": cmd_sessions, "export": cmd_export,
+                "music-scan": cmd_music_scan}
     if args.command == "bridge-emulator":
         from ketaroom.devices import hue_emulator
 
