@@ -39,6 +39,8 @@ def _music_report(report: MusicReport) -> RoomReport:
 
 def _light_report(report: LightReport) -> RoomReport:
     data: dict[str, Any] = {"health": report.health.value}
+    if report.emergency:
+        data["emergency"] = True
     if report.target is not None:
         data.update(light_payload(report.target))
     return RoomReport("lights", report.kind, report.message, data)

@@ -68,6 +68,8 @@ HEALTH_HEADLINES = {
 EMERGENCY_SHORTCUT = "Ctrl+Shift+E"
 EMERGENCY_MESSAGE_MS = 30_000
 """How long the status line mentions an emergency that holds no session."""
+EMERGENCY_LIGHT_PROBLEM = "emergency_light"
+"""Banner key of an emergency light the bridge has not confirmed (until it confirms)."""
 
 
 def find_presets(data_dir: Path) -> list[PresetEntry]:
@@ -563,6 +565,8 @@ class MainWindow(QMainWindow):
             target = confirmed_light(report.data)
             if target is not None:
                 self.light_panel.show_confirmed(target)
+            if report.data.get("emergency"):
+                self.banner.clear(EMERGENCY_LIGHT_PROBLEM)
         elif report.kind == "health":
             health = str(report.data.get("health", "ok"))
             self.light_panel.show_health(health, report.message)
@@ -572,6 +576,9 @@ class MainWindow(QMainWindow):
                 advice = "lights_pair" if health == "not_paired" else "lights"
                 headline = HEALTH_HEADLINES.get(health, f"Lights: {report.message}")
                 self.banner.report("lights", headline, ADVICE[advice])
+        elif report.kind == "device_error" and report.data.get("emergency"):
+            # its own line: a later health change of the bridge must not cover it up
+            self.banner.report(EMERGENCY_LIGHT_PROBLEM, report.message, "")
         elif report.kind in ("device_error", "warning"):
             self.banner.report(report.device, f"{report.device.capitalize()}: {report.message}")
 

@@ -68,6 +68,8 @@ class LightReport:
     health: LightHealth
     wall: float
     """``time.time()`` when it happened."""
+    emergency: bool = False
+    """About the emergency light (confirmed, or NOT confirmed: the clinician must know)."""
 
 
 ReportCallback = Callable[[LightReport], None]

@@ -257,8 +257,8 @@ class HueLights:
         return str(group).strip()
 
     def _report(self, kind: str, message: str, target: LightTarget | None,
-                health: LightHealth) -> None:
-        report = LightReport(kind, message, target, health, time.time())
+                health: LightHealth, *, emergency: bool = False) -> None:
+        report = LightReport(kind, message, target, health, time.time(), emergency)
         level = logging.WARNING if kind in ("device_error", "warning") else logging.INFO
         log.log(level, "%s: %s", kind, message)
         if self._on_report is None:
@@ -401,7 +401,8 @@ class HueLights:
         self._on_success(sent_key=key)
         what = "Emergency light" if emergency else "Lights"
         self._report("light", f"{what} {describe_target(target)} "
-                              f"(group {self._group_label(key)})", target, LightHealth.OK)
+                              f"(group {self._group_label(key)})", target, LightHealth.OK,
+                     emergency=emergency)
         if refused:
             self._report("warning", f"Hue bridge at {self.address} applied the light change "
                                     f"to group {self._group_label(key)} except: "
@@ -533,6 +534,6 @@ class HueLights:
             if not getattr(error, "transient", True):
                 self._episode = None  # a permanent error is reported for each target
         if new_episode or emergency:
-            self._report("device_error", message, target, health)
+            self._report("device_error", message, target, health, emergency=emergency)
         if previous is not health or not known:
             self._report("health", f"Hue bridge: {health.value}", None, health)
