@@ -21,6 +21,8 @@ EXIT_UNRECORDED = 3
 """rehearse: the session ran, but some of its record never reached the disk."""
 EXIT_INTERRUPTED = 130
 """Any interruption: Ctrl+C, SIGINT, SIGTERM or SIGHUP (see docs/cli.md)."""
+MAX_SPEED = 1_000_000.0
+"""rehearse --speed: a sane upper bound (nan and inf are refused, not run)."""
 
 
 def _add_data_dir(parser: argparse.ArgumentParser, *, top: bool) -> None:
@@ -136,8 +138,9 @@ def cmd_rehearse(args: argparse.Namespace) -> int:
     from ketaroom.rehearse import EventPrinter, run_rehearsal
     from ketaroom.settings import BridgeSettings
 
-    if args.speed <= 0:
-        print("ketaroom rehearse: --speed must be positive", file=sys.stderr)
+    if not 0 < args.speed <= MAX_SPEED:  # also refuses nan and inf
+        print(f"ketaroom rehearse: --speed must be a number above 0 and at most {MAX_SPEED:g}",
+              file=sys.stderr)
         return EXIT_USAGE
     data = _data_dir(args)
     result = load_preset(Path(args.preset), playlist_dirs=_playlist_dirs(data))

@@ -121,3 +121,12 @@ def test_sessions_lists_kinds_and_leaves_rehearsals_out_of_the_text_unless_asked
     assert both[0].split() == header.split()
     assert [line.split()[4] for line in both[1:]] == ["rehearsal", "clinical"]
     assert both[1].split()[5:] == ["rehearse", "Quick"]
+
+
+@pytest.mark.parametrize("speed", ["nan", "inf", "-1", "0", "1e12"])
+def test_rehearse_refuses_a_speed_that_is_not_a_sane_number(tmp_path: Path, speed: str) -> None:
+    result = ketaroom("rehearse", "resources/presets/demo-3min.yaml", "--speed", speed,
+                      "--audio", "none", data_dir=tmp_path)
+    assert result.returncode == 2
+    assert "--speed must be a number above 0" in result.stderr
+    assert "Traceback" not in result.stderr
