@@ -20,9 +20,11 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QFrame,
     QHBoxLayout,
     QMainWindow,
     QMessageBox,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -161,13 +163,9 @@ class MainWindow(QMainWindow):
         self.notes_panel = NotesPanel()
         self.music_panel = MusicPanel()
         self.light_panel = LightPanel(self.services.light_group)
-        side = QVBoxLayout()
-        side.setSpacing(8)
-        side.addWidget(self.music_panel)
-        side.addWidget(self.light_panel)
         columns.addWidget(self.cue_panel, 7)
         columns.addWidget(self.notes_panel, 12)
-        columns.addLayout(side, 9)
+        columns.addWidget(self._side_column(), 9)
         outer.addLayout(columns, 1)
         self.setCentralWidget(central)
         status = self.statusBar()
@@ -182,6 +180,25 @@ class MainWindow(QMainWindow):
         QShortcut(QKeySequence(EMERGENCY_SHORTCUT), self, self._on_emergency)
         QShortcut(QKeySequence(Qt.Key.Key_Space), self, self._on_pause_toggled)
         QShortcut(QKeySequence("Ctrl+N"), self, self.notes_panel.focus_note)
+
+    def _side_column(self) -> QScrollArea:
+        """Music above light; on a short screen (a banner showing at 1280×720) the column
+        scrolls instead of squeezing its controls over each other."""
+        column = QWidget()
+        column.setObjectName("sideColumn")
+        side = QVBoxLayout(column)
+        side.setContentsMargins(0, 0, 0, 0)
+        side.setSpacing(8)
+        side.addWidget(self.music_panel)
+        side.addWidget(self.light_panel)
+        side.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setObjectName("sideScroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(column)
+        return scroll
 
     def _build_menu(self) -> None:
         """Records, presets and room settings: admin work, kept out of the session's way."""
