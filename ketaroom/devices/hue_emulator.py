@@ -8,7 +8,8 @@ Endpoints: ``POST /api`` (pairing), ``GET /api/config`` (public config), ``GET /
 ``GET /api/<user>/config``, ``GET /api/<user>/lights[/]``, ``GET /api/<user>/lights/<id>``,
 ``PUT /api/<user>/lights/<id>/state``, ``GET /api/<user>/groups[/]``,
 ``GET /api/<user>/groups/<id>`` (``0`` = all lights; ``1``, ``2``… = the rooms given, by
-default one "Treatment room"),
+default one "Treatment room"; ``list_group_zero`` also lists group ``0`` in ``GET /groups``,
+as diyHue does),
 ``PUT /api/<user>/groups/<id>/action``. Trailing slashes are accepted everywhere.
 
 Also the ``ketaroom bridge-emulator`` sub-command (:func:`add_arguments`, :func:`run_cli`).
@@ -205,9 +206,13 @@ class HueEmulator:
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, lights: int = 3,
                  username: str = "ketaroom-demo", enforce_rate_limits: bool = True,
-                 rooms: Mapping[str, Sequence[int]] | None = None) -> None:
+                 rooms: Mapping[str, Sequence[int]] | None = None, *,
+                 list_group_zero: bool = False) -> None:
         """``rooms``: group name → light ids, as groups 1, 2, …; default: one group
-        "Treatment room" with every light."""
+        "Treatment room" with every light. ``list_group_zero``: ``GET /groups`` also lists
+        group ``0`` ("Group 0", every light), as the diyHue bridge emulator does (a real
+        bridge does not)."""
+        self.list_group_zero = list_group_zero
         self.host = host
         self._requested_port = port
         self.username = username
@@ -472,7 +477,8 @@ class HueEmulator:
         if len(rest) == 3 and rest[0] == "lights" and rest[2] == "state" and rest[1] in lights:
             return lights[rest[1]]["state"]
         if rest == ["groups"]:
-            return {g: self._group_info(g, now) for g in self._groups}
+            listed = (["0"] if self.list_group_zero else []) + list(self._groups)
+            return {g: self._group_info(g, now) for g in listed}
         if len(rest) == 2 and rest[0] == "groups":
             return self._group_info(rest[1], now)
         return None
@@ -648,6 +654,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         metavar="NAME=ID,ID…",
                         help="a light group (repeatable), e.g. 'Room A=1,2'; default: one "
                              "group 'Treatment room' with every light")
+    parser.add_argument("--list-group-zero", action="store_true",
+                        help="also list group 0 (all lights) in the group list, as diyHue does")
 
 
 def _room_arg(text: str) -> tuple[str, list[int]]:
@@ -666,7 +674,8 @@ def run_cli(args: argparse.Namespace) -> int:
     emulator = HueEmulator(host=args.host, port=args.port, lights=args.lights,
                            username=args.username,
                            enforce_rate_limits=not getattr(args, "no_rate_limits", False),
-                           rooms=dict(getattr(args, "room", None) or ()) or None)
+                           rooms=dict(getattr(args, "room", None) or ()) or None,
+                           list_group_zero=getattr(args, "list_group_zero", False))
     emulator.start()
     fault = args.fault if isinstance(args.fault, Fault) else Fault.parse(str(args.fault))
     emulator.set_fault(fault, args.slow_ms)

@@ -5,7 +5,8 @@ Owns :func:`list_groups`: one ``GET /api/<username>/groups`` through the shared
 blocks for up to ``timeout_s`` (call it off the Qt main thread) and raises only our own
 lights exceptions (:class:`NotPaired` for an unknown username, :class:`BridgeUnreachable`,
 :class:`BridgeError` for anything else odd), never phue's or the socket's. Group ``0`` (all
-lights) is implicit on every bridge and is not listed.
+lights) is implicit on every bridge and is not listed, even when the bridge lists it (the
+diyHue emulator answers it as "Group 0": the set-up dialog offers "All lights" itself).
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ def list_groups(address: str, username: str, timeout_s: float = 2.0) -> list[tup
                           transient=False)
     groups: list[tuple[str, str]] = []
     for gid, info in data.items():
+        if str(gid) == "0":
+            continue
         name = info.get("name") if isinstance(info, dict) else None
         groups.append((str(gid), name if isinstance(name, str) and name else f"Group {gid}"))
     groups.sort(key=lambda item: (not item[0].isdigit(),

@@ -147,6 +147,19 @@ def test_a_paired_bridge_can_change_group_without_pairing_again(qtbot, emulator)
     assert not any(r[1] == "POST" for r in emulator.requests())
 
 
+def test_a_bridge_listing_group_zero_offers_all_lights_once(qtbot) -> None:
+    """diyHue lists group 0 as "Group 0": the dialog shows its own "All lights" only."""
+    with HueEmulator(rooms={"Behandlungsraum": [1, 2], "Room B": [3]},
+                     list_group_zero=True) as bridge:
+        current = BridgeSettings(bridge.address, bridge.username, None)
+        dialog = bridge_dialog(qtbot, current, room_name="Behandlungsraum")
+        qtbot.waitUntil(lambda: dialog.group_combo.count() == 3, timeout=5000)
+        qtbot.wait(100)
+        items = [dialog.group_combo.itemData(i) for i in range(dialog.group_combo.count())]
+        assert items == [None, "1", "2"]
+        assert dialog.group_combo.currentData() == "1"  # the group named like the room
+
+
 def test_demo_mode_clears_the_bridge(qtbot) -> None:
     dialog = bridge_dialog(qtbot, BridgeSettings("10.9.9.9", "u", "1"))
     dialog.demo_button.click()

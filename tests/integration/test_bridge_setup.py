@@ -97,3 +97,12 @@ def test_the_player_sends_each_deck_to_the_chosen_output(monkeypatch) -> None:
     create_player("dummy", output_device="null").close()  # adummy has no devices: ignored
     create_player("default", output_device="default").close()  # the system's choice
     assert chosen == []
+
+
+def test_list_groups_leaves_out_group_zero_that_diyhue_lists() -> None:
+    """diyHue answers ``GET /groups`` with group 0 ("Group 0", every light) too; the dialog
+    already offers "All lights", so a second, oddly named all-lights entry is left out."""
+    with HueEmulator(rooms={"Behandlungsraum": [1, 2], "Room B": [3]},
+                     list_group_zero=True) as bridge:
+        assert list_groups(bridge.address, bridge.username) == [
+            ("1", "Behandlungsraum"), ("2", "Room B")]
