@@ -71,6 +71,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from ketaroom.store.record_schema import Resume, SessionEnd
+
 FILE_MODE = 0o600
 END_STATUSES = ("completed", "stopped", "interrupted")
 KINDS = ("clinical", "rehearsal")
@@ -627,11 +629,14 @@ class Journal:
     ) -> int:
         """Append one event; it is committed durably (fsync'd) before this returns.
 
-        Returns the event id. Raises :class:`JournalWriteError` if the disk refuses,
-        :class:`JournalError` for an unknown session or ``refers_to``.
+        ``kind`` is a :class:`~ketaroom.store.record_schema.RecordKind` (any other
+        non-empty text is stored as given). Returns the event id. Raises
+        :class:`JournalWriteError` if the disk refuses, :class:`JournalError` for an
+        unknown session or ``refers_to``.
         """
         if not kind:
             raise ValueError("event kind must not be empty")
+        kind = str(kind)  # a RecordKind is stored as its plain value
         body = json.dumps(payload or {}, ensure_ascii=False, sort_keys=True, default=str)
         with self._write() as conn:
             if refers_to is not None:
@@ -693,12 +698,8 @@ class Journal:
                 " WHERE id = ? AND ended_at IS NULL",
                 (_iso(), session_id),
             )
-        self.append(
-            session_id,
-            "session_end",
-            session_t=last_t,
-            payload={"status": "interrupted", "closed_after_interruption": True},
-        )
+        entry = SessionEnd("interrupted", closed_after_interruption=True)
+        self.append(session_id, entry.kind, session_t=last_t, payload=entry.to_payload())
 
     def resume_session(self, session_id: int, *, session_t: float) -> None:
         """Take over an interrupted session in this process (it shows as running again).
@@ -713,12 +714,8 @@ class Journal:
                 "UPDATE sessions SET pid = ?, host = ?, proc_token = ? WHERE id = ?",
                 (os.getpid(), self._host, self._token, session_id),
             )
-        self.append(
-            session_id,
-            "resume",
-            session_t=session_t,
-            payload={"previous_pid": record.pid, "previous_host": record.host},
-        )
+        entry = Resume(record.pid, record.host)
+        self.append(session_id, entry.kind, session_t=session_t, payload=entry.to_payload())
 
     def audit(self, user: str, action: str, detail: str = "") -> None:
         """Record who did what (export, purge, settings change, …)."""
