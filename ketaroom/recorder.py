@@ -26,6 +26,7 @@ from typing import Any
 
 from ketaroom.core.preset import Preset
 from ketaroom.store.journal import BufferedJournalWriter, Journal, JournalError
+from ketaroom.store.record_schema import RecordKind
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ RETRY_S = 2.0
 @dataclass(frozen=True)
 class _Entry:
     ticket: int
-    kind: str
+    kind: RecordKind | str
     session_t: float
     phase_index: int | None
     payload: dict[str, Any]
@@ -107,9 +108,14 @@ class SessionRecorder:
         self.journal.resume_session(session_id, session_t=session_t)
         self.session_id = session_id
 
-    def record(self, kind: str, *, session_t: float, phase_index: int | None = None,
+    def record(self, kind: RecordKind | str, *, session_t: float,
+               phase_index: int | None = None,
                payload: dict[str, Any] | None = None, refers_to: int | None = None) -> int:
-        """Queue one entry; returns its ticket (for ``refers_to`` of later entries)."""
+        """Queue one entry; returns its ticket (for ``refers_to`` of later entries).
+
+        ``kind`` and ``payload`` come from a builder of
+        :mod:`ketaroom.store.record_schema` (``entry.kind``, ``entry.to_payload()``).
+        """
         ticket = next(self._tickets)
         self._submit(_Entry(ticket, kind, session_t, phase_index, payload or {}, refers_to))
         return ticket

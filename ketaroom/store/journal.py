@@ -22,34 +22,14 @@ is ``running`` while the process that started it is alive on this host, else
 ``interrupted`` (crash, power cut), which the app offers to resume. Every session
 has a ``kind`` (:data:`KINDS`): ``clinical`` or ``rehearsal``.
 
-Event kinds (free text; these are the ones the app writes). ``session_t`` is the
-session's timeline time in seconds (planned timeline, not wall clock):
-
-========================  =========================================================
-``session_start``         payload ``{"preset", "phases": [{"name", "planned_s"}]}``
-``phase_start``           ``phase_index`` set; payload ``{"name", "planned_s",
-                          "planned_start_s"}``
-``cue``                   payload ``{"prompt", "kind": "vitals"|"note"|"reminder"}``
-``cue_ack``               ``refers_to`` the cue event; payload ``{"by"}``
-``intent``                payload ``{"intent": "pause"|"resume"|"next"|"extend"|
-                          "stop", "amount_s": float|None}``
-``note``                  payload ``{"text", "tags": [...]}``; tag ``dose`` for the
-                          administered dose, ``ready`` when the patient may leave
-``note_correction``       ``refers_to`` the corrected note; payload ``{"text",
-                          "reason"}``
-``vitals``                payload ``{"sys", "dia", "hr", "spo2", "warnings": [...]}``
-``music``                 payload ``{"playlist", "track", "volume_pct", ...}``
-``light``                 payload ``{"brightness_pct", "kelvin"|"color", ...}``
-``device_error``          payload ``{"device": "lights"|"music"|"records"|...,
-                          "message", "severity": "error"|"warning"}``
-``device_health``         payload ``{"device", "message", "health", ...}`` (a device
-                          recovering, or changing state, without an error)
-``signal``                payload ``{"signal": "SIGINT"|"SIGTERM"|"SIGHUP"}``: what
-                          interrupted a rehearsal (a stop follows)
-``emergency``             payload ``{"text", ...}`` (panic button pressed)
-``resume``                written by :meth:`Journal.resume_session` after a crash
-``session_end``           payload ``{"status": "completed"|"stopped"|"interrupted"}``
-========================  =========================================================
+Events: ``kind`` is a :class:`~ketaroom.store.record_schema.RecordKind` and ``payload``
+a JSON object; what each kind carries is defined (with one builder per entry, used by
+every writer) in :mod:`ketaroom.store.record_schema` and tabled in ``docs/records.md``.
+``session_t`` is the session's timeline time in seconds (planned timeline, not wall
+clock); ``refers_to`` points at the event an entry is about (``cue_ack`` → its cue,
+``note_correction`` and ``note_tags`` → the note). This module writes two kinds itself:
+``resume`` (:meth:`Journal.resume_session`) and the ``session_end`` of
+:meth:`Journal.close_interrupted`.
 
 Thread-safety: one connection opened with ``check_same_thread=False`` and guarded by
 a lock, so a writer thread and the UI thread may share one :class:`Journal`.
