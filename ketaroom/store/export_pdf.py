@@ -1046,17 +1046,7 @@ def _bp_chart(pdf: _Report, facts: SessionFacts, points: list[EventRecord]) -> N
         pdf.line(x0, y, x0 + width, y)
         pdf.set_xy(pdf.l_margin, y - 2)
         pdf.cell(left_pad - 1.5, 4, str(value), align="R")
-    # Phase boundaries, numbered.
-    pdf.set_draw_color(200, 200, 215)
-    for ph in facts.phases:
-        if ph.actual_start_s is not None:
-            x = px(ph.actual_start_s)
-            if ph.actual_start_s > 0:
-                pdf.set_dash_pattern(dash=0.8, gap=0.8)
-                pdf.line(x, top, x, y_base)
-                pdf.set_dash_pattern()
-            pdf.set_xy(x + 0.5, top)
-            pdf.cell(8, 3.5, f"P{ph.index + 1}")
+    _bp_phase_marks(pdf, facts, px, top, y_base)
     pdf.set_xy(pdf.l_margin, top - 4.5)
     pdf.cell(left_pad, 3.5, "mmHg", align="R")
     minute = 0
@@ -1102,6 +1092,22 @@ def _bp_chart(pdf: _Report, facts: SessionFacts, points: list[EventRecord]) -> N
     pdf.set_fill_color(255, 255, 255)
     pdf.set_draw_color(*_RULE)
     pdf.set_xy(pdf.l_margin, y_base + bottom_pad + 2)
+
+
+def _bp_phase_marks(pdf: _Report, facts: SessionFacts, px: Callable[[float], float],
+                    top: float, y_base: float) -> None:
+    """Phase boundaries on the blood-pressure chart, numbered."""
+    pdf.set_draw_color(200, 200, 215)
+    for ph in facts.phases:
+        if ph.actual_start_s is None:
+            continue
+        x = px(ph.actual_start_s)
+        if ph.actual_start_s > 0:
+            pdf.set_dash_pattern(dash=0.8, gap=0.8)
+            pdf.line(x, top, x, y_base)
+            pdf.set_dash_pattern()
+        pdf.set_xy(x + 0.5, top)
+        pdf.cell(8, 3.5, f"P{ph.index + 1}")
 
 
 def _render_notes(pdf: _Report, facts: SessionFacts) -> None:
