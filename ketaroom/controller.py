@@ -25,6 +25,7 @@ from ketaroom.recorder import SessionRecorder
 from ketaroom.room import Room, RoomReport
 from ketaroom.runner import SessionRunner
 from ketaroom.store.record_schema import (
+    DEVICE_REPORT_KINDS,
     CueAck,
     CueRef,
     CueStart,
@@ -177,8 +178,8 @@ class SessionController:
             return
         # Device confirmations (a track started, a light state was sent) go to the record;
         # the desired states were already emitted at the phase start.
-        kind = {"music": RecordKind.MUSIC, "light": RecordKind.LIGHT}.get(report.kind,
-                                                                          RecordKind.DEVICE)
+        kind = (RecordKind(report.kind) if report.kind in DEVICE_REPORT_KINDS
+                else RecordKind.DEVICE)
         self._record(DeviceReport(kind, report.message, report.data), emit=False)
 
     def record_missed(self, events: Sequence[SessionEvent]) -> None:
