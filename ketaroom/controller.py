@@ -22,8 +22,33 @@ from ketaroom.core.targets import EMERGENCY_LIGHT, LightTarget, MusicTarget
 from ketaroom.core.timeline import EventKind, Intent, IntentKind, Status
 from ketaroom.core.vitals import VitalLimits, Vitals, check_vitals
 from ketaroom.recorder import SessionRecorder
-from ketaroom.room import Room, RoomReport, light_payload, music_payload
+from ketaroom.room import Room, RoomReport
 from ketaroom.runner import SessionRunner
+from ketaroom.store.record_schema import (
+    DEVICE_REPORT_KINDS,
+    CueAck,
+    CueRef,
+    CueStart,
+    DeviceError,
+    DeviceHealth,
+    DeviceReport,
+    Emergency,
+    LightState,
+    MusicMuted,
+    MusicPlan,
+    MusicSkip,
+    MusicVolume,
+    Note,
+    NoteCorrection,
+    NoteTags,
+    OperatorIntent,
+    Payload,
+    PhaseStart,
+    RecordKind,
+    SessionEnd,
+    SessionStart,
+    VitalsReading,
+)
 
 Emit = Callable[[dict[str, Any]], None]
 PLAYLIST_SWITCH_FADE_S = 6.0
@@ -77,9 +102,10 @@ class SessionController:
         for emit in self._emitters:
             emit(record)
 
-    def _record(self, kind: str, payload: dict[str, Any], *, t: float | None = None,
+    def _record(self, entry: Payload, *, t: float | None = None,
                 phase_index: int | None = None, refers_to: int | None = None,
                 emit: bool = True) -> int:
+        kind, payload = entry.kind, entry.to_payload()
         if t is None or phase_index is None:
             state = self.session.state()  # one timeline read for both
             t = state.active_s if t is None else t
@@ -87,20 +113,35 @@ class SessionController:
         ticket = self.recorder.record(kind, session_t=t, phase_index=phase_index,
                                       payload=payload, refers_to=refers_to)
         if emit:
-            self._emit({"t": round(t, 3), "event": kind, **payload})
+            self._emit({"t": round(t, 3), "event": kind.value, **payload})
         return ticket
 
     # -- session events ----------------------------------------------------------------
 
+    def _timeline_entry(self, event: SessionEvent, *, while_interrupted: bool = False
+                        ) -> Payload:
+        """The record of a timeline event (the schema's builder for its kind)."""
+        timeline = event.event
+        name = event.phase.name if event.phase is not None else None
+        if event.kind is EventKind.SESSION_START:
+            preset = self.session.preset
+            return SessionStart(preset.name, [(p.name, p.planned_s) for p in preset.phases],
+                                while_interrupted)
+        if event.kind is EventKind.PHASE_START:
+            assert timeline.phase_index is not None and name is not None
+            return PhaseStart(timeline.phase_index, name, while_interrupted)
+        if event.kind is EventKind.CUE:
+            assert timeline.phase_index is not None and timeline.cue_index is not None
+            assert name is not None and event.cue is not None
+            return CueStart(timeline.phase_index, name, timeline.cue_index, event.cue.prompt,
+                            event.cue.kind.value, while_interrupted)
+        assert timeline.status is not None
+        return SessionEnd(timeline.status.value, timeline.phase_index, name, while_interrupted)
+
     def _on_session_event(self, event: SessionEvent) -> None:
-        record = event.to_dict()
         t, kind = event.t, event.kind
-        payload = {k: v for k, v in record.items() if k not in ("t", "event")}
-        if kind is EventKind.SESSION_START:
-            payload = {"preset": self.session.preset.name,
-                       "phases": [{"name": p.name, "planned_s": p.planned_s}
-                                  for p in self.session.preset.phases]}
-        ticket = self._record(kind.value, payload, t=t, phase_index=event.event.phase_index)
+        ticket = self._record(self._timeline_entry(event), t=t,
+                              phase_index=event.event.phase_index)
         if kind is EventKind.CUE:
             assert event.event.phase_index is not None and event.event.cue_index is not None
             self.cues.append(CueRecord(ticket, event.event.phase_index, event.event.cue_index, t))
@@ -109,9 +150,9 @@ class SessionController:
             self.room.apply(event.music, event.light)
             if event.music is not None:
                 self._volume_pct = event.music.volume_pct
-                self._record("music", music_payload(event.music), t=t)
+                self._record(MusicPlan.from_target(event.music), t=t)
             if event.light is not None:
-                self._record("light", light_payload(event.light), t=t)
+                self._record(LightState(event.light), t=t)
         elif kind is EventKind.SESSION_END:
             # The session is over: the music fades out gently; the light stays as it is.
             self.room.apply(MusicTarget((), 0.0, SILENCE_FADE_S, label="session ended"), None)
@@ -121,28 +162,25 @@ class SessionController:
     def _on_intent(self, intent: Intent) -> None:
         if intent.kind is IntentKind.START:
             return  # recorded as session_start
-        payload: dict[str, Any] = {"intent": intent.kind.value}
-        if intent.kind is IntentKind.EXTEND:
-            payload["amount_s"] = intent.amount_s
-        self._record("intent", payload, emit=False)
+        self._record(OperatorIntent(intent.kind.value, intent.amount_s), emit=False)
         if intent.kind is IntentKind.RESUME and self._emergency_hold:
             self._emergency_hold = False
             self.restore_room()
 
     def _on_room_report(self, report: RoomReport) -> None:
         if report.kind == "health":
-            self._record("device_health", {"device": report.device, "message": report.message,
-                                           **report.data}, emit=False)
+            self._record(DeviceHealth(report.device, report.message, report.data),
+                         emit=False)
             return
         if report.kind in ("device_error", "warning"):
-            self._record("device_error", {"device": report.device, "message": report.message,
-                                          "severity": "warning" if report.kind == "warning"
-                                          else "error", **report.data})
+            severity = "warning" if report.kind == "warning" else "error"
+            self._record(DeviceError(report.device, report.message, severity, report.data))
             return
         # Device confirmations (a track started, a light state was sent) go to the record;
         # the desired states were already emitted at the phase start.
-        self._record(report.kind if report.kind in ("music", "light") else "device",
-                     {"message": report.message, "reported": True, **report.data}, emit=False)
+        kind = (RecordKind(report.kind) if report.kind in DEVICE_REPORT_KINDS
+                else RecordKind.DEVICE)
+        self._record(DeviceReport(kind, report.message, report.data), emit=False)
 
     def record_missed(self, events: Sequence[SessionEvent]) -> None:
         """Record what the timeline passed while the app was down (crash resume).
@@ -152,8 +190,7 @@ class SessionController:
         meanwhile ends the record, so the session is not offered for resume again.
         """
         for event in events:
-            payload = {k: v for k, v in event.to_dict().items() if k not in ("t", "event")}
-            ticket = self._record(event.kind.value, {**payload, "while_interrupted": True},
+            ticket = self._record(self._timeline_entry(event, while_interrupted=True),
                                   t=event.t, phase_index=event.event.phase_index, emit=False)
             if event.kind is EventKind.CUE:
                 assert event.event.phase_index is not None and event.event.cue_index is not None
@@ -173,54 +210,49 @@ class SessionController:
         self.room.apply(music_target(self.session.preset, phase),
                         self.session.desired_light(index))
 
-    def report(self, kind: str, payload: dict[str, Any], *, emit: bool = True) -> None:
+    def report(self, entry: Payload, *, emit: bool = True) -> None:
         """Record (and, with ``emit``, show) an entry the session's owner adds itself, such
         as rehearse saying that its records cannot be written, or what interrupted it."""
-        self._record(kind, payload, emit=emit)
+        self._record(entry, emit=emit)
 
     def warn(self, device: str, message: str, *, t: float | None = None) -> None:
         """Record and show a device warning (a skipped file…): the session goes on."""
-        self._record("device_error", {"device": device, "message": message,
-                                      "severity": "warning"}, t=t)
+        self._record(DeviceError(device, message, "warning"), t=t)
 
     # -- clinician actions ------------------------------------------------------------
 
     def note(self, text: str, tags: tuple[str, ...] = (), *, cue: int | None = None) -> int:
         """Record a new note. ``cue`` (a cue's ticket) makes it the note that cue asked
         for: the payload names the cue, and the cue counts as done."""
-        payload: dict[str, Any] = {"text": text, "tags": list(tags), "by": self.operator}
         answered = next((c for c in self.cues if c.ticket == cue), None)
-        if answered is not None:
-            payload["cue"] = {"phase_index": answered.phase_index,
-                              "cue_index": answered.cue_index, "t": round(answered.t, 3)}
-        ticket = self._record("note", payload)
+        ref = (CueRef(answered.phase_index, answered.cue_index, answered.t)
+               if answered is not None else None)
+        ticket = self._record(Note(text, tags, self.operator, ref))
         if answered is not None:
             self.acknowledge_cue(answered.ticket)
         return ticket
 
     def correct_note(self, ticket: int, text: str, reason: str = "",
                      tags: tuple[str, ...] | None = None) -> int:
-        payload: dict[str, Any] = {"text": text, "reason": reason, "by": self.operator}
-        if tags is not None:
-            payload["tags"] = list(tags)
-        return self._record("note_correction", payload, refers_to=ticket)
+        return self._record(NoteCorrection(text, reason, self.operator, tags),
+                            refers_to=ticket)
 
     def tag_note(self, ticket: int, tags: tuple[str, ...]) -> int:
         """The note's tags changed, its text did not: not a correction of what was written."""
-        return self._record("note_tags", {"tags": list(tags), "by": self.operator},
-                            refers_to=ticket)
+        return self._record(NoteTags(tags, self.operator), refers_to=ticket)
 
     def vitals(self, reading: Vitals, limits: VitalLimits | None = None
                ) -> tuple[int, list[str]]:
         warnings = check_vitals(reading, limits)
-        payload = {**reading.to_dict(), "warnings": warnings, "by": self.operator}
-        return self._record("vitals", payload), warnings
+        entry = VitalsReading(reading.sys, reading.dia, reading.hr, reading.spo2, warnings,
+                              self.operator)
+        return self._record(entry), warnings
 
     def acknowledge_cue(self, ticket: int) -> None:
         for i, cue in enumerate(self.cues):
             if cue.ticket == ticket and not cue.acknowledged:
                 self.cues[i] = CueRecord(cue.ticket, cue.phase_index, cue.cue_index, cue.t, True)
-                self._record("cue_ack", {"by": self.operator}, refers_to=ticket, emit=False)
+                self._record(CueAck(self.operator), refers_to=ticket, emit=False)
 
     def emergency(self) -> None:
         """Lights up warm, music off — recorded.
@@ -232,9 +264,7 @@ class SessionController:
         self.room.emergency()
         status = self.session.state().status
         held = status is not Status.NOT_STARTED and not status.ended
-        self._record("emergency", {"text": "Lights up / music off",
-                                   **light_payload(EMERGENCY_LIGHT), "by": self.operator,
-                                   "session_held": held})
+        self._record(Emergency("Lights up / music off", EMERGENCY_LIGHT, self.operator, held))
         if held:
             self._emergency_hold = True
             self.runner.pause()  # refused (and harmless) when already paused
@@ -247,16 +277,15 @@ class SessionController:
 
     def record_volume_change(self, start_pct: float, end_pct: float) -> None:
         """One clinician volume gesture (a drag, or keyboard steps), from start to end."""
-        self._record("music", {"manual": True, "volume": round(end_pct, 1),
-                               "from_volume": round(start_pct, 1)}, emit=False)
+        self._record(MusicVolume(end_pct, start_pct), emit=False)
 
     def set_muted(self, muted: bool) -> None:
         self.room.player.set_muted(muted)
-        self._record("music", {"manual": True, "muted": muted}, emit=False)
+        self._record(MusicMuted(muted), emit=False)
 
     def skip_track(self) -> None:
         self.room.player.skip()
-        self._record("music", {"manual": True, "skip": True}, emit=False)
+        self._record(MusicSkip(), emit=False)
 
     def choose_playlist(self, playlist: Path, fade_s: float = PLAYLIST_SWITCH_FADE_S) -> None:
         """Play ``playlist`` for the rest of this phase, at the volume playing now."""
@@ -270,8 +299,8 @@ class SessionController:
                       "(skipped)")
         target = MusicTarget(tuple(tracks), self._volume_pct, fade_s, label=playlist.name)
         self.room.player.apply(target)
-        self._record("music", {"manual": True, **music_payload(target)}, emit=False)
+        self._record(MusicPlan.from_target(target, manual=True), emit=False)
 
     def set_light(self, target: LightTarget) -> None:
         self.room.lights.apply(target)
-        self._record("light", {"manual": True, **light_payload(target)}, emit=False)
+        self._record(LightState(target, manual=True), emit=False)

@@ -22,11 +22,11 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 from ketaroom.core.preset import Preset
 from ketaroom.store.journal import BufferedJournalWriter, Journal, JournalError
+from ketaroom.store.record_schema import RecordKind
 
 log = logging.getLogger(__name__)
 
@@ -34,19 +34,10 @@ RETRY_S = 2.0
 """How often a refused backlog is retried when nothing new arrives."""
 
 
-def _read_text(path: Path | None) -> str | None:
-    if path is None:
-        return None
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
-
-
 @dataclass(frozen=True)
 class _Entry:
     ticket: int
-    kind: str
+    kind: RecordKind | str
     session_t: float
     phase_index: int | None
     payload: dict[str, Any]
@@ -95,13 +86,15 @@ class SessionRecorder:
               kind: str = "clinical") -> int | None:
         """Create the session row for ``preset`` (one small synchronous write); its id.
 
-        The preset's file is stored with the session so the record (and a crash resume)
-        keeps the protocol exactly as it ran, even if the file is edited later. Returns
-        ``None`` when the disk refuses: the row is written later (see module docstring).
+        The preset's YAML is stored with the session so the record (and a crash resume)
+        keeps the protocol exactly as it ran: the text it was validated from
+        (:attr:`Preset.source`), never the file re-read now, which may have been edited
+        since it was loaded. Returns ``None`` when the disk refuses: the row is written
+        later (see module docstring).
         """
         self._session_fields = dict(
             preset=preset.name, preset_path=str(preset.path or ""),
-            preset_yaml=_read_text(preset.path), room=room, planned_s=preset.planned_s,
+            preset_yaml=preset.source, room=room, planned_s=preset.planned_s,
             speed=speed, operator=operator, patient_ref=patient_ref, kind=kind)
         with self._write_lock:
             self._ensure_session()
@@ -115,9 +108,14 @@ class SessionRecorder:
         self.journal.resume_session(session_id, session_t=session_t)
         self.session_id = session_id
 
-    def record(self, kind: str, *, session_t: float, phase_index: int | None = None,
+    def record(self, kind: RecordKind | str, *, session_t: float,
+               phase_index: int | None = None,
                payload: dict[str, Any] | None = None, refers_to: int | None = None) -> int:
-        """Queue one entry; returns its ticket (for ``refers_to`` of later entries)."""
+        """Queue one entry; returns its ticket (for ``refers_to`` of later entries).
+
+        ``kind`` and ``payload`` come from a builder of
+        :mod:`ketaroom.store.record_schema` (``entry.kind``, ``entry.to_payload()``).
+        """
         ticket = next(self._tickets)
         self._submit(_Entry(ticket, kind, session_t, phase_index, payload or {}, refers_to))
         return ticket

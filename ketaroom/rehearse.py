@@ -38,6 +38,7 @@ from ketaroom.room import Room
 from ketaroom.runner import APSchedulerWakeups, SessionRunner
 from ketaroom.settings import BridgeSettings
 from ketaroom.store.journal import Journal
+from ketaroom.store.record_schema import DeviceError, DeviceHealth, Signal
 
 WATCHDOG_S = 0.5
 FINAL_FLUSH_S = 4.0
@@ -133,15 +134,14 @@ class _RecordsWatch:
             return
         self._failing = failing
         if failing:
-            controller.report("device_error", {
-                "device": "records", "severity": "error",
-                "message": f"the session records cannot be written ({health.error or 'disk'})"
-                           "; entries wait in memory, in order, until the disk takes them"})
+            controller.report(DeviceError(
+                "records",
+                f"the session records cannot be written ({health.error or 'disk'})"
+                "; entries wait in memory, in order, until the disk takes them"))
         else:
-            controller.report("device_health", {
-                "device": "records", "health": "ok",
-                "message": "the session records are written again; nothing is waiting"},
-                emit=False)
+            controller.report(DeviceHealth(
+                "records", "the session records are written again; nothing is waiting",
+                {"health": "ok"}), emit=False)
 
 
 def run_rehearsal(preset: Preset, *, speed: float, journal: Journal, audio: str,
@@ -171,8 +171,7 @@ def run_rehearsal(preset: Preset, *, speed: float, journal: Journal, audio: str,
             last_tick = time.monotonic()
             while not session.state().status.ended:
                 if interruption.signal_name is not None:
-                    controller.report("signal", {"signal": interruption.signal_name},
-                                      emit=False)
+                    controller.report(Signal(interruption.signal_name), emit=False)
                     runner.stop()
                     break
                 _drain(owner, runner, WATCHDOG_S)
@@ -191,10 +190,11 @@ def run_rehearsal(preset: Preset, *, speed: float, journal: Journal, audio: str,
         health = recorder.health
         if health.pending:
             reason = f": {health.error}" if health.error else ""
-            emit({"t": round(session.state().active_s, 3), "event": "device_error",
-                  "device": "records", "severity": "error",
-                  "message": f"{health.pending} {'entry' if health.pending == 1 else 'entries'}"
-                             f" could not be written to the session records{reason}"})
+            lost = DeviceError(
+                "records", f"{health.pending} {'entry' if health.pending == 1 else 'entries'}"
+                           f" could not be written to the session records{reason}")
+            emit({"t": round(session.state().active_s, 3), "event": lost.kind.value,
+                  **lost.to_payload()})
     return RehearsalOutcome(session.state().status.value, interruption.signal_name,
                             health.pending)
 

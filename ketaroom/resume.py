@@ -53,6 +53,7 @@ from ketaroom.core.targets import LightTarget, MusicTarget
 from ketaroom.core.timeline import EventKind, Intent, TimelineState
 from ketaroom.core.validation import LoadResult, load_preset, validate_text
 from ketaroom.store.journal import EventRecord, Journal, JournalError, SessionRecord
+from ketaroom.store.record_schema import RecordKind, SyntheticPause
 
 __all__ = [
     "InterruptedSession",
@@ -184,7 +185,7 @@ def _load_preset(record: SessionRecord, playlist_dirs: Sequence[Path]
 
 def _phases_match(preset: Preset, events: Sequence[EventRecord]) -> bool:
     for event in events:
-        if event.kind == "session_start":
+        if event.kind == RecordKind.SESSION_START:
             phases = event.payload.get("phases")
             if isinstance(phases, list) and phases:
                 names = [str(p.get("name")) for p in phases if isinstance(p, dict)]
@@ -213,14 +214,14 @@ def load_interrupted(journal: Journal, session_id: int, *,
                           f"(process {record.pid} on {record.host}).")
     error: str | None = None
     try:
-        start_wall = next((_wall(e.wall, "start") for e in events if e.kind == "session_start"),
-                          None)
+        start_wall = next((_wall(e.wall, "start") for e in events
+                           if e.kind == RecordKind.SESSION_START), None)
         if start_wall is None:
             start_wall = _wall(record.started_at, "start")
         crashed_wall = _wall(events[-1].wall, "last event") if events else start_wall
         intents: list[tuple[str, float, float]] = []
         for event in events:
-            if event.kind != "intent":
+            if event.kind != RecordKind.INTENT:
                 continue
             amount = event.payload.get("amount_s")
             try:
@@ -234,7 +235,7 @@ def load_interrupted(journal: Journal, session_id: int, *,
     phase_index: int | None = None
     phase_name: str | None = None
     for event in events:
-        if event.kind == "phase_start":
+        if event.kind == RecordKind.PHASE_START:
             phase_index = event.phase_index
             name = event.payload.get("name", event.payload.get("phase"))
             phase_name = str(name) if name is not None else None
@@ -262,7 +263,7 @@ def load_interrupted(journal: Journal, session_id: int, *,
         crashed_t=max((e.session_t for e in events), default=0.0),
         phase_index=phase_index,
         phase_name=phase_name,
-        finished=any(e.kind == "session_end" for e in events),
+        finished=any(e.kind == RecordKind.SESSION_END for e in events),
         paused=paused,
         error=error,
         warnings=tuple(warnings),
@@ -358,11 +359,10 @@ def mark_resumed(journal: Journal, plan: ResumePlan, *, take_over: bool = False)
     try:
         if plan.added_pause is not None:
             pause_wall = plan.now_wall - (plan.now_clock - plan.added_pause.at) / speed
+            pause = SyntheticPause("resumed paused after an interruption")
             journal.append(
-                interrupted.id, "intent", session_t=interrupted.crashed_t,
-                phase_index=interrupted.phase_index,
-                payload={"intent": "pause", "amount_s": None, "synthetic": True,
-                         "reason": "resumed paused after an interruption"},
+                interrupted.id, pause.kind, session_t=interrupted.crashed_t,
+                phase_index=interrupted.phase_index, payload=pause.to_payload(),
                 wall=datetime.fromtimestamp(pause_wall, timezone.utc))
         if take_over:
             journal.resume_session(interrupted.id, session_t=plan.session_t)

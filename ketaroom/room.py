@@ -17,6 +17,7 @@ from ketaroom.devices.lights import HueLights, LightReport, Lights, NullLights
 from ketaroom.devices.music import MusicReport, Player, create_player
 from ketaroom.runner import Post
 from ketaroom.settings import BridgeSettings
+from ketaroom.store.record_schema import MusicPlan, light_fields, music_report_fields
 
 
 @dataclass(frozen=True)
@@ -31,9 +32,7 @@ class RoomReport:
 
 
 def _music_report(report: MusicReport) -> RoomReport:
-    data: dict[str, Any] = {"volume": round(report.volume_pct, 1), "fade": report.fade_s}
-    if report.track is not None:
-        data["track"] = str(report.track)
+    data = music_report_fields(report.volume_pct, report.fade_s, report.track)
     return RoomReport("music", report.kind, report.message, data)
 
 
@@ -47,19 +46,13 @@ def _light_report(report: LightReport) -> RoomReport:
 
 
 def light_payload(target: LightTarget) -> dict[str, Any]:
-    out: dict[str, Any] = {"brightness": target.brightness_pct, "transition": target.transition_s}
-    if target.kelvin is not None:
-        out["kelvin"] = target.kelvin
-    if target.color is not None:
-        out["color"] = target.color
-    if target.group is not None:
-        out["group"] = target.group
-    return out
+    """The record's fields of a light state (see :mod:`ketaroom.store.record_schema`)."""
+    return light_fields(target)
 
 
 def music_payload(target: MusicTarget) -> dict[str, Any]:
-    return {"playlist": target.label, "tracks": [Path(t).name for t in target.tracks],
-            "volume": target.volume_pct, "fade": target.fade_s}
+    """The record's fields of the music wanted (see :mod:`ketaroom.store.record_schema`)."""
+    return MusicPlan.from_target(target).to_payload()
 
 
 class Room:

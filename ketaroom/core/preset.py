@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_OPEN_PHASE_S = 60.0
@@ -84,6 +84,10 @@ class Preset:
     light_group: str | None = None
     max_volume_pct: float = 100.0
     path: Path | None = None
+    source: str | None = field(default=None, compare=False, repr=False)
+    """The YAML text this preset was validated from (``None`` when built in code): what
+    the session record stores, so it keeps the protocol that ran even if the file on
+    disk changed after loading."""
 
     @property
     def planned_s(self) -> float:

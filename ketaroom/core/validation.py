@@ -414,6 +414,7 @@ class _Checker:
             light_group=light_group,
             max_volume_pct=self.max_volume_pct,
             path=path,
+            source=text,
         )
 
     def phases(self, seq: list[Any], seq_line: int, out: list[Phase]) -> bool:

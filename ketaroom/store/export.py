@@ -30,6 +30,14 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from ketaroom.store.journal import EventRecord, Journal, SessionRecord
+from ketaroom.store.record_schema import (
+    RecordKind,
+    brightness,
+    cue_kind,
+    note_root,
+    phase_name,
+    volume,
+)
 
 JSON_FORMAT = "ketaroom-session"
 JSON_VERSION = 1
@@ -227,75 +235,136 @@ def vitals_text(payload: dict[str, Any]) -> str:
     return " · ".join(parts) if parts else "(no values)"
 
 
+def _session_start(event: EventRecord, _by_id: dict[int, EventRecord]) -> str:
+    return f"Session started: {event.payload.get('preset', '')}".rstrip(": ")
+
+
+def _phase_start(event: EventRecord, _by_id: dict[int, EventRecord]) -> str:
+    number = "" if event.phase_index is None else f"{event.phase_index + 1} "
+    return f"Phase {number}started: {phase_name(event.payload)}".rstrip(": ")
+
+
+def _cue(event: EventRecord, _by_id: dict[int, EventRecord]) -> str:
+    return f"Cue ({cue_kind(event.payload)}): {event.payload.get('prompt', '')}"
+
+
+def _cue_ack(event: EventRecord, by_id: dict[int, EventRecord]) -> str:
+    p = event.payload
+    cue = by_id.get(event.refers_to) if event.refers_to is not None else None
+    prompt = cue.payload.get("prompt", "") if cue else p.get("prompt", "")
+    who = f" by {p['by']}" if p.get("by") else ""
+    return f"Cue acknowledged{who}: {prompt}".rstrip(": ")
+
+
+def _intent(event: EventRecord, _by_id: dict[int, EventRecord]) -> str:
+    intent = str(event.payload.get("intent", "?"))
+    amount = event.payload.get("amount_s")
+    if intent == "extend" and amount:
+        return f"Extend by {_num(amount)} s"
+    return intent.capitalize()
+
+
+def tags_text(tags: Any) -> str:
+    """`` [dose, ready]`` for a list of tags, empty for none."""
+    return f" [{', '.join(map(str, tags))}]" if tags else ""
+
+
+def _note(event: EventRecord, _by_id: dict[int, EventRecord]) -> str:
+    return f"Note: {event.payload.get('text', '')}{tags_text(event.payload.get('tags'))}"
+
+
+def _note_correction(event: EventRecord, _by_id: dict[int, EventRecord]) -> str:
+    return f"Correction of event {event.refers_to}: {event.payload.get('text', '')}"
+
+
+def _note_tags(event: EventRecord, by_id: dict[int, EventRecord]) -> str:
+    root = note_root(event, by_id)
+    tags = [str(t) for t in event.payload.get("tags") or []]
+    now = ", ".join(tags) if tags else "none"
+    return f"Tags of note {root if root is not None else event.refers_to}: {now}"
+
+
+def _vitals(event: EventRecord, _by_id: dict[int, EventRecord]) -> str:
+    warnings = event.payload.get("warnings") or []
+    suffix = f" — {'; '.join(map(str, warnings))}" if warnings else ""
+    return f"Vitals: {vitals_text(event.payload)}{suffix}"
+
+
+_MUSIC_FLAGS: tuple[tuple[str, Callable[[Any], str]], ...] = (
+    ("muted", lambda muted: "muted" if muted else "unmuted"),
+    ("skip", lambda skip: "track skipped" if skip else ""),
+    ("manual", lambda manual: "(manual)" if manual else ""),
+)
+
+
+def _music(event: EventRecord, _by_id: dict[int, EventRecord]) -> str:
+    p = event.payload
+    bits = [str(p.get("track") or p.get("playlist") or p.get("state") or "")]
+    level = volume(p)
+    if level is not None:
+        bits.append(f"volume {_num(level)} %")
+    bits += [say(p[key]) for key, say in _MUSIC_FLAGS if p.get(key) is not None]
+    text = " ".join(b for b in bits if b)
+    return f"Music: {text}" if text else "Music"
+
+
+def _light(event: EventRecord, _by_id: dict[int, EventRecord]) -> str:
+    p = event.payload
+    level = brightness(p)
+    bits = [
+        f"{_num(level)} %" if level is not None else "",
+        f"{_num(p['kelvin'])} K" if p.get("kelvin") is not None else "",
+        str(p["color"]) if p.get("color") else "",
+        "(manual)" if p.get("manual") else "",
+    ]
+    bits = [b for b in bits if b]
+    return "Light: " + " ".join(bits) if bits else "Light"
+
+
+def _device_error(event: EventRecord, _by_id: dict[int, EventRecord]) -> str:
+    p = event.payload
+    label = "Device warning" if p.get("severity") == "warning" else "Device error"
+    return f"{label} ({p.get('device', 'device')}): {p.get('message', p.get('error', ''))}"
+
+
+def _emergency(event: EventRecord, _by_id: dict[int, EventRecord]) -> str:
+    text = event.payload.get("text") or event.payload.get("message") or ""
+    return f"EMERGENCY: {text}".rstrip(": ")
+
+
+def _resume(_event: EventRecord, _by_id: dict[int, EventRecord]) -> str:
+    return "Resumed after interruption"
+
+
+def _session_end(event: EventRecord, _by_id: dict[int, EventRecord]) -> str:
+    return f"Session ended ({event.payload.get('status', '')})".replace(" ()", "")
+
+
+Summary = Callable[[EventRecord, dict[int, EventRecord]], str]
+
+SUMMARIES: dict[str, Summary] = {
+    RecordKind.SESSION_START: _session_start,
+    RecordKind.PHASE_START: _phase_start,
+    RecordKind.CUE: _cue,
+    RecordKind.CUE_ACK: _cue_ack,
+    RecordKind.INTENT: _intent,
+    RecordKind.NOTE: _note,
+    RecordKind.NOTE_CORRECTION: _note_correction,
+    RecordKind.NOTE_TAGS: _note_tags,
+    RecordKind.VITALS: _vitals,
+    RecordKind.MUSIC: _music,
+    RecordKind.LIGHT: _light,
+    RecordKind.DEVICE_ERROR: _device_error,
+    RecordKind.EMERGENCY: _emergency,
+    RecordKind.RESUME: _resume,
+    RecordKind.SESSION_END: _session_end,
+}
+"""Kind → its one-line summary; any other kind is summarised as ``kind: {payload}``."""
+
+
 def event_summary(event: EventRecord, by_id: dict[int, EventRecord] | None = None) -> str:
     """One human line describing an event, as used in the CSV ``summary`` column."""
-    p = event.payload
-    by_id = by_id or {}
-    kind = event.kind
-    if kind == "session_start":
-        return f"Session started: {p.get('preset', '')}".rstrip(": ")
-    if kind == "phase_start":
-        number = "" if event.phase_index is None else f"{event.phase_index + 1} "
-        name = p.get("name") or p.get("phase") or ""
-        return f"Phase {number}started: {name}".rstrip(": ")
-    if kind == "cue":
-        cue_kind = p.get("cue_kind") or p.get("kind") or "reminder"
-        return f"Cue ({cue_kind}): {p.get('prompt', '')}"
-    if kind == "cue_ack":
-        cue = by_id.get(event.refers_to) if event.refers_to is not None else None
-        prompt = cue.payload.get("prompt", "") if cue else p.get("prompt", "")
-        who = f" by {p['by']}" if p.get("by") else ""
-        return f"Cue acknowledged{who}: {prompt}".rstrip(": ")
-    if kind == "intent":
-        intent = str(p.get("intent", "?"))
-        amount = p.get("amount_s")
-        if intent == "extend" and amount:
-            return f"Extend by {_num(amount)} s"
-        return intent.capitalize()
-    if kind == "note":
-        tags = p.get("tags") or []
-        suffix = f" [{', '.join(map(str, tags))}]" if tags else ""
-        return f"Note: {p.get('text', '')}{suffix}"
-    if kind == "note_correction":
-        return f"Correction of event {event.refers_to}: {p.get('text', '')}"
-    if kind == "vitals":
-        warnings = p.get("warnings") or []
-        suffix = f" — {'; '.join(map(str, warnings))}" if warnings else ""
-        return f"Vitals: {vitals_text(p)}{suffix}"
-    if kind == "music":
-        volume = p.get("volume_pct", p.get("volume"))
-        bits = [str(p.get("track") or p.get("playlist") or p.get("state") or "")]
-        if volume is not None:
-            bits.append(f"volume {_num(volume)} %")
-        if p.get("muted") is not None:
-            bits.append("muted" if p["muted"] else "unmuted")
-        if p.get("skip"):
-            bits.append("track skipped")
-        if p.get("manual"):
-            bits.append("(manual)")
-        text = " ".join(b for b in bits if b)
-        return f"Music: {text}" if text else "Music"
-    if kind == "light":
-        bits = []
-        brightness = p.get("brightness_pct", p.get("brightness"))
-        if brightness is not None:
-            bits.append(f"{_num(brightness)} %")
-        if p.get("kelvin") is not None:
-            bits.append(f"{_num(p['kelvin'])} K")
-        if p.get("color"):
-            bits.append(str(p["color"]))
-        if p.get("manual"):
-            bits.append("(manual)")
-        return "Light: " + " ".join(bits) if bits else "Light"
-    if kind == "device_error":
-        device = p.get("device", "device")
-        label = "Device warning" if p.get("severity") == "warning" else "Device error"
-        return f"{label} ({device}): {p.get('message', p.get('error', ''))}"
-    if kind == "emergency":
-        text = p.get("text") or p.get("message") or ""
-        return f"EMERGENCY: {text}".rstrip(": ")
-    if kind == "resume":
-        return "Resumed after interruption"
-    if kind == "session_end":
-        return f"Session ended ({p.get('status', '')})".replace(" ()", "")
-    return f"{kind}: {json.dumps(p, ensure_ascii=False, sort_keys=True)}"
+    summary = SUMMARIES.get(event.kind)
+    if summary is None:
+        return f"{event.kind}: {json.dumps(event.payload, ensure_ascii=False, sort_keys=True)}"
+    return summary(event, by_id or {})

@@ -25,7 +25,7 @@ import itertools
 import logging
 import math
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -38,6 +38,7 @@ from fpdf.fonts import FontFace
 from ketaroom.core.durations import format_clock, parse_duration
 from ketaroom.store.export import event_summary, vitals_text
 from ketaroom.store.journal import EventRecord, Journal, SessionRecord
+from ketaroom.store.record_schema import RecordKind, cue_kind, note_root, phase_name
 
 FONT_DIRS = (
     Path("/usr/share/fonts/truetype/dejavu"),
@@ -130,6 +131,8 @@ class PhaseRow:
 class NoteRow:
     event: EventRecord
     corrections: list[EventRecord] = field(default_factory=list)
+    tag_changes: list[EventRecord] = field(default_factory=list)
+    """``note_tags`` entries: the note's tags changed, its text did not."""
 
 
 @dataclass
@@ -172,7 +175,7 @@ def is_rems_session(session: SessionRecord) -> bool:
 def _planned_from_start(events: list[EventRecord]) -> list[PhaseRow]:
     """The plan the session itself recorded in its ``session_start`` payload."""
     for event in events:
-        if event.kind != "session_start":
+        if event.kind != RecordKind.SESSION_START:
             continue
         phases = event.payload.get("phases")
         if not isinstance(phases, list) or not phases:
@@ -224,30 +227,126 @@ def _planned_phases(session: SessionRecord) -> list[PhaseRow]:
     return rows
 
 
-def analyse(session: SessionRecord, events: list[EventRecord]) -> SessionFacts:
-    """Derive the report's facts from a session and its events."""
-    by_id = {e.id: e for e in events}
+@dataclass
+class _Collected:
+    """What one pass over the events gathers, kind by kind (see :data:`_COLLECTORS`)."""
+
+    by_id: dict[int, EventRecord]
+    starts: list[EventRecord] = field(default_factory=list)
+    session_starts: list[EventRecord] = field(default_factory=list)
+    session_ends: list[EventRecord] = field(default_factory=list)
+    notes: dict[int, NoteRow] = field(default_factory=dict)
+    cues: dict[int, CueRow] = field(default_factory=dict)
+    incidents: list[IncidentRow] = field(default_factory=list)
+    vitals: list[EventRecord] = field(default_factory=list)
+    intents: list[EventRecord] = field(default_factory=list)
+    emergencies: list[EventRecord] = field(default_factory=list)
+
+
+def _on_phase_start(found: _Collected, event: EventRecord) -> None:
+    if event.phase_index is not None:
+        found.starts.append(event)
+
+
+def _on_note(found: _Collected, event: EventRecord) -> None:
+    found.notes[event.id] = NoteRow(event)
+
+
+def _on_note_follow_up(found: _Collected, event: EventRecord) -> None:
+    root = _root_note(event, found.by_id)
+    if root is None or root not in found.notes:
+        return
+    row = found.notes[root]
+    (row.corrections if event.kind == RecordKind.NOTE_CORRECTION else row.tag_changes
+     ).append(event)
+
+
+def _on_cue(found: _Collected, event: EventRecord) -> None:
+    found.cues[event.id] = CueRow(event)
+
+
+def _on_cue_ack(found: _Collected, event: EventRecord) -> None:
+    row = found.cues.get(event.refers_to) if event.refers_to is not None else None
+    if row is not None:
+        row.ack = row.ack or event
+
+
+def _on_device_error(found: _Collected, event: EventRecord) -> None:
+    incidents = found.incidents
+    if incidents and _incident_key(incidents[-1].first) == _incident_key(event):
+        incidents[-1].last = event
+        incidents[-1].count += 1
+    else:
+        incidents.append(IncidentRow(event, event, 1))
+
+
+def _into(name: str) -> Callable[[_Collected, EventRecord], None]:
+    def collect(found: _Collected, event: EventRecord) -> None:
+        getattr(found, name).append(event)
+
+    return collect
+
+
+_COLLECTORS: dict[str, Callable[[_Collected, EventRecord], None]] = {
+    RecordKind.SESSION_START: _into("session_starts"),
+    RecordKind.PHASE_START: _on_phase_start,
+    RecordKind.SESSION_END: _into("session_ends"),
+    RecordKind.NOTE: _on_note,
+    RecordKind.NOTE_CORRECTION: _on_note_follow_up,
+    RecordKind.NOTE_TAGS: _on_note_follow_up,
+    RecordKind.CUE: _on_cue,
+    RecordKind.CUE_ACK: _on_cue_ack,
+    RecordKind.DEVICE_ERROR: _on_device_error,
+    RecordKind.VITALS: _into("vitals"),
+    RecordKind.INTENT: _into("intents"),
+    RecordKind.RESUME: _into("intents"),
+    RecordKind.EMERGENCY: _into("emergencies"),
+}
+"""Kind → what the report takes from such an event; other kinds are not in the report."""
+
+
+def _collect(events: list[EventRecord]) -> _Collected:
+    found = _Collected({e.id: e for e in events})
+    for event in events:
+        collect = _COLLECTORS.get(event.kind)
+        if collect is not None:
+            collect(found, event)
+    return found
+
+
+def _plan(session: SessionRecord, events: list[EventRecord]) -> dict[int, PhaseRow]:
+    """The planned phases: as recorded at the start, else from the preset snapshot."""
     plan = _planned_from_start(events) or _planned_phases(session)
     if plan and session.preset_yaml:
         # The YAML knows which phases are open; the recorded plan knows the lengths.
         for row, yaml_row in zip(plan, _planned_phases(session), strict=False):
             row.is_open = row.is_open or yaml_row.is_open
-    phases = {row.index: row for row in plan}
-    starts = [e for e in events if e.kind == "phase_start" and e.phase_index is not None]
-    end_events = [e for e in events if e.kind == "session_end"]
-    end_t = end_events[-1].session_t if end_events else None
+    return {row.index: row for row in plan}
+
+
+def _planned_number(payload: dict[str, Any], key: str) -> float | None:
+    value = payload.get(key)
+    return float(value) if isinstance(value, int | float) else None
+
+
+def _note_phase_start(row: PhaseRow, event: EventRecord) -> None:
+    """What a phase start says about its phase's name and plan (filling gaps only)."""
+    p = event.payload
+    if phase_name(p):
+        row.name = phase_name(p)
+    if row.planned_s is None:
+        row.planned_s = _planned_number(p, "planned_s")
+    if row.planned_start_s is None:
+        row.planned_start_s = _planned_number(p, "planned_start_s")
+
+
+def _phase_rows(phases: dict[int, PhaseRow], starts: list[EventRecord],
+                end_t: float | None) -> list[PhaseRow]:
+    """The plan with each phase's actual start and length filled in."""
     for position, event in enumerate(starts):
         index = int(event.phase_index or 0)
-        row = phases.get(index)
-        if row is None:
-            row = phases[index] = PhaseRow(index, f"Phase {index + 1}", None, None)
-        p = event.payload
-        if p.get("name") or p.get("phase"):
-            row.name = str(p.get("name") or p.get("phase"))
-        if row.planned_s is None and isinstance(p.get("planned_s"), int | float):
-            row.planned_s = float(p["planned_s"])
-        if row.planned_start_s is None and isinstance(p.get("planned_start_s"), int | float):
-            row.planned_start_s = float(p["planned_start_s"])
+        row = phases.setdefault(index, PhaseRow(index, f"Phase {index + 1}", None, None))
+        _note_phase_start(row, event)
         if row.reached:
             continue  # a repeated start (e.g. after resume): the first one counts
         row.reached = True
@@ -257,51 +356,32 @@ def analyse(session: SessionRecord, events: list[EventRecord]) -> SessionFacts:
         stop = following[0] if following else end_t
         if stop is not None:
             row.actual_s = max(0.0, stop - event.session_t)
+    return [phases[i] for i in sorted(phases)]
 
-    notes: dict[int, NoteRow] = {}
-    for event in events:
-        if event.kind == "note":
-            notes[event.id] = NoteRow(event)
-        elif event.kind == "note_correction":
-            root = _root_note(event, by_id)
-            if root is not None and root in notes:
-                notes[root].corrections.append(event)
 
-    cues = {e.id: CueRow(e) for e in events if e.kind == "cue"}
-    for event in events:
-        if event.kind == "cue_ack" and event.refers_to in cues:
-            row = cues[event.refers_to]
-            row.ack = row.ack or event
-
-    incidents: list[IncidentRow] = []
-    for event in events:
-        if event.kind != "device_error":
-            continue
-        key = _incident_key(event)
-        if incidents and _incident_key(incidents[-1].first) == key:
-            incidents[-1].last = event
-            incidents[-1].count += 1
-        else:
-            incidents.append(IncidentRow(event, event, 1))
-
-    start_events = [e for e in events if e.kind == "session_start"]
-    start_wall = _wall(start_events[0]) if start_events else _parse(session.started_at)
-    if end_events:
-        end_wall: datetime | None = _wall(end_events[-1])
+def analyse(session: SessionRecord, events: list[EventRecord]) -> SessionFacts:
+    """Derive the report's facts from a session and its events."""
+    found = _collect(events)
+    end_t = found.session_ends[-1].session_t if found.session_ends else None
+    if found.session_starts:
+        start_wall = _wall(found.session_starts[0])
+    else:
+        start_wall = _parse(session.started_at)
+    end_wall: datetime | None = None
+    if found.session_ends:
+        end_wall = _wall(found.session_ends[-1])
     elif session.ended_at:
         end_wall = _parse(session.ended_at)
-    else:
-        end_wall = None
     return SessionFacts(
         session=session,
         events=events,
-        phases=[phases[i] for i in sorted(phases)],
-        vitals=[e for e in events if e.kind == "vitals"],
-        notes=list(notes.values()),
-        cues=list(cues.values()),
-        intents=[e for e in events if e.kind in ("intent", "resume")],
-        incidents=incidents,
-        emergencies=[e for e in events if e.kind == "emergency"],
+        phases=_phase_rows(_plan(session, events), found.starts, end_t),
+        vitals=found.vitals,
+        notes=list(found.notes.values()),
+        cues=list(found.cues.values()),
+        intents=found.intents,
+        incidents=found.incidents,
+        emergencies=found.emergencies,
         start_wall=start_wall,
         end_wall=end_wall,
         end_t=end_t,
@@ -314,17 +394,7 @@ def _incident_key(event: EventRecord) -> tuple[str, str]:
 
 
 def _root_note(event: EventRecord, by_id: dict[int, EventRecord]) -> int | None:
-    seen: set[int] = set()
-    current: EventRecord | None = event
-    while current is not None and current.refers_to is not None and current.id not in seen:
-        seen.add(current.id)
-        target = by_id.get(current.refers_to)
-        if target is None:
-            return None
-        if target.kind == "note":
-            return target.id
-        current = target
-    return None
+    return note_root(event, by_id)
 
 
 def _parse(text: str) -> datetime:
@@ -337,11 +407,11 @@ def _wall(event: EventRecord) -> datetime:
 
 
 def _tags(row: NoteRow) -> list[str]:
-    """The note's tags, as last corrected."""
+    """The note's tags now: as last set by a correction or a tag change."""
     tags = row.event.payload.get("tags") or []
-    for fix in row.corrections:
-        if "tags" in fix.payload:
-            tags = fix.payload.get("tags") or []
+    for change in sorted(row.corrections + row.tag_changes, key=lambda e: e.seq):
+        if "tags" in change.payload:
+            tags = change.payload.get("tags") or []
     return [str(t) for t in tags]
 
 
@@ -976,17 +1046,7 @@ def _bp_chart(pdf: _Report, facts: SessionFacts, points: list[EventRecord]) -> N
         pdf.line(x0, y, x0 + width, y)
         pdf.set_xy(pdf.l_margin, y - 2)
         pdf.cell(left_pad - 1.5, 4, str(value), align="R")
-    # Phase boundaries, numbered.
-    pdf.set_draw_color(200, 200, 215)
-    for ph in facts.phases:
-        if ph.actual_start_s is not None:
-            x = px(ph.actual_start_s)
-            if ph.actual_start_s > 0:
-                pdf.set_dash_pattern(dash=0.8, gap=0.8)
-                pdf.line(x, top, x, y_base)
-                pdf.set_dash_pattern()
-            pdf.set_xy(x + 0.5, top)
-            pdf.cell(8, 3.5, f"P{ph.index + 1}")
+    _bp_phase_marks(pdf, facts, px, top, y_base)
     pdf.set_xy(pdf.l_margin, top - 4.5)
     pdf.cell(left_pad, 3.5, "mmHg", align="R")
     minute = 0
@@ -1034,6 +1094,22 @@ def _bp_chart(pdf: _Report, facts: SessionFacts, points: list[EventRecord]) -> N
     pdf.set_xy(pdf.l_margin, y_base + bottom_pad + 2)
 
 
+def _bp_phase_marks(pdf: _Report, facts: SessionFacts, px: Callable[[float], float],
+                    top: float, y_base: float) -> None:
+    """Phase boundaries on the blood-pressure chart, numbered."""
+    pdf.set_draw_color(200, 200, 215)
+    for ph in facts.phases:
+        if ph.actual_start_s is None:
+            continue
+        x = px(ph.actual_start_s)
+        if ph.actual_start_s > 0:
+            pdf.set_dash_pattern(dash=0.8, gap=0.8)
+            pdf.line(x, top, x, y_base)
+            pdf.set_dash_pattern()
+        pdf.set_xy(x + 0.5, top)
+        pdf.cell(8, 3.5, f"P{ph.index + 1}")
+
+
 def _render_notes(pdf: _Report, facts: SessionFacts) -> None:
     pdf.section("Clinical notes")
     if not facts.notes:
@@ -1049,6 +1125,10 @@ def _render_notes(pdf: _Report, facts: SessionFacts) -> None:
                 f"\n→ corrected at {pdf.rel(fix.session_t)} ({pdf.clock(_wall(fix))}): "
                 f"{fix.payload.get('text', '')}" + (f" — reason: {reason}" if reason else "")
             )
+        for change in row.tag_changes:
+            now = ", ".join(str(t) for t in change.payload.get("tags") or []) or "none"
+            text += (f"\n→ tags set at {pdf.rel(change.session_t)} "
+                     f"({pdf.clock(_wall(change))}): {now}")
         rows.append(
             (
                 pdf.rel(row.event.session_t),
@@ -1083,7 +1163,7 @@ def _render_cues(pdf: _Report, facts: SessionFacts) -> None:
             (
                 pdf.rel(cue.event.session_t),
                 pdf.clock(_wall(cue.event)),
-                str(p.get("cue_kind") or p.get("kind") or "reminder"),
+                cue_kind(p),
                 str(p.get("prompt", "")),
                 status,
             )
@@ -1109,7 +1189,7 @@ def _render_actions(pdf: _Report, facts: SessionFacts) -> None:
     paused_at: datetime | None = None
     for e in facts.intents:
         text = event_summary(e, by_id)
-        intent = e.payload.get("intent") if e.kind == "intent" else None
+        intent = e.payload.get("intent") if e.kind == RecordKind.INTENT else None
         if intent == "pause":
             paused_at = _wall(e)
         elif intent == "resume" and paused_at is not None:

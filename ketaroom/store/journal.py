@@ -22,34 +22,14 @@ is ``running`` while the process that started it is alive on this host, else
 ``interrupted`` (crash, power cut), which the app offers to resume. Every session
 has a ``kind`` (:data:`KINDS`): ``clinical`` or ``rehearsal``.
 
-Event kinds (free text; these are the ones the app writes). ``session_t`` is the
-session's timeline time in seconds (planned timeline, not wall clock):
-
-========================  =========================================================
-``session_start``         payload ``{"preset", "phases": [{"name", "planned_s"}]}``
-``phase_start``           ``phase_index`` set; payload ``{"name", "planned_s",
-                          "planned_start_s"}``
-``cue``                   payload ``{"prompt", "kind": "vitals"|"note"|"reminder"}``
-``cue_ack``               ``refers_to`` the cue event; payload ``{"by"}``
-``intent``                payload ``{"intent": "pause"|"resume"|"next"|"extend"|
-                          "stop", "amount_s": float|None}``
-``note``                  payload ``{"text", "tags": [...]}``; tag ``dose`` for the
-                          administered dose, ``ready`` when the patient may leave
-``note_correction``       ``refers_to`` the corrected note; payload ``{"text",
-                          "reason"}``
-``vitals``                payload ``{"sys", "dia", "hr", "spo2", "warnings": [...]}``
-``music``                 payload ``{"playlist", "track", "volume_pct", ...}``
-``light``                 payload ``{"brightness_pct", "kelvin"|"color", ...}``
-``device_error``          payload ``{"device": "lights"|"music"|"records"|...,
-                          "message", "severity": "error"|"warning"}``
-``device_health``         payload ``{"device", "message", "health", ...}`` (a device
-                          recovering, or changing state, without an error)
-``signal``                payload ``{"signal": "SIGINT"|"SIGTERM"|"SIGHUP"}``: what
-                          interrupted a rehearsal (a stop follows)
-``emergency``             payload ``{"text", ...}`` (panic button pressed)
-``resume``                written by :meth:`Journal.resume_session` after a crash
-``session_end``           payload ``{"status": "completed"|"stopped"|"interrupted"}``
-========================  =========================================================
+Events: ``kind`` is a :class:`~ketaroom.store.record_schema.RecordKind` and ``payload``
+a JSON object; what each kind carries is defined (with one builder per entry, used by
+every writer) in :mod:`ketaroom.store.record_schema` and tabled in ``docs/records.md``.
+``session_t`` is the session's timeline time in seconds (planned timeline, not wall
+clock); ``refers_to`` points at the event an entry is about (``cue_ack`` → its cue,
+``note_correction`` and ``note_tags`` → the note). This module writes two kinds itself:
+``resume`` (:meth:`Journal.resume_session`) and the ``session_end`` of
+:meth:`Journal.close_interrupted`.
 
 Thread-safety: one connection opened with ``check_same_thread=False`` and guarded by
 a lock, so a writer thread and the UI thread may share one :class:`Journal`.
@@ -70,6 +50,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+
+from ketaroom.store.record_schema import Resume, SessionEnd
 
 FILE_MODE = 0o600
 END_STATUSES = ("completed", "stopped", "interrupted")
@@ -627,11 +609,14 @@ class Journal:
     ) -> int:
         """Append one event; it is committed durably (fsync'd) before this returns.
 
-        Returns the event id. Raises :class:`JournalWriteError` if the disk refuses,
-        :class:`JournalError` for an unknown session or ``refers_to``.
+        ``kind`` is a :class:`~ketaroom.store.record_schema.RecordKind` (any other
+        non-empty text is stored as given). Returns the event id. Raises
+        :class:`JournalWriteError` if the disk refuses, :class:`JournalError` for an
+        unknown session or ``refers_to``.
         """
         if not kind:
             raise ValueError("event kind must not be empty")
+        kind = str(kind)  # a RecordKind is stored as its plain value
         body = json.dumps(payload or {}, ensure_ascii=False, sort_keys=True, default=str)
         with self._write() as conn:
             if refers_to is not None:
@@ -693,12 +678,8 @@ class Journal:
                 " WHERE id = ? AND ended_at IS NULL",
                 (_iso(), session_id),
             )
-        self.append(
-            session_id,
-            "session_end",
-            session_t=last_t,
-            payload={"status": "interrupted", "closed_after_interruption": True},
-        )
+        entry = SessionEnd("interrupted", closed_after_interruption=True)
+        self.append(session_id, entry.kind, session_t=last_t, payload=entry.to_payload())
 
     def resume_session(self, session_id: int, *, session_t: float) -> None:
         """Take over an interrupted session in this process (it shows as running again).
@@ -713,12 +694,8 @@ class Journal:
                 "UPDATE sessions SET pid = ?, host = ?, proc_token = ? WHERE id = ?",
                 (os.getpid(), self._host, self._token, session_id),
             )
-        self.append(
-            session_id,
-            "resume",
-            session_t=session_t,
-            payload={"previous_pid": record.pid, "previous_host": record.host},
-        )
+        entry = Resume(record.pid, record.host)
+        self.append(session_id, entry.kind, session_t=session_t, payload=entry.to_payload())
 
     def audit(self, user: str, action: str, detail: str = "") -> None:
         """Record who did what (export, purge, settings change, …)."""

@@ -46,15 +46,18 @@ from PySide6.QtWidgets import (
 from ketaroom.core.durations import format_clock
 from ketaroom.store import export
 from ketaroom.store.journal import EventRecord, Journal, JournalError, SessionRecord
+from ketaroom.store.record_schema import RecordKind, current_note_tags
 
 __all__ = ["HistoryView", "SessionSummary", "TimelineRow", "summarise", "timeline_rows"]
 
 SESSION_COLUMNS = ("Date", "Room", "Preset", "Planned", "Actual", "Status",
                    "Interruptions", "Incidents")
 TIMELINE_COLUMNS = ("Session", "Clock", "What", "Details")
-INCIDENT_KINDS = ("device_error", "emergency")
-_SHOWN_KINDS = {"session_start", "phase_start", "cue", "intent", "note", "note_correction",
-                "vitals", "device_error", "emergency", "resume", "session_end"}
+INCIDENT_KINDS = (RecordKind.DEVICE_ERROR, RecordKind.EMERGENCY)
+_SHOWN_KINDS = {RecordKind.SESSION_START, RecordKind.PHASE_START, RecordKind.CUE,
+                RecordKind.INTENT, RecordKind.NOTE, RecordKind.NOTE_CORRECTION,
+                RecordKind.NOTE_TAGS, RecordKind.VITALS, RecordKind.DEVICE_ERROR,
+                RecordKind.EMERGENCY, RecordKind.RESUME, RecordKind.SESSION_END}
 _ROLE_ID = Qt.ItemDataRole.UserRole
 _ROLE_SORT = Qt.ItemDataRole.UserRole + 1
 
@@ -92,16 +95,17 @@ def summarise(record: SessionRecord, events: Sequence[EventRecord]) -> SessionSu
     started = _local(record.started_at)
     date = started.strftime("%Y-%m-%d %H:%M") if started else record.started_at
     actual = max((e.session_t for e in events), default=None)
-    resumes = sum(e.kind == "resume" for e in events)
+    resumes = sum(e.kind == RecordKind.RESUME for e in events)
     interruptions = resumes + (record.status == "interrupted")
     incidents = sum(e.kind in INCIDENT_KINDS for e in events)
     texts = [str(e.payload.get("text", "")) for e in events
-             if e.kind in ("note", "note_correction", "emergency")]
-    prompts = [str(e.payload.get("prompt", "")) for e in events if e.kind == "cue"]
+             if e.kind in (RecordKind.NOTE, RecordKind.NOTE_CORRECTION, RecordKind.EMERGENCY)]
+    tags = [tag for note_tags in current_note_tags(events).values() for tag in note_tags]
+    prompts = [str(e.payload.get("prompt", "")) for e in events if e.kind == RecordKind.CUE]
     day = started.strftime("%A %d %B %Y %d.%m.%Y %d/%m/%Y") if started else ""
     haystack = " ".join([date, day, record.started_at, record.preset, record.room,
                          record.status, record.patient_ref or "", record.operator or "",
-                         *texts, *prompts]).casefold()
+                         *texts, *tags, *prompts]).casefold()
     return SessionSummary(record, date, record.planned_s, actual, interruptions, incidents,
                           haystack)
 
@@ -111,7 +115,7 @@ _TERM = re.compile(r'"([^"]*)"|(\S+)')
 
 def matches(summary: SessionSummary, query: str) -> bool:
     """Every word (or ``"quoted phrase"``) of ``query`` occurs in the session's date,
-    preset, room, status, cue prompts or note text; case does not matter."""
+    preset, room, status, cue prompts, note text or note tags; case does not matter."""
     terms = [a or b for a, b in _TERM.findall(query.casefold())]
     return all(term in summary.haystack for term in terms if term)
 
@@ -129,46 +133,54 @@ class TimelineRow:
 
 
 _WHAT = {
-    "session_start": "Start", "phase_start": "Phase", "cue": "Cue", "intent": "Action",
-    "note": "Note", "note_correction": "Correction", "vitals": "Vitals",
-    "device_error": "Incident", "emergency": "EMERGENCY", "resume": "Resumed",
-    "session_end": "End", "music": "Music", "light": "Light",
+    RecordKind.SESSION_START: "Start", RecordKind.PHASE_START: "Phase", RecordKind.CUE: "Cue",
+    RecordKind.INTENT: "Action", RecordKind.NOTE: "Note",
+    RecordKind.NOTE_CORRECTION: "Correction", RecordKind.NOTE_TAGS: "Tags",
+    RecordKind.VITALS: "Vitals", RecordKind.DEVICE_ERROR: "Incident",
+    RecordKind.EMERGENCY: "EMERGENCY", RecordKind.RESUME: "Resumed",
+    RecordKind.SESSION_END: "End", RecordKind.MUSIC: "Music", RecordKind.LIGHT: "Light",
 }
 
 
 def timeline_rows(record: SessionRecord, events: Sequence[EventRecord]) -> list[TimelineRow]:
     """The session's timeline as shown: phases, notes, vitals, cues, actions, incidents.
 
-    A cue says whether it was acknowledged (and by whom) or missed; automatic music and
-    light changes are left out (manual ones stay).
+    A cue says whether it was acknowledged (and by whom) or missed; a note shows its
+    tags as they are now (a later tag change is also a row of its own); automatic
+    music and light changes are left out (manual ones stay).
     """
     by_id = {e.id: e for e in events}
     acks: dict[int, EventRecord] = {}
     for event in events:
-        if event.kind == "cue_ack" and event.refers_to is not None:
+        if event.kind == RecordKind.CUE_ACK and event.refers_to is not None:
             acks.setdefault(event.refers_to, event)
+    tags = current_note_tags(events)
     rows = []
     for event in events:
-        manual = event.kind in ("music", "light") and event.payload.get("manual")
+        manual = event.kind in (RecordKind.MUSIC, RecordKind.LIGHT) and event.payload.get("manual")
         if event.kind not in _SHOWN_KINDS and not manual:
             continue
         details = export.event_summary(event, by_id)
-        if event.kind == "cue":
-            ack = acks.get(event.id)
-            if ack is not None:
-                who = f" by {ack.payload['by']}" if ack.payload.get("by") else ""
-                details += f" — acknowledged{who} at {format_clock(ack.session_t)}"
-            elif record.status == "running":
-                details += " — waiting"
-            else:
-                details += " — missed"
-        elif event.kind == "device_error" and event.payload.get("severity") == "warning":
+        if event.kind == RecordKind.CUE:
+            details += _cue_outcome(acks.get(event.id), record)
+        elif event.kind == RecordKind.NOTE:
+            details = (f"Note: {event.payload.get('text', '')}"
+                       f"{export.tags_text(tags.get(event.id))}")
+        elif (event.kind == RecordKind.DEVICE_ERROR
+              and event.payload.get("severity") == "warning"):
             details = details.replace("Device error", "Device warning", 1)
         wall = _local(event.wall)
         rows.append(TimelineRow(event.session_t, wall.strftime("%H:%M:%S") if wall else event.wall,
                                 event.kind, _WHAT.get(event.kind, event.kind), details,
                                 event.id))
     return rows
+
+
+def _cue_outcome(ack: EventRecord | None, record: SessionRecord) -> str:
+    if ack is not None:
+        who = f" by {ack.payload['by']}" if ack.payload.get("by") else ""
+        return f" — acknowledged{who} at {format_clock(ack.session_t)}"
+    return " — waiting" if record.status == "running" else " — missed"
 
 
 def _duration(seconds: float | None) -> str:

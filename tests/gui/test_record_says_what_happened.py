@@ -147,3 +147,18 @@ def test_keyboard_steps_are_one_record_after_a_quiet_moment(qtbot, make_window) 
     qtbot.waitUntil(lambda: len(manual_volumes(window)) == 1, timeout=VOLUME_QUIET_MS + 2000)
     record = manual_volumes(window)[0]
     assert (record.payload["from_volume"], record.payload["volume"]) == (before, before + 6)
+
+
+def test_the_record_keeps_the_preset_as_loaded_even_if_the_file_changed(
+        qtbot, make_window, data_dir: Path) -> None:
+    path = presets_dir(data_dir) / "note-cue.yaml"
+    path.write_text(NOTE_CUE, encoding="utf-8")
+    window = make_window(preset="note-cue.yaml")
+    path.write_text(NOTE_CUE.replace("duration: 10m", "duration: 90m"), encoding="utf-8")
+    start(qtbot, window)
+    live = window.live
+    assert live is not None and live.recorder.flush(5.0)
+    with Journal(window.services.journal.path) as journal:
+        stored = journal.session(live.session_id)
+    assert stored.preset_yaml == NOTE_CUE
+    assert live.session.preset.phases[0].planned_s == 600  # and that is what runs

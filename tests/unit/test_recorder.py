@@ -76,3 +76,45 @@ def test_background_recorder_reports_a_refusing_disk_at_once(tmp_path: Path) -> 
         recorder.close()
         assert recorder.session_id is not None
         assert [e.session_t for e in journal.events(recorder.session_id)] == [1.0, 2.0]
+
+
+PRESET_AS_LOADED = """\
+name: Stored as it ran
+phases:
+  - name: Settle
+    duration: 5m
+"""
+
+
+def test_the_stored_yaml_is_the_one_loaded_not_the_file_now(tmp_path: Path) -> None:
+    """The file changes between loading and Start: the record keeps what was validated
+    and runs (the preset's source text), not the file's new content."""
+    from ketaroom.core.validation import load_preset
+
+    path = tmp_path / "preset.yaml"
+    path.write_text(PRESET_AS_LOADED, encoding="utf-8")
+    loaded = load_preset(path).preset
+    assert loaded is not None and loaded.source == PRESET_AS_LOADED
+    path.write_text(PRESET_AS_LOADED.replace("5m", "50m"), encoding="utf-8")
+    journal = Journal(tmp_path / "sessions.sqlite3")
+    recorder = SessionRecorder(journal, synchronous=True)
+    session_id = recorder.begin(loaded, room="Room 1")
+    assert session_id is not None
+    stored = journal.session(session_id)
+    assert stored.preset_yaml == PRESET_AS_LOADED
+    assert stored.preset_path == str(path)
+    path.unlink()  # and a file gone by Start changes nothing either
+    again = recorder_begin(journal, loaded)
+    assert journal.session(again).preset_yaml == PRESET_AS_LOADED
+
+
+def recorder_begin(journal: Journal, loaded) -> int:
+    session_id = SessionRecorder(journal, synchronous=True).begin(loaded, room="Room 1")
+    assert session_id is not None
+    return session_id
+
+
+def test_a_preset_built_in_code_stores_no_yaml(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "sessions.sqlite3")
+    session_id = recorder_begin(journal, preset(phase("A", 60)))
+    assert journal.session(session_id).preset_yaml is None
