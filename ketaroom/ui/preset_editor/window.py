@@ -1,0 +1,565 @@
+"""The preset editor's shell: the document, undo, saving, the PIN gate and the layout.
+
+:class:`PresetEditor` holds the document, a ruamel round-trip tree
+(:mod:`ketaroom.core.preset_yaml`); every form edit goes through :meth:`PresetEditor.edit`,
+which changes it in place (saving keeps the file's comments and key order) and pushes a
+snapshot (the dumped text before and after) on a :class:`QUndoStack`; typing in one field
+merges into one undo step. The parts: the phase table
+(:mod:`~ketaroom.ui.preset_editor.phase_table`), the form of one phase
+(:mod:`~ketaroom.ui.preset_editor.phase_form`), the checks
+(:mod:`~ketaroom.ui.preset_editor.problems`) and the room previews
+(:mod:`~ketaroom.ui.preset_editor.preview_controls`).
+
+Live validation re-runs the one validation function,
+:func:`ketaroom.core.validation.validate_text`, ~300 ms after the last edit; each problem's
+field path (:attr:`~ketaroom.core.validation.Problem.where`) flags the field at fault.
+Saving validates again and writes atomically only when the preset is valid.
+
+Shipped presets open read-only with *Duplicate to edit*. With an
+:class:`ketaroom.admin_pin.AdminGate`, the form is hidden behind a PIN pad until unlocked
+and again after the gate's idle time.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QUndoCommand, QUndoStack
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListWidgetItem,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+from ruamel.yaml.comments import CommentedMap
+
+from ketaroom.admin_pin import AdminGate
+from ketaroom.core import limits, preset_yaml
+from ketaroom.core.preset_library import PresetLibrary
+from ketaroom.core.validation import LoadResult, validate_text
+from ketaroom.ui.pin_dialog import PinPad
+from ketaroom.ui.preset_editor.common import (
+    form,
+    local_style,
+    panel,
+    playlist_choices,
+    row,
+    set_text,
+    text_of,
+)
+from ketaroom.ui.preset_editor.phase_form import PhaseForm, line, spin
+from ketaroom.ui.preset_editor.phase_table import PhaseTable
+from ketaroom.ui.preset_editor.preview_controls import PreviewControls
+from ketaroom.ui.preset_editor.problems import ProblemList, mark_fields
+from ketaroom.ui.preview import RoomPreview
+
+__all__ = ["PresetEditor"]
+
+VALIDATE_DELAY_MS = 300
+GATE_CHECK_MS = 1000
+
+
+class _Snapshot(QUndoCommand):
+    """One edit: the document text before and after. Same-``key`` edits merge."""
+
+    MERGE_ID = 7
+
+    def __init__(self, editor: PresetEditor, before: str, after: str, key: str) -> None:
+        super().__init__(key)
+        self.editor, self.before, self.after, self.key = editor, before, after, key
+        self._applied = True  # the edit already happened when the command is pushed
+
+    def id(self) -> int:
+        return self.MERGE_ID if self.key.startswith("field:") else -1
+
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        if not isinstance(other, _Snapshot) or other.key != self.key:
+            return False
+        self.after = other.after
+        return True
+
+    def redo(self) -> None:
+        if self._applied:
+            self._applied = False
+            return
+        self.editor._restore(self.after)
+
+    def undo(self) -> None:
+        self.editor._restore(self.before)
+
+
+class PresetEditor(QWidget):
+    """Edit one preset. ``path=None`` starts a new preset (saved into the clinic folder).
+
+    ``library`` gives the folders (clinic, shipped, playlists) and the audit trail;
+    ``gate`` (optional) guards the form with the admin PIN; ``preview`` (optional) lets
+    the form preview a phase on the room's devices.
+    """
+
+    saved = Signal(Path)
+    duplicated = Signal(Path)
+
+    def __init__(self, library: PresetLibrary, path: Path | None = None, *,
+                 gate: AdminGate | None = None, preview: RoomPreview | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("presetEditor")
+        self.setWindowTitle("Preset editor")
+        self.library, self.gate, self.preview = library, gate, preview
+        self.path: Path | None = None
+        self.read_only = False
+        self.result: LoadResult | None = None
+        self._doc: CommentedMap = preset_yaml.new_document()
+        self._text = preset_yaml.dump(self._doc)
+        self._updating = False
+        self.phase_index = -1
+        self.undo_stack = QUndoStack(self)
+        self._validate_timer = QTimer(self, singleShot=True, interval=VALIDATE_DELAY_MS)
+        self._validate_timer.timeout.connect(self.validate_now)
+        self._gate_timer = QTimer(self, interval=GATE_CHECK_MS)
+        self._gate_timer.timeout.connect(self._check_gate)
+
+        self.stack = QStackedWidget(self)
+        self.pin_pad: PinPad | None = None
+        if gate is not None:
+            self.pin_pad = PinPad(gate, reason="Editing presets needs the admin PIN.")
+            self.pin_pad.unlocked.connect(self._on_unlocked)
+            locked = QWidget(objectName="lockedPage")
+            QVBoxLayout(locked).addWidget(self.pin_pad, alignment=Qt.AlignmentFlag.AlignCenter)
+            self.stack.addWidget(locked)
+        self.edit_page = self._build_edit_page()
+        self.stack.addWidget(self.edit_page)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.stack)
+        self.setStyleSheet(local_style())
+
+        if gate is not None:
+            self._gate_timer.start()
+            app = QApplication.instance()
+            if app is not None:
+                app.installEventFilter(self)
+        self._check_gate()
+        self.open(path)
+        self.previews.tick()
+
+    # ================================================================= building
+
+    def _build_edit_page(self) -> QWidget:
+        page = QWidget(objectName="editPage")
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(16, 12, 16, 12)
+        layout.setSpacing(10)
+        layout.addLayout(self._build_top_bar())
+
+        self.banner = QFrame(objectName="banner")  # read-only banner for shipped presets
+        banner_layout = QHBoxLayout(self.banner)
+        banner_label = QLabel("This is a shipped preset and cannot be changed. "
+                              "Duplicate it into the clinic's presets to edit a copy.",
+                              wordWrap=True)
+        self.duplicate_button = QPushButton("Duplicate to edit", objectName="primary")
+        self.duplicate_button.clicked.connect(self.duplicate_to_edit)
+        banner_layout.addWidget(banner_label, 1)
+        banner_layout.addWidget(self.duplicate_button)
+        layout.addWidget(self.banner)
+
+        checks, checks_box = panel("Checks")
+        self.problem_list = ProblemList()
+        self.problem_list.itemClicked.connect(self._on_problem_clicked)
+        checks_box.addWidget(self.problem_list, 1)
+        left = QSplitter(Qt.Orientation.Vertical)
+        left.addWidget(self._build_preset_panel())
+        left.addWidget(checks)
+        left.setStretchFactor(0, 3)
+        left.setStretchFactor(1, 1)
+        left.setChildrenCollapsible(False)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(left)
+        splitter.addWidget(self._build_phase_panel())
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setChildrenCollapsible(False)
+        layout.addWidget(splitter, 1)
+        return page
+
+    def _build_top_bar(self) -> QHBoxLayout:
+        bar = QHBoxLayout()
+        self.title = QLabel(objectName="phaseName")
+        self.title.setStyleSheet("font-size: 22px;")
+        self.status = QLabel(objectName="saved")
+        self.undo_button = QPushButton("Undo")
+        self.redo_button = QPushButton("Redo")
+        self.save_button = QPushButton("Save", objectName="primary")
+        self.undo_button.clicked.connect(self.undo_stack.undo)
+        self.redo_button.clicked.connect(self.undo_stack.redo)
+        self.save_button.clicked.connect(self.save)
+        self.undo_stack.canUndoChanged.connect(self.undo_button.setEnabled)
+        self.undo_stack.canRedoChanged.connect(self.redo_button.setEnabled)
+        self.undo_stack.cleanChanged.connect(self._update_title)
+        self.undo_button.setShortcut(QKeySequence.StandardKey.Undo)
+        self.redo_button.setShortcut(QKeySequence.StandardKey.Redo)
+        self.save_button.setShortcut(QKeySequence.StandardKey.Save)
+        bar.addWidget(self.title, 1)
+        bar.addWidget(self.status)
+        for button in (self.undo_button, self.redo_button, self.save_button):
+            bar.addWidget(button)
+        return bar
+
+    def _build_preset_panel(self) -> QWidget:
+        frame, box = panel("Preset")
+        self.preset_fields = QWidget()
+        fields = form(self.preset_fields)
+        fields.setContentsMargins(0, 0, 0, 0)
+        self.name_edit = line(self.edit, "name", lambda t: self._set_top("name", t),
+                              "Shown in the UI")
+        self.description_edit = line(
+            self.edit, "description", lambda t: self._set_top("description", t.strip() or None),
+            "Optional, for the preset list")
+        self.max_volume_spin = spin(self.edit, "max_volume", limits.VOLUME_MIN,
+                                    limits.VOLUME_MAX, lambda v: self._set_top("max_volume", v),
+                                    " %")
+        row(fields, "Name", self.name_edit)
+        row(fields, "Description", self.description_edit)
+        row(fields, "Max volume", self.max_volume_spin)
+        box.addWidget(self.preset_fields)
+
+        table = self.phases = PhaseTable()
+        table.selected.connect(self._on_phase_selected)
+        table.addRequested.connect(self.add_phase)
+        table.removeRequested.connect(self.remove_phase)
+        table.moveRequested.connect(self.move_phase)
+        self.phase_model, self.phase_table = table.model, table.view
+        self.add_phase_button, self.remove_phase_button = table.add_button, table.remove_button
+        self.up_button, self.down_button = table.up_button, table.down_button
+        box.addWidget(table, 1)
+        return frame
+
+    def _build_phase_panel(self) -> QWidget:
+        frame, box = panel("Phase")
+        self.previews = PreviewControls(
+            self.preview, phase=self.current_phase, document=self.document,
+            volume=lambda: min(self.form.volume_spin.value(), self.max_volume_spin.value()),
+            music_on=lambda: self.form.music_group.isChecked(),
+            folder=lambda: self.path.parent if self.path else self.library.clinic_dir,
+            playlist_dirs=self.library.playlist_dirs, parent=self)
+        self.form = self.phase_panel = PhaseForm(self, self.previews, self.library.playlist_dirs)
+        for name in ("name_edit", "duration_edit", "expected_edit"):  # the tests' names
+            setattr(self, "phase_name_edit" if name == "name_edit" else name,
+                    getattr(self.form, name))
+        for name in ("open_check", "music_group", "playlist_combo", "volume_spin", "fade_edit",
+                     "light_group", "brightness_spin", "colour_mode", "kelvin_spin",
+                     "colour_edit", "swatch", "transition_edit", "cue_table", "add_cue_button",
+                     "remove_cue_button"):
+            setattr(self, name, getattr(self.form, name))
+        self.phase_problems = self.form.problems
+        p = self.previews
+        self.music_preview_button, self.music_preview_status = p.music_button, p.music_status
+        self.light_preview_check, self.light_preview_status = p.light_check, p.light_status
+        self.room_light_button = p.room_light_button
+        scroll = QScrollArea(widgetResizable=True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(self.form)
+        box.addWidget(scroll, 1)
+        return frame
+
+    # ================================================================= document
+
+    def open(self, path: Path | None) -> None:
+        """Show the preset at ``path`` (``None``: a new preset). Clears undo history."""
+        self.stop_previews()
+        self.path = Path(path) if path is not None else None
+        self.read_only = self.path is not None and self.library.is_shipped(self.path)
+        self.phase_index = -1
+        load_error = ""
+        if self.path is None:
+            text = preset_yaml.dump(preset_yaml.new_document())
+        else:
+            try:
+                text = self.path.read_text(encoding="utf-8")
+                preset_yaml.load(text)
+            except (OSError, UnicodeDecodeError, preset_yaml.PresetYamlError) as exc:
+                load_error = str(exc)
+                text = ""
+        self.undo_stack.clear()
+        if load_error:
+            # Not editable as a form: show why (same messages as `ketaroom validate`).
+            self.read_only = True
+            self._doc, self._text = CommentedMap(), ""
+            self.result = self.library.validate(self.path) if self.path else None
+            self._refresh()
+            self._show_problems()
+            self.status.setText("Fix this file in a text editor first.")
+            return
+        self._restore(text)
+        self.undo_stack.setClean()
+        self.status.setText("")
+        self.validate_now()
+
+    def _restore(self, text: str) -> None:
+        """Make ``text`` the document (undo/redo/open) and redraw everything."""
+        self._doc = preset_yaml.load(text)
+        self._text = text
+        self._refresh()
+        self._validate_timer.start()
+        self.previews.light_edited()
+
+    def edit(self, key: str, change: Callable[[], None]) -> None:
+        """Apply one form change to the document and record it for undo."""
+        if self._updating or self.read_only:
+            return
+        if self.gate is not None:
+            self.gate.touch()
+        before = self._text
+        change()
+        after = preset_yaml.dump(self._doc)
+        if after == before:
+            return
+        self._text = after
+        self.undo_stack.push(_Snapshot(self, before, after, key))
+        self._refresh_table()
+        if not key.startswith(("field:", "cue:")):
+            self._refresh_phase_form()  # sections, cues or the open state changed shape
+        self._validate_timer.start()
+        self.previews.light_edited()
+
+    def text(self) -> str:
+        """The document as it would be saved."""
+        return self._text
+
+    def document(self) -> CommentedMap:
+        return self._doc
+
+    def current_phase(self) -> CommentedMap | None:
+        try:
+            return preset_yaml.phase(self._doc, self.phase_index)
+        except (IndexError, preset_yaml.PresetYamlError):
+            return None
+
+    def _set_top(self, key: str, value: Any) -> None:
+        preset_yaml.set_key(self._doc, key, value)
+
+    # -- phases
+
+    def add_phase(self) -> None:
+        index = self.phase_index + 1 if self.phase_index >= 0 else None
+        holder: list[int] = []
+        self.edit("add phase", lambda: holder.append(
+            preset_yaml.add_phase(self._doc, "New phase", "10m", index)))
+        if holder:
+            self.select_phase(holder[0])
+
+    def remove_phase(self) -> None:
+        index = self.phase_index
+        if index < 0:
+            return
+        self.edit("remove phase", lambda: preset_yaml.remove_phase(self._doc, index))
+        self.select_phase(min(index, len(preset_yaml.phases(self._doc)) - 1))
+
+    def move_phase(self, source: int, target: int) -> None:
+        count = len(preset_yaml.phases(self._doc))
+        if not (0 <= source < count and 0 <= target < count) or source == target:
+            return
+        self.edit("move phase", lambda: preset_yaml.move_phase(self._doc, source, target))
+        self.select_phase(target)
+
+    def select_phase(self, index: int) -> None:
+        self.phases.select(index)
+        self._on_phase_selected(index)
+
+    def _on_phase_selected(self, index: int) -> None:
+        if self._updating:
+            return
+        if index != self.phase_index:
+            self.stop_previews()  # a preview is of one phase
+        self.phase_index = index
+        self._refresh_phase_form()
+        self._mark_problems()
+
+    # ================================================================= redraw
+
+    def _refresh(self) -> None:
+        self._updating = True
+        try:
+            set_text(self.name_edit, text_of(self._doc.get("name")))
+            set_text(self.description_edit, text_of(self._doc.get("description")))
+            max_volume = self._doc.get("max_volume")
+            self.max_volume_spin.setValue(int(max_volume) if isinstance(max_volume, int | float)
+                                          and not isinstance(max_volume, bool)
+                                          else limits.VOLUME_MAX)
+        finally:
+            self._updating = False
+        self._refresh_table()
+        count = self.phase_model.rowCount()
+        self.select_phase(min(max(self.phase_index, 0), count - 1) if count else -1)
+        self._apply_read_only()
+        self._update_title()
+
+    def _refresh_table(self) -> None:
+        self._updating = True
+        try:
+            self.phases.set_document(self._doc, self.phase_index)
+        finally:
+            self._updating = False
+
+    def _refresh_phase_form(self) -> None:
+        item = self.current_phase()
+        self.form.setEnabled(item is not None and not self.read_only)
+        self.form.setVisible(item is not None or self.read_only)
+        self._updating = True
+        try:
+            self.form.fill(item if item is not None else CommentedMap(),
+                           playlist_choices(self.library.playlist_dirs))
+        finally:
+            self._updating = False
+        self.phases.show_state(self.phase_index if item is not None else -1,
+                               editable=not self.read_only)
+
+    def _apply_read_only(self) -> None:
+        editable = not self.read_only
+        self.banner.setVisible(self.read_only and self.path is not None
+                               and self.library.is_shipped(self.path))
+        self.preset_fields.setEnabled(editable)
+        self.save_button.setEnabled(editable)
+        self.phases.show_state(self.phase_index if self.current_phase() is not None else -1,
+                               editable=editable)
+
+    def _update_title(self, *_args: object) -> None:
+        name = text_of(self._doc.get("name")) or "Untitled preset"
+        where = ("shipped, read-only" if self.read_only and self.path is not None
+                 else self.path.name if self.path is not None else "new, not saved yet")
+        dirty = "" if self.undo_stack.isClean() else " •"
+        self.title.setText(f"{name}{dirty}")
+        self.title.setToolTip(str(self.path) if self.path else where)
+        self.setWindowTitle(f"{name}{dirty} — {where}")
+
+    # ================================================================= validation
+
+    def validate_now(self) -> LoadResult:
+        """Validate the current text now (the debounce timer calls this)."""
+        self._validate_timer.stop()
+        where = self.path if self.path is not None else self.library.clinic_dir / "new.yaml"
+        self.result = validate_text(self._text, where, playlist_dirs=self.library.playlist_dirs)
+        self._show_problems()
+        return self.result
+
+    def problems(self) -> list[str]:
+        """The messages currently shown, as ``Line N: message`` (a calm line when none)."""
+        return self.problem_list.messages()
+
+    def _show_problems(self) -> None:
+        self.problem_list.show_result(self.result)
+        self._mark_problems()
+
+    def _mark_problems(self) -> None:
+        """Flag the fields at fault for the shown phase; list its messages under the form."""
+        fields: dict[str, QWidget] = {
+            "name": self.name_edit, "description": self.description_edit,
+            "max_volume": self.max_volume_spin, **self.form.field_widgets()}
+        messages = mark_fields(self.result.problems if self.result else (), self.phase_index,
+                               fields)
+        self.phase_problems.setText("\n".join(messages))
+        self.phase_problems.setVisible(bool(messages))
+
+    def _on_problem_clicked(self, item: QListWidgetItem) -> None:
+        phase, line_no = ProblemList.place_of(item)
+        if phase is None and isinstance(line_no, int):
+            phase = preset_yaml.phase_at_line(self._doc, line_no)
+        if phase is not None:
+            self.select_phase(phase)
+
+    # ================================================================= saving
+
+    def save(self) -> bool:
+        """Validate and write (atomically). False, with the problems shown, when invalid."""
+        if self.read_only:
+            return False
+        if self.gate is not None and not self.gate.is_unlocked():
+            self._check_gate()
+            return False
+        target = self.path or self.library.unique_path(text_of(self._doc.get("name")) or "preset")
+        try:
+            self.result = preset_yaml.save(self._doc, target,
+                                           playlist_dirs=self.library.playlist_dirs)
+        except OSError as exc:
+            self.status.setText(f"Not saved: {exc.strerror or exc}")
+            return False
+        self._show_problems()
+        if not self.result.ok:
+            count = len(self.result.problems)
+            self.status.setText(f"Not saved: {count} problem{'s' * (count != 1)} to fix first")
+            return False
+        self.path = target
+        self.library.record_save(target)
+        self.undo_stack.setClean()
+        self.status.setText(time.strftime("Saved %H:%M"))
+        self._update_title()
+        self.saved.emit(target)
+        return True
+
+    def duplicate_to_edit(self) -> Path | None:
+        """Copy the shown (shipped) preset into the clinic folder and open the copy."""
+        if self.path is None:
+            return None
+        name = f"{text_of(self._doc.get('name')) or self.path.stem} (clinic copy)"
+        try:
+            copy = self.library.duplicate(self.path, name)
+        except (OSError, preset_yaml.PresetYamlError) as exc:
+            self.status.setText(f"Could not duplicate: {exc}")
+            return None
+        self.open(copy)
+        self.duplicated.emit(copy)
+        return copy
+
+    # ================================================================= previews, PIN gate
+
+    def stop_previews(self) -> None:
+        """End both previews: the music fades out; the room keeps a previewed light."""
+        self.previews.stop()
+
+    def _on_preview_tick(self) -> None:
+        self.previews.tick()
+
+    def is_locked(self) -> bool:
+        return self.gate is not None and self.stack.currentWidget() is not self.edit_page
+
+    def _check_gate(self) -> None:
+        if self.gate is None:
+            return
+        if self.gate.is_unlocked():
+            self.stack.setCurrentWidget(self.edit_page)
+        elif self.stack.currentWidget() is self.edit_page or self.stack.currentIndex() < 0:
+            self.stop_previews()
+            if self.pin_pad is not None:
+                self.pin_pad.reset()
+            self.stack.setCurrentIndex(0)
+
+    def _on_unlocked(self) -> None:
+        self.stack.setCurrentWidget(self.edit_page)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Any key or click inside the editor counts as activity for the PIN gate."""
+        if (self.gate is not None
+                and event.type() in (QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress)
+                and isinstance(watched, QWidget)
+                and (watched is self or self.isAncestorOf(watched))):
+            self.gate.touch()
+        return False
+
+    def closeEvent(self, event: Any) -> None:
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
+        self._gate_timer.stop()
+        self.stop_previews()
+        super().closeEvent(event)
