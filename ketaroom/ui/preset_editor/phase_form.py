@@ -37,7 +37,7 @@ from ketaroom.ui.preset_editor import edits
 from ketaroom.ui.preset_editor.common import FIELD_HEIGHT, form, int_or, row, set_text, text_of
 from ketaroom.ui.preset_editor.preview_controls import PreviewControls
 
-__all__ = ["CUE_KINDS", "FormHost", "PhaseForm"]
+__all__ = ["CUE_KINDS", "FormHost", "PhaseForm", "PresetFields"]
 
 CUE_KINDS = ("reminder", "vitals", "note")
 as_value = preset_yaml.scalar_from_text
@@ -68,6 +68,37 @@ def line(edit: Callable[[str, Callable[[], None]], None], key: str,
     field = QLineEdit(placeholderText=placeholder)
     field.textEdited.connect(lambda text: edit(f"field:{key}", lambda: setter(text)))
     return field
+
+
+class PresetFields(QWidget):
+    """The preset's own fields: name, description and the volume cap."""
+
+    def __init__(self, host: FormHost, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        fields = form(self)
+        fields.setContentsMargins(0, 0, 0, 0)
+        doc = host.document
+        self.name_edit = line(host.edit, "name",
+                              lambda t: preset_yaml.set_key(doc(), "name", t), "Shown in the UI")
+        self.description_edit = line(
+            host.edit, "description",
+            lambda t: preset_yaml.set_key(doc(), "description", t.strip() or None),
+            "Optional, for the preset list")
+        self.max_volume_spin = spin(
+            host.edit, "max_volume", limits.VOLUME_MIN, limits.VOLUME_MAX,
+            lambda v: preset_yaml.set_key(doc(), "max_volume", v), " %")
+        row(fields, "Name", self.name_edit)
+        row(fields, "Description", self.description_edit)
+        row(fields, "Max volume", self.max_volume_spin)
+
+    def fill(self, doc: CommentedMap) -> None:
+        set_text(self.name_edit, text_of(doc.get("name")))
+        set_text(self.description_edit, text_of(doc.get("description")))
+        self.max_volume_spin.setValue(int_or(doc.get("max_volume"), limits.VOLUME_MAX))
+
+    def field_widgets(self) -> dict[str, QWidget]:
+        return {"name": self.name_edit, "description": self.description_edit,
+                "max_volume": self.max_volume_spin}
 
 
 class PhaseForm(QWidget):

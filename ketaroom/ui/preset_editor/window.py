@@ -27,10 +27,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QUndoCommand, QUndoStack
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
-    QApplication,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -45,58 +44,27 @@ from PySide6.QtWidgets import (
 from ruamel.yaml.comments import CommentedMap
 
 from ketaroom.admin_pin import AdminGate
-from ketaroom.core import limits, preset_yaml
+from ketaroom.core import preset_yaml
 from ketaroom.core.preset_library import PresetLibrary
 from ketaroom.core.validation import LoadResult, validate_text
 from ketaroom.ui.pin_dialog import PinPad
 from ketaroom.ui.preset_editor.common import (
-    form,
     local_style,
     panel,
     playlist_choices,
-    row,
-    set_text,
     text_of,
 )
-from ketaroom.ui.preset_editor.phase_form import PhaseForm, line, spin
+from ketaroom.ui.preset_editor.gate import PinGuard
+from ketaroom.ui.preset_editor.phase_form import PhaseForm, PresetFields
 from ketaroom.ui.preset_editor.phase_table import PhaseTable
 from ketaroom.ui.preset_editor.preview_controls import PreviewControls
 from ketaroom.ui.preset_editor.problems import ProblemList, mark_fields
+from ketaroom.ui.preset_editor.undo import Snapshot
 from ketaroom.ui.preview import RoomPreview
 
 __all__ = ["PresetEditor"]
 
 VALIDATE_DELAY_MS = 300
-GATE_CHECK_MS = 1000
-
-
-class _Snapshot(QUndoCommand):
-    """One edit: the document text before and after. Same-``key`` edits merge."""
-
-    MERGE_ID = 7
-
-    def __init__(self, editor: PresetEditor, before: str, after: str, key: str) -> None:
-        super().__init__(key)
-        self.editor, self.before, self.after, self.key = editor, before, after, key
-        self._applied = True  # the edit already happened when the command is pushed
-
-    def id(self) -> int:
-        return self.MERGE_ID if self.key.startswith("field:") else -1
-
-    def mergeWith(self, other: QUndoCommand) -> bool:
-        if not isinstance(other, _Snapshot) or other.key != self.key:
-            return False
-        self.after = other.after
-        return True
-
-    def redo(self) -> None:
-        if self._applied:
-            self._applied = False
-            return
-        self.editor._restore(self.after)
-
-    def undo(self) -> None:
-        self.editor._restore(self.before)
 
 
 class PresetEditor(QWidget):
@@ -127,29 +95,17 @@ class PresetEditor(QWidget):
         self.undo_stack = QUndoStack(self)
         self._validate_timer = QTimer(self, singleShot=True, interval=VALIDATE_DELAY_MS)
         self._validate_timer.timeout.connect(self.validate_now)
-        self._gate_timer = QTimer(self, interval=GATE_CHECK_MS)
-        self._gate_timer.timeout.connect(self._check_gate)
 
         self.stack = QStackedWidget(self)
-        self.pin_pad: PinPad | None = None
-        if gate is not None:
-            self.pin_pad = PinPad(gate, reason="Editing presets needs the admin PIN.")
-            self.pin_pad.unlocked.connect(self._on_unlocked)
-            locked = QWidget(objectName="lockedPage")
-            QVBoxLayout(locked).addWidget(self.pin_pad, alignment=Qt.AlignmentFlag.AlignCenter)
-            self.stack.addWidget(locked)
         self.edit_page = self._build_edit_page()
         self.stack.addWidget(self.edit_page)
+        self.guard = None if gate is None else PinGuard(gate, self.stack, self.edit_page,
+                                                        self, self.stop_previews)
+        self.pin_pad: PinPad | None = None if self.guard is None else self.guard.pin_pad
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.stack)
         self.setStyleSheet(local_style())
-
-        if gate is not None:
-            self._gate_timer.start()
-            app = QApplication.instance()
-            if app is not None:
-                app.installEventFilter(self)
         self._check_gate()
         self.open(path)
         self.previews.tick()
@@ -218,20 +174,10 @@ class PresetEditor(QWidget):
 
     def _build_preset_panel(self) -> QWidget:
         frame, box = panel("Preset")
-        self.preset_fields = QWidget()
-        fields = form(self.preset_fields)
-        fields.setContentsMargins(0, 0, 0, 0)
-        self.name_edit = line(self.edit, "name", lambda t: self._set_top("name", t),
-                              "Shown in the UI")
-        self.description_edit = line(
-            self.edit, "description", lambda t: self._set_top("description", t.strip() or None),
-            "Optional, for the preset list")
-        self.max_volume_spin = spin(self.edit, "max_volume", limits.VOLUME_MIN,
-                                    limits.VOLUME_MAX, lambda v: self._set_top("max_volume", v),
-                                    " %")
-        row(fields, "Name", self.name_edit)
-        row(fields, "Description", self.description_edit)
-        row(fields, "Max volume", self.max_volume_spin)
+        self.preset_fields = PresetFields(self)
+        self.name_edit = self.preset_fields.name_edit
+        self.description_edit = self.preset_fields.description_edit
+        self.max_volume_spin = self.preset_fields.max_volume_spin
         box.addWidget(self.preset_fields)
 
         table = self.phases = PhaseTable()
@@ -254,16 +200,18 @@ class PresetEditor(QWidget):
             folder=lambda: self.path.parent if self.path else self.library.clinic_dir,
             playlist_dirs=self.library.playlist_dirs, parent=self)
         self.form = self.phase_panel = PhaseForm(self, self.previews, self.library.playlist_dirs)
-        for name in ("name_edit", "duration_edit", "expected_edit"):  # the tests' names
-            setattr(self, "phase_name_edit" if name == "name_edit" else name,
-                    getattr(self.form, name))
-        for name in ("open_check", "music_group", "playlist_combo", "volume_spin", "fade_edit",
-                     "light_group", "brightness_spin", "colour_mode", "kelvin_spin",
-                     "colour_edit", "swatch", "transition_edit", "cue_table", "add_cue_button",
-                     "remove_cue_button"):
-            setattr(self, name, getattr(self.form, name))
-        self.phase_problems = self.form.problems
-        p = self.previews
+        f, p = self.form, self.previews  # the parts' widgets, by the names tests know
+        self.phase_name_edit, self.duration_edit, self.expected_edit, self.open_check = (
+            f.name_edit, f.duration_edit, f.expected_edit, f.open_check)
+        self.music_group, self.playlist_combo, self.volume_spin, self.fade_edit = (
+            f.music_group, f.playlist_combo, f.volume_spin, f.fade_edit)
+        self.light_group, self.brightness_spin, self.colour_mode, self.kelvin_spin = (
+            f.light_group, f.brightness_spin, f.colour_mode, f.kelvin_spin)
+        self.colour_edit, self.swatch, self.transition_edit = (
+            f.colour_edit, f.swatch, f.transition_edit)
+        self.cue_table, self.add_cue_button, self.remove_cue_button = (
+            f.cue_table, f.add_cue_button, f.remove_cue_button)
+        self.phase_problems = f.problems
         self.music_preview_button, self.music_preview_status = p.music_button, p.music_status
         self.light_preview_check, self.light_preview_status = p.light_check, p.light_status
         self.room_light_button = p.room_light_button
@@ -326,7 +274,7 @@ class PresetEditor(QWidget):
         if after == before:
             return
         self._text = after
-        self.undo_stack.push(_Snapshot(self, before, after, key))
+        self.undo_stack.push(Snapshot(self._restore, before, after, key))
         self._refresh_table()
         if not key.startswith(("field:", "cue:")):
             self._refresh_phase_form()  # sections, cues or the open state changed shape
@@ -345,9 +293,6 @@ class PresetEditor(QWidget):
             return preset_yaml.phase(self._doc, self.phase_index)
         except (IndexError, preset_yaml.PresetYamlError):
             return None
-
-    def _set_top(self, key: str, value: Any) -> None:
-        preset_yaml.set_key(self._doc, key, value)
 
     # -- phases
 
@@ -391,12 +336,7 @@ class PresetEditor(QWidget):
     def _refresh(self) -> None:
         self._updating = True
         try:
-            set_text(self.name_edit, text_of(self._doc.get("name")))
-            set_text(self.description_edit, text_of(self._doc.get("description")))
-            max_volume = self._doc.get("max_volume")
-            self.max_volume_spin.setValue(int(max_volume) if isinstance(max_volume, int | float)
-                                          and not isinstance(max_volume, bool)
-                                          else limits.VOLUME_MAX)
+            self.preset_fields.fill(self._doc)
         finally:
             self._updating = False
         self._refresh_table()
@@ -463,9 +403,7 @@ class PresetEditor(QWidget):
 
     def _mark_problems(self) -> None:
         """Flag the fields at fault for the shown phase; list its messages under the form."""
-        fields: dict[str, QWidget] = {
-            "name": self.name_edit, "description": self.description_edit,
-            "max_volume": self.max_volume_spin, **self.form.field_widgets()}
+        fields = {**self.preset_fields.field_widgets(), **self.form.field_widgets()}
         messages = mark_fields(self.result.problems if self.result else (), self.phase_index,
                                fields)
         self.phase_problems.setText("\n".join(messages))
@@ -531,35 +469,14 @@ class PresetEditor(QWidget):
         self.previews.tick()
 
     def is_locked(self) -> bool:
-        return self.gate is not None and self.stack.currentWidget() is not self.edit_page
+        return self.guard is not None and self.guard.is_locked()
 
     def _check_gate(self) -> None:
-        if self.gate is None:
-            return
-        if self.gate.is_unlocked():
-            self.stack.setCurrentWidget(self.edit_page)
-        elif self.stack.currentWidget() is self.edit_page or self.stack.currentIndex() < 0:
-            self.stop_previews()
-            if self.pin_pad is not None:
-                self.pin_pad.reset()
-            self.stack.setCurrentIndex(0)
-
-    def _on_unlocked(self) -> None:
-        self.stack.setCurrentWidget(self.edit_page)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        """Any key or click inside the editor counts as activity for the PIN gate."""
-        if (self.gate is not None
-                and event.type() in (QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress)
-                and isinstance(watched, QWidget)
-                and (watched is self or self.isAncestorOf(watched))):
-            self.gate.touch()
-        return False
+        if self.guard is not None:
+            self.guard.check()
 
     def closeEvent(self, event: Any) -> None:
-        app = QApplication.instance()
-        if app is not None:
-            app.removeEventFilter(self)
-        self._gate_timer.stop()
+        if self.guard is not None:
+            self.guard.close()
         self.stop_previews()
         super().closeEvent(event)
