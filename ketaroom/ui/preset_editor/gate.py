@@ -17,22 +17,24 @@ GATE_CHECK_MS = 1000
 
 
 class PinGuard(QObject):
-    """Shows ``edit_page`` in ``stack`` only while ``gate`` is unlocked.
+    """Shows :attr:`edit_page` in ``stack`` only while ``gate`` is unlocked.
 
-    Puts a PIN pad page first in ``stack``; ``watched`` is the editor (activity inside
-    it keeps the gate open); ``on_lock`` runs when the form is hidden again.
+    Puts a PIN pad page first in ``stack`` (built before the edit page, so that focus
+    moves on to the editor's first button once unlocked); ``watched`` is the editor
+    (activity inside it keeps the gate open); ``on_lock`` runs when the form is hidden.
     """
 
-    def __init__(self, gate: AdminGate, stack: QStackedWidget, edit_page: QWidget,
-                 watched: QWidget, on_lock: Callable[[], None]) -> None:
+    def __init__(self, gate: AdminGate, stack: QStackedWidget, watched: QWidget,
+                 on_lock: Callable[[], None]) -> None:
         super().__init__(watched)
-        self.gate, self.stack, self.edit_page = gate, stack, edit_page
-        self.watched, self.on_lock = watched, on_lock
+        self.gate, self.stack, self.watched, self.on_lock = gate, stack, watched, on_lock
+        self.edit_page: QWidget | None = None
+        """Set by the editor once built."""
         self.pin_pad = PinPad(gate, reason="Editing presets needs the admin PIN.")
         self.pin_pad.unlocked.connect(self.show_form)
         locked = QWidget(objectName="lockedPage")
         QVBoxLayout(locked).addWidget(self.pin_pad, alignment=Qt.AlignmentFlag.AlignCenter)
-        stack.insertWidget(0, locked)
+        stack.addWidget(locked)
         self._timer = QTimer(self, interval=GATE_CHECK_MS)
         self._timer.timeout.connect(self.check)
         self._timer.start()
@@ -41,7 +43,8 @@ class PinGuard(QObject):
             app.installEventFilter(self)
 
     def show_form(self) -> None:
-        self.stack.setCurrentWidget(self.edit_page)
+        if self.edit_page is not None:
+            self.stack.setCurrentWidget(self.edit_page)
 
     def is_locked(self) -> bool:
         return self.stack.currentWidget() is not self.edit_page

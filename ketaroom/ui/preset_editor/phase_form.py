@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -75,6 +76,7 @@ class PresetFields(QWidget):
 
     def __init__(self, host: FormHost, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)  # as a plain QWidget
         fields = form(self)
         fields.setContentsMargins(0, 0, 0, 0)
         doc = host.document
@@ -107,6 +109,7 @@ class PhaseForm(QWidget):
     def __init__(self, host: FormHost, controls: PreviewControls, playlist_dirs: list[Any],
                  parent: QWidget | None = None) -> None:
         super().__init__(parent, objectName="phasePanel")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)  # as a plain QWidget
         self.host = host
         self.playlist_dirs = playlist_dirs
         edit = host.edit

@@ -97,11 +97,13 @@ class PresetEditor(QWidget):
         self._validate_timer.timeout.connect(self.validate_now)
 
         self.stack = QStackedWidget(self)
+        self.guard = None if gate is None else PinGuard(gate, self.stack, self,
+                                                        self.stop_previews)
+        self.pin_pad: PinPad | None = None if self.guard is None else self.guard.pin_pad
         self.edit_page = self._build_edit_page()
         self.stack.addWidget(self.edit_page)
-        self.guard = None if gate is None else PinGuard(gate, self.stack, self.edit_page,
-                                                        self, self.stop_previews)
-        self.pin_pad: PinPad | None = None if self.guard is None else self.guard.pin_pad
+        if self.guard is not None:
+            self.guard.edit_page = self.edit_page
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.stack)
