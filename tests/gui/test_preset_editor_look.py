@@ -1,9 +1,10 @@
 """The preset editor as the main window opens it: labels fit, and screenshots to judge it.
 
 The editor opens in a side window of 1180×760 (the main window's default for side
-windows); clinicians also use it at 1280×720. At both sizes no label or check box may be
-cut short. With ``KETAROOM_SCREENSHOT_DIR`` set, both sizes are saved as PNGs
-(``editor-default.png``, ``editor-1280x720.png``) for a person to look at.
+windows); clinicians also use it at 1280×720. At both sizes no label, check box or button
+may be cut short (a clinician reported clipped labels at the default size; the *Preview*
+button was cut to "review" there). With ``KETAROOM_SCREENSHOT_DIR`` set, both sizes are
+saved as PNGs (``editor-default.png``, ``editor-1280x720.png``) for a person to look at.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import os
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QCheckBox, QLabel
+from PySide6.QtWidgets import QCheckBox, QLabel, QPushButton
 
 from ketaroom.ui.preset_library_view import PresetLibraryView
 
@@ -34,8 +35,10 @@ def _open_copy(qtbot, window) -> PresetLibraryView:
 
 
 def _clipped(view: PresetLibraryView) -> list[tuple[str, int, int]]:
-    return [(w.text(), w.sizeHint().width(), w.width())
-            for w in view.findChildren(QLabel) + view.findChildren(QCheckBox)
+    """Labels, check boxes and buttons narrower than their text needs."""
+    widgets = (view.findChildren(QLabel) + view.findChildren(QCheckBox)
+               + view.findChildren(QPushButton))
+    return [(w.text(), w.sizeHint().width(), w.width()) for w in widgets
             if w.isVisible() and w.text() and not (isinstance(w, QLabel) and w.wordWrap())
             and w.sizeHint().width() > w.width()]
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -69,6 +70,26 @@ def panel(title: str) -> tuple[QFrame, QVBoxLayout]:
     box.setContentsMargins(14, 10, 14, 12)
     box.addWidget(QLabel(title.upper(), objectName="panelTitle"))
     return frame, box
+
+
+class FormScroll(QScrollArea):
+    """A scroll area for a form that scrolls up and down only: it asks its splitter for
+    the form's whole minimum width (plus the scroll bar), so no field is cut at the right."""
+
+    def __init__(self, widget: QWidget) -> None:
+        super().__init__(widgetResizable=True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setWidget(widget)
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        widget = self.widget()
+        if widget is None:
+            return hint
+        width = (widget.minimumSizeHint().width() + 2 * self.frameWidth()
+                 + self.verticalScrollBar().sizeHint().width())
+        return QSize(max(width, hint.width()), hint.height())
 
 
 def playlist_choices(dirs: list[Path]) -> list[str]:

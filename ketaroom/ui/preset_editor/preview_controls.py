@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer
 from PySide6.QtWidgets import QCheckBox, QLabel, QPushButton, QVBoxLayout
 
 from ketaroom.core.targets import LightTarget
@@ -26,6 +26,33 @@ __all__ = ["PreviewControls"]
 
 LIGHT_PREVIEW_DELAY_MS = 300
 PREVIEW_TICK_MS = 500
+
+
+class SteadyButton(QPushButton):
+    """A push button as wide as the widest of ``texts``, whichever it shows, and never
+    narrower: the theme's ``min-width`` (an explicit minimum, which layouts obey over
+    the size hint) would let a tight form cut its text ("review")."""
+
+    def __init__(self, texts: tuple[str, ...], **kwargs: Any) -> None:
+        super().__init__(texts[0], **kwargs)
+        self.texts = texts
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        metrics = self.fontMetrics()
+        widest = max(metrics.horizontalAdvance(text) for text in self.texts)
+        return QSize(hint.width() - metrics.horizontalAdvance(self.text()) + widest,
+                     hint.height())
+
+    def minimumSizeHint(self) -> QSize:
+        return self.sizeHint()
+
+    def event(self, event: QEvent) -> bool:
+        handled = super().event(event)
+        if event.type() in (QEvent.Type.Polish, QEvent.Type.StyleChange,
+                            QEvent.Type.FontChange):
+            self.setMinimumWidth(self.sizeHint().width())  # after the style sheet's
+        return handled
 
 
 class PreviewControls(QObject):
@@ -49,11 +76,9 @@ class PreviewControls(QObject):
         self._music_note = ""
         """Why the last music preview did not start (shown until the next try)."""
 
-        self.music_button = QPushButton("Preview", objectName="previewButton", checkable=True)
+        self.music_button = SteadyButton(("Preview", "Stop"), objectName="previewButton",
+                                         checkable=True)
         self.music_button.setMinimumHeight(FIELD_HEIGHT)
-        self.music_button.setMinimumWidth(  # the text changes: keep the widest one's width
-            max(self.music_button.fontMetrics().horizontalAdvance(text)
-                for text in ("Preview", "Stop")) + 36)
         self.music_button.toggled.connect(self._on_music_toggled)
         self.music_status = QLabel(objectName="muted", wordWrap=True)
         self.light_check = QCheckBox("Live preview on the lights")

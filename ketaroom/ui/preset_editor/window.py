@@ -35,7 +35,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidgetItem,
     QPushButton,
-    QScrollArea,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
@@ -49,6 +48,7 @@ from ketaroom.core.preset_library import PresetLibrary
 from ketaroom.core.validation import LoadResult, validate_text
 from ketaroom.ui.pin_dialog import PinPad
 from ketaroom.ui.preset_editor.common import (
+    FormScroll,
     local_style,
     panel,
     playlist_choices,
@@ -217,10 +217,7 @@ class PresetEditor(QWidget):
         self.music_preview_button, self.music_preview_status = p.music_button, p.music_status
         self.light_preview_check, self.light_preview_status = p.light_check, p.light_status
         self.room_light_button = p.room_light_button
-        scroll = QScrollArea(widgetResizable=True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(self.form)
-        box.addWidget(scroll, 1)
+        box.addWidget(FormScroll(self.form), 1)
         return frame
 
     # ================================================================= document
