@@ -1,6 +1,7 @@
 """The preset editor: phases, music, light and cues of one preset file, in parts.
 
-* :mod:`.window` — :class:`PresetEditor`: the document, undo, save, the PIN gate, layout;
+* :mod:`.window` — :class:`PresetEditor`: the document, undo, save; :mod:`.layout` builds
+  its widgets, :mod:`.gate` puts the admin PIN in front, :mod:`.undo` is one undo step;
 * :mod:`.phase_table` — :class:`PhaseTableModel` and the phase table with its buttons;
 * :mod:`.phase_form` — the form of one phase (music, light, cues) and :mod:`.edits`, the
   document changes it makes;

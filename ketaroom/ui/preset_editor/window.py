@@ -4,7 +4,8 @@
 (:mod:`ketaroom.core.preset_yaml`); every form edit goes through :meth:`PresetEditor.edit`,
 which changes it in place (saving keeps the file's comments and key order) and pushes a
 snapshot (the dumped text before and after) on a :class:`QUndoStack`; typing in one field
-merges into one undo step. The parts: the phase table
+merges into one undo step. The widgets are laid out by
+:func:`~ketaroom.ui.preset_editor.layout.build_edit_page`; the parts: the phase table
 (:mod:`~ketaroom.ui.preset_editor.phase_table`), the form of one phase
 (:mod:`~ketaroom.ui.preset_editor.phase_form`), the checks
 (:mod:`~ketaroom.ui.preset_editor.problems`) and the room previews
@@ -27,15 +28,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QUndoStack
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import (
-    QFrame,
-    QHBoxLayout,
-    QLabel,
     QListWidgetItem,
-    QPushButton,
-    QSplitter,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -48,16 +44,12 @@ from ketaroom.core.preset_library import PresetLibrary
 from ketaroom.core.validation import LoadResult, validate_text
 from ketaroom.ui.pin_dialog import PinPad
 from ketaroom.ui.preset_editor.common import (
-    FormScroll,
     local_style,
-    panel,
     playlist_choices,
     text_of,
 )
 from ketaroom.ui.preset_editor.gate import PinGuard
-from ketaroom.ui.preset_editor.phase_form import PhaseForm, PresetFields
-from ketaroom.ui.preset_editor.phase_table import PhaseTable
-from ketaroom.ui.preset_editor.preview_controls import PreviewControls
+from ketaroom.ui.preset_editor.layout import build_edit_page
 from ketaroom.ui.preset_editor.problems import ProblemList, mark_fields
 from ketaroom.ui.preset_editor.undo import Snapshot
 from ketaroom.ui.preview import RoomPreview
@@ -100,7 +92,7 @@ class PresetEditor(QWidget):
         self.guard = None if gate is None else PinGuard(gate, self.stack, self,
                                                         self.stop_previews)
         self.pin_pad: PinPad | None = None if self.guard is None else self.guard.pin_pad
-        self.edit_page = self._build_edit_page()
+        self.edit_page = build_edit_page(self)  # sets the widget attributes (title, form…)
         self.stack.addWidget(self.edit_page)
         if self.guard is not None:
             self.guard.edit_page = self.edit_page
@@ -111,116 +103,6 @@ class PresetEditor(QWidget):
         self._check_gate()
         self.open(path)
         self.previews.tick()
-
-    # ================================================================= building
-
-    def _build_edit_page(self) -> QWidget:
-        page = QWidget(objectName="editPage")
-        layout = QVBoxLayout(page)
-        layout.setContentsMargins(16, 12, 16, 12)
-        layout.setSpacing(10)
-        layout.addLayout(self._build_top_bar())
-
-        self.banner = QFrame(objectName="banner")  # read-only banner for shipped presets
-        banner_layout = QHBoxLayout(self.banner)
-        banner_label = QLabel("This is a shipped preset and cannot be changed. "
-                              "Duplicate it into the clinic's presets to edit a copy.",
-                              wordWrap=True)
-        self.duplicate_button = QPushButton("Duplicate to edit", objectName="primary")
-        self.duplicate_button.clicked.connect(self.duplicate_to_edit)
-        banner_layout.addWidget(banner_label, 1)
-        banner_layout.addWidget(self.duplicate_button)
-        layout.addWidget(self.banner)
-
-        checks, checks_box = panel("Checks")
-        self.problem_list = ProblemList()
-        self.problem_list.itemClicked.connect(self._on_problem_clicked)
-        checks_box.addWidget(self.problem_list, 1)
-        left = QSplitter(Qt.Orientation.Vertical)
-        left.addWidget(self._build_preset_panel())
-        left.addWidget(checks)
-        left.setStretchFactor(0, 3)
-        left.setStretchFactor(1, 1)
-        left.setChildrenCollapsible(False)
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(left)
-        splitter.addWidget(self._build_phase_panel())
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
-        splitter.setChildrenCollapsible(False)
-        layout.addWidget(splitter, 1)
-        return page
-
-    def _build_top_bar(self) -> QHBoxLayout:
-        bar = QHBoxLayout()
-        self.title = QLabel(objectName="phaseName")
-        self.title.setStyleSheet("font-size: 22px;")
-        self.status = QLabel(objectName="saved")
-        self.undo_button = QPushButton("Undo")
-        self.redo_button = QPushButton("Redo")
-        self.save_button = QPushButton("Save", objectName="primary")
-        self.undo_button.clicked.connect(self.undo_stack.undo)
-        self.redo_button.clicked.connect(self.undo_stack.redo)
-        self.save_button.clicked.connect(self.save)
-        self.undo_stack.canUndoChanged.connect(self.undo_button.setEnabled)
-        self.undo_stack.canRedoChanged.connect(self.redo_button.setEnabled)
-        self.undo_stack.cleanChanged.connect(self._update_title)
-        self.undo_button.setShortcut(QKeySequence.StandardKey.Undo)
-        self.redo_button.setShortcut(QKeySequence.StandardKey.Redo)
-        self.save_button.setShortcut(QKeySequence.StandardKey.Save)
-        bar.addWidget(self.title, 1)
-        bar.addWidget(self.status)
-        for button in (self.undo_button, self.redo_button, self.save_button):
-            bar.addWidget(button)
-        return bar
-
-    def _build_preset_panel(self) -> QWidget:
-        frame, box = panel("Preset")
-        self.preset_fields = PresetFields(self)
-        self.name_edit = self.preset_fields.name_edit
-        self.description_edit = self.preset_fields.description_edit
-        self.max_volume_spin = self.preset_fields.max_volume_spin
-        box.addWidget(self.preset_fields)
-
-        table = self.phases = PhaseTable()
-        table.selected.connect(self._on_phase_selected)
-        table.addRequested.connect(self.add_phase)
-        table.removeRequested.connect(self.remove_phase)
-        table.moveRequested.connect(self.move_phase)
-        self.phase_model, self.phase_table = table.model, table.view
-        self.add_phase_button, self.remove_phase_button = table.add_button, table.remove_button
-        self.up_button, self.down_button = table.up_button, table.down_button
-        box.addWidget(table, 1)
-        return frame
-
-    def _build_phase_panel(self) -> QWidget:
-        frame, box = panel("Phase")
-        self.previews = PreviewControls(
-            self.preview, phase=self.current_phase, document=self.document,
-            volume=lambda: min(self.form.volume_spin.value(), self.max_volume_spin.value()),
-            music_on=lambda: self.form.music_group.isChecked(),
-            folder=lambda: self.path.parent if self.path else self.library.clinic_dir,
-            playlist_dirs=self.library.playlist_dirs, parent=self)
-        self.form = self.phase_panel = PhaseForm(self, self.previews, self.library.playlist_dirs)
-        f, p = self.form, self.previews  # the parts' widgets, by the names tests know
-        self.phase_name_edit, self.duration_edit, self.expected_edit, self.open_check = (
-            f.name_edit, f.duration_edit, f.expected_edit, f.open_check)
-        self.music_group, self.playlist_combo, self.volume_spin, self.fade_edit = (
-            f.music_group, f.playlist_combo, f.volume_spin, f.fade_edit)
-        self.light_group, self.brightness_spin, self.colour_mode, self.kelvin_spin = (
-            f.light_group, f.brightness_spin, f.colour_mode, f.kelvin_spin)
-        self.colour_edit, self.swatch, self.transition_edit = (
-            f.colour_edit, f.swatch, f.transition_edit)
-        self.cue_table, self.add_cue_button, self.remove_cue_button = (
-            f.cue_table, f.add_cue_button, f.remove_cue_button)
-        self.phase_problems = f.problems
-        self.music_preview_button, self.music_preview_status = p.music_button, p.music_status
-        self.light_preview_check, self.light_preview_status = p.light_check, p.light_status
-        self.room_light_button = p.room_light_button
-        box.addWidget(FormScroll(self.form), 1)
-        return frame
-
-    # ================================================================= document
 
     def open(self, path: Path | None) -> None:
         """Show the preset at ``path`` (``None``: a new preset). Clears undo history."""
