@@ -162,7 +162,7 @@ def cmd_rehearse(args: argparse.Namespace) -> int:
         outcome = run_rehearsal(
             result.preset, speed=args.speed, journal=journal, audio=args.audio, bridge=bridge,
             emit=EventPrinter(sys.stdout, args.json),
-            warnings=[str(w) for w in result.warnings])
+            warnings=[(w.area, str(w)) for w in result.warnings])
     finally:
         journal.close()
     if outcome.interrupted_by is not None:

@@ -146,7 +146,7 @@ class _RecordsWatch:
 
 def run_rehearsal(preset: Preset, *, speed: float, journal: Journal, audio: str,
                   bridge: BridgeSettings | None, emit: Callable[[dict[str, Any]], None],
-                  warnings: list[str] | None = None) -> RehearsalOutcome:
+                  warnings: list[tuple[str, str]] | None = None) -> RehearsalOutcome:
     """Run ``preset`` to its end, or until a stop signal (see :class:`Interruption`)."""
     clock = AcceleratedClock(speed)
     owner: queue.Queue[Callable[[], None]] = queue.Queue()
@@ -166,8 +166,8 @@ def run_rehearsal(preset: Preset, *, speed: float, journal: Journal, audio: str,
         watch.check()  # the session's own row refused: say so before anything else
         try:
             runner.start()
-            for message in warnings or ():
-                controller.warn("music", message, t=0.0)
+            for device, message in warnings or ():  # (music | lights | preset, text)
+                controller.warn(device, message, t=0.0)
             last_tick = time.monotonic()
             while not session.state().status.ended:
                 if interruption.signal_name is not None:

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import re
 
-MAX_DURATION_S = 24 * 3600.0
-"""The longest a phase, an expected time, a cue offset, a fade, a transition or one
-extension can be: no clinic session comes near it, and every time computed from
-validated values stays far from float and ``datetime`` limits."""
+from ketaroom.core.limits import MAX_DURATION_S as MAX_DURATION_S  # callers import it here
 
 _UNIT_WORDS = {
     "h": ("hours", "hour", "hrs", "hr", "h"),

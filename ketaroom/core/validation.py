@@ -26,11 +26,23 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from ketaroom.core.durations import (
     LIKE,
-    MAX_DURATION_S,
     DurationError,
     DurationOrderError,
     format_duration,
     parse_duration,
+)
+from ketaroom.core.limits import (
+    BRIGHTNESS_MAX,
+    BRIGHTNESS_MIN,
+    COLOUR,
+    DEFAULT_FADE_S,
+    DEFAULT_TRANSITION_S,
+    DEFAULT_VOLUME_PCT,
+    KELVIN_MAX,
+    KELVIN_MIN,
+    MAX_DURATION_S,
+    VOLUME_MAX,
+    VOLUME_MIN,
 )
 from ketaroom.core.names import name_key, visible
 from ketaroom.core.playlists import (
@@ -83,12 +95,7 @@ MUSIC_KEYS = ("playlist", "volume", "fade", "shuffle", "loop")
 LIGHT_KEYS = ("brightness", "kelvin", "color", "transition")
 CUE_KEYS = ("at", "prompt", "kind")
 
-DEFAULT_VOLUME_PCT = 50.0
-DEFAULT_FADE_S = 5.0
-DEFAULT_TRANSITION_S = 2.0
-KELVIN_MIN, KELVIN_MAX = 2000, 6500
-
-_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+_COLOR = COLOUR
 # The characters YAML (and ruamel's reader) refuses; checked first to give a line number.
 _NON_PRINTABLE = re.compile(
     "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
@@ -106,9 +113,30 @@ class Problem:
     line: int
     """1-based; 1 where no better line exists."""
     message: str
+    """What is wrong, starting with ``where: `` when the finding has a field path."""
+    where: str = ""
+    """The dotted field path at fault (``phases[2].music.volume``, ``max_volume``); empty
+    for the file as a whole (unreadable, not YAML, empty)."""
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}: {self.message}"
+
+    @property
+    def detail(self) -> str:
+        """The message without its leading ``where: ``."""
+        prefix = f"{self.where}: "
+        return self.message[len(prefix):] if self.where and self.message.startswith(prefix) \
+            else self.message
+
+    @property
+    def area(self) -> str:
+        """What the finding is about: ``music``, ``lights`` or ``preset``."""
+        where = f".{self.where}"
+        if re.search(r"\.music(?:[.\[]|$)", where):
+            return "music"
+        if re.search(r"\.(?:light|light_group)(?:[.\[]|$)", where):
+            return "lights"
+        return "preset"
 
 
 @dataclass(frozen=True)
@@ -219,11 +247,11 @@ class _Checker:
 
     def error(self, line: int, where: str, message: str) -> None:
         text = f"{where}: {message}" if where else message
-        self.errors.append(Problem(self.path, max(1, line), text))
+        self.errors.append(Problem(self.path, max(1, line), text, where))
 
     def warn(self, line: int, where: str, message: str) -> None:
         text = f"{where}: {message}" if where else message
-        self.warnings.append(Problem(self.path, max(1, line), text))
+        self.warnings.append(Problem(self.path, max(1, line), text, where))
 
     # -- generic mapping handling
 
@@ -378,7 +406,7 @@ class _Checker:
                           "wins; this one is used only in a room that has none")
         if "max_volume" in values:
             max_volume = self.number(values["max_volume"], lines["max_volume"][1],
-                                     "max_volume", 0, 100)
+                                     "max_volume", VOLUME_MIN, VOLUME_MAX)
             if max_volume is None:
                 ok = False
             else:
@@ -526,7 +554,8 @@ class _Checker:
 
         volume = min(DEFAULT_VOLUME_PCT, self.max_volume_pct)
         if "volume" in values:
-            got = self.number(values["volume"], lines["volume"][1], f"{where}.volume", 0, 100)
+            got = self.number(values["volume"], lines["volume"][1], f"{where}.volume",
+                              VOLUME_MIN, VOLUME_MAX)
             if got is not None and got > self.max_volume_pct:
                 self.warn(lines["volume"][1], f"{where}.volume",
                           f"{_num(got)} is above max_volume {_num(self.max_volume_pct)}; "
@@ -659,7 +688,7 @@ class _Checker:
         brightness: float | None = None
         if "brightness" in values:
             brightness = self.number(values["brightness"], lines["brightness"][1],
-                                     f"{where}.brightness", 0, 100)
+                                     f"{where}.brightness", BRIGHTNESS_MIN, BRIGHTNESS_MAX)
         else:
             self.missing(line, where, "brightness")
         kelvin: int | None = None

@@ -22,6 +22,7 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QSlider, QWidget
 
+from ketaroom.core.limits import BRIGHTNESS_MAX, BRIGHTNESS_MIN, KELVIN_MAX, KELVIN_MIN
 from ketaroom.core.targets import LightTarget
 from ketaroom.ui.theme import COLORS
 from ketaroom.ui.widgets import Panel, Throttle, icon_button, muted_label
@@ -30,7 +31,6 @@ SLIDER_THROTTLE_MS = 250
 UNKNOWN = "—"
 SLIDER_TRANSITION_S = 1.0
 SCENE_TRANSITION_S = 8.0
-KELVIN_MIN, KELVIN_MAX = 2000, 6500
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ class LightPanel(Panel):
         self.title_row.addWidget(self.health)
         grid = QGridLayout()
         grid.setHorizontalSpacing(8)
-        self.brightness = self._slider(0, 100, "Brightness")
+        self.brightness = self._slider(BRIGHTNESS_MIN, BRIGHTNESS_MAX, "Brightness")
         self.warmth = self._slider(KELVIN_MIN, KELVIN_MAX, "Colour temperature: warm ← → cool")
         self.warmth.setPageStep(250)
         self.brightness_value = muted_label()

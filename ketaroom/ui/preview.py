@@ -17,13 +17,13 @@ preview plays, found like the validator finds playlists) and :func:`light_from_s
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from ketaroom.core.limits import is_brightness, is_colour, is_kelvin
 from ketaroom.core.playlists import playlist_tracks, resolve_playlist
 from ketaroom.core.targets import LightTarget, MusicTarget, light_group_for
 from ketaroom.room import Room
@@ -48,7 +48,6 @@ LIGHT_TRANSITION_S = 2.0
 PREVIEW_LABEL = "preview"
 SESSION_RUNNING = "a session is running: previews wait until it ends"
 ROOM_CLOSED = "the room's devices are closed"
-_HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
 def first_track(playlist: Any, preset_dir: Path, playlist_dirs: Sequence[Path]) -> Path | None:
@@ -74,32 +73,24 @@ def first_track(playlist: Any, preset_dir: Path, playlist_dirs: Sequence[Path]) 
     return None
 
 
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value)
-
-
 def light_from_section(light: Any, group: str | None = None) -> LightTarget | None:
     """A phase's ``light:`` mapping as a preview target; ``None`` while it is not valid.
 
-    A half-typed colour or an out-of-range value sends nothing (the editor flags it).
+    Valid means what the validator accepts, checked against the same limits
+    (:mod:`ketaroom.core.limits`): a half-typed colour, an out-of-range value or both
+    ``kelvin`` and ``color`` send nothing (the editor flags it).
     ``group`` is the preset's ``light_group``: :meth:`RoomPreview.light` sends it to the
     room's own group when the room has one (rooms own hardware, presets do not).
     """
-    if not isinstance(light, Mapping):
+    if not isinstance(light, Mapping) or not is_brightness(light.get("brightness")):
         return None
-    brightness = _number(light.get("brightness"))
-    if brightness is None or not 0 <= brightness <= 100:
+    kelvin, color = light.get("kelvin"), light.get("color")
+    if "kelvin" in light and ("color" in light or not is_kelvin(kelvin)):
         return None
-    kelvin = _number(light.get("kelvin"))
-    color = light.get("color")
-    if "kelvin" in light and (kelvin is None or not 2000 <= kelvin <= 6500):
+    if "color" in light and not is_colour(color):
         return None
-    if "color" in light and not (isinstance(color, str) and _HEX.match(color.strip())):
-        return None
-    return LightTarget(brightness, LIGHT_TRANSITION_S,
-                       kelvin=int(kelvin) if kelvin is not None else None,
+    return LightTarget(float(light["brightness"]), LIGHT_TRANSITION_S,
+                       kelvin=int(kelvin) if "kelvin" in light else None,
                        color=color.strip().lower() if isinstance(color, str) else None,
                        group=group)
 

@@ -130,3 +130,22 @@ def test_rehearse_refuses_a_speed_that_is_not_a_sane_number(tmp_path: Path, spee
     assert result.returncode == 2
     assert "--speed must be a number above 0" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_rehearse_labels_each_preset_warning_by_where_it_is(tmp_path):
+    """A warning about a phase's music is a music warning; light_group is the lights'."""
+    preset = tmp_path / "p.yaml"
+    (tmp_path / "tone.wav").write_bytes(b"RIFF")
+    preset.write_text(
+        "name: Warned\nlight_group: Treatment room\nmax_volume: 30\nphases:\n"
+        "  - name: One\n    duration: 2s\n    music: {playlist: [tone.wav], volume: 50}\n"
+        "    light: {brightness: 30, kelvin: 2700}\n",
+        encoding="utf-8")
+    result = ketaroom("rehearse", str(preset), "--speed", "20", "--json", "--audio", "none",
+                      data_dir=tmp_path)
+    assert result.returncode == 0, result.stderr
+    warned = {(e["device"], e["message"].split(": ", 2)[1])
+              for e in map(json.loads, result.stdout.splitlines())
+              if e["event"] == "device_error" and e.get("severity") == "warning"}
+    assert ("music", "phases[0].music.volume") in warned
+    assert ("lights", "light_group") in warned
