@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-FORBIDDEN = ("PySide6", "vlc", "phue", "apscheduler", "shiboken6")
+FORBIDDEN = ("PySide6", "vlc", "phue", "apscheduler", "shiboken6", "paho")
 
 
 def test_core_imports_nothing_heavy():
