@@ -88,6 +88,13 @@ def build_parser() -> argparse.ArgumentParser:
     music_scan.add_argument("--jobs", type=int, default=None, metavar="N",
                             help="files measured at once (default: one per core)")
     _add_data_dir(music_scan, top=False)
+
+    board = sub.add_parser("board", help="the nurse-station board: every room over MQTT")
+    board.add_argument("--mqtt", required=True, metavar="HOST[:PORT]",
+                       help="the clinic's MQTT broker (mosquitto), port 1883 by default")
+    board.add_argument("--audio", choices=("dummy", "none", "default"), default="default",
+                       help="where the emergency chime plays (default: the sound card)")
+    _add_data_dir(board, top=False)
     return parser
 
 
@@ -258,6 +265,19 @@ def cmd_music_scan(args: argparse.Namespace) -> int:
                       as_json=args.json)
 
 
+def cmd_board(args: argparse.Namespace) -> int:
+    from ketaroom.core.board import parse_broker
+
+    try:
+        address = parse_broker(args.mqtt)
+    except ValueError as exc:
+        print(f"ketaroom board: --mqtt {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    from ketaroom.board.app import run_board
+
+    return run_board(address, args.audio)
+
+
 def cmd_gui(args: argparse.Namespace) -> int:
     from ketaroom.app import run_gui
 
@@ -275,7 +295,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.environ["KETAROOM_DATA_DIR"] = str(Path(args.data_dir).resolve())
     commands = {"validate": cmd_validate, "rehearse": cmd_rehearse,
                 "sessions": cmd_sessions, "export": cmd_export,
-                "music-scan": cmd_music_scan}
+                "music-scan": cmd_music_scan, "board": cmd_board}
     if args.command == "bridge-emulator":
         from ketaroom.devices import hue_emulator
 
