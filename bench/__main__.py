@@ -22,7 +22,7 @@ from bench.common import machine
 
 NAMES = (
     "timing", "ui_stall", "hue_pacing", "hue_stall", "cold_start", "idle", "fade",
-    "preset_scale", "music_scan",
+    "preset_scale", "music_scan", "board_load",
 )
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 
@@ -60,6 +60,10 @@ ROWS: tuple[tuple[str, str, str, str | None, str], ...] = (
     ("music_scan", "projected_1000_tracks_min", "min", "projected_1000_tracks_min", "<="),
     ("music_scan", "projected_1000_tracks_min_at_this_load", "min", None, ""),
     ("music_rescan", "rescan_s", "s", "rescan_s", "<="),
+    ("board_load", "latency_p50_ms", "ms", None, ""),
+    ("board_load", "latency_p95_ms", "ms", "latency_p95_ms", "<="),
+    ("board_load", "cpu_pct_one_core", "%", "cpu_pct_one_core", "<"),
+    ("board_load", "peak_rss_mb", "MB", None, ""),
 )
 
 

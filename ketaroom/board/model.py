@@ -149,7 +149,7 @@ class BoardModel:
             elapsed = f"session {_clock(m.session_elapsed_s)}"
         if m.status == "offline":
             since = entry.offline_since if entry.offline_since is not None else entry.received_at
-            status = f"OFFLINE since {_local(since)} ({_span(now - since)})"
+            status = f"OFFLINE\nsince {_local(since)} ({_span(now - since)})"
         elif m.status == "emergency":
             status = "EMERGENCY"
         else:

@@ -98,6 +98,8 @@ class Tile(QFrame):
         def label(name: str, align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignLeft) -> QLabel:
             widget = QLabel()
             widget.setObjectName(name)
+            # a new text never resizes the tile: no relayout of the board every second
+            widget.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
             widget.setAlignment(align | Qt.AlignmentFlag.AlignVCenter)
             self.labels[name] = widget
             return widget
@@ -106,17 +108,17 @@ class Tile(QFrame):
         column.setContentsMargins(22, 16, 22, 16)
         column.setSpacing(4)
         top = QHBoxLayout()
-        top.addWidget(label("room"), 1)
-        top.addWidget(label("patient", Qt.AlignmentFlag.AlignRight))
+        top.addWidget(label("room"), 3)
+        top.addWidget(label("patient", Qt.AlignmentFlag.AlignRight), 2)
         column.addLayout(top)
         column.addWidget(label("status"))
         middle = QHBoxLayout()
-        middle.addWidget(label("phase"), 1)
+        middle.addWidget(label("phase"), 5)
         clock = QVBoxLayout()
         clock.setSpacing(0)
         clock.addWidget(label("remaining", Qt.AlignmentFlag.AlignRight))
         clock.addWidget(label("left", Qt.AlignmentFlag.AlignRight))
-        middle.addLayout(clock)
+        middle.addLayout(clock, 6)
         column.addLayout(middle)
         column.addWidget(label("elapsed"))
         column.addWidget(label("cue"))
@@ -125,6 +127,7 @@ class Tile(QFrame):
         column.addWidget(label("stale"))
         column.addWidget(label("health"))
         self.labels["phase"].setWordWrap(True)
+        self.labels["status"].setWordWrap(True)
         self.labels["cue"].setWordWrap(True)
         self.kind = ""
 
@@ -211,15 +214,18 @@ class BoardWindow(QMainWindow):
                 ring |= message.status == "emergency" and was != "emergency"
         if ring:
             self.chime.ring()
-        self.refresh()
+        self.refresh({message.slug for message, _received, _retained in messages})
 
-    def refresh(self) -> None:
-        """Redraw every tile for now, placing them again when the order changed."""
+    def refresh(self, only: set[str] | None = None) -> None:
+        """Redraw the tiles for now (every tile, or those of the rooms in ``only``),
+        placing them again when the order changed."""
         now = self._now()
         order = self.model.ordered()
         for slug in order:
             if slug not in self.tiles:
                 self.tiles[slug] = Tile()
+            elif only is not None and slug not in only:
+                continue
             self.tiles[slug].show_text(self.model.text(slug, now))
         if order != self._order:
             self._order = order

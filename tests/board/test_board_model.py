@@ -47,7 +47,7 @@ def test_offline_says_since_when_and_keeps_the_first_moment():
     model.apply(message("A", "offline", sent=T0 - 3600), T0 + 20, retained=True)
     text = model.text("a", T0 + 10 + 600)
     expected = datetime.fromtimestamp(T0 + 10).strftime("%H:%M")
-    assert text.status == f"OFFLINE since {expected} (10 min)" and text.kind == "offline"
+    assert text.status == f"OFFLINE\nsince {expected} (10 min)" and text.kind == "offline"
     assert text.phase == "" and text.remaining == ""
 
 
