@@ -29,7 +29,7 @@ def _child() -> int:
     from PySide6.QtWidgets import QApplication
 
     from ketaroom.app import build_main_window
-    from ketaroom.settings import Settings
+    from ketaroom.store.settings import Settings
     from ketaroom.ui.theme import apply_theme
 
     app = QApplication(sys.argv[:1])

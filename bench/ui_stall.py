@@ -29,7 +29,7 @@ def measure(seconds: float, slow_ms: int, speed: float) -> dict[str, Any]:
     from ketaroom.app import build_main_window
     from ketaroom.core.clock import AcceleratedClock
     from ketaroom.devices.hue_emulator import Fault
-    from ketaroom.settings import Settings
+    from ketaroom.store.settings import Settings
 
     app = qt_app()
     gaps: list[float] = []

@@ -7,7 +7,7 @@ output, demo bridge).
 
 :class:`RoomServices` owns the long-lived parts — the journal, the demo bridge
 emulator, the poster that carries device and scheduler callbacks to the main
-thread, and the current :class:`~ketaroom.room.Room` — and builds a
+thread, and the current :class:`~ketaroom.session.devices.RoomDevices` — and builds a
 :class:`LiveSession` (recorder, session, runner, controller) when Start is pressed.
 A room exists before the first session so the light and music controls and the
 emergency button work at any time; each new session gets a fresh room so that
@@ -22,45 +22,28 @@ import sys
 import tempfile
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
-from ketaroom.admin_pin import AdminGate, AdminPin, PinWatch, admin_path
-from ketaroom.controller import SessionController
 from ketaroom.core.clock import Clock, RealClock
 from ketaroom.core.preset import Preset
 from ketaroom.core.session import Session
 from ketaroom.devices.hue_emulator import HueEmulator
-from ketaroom.qt_post import MainThreadPoster
-from ketaroom.recorder import RecorderHealth, SessionRecorder
-from ketaroom.resume import InterruptedSession, ResumeMode, mark_resumed, plan_resume
-from ketaroom.room import Room, RoomReport
-from ketaroom.runner import APSchedulerWakeups, SessionRunner, Wakeups
-from ketaroom.settings import BridgeSettings, Settings, load_settings
+from ketaroom.session.assemble import LiveSession, build_session
+from ketaroom.session.devices import RoomDevices, RoomReport
+from ketaroom.session.qt_post import MainThreadPoster
+from ketaroom.session.recorder import RecorderHealth, SessionRecorder
+from ketaroom.session.recovery import InterruptedSession, ResumeMode, mark_resumed, plan_resume
+from ketaroom.session.runner import APSchedulerWakeups, Wakeups
+from ketaroom.store.admin_pin import AdminGate, AdminPin, PinWatch, admin_path
 from ketaroom.store.journal import Journal, JournalError
 from ketaroom.store.paths import journal_path
+from ketaroom.store.settings import BridgeSettings, Settings, load_settings
 
 log = logging.getLogger(__name__)
 
 DEMO_LABEL = "Demo mode — built-in bridge emulator, bundled music"
 DEMO_GROUP = "Treatment room"
 CLOSE_TIMEOUT_S = 3.0
-
-
-@dataclass
-class LiveSession:
-    """One session as the window steers it."""
-
-    session: Session
-    runner: SessionRunner
-    controller: SessionController
-    recorder: SessionRecorder
-    room: Room
-
-    @property
-    def session_id(self) -> int | None:
-        """The journal's id (``None`` while a refusing disk keeps the record in memory)."""
-        return self.recorder.session_id
 
 
 class RoomServices:
@@ -165,14 +148,14 @@ class RoomServices:
     def on_recorder_health(self, listener: Callable[[RecorderHealth], None]) -> None:
         self._health_listeners.append(listener)
 
-    def _new_room(self, max_volume_pct: float) -> Room:
-        room = Room(self.post, audio=self.audio, bridge=self.bridge,
+    def _new_room(self, max_volume_pct: float) -> RoomDevices:
+        room = RoomDevices(self.post, audio=self.audio, bridge=self.bridge,
                     max_volume_pct=max_volume_pct, lights_config_dir=self.data_dir,
                     output_device=self.settings.audio_device)
         room.on_report(lambda report: self._forward(room, report))
         return room
 
-    def _forward(self, room: Room, report: RoomReport) -> None:
+    def _forward(self, room: RoomDevices, report: RoomReport) -> None:
         if room is not self.room:
             return  # a retired room still finishing its fade: not this session's business
         for listener in self._room_listeners:
@@ -196,7 +179,7 @@ class RoomServices:
     def resume_session(self, interrupted: InterruptedSession, mode: ResumeMode) -> LiveSession:
         """Take over a session a crash interrupted, at the right point of its timeline.
 
-        Raises :class:`~ketaroom.resume.ResumeError` when it cannot be resumed.
+        Raises :class:`~ketaroom.session.recovery.ResumeError` when it cannot be resumed.
         """
         plan = plan_resume(interrupted, mode, self.clock_factory(),
                            room_group=self.light_group)
@@ -228,9 +211,8 @@ class RoomServices:
             self._in_background(old.recorder.close, "recorder")
 
     def _assemble(self, session: Session, recorder: SessionRecorder) -> LiveSession:
-        runner = SessionRunner(session, self.post, self.wakeups_factory())
-        controller = SessionController(runner, self.room, recorder, operator=self.operator)
-        self.live = LiveSession(session, runner, controller, recorder, self.room)
+        self.live = build_session(session, recorder, self.room, post=self.post,
+                                  wakeups=self.wakeups_factory(), operator=self.operator)
         return self.live
 
     def _recorder_health(self, health: RecorderHealth) -> None:
@@ -240,7 +222,7 @@ class RoomServices:
                 listener(health)
         self.post(deliver)
 
-    def _retire(self, room: Room) -> None:
+    def _retire(self, room: RoomDevices) -> None:
         self._in_background(room.close, "room")
 
     def _in_background(self, fn: Callable[[], None], name: str) -> None:

@@ -43,7 +43,7 @@ def take(out_dir: Path) -> list[Path]:
     from ketaroom.app import build_main_window
     from ketaroom.core.clock import ManualClock
     from ketaroom.devices.hue_emulator import Fault
-    from ketaroom.settings import Settings
+    from ketaroom.store.settings import Settings
     from ketaroom.ui.theme import apply_theme
 
     app = QApplication.instance() or QApplication(sys.argv[:1])

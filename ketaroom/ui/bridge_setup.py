@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 from ketaroom.devices import hue_discovery
 from ketaroom.devices.hue_groups import list_groups
 from ketaroom.devices.lights import BridgeUnreachable, NotPaired, pair
-from ketaroom.settings import BridgeSettings
+from ketaroom.store.settings import BridgeSettings
 from ketaroom.ui.widgets import Panel, muted_label
 
 __all__ = ["BackgroundCall", "BridgeSetupDialog", "normalize_address",

@@ -28,15 +28,13 @@ from PySide6.QtWidgets import (
 )
 
 from ketaroom.app import DEMO_LABEL
-from ketaroom.core.preset_library import PresetLibrary
 from ketaroom.core.targets import LightTarget
 from ketaroom.core.timeline import Status
 from ketaroom.core.validation import Problem, load_preset
 from ketaroom.core.vitals import Vitals
-from ketaroom.resume import ResumeError, close_session, find_interrupted
-from ketaroom.room import RoomReport
-from ketaroom.shipped import PLAYLISTS_DIR
-from ketaroom.store.paths import playlists_dir
+from ketaroom.session.devices import RoomReport
+from ketaroom.session.recovery import ResumeError, close_session, find_interrupted
+from ketaroom.store.paths import playlist_dirs, preset_library
 from ketaroom.ui.banner import ADVICE, Banner
 from ketaroom.ui.cue_panel import CuePanel, CueView
 from ketaroom.ui.history_view import HistoryView
@@ -51,13 +49,14 @@ from ketaroom.ui.session_panel import PresetEntry, SessionPanel
 from ketaroom.ui.widgets import icon_button, muted_label
 
 if TYPE_CHECKING:
-    from ketaroom.app import LiveSession, RoomServices
-    from ketaroom.controller import SessionController
+    from ketaroom.app import RoomServices
     from ketaroom.core.preset import Preset
     from ketaroom.devices.hue_emulator import HueEmulator
-    from ketaroom.recorder import RecorderHealth
-    from ketaroom.runner import SessionRunner
-    from ketaroom.settings import Settings
+    from ketaroom.session.assemble import LiveSession
+    from ketaroom.session.controller import SessionController
+    from ketaroom.session.recorder import RecorderHealth
+    from ketaroom.session.runner import SessionRunner
+    from ketaroom.store.settings import Settings
 
 REFRESH_MS = 250
 HEALTH_HEADLINES = {
@@ -72,7 +71,7 @@ EMERGENCY_MESSAGE_MS = 30_000
 
 def find_presets(data_dir: Path) -> list[PresetEntry]:
     """Shipped presets, then the clinic's own (marked), by the names they give themselves."""
-    library = PresetLibrary.for_data_dir(data_dir)
+    library = preset_library(data_dir)
     return [PresetEntry(entry.name + ("" if entry.shipped else " (clinic)"), entry.path)
             for entry in library.entries()]
 
@@ -80,7 +79,7 @@ def find_presets(data_dir: Path) -> list[PresetEntry]:
 def find_playlists(data_dir: Path) -> list[Path]:
     """The clinic's playlists, then the shipped ones."""
     found: list[Path] = []
-    for folder in (playlists_dir(data_dir), PLAYLISTS_DIR):
+    for folder in playlist_dirs(data_dir):
         if folder.is_dir():
             found += sorted(p for p in folder.iterdir() if p.suffix.lower() in (".m3u", ".m3u8"))
     return found
@@ -216,8 +215,7 @@ class MainWindow(QMainWindow):
 
     def _on_open_presets(self) -> None:
         def build() -> QWidget:
-            library = PresetLibrary.for_data_dir(self.services.data_dir,
-                                                 auditor=self.services.journal)
+            library = preset_library(self.services.data_dir, auditor=self.services.journal)
             # Previews reach the room only while no session runs; "back to room light"
             # re-applies what the light panel shows (the room light this window knows).
             panel = self.light_panel
@@ -290,7 +288,7 @@ class MainWindow(QMainWindow):
 
     def offer_resume(self) -> None:
         """At start-up: offer each session a crash or power cut interrupted."""
-        dirs = [playlists_dir(self.services.data_dir), PLAYLISTS_DIR]
+        dirs = playlist_dirs(self.services.data_dir)
         try:
             interrupted = find_interrupted(self.services.journal, playlist_dirs=dirs)
         except ResumeError as exc:
@@ -388,8 +386,8 @@ class MainWindow(QMainWindow):
             self._preset, self._preset_warnings = None, []
             self.session_panel.show_preset(None, [], [])
             return
-        result = load_preset(entry.path, playlist_dirs=[playlists_dir(self.services.data_dir),
-                                                        PLAYLISTS_DIR])
+        result = load_preset(entry.path,
+                             playlist_dirs=playlist_dirs(self.services.data_dir))
         self._preset = result.preset
         self._preset_warnings = [w.message for w in result.warnings]
         self.session_panel.show_preset(result.preset, [_short(p) for p in result.problems],

@@ -12,7 +12,7 @@ listed beside the form (clicking one selects its phase) and the fields at fault 
 the preset is valid.
 
 Shipped presets open read-only with *Duplicate to edit*. With an
-:class:`ketaroom.admin_pin.AdminGate`, the form is hidden behind a PIN pad until unlocked
+:class:`ketaroom.store.admin_pin.AdminGate`, the form is hidden behind a PIN pad until unlocked
 and again after the gate's idle time.
 
 With a :class:`ketaroom.ui.preview.RoomPreview` (the main window gives one), the phase form
@@ -75,11 +75,11 @@ from PySide6.QtWidgets import (
 )
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from ketaroom.admin_pin import AdminGate
 from ketaroom.core import preset_yaml
 from ketaroom.core.preset_library import PresetLibrary
 from ketaroom.core.targets import LightTarget
 from ketaroom.core.validation import PLAYLIST_SUFFIXES, LoadResult, Problem, validate_text
+from ketaroom.store.admin_pin import AdminGate
 from ketaroom.ui.pin_dialog import PinPad
 from ketaroom.ui.preview import RoomPreview, first_track, light_from_section
 

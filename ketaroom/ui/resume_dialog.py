@@ -2,7 +2,7 @@
 
 API (used by ``app.py``)::
 
-    from ketaroom.resume import find_interrupted, load_interrupted
+    from ketaroom.session.recovery import find_interrupted, load_interrupted
     from ketaroom.ui.resume_dialog import ResumeChoice, ResumeDialog
 
     for interrupted in find_interrupted(journal, playlist_dirs=dirs):
@@ -10,16 +10,16 @@ API (used by ``app.py``)::
         dialog.exec()
         dialog.choice   # ResumeChoice.RUNNING | ResumeChoice.PAUSED | ResumeChoice.CLOSE,
                         # or None when dismissed (Esc / window closed): decide next start
-        dialog.choice.mode  # ketaroom.core.resume.ResumeMode for the two resume choices
+        dialog.choice.mode  # ketaroom.core.recovery.ResumeMode for the two resume choices
 
-``interrupted`` is a :class:`ketaroom.resume.InterruptedSession`. The dialog shows the
+``interrupted`` is a :class:`ketaroom.session.recovery.InterruptedSession`. The dialog shows the
 preset, when it started, where it stopped (phase and session time, wall time) and
 three big buttons: "Resume as if it kept running", "Resume paused" (the default: the
 clinician sees the patient before the timeline moves) and "Close it (keep the
 record)". When the session cannot be resumed (``interrupted.error``: preset missing or
 invalid) the reason is shown and only closing is offered. The dialog only reports
-the choice; the caller acts on it (:func:`ketaroom.resume.plan_resume`,
-:func:`ketaroom.resume.close_session`).
+the choice; the caller acts on it (:func:`ketaroom.session.recovery.plan_resume`,
+:func:`ketaroom.session.recovery.close_session`).
 
 Styling comes from the night theme through object names (``panelTitle``, ``muted``,
 ``problem``, ``primary``); no colours are set here.
@@ -34,8 +34,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from ketaroom.core.durations import format_clock
-from ketaroom.core.resume import ResumeMode
-from ketaroom.resume import InterruptedSession
+from ketaroom.core.recovery import ResumeMode
+from ketaroom.session.recovery import InterruptedSession
 
 __all__ = ["ResumeChoice", "ResumeDialog", "describe_stop"]
 

@@ -35,11 +35,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ketaroom.admin_pin import AdminGate
-from ketaroom.core.preset_library import PresetEntry, PresetLibrary
+from ketaroom.core.preset_library import PresetEntry
 from ketaroom.core.vitals import VitalLimits
 from ketaroom.devices.music.outputs import DEFAULT_OUTPUT, AudioOutput, list_audio_outputs
-from ketaroom.settings import BridgeSettings, RoomProfile, Settings, save_settings
+from ketaroom.store.admin_pin import AdminGate
+from ketaroom.store.paths import preset_library
+from ketaroom.store.settings import BridgeSettings, RoomProfile, Settings, save_settings
 from ketaroom.ui.bridge_setup import (
     BackgroundCall,
     BridgeSetupDialog,
@@ -98,7 +99,7 @@ class RoomSettingsDialog(QDialog):
         self._outputs_call.start(list_audio_outputs, "ketaroom-audio-outputs")
         self._presets_call = BackgroundCall(self)
         self._presets_call.done.connect(self._on_presets_listed)
-        library = PresetLibrary.for_data_dir(self.data_dir)
+        library = preset_library(self.data_dir)
         self._presets_call.start(library.entries, "ketaroom-preset-list")
         self._rebuild_list(self._current)
 

@@ -281,7 +281,7 @@ def test_emergency_holds_until_the_clinician_resumes(qtbot, make_window, data_di
     the session pauses; Resume brings the phase's light (and music) back."""
     from ketaroom.app import build_main_window
     from ketaroom.core.clock import ManualClock
-    from ketaroom.settings import Settings
+    from ketaroom.store.settings import Settings
 
     clock = ManualClock()
     window = build_main_window(Settings(default_preset="a-lights-only.yaml"), data_dir,

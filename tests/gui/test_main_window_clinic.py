@@ -130,7 +130,7 @@ def test_pairing_a_real_bridge_takes_the_room_out_of_demo_mode(qtbot, make_windo
     from dataclasses import replace
 
     from ketaroom.devices.hue_emulator import HueEmulator
-    from ketaroom.settings import BridgeSettings
+    from ketaroom.store.settings import BridgeSettings
 
     window = make_window()
     assert window.services.demo

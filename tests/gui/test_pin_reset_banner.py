@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from ketaroom.admin_pin import AdminPin, admin_path
+from ketaroom.store.admin_pin import AdminPin, admin_path
 from ketaroom.store.journal import Journal
 from ketaroom.ui.main_window import MainWindow
 from ketaroom.ui.pin_dialog import PinPad

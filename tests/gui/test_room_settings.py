@@ -13,10 +13,10 @@ import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QDialog
 
-from ketaroom.admin_pin import AdminGate, AdminPin, admin_path
 from ketaroom.devices.hue_emulator import HueEmulator
-from ketaroom.settings import BridgeSettings, RoomProfile, Settings, load_settings
+from ketaroom.store.admin_pin import AdminGate, AdminPin, admin_path
 from ketaroom.store.paths import settings_path
+from ketaroom.store.settings import BridgeSettings, RoomProfile, Settings, load_settings
 from ketaroom.ui.bridge_setup import BridgeSetupDialog, normalize_address
 from ketaroom.ui.pin_dialog import PinDialog
 from ketaroom.ui.room_settings import RoomSettingsDialog

@@ -16,8 +16,8 @@ from PySide6.QtWidgets import (
     QMessageBox,
 )
 
-from ketaroom.admin_pin import AdminGate, AdminPin, admin_path
 from ketaroom.core.timeline import Status
+from ketaroom.store.admin_pin import AdminGate, AdminPin, admin_path
 from ketaroom.ui.main_window import MainWindow
 from ketaroom.ui.pin_dialog import PinDialog
 from ketaroom.ui.preset_library_view import PresetLibraryView

@@ -29,8 +29,8 @@ from PySide6.QtCore import QTimer
 
 from ketaroom.core.clock import ManualClock
 from ketaroom.core.timeline import IntentKind, Status, timeline_at
-from ketaroom.recorder import SessionRecorder
-from ketaroom.resume import (
+from ketaroom.session.recorder import SessionRecorder
+from ketaroom.session.recovery import (
     ResumeError,
     ResumeMode,
     close_session,

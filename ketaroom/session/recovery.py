@@ -11,7 +11,7 @@ interrupted_sessions` (no end recorded, process gone) and, for each, shows
   Journal problems (unknown id, unreadable file, not interrupted) raise
   :class:`ResumeError` with a message for a person, never a traceback.
 * :func:`resume_intents` — the session's intents on a new clock
-  (:func:`ketaroom.core.resume.rebuild_intents`).
+  (:func:`ketaroom.core.recovery.rebuild_intents`).
 * :func:`plan_resume` — a ready :class:`~ketaroom.core.session.Session` with past events
   already consumed (the runner will not replay cues or phase starts), the music and
   light the room should have now, and the events the "kept running" gap skipped over.
@@ -47,7 +47,7 @@ from pathlib import Path
 
 from ketaroom.core.clock import Clock
 from ketaroom.core.preset import Preset
-from ketaroom.core.resume import ResumeMode, rebuild_intents
+from ketaroom.core.recovery import ResumeMode, rebuild_intents
 from ketaroom.core.session import Session, SessionEvent, music_target
 from ketaroom.core.targets import LightTarget, MusicTarget
 from ketaroom.core.timeline import EventKind, Intent, TimelineState

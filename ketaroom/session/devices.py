@@ -15,8 +15,8 @@ from typing import Any
 from ketaroom.core.targets import LightTarget, MusicTarget
 from ketaroom.devices.lights import HueLights, LightReport, Lights, NullLights
 from ketaroom.devices.music import MusicReport, Player, create_player
-from ketaroom.runner import Post
-from ketaroom.settings import BridgeSettings
+from ketaroom.session.runner import Post
+from ketaroom.store.settings import BridgeSettings
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ def music_payload(target: MusicTarget) -> dict[str, Any]:
             "volume": target.volume_pct, "fade": target.fade_s}
 
 
-class Room:
+class RoomDevices:
     """Owns the player and the lights of one room; all methods return at once."""
 
     def __init__(self, post: Post, *, audio: str = "default", bridge: BridgeSettings | None = None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ketaroom.core.clock import ManualClock
-from ketaroom.core.resume import ResumeMode, active_at, rebuild_intents
+from ketaroom.core.recovery import ResumeMode, active_at, rebuild_intents
 from ketaroom.core.session import Session
 from ketaroom.core.timeline import Intent, IntentKind, Status, timeline_at
 from tests.helpers.fakes import phase, preset

@@ -21,9 +21,9 @@ from ketaroom.core.session import SILENCE_FADE_S, SessionEvent, music_target
 from ketaroom.core.targets import EMERGENCY_LIGHT, LightTarget, MusicTarget
 from ketaroom.core.timeline import EventKind, Intent, IntentKind, Status
 from ketaroom.core.vitals import VitalLimits, Vitals, check_vitals
-from ketaroom.recorder import SessionRecorder
-from ketaroom.room import Room, RoomReport, light_payload, music_payload
-from ketaroom.runner import SessionRunner
+from ketaroom.session.devices import RoomDevices, RoomReport, light_payload, music_payload
+from ketaroom.session.recorder import SessionRecorder
+from ketaroom.session.runner import SessionRunner
 
 Emit = Callable[[dict[str, Any]], None]
 PLAYLIST_SWITCH_FADE_S = 6.0
@@ -41,7 +41,7 @@ class CueRecord:
 
 
 class SessionController:
-    def __init__(self, runner: SessionRunner, room: Room, recorder: SessionRecorder,
+    def __init__(self, runner: SessionRunner, room: RoomDevices, recorder: SessionRecorder,
                  *, emit: Emit | None = None, operator: str = "") -> None:
         self.runner = runner
         self.room = room
