@@ -49,8 +49,6 @@ class SessionController:
         self.operator = operator
         self._emitters: list[Emit] = [emit] if emit is not None else []
         self.cues: list[CueRecord] = []
-        self._volume_pct = 0.0
-        """The music volume wanted now: the phase's, or the clinician's since."""
         self._emergency_hold = False
         """Emergency pressed: the session is paused and the room stays up until Resume."""
         runner.on_event(self._on_session_event)
@@ -108,7 +106,6 @@ class SessionController:
             self._emergency_hold = False  # Next: the clinician moved on
             self.room.apply(event.music, event.light)
             if event.music is not None:
-                self._volume_pct = event.music.volume_pct
                 self._record("music", music_payload(event.music), t=t)
             if event.light is not None:
                 self._record("light", light_payload(event.light), t=t)
@@ -242,8 +239,7 @@ class SessionController:
     def set_volume(self, pct: float) -> None:
         """Live volume while the clinician moves it; the record gets the whole gesture
         from :meth:`record_volume_change`."""
-        self._volume_pct = pct
-        self.room.player.set_volume(pct)
+        self.room.set_volume(pct)
 
     def record_volume_change(self, start_pct: float, end_pct: float) -> None:
         """One clinician volume gesture (a drag, or keyboard steps), from start to end."""
@@ -251,11 +247,11 @@ class SessionController:
                                "from_volume": round(start_pct, 1)}, emit=False)
 
     def set_muted(self, muted: bool) -> None:
-        self.room.player.set_muted(muted)
+        self.room.set_muted(muted)
         self._record("music", {"manual": True, "muted": muted}, emit=False)
 
     def skip_track(self) -> None:
-        self.room.player.skip()
+        self.room.skip()
         self._record("music", {"manual": True, "skip": True}, emit=False)
 
     def choose_playlist(self, playlist: Path, fade_s: float = PLAYLIST_SWITCH_FADE_S) -> None:
@@ -268,10 +264,9 @@ class SessionController:
         for s in skipped:
             self.warn("music", f"{show_path(playlist.name)}: {show_path(s.entry)}: {s.reason} "
                       "(skipped)")
-        target = MusicTarget(tuple(tracks), self._volume_pct, fade_s, label=playlist.name)
-        self.room.player.apply(target)
+        target = self.room.switch_music(tuple(tracks), fade_s, playlist.name)
         self._record("music", {"manual": True, **music_payload(target)}, emit=False)
 
     def set_light(self, target: LightTarget) -> None:
-        self.room.lights.apply(target)
+        self.room.set_light(target)
         self._record("light", {"manual": True, **light_payload(target)}, emit=False)

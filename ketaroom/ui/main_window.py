@@ -1,14 +1,17 @@
 """The clinician's main window: lays out the panels and turns their requests into intents.
 
-Owns the display timer (:data:`REFRESH_MS`): four times a second it ticks the
-session runner (the monotonic watchdog the runner's docstring asks for), reads
-``session.state()`` and refreshes the panels. Device reports and recorder health
-arrive already on the main thread (posted by :class:`~ketaroom.app.RoomServices`)
-and feed the light health indicator and the problem banner.
+The window speaks to one object, the :class:`~ketaroom.session.service.RoomService`: every
+request of a panel becomes one of its intents (``set_volume``, ``mute``, ``set_light``,
+``emergency``, ``pause``…), and the panels render what it publishes — its read model
+(:meth:`~ketaroom.session.service.RoomService.state`: the music the engine confirmed, the
+volume cap, the lights' health) and the room reports it forwards (a confirmed light).
 
-Live controls go through the session controller when a session exists (so they
-are recorded) and straight to the room before the first session. Keyboard:
-Space pause/resume, Ctrl+N note, Ctrl+Shift+E emergency.
+Owns the display timer (:data:`REFRESH_MS`): four times a second it ticks the
+session (the monotonic watchdog the runner's docstring asks for), reads
+``session.state()`` and the room's state and refreshes the panels. Device reports and
+recorder health arrive already on the main thread (posted by the service) and feed the
+light health indicator and the problem banner. Keyboard: Space pause/resume, Ctrl+N note,
+Ctrl+Shift+E emergency.
 """
 
 from __future__ import annotations
@@ -27,18 +30,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ketaroom.app import DEMO_LABEL
-from ketaroom.core.targets import LightTarget
-from ketaroom.core.timeline import Status
+from ketaroom.core.targets import LightHealth, LightTarget
 from ketaroom.core.validation import Problem, load_preset
-from ketaroom.core.vitals import Vitals
 from ketaroom.session.devices import RoomReport
 from ketaroom.session.recovery import ResumeError, close_session, find_interrupted
+from ketaroom.session.service import DEMO_LABEL, RoomService
 from ketaroom.store.paths import playlist_dirs, preset_library
 from ketaroom.ui.banner import ADVICE, Banner
 from ketaroom.ui.cue_panel import CuePanel, CueView
 from ketaroom.ui.history_view import HistoryView
-from ketaroom.ui.light_panel import LightPanel, confirmed_light
+from ketaroom.ui.light_panel import LightPanel
 from ketaroom.ui.music_panel import MusicPanel
 from ketaroom.ui.notes_panel import NotesPanel
 from ketaroom.ui.preset_library_view import PresetLibraryView
@@ -49,20 +50,17 @@ from ketaroom.ui.session_panel import PresetEntry, SessionPanel
 from ketaroom.ui.widgets import icon_button, muted_label
 
 if TYPE_CHECKING:
-    from ketaroom.app import RoomServices
     from ketaroom.core.preset import Preset
-    from ketaroom.devices.hue_emulator import HueEmulator
     from ketaroom.session.assemble import LiveSession
     from ketaroom.session.controller import SessionController
     from ketaroom.session.recorder import RecorderHealth
-    from ketaroom.session.runner import SessionRunner
     from ketaroom.store.settings import Settings
 
 REFRESH_MS = 250
 HEALTH_HEADLINES = {
-    "unreachable": "Lights: the Hue bridge is not answering",
-    "not_paired": "Lights: the Hue bridge no longer knows this computer",
-    "degraded": "Lights: the Hue bridge is refusing some commands",
+    LightHealth.UNREACHABLE: "Lights: the Hue bridge is not answering",
+    LightHealth.NOT_PAIRED: "Lights: the Hue bridge no longer knows this computer",
+    LightHealth.DEGRADED: "Lights: the Hue bridge is refusing some commands",
 }
 EMERGENCY_SHORTCUT = "Ctrl+Shift+E"
 EMERGENCY_MESSAGE_MS = 30_000
@@ -90,20 +88,8 @@ def _short(problem: Problem) -> str:
     return f"{Path(problem.path).name}:{problem.line}: {problem.message}"
 
 
-class VitalsWithLimits:
-    """Adapts the controller's vitals entry to the clinic's limits from settings."""
-
-    def __init__(self, window: MainWindow) -> None:
-        self._window = window
-
-    def vitals(self, reading: Vitals) -> tuple[int, list[str]]:
-        controller = self._window.controller
-        assert controller is not None
-        return controller.vitals(reading, self._window.services.settings.vital_limits)
-
-
 class MainWindow(QMainWindow):
-    def __init__(self, services: RoomServices) -> None:
+    def __init__(self, services: RoomService) -> None:
         super().__init__()
         self.services = services
         self.settings = services.settings
@@ -122,7 +108,6 @@ class MainWindow(QMainWindow):
         services.on_room_report(self._on_room_report)
         services.on_recorder_health(self._on_recorder_health)
         self._show_presets()
-        self.music_panel.set_cap(services.room_cap(self._preset))
         self.music_panel.set_playlists(find_playlists(services.data_dir))
         # Each start-up problem under its own key: one must never hide another.
         for source, problem in (("records_file", services.journal_message),
@@ -236,7 +221,7 @@ class MainWindow(QMainWindow):
 
     def _on_open_room_settings(self) -> None:
         dialog = RoomSettingsDialog(self.settings, self.services.data_dir, self.services.gate,
-                                    self)
+                                    self.services.device_setup, self)
         dialog.settingsSaved.connect(self._on_settings_saved)
         dialog.exec()
 
@@ -249,9 +234,7 @@ class MainWindow(QMainWindow):
         self.session_panel.set_room(settings.room_name, settings.extend_step_min)
         self.light_panel.set_group(self.services.light_group)
         self._show_mode()
-        live = self.live
-        self.music_panel.set_cap(self.services.room_cap(
-            live.session.preset if live is not None and self._running() else self._preset))
+        self._show_room()
         if not self._running():
             self._show_presets()
         message = "Settings saved" if now or not self._running() else (
@@ -334,8 +317,8 @@ class MainWindow(QMainWindow):
         self.notes_panel.vitals_recorded.connect(self._on_vitals_recorded)
         self.music_panel.volume_changed.connect(self._on_volume)
         self.music_panel.volume_settled.connect(self._on_volume_settled)
-        self.music_panel.mute_toggled.connect(self._on_muted)
-        self.music_panel.skip_requested.connect(self._on_skip)
+        self.music_panel.mute_toggled.connect(self.services.mute)
+        self.music_panel.skip_requested.connect(self.services.skip)
         self.music_panel.playlist_chosen.connect(self._on_playlist_chosen)
         self.light_panel.light_requested.connect(self._on_light)
 
@@ -364,14 +347,6 @@ class MainWindow(QMainWindow):
         return self.live.controller if self.live is not None else None
 
     @property
-    def runner(self) -> SessionRunner | None:
-        return self.live.runner if self.live is not None else None
-
-    @property
-    def emulator(self) -> HueEmulator | None:
-        return self.services.emulator
-
-    @property
     def preset(self) -> Preset | None:
         return self._preset
 
@@ -384,7 +359,9 @@ class MainWindow(QMainWindow):
     def _on_preset_chosen(self, entry: PresetEntry | None) -> None:
         if entry is None:
             self._preset, self._preset_warnings = None, []
+            self.services.choose_preset(None)
             self.session_panel.show_preset(None, [], [])
+            self._show_room()
             return
         result = load_preset(entry.path,
                              playlist_dirs=playlist_dirs(self.services.data_dir))
@@ -392,8 +369,8 @@ class MainWindow(QMainWindow):
         self._preset_warnings = [w.message for w in result.warnings]
         self.session_panel.show_preset(result.preset, [_short(p) for p in result.problems],
                                        [_short(w) for w in result.warnings])
-        if not self._running():
-            self.music_panel.set_cap(self.services.room_cap(result.preset))
+        self.services.choose_preset(result.preset)
+        self._show_room()
 
     def _on_start(self) -> None:
         if self._preset is None or self._running():
@@ -411,95 +388,64 @@ class MainWindow(QMainWindow):
         self._emergency_line = False
         self.statusBar().clearMessage()  # nothing said about an earlier session still holds
         self.session_panel.set_session(True)
-        self.notes_panel.set_sinks(live.controller, VitalsWithLimits(self))
-        self.music_panel.set_cap(self.services.room_cap(live.session.preset))
+        self.notes_panel.set_sinks(live.controller, self.services)
         self.banner.clear("lights")
         self._on_refresh()
 
     def _on_pause_toggled(self) -> None:
-        runner = self.runner
-        if runner is None or not self._running():
+        if not self._running():
             return
-        if runner.session.state().status is Status.PAUSED:
-            runner.resume()
+        if self.services.paused():
+            self.services.resume()
             self.music_panel.follow_player()  # Resume after an emergency restores the phase
         else:
-            runner.pause()
+            self.services.pause()
         self._on_refresh()
 
     def _on_next(self) -> None:
-        if self.runner is not None:
-            self.runner.next()
+        if self.live is not None:
+            self.services.next_phase()
             self._on_refresh()
 
     def _on_extend(self) -> None:
-        if self.runner is not None:
-            self.runner.extend(self.settings.extend_step_min * 60.0)
+        if self.live is not None:
+            self.services.extend(self.settings.extend_step_min * 60.0)
             self._on_refresh()
 
     def _on_stop(self) -> None:
-        if self.runner is not None:
+        if self.live is not None:
             self.music_panel.volume_gesture.finish()
             self.notes_panel.flush()
-            self.runner.stop()
+            self.services.stop()
             self._on_refresh()
 
     # -- live room control -----------------------------------------------------------------
 
     def _on_emergency(self) -> None:
-        controller = self.controller
-        if controller is not None:
-            controller.emergency()
-        else:
-            self.services.room.emergency()
+        self.services.emergency()
         # The sliders follow when the bridge confirms the emergency light (room report).
         self.music_panel.follow_player()
-        self._emergency_line = self._emergency_held()
+        self._emergency_line = self.services.emergency_held
         held = " — session paused; Resume brings the phase back" if self._emergency_line else ""
         self.statusBar().showMessage(f"Emergency: lights up, music off{held} — recorded",
                                      0 if self._emergency_line else EMERGENCY_MESSAGE_MS)
         self._on_refresh()
 
-    def _emergency_held(self) -> bool:
-        controller = self.controller
-        return controller is not None and controller.emergency_held
-
     def _on_volume(self, pct: float) -> None:
-        if self._closed:
-            return
-        if self.controller is not None:
-            self.controller.set_volume(pct)
-        else:
-            self.services.room.player.set_volume(pct)
+        if not self._closed:  # a throttled value arriving after the room was closed
+            self.services.set_volume(pct)
 
     def _on_volume_settled(self, start_pct: float, end_pct: float) -> None:
-        if self.controller is not None and not self._closed:
-            self.controller.record_volume_change(start_pct, end_pct)
-
-    def _on_muted(self, muted: bool) -> None:
-        if self.controller is not None:
-            self.controller.set_muted(muted)
-        else:
-            self.services.room.player.set_muted(muted)
-
-    def _on_skip(self) -> None:
-        if self.controller is not None:
-            self.controller.skip_track()
-        else:
-            self.services.room.player.skip()
+        if not self._closed:
+            self.services.record_volume_change(start_pct, end_pct)
 
     def _on_playlist_chosen(self, playlist: Path) -> None:
-        if self.controller is not None and self._running():
-            self.controller.choose_playlist(playlist)
+        if self.services.choose_playlist(playlist):
             self.statusBar().showMessage(f"Crossfading to {playlist.name} for this phase", 5000)
 
     def _on_light(self, target: LightTarget) -> None:
-        if self._closed:
-            return  # a throttled slider value arriving after the room was closed
-        if self.controller is not None:
-            self.controller.set_light(target)
-        else:
-            self.services.room.lights.apply(target)
+        if not self._closed:  # a throttled slider value arriving after the room was closed
+            self.services.set_light(target)
 
     # -- cues ---------------------------------------------------------------------------------
 
@@ -557,17 +503,15 @@ class MainWindow(QMainWindow):
 
     def _on_room_report(self, report: RoomReport) -> None:
         """Device reports: the room's confirmed light, bridge health, device problems."""
-        if report.kind == "light":
-            target = confirmed_light(report.data)
-            if target is not None:
-                self.light_panel.show_confirmed(target)
-        elif report.kind == "health":
-            health = str(report.data.get("health", "ok"))
+        if report.kind == "light" and report.light is not None:
+            self.light_panel.show_confirmed(report.light)
+        elif report.kind == "health" and report.health is not None:
+            health = report.health
             self.light_panel.show_health(health, report.message)
-            if health == "ok":
+            if health is LightHealth.OK:
                 self.banner.clear("lights")
             else:
-                advice = "lights_pair" if health == "not_paired" else "lights"
+                advice = "lights_pair" if health is LightHealth.NOT_PAIRED else "lights"
                 headline = HEALTH_HEADLINES.get(health, f"Lights: {report.message}")
                 self.banner.report("lights", headline, ADVICE[advice])
         elif report.kind in ("device_error", "warning"):
@@ -585,23 +529,24 @@ class MainWindow(QMainWindow):
     def _on_refresh(self) -> None:
         live = self.live
         if live is not None:
-            live.runner.tick()  # the monotonic watchdog: idempotent
+            self.services.tick()  # the monotonic watchdog: idempotent
             state = live.session.state()
             self.session_panel.show_state(state)
             if state.phase_index != self._last_phase:
                 self._last_phase = state.phase_index
                 self.music_panel.follow_player()
-            if self._emergency_line and not self._emergency_held():
+            if self._emergency_line and not self.services.emergency_held:
                 self._emergency_line = False  # Resume or Next: the emergency is over
                 self.statusBar().clearMessage()
         else:
             self.session_panel.show_state(None)
         self._refresh_cues()
-        try:
-            status = self.services.room.player.status()
-        except Exception:  # a broken player must not stop the display
-            status = None
-        self.music_panel.show_status(status)
+        self._show_room()
+
+    def _show_room(self) -> None:
+        """Render the room's state as the service publishes it (music and its cap)."""
+        state = self.services.state()
+        self.music_panel.show_state(state.music, state.cap_pct)
 
     # -- closing ----------------------------------------------------------------------------
 
@@ -633,8 +578,8 @@ class MainWindow(QMainWindow):
             return
         self.music_panel.volume_gesture.finish()  # a gesture under way is recorded too
         self.notes_panel.flush()
-        if self._running() and self.runner is not None:
-            self.runner.stop()
+        if self._running():
+            self.services.stop()
         self._timer.stop()
         self.hide()  # closing waits (bounded) for devices to finish: do not look frozen
         self.services.close()

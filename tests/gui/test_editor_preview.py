@@ -107,7 +107,7 @@ def test_music_preview_plays_the_playlist_then_fades(qtbot, make_window) -> None
 def test_live_light_preview_follows_edits_and_goes_back(qtbot, make_window) -> None:
     window = make_window()
     editor = open_editor(qtbot, window, "a-lights-only.yaml")
-    emulator = window.emulator
+    emulator = window.services.emulator
     assert emulator is not None
     check = editor.light_preview_check
     assert check.isVisible() and check.isEnabled()

@@ -135,7 +135,7 @@ def test_vitals_cue_vitals_persisted_with_warning_and_typos_refused(qtbot, make_
 def test_emergency_shortcut_reaches_the_bridge(qtbot, make_window) -> None:
     window = make_window()
     start(qtbot, window)
-    emulator = window.emulator
+    emulator = window.services.emulator
     assert emulator is not None
     qtbot.waitUntil(lambda: emulator.target_state(1).get("bri") == percent_to_bri(40),
                     timeout=3000)
@@ -150,7 +150,7 @@ def test_emergency_shortcut_reaches_the_bridge(qtbot, make_window) -> None:
 
 def test_emergency_button_works_before_any_session(qtbot, make_window) -> None:
     window = make_window()
-    emulator = window.emulator
+    emulator = window.services.emulator
     assert window.live is None and emulator is not None
     qtbot.mouseClick(window.emergency_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: abs(emulator.target_state(1).get("bri", 0) - 203) <= 1,
@@ -161,7 +161,7 @@ def test_brightness_slider_storm_is_paced_and_ends_on_the_last_move(qtbot, make_
                                                                      ) -> None:
     window = make_window()
     start(qtbot, window)
-    emulator = window.emulator
+    emulator = window.services.emulator
     assert emulator is not None
     qtbot.waitUntil(lambda: emulator.target_state(1).get("bri") == percent_to_bri(40),
                     timeout=3000)
@@ -186,7 +186,7 @@ def test_brightness_slider_storm_is_paced_and_ends_on_the_last_move(qtbot, make_
 def test_bridge_down_shows_a_banner_and_the_session_keeps_running(qtbot, make_window) -> None:
     window = make_window()
     start(qtbot, window)
-    emulator = window.emulator
+    emulator = window.services.emulator
     assert emulator is not None and not window.banner.isVisible()
     emulator.set_fault(Fault.DOWN)
     window.light_panel.scene_buttons["Reading"].click()
@@ -291,7 +291,7 @@ def test_emergency_holds_until_the_clinician_resumes(qtbot, make_window, data_di
     window.show()
     try:
         start(qtbot, window)
-        emulator = window.emulator
+        emulator = window.services.emulator
         assert emulator is not None
         qtbot.waitUntil(lambda: emulator.target_state(1).get("bri") == percent_to_bri(40),
                         timeout=3000)

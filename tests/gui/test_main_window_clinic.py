@@ -65,7 +65,7 @@ def test_resume_paused_picks_up_at_the_crash_phase_and_restores_the_light(
     assert state.status is Status.PAUSED
     assert state.phase_index == 1  # "Deep", where it was when the process died
     assert window.session_panel.phase_name.text().startswith("Deep")
-    emulator = window.emulator
+    emulator = window.services.emulator
     assert emulator is not None
     want = percent_to_bri(10)
     qtbot.waitUntil(lambda: emulator.target_state(1).get("bri") == want, timeout=4000)

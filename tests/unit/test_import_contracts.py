@@ -49,16 +49,9 @@ RULES: tuple[Rule, ...] = (
          why="the session runs headless (rehearse) as well as under the window"),
 )
 
-ALLOWED: frozenset[tuple[str, str]] = frozenset({
-    # Until the window speaks only to the session service (issue 14, deliver 1):
-    ("ketaroom.ui.bridge_setup", "ketaroom.devices"),  # pairs and lists groups itself
-    ("ketaroom.ui.main_window", "ketaroom.app"),  # DEMO_LABEL, RoomServices: a cycle
-    ("ketaroom.ui.main_window", "ketaroom.devices.hue_emulator"),  # a test hook
-    ("ketaroom.ui.music_panel", "ketaroom.devices.music.api"),  # renders MusicStatus
-    ("ketaroom.ui.room_settings", "ketaroom.devices.music.outputs"),  # opens libVLC
-})
-"""``(importer, imported prefix)`` pairs that break a rule knowingly. Each entry needs a
-comment saying why, and :func:`test_allow_list_is_not_stale` fails once the import it
+ALLOWED: frozenset[tuple[str, str]] = frozenset()
+"""``(importer, imported prefix)`` pairs that break a rule knowingly — none today. An entry
+needs a comment saying why, and :func:`test_allow_list_is_not_stale` fails once the import it
 excuses is gone."""
 
 
