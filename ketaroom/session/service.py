@@ -79,10 +79,13 @@ class RoomService:
     def __init__(self, settings: Settings, data_dir: Path, *, demo: bool,
                  audio: str | None = None, clock_factory: Callable[[], Clock] = RealClock,
                  wakeups_factory: Callable[[], Wakeups] = APSchedulerWakeups,
-                 device_setup: DeviceSetup) -> None:
+                 device_setup: DeviceSetup,
+                 devices_factory: Callable[..., RoomDevices] = RoomDevices) -> None:
         self.settings = settings
         self.device_setup = device_setup
         """Bridge pairing and output listing, injected by the composition root."""
+        self._devices_factory = devices_factory
+        """Builds the room's devices (:class:`RoomDevices`; unit tests give a fake)."""
         self.data_dir = Path(data_dir)
         self._audio_override = audio
         self.clock_factory = clock_factory
@@ -182,9 +185,10 @@ class RoomService:
         self._health_listeners.append(listener)
 
     def _new_room(self, max_volume_pct: float) -> RoomDevices:
-        room = RoomDevices(self.post, audio=self.audio, bridge=self.bridge,
-                    max_volume_pct=max_volume_pct, lights_config_dir=self.data_dir,
-                    output_device=self.settings.audio_device)
+        room = self._devices_factory(self.post, audio=self.audio, bridge=self.bridge,
+                                     max_volume_pct=max_volume_pct,
+                                     lights_config_dir=self.data_dir,
+                                     output_device=self.settings.audio_device)
         room.on_report(lambda report: self._forward(room, report))
         return room
 

@@ -6,6 +6,7 @@ import itertools
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
 from ketaroom.core.timeline import Status
 from ketaroom.devices.hue_emulator import Fault
@@ -15,6 +16,12 @@ from ketaroom.ui.main_window import MainWindow
 from ketaroom.ui.notes_panel import AUTOSAVE_MS
 
 pytestmark = pytest.mark.gui
+
+
+def require_preset(window: MainWindow) -> None:
+    """The test's preset loaded (bundled music and all): fail loudly, never skip."""
+    assert window.preset is not None, (
+        f"the fixture preset did not load: {window.session_panel.problems.toolTip()}")
 
 
 def start(qtbot, window: MainWindow) -> None:
@@ -106,7 +113,7 @@ def test_vitals_cue_vitals_persisted_with_warning_and_typos_refused(qtbot, make_
     qtbot.waitUntil(lambda: len(cues.waiting) == 1, timeout=4000)  # cue at 1 s
     card = cues.card(cues.waiting[0])
     assert card is not None and card.vitals_button is not None
-    assert window.isActiveWindow() or True  # no dialog was opened
+    assert QApplication.activeModalWidget() is None  # no dialog was opened
     qtbot.mouseClick(card.vitals_button, Qt.MouseButton.LeftButton)
     notes = window.notes_panel
     assert notes.vital_edits["sys"].hasFocus()
@@ -228,8 +235,7 @@ def test_closing_mid_session_asks_and_records_stopped(qtbot, make_window) -> Non
 
 def test_music_panel_shows_what_plays_and_volume_is_capped(qtbot, make_window) -> None:
     window = make_window(preset="with-music.yaml", audio="dummy")
-    if window.preset is None:
-        pytest.skip("no bundled music yet")
+    require_preset(window)
     start(qtbot, window)
     music = window.music_panel
     qtbot.waitUntil(lambda: music.now_playing.text() not in ("Silence", "Nothing playing"),
@@ -243,8 +249,7 @@ def test_music_panel_shows_what_plays_and_volume_is_capped(qtbot, make_window) -
 
 def test_another_playlist_for_this_phase_crossfades_to_it(qtbot, make_window) -> None:
     window = make_window(preset="with-music.yaml", audio="dummy")
-    if window.preset is None:
-        pytest.skip("no bundled music yet")
+    require_preset(window)
     start(qtbot, window)
     picker = window.music_panel.playlist_picker
     index = next(i for i in range(picker.count())
@@ -265,8 +270,7 @@ def test_lowering_the_room_volume_limit_mid_session_applies_at_once(qtbot, make_
     from dataclasses import replace
 
     window = make_window(preset="with-music.yaml", audio="dummy")
-    if window.preset is None:
-        pytest.skip("no bundled music yet")
+    require_preset(window)
     start(qtbot, window)
     player = window.live.room.player
     qtbot.waitUntil(lambda: player.status().target_pct == 40, timeout=5000)
@@ -340,8 +344,7 @@ def test_a_new_session_starts_with_an_empty_note(qtbot, make_window) -> None:
 
 def test_music_fades_out_when_the_session_ends(qtbot, make_window) -> None:
     window = make_window(preset="with-music.yaml", audio="dummy")
-    if window.preset is None:
-        pytest.skip("no bundled music yet")
+    require_preset(window)
     start(qtbot, window)
     player = window.live.room.player
     qtbot.waitUntil(lambda: player.status().track is not None, timeout=5000)
