@@ -43,9 +43,9 @@ def measure(seconds: float, slow_ms: int, speed: float) -> dict[str, Any]:
         if slow_ms:
             window.services.emulator.set_fault(Fault.SLOW, slow_ms=slow_ms)
         window.session_panel.start_button.click()
-        if window.controller is None:
+        if window.live is None:
             raise RuntimeError("the session did not start (no preset selected?)")
-        window.controller.add_emitter(lambda r: records.append(str(r.get("event"))))
+        window.live.controller.add_emitter(lambda r: records.append(str(r.get("event"))))
         elapsed = QElapsedTimer()
         elapsed.start()
         last = [elapsed.nsecsElapsed()]

@@ -26,7 +26,7 @@ import getpass
 import logging
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,11 +34,11 @@ from ketaroom.core.clock import Clock, RealClock
 from ketaroom.core.preset import Preset
 from ketaroom.core.session import Session
 from ketaroom.core.targets import LightHealth, LightTarget
-from ketaroom.core.timeline import Status
+from ketaroom.core.timeline import Status, TimelineState
 from ketaroom.core.vitals import VitalLimits, Vitals
 from ketaroom.devices.hue_emulator import HueEmulator
 from ketaroom.session.assemble import LiveSession, build_session
-from ketaroom.session.controller import SessionController
+from ketaroom.session.controller import CueRecord, SessionController
 from ketaroom.session.device_setup import AudioOutputChoice, DeviceSetup
 from ketaroom.session.devices import MusicState, RoomDevices, RoomReport
 from ketaroom.session.qt_post import MainThreadPoster
@@ -254,6 +254,23 @@ class RoomService:
         if self.live is not None:
             self.live.runner.tick()
 
+    def session_state(self) -> TimelineState | None:
+        """Where the current (or last) session stands; ``None`` before the first."""
+        return self.live.session.state() if self.live is not None else None
+
+    @property
+    def session_preset(self) -> Preset | None:
+        """The preset of the current (or last) session."""
+        return self.live.session.preset if self.live is not None else None
+
+    def cues(self) -> list[CueRecord]:
+        """The cues that fired in the current session, acknowledged or not."""
+        return list(self.live.controller.cues) if self.live is not None else []
+
+    def acknowledge_cue(self, ticket: int) -> None:
+        if self.live is not None:
+            self.live.controller.acknowledge_cue(ticket)
+
     def paused(self) -> bool:
         return (self.live is not None
                 and self.live.session.state().status is Status.PAUSED)
@@ -335,8 +352,13 @@ class RoomService:
     def list_audio_outputs(self) -> list[AudioOutputChoice]:
         return self.device_setup.list_audio_outputs()
 
-    def start_session(self, preset: Preset, patient_ref: str | None = None) -> LiveSession:
-        """Record, build and start a session of ``preset`` (call on the main thread)."""
+    def start_session(self, preset: Preset, patient_ref: str | None = None, *,
+                      warnings: Sequence[str] = ()) -> LiveSession:
+        """Record, build and start a session of ``preset`` (call on the main thread).
+
+        ``warnings`` (what loading the preset found, e.g. a track missing from a playlist)
+        are recorded at 0 s as the preset's warnings.
+        """
         self._prepare_room(preset)
         recorder = SessionRecorder(self.journal, on_health=self._recorder_health)
         recorder.begin(preset, room=self.settings.room_name, operator=self.operator,
@@ -344,6 +366,8 @@ class RoomService:
         live = self._assemble(Session(preset, self.clock_factory(),
                                       room_group=self.light_group), recorder)
         live.runner.start()
+        for warning in warnings:
+            live.controller.warn("preset", warning, t=0.0)
         return live
 
     def resume_session(self, interrupted: InterruptedSession, mode: ResumeMode) -> LiveSession:

@@ -52,7 +52,6 @@ from ketaroom.ui.widgets import icon_button, muted_label
 if TYPE_CHECKING:
     from ketaroom.core.preset import Preset
     from ketaroom.session.assemble import LiveSession
-    from ketaroom.session.controller import SessionController
     from ketaroom.session.recorder import RecorderHealth
     from ketaroom.store.settings import Settings
 
@@ -291,7 +290,7 @@ class MainWindow(QMainWindow):
                     self.banner.report("records", f"Could not resume: {exc}")
                     continue
                 self._preset = live.session.preset
-                self._attach(live)
+                self._attach()
 
     def _show_mode(self) -> None:
         """Demo mode said plainly, or which bridge this room uses."""
@@ -343,16 +342,11 @@ class MainWindow(QMainWindow):
         return self.services.live
 
     @property
-    def controller(self) -> SessionController | None:
-        return self.live.controller if self.live is not None else None
-
-    @property
     def preset(self) -> Preset | None:
         return self._preset
 
     def _running(self) -> bool:
-        live = self.live
-        return live is not None and not live.session.state().status.ended
+        return self.services.session_running()
 
     # -- presets and session intents -------------------------------------------------------
 
@@ -376,18 +370,19 @@ class MainWindow(QMainWindow):
         if self._preset is None or self._running():
             return
         self.notes_panel.flush()
-        live = self.services.start_session(self._preset, self.session_panel.patient_reference())
+        self.services.start_session(self._preset, self.session_panel.patient_reference(),
+                                    warnings=self._preset_warnings)
         self.session_panel.patient_ref.clear()
-        for warning in self._preset_warnings:  # e.g. a track missing from a playlist
-            live.controller.warn("preset", warning, t=0.0)
-        self._attach(live)
+        self._attach()
 
-    def _attach(self, live: LiveSession) -> None:
+    def _attach(self) -> None:
         """Point the panels at a session that has just started or resumed."""
         self._last_phase = None
         self._emergency_line = False
         self.statusBar().clearMessage()  # nothing said about an earlier session still holds
         self.session_panel.set_session(True)
+        live = self.live
+        assert live is not None
         self.notes_panel.set_sinks(live.controller, self.services)
         self.banner.clear("lights")
         self._on_refresh()
@@ -450,8 +445,7 @@ class MainWindow(QMainWindow):
     # -- cues ---------------------------------------------------------------------------------
 
     def _on_cue_acknowledged(self, ticket: int) -> None:
-        if self.controller is not None:
-            self.controller.acknowledge_cue(ticket)
+        self.services.acknowledge_cue(ticket)
         self._refresh_cues()
 
     def _on_vitals_cue(self, ticket: int) -> None:
@@ -460,44 +454,42 @@ class MainWindow(QMainWindow):
 
     def _on_note_cue(self, ticket: int) -> None:
         """A new note that answers the cue; the cue is done once the note is saved."""
-        controller = self.controller
-        cue = next((c for c in controller.cues if c.ticket == ticket), None) \
-            if controller is not None else None
-        if cue is not None:
-            prompt = self.live.session.preset.phases[cue.phase_index].cues[cue.cue_index].prompt
+        cue = next((c for c in self.services.cues() if c.ticket == ticket), None)
+        preset = self.services.session_preset
+        if cue is not None and preset is not None:
+            prompt = preset.phases[cue.phase_index].cues[cue.cue_index].prompt
             self.notes_panel.start_note(cue=ticket, prompt=prompt)
 
     def _on_vitals_recorded(self, _ticket: int) -> None:
-        controller = self.controller
-        if controller is None:
+        if self.live is None:
             return
         ticket = self._vitals_cue
         if ticket is None:  # recording vitals answers the oldest waiting vitals cue
-            ticket = next((c.ticket for c in controller.cues if not c.acknowledged
+            ticket = next((c.ticket for c in self.services.cues() if not c.acknowledged
                            and self._cue_kind(c.phase_index, c.cue_index) == "vitals"), None)
         self._vitals_cue = None
         if ticket is not None:
             self._on_cue_acknowledged(ticket)
 
     def _cue_kind(self, phase_index: int, cue_index: int) -> str:
-        live = self.live
-        assert live is not None
-        return live.session.preset.phases[phase_index].cues[cue_index].kind.value
+        preset = self.services.session_preset
+        assert preset is not None
+        return preset.phases[phase_index].cues[cue_index].kind.value
 
     def _refresh_cues(self) -> None:
-        live = self.live
-        if live is None:
+        preset, state = self.services.session_preset, self.services.session_state()
+        if preset is None or state is None:
             self.cue_panel.sync([], 0.0)
             return
-        phases = live.session.preset.phases
+        phases = preset.phases
         waiting = []
-        for cue in live.controller.cues:
+        for cue in self.services.cues():
             if cue.acknowledged:
                 continue
             spec = phases[cue.phase_index].cues[cue.cue_index]
             waiting.append(CueView(cue.ticket, spec.prompt, spec.kind.value,
                                    phases[cue.phase_index].name, cue.t))
-        self.cue_panel.sync(waiting, live.session.state().active_s)
+        self.cue_panel.sync(waiting, state.active_s)
 
     # -- reports --------------------------------------------------------------------------
 
@@ -527,10 +519,9 @@ class MainWindow(QMainWindow):
     # -- refresh ----------------------------------------------------------------------------
 
     def _on_refresh(self) -> None:
-        live = self.live
-        if live is not None:
-            self.services.tick()  # the monotonic watchdog: idempotent
-            state = live.session.state()
+        self.services.tick()  # the monotonic watchdog: idempotent
+        state = self.services.session_state()
+        if state is not None:
             self.session_panel.show_state(state)
             if state.phase_index != self._last_phase:
                 self._last_phase = state.phase_index
