@@ -131,6 +131,6 @@ def run_gui(data_dir: Path, force_demo: bool) -> int:
     settings = load_settings(data_dir)
     window = build_main_window(settings, data_dir, demo=force_demo)
     window.showMaximized()  # the treatment-room PC runs nothing else
-    QTimer.singleShot(0, window.offer_resume)
+    QTimer.singleShot(0, window.offer_recovery)
     QTimer.singleShot(0, window.offer_purge)
     return int(app.exec())

@@ -142,7 +142,7 @@ class SessionController:
                      {"message": report.message, "reported": True, **report.data}, emit=False)
 
     def record_missed(self, events: Sequence[SessionEvent]) -> None:
-        """Record what the timeline passed while the app was down (crash resume).
+        """Record what the timeline passed while the app was down (crash recovery).
 
         Phase starts and cues are recorded, marked, without touching the room (only the
         current phase's state is restored, by :meth:`restore_room`); an end reached
@@ -160,7 +160,7 @@ class SessionController:
                 self.recorder.end(event.event.status.value)
 
     def restore_room(self) -> None:
-        """Bring music and light to what the current phase wants (after a crash resume,
+        """Bring music and light to what the current phase wants (after a crash recovery,
         or Resume after an emergency)."""
         state = self.session.state()
         index = state.phase_index

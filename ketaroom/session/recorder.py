@@ -95,7 +95,7 @@ class SessionRecorder:
               kind: str = "clinical") -> int | None:
         """Create the session row for ``preset`` (one small synchronous write); its id.
 
-        The preset's file is stored with the session so the record (and a crash resume)
+        The preset's file is stored with the session so the record (and a crash recovery)
         keeps the protocol exactly as it ran, even if the file is edited later. Returns
         ``None`` when the disk refuses: the row is written later (see module docstring).
         """
@@ -108,7 +108,7 @@ class SessionRecorder:
         return self.session_id
 
     def adopt(self, session_id: int, *, session_t: float) -> None:
-        """Continue recording an interrupted session in this process (crash resume).
+        """Continue recording an interrupted session in this process (crash recovery).
 
         The journal marks it as ours again and records a ``resume`` event at ``session_t``.
         """

@@ -43,7 +43,12 @@ from ketaroom.session.device_setup import AudioOutputChoice, DeviceSetup
 from ketaroom.session.devices import MusicState, RoomDevices, RoomReport
 from ketaroom.session.qt_post import MainThreadPoster
 from ketaroom.session.recorder import RecorderHealth, SessionRecorder
-from ketaroom.session.recovery import InterruptedSession, ResumeMode, mark_resumed, plan_resume
+from ketaroom.session.recovery import (
+    InterruptedSession,
+    RecoveryMode,
+    mark_recovered,
+    plan_recovery,
+)
 from ketaroom.session.runner import APSchedulerWakeups, Wakeups
 from ketaroom.store.admin_pin import AdminGate, AdminPin, PinWatch, admin_path
 from ketaroom.store.journal import Journal, JournalError
@@ -370,15 +375,15 @@ class RoomService:
             live.controller.warn("preset", warning, t=0.0)
         return live
 
-    def resume_session(self, interrupted: InterruptedSession, mode: ResumeMode) -> LiveSession:
+    def recover_session(self, interrupted: InterruptedSession, mode: RecoveryMode) -> LiveSession:
         """Take over a session a crash interrupted, at the right point of its timeline.
 
-        Raises :class:`~ketaroom.session.recovery.ResumeError` when it cannot be resumed.
+        Raises :class:`~ketaroom.session.recovery.RecoveryError` when it cannot be resumed.
         """
-        plan = plan_resume(interrupted, mode, self.clock_factory(),
+        plan = plan_recovery(interrupted, mode, self.clock_factory(),
                            room_group=self.light_group)
         self._prepare_room(plan.session.preset)
-        mark_resumed(self.journal, plan)
+        mark_recovered(self.journal, plan)
         recorder = SessionRecorder(self.journal, on_health=self._recorder_health)
         recorder.adopt(interrupted.id, session_t=plan.session_t)
         live = self._assemble(plan.session, recorder)

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 from ketaroom.core.targets import LightHealth, LightTarget
 from ketaroom.core.validation import Problem, load_preset
 from ketaroom.session.devices import RoomReport
-from ketaroom.session.recovery import ResumeError, close_session, find_interrupted
+from ketaroom.session.recovery import RecoveryError, close_session, find_interrupted
 from ketaroom.session.service import DEMO_LABEL, RoomService
 from ketaroom.store.paths import playlist_dirs, preset_library
 from ketaroom.ui.banner import ADVICE, Banner
@@ -44,7 +44,7 @@ from ketaroom.ui.music_panel import MusicPanel
 from ketaroom.ui.notes_panel import NotesPanel
 from ketaroom.ui.preset_library_view import PresetLibraryView
 from ketaroom.ui.preview import LIGHT_TRANSITION_S, RoomPreview
-from ketaroom.ui.resume_dialog import ResumeChoice, ResumeDialog
+from ketaroom.ui.recovery_dialog import RecoveryChoice, RecoveryDialog
 from ketaroom.ui.room_settings import RoomSettingsDialog
 from ketaroom.ui.session_panel import PresetEntry, SessionPanel
 from ketaroom.ui.widgets import icon_button, muted_label
@@ -268,25 +268,25 @@ class MainWindow(QMainWindow):
         box.exec()
         return box.clickedButton() is delete
 
-    def offer_resume(self) -> None:
+    def offer_recovery(self) -> None:
         """At start-up: offer each session a crash or power cut interrupted."""
         dirs = playlist_dirs(self.services.data_dir)
         try:
             interrupted = find_interrupted(self.services.journal, playlist_dirs=dirs)
-        except ResumeError as exc:
+        except RecoveryError as exc:
             self.banner.report("records", f"Records: {exc}")
             return
         for candidate in interrupted:
             if self._running():
                 return  # one live session per room; the rest stay on record
-            dialog = ResumeDialog(candidate, self)
+            dialog = RecoveryDialog(candidate, self)
             dialog.exec()
-            if dialog.choice is ResumeChoice.CLOSE:
+            if dialog.choice is RecoveryChoice.CLOSE:
                 close_session(self.services.journal, candidate.id)
             elif dialog.choice is not None:
                 try:
-                    live = self.services.resume_session(candidate, dialog.choice.mode)
-                except ResumeError as exc:
+                    live = self.services.recover_session(candidate, dialog.choice.mode)
+                except RecoveryError as exc:
                     self.banner.report("records", f"Could not resume: {exc}")
                     continue
                 self._preset = live.session.preset
