@@ -107,15 +107,15 @@ def build_main_window(settings: Settings, data_dir: Path, *, demo: bool = False,
                       audio: str | None = None, clock: Clock | None = None,
                       wakeups_factory: Callable[[], Wakeups] = APSchedulerWakeups,
                       setup: DeviceSetup | None = None) -> MainWindow:
-    """The main window with its services (a QApplication must exist)."""
+    """The main window with its session service (a QApplication must exist)."""
     from ketaroom.ui.main_window import MainWindow
 
     preload()
     clock_factory = (lambda: clock) if clock is not None else RealClock
-    services = RoomService(settings, data_dir, demo=demo, audio=audio,
-                           clock_factory=clock_factory, wakeups_factory=wakeups_factory,
-                           device_setup=setup or device_setup())
-    return MainWindow(services)
+    service = RoomService(settings, data_dir, demo=demo, audio=audio,
+                          clock_factory=clock_factory, wakeups_factory=wakeups_factory,
+                          device_setup=setup or device_setup())
+    return MainWindow(service)
 
 
 def run_gui(data_dir: Path, force_demo: bool) -> int:

@@ -120,8 +120,8 @@ def take(out_dir: Path) -> list[Path]:
         _pump(app, 1.5)
         shot("new-session")
 
-        assert window.services.emulator is not None
-        window.services.emulator.set_fault(Fault.DOWN)
+        assert window.service.emulator is not None
+        window.service.emulator.set_fault(Fault.DOWN)
         window.light_panel.scene_buttons["Dim warm"].click()
         _pump(app, 6.0, lambda: window.banner.isVisible())
         _pump(app, 0.5)

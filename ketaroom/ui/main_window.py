@@ -88,10 +88,10 @@ def _short(problem: Problem) -> str:
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, services: RoomService) -> None:
+    def __init__(self, service: RoomService) -> None:
         super().__init__()
-        self.services = services
-        self.settings = services.settings
+        self.service = service
+        self.settings = service.settings
         self._preset: Preset | None = None
         self._preset_warnings: list[str] = []
         self._vitals_cue: int | None = None
@@ -104,14 +104,14 @@ class MainWindow(QMainWindow):
         self.resize(1280, 720)
         self._build()
         self._connect()
-        services.on_room_report(self._on_room_report)
-        services.on_recorder_health(self._on_recorder_health)
+        service.on_room_report(self._on_room_report)
+        service.on_recorder_health(self._on_recorder_health)
         self._show_presets()
-        self.music_panel.set_playlists(find_playlists(services.data_dir))
+        self.music_panel.set_playlists(find_playlists(service.data_dir))
         # Each start-up problem under its own key: one must never hide another.
-        for source, problem in (("records_file", services.journal_message),
+        for source, problem in (("records_file", service.journal_message),
                                 ("settings", self.settings.problem),
-                                ("admin_pin", services.pin_message)):
+                                ("admin_pin", service.pin_message)):
             if problem:
                 self.banner.report(source, problem, "")
         self._timer = QTimer(self)
@@ -141,7 +141,7 @@ class MainWindow(QMainWindow):
         self.cue_panel = CuePanel()
         self.notes_panel = NotesPanel()
         self.music_panel = MusicPanel()
-        self.light_panel = LightPanel(self.services.light_group)
+        self.light_panel = LightPanel(self.service.light_group)
         side = QVBoxLayout()
         side.setSpacing(8)
         side.addWidget(self.music_panel)
@@ -189,7 +189,7 @@ class MainWindow(QMainWindow):
 
     def _on_open_history(self) -> None:
         def build() -> QWidget:
-            view = HistoryView(self.services.journal, self)
+            view = HistoryView(self.service.journal, self)
             view.setWindowTitle("Session records")
             return view
         self._show_side_window("history", build)
@@ -199,15 +199,15 @@ class MainWindow(QMainWindow):
 
     def _on_open_presets(self) -> None:
         def build() -> QWidget:
-            library = preset_library(self.services.data_dir, auditor=self.services.journal)
+            library = preset_library(self.service.data_dir, auditor=self.service.journal)
             # Previews reach the room only while no session runs; "back to room light"
             # re-applies what the light panel shows (the room light this window knows).
             panel = self.light_panel
             preview = RoomPreview(
-                lambda: None if self._closed else self.services.room, self._running,
+                lambda: None if self._closed else self.service.room, self._running,
                 room_light=lambda: panel.room_light(LIGHT_TRANSITION_S),
-                room_group=lambda: self.services.light_group)
-            view = PresetLibraryView(library, gate=self.services.gate, preview=preview,
+                room_group=lambda: self.service.light_group)
+            view = PresetLibraryView(library, gate=self.service.gate, preview=preview,
                                      parent=self)
             view.presetsChanged.connect(self._on_presets_changed)
             return view
@@ -216,22 +216,22 @@ class MainWindow(QMainWindow):
     def _on_presets_changed(self) -> None:
         if not self._running():
             current = self.session_panel.current_path()
-            self.session_panel.set_presets(find_presets(self.services.data_dir), current)
+            self.session_panel.set_presets(find_presets(self.service.data_dir), current)
 
     def _on_open_room_settings(self) -> None:
-        dialog = RoomSettingsDialog(self.settings, self.services.data_dir, self.services.gate,
-                                    self.services.device_setup, self)
+        dialog = RoomSettingsDialog(self.settings, self.service.data_dir, self.service.gate,
+                                    self.service.device_setup, self)
         dialog.settingsSaved.connect(self._on_settings_saved)
         dialog.exec()
 
     def _on_settings_saved(self, settings: Settings) -> None:
-        self.services.journal.audit(self.services.operator, "settings_saved",
+        self.service.journal.audit(self.service.operator, "settings_saved",
                                     f"room {settings.room_name}")
-        now = self.services.apply_settings(settings)
+        now = self.service.apply_settings(settings)
         self.settings = settings
         self.setWindowTitle(f"ketaroom — {settings.room_name}")
         self.session_panel.set_room(settings.room_name, settings.extend_step_min)
-        self.light_panel.set_group(self.services.light_group)
+        self.light_panel.set_group(self.service.light_group)
         self._show_mode()
         self._show_room()
         if not self._running():
@@ -245,11 +245,11 @@ class MainWindow(QMainWindow):
         days = self.settings.retention_days
         if days <= 0:
             return 0
-        journal = self.services.journal
+        journal = self.service.journal
         doomed = journal.purge_candidates(days)
         if not doomed or not self.confirm_purge(len(doomed), days):
             return 0
-        removed = journal.purge_older_than(days, user=self.services.operator)
+        removed = journal.purge_older_than(days, user=self.service.operator)
         self.statusBar().showMessage(f"Deleted {removed} session records older than "
                                      f"{days} days", 10_000)
         return removed
@@ -270,9 +270,9 @@ class MainWindow(QMainWindow):
 
     def offer_recovery(self) -> None:
         """At start-up: offer each session a crash or power cut interrupted."""
-        dirs = playlist_dirs(self.services.data_dir)
+        dirs = playlist_dirs(self.service.data_dir)
         try:
-            interrupted = find_interrupted(self.services.journal, playlist_dirs=dirs)
+            interrupted = find_interrupted(self.service.journal, playlist_dirs=dirs)
         except RecoveryError as exc:
             self.banner.report("records", f"Records: {exc}")
             return
@@ -282,10 +282,10 @@ class MainWindow(QMainWindow):
             dialog = RecoveryDialog(candidate, self)
             dialog.exec()
             if dialog.choice is RecoveryChoice.CLOSE:
-                close_session(self.services.journal, candidate.id)
+                close_session(self.service.journal, candidate.id)
             elif dialog.choice is not None:
                 try:
-                    live = self.services.recover_session(candidate, dialog.choice.mode)
+                    live = self.service.recover_session(candidate, dialog.choice.mode)
                 except RecoveryError as exc:
                     self.banner.report("records", f"Could not resume: {exc}")
                     continue
@@ -294,10 +294,10 @@ class MainWindow(QMainWindow):
 
     def _show_mode(self) -> None:
         """Demo mode said plainly, or which bridge this room uses."""
-        bridge = self.services.bridge
-        self.mode_label.setText(DEMO_LABEL if self.services.demo else
+        bridge = self.service.bridge
+        self.mode_label.setText(DEMO_LABEL if self.service.demo else
                                 f"Bridge {bridge.address if bridge else '—'}")
-        self.mode_label.setObjectName("demoLabel" if self.services.demo else "muted")
+        self.mode_label.setObjectName("demoLabel" if self.service.demo else "muted")
         self.mode_label.style().unpolish(self.mode_label)
         self.mode_label.style().polish(self.mode_label)
 
@@ -316,14 +316,14 @@ class MainWindow(QMainWindow):
         self.notes_panel.vitals_recorded.connect(self._on_vitals_recorded)
         self.music_panel.volume_changed.connect(self._on_volume)
         self.music_panel.volume_settled.connect(self._on_volume_settled)
-        self.music_panel.mute_toggled.connect(self.services.mute)
-        self.music_panel.skip_requested.connect(self.services.skip)
+        self.music_panel.mute_toggled.connect(self.service.mute)
+        self.music_panel.skip_requested.connect(self.service.skip)
         self.music_panel.playlist_chosen.connect(self._on_playlist_chosen)
         self.light_panel.light_requested.connect(self._on_light)
 
     def _show_presets(self) -> None:
         """Fill the picker (presets are read once) and select the room's default preset."""
-        entries = find_presets(self.services.data_dir)
+        entries = find_presets(self.service.data_dir)
         self.session_panel.set_presets(entries, self._default_preset_path(entries))
 
     def _default_preset_path(self, entries: list[PresetEntry]) -> Path | None:
@@ -339,38 +339,38 @@ class MainWindow(QMainWindow):
 
     @property
     def live(self) -> LiveSession | None:
-        return self.services.live
+        return self.service.live
 
     @property
     def preset(self) -> Preset | None:
         return self._preset
 
     def _running(self) -> bool:
-        return self.services.session_running()
+        return self.service.session_running()
 
     # -- presets and session intents -------------------------------------------------------
 
     def _on_preset_chosen(self, entry: PresetEntry | None) -> None:
         if entry is None:
             self._preset, self._preset_warnings = None, []
-            self.services.choose_preset(None)
+            self.service.choose_preset(None)
             self.session_panel.show_preset(None, [], [])
             self._show_room()
             return
         result = load_preset(entry.path,
-                             playlist_dirs=playlist_dirs(self.services.data_dir))
+                             playlist_dirs=playlist_dirs(self.service.data_dir))
         self._preset = result.preset
         self._preset_warnings = [w.message for w in result.warnings]
         self.session_panel.show_preset(result.preset, [_short(p) for p in result.problems],
                                        [_short(w) for w in result.warnings])
-        self.services.choose_preset(result.preset)
+        self.service.choose_preset(result.preset)
         self._show_room()
 
     def _on_start(self) -> None:
         if self._preset is None or self._running():
             return
         self.notes_panel.flush()
-        self.services.start_session(self._preset, self.session_panel.patient_reference(),
+        self.service.start_session(self._preset, self.session_panel.patient_reference(),
                                     warnings=self._preset_warnings)
         self.session_panel.patient_ref.clear()
         self._attach()
@@ -383,44 +383,44 @@ class MainWindow(QMainWindow):
         self.session_panel.set_session(True)
         live = self.live
         assert live is not None
-        self.notes_panel.set_sinks(live.controller, self.services)
+        self.notes_panel.set_sinks(live.controller, self.service)
         self.banner.clear("lights")
         self._on_refresh()
 
     def _on_pause_toggled(self) -> None:
         if not self._running():
             return
-        if self.services.paused():
-            self.services.resume()
+        if self.service.paused():
+            self.service.resume()
             self.music_panel.follow_player()  # Resume after an emergency restores the phase
         else:
-            self.services.pause()
+            self.service.pause()
         self._on_refresh()
 
     def _on_next(self) -> None:
         if self.live is not None:
-            self.services.next_phase()
+            self.service.next_phase()
             self._on_refresh()
 
     def _on_extend(self) -> None:
         if self.live is not None:
-            self.services.extend(self.settings.extend_step_min * 60.0)
+            self.service.extend(self.settings.extend_step_min * 60.0)
             self._on_refresh()
 
     def _on_stop(self) -> None:
         if self.live is not None:
             self.music_panel.volume_gesture.finish()
             self.notes_panel.flush()
-            self.services.stop()
+            self.service.stop()
             self._on_refresh()
 
     # -- live room control -----------------------------------------------------------------
 
     def _on_emergency(self) -> None:
-        self.services.emergency()
+        self.service.emergency()
         # The sliders follow when the bridge confirms the emergency light (room report).
         self.music_panel.follow_player()
-        self._emergency_line = self.services.emergency_held
+        self._emergency_line = self.service.emergency_held
         held = " — session paused; Resume brings the phase back" if self._emergency_line else ""
         self.statusBar().showMessage(f"Emergency: lights up, music off{held} — recorded",
                                      0 if self._emergency_line else EMERGENCY_MESSAGE_MS)
@@ -428,24 +428,24 @@ class MainWindow(QMainWindow):
 
     def _on_volume(self, pct: float) -> None:
         if not self._closed:  # a throttled value arriving after the room was closed
-            self.services.set_volume(pct)
+            self.service.set_volume(pct)
 
     def _on_volume_settled(self, start_pct: float, end_pct: float) -> None:
         if not self._closed:
-            self.services.record_volume_change(start_pct, end_pct)
+            self.service.record_volume_change(start_pct, end_pct)
 
     def _on_playlist_chosen(self, playlist: Path) -> None:
-        if self.services.choose_playlist(playlist):
+        if self.service.choose_playlist(playlist):
             self.statusBar().showMessage(f"Crossfading to {playlist.name} for this phase", 5000)
 
     def _on_light(self, target: LightTarget) -> None:
         if not self._closed:  # a throttled slider value arriving after the room was closed
-            self.services.set_light(target)
+            self.service.set_light(target)
 
     # -- cues ---------------------------------------------------------------------------------
 
     def _on_cue_acknowledged(self, ticket: int) -> None:
-        self.services.acknowledge_cue(ticket)
+        self.service.acknowledge_cue(ticket)
         self._refresh_cues()
 
     def _on_vitals_cue(self, ticket: int) -> None:
@@ -454,8 +454,8 @@ class MainWindow(QMainWindow):
 
     def _on_note_cue(self, ticket: int) -> None:
         """A new note that answers the cue; the cue is done once the note is saved."""
-        cue = next((c for c in self.services.cues() if c.ticket == ticket), None)
-        preset = self.services.session_preset
+        cue = next((c for c in self.service.cues() if c.ticket == ticket), None)
+        preset = self.service.session_preset
         if cue is not None and preset is not None:
             prompt = preset.phases[cue.phase_index].cues[cue.cue_index].prompt
             self.notes_panel.start_note(cue=ticket, prompt=prompt)
@@ -465,25 +465,25 @@ class MainWindow(QMainWindow):
             return
         ticket = self._vitals_cue
         if ticket is None:  # recording vitals answers the oldest waiting vitals cue
-            ticket = next((c.ticket for c in self.services.cues() if not c.acknowledged
+            ticket = next((c.ticket for c in self.service.cues() if not c.acknowledged
                            and self._cue_kind(c.phase_index, c.cue_index) == "vitals"), None)
         self._vitals_cue = None
         if ticket is not None:
             self._on_cue_acknowledged(ticket)
 
     def _cue_kind(self, phase_index: int, cue_index: int) -> str:
-        preset = self.services.session_preset
+        preset = self.service.session_preset
         assert preset is not None
         return preset.phases[phase_index].cues[cue_index].kind.value
 
     def _refresh_cues(self) -> None:
-        preset, state = self.services.session_preset, self.services.session_state()
+        preset, state = self.service.session_preset, self.service.session_state()
         if preset is None or state is None:
             self.cue_panel.sync([], 0.0)
             return
         phases = preset.phases
         waiting = []
-        for cue in self.services.cues():
+        for cue in self.service.cues():
             if cue.acknowledged:
                 continue
             spec = phases[cue.phase_index].cues[cue.cue_index]
@@ -519,14 +519,14 @@ class MainWindow(QMainWindow):
     # -- refresh ----------------------------------------------------------------------------
 
     def _on_refresh(self) -> None:
-        self.services.tick()  # the monotonic watchdog: idempotent
-        state = self.services.session_state()
+        self.service.tick()  # the monotonic watchdog: idempotent
+        state = self.service.session_state()
         if state is not None:
             self.session_panel.show_state(state)
             if state.phase_index != self._last_phase:
                 self._last_phase = state.phase_index
                 self.music_panel.follow_player()
-            if self._emergency_line and not self.services.emergency_held:
+            if self._emergency_line and not self.service.emergency_held:
                 self._emergency_line = False  # Resume or Next: the emergency is over
                 self.statusBar().clearMessage()
         else:
@@ -536,7 +536,7 @@ class MainWindow(QMainWindow):
 
     def _show_room(self) -> None:
         """Render the room's state as the service publishes it (music and its cap)."""
-        state = self.services.state()
+        state = self.service.state()
         self.music_panel.show_state(state.music, state.cap_pct)
 
     # -- closing ----------------------------------------------------------------------------
@@ -570,10 +570,10 @@ class MainWindow(QMainWindow):
         self.music_panel.volume_gesture.finish()  # a gesture under way is recorded too
         self.notes_panel.flush()
         if self._running():
-            self.services.stop()
+            self.service.stop()
         self._timer.stop()
         self.hide()  # closing waits (bounded) for devices to finish: do not look frozen
-        self.services.close()
+        self.service.close()
         self._closed = True
         event.accept()
 

@@ -35,7 +35,7 @@ def journal_events(window: MainWindow) -> list[EventRecord]:
     live = window.live
     assert live is not None
     assert live.recorder.flush(5.0)
-    with Journal(window.services.journal.path) as journal:
+    with Journal(window.service.journal.path) as journal:
         return journal.events(live.session_id)
 
 
@@ -142,7 +142,7 @@ def test_vitals_cue_vitals_persisted_with_warning_and_typos_refused(qtbot, make_
 def test_emergency_shortcut_reaches_the_bridge(qtbot, make_window) -> None:
     window = make_window()
     start(qtbot, window)
-    emulator = window.services.emulator
+    emulator = window.service.emulator
     assert emulator is not None
     qtbot.waitUntil(lambda: emulator.target_state(1).get("bri") == percent_to_bri(40),
                     timeout=3000)
@@ -157,7 +157,7 @@ def test_emergency_shortcut_reaches_the_bridge(qtbot, make_window) -> None:
 
 def test_emergency_button_works_before_any_session(qtbot, make_window) -> None:
     window = make_window()
-    emulator = window.services.emulator
+    emulator = window.service.emulator
     assert window.live is None and emulator is not None
     qtbot.mouseClick(window.emergency_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: abs(emulator.target_state(1).get("bri", 0) - 203) <= 1,
@@ -168,7 +168,7 @@ def test_brightness_slider_storm_is_paced_and_ends_on_the_last_move(qtbot, make_
                                                                      ) -> None:
     window = make_window()
     start(qtbot, window)
-    emulator = window.services.emulator
+    emulator = window.service.emulator
     assert emulator is not None
     qtbot.waitUntil(lambda: emulator.target_state(1).get("bri") == percent_to_bri(40),
                     timeout=3000)
@@ -193,7 +193,7 @@ def test_brightness_slider_storm_is_paced_and_ends_on_the_last_move(qtbot, make_
 def test_bridge_down_shows_a_banner_and_the_session_keeps_running(qtbot, make_window) -> None:
     window = make_window()
     start(qtbot, window)
-    emulator = window.services.emulator
+    emulator = window.service.emulator
     assert emulator is not None and not window.banner.isVisible()
     emulator.set_fault(Fault.DOWN)
     window.light_panel.scene_buttons["Reading"].click()
@@ -213,7 +213,7 @@ def test_broken_preset_is_explained_and_cannot_start(qtbot, make_window) -> None
     assert panel.problems.isVisible()
     assert "broken.yaml:4" in panel.problems.text()
     assert not panel.start_button.isEnabled()
-    assert panel.select_preset(window.services.data_dir / "presets" / "a-lights-only.yaml")
+    assert panel.select_preset(window.service.data_dir / "presets" / "a-lights-only.yaml")
     assert panel.start_button.isEnabled() and not panel.problems.isVisible()
 
 
@@ -225,7 +225,7 @@ def test_closing_mid_session_asks_and_records_stopped(qtbot, make_window) -> Non
     window.close()
     assert asked and window.isVisible()
     assert window.live.session.state().status is Status.RUNNING
-    path, session_id = window.services.journal.path, window.live.session_id
+    path, session_id = window.service.journal.path, window.live.session_id
     window.confirm_close = lambda: True  # type: ignore[method-assign]
     window.close()
     assert not window.isVisible()
@@ -295,7 +295,7 @@ def test_emergency_holds_until_the_clinician_resumes(qtbot, make_window, data_di
     window.show()
     try:
         start(qtbot, window)
-        emulator = window.services.emulator
+        emulator = window.service.emulator
         assert emulator is not None
         qtbot.waitUntil(lambda: emulator.target_state(1).get("bri") == percent_to_bri(40),
                         timeout=3000)

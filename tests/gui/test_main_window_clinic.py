@@ -65,7 +65,7 @@ def test_resume_paused_picks_up_at_the_crash_phase_and_restores_the_light(
     assert state.status is Status.PAUSED
     assert state.phase_index == 1  # "Deep", where it was when the process died
     assert window.session_panel.phase_name.text().startswith("Deep")
-    emulator = window.services.emulator
+    emulator = window.service.emulator
     assert emulator is not None
     want = percent_to_bri(10)
     qtbot.waitUntil(lambda: emulator.target_state(1).get("bri") == want, timeout=4000)
@@ -133,15 +133,15 @@ def test_pairing_a_real_bridge_takes_the_room_out_of_demo_mode(qtbot, make_windo
     from ketaroom.store.settings import BridgeSettings
 
     window = make_window()
-    assert window.services.demo
+    assert window.service.demo
     with HueEmulator(lights=2) as clinic_bridge:  # stands in for the clinic's real bridge
         settings = replace(window.settings, bridge=BridgeSettings(
             clinic_bridge.address, clinic_bridge.username, "Treatment room"))
         window._on_settings_saved(settings)
-        assert not window.services.demo
+        assert not window.service.demo
         assert window.mode_label.text() == f"Bridge {clinic_bridge.address}"
         window.light_panel.light_requested.emit(
-            LightTarget(30, 1, 2700, group=window.services.light_group))
+            LightTarget(30, 1, 2700, group=window.service.light_group))
         qtbot.waitUntil(lambda: clinic_bridge.target_state(1).get("bri") == percent_to_bri(30),
                         timeout=4000)
         window.close()

@@ -55,7 +55,7 @@ def walk_window(make_window, data_dir: Path) -> MainWindow:
 
 def shows_light(window: MainWindow, brightness: int, kelvin: int) -> bool:
     """The sliders and their labels show this light, and the bridge has it."""
-    panel, emulator = window.light_panel, window.services.emulator
+    panel, emulator = window.light_panel, window.service.emulator
     assert emulator is not None
     return (panel.brightness.value() == brightness and panel.warmth.value() == kelvin
             and panel.brightness_value.text() == f"{brightness} %"
@@ -65,7 +65,7 @@ def shows_light(window: MainWindow, brightness: int, kelvin: int) -> bool:
 
 def shows_volume(window: MainWindow, pct: int) -> bool:
     music = window.music_panel
-    player = window.services.room.player
+    player = window.service.room.player
     return (music.volume.value() == pct and music.volume_value.text() == f"{pct} %"
             and round(player.status().target_pct) == pct)
 
@@ -164,7 +164,7 @@ def test_a_poll_before_the_player_took_the_volume_never_pulls_the_slider_back(
     music = window.music_panel
 
     def poll(target_pct: float) -> None:
-        music.show_state(MusicState(None, target_pct, False, ""), window.services.cap_pct)
+        music.show_state(MusicState(None, target_pct, False, ""), window.service.cap_pct)
 
     music.volume.setValue(20)
     qtbot.waitUntil(lambda: not music.moving, timeout=2000)  # sent
