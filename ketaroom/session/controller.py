@@ -251,7 +251,7 @@ class SessionController:
         self._record("music", {"manual": True, "muted": muted}, emit=False)
 
     def skip_track(self) -> None:
-        self.room.skip()
+        self.room.skip_track()
         self._record("music", {"manual": True, "skip": True}, emit=False)
 
     def choose_playlist(self, playlist: Path, fade_s: float = PLAYLIST_SWITCH_FADE_S) -> None:

@@ -144,7 +144,7 @@ class RoomDevices:
     def set_muted(self, muted: bool) -> None:
         self.player.set_muted(muted)
 
-    def skip(self) -> None:
+    def skip_track(self) -> None:
         self.player.skip()
 
     def set_light(self, target: LightTarget) -> None:

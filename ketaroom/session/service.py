@@ -5,7 +5,8 @@ renders what the service publishes: :meth:`RoomService.state` (the read model: t
 the engine confirmed, the volume cap, the confirmed light and the lights' health) and the
 room reports it forwards. Whether a session runs is the service's business: a live
 control goes through the session controller (recorded) during a session and straight to
-the room's devices before the first one — one method per intent, not a fork per handler.
+the room's devices before the first one — both take the same :class:`RoomControl` calls,
+so each intent is one line, not a fork.
 
 The service owns the long-lived parts — the journal, the demo bridge emulator, the
 poster that carries device and scheduler callbacks to the main thread, and the current
@@ -29,6 +30,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from ketaroom.core.clock import Clock, RealClock
 from ketaroom.core.preset import Preset
@@ -38,7 +40,7 @@ from ketaroom.core.timeline import Status, TimelineState
 from ketaroom.core.vitals import VitalLimits, Vitals
 from ketaroom.devices.hue_emulator import HueEmulator
 from ketaroom.session.assemble import LiveSession, build_session
-from ketaroom.session.controller import CueRecord, SessionController
+from ketaroom.session.controller import CueRecord
 from ketaroom.session.device_setup import AudioOutputChoice, DeviceSetup
 from ketaroom.session.devices import MusicState, RoomDevices, RoomReport
 from ketaroom.session.qt_post import MainThreadPoster
@@ -60,6 +62,20 @@ log = logging.getLogger(__name__)
 DEMO_LABEL = "Demo mode — built-in bridge emulator, bundled music"
 DEMO_GROUP = "Treatment room"
 CLOSE_TIMEOUT_S = 3.0
+
+
+class RoomControl(Protocol):
+    """The live controls, as both the session controller and the bare room take them."""
+
+    def set_volume(self, pct: float) -> None: ...
+
+    def set_muted(self, muted: bool) -> None: ...
+
+    def skip_track(self) -> None: ...
+
+    def set_light(self, target: LightTarget) -> None: ...
+
+    def emergency(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -288,60 +304,39 @@ class RoomService:
 
     # -- live room control: recorded during a session, straight to the room before ----
 
-    def _controller(self) -> SessionController | None:
-        """The session's controller once a session started (its record takes the intent)."""
-        return self.live.controller if self.live is not None else None
+    def _control(self) -> RoomControl:
+        """Who takes a live control: the session's controller once a session started (it
+        records, then commands the room), the room's devices themselves before."""
+        return self.live.controller if self.live is not None else self.room
 
     def set_volume(self, pct: float) -> None:
-        controller = self._controller()
-        if controller is not None:
-            controller.set_volume(pct)
-        else:
-            self.room.set_volume(pct)
-
-    def record_volume_change(self, start_pct: float, end_pct: float) -> None:
-        """One finished volume gesture, for the record (nothing to record outside one)."""
-        controller = self._controller()
-        if controller is not None:
-            controller.record_volume_change(start_pct, end_pct)
+        self._control().set_volume(pct)
 
     def mute(self, muted: bool) -> None:
-        controller = self._controller()
-        if controller is not None:
-            controller.set_muted(muted)
-        else:
-            self.room.set_muted(muted)
+        self._control().set_muted(muted)
 
     def skip(self) -> None:
-        controller = self._controller()
-        if controller is not None:
-            controller.skip_track()
-        else:
-            self.room.skip()
-
-    def choose_playlist(self, playlist: Path) -> bool:
-        """Crossfade to ``playlist`` for the rest of this phase (only while a session runs)."""
-        controller = self._controller()
-        if controller is None or not self.session_running():
-            return False
-        controller.choose_playlist(playlist)
-        return True
+        self._control().skip_track()
 
     def set_light(self, target: LightTarget) -> None:
         """A slider value or a scene: sent to the room's lights."""
-        controller = self._controller()
-        if controller is not None:
-            controller.set_light(target)
-        else:
-            self.room.set_light(target)
+        self._control().set_light(target)
 
     def emergency(self) -> None:
         """Lights up warm, music off; during a session also recorded and held."""
-        controller = self._controller()
-        if controller is not None:
-            controller.emergency()
-        else:
-            self.room.emergency()
+        self._control().emergency()
+
+    def record_volume_change(self, start_pct: float, end_pct: float) -> None:
+        """One finished volume gesture, for the record (nothing to record outside one)."""
+        if self.live is not None:
+            self.live.controller.record_volume_change(start_pct, end_pct)
+
+    def choose_playlist(self, playlist: Path) -> bool:
+        """Crossfade to ``playlist`` for the rest of this phase (only while a session runs)."""
+        if self.live is None or not self.session_running():
+            return False
+        self.live.controller.choose_playlist(playlist)
+        return True
 
     # -- device set-up (blocking: call on a worker thread) -----------------------------
 

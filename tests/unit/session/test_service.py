@@ -58,8 +58,8 @@ class RecordingRoomDevices:
     def set_muted(self, muted: bool) -> None:
         self.calls.append(("set_muted", muted))
 
-    def skip(self) -> None:
-        self.calls.append(("skip", None))
+    def skip_track(self) -> None:
+        self.calls.append(("skip_track", None))
 
     def set_light(self, target: LightTarget) -> None:
         self.calls.append(("set_light", target))
@@ -145,7 +145,7 @@ def test_before_a_session_intents_go_straight_to_the_room(service: RoomService) 
     service.emergency()
     service.record_volume_change(10, 30)  # nothing to record into: ignored
     room = devices(service)
-    assert [name for name, _ in room.calls] == ["set_volume", "set_muted", "skip",
+    assert [name for name, _ in room.calls] == ["set_volume", "set_muted", "skip_track",
                                                 "set_light", "emergency"]
     assert service.live is None
     assert not service.choose_playlist(Path("evening.m3u"))  # only for a running session
