@@ -58,6 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
     rehearse.add_argument("--audio", choices=("dummy", "none", "default"), default="dummy",
                           help="libVLC silent output (default), no music, or the sound card")
     rehearse.add_argument("--json", action="store_true", help="one JSON object per line")
+    rehearse.add_argument("--room", metavar="NAME",
+                          help="the room's name, in the record and on the board (default "
+                               "rehearse)")
+    rehearse.add_argument("--mqtt", metavar="HOST[:PORT]",
+                          help="publish the room's state to the nurse-station board's MQTT "
+                               "broker (port 1883 by default)")
     _add_verbose(rehearse, top=False)
     _add_data_dir(rehearse, top=False)
 
@@ -140,8 +146,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_rehearse(args: argparse.Namespace) -> int:
+    from ketaroom.core.board import parse_broker
     from ketaroom.core.validation import load_preset
-    from ketaroom.session.rehearse import EventPrinter, run_rehearsal
+    from ketaroom.session.rehearse import (
+        DEFAULT_ROOM,
+        BoardOptions,
+        EventPrinter,
+        run_rehearsal,
+    )
     from ketaroom.store.settings import BridgeSettings
 
     if not 0 < args.speed <= MAX_SPEED:  # also refuses nan and inf
@@ -161,6 +173,14 @@ def cmd_rehearse(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             return EXIT_USAGE
         bridge = BridgeSettings(args.bridge, args.username, args.group)
+    room = (args.room or "").strip() or DEFAULT_ROOM
+    board = None
+    if args.mqtt:
+        try:
+            board = BoardOptions(parse_broker(args.mqtt), room)
+        except ValueError as exc:
+            print(f"ketaroom rehearse: --mqtt {exc}", file=sys.stderr)
+            return EXIT_USAGE
     journal = _open_journal(args)
     if journal is None:
         return EXIT_PROBLEMS
@@ -168,7 +188,7 @@ def cmd_rehearse(args: argparse.Namespace) -> int:
         outcome = run_rehearsal(
             result.preset, speed=args.speed, journal=journal, audio=args.audio, bridge=bridge,
             emit=EventPrinter(sys.stdout, args.json),
-            warnings=[(w.area, str(w)) for w in result.warnings])
+            warnings=[(w.area, str(w)) for w in result.warnings], room=room, board=board)
     finally:
         journal.close()
     if outcome.interrupted_by is not None:

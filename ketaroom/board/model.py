@@ -134,7 +134,7 @@ class BoardModel:
         m = entry.message
         kind = kind_of(m)
         sent = m.updated_at.timestamp() if m.updated_at is not None else entry.received_at
-        age = max(0.0, now - sent)
+        age = max(0.0, now - sent) * m.speed
         moving = m.status == "running"
         remaining = ""
         elapsed = ""

@@ -4,7 +4,8 @@ A contract (design.md, "Nurse-station board over MQTT"): topic
 ``ketaroom/rooms/<room-slug>/state``, retained, QoS 1; the object has at least ``room``,
 ``status``, ``preset``, ``patient`` (the code, never a name), ``phase``, ``phase_index``,
 ``phase_remaining_s``, ``session_elapsed_s``, ``cues_due``, ``lights``, ``music`` and
-``updated_at`` (ISO 8601 UTC).
+``updated_at`` (ISO 8601 UTC). We add ``speed`` (session seconds per real second: 1, or a
+rehearsal's ``--speed``) so the board's clocks count at the room's pace.
 
 This module builds that object from plain values (:func:`build_payload`), says which
 changes are worth a message (:func:`significant`), and reads one back defensively for
@@ -124,6 +125,8 @@ class RoomSnapshot:
     """The lights' health word (``ok``, ``degraded``, ``unreachable``, ``off``…)."""
     music: str = "unknown"
     """The music's health word."""
+    speed: float = 1.0
+    """Session seconds per real second (above 1 only in ``rehearse --speed``)."""
 
 
 def build_payload(snapshot: RoomSnapshot, now: datetime) -> dict[str, Any]:
@@ -146,6 +149,7 @@ def build_payload(snapshot: RoomSnapshot, now: datetime) -> dict[str, Any]:
         "cues_due": list(snapshot.cues_due),
         "lights": snapshot.lights,
         "music": snapshot.music,
+        "speed": snapshot.speed,
         "updated_at": utc_iso(now),
     }
 
@@ -186,6 +190,8 @@ class RoomMessage:
     music: str
     updated_at: datetime | None
     """When the room sent it (None when missing or unreadable)."""
+    speed: float = 1.0
+    """Session seconds per real second (1 when missing or unreadable)."""
 
 
 def slug_of(topic: str) -> str | None:
@@ -255,4 +261,5 @@ def parse_payload(topic: str, body: bytes) -> RoomMessage | None:
         lights=_text(data.get("lights")) or "unknown",
         music=_text(data.get("music")) or "unknown",
         updated_at=_when(data.get("updated_at")),
+        speed=speed if (speed := _seconds(data.get("speed"))) and speed <= 1e6 else 1.0,
     )

@@ -28,11 +28,13 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import Any, TextIO
 
+from ketaroom.core.board import BrokerAddress
 from ketaroom.core.clock import AcceleratedClock
 from ketaroom.core.durations import format_clock
 from ketaroom.core.preset import Preset
 from ketaroom.core.session import Session
 from ketaroom.session.assemble import build_session
+from ketaroom.session.board import BoardLink, link_report
 from ketaroom.session.controller import SessionController
 from ketaroom.session.devices import RoomDevices
 from ketaroom.session.recorder import SessionRecorder
@@ -42,6 +44,8 @@ from ketaroom.store.record_schema import DeviceError, DeviceHealth, Signal
 from ketaroom.store.settings import BridgeSettings
 
 WATCHDOG_S = 0.5
+DEFAULT_ROOM = "rehearse"
+"""The room a rehearsal records without ``--room``."""
 FINAL_FLUSH_S = 4.0
 STOP_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
 """Signals that stop a rehearsal (those this platform has)."""
@@ -145,27 +149,47 @@ class _RecordsWatch:
                 {"health": "ok"}), emit=False)
 
 
+@dataclass(frozen=True)
+class BoardOptions:
+    """Publish the room's state to the nurse-station board (``--mqtt``, ``--room``)."""
+
+    address: BrokerAddress
+    room: str
+    patient: str | None = None
+    """The patient's code (never a name), None when the session has none."""
+
+
 def run_rehearsal(preset: Preset, *, speed: float, journal: Journal, audio: str,
                   bridge: BridgeSettings | None, emit: Callable[[dict[str, Any]], None],
-                  warnings: list[tuple[str, str]] | None = None) -> RehearsalOutcome:
-    """Run ``preset`` to its end, or until a stop signal (see :class:`Interruption`)."""
+                  warnings: list[tuple[str, str]] | None = None,
+                  room: str = DEFAULT_ROOM, board: BoardOptions | None = None
+                  ) -> RehearsalOutcome:
+    """Run ``preset`` to its end, or until a stop signal (see :class:`Interruption`).
+
+    ``room`` names the room in the record; with ``board``, the room's state is published
+    to the nurse-station board on every turn of the loop (the publisher sends what is
+    news), and the broker's coming and going is recorded as the ``board`` device's.
+    """
     clock = AcceleratedClock(speed)
     owner: queue.Queue[Callable[[], None]] = queue.Queue()
     watch = _RecordsWatch()
     recorder = SessionRecorder(journal, synchronous=True,  # printed ⇒ already on disk
                                on_health=lambda _health: owner.put(watch.check))
     with Interruption().installed() as interruption:
-        recorder.begin(preset, room="rehearse", speed=speed, operator="rehearse",
+        recorder.begin(preset, room=room, speed=speed, operator="rehearse",
                        kind="rehearsal")
         session = Session(preset, clock, open_as_expected=True,
                           room_group=bridge.group if bridge is not None else None)
-        room = RoomDevices(owner.put, audio=audio, bridge=bridge, time_scale=speed,
-                           max_volume_pct=preset.max_volume_pct)
-        live = build_session(session, recorder, room, post=owner.put,
+        room_devices = RoomDevices(owner.put, audio=audio, bridge=bridge, time_scale=speed,
+                                   max_volume_pct=preset.max_volume_pct)
+        live = build_session(session, recorder, room_devices, post=owner.put,
                              wakeups=APSchedulerWakeups(), operator="rehearse", emit=emit)
         runner, controller = live.runner, live.controller
         watch.controller = controller
         watch.check()  # the session's own row refused: say so before anything else
+        link = _board_link(board, owner, controller, speed)
+        if link is not None:
+            room_devices.on_report(link.on_room_report)
         try:
             runner.start()
             for device, message in warnings or ():  # (music | lights | preset, text)
@@ -180,13 +204,17 @@ def run_rehearsal(preset: Preset, *, speed: float, journal: Journal, audio: str,
                 if time.monotonic() - last_tick >= WATCHDOG_S:  # even under a flood of reports
                     runner.tick()
                     last_tick = time.monotonic()
+                if link is not None:
+                    link.update(live)
         finally:
             runner.close()
+            if link is not None:
+                link.close(live)
             deadline = time.monotonic() + FINAL_FLUSH_S
-            room.flush(FINAL_FLUSH_S)
+            room_devices.flush(FINAL_FLUSH_S)
             while time.monotonic() < deadline and not owner.empty():
                 _drain(owner, runner, 0.05)
-            room.close()
+            room_devices.close()
             recorder.flush(FINAL_FLUSH_S)
             recorder.close()
         health = recorder.health
@@ -199,6 +227,22 @@ def run_rehearsal(preset: Preset, *, speed: float, journal: Journal, audio: str,
                   **lost.to_payload()})
     return RehearsalOutcome(session.state().status.value, interruption.signal_name,
                             health.pending)
+
+
+def _board_link(board: BoardOptions | None, owner: queue.Queue[Callable[[], None]],
+                controller: SessionController, speed: float) -> BoardLink | None:
+    """Start publishing to the board (in the background), or None without ``board``."""
+    if board is None:
+        return None
+    from ketaroom.devices.mqtt import BoardPublisher  # paho only when a board is asked for
+
+    def on_link(reachable: bool, message: str) -> None:  # paho's thread: post to the owner
+        owner.put(lambda: controller.report(link_report(reachable, message),
+                                            emit=not reachable))
+
+    publisher = BoardPublisher(board.address, board.room, on_link=on_link)
+    publisher.start()
+    return BoardLink(publisher, board.room, patient=board.patient, speed=speed)
 
 
 def _drain(owner: queue.Queue[Callable[[], None]], runner: SessionRunner, wait_s: float) -> None:

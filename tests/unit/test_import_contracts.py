@@ -19,8 +19,8 @@ PACKAGE = "ketaroom"
 PACKAGE_DIR = Path(__file__).resolve().parents[2] / PACKAGE
 
 THIRD_PARTY_RUNTIME = ("PySide6", "shiboken6", "qtawesome", "qtpy", "vlc", "phue",
-                       "apscheduler")
-"""Qt, libVLC, the Hue library and the scheduler: none of them in the core."""
+                       "apscheduler", "paho")
+"""Qt, libVLC, the Hue library, the scheduler and MQTT: none of them in the core."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,8 @@ RULES: tuple[Rule, ...] = (
          why="storage knows nothing of the window or the devices"),
     Rule("ketaroom.session", ("ketaroom.ui", "ketaroom.app"),
          why="the session runs headless (rehearse) as well as under the window"),
+    Rule("ketaroom.board", ("ketaroom.session", "ketaroom.store", "ketaroom.app"),
+         why="the nurse-station board knows the rooms only by their MQTT messages"),
 )
 
 ALLOWED: frozenset[tuple[str, str]] = frozenset()
