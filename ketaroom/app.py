@@ -17,6 +17,7 @@ from functools import wraps
 from pathlib import Path
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
+from ketaroom.core.board import BrokerAddress
 from ketaroom.core.clock import Clock, RealClock
 from ketaroom.session.device_setup import (
     AudioOutputChoice,
@@ -106,19 +107,21 @@ def preload() -> None:
 def build_main_window(settings: Settings, data_dir: Path, *, demo: bool = False,
                       audio: str | None = None, clock: Clock | None = None,
                       wakeups_factory: Callable[[], Wakeups] = APSchedulerWakeups,
-                      setup: DeviceSetup | None = None) -> MainWindow:
-    """The main window with its session service (a QApplication must exist)."""
+                      setup: DeviceSetup | None = None,
+                      board: BrokerAddress | None = None) -> MainWindow:
+    """The main window with its session service (a QApplication must exist); with
+    ``board``, the room's state goes to the nurse-station board's broker."""
     from ketaroom.ui.main_window import MainWindow
 
     preload()
     clock_factory = (lambda: clock) if clock is not None else RealClock
     service = RoomService(settings, data_dir, demo=demo, audio=audio,
                           clock_factory=clock_factory, wakeups_factory=wakeups_factory,
-                          device_setup=setup or device_setup())
+                          device_setup=setup or device_setup(), board=board)
     return MainWindow(service)
 
 
-def run_gui(data_dir: Path, force_demo: bool) -> int:
+def run_gui(data_dir: Path, force_demo: bool, board: BrokerAddress | None = None) -> int:
     """The ``ketaroom`` GUI: returns the process exit code."""
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
@@ -129,7 +132,7 @@ def run_gui(data_dir: Path, force_demo: bool) -> int:
     app.setApplicationName("ketaroom")
     apply_theme(app)  # type: ignore[arg-type]
     settings = load_settings(data_dir)
-    window = build_main_window(settings, data_dir, demo=force_demo)
+    window = build_main_window(settings, data_dir, demo=force_demo, board=board)
     window.showMaximized()  # the treatment-room PC runs nothing else
     QTimer.singleShot(0, window.offer_recovery)
     QTimer.singleShot(0, window.offer_purge)

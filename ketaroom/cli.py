@@ -41,6 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_verbose(parser, top=True)
     parser.add_argument("--demo", action="store_true",
                         help="demo mode (built-in bridge emulator) even if a bridge is set")
+    parser.add_argument("--mqtt", dest="gui_mqtt", metavar="HOST[:PORT]",
+                        help="the window publishes the room's state to the nurse-station "
+                             "board's MQTT broker")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     validate = sub.add_parser("validate", help="check preset files; one file:line: message each")
@@ -299,8 +302,16 @@ def cmd_board(args: argparse.Namespace) -> int:
 
 def cmd_gui(args: argparse.Namespace) -> int:
     from ketaroom.app import run_gui
+    from ketaroom.core.board import parse_broker
 
-    return run_gui(data_dir=_data_dir(args), force_demo=args.demo)
+    board = None
+    if args.gui_mqtt:
+        try:
+            board = parse_broker(args.gui_mqtt)
+        except ValueError as exc:
+            print(f"ketaroom: --mqtt {exc}", file=sys.stderr)
+            return EXIT_USAGE
+    return run_gui(data_dir=_data_dir(args), force_demo=args.demo, board=board)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -121,9 +121,11 @@ class BoardLink:
         """Offer the room's state now (cheap; the publisher sends only what is news)."""
         self.publisher.offer(self.snapshot(live))
 
-    def close(self, live: LiveSession | None) -> None:
-        """Publish the last state and disconnect cleanly (bounded)."""
-        self.publisher.close(self.snapshot(live))
+    def close(self, live: LiveSession | None, *, gone: bool = False) -> None:
+        """Publish the last state — or, with ``gone`` (the room's app is closing),
+        ``offline`` — and disconnect cleanly (bounded)."""
+        self.publisher.close(RoomSnapshot(self.room, "offline") if gone
+                             else self.snapshot(live))
 
 
 def link_report(reachable: bool, message: str) -> DeviceHealth | DeviceError:

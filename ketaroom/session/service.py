@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from ketaroom.core.board import BrokerAddress
 from ketaroom.core.clock import Clock, RealClock
 from ketaroom.core.preset import Preset
 from ketaroom.core.session import Session
@@ -40,6 +41,7 @@ from ketaroom.core.timeline import Status, TimelineState
 from ketaroom.core.vitals import VitalLimits, Vitals
 from ketaroom.devices.hue_emulator import HueEmulator
 from ketaroom.session.assemble import LiveSession, build_session
+from ketaroom.session.board import BoardLink, link_report
 from ketaroom.session.controller import CueRecord
 from ketaroom.session.device_setup import AudioOutputChoice, DeviceSetup
 from ketaroom.session.devices import MusicState, RoomDevices, RoomReport
@@ -101,7 +103,8 @@ class RoomService:
                  audio: str | None = None, clock_factory: Callable[[], Clock] = RealClock,
                  wakeups_factory: Callable[[], Wakeups] = APSchedulerWakeups,
                  device_setup: DeviceSetup,
-                 devices_factory: Callable[..., RoomDevices] = RoomDevices) -> None:
+                 devices_factory: Callable[..., RoomDevices] = RoomDevices,
+                 board: BrokerAddress | None = None) -> None:
         self.settings = settings
         self.device_setup = device_setup
         """Bridge pairing and output listing, injected by the composition root."""
@@ -134,6 +137,13 @@ class RoomService:
         self.gate = AdminGate(pin)
         """Guards presets, room profiles and settings; running sessions need no PIN."""
         self.gate.was_reset = self.pin_message is not None
+        self.board: BoardLink | None = None
+        """Publishes the room's state to the nurse-station board (``--mqtt``), or None."""
+        self.board_reachable: bool | None = None
+        """The board's broker answers (None: not known yet, or no board)."""
+        self._board_listeners: list[Callable[[bool, str], None]] = []
+        if board is not None:
+            self._start_board(board)
 
     @property
     def audio(self) -> str:
@@ -205,6 +215,31 @@ class RoomService:
     def on_recorder_health(self, listener: Callable[[RecorderHealth], None]) -> None:
         self._health_listeners.append(listener)
 
+    def on_board_link(self, listener: Callable[[bool, str], None]) -> None:
+        """``listener(reachable, message)`` on the main thread when the board's broker
+        comes or goes."""
+        self._board_listeners.append(listener)
+
+    def _start_board(self, address: BrokerAddress) -> None:
+        from ketaroom.devices.mqtt import BoardPublisher  # paho only when a board is set
+
+        def on_link(reachable: bool, message: str) -> None:  # paho's thread
+            self.post(lambda: self._board_link(reachable, message))
+
+        publisher = BoardPublisher(address, self.settings.room_name, on_link=on_link)
+        publisher.start()
+        self.board = BoardLink(publisher, self.settings.room_name)
+        self._room_listeners.append(self.board.on_room_report)
+
+    def _board_link(self, reachable: bool, message: str) -> None:
+        """The board's broker came or went: recorded in a running session, and told."""
+        self.board_reachable = reachable
+        live = self.live
+        if live is not None and not live.session.state().status.ended:
+            live.controller.report(link_report(reachable, message), emit=False)
+        for listener in self._board_listeners:
+            listener(reachable, message)
+
     def _new_room(self, max_volume_pct: float) -> RoomDevices:
         room = self._devices_factory(self.post, audio=self.audio, bridge=self.bridge,
                                      max_volume_pct=max_volume_pct,
@@ -274,6 +309,8 @@ class RoomService:
         """The monotonic watchdog the runner asks for (idempotent)."""
         if self.live is not None:
             self.live.runner.tick()
+        if self.board is not None:
+            self.board.update(self.live)
 
     def session_state(self) -> TimelineState | None:
         """Where the current (or last) session stands; ``None`` before the first."""
@@ -426,6 +463,8 @@ class RoomService:
 
     def close(self) -> None:
         """Stop everything (the window is closing); bounded in time."""
+        if self.board is not None:
+            self.board.close(self.live, gone=True)
         self.poster.close()
         live = self.live
         if live is not None:

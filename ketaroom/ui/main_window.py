@@ -110,6 +110,7 @@ class MainWindow(QMainWindow):
         self._connect()
         service.on_room_report(self._on_room_report)
         service.on_recorder_health(self._on_recorder_health)
+        service.on_board_link(self._on_board_link)
         self._show_presets()
         self.music_panel.set_playlists(find_playlists(service.data_dir))
         # Each start-up problem under its own key: one must never hide another.
@@ -157,7 +158,12 @@ class MainWindow(QMainWindow):
         self._show_mode()
         self.shortcut_hint = muted_label(
             f"Space pause/resume · Ctrl+N note · {EMERGENCY_SHORTCUT} emergency")
+        self.board_label = muted_label()
+        self.board_label.setVisible(self.service.board is not None)
+        if self.service.board is not None:
+            self.board_label.setText("Nurse-station board: connecting…")
         status.addWidget(self.mode_label)
+        status.addPermanentWidget(self.board_label)
         status.addPermanentWidget(self.shortcut_hint)
         self._build_menu()
         QShortcut(QKeySequence(EMERGENCY_SHORTCUT), self, self._on_emergency)
@@ -533,6 +539,16 @@ class MainWindow(QMainWindow):
             self.banner.report(EMERGENCY_LIGHT_PROBLEM, report.message, "")
         elif report.kind in ("device_error", "warning"):
             self.banner.report(report.device, f"{report.device.capitalize()}: {report.message}")
+
+    def _on_board_link(self, reachable: bool, message: str) -> None:
+        """The status line says whether the nurse-station board hears this room (the
+        session never depends on it)."""
+        self.board_label.setText("Nurse-station board: connected" if reachable
+                                 else "Nurse-station board unreachable — retrying")
+        self.board_label.setToolTip(message)
+        self.board_label.setObjectName("muted" if reachable else "problem")
+        self.board_label.style().unpolish(self.board_label)
+        self.board_label.style().polish(self.board_label)
 
     def _on_recorder_health(self, health: RecorderHealth) -> None:
         if health.pending:

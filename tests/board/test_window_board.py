@@ -1,0 +1,72 @@
+"""The room window with ``--mqtt``: its state reaches the broker, and its status line
+says when the nurse-station board is unreachable (real mosquitto, real window)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QApplication
+
+from ketaroom.app import build_main_window
+from ketaroom.core.board import parse_broker, state_topic
+from ketaroom.store.paths import presets_dir
+from ketaroom.store.settings import Settings
+from ketaroom.ui.theme import apply_theme
+from tests.board.collector import Collector
+from tests.helpers.mosquitto import Mosquitto
+from tests.helpers.waiting import wait_until
+
+pytestmark = [pytest.mark.gui, pytest.mark.slow]
+
+PRESET = """\
+name: Board window
+phases:
+  - name: Arrival
+    duration: 10m
+    light: {brightness: 40, kelvin: 2700, transition: 1s}
+    cues:
+      - at: 0s
+        prompt: Check blood pressure
+        kind: vitals
+"""
+
+
+def test_the_window_publishes_and_says_when_the_board_is_unreachable(qtbot, tmp_path: Path):
+    folder = presets_dir(tmp_path)
+    folder.mkdir(parents=True)
+    (folder / "board.yaml").write_text(PRESET, encoding="utf-8")
+    app = QApplication.instance()
+    assert app is not None
+    apply_theme(app)  # type: ignore[arg-type]
+    broker = Mosquitto(tmp_path)  # not running: the board is unreachable at first
+    window = build_main_window(Settings(default_preset="board.yaml", room_name="Room 7"),
+                               tmp_path, demo=True, audio="none",
+                               board=parse_broker(broker.address))
+    window.confirm_close = lambda: True  # type: ignore[method-assign]
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        qtbot.waitUntil(lambda: "unreachable" in window.board_label.text(), timeout=10_000)
+        assert window.board_label.isVisible()
+        window.session_panel.start_button.click()
+        qtbot.waitUntil(lambda: window.service.session_state() is not None, timeout=5000)
+        broker.start()
+        qtbot.waitUntil(lambda: window.board_label.text().endswith("connected"),
+                        timeout=10_000)
+        watcher = Collector(broker.port)
+        topic = state_topic("Room 7")
+        try:
+            assert wait_until(lambda: (watcher.last(topic) or {}).get("phase") == "Arrival", 10)
+            state = watcher.last(topic)
+            assert state is not None
+            assert state["room"] == "Room 7" and state["status"] == "running"
+            assert state["patient"] is None, "a free-text patient reference never goes out"
+            window.close()
+            assert wait_until(lambda: (watcher.last(topic) or {}).get("status") == "offline",
+                              10), "a room whose window closes says so"
+        finally:
+            watcher.close()
+    finally:
+        window.close()
+        broker.stop()
