@@ -14,13 +14,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from ketaroom.core.board import RoomSnapshot
+from ketaroom.core.board import BrokerAddress, RoomSnapshot, parse_broker
 from ketaroom.core.preset import Preset
 from ketaroom.core.timeline import Status, TimelineState
 from ketaroom.session.assemble import LiveSession
 from ketaroom.session.controller import CueRecord
 from ketaroom.session.devices import RoomReport
 from ketaroom.store.record_schema import DeviceError, DeviceHealth
+from ketaroom.store.settings import BoardBroker
 
 BOARD_DEVICE = "board"
 """The device name the board's link is recorded under."""
@@ -133,3 +134,10 @@ def link_report(reachable: bool, message: str) -> DeviceHealth | DeviceError:
     if reachable:
         return DeviceHealth(BOARD_DEVICE, message, {"health": "ok"})
     return DeviceError(BOARD_DEVICE, message, "warning", {"health": "unreachable"})
+
+
+def broker_of(setting: BoardBroker) -> BrokerAddress:
+    """The broker the settings name (raises ValueError for an unusable address)."""
+    address = parse_broker(setting.address, tls=setting.tls)
+    return BrokerAddress(address.host, address.port, setting.username, setting.password,
+                         setting.tls)

@@ -41,7 +41,7 @@ from ketaroom.core.timeline import Status, TimelineState
 from ketaroom.core.vitals import VitalLimits, Vitals
 from ketaroom.devices.hue_emulator import HueEmulator
 from ketaroom.session.assemble import LiveSession, build_session
-from ketaroom.session.board import BoardLink, link_report
+from ketaroom.session.board import BoardLink, broker_of, link_report
 from ketaroom.session.controller import CueRecord
 from ketaroom.session.device_setup import AudioOutputChoice, DeviceSetup
 from ketaroom.session.devices import MusicState, RoomDevices, RoomReport
@@ -142,8 +142,9 @@ class RoomService:
         self.board_reachable: bool | None = None
         """The board's broker answers (None: not known yet, or no board)."""
         self._board_listeners: list[Callable[[bool, str], None]] = []
-        if board is not None:
-            self._start_board(board)
+        self._board_override = board
+        """``--mqtt`` on the command line: wins over the settings' broker."""
+        self._start_board(board or self._settings_broker(settings))
 
     @property
     def audio(self) -> str:
@@ -178,7 +179,11 @@ class RoomService:
             self.settings.bridge, self.settings.audio, self.settings.audio_device)
         if settings.bridge != self.settings.bridge:
             self._force_demo = False  # an admin just chose this room's bridge: use it
+        board_changed = (settings.board, settings.room_name) != (self.settings.board,
+                                                                  self.settings.room_name)
         self.settings = settings
+        if board_changed and self._board_override is None:
+            self._restart_board()
         if not devices_changed or self.session_running():
             self._devices_stale = devices_changed
             # the volume limit is a safety setting: it applies to the room now
@@ -220,7 +225,31 @@ class RoomService:
         comes or goes."""
         self._board_listeners.append(listener)
 
-    def _start_board(self, address: BrokerAddress) -> None:
+    @staticmethod
+    def _settings_broker(settings: Settings) -> BrokerAddress | None:
+        if settings.board is None:
+            return None
+        try:
+            return broker_of(settings.board)
+        except ValueError as exc:
+            log.warning("nurse-station board: unusable broker address in the settings: %s",
+                        exc)
+            return None
+
+    def _restart_board(self) -> None:
+        """The settings name another broker: leave the old one (in the background, its
+        last state stays there) and publish to the new one."""
+        old = self.board
+        if old is not None:
+            self._room_listeners.remove(old.on_room_report)
+            self._in_background(old.publisher.close, "board")
+            self.board = None
+            self.board_reachable = None
+        self._start_board(self._settings_broker(self.settings))
+
+    def _start_board(self, address: BrokerAddress | None) -> None:
+        if address is None:
+            return
         from ketaroom.devices.mqtt import BoardPublisher  # paho only when a board is set
 
         def on_link(reachable: bool, message: str) -> None:  # paho's thread

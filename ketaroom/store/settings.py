@@ -56,6 +56,18 @@ class BridgeSettings:
 
 
 @dataclass(frozen=True)
+class BoardBroker:
+    """The clinic's MQTT broker for the nurse-station board (clinic-wide). The settings
+    file holding the password is written 0600."""
+
+    address: str
+    """``HOST[:PORT]`` (1883, or 8883 with TLS, when no port is given)."""
+    username: str | None = None
+    password: str | None = None
+    tls: bool = False
+
+
+@dataclass(frozen=True)
 class RoomProfile:
     """What a clinic sets once per treatment room."""
 
@@ -113,13 +125,15 @@ class Settings:
     """Session records older than this are offered for deletion at start-up; 0 keeps all."""
     problem: str | None = field(compare=False)
     """Why the file could not be used as written (shown to the user), if so."""
+    board: BoardBroker | None = None
+    """Where every room publishes its state for the nurse-station board; None: nowhere."""
 
     def __init__(self, *, rooms: Sequence[RoomProfile] = (), current_room: str = "",
                  extend_step_min: float = 5.0, vital_limits: VitalLimits | None = None,
                  retention_days: int = 0, problem: str | None = None, room_name: str = _KEEP,
                  bridge: BridgeSettings | None = _KEEP, max_volume_pct: float = _KEEP,
                  default_preset: str = _KEEP, audio: str = _KEEP,
-                 audio_device: str | None = _KEEP) -> None:
+                 audio_device: str | None = _KEEP, board: BoardBroker | None = None) -> None:
         given = {"room_name": room_name, "bridge": bridge, "max_volume_pct": max_volume_pct,
                  "default_preset": default_preset, "audio": audio, "audio_device": audio_device}
         listed = _unique_rooms(rooms) or [RoomProfile()]
@@ -134,6 +148,7 @@ class Settings:
         object.__setattr__(self, "vital_limits", vital_limits or VitalLimits())
         object.__setattr__(self, "retention_days", int(retention_days))
         object.__setattr__(self, "problem", problem)
+        object.__setattr__(self, "board", board)
 
     # -- the current room's view (single-room API) -----------------------------------------
 
@@ -182,6 +197,7 @@ class Settings:
             "extend_step_min": self.extend_step_min,
             "vital_limits": asdict(self.vital_limits),
             "retention_days": self.retention_days,
+            "board": asdict(self.board) if self.board is not None else None,
             **{k: v for k, v in legacy.items() if k != "audio_device"},
         }
 
@@ -205,7 +221,8 @@ class Settings:
             rooms = [_room(reader, "room_name")]
             current = rooms[0].name
         settings = cls(rooms=rooms, current_room=current, extend_step_min=extend,
-                       vital_limits=limits, retention_days=retention)
+                       vital_limits=limits, retention_days=retention,
+                       board=_board(data.get("board"), reader.bad))
         if reader.bad:
             settings = replace(settings, problem="settings: ignored unusable "
                                + ", ".join(reader.bad) + " (defaults used)")
@@ -329,6 +346,22 @@ def _bridge(value: Any, bad: list[str]) -> BridgeSettings | None:
         bad.append("bridge.group")
         group = None
     return BridgeSettings(value["address"], value["username"], group)
+
+
+def _board(value: Any, bad: list[str]) -> BoardBroker | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not _usable_text(value.get("address")) \
+            or not value["address"]:
+        bad.append("board")
+        return None
+    reader = _Reader(value, "board.", bad)
+    tls = value.get("tls", False)
+    if not isinstance(tls, bool):
+        bad.append("board.tls")
+        tls = False
+    return BoardBroker(value["address"], reader.optional_text("username"),
+                       reader.optional_text("password"), tls)
 
 
 def _limits(value: Any, bad: list[str]) -> VitalLimits:

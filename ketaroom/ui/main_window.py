@@ -546,6 +546,7 @@ class MainWindow(QMainWindow):
         self.board_label.setText("Nurse-station board: connected" if reachable
                                  else "Nurse-station board unreachable — retrying")
         self.board_label.setToolTip(message)
+        self.board_label.setVisible(True)
         self.board_label.setObjectName("muted" if reachable else "problem")
         self.board_label.style().unpolish(self.board_label)
         self.board_label.style().polish(self.board_label)

@@ -20,6 +20,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDoubleSpinBox,
@@ -35,12 +36,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ketaroom.core.board import parse_broker
 from ketaroom.core.preset_library import PresetEntry
 from ketaroom.core.vitals import VitalLimits
 from ketaroom.session.device_setup import DEFAULT_OUTPUT, AudioOutputChoice, DeviceSetup
 from ketaroom.store.admin_pin import AdminGate
 from ketaroom.store.paths import preset_library
-from ketaroom.store.settings import BridgeSettings, RoomProfile, Settings, save_settings
+from ketaroom.store.settings import (
+    BoardBroker,
+    BridgeSettings,
+    RoomProfile,
+    Settings,
+    save_settings,
+)
 from ketaroom.ui.bridge_setup import (
     BackgroundCall,
     BridgeSetupDialog,
@@ -209,6 +217,24 @@ class RoomSettingsDialog(QDialog):
         grid.setColumnStretch(4, 1)
         grid.addWidget(muted_label("Vital signs outside these limits are flagged:"), 1, 0, 1, 5)
         clinic.body.addLayout(grid)
+        board = QHBoxLayout()
+        board.setSpacing(8)
+        self.board_field = QLineEdit(settings.board.address if settings.board else "")
+        self.board_field.setPlaceholderText("HOST[:PORT] — empty: no board")
+        self.board_field.setAccessibleName("Nurse-station board broker (MQTT)")
+        self.board_user = QLineEdit((settings.board.username or "") if settings.board else "")
+        self.board_user.setPlaceholderText("user (optional)")
+        self.board_password = QLineEdit((settings.board.password or "") if settings.board else "")
+        self.board_password.setPlaceholderText("password")
+        self.board_password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.board_tls = QCheckBox("TLS")
+        self.board_tls.setChecked(bool(settings.board and settings.board.tls))
+        board.addWidget(QLabel("Nurse-station board"))
+        board.addWidget(self.board_field, 3)
+        board.addWidget(self.board_user, 2)
+        board.addWidget(self.board_password, 2)
+        board.addWidget(self.board_tls)
+        clinic.body.addLayout(board)
 
         self.message = muted_label(wrap=True)
         policy = self.message.sizePolicy()
@@ -400,9 +426,13 @@ class RoomSettingsDialog(QDialog):
         """The settings as edited so far (not saved)."""
         limits = VitalLimits(**{f.name: self.vital_spins[f.name].value()
                                 for f in fields(VitalLimits)})
+        address = self.board_field.text().strip()
+        board = BoardBroker(address, self.board_user.text().strip() or None,
+                            self.board_password.text() or None,
+                            self.board_tls.isChecked()) if address else None
         return Settings(rooms=tuple(self._rooms), current_room=self._rooms[self._current].name,
                         extend_step_min=self.extend_spin.value(), vital_limits=limits,
-                        retention_days=self.retention_spin.value())
+                        retention_days=self.retention_spin.value(), board=board)
 
     def _on_save(self) -> None:
         problem = self._name_problem(self.name_field.text().strip(), self._row)
@@ -412,6 +442,11 @@ class RoomSettingsDialog(QDialog):
             problem = "The low systolic limit must be below the high one."
         if not problem and limits.hr_min >= limits.hr_max:
             problem = "The low heart-rate limit must be below the high one."
+        if not problem and settings.board is not None:
+            try:
+                parse_broker(settings.board.address)
+            except ValueError as exc:
+                problem = f"Nurse-station board: {exc}."
         if problem:
             say(self.message, problem, problem=True)
             return

@@ -70,3 +70,31 @@ def test_the_window_publishes_and_says_when_the_board_is_unreachable(qtbot, tmp_
     finally:
         window.close()
         broker.stop()
+
+
+def test_the_broker_in_the_settings_is_used_and_a_new_one_taken_at_once(
+        qtbot, tmp_path: Path, broker: Mosquitto):
+    from ketaroom.store.settings import BoardBroker
+
+    app = QApplication.instance()
+    assert app is not None
+    apply_theme(app)  # type: ignore[arg-type]
+    (tmp_path / "other").mkdir()
+    other = Mosquitto(tmp_path / "other")  # never started: the room's first broker is away
+    settings = Settings(room_name="Room 8", board=BoardBroker(other.address))
+    window = build_main_window(settings, tmp_path, demo=True, audio="none")
+    window.confirm_close = lambda: True  # type: ignore[method-assign]
+    qtbot.addWidget(window)
+    window.show()
+    watcher = Collector(broker.port)
+    try:
+        qtbot.waitUntil(lambda: "unreachable" in window.board_label.text(), timeout=10_000)
+        window.service.apply_settings(Settings(room_name="Room 8",
+                                               board=BoardBroker(broker.address)))
+        qtbot.waitUntil(lambda: window.board_label.text().endswith("connected"),
+                        timeout=10_000)
+        qtbot.waitUntil(lambda: (watcher.last(state_topic("Room 8")) or {}).get("status")
+                        == "idle", timeout=10_000)
+    finally:
+        watcher.close()
+        window.close()

@@ -12,13 +12,19 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QDialog
+from PySide6.QtWidgets import QApplication, QDialog, QLineEdit
 
 from ketaroom.app import device_setup
 from ketaroom.devices.hue_emulator import HueEmulator
 from ketaroom.store.admin_pin import AdminGate, AdminPin, admin_path
 from ketaroom.store.paths import settings_path
-from ketaroom.store.settings import BridgeSettings, RoomProfile, Settings, load_settings
+from ketaroom.store.settings import (
+    BoardBroker,
+    BridgeSettings,
+    RoomProfile,
+    Settings,
+    load_settings,
+)
 from ketaroom.ui.bridge_setup import BridgeSetupDialog, normalize_address
 from ketaroom.ui.pin_dialog import PinDialog
 from ketaroom.ui.room_settings import RoomSettingsDialog
@@ -294,3 +300,24 @@ def test_setting_up_the_bridge_from_the_room(qtbot, tmp_path, open_gate, emulato
     assert dialog.build_settings().bridge == chosen
 
 
+
+
+def test_the_board_broker_and_its_credentials_are_saved_privately(qtbot, tmp_path,
+                                                                  open_gate) -> None:
+    dialog = settings_dialog(qtbot, Settings(room_name="Room 1"), tmp_path, open_gate)
+    assert dialog.board_password.echoMode() == QLineEdit.EchoMode.Password
+    qtbot.keyClicks(dialog.board_field, "broker.clinic:x")
+    dialog.save_button.click()
+    assert "Nurse-station board" in dialog.message.text()
+    assert not settings_path(tmp_path).exists()
+    dialog.board_field.clear()
+    qtbot.keyClicks(dialog.board_field, "broker.clinic:8883")
+    qtbot.keyClicks(dialog.board_user, "room1")
+    qtbot.keyClicks(dialog.board_password, "s3cret")
+    dialog.board_tls.setChecked(True)
+    with qtbot.waitSignal(dialog.settingsSaved, timeout=2000):
+        dialog.save_button.click()
+    loaded = load_settings(tmp_path)
+    assert loaded.problem is None
+    assert loaded.board == BoardBroker("broker.clinic:8883", "room1", "s3cret", True)
+    assert settings_path(tmp_path).stat().st_mode & 0o777 == 0o600

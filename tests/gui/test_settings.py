@@ -213,3 +213,15 @@ def test_rooms_beyond_the_limit_are_ignored_with_the_banner() -> None:
     settings = Settings.from_json({"rooms": [{"name": f"R{i}"} for i in range(5000)]})
     assert len(settings.rooms) == 100 and settings.rooms[-1].name == "R99"
     assert settings.problem is not None and "rooms after the first 100" in settings.problem
+
+
+def test_the_board_broker_round_trips_and_bad_values_are_said(tmp_path) -> None:
+    from ketaroom.store.settings import BoardBroker
+
+    settings = Settings(room_name="Room 2", board=BoardBroker("mq:1884", "r2", "pw", True))
+    path = save_settings(tmp_path, settings)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert load_settings(tmp_path).board == settings.board
+    assert Settings.from_json({"board": {"address": 5}}).problem is not None
+    assert Settings.from_json({"board": {"address": "mq", "tls": "yes"}}).board == BoardBroker(
+        "mq")

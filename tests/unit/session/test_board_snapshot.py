@@ -89,3 +89,13 @@ def test_health_words_follow_the_devices_reports():
     link.on_room_report(RoomReport("music", "music", "playing"))
     link.close(None)
     assert kept.offered[-1].music == "ok"
+
+
+def test_the_settings_broker_with_its_credentials():
+    from ketaroom.core.board import BrokerAddress
+    from ketaroom.session.board import broker_of
+    from ketaroom.store.settings import BoardBroker
+
+    assert broker_of(BoardBroker("mq.clinic", "u", "p", True)) == BrokerAddress(
+        "mq.clinic", 8883, "u", "p", True)
+    assert broker_of(BoardBroker("10.0.0.2:1884")).port == 1884
