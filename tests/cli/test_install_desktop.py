@@ -54,6 +54,6 @@ def test_install_desktop_defaults_to_home_local_share(tmp_path: Path) -> None:
     ('/x/"$y', '"/x/\\"\\$y"'),
 ])
 def test_exec_arguments_are_quoted_as_the_spec_asks(argument: str, quoted: str) -> None:
-    from ketaroom.desktop_entry import quote_exec
+    from ketaroom.install.desktop_entry import quote_exec
 
     assert quote_exec(argument) == quoted
