@@ -44,11 +44,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     validate = sub.add_parser("validate", help="check preset files; one file:line: message each")
-    validate.add_argument("paths", nargs="+", metavar="PATH")
+    validate.add_argument("paths", nargs="+", metavar="PRESET",
+                          help="a preset file, or a preset name (clinic, then shipped)")
     _add_data_dir(validate, top=False)
 
     rehearse = sub.add_parser("rehearse", help="run a preset headless, N times faster")
-    rehearse.add_argument("preset", metavar="PRESET", help="the preset file")
+    rehearse.add_argument("preset", metavar="PRESET",
+                          help="a preset file, or a preset name (clinic, then shipped)")
     rehearse.add_argument("--speed", type=float, default=1.0, metavar="N",
                           help="run N times faster (fades and light transitions too)")
     rehearse.add_argument("--bridge", metavar="HOST[:PORT]",
@@ -77,6 +79,10 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=("pdf", "csv", "json"), required=True)
     export.add_argument("-o", "--output", metavar="FILE")
     _add_data_dir(export, top=False)
+
+    install_desktop = sub.add_parser(
+        "install-desktop", help="add ketaroom to the desktop's menu (for this user)")
+    _add_data_dir(install_desktop, top=False)
 
     music_scan = sub.add_parser("music-scan", help="measure the loudness of music files")
     music_scan.add_argument("paths", nargs="+", type=Path, metavar="PATH",
@@ -119,11 +125,19 @@ def _playlist_dirs(data: Path) -> list[Path]:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from ketaroom.core.validation import load_preset
+    from ketaroom.store.preset_names import UnknownPresetError, find_preset
 
-    dirs = _playlist_dirs(_data_dir(args))
+    data = _data_dir(args)
+    dirs = _playlist_dirs(data)
     failed = False
     for name in args.paths:
-        result = load_preset(Path(name), playlist_dirs=dirs)
+        try:
+            path = find_preset(name, data)
+        except UnknownPresetError as exc:
+            print(f"{name}: {exc}")
+            failed = True
+            continue
+        result = load_preset(path, playlist_dirs=dirs)
         for problem in result.problems:
             print(problem)
         for warning in result.warnings:
@@ -135,6 +149,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_rehearse(args: argparse.Namespace) -> int:
     from ketaroom.core.validation import load_preset
     from ketaroom.session.rehearse import EventPrinter, run_rehearsal
+    from ketaroom.store.preset_names import UnknownPresetError, find_preset
     from ketaroom.store.settings import BridgeSettings
 
     if not 0 < args.speed <= MAX_SPEED:  # also refuses nan and inf
@@ -142,7 +157,12 @@ def cmd_rehearse(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return EXIT_USAGE
     data = _data_dir(args)
-    result = load_preset(Path(args.preset), playlist_dirs=_playlist_dirs(data))
+    try:
+        path = find_preset(args.preset, data)
+    except UnknownPresetError as exc:
+        print(f"ketaroom rehearse: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    result = load_preset(path, playlist_dirs=_playlist_dirs(data))
     if not result.ok or result.preset is None:
         for problem in result.problems:
             print(problem, file=sys.stderr)
@@ -257,6 +277,18 @@ def cmd_music_scan(args: argparse.Namespace) -> int:
                       as_json=args.json)
 
 
+def cmd_install_desktop(args: argparse.Namespace) -> int:
+    from ketaroom.install import desktop_entry
+
+    try:
+        installed = desktop_entry.install()
+    except OSError as exc:
+        raise CliError(f"cannot install the menu entry: {exc}") from exc
+    print(f"menu entry: {installed.desktop_file}")
+    print(f"icon: {installed.icon_file}")
+    return EXIT_OK
+
+
 def cmd_gui(args: argparse.Namespace) -> int:
     from ketaroom.app import run_gui
 
@@ -274,7 +306,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.environ["KETAROOM_DATA_DIR"] = str(Path(args.data_dir).resolve())
     commands = {"validate": cmd_validate, "rehearse": cmd_rehearse,
                 "sessions": cmd_sessions, "export": cmd_export,
-                "music-scan": cmd_music_scan}
+                "music-scan": cmd_music_scan, "install-desktop": cmd_install_desktop}
     if args.command == "bridge-emulator":
         from ketaroom.devices import hue_emulator
 
