@@ -169,3 +169,26 @@ def test_tls_required_against_a_self_signed_server(
     pinned = clinic_dsn.replace(
         "sslmode=disable", f"sslmode=verify-ca&sslrootcert={pg_server.cert}")
     assert sync(journal_path(data), pinned).total == 0
+
+
+def test_a_session_started_during_the_sync_reaches_the_server_with_its_events(
+        tmp_path: Path, clinic_dsn: str) -> None:
+    path = journal_path(tmp_path)
+    make_backlog(path, sessions=2, events_per_session=3, room="Room E")
+    started: list[int] = []
+
+    def start_one(table: str, _rows: int) -> None:
+        if table == "events" and not started:  # the sessions pass is over
+            with Journal(path) as journal:
+                sid = journal.start_session(preset="late", preset_path=None,
+                                            preset_yaml=None, room="Room E", planned_s=9.0)
+                journal.append(sid, "session_start", session_t=0.0, payload={})
+                journal.end_session(sid, "stopped")
+            started.append(sid)
+
+    result = sync(path, clinic_dsn, batch_rows=3, on_batch=start_one)
+    assert started and result.sent["events"] == 7 and result.sent["sessions"] == 2
+    assert_same(clinic_dsn, path)
+    assert pending_count(path) == 0
+    with psycopg.connect(clinic_dsn) as conn:
+        assert conn.execute("SELECT name FROM rooms").fetchall() == [("Room E",)]

@@ -18,8 +18,12 @@ _KINDS = ("phase_start", "music", "light", "note", "vitals", "cue", "cue_ack")
 
 
 def make_backlog(journal_path: Path, *, sessions: int, events_per_session: int,
-                 room: str = "Room A", first_day: datetime | None = None) -> int:
-    """Add ``sessions`` ended sessions of ``events_per_session`` events; returns events added."""
+                 room: str = "Room A", patients: int = 97,
+                 first_day: datetime | None = None) -> int:
+    """Add ``sessions`` ended sessions of ``events_per_session`` events; returns events added.
+
+    Session n is patient ``P{n % patients:03d}``'s, so each patient has a course.
+    """
     Journal(journal_path).close()  # created and migrated by the real class
     start = first_day or datetime(2021, 1, 4, 9, 0, tzinfo=timezone.utc)
     conn = sqlite3.connect(journal_path, isolation_level=None)
@@ -36,7 +40,7 @@ def make_backlog(journal_path: Path, *, sessions: int, events_per_session: int,
             session_rows.append((
                 sid, "demo-3min", f"{room} preset", began.isoformat(timespec="milliseconds"),
                 (began + timedelta(hours=2)).isoformat(timespec="milliseconds"), "completed",
-                7200.0, f"P{n % 97:03d}", room, "clinical"))
+                7200.0, f"P{n % patients:03d}", room, "clinical"))
             for seq in range(1, events_per_session + 1):
                 if seq == 1:
                     kind, payload = "session_start", {"preset": "demo-3min"}

@@ -272,10 +272,11 @@ def _sync_table(local: sqlite3.Connection, server: psycopg.Connection, journal: 
             on_batch(table.name, len(rows))
 
 
-def sync(journal_path: Path, dsn: str, *, room_name: str = "", batch_rows: int = BATCH_ROWS,
+def sync(journal_path: Path, dsn: str, *, batch_rows: int = BATCH_ROWS,
          on_batch: Callable[[str, int], None] | None = None) -> SyncResult:
     """Copy everything the server lacks from the journal at ``journal_path`` to ``dsn``.
 
+    The server's ``rooms.name`` follows the room name of the latest session.
     Raises :class:`~.schema.CentralUnavailableError` (server away, password, TLS) and
     :class:`~.schema.CentralSchemaError` (server newer than us) before writing anything.
     ``on_batch(table, rows)`` is called after each committed batch.
@@ -286,6 +287,8 @@ def sync(journal_path: Path, dsn: str, *, room_name: str = "", batch_rows: int =
         ensure_schema(server)
         with _local(journal_path) as local:
             room = _room_id(local)
+            latest = local.execute("SELECT room FROM sessions ORDER BY id DESC LIMIT 1").fetchone()
+            room_name = str(latest[0] or "") if latest else ""
             with server.transaction():
                 server.execute(
                     "INSERT INTO rooms (room_id, name, host) VALUES (%s, %s, %s)"
