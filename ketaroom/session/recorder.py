@@ -86,7 +86,7 @@ class SessionRecorder:
               kind: str = "clinical") -> int | None:
         """Create the session row for ``preset`` (one small synchronous write); its id.
 
-        The preset's YAML is stored with the session so the record (and a crash resume)
+        The preset's YAML is stored with the session so the record (and a crash recovery)
         keeps the protocol exactly as it ran: the text it was validated from
         (:attr:`Preset.source`), never the file re-read now, which may have been edited
         since it was loaded. Returns ``None`` when the disk refuses: the row is written
@@ -101,7 +101,7 @@ class SessionRecorder:
         return self.session_id
 
     def adopt(self, session_id: int, *, session_t: float) -> None:
-        """Continue recording an interrupted session in this process (crash resume).
+        """Continue recording an interrupted session in this process (crash recovery).
 
         The journal marks it as ours again and records a ``resume`` event at ``session_t``.
         """
