@@ -63,6 +63,8 @@ class BackgroundSync:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.status = SyncStatus(None, None, 0)
+        """The outcome of the latest attempt (see :attr:`attempted`)."""
+        self.attempted = False
 
     def start(self) -> None:
         """Start the thread; the first sync runs at once."""
@@ -91,6 +93,7 @@ class BackgroundSync:
     def _loop(self) -> None:
         while not self._stop.is_set():
             self.status = self._attempt(self.status)
+            self.attempted = True
             with contextlib.suppress(Exception):  # the owner's callback must not end us
                 self._on_status(self.status)
             self._wake.wait(self._interval_s)
