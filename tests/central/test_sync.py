@@ -192,3 +192,49 @@ def test_a_session_started_during_the_sync_reaches_the_server_with_its_events(
     assert pending_count(path) == 0
     with psycopg.connect(clinic_dsn) as conn:
         assert conn.execute("SELECT name FROM rooms").fetchall() == [("Room E",)]
+
+
+def test_ids_handed_out_again_after_a_purge_reach_the_server_under_a_new_room_id(
+        tmp_path: Path, clinic_dsn: str) -> None:
+    path = journal_path(tmp_path)
+    make_backlog(path, sessions=3, events_per_session=4, room="Room P")
+    first = sync(path, clinic_dsn).room_id
+    with Journal(path) as journal:
+        assert journal.purge_older_than(0) == 3  # retention: every session was old
+        new = []
+        for n in range(2):  # SQLite hands ids 1 and 2 out again
+            sid = journal.start_session(preset=f"after purge {n}", preset_path=None,
+                                        preset_yaml=None, room="Room P", planned_s=9.0)
+            journal.append(sid, "session_start", session_t=0.0, payload={})
+            journal.end_session(sid, "completed")
+            new.append(sid)
+    assert new == [1, 2]
+    second = sync(path, clinic_dsn)
+    assert second.room_id != first and second.room_id == room_id(path)
+    assert second.sent["sessions"] == 2 and second.sent["events"] == 2
+    assert_same(clinic_dsn, path)
+    with CentralRecords(clinic_dsn) as central:
+        presets = sorted(s.preset for s in central.sessions())
+    assert presets == ["after purge 0", "after purge 1", *["demo-3min"] * 3]
+    assert sync(path, clinic_dsn).total == 0  # and the new id space is stable
+
+
+def test_a_purge_below_newer_sessions_keeps_the_room_id(tmp_path: Path, clinic_dsn: str) -> None:
+    path = journal_path(tmp_path)
+    make_backlog(path, sessions=3, events_per_session=4, room="Room Q")
+    first = sync(path, clinic_dsn).room_id
+    with Journal(path) as journal:
+        journal.purge_older_than(0)
+        sid = journal.start_session(preset="kept", preset_path=None, preset_yaml=None,
+                                    room="Room Q", planned_s=9.0)
+        journal.end_session(sid, "completed")
+        journal.start_session(preset="after", preset_path=None, preset_yaml=None,
+                              room="Room Q", planned_s=9.0)
+    assert sync(path, clinic_dsn).room_id != first  # ids 1.. came back: a new id space
+    with Journal(path) as journal:
+        journal.purge_older_than(0)  # ended sessions go; the open one (id 2) stays
+        journal.start_session(preset="later", preset_path=None, preset_yaml=None,
+                              room="Room Q", planned_s=9.0)
+    third = room_id(path)
+    assert sync(path, clinic_dsn).room_id == third  # ids went on above: same id space
+    assert_same(clinic_dsn, path, purged_locally=True)  # the server keeps the purged one

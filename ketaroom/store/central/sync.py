@@ -52,7 +52,10 @@ class Table:
     ``room_id``; ``open_when`` (SQL on the local table) marks rows that may still
     change: they are sent again (upserted) until it is false; ``None`` means the
     table is append-only (``ON CONFLICT DO NOTHING``). ``parent`` names a table whose
-    rows must reach the server first (a foreign key).
+    rows must reach the server first (a foreign key). ``identity`` (a column) tells a
+    row from a later one given the same id: SQLite hands out the highest id again once
+    the row holding it is deleted (retention purge), see :func:`_check_id_space`.
+    ``purged`` tables lose rows to retention (their ids can come back).
     """
 
     name: str
@@ -60,6 +63,8 @@ class Table:
     key: tuple[str, ...]
     open_when: str | None = None
     parent: str | None = None
+    identity: str | None = None
+    purged: bool = False
 
     @property
     def local_columns(self) -> str:
@@ -80,6 +85,8 @@ TABLES: tuple[Table, ...] = (
          ("operator", "operator"), ("kind", "kind")),
         key=("local_id",),
         open_when="ended_at IS NULL",
+        identity="started_at",
+        purged=True,
     ),
     Table(
         "events",
@@ -88,6 +95,7 @@ TABLES: tuple[Table, ...] = (
          ("phase_index", "phase_index"), ("payload", "payload"), ("refers_to", "refers_to")),
         key=("session_local_id", "seq"),
         parent="sessions",
+        purged=True,
     ),
     Table(
         "audit",
@@ -102,7 +110,8 @@ _OUTBOX = """
 CREATE TABLE IF NOT EXISTS central_room (room_id TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS central_outbox (
     tbl TEXT PRIMARY KEY,
-    synced_through INTEGER NOT NULL
+    synced_through INTEGER NOT NULL,
+    identity TEXT
 );
 """
 
@@ -164,10 +173,52 @@ def _mark(conn: sqlite3.Connection, table: Table) -> int:
 
 
 def _set_mark(conn: sqlite3.Connection, table: Table, mark: int) -> None:
+    identity = None
+    if table.identity is not None:
+        row = conn.execute(
+            f'SELECT "{table.identity}" FROM "{table.name}" WHERE id = ?', (mark,)).fetchone()
+        identity = None if row is None else str(row[0])
     conn.execute(
-        "INSERT INTO central_outbox (tbl, synced_through) VALUES (?, ?)"
-        " ON CONFLICT (tbl) DO UPDATE SET synced_through = excluded.synced_through",
-        (table.name, mark))
+        "INSERT INTO central_outbox (tbl, synced_through, identity) VALUES (?, ?, ?)"
+        " ON CONFLICT (tbl) DO UPDATE SET synced_through = excluded.synced_through,"
+        " identity = excluded.identity",
+        (table.name, mark, identity))
+
+
+def _check_id_space(conn: sqlite3.Connection) -> bool:
+    """Start a new room id if the journal's ids came back; True when it did.
+
+    A purge that deleted the rows at or above a mark lets SQLite hand those ids out
+    again: new rows would hide below the mark (never sent) or collide with the
+    server's keys (dropped as duplicates). Seen as the highest id below the mark, or
+    the row at the mark no longer being the one marked (its ``identity`` changed).
+    The journal then gets a new room id — a new id space on the server — and the marks
+    of the ``purged`` tables start again; what the server holds stays under the old id.
+    """
+    for table in TABLES:
+        if table.identity is None:
+            continue
+        row = conn.execute("SELECT synced_through, identity FROM central_outbox WHERE tbl = ?",
+                           (table.name,)).fetchone()
+        if row is None or not row[0]:
+            continue
+        mark, identity = int(row[0]), row[1]
+        top = conn.execute(f'SELECT coalesce(max(id), 0) FROM "{table.name}"').fetchone()[0]
+        at_mark = conn.execute(f'SELECT "{table.identity}" FROM "{table.name}" WHERE id = ?',
+                               (mark,)).fetchone()
+        if top >= mark and (at_mark is None or str(at_mark[0]) == identity):
+            continue
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute("UPDATE central_room SET room_id = ?", (str(uuid.uuid4()),))
+            conn.executemany("DELETE FROM central_outbox WHERE tbl = ?",
+                             [(t.name,) for t in TABLES if t.purged])
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return True
+    return False
 
 
 def _waiting(conn: sqlite3.Connection) -> int:
@@ -286,6 +337,8 @@ def sync(journal_path: Path, dsn: str, *, batch_rows: int = BATCH_ROWS,
     try:
         ensure_schema(server)
         with _local(journal_path) as local:
+            _room_id(local)  # made before the id space is checked against it
+            _check_id_space(local)
             room = _room_id(local)
             latest = local.execute("SELECT room FROM sessions ORDER BY id DESC LIMIT 1").fetchone()
             room_name = str(latest[0] or "") if latest else ""
