@@ -12,7 +12,7 @@ import pytest
 from ketaroom.cli import main
 from ketaroom.store import export
 from ketaroom.store.central.reader import CentralRecords
-from ketaroom.store.central.schema import SCHEMA_VERSION
+from ketaroom.store.central.schema import SCHEMA_VERSION, CentralUnavailableError
 from ketaroom.store.central.sync import pending_count, room_id, sync
 from ketaroom.store.journal import Journal
 from ketaroom.store.paths import journal_path
@@ -238,3 +238,16 @@ def test_a_purge_below_newer_sessions_keeps_the_room_id(tmp_path: Path, clinic_d
     third = room_id(path)
     assert sync(path, clinic_dsn).room_id == third  # ids went on above: same id space
     assert_same(clinic_dsn, path, purged_locally=True)  # the server keeps the purged one
+
+
+def test_a_database_the_role_does_not_own_works_with_the_documented_grants(
+        tmp_path: Path, pg_server: PgServer) -> None:
+    pg_server.admin("CREATE DATABASE granted_clinic")  # owned by the superuser
+    dsn = pg_server.dsn(dbname="granted_clinic")
+    data = _room(tmp_path, "Room G", sessions=1, events=3)
+    with pytest.raises(CentralUnavailableError, match="may not create tables"):
+        sync(journal_path(data), dsn)  # PostgreSQL 15: no CREATE on public for everyone
+    pg_server.admin("GRANT CONNECT ON DATABASE granted_clinic TO ketaroom")
+    pg_server.admin("GRANT USAGE, CREATE ON SCHEMA public TO ketaroom", dbname="granted_clinic")
+    assert sync(journal_path(data), dsn).sent["events"] == 3
+    assert_same(dsn, journal_path(data))
