@@ -265,11 +265,11 @@ def _send(server: psycopg.Connection, table: Table, room: str,
 
 
 def _sessions_statuses(journal: Journal, rows: list[tuple[object, ...]],
-                       status_at: int) -> list[tuple[object, ...]]:
+                       status_at: int, ended_at: int) -> list[tuple[object, ...]]:
     """Rows with the status the journal computes (an open session: running/interrupted)."""
     out = []
     for row in rows:
-        if row[7] is None:  # ended_at: not ended, the status is computed on read
+        if row[ended_at] is None:  # not ended: the status is computed on read
             with contextlib.suppress(KeyError):
                 row = (*row[:status_at], journal.session(int(row[0])).status,
                        *row[status_at + 1:])
@@ -299,7 +299,7 @@ def _sync_table(local: sqlite3.Connection, server: psycopg.Connection, journal: 
             return sent, batches
         rows = [row[:-1] for row in fetched]
         if status_at >= 0:
-            rows = _sessions_statuses(journal, rows, status_at)
+            rows = _sessions_statuses(journal, rows, status_at, local_names.index("ended_at"))
         try:
             _send(server, table, room, rows)
         except psycopg.errors.ForeignKeyViolation:
