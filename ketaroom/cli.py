@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING
 from ketaroom import __version__
 
 if TYPE_CHECKING:
-    from ketaroom.store.journal import Journal
+    from ketaroom.store.journal import Journal, RecordSource
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 EXIT_UNRECORDED = 3
@@ -72,17 +73,26 @@ def build_parser() -> argparse.ArgumentParser:
                           help="a JSON list of every session, rehearsals included (see kind)")
     sessions.add_argument("--include-rehearsals", action="store_true",
                           help="list rehearsals too (the JSON list always has them)")
+    _add_postgres(sessions, "list every room's sessions from the clinic's records server")
     _add_data_dir(sessions, top=False)
 
     export = sub.add_parser("export", help="export one session record")
     export.add_argument("id", type=int, metavar="ID")
     export.add_argument("--format", choices=("pdf", "csv", "json"), required=True)
     export.add_argument("-o", "--output", metavar="FILE")
+    _add_postgres(export, "export from the clinic's records server (ID as `sessions "
+                          "--postgres` lists it)")
     _add_data_dir(export, top=False)
 
     install_desktop = sub.add_parser(
         "install-desktop", help="add ketaroom to the desktop's menu (for this user)")
     _add_data_dir(install_desktop, top=False)
+
+    sync = sub.add_parser("sync", help="copy this room's records to the clinic's server")
+    sync.add_argument("--postgres", metavar="DSN", required=True,
+                      help="the server, e.g. postgresql://ketaroom@records.clinic:5432/clinic")
+    sync.add_argument("--json", action="store_true", help="one JSON object with the counts")
+    _add_data_dir(sync, top=False)
 
     music_scan = sub.add_parser("music-scan", help="measure the loudness of music files")
     music_scan.add_argument("paths", nargs="+", type=Path, metavar="PATH",
@@ -95,6 +105,10 @@ def build_parser() -> argparse.ArgumentParser:
                             help="files measured at once (default: one per core)")
     _add_data_dir(music_scan, top=False)
     return parser
+
+
+def _add_postgres(parser: argparse.ArgumentParser, help_text: str) -> None:
+    parser.add_argument("--postgres", metavar="DSN", default=None, help=help_text)
 
 
 def _add_verbose(parser: argparse.ArgumentParser, *, top: bool) -> None:
@@ -207,15 +221,29 @@ def _open_journal(args: argparse.Namespace) -> Journal | None:
 
 
 def cmd_sessions(args: argparse.Namespace) -> int:
-    """List sessions: JSON always has both kinds; the text leaves rehearsals out unless asked."""
-    journal = _open_journal(args)
-    if journal is None:
-        return EXIT_PROBLEMS
-    with journal:
-        records = journal.sessions()
+    """List sessions: JSON always has both kinds; the text leaves rehearsals out unless asked.
+
+    With ``--postgres`` the clinic's server is read (every room); each JSON object then
+    also has ``room_id`` and ``local_id`` (its id in its room's journal).
+    """
+    extra: dict[int, dict[str, object]] = {}
+    if args.postgres:
+        from ketaroom.store.central.reader import CentralRecords
+
+        with CentralRecords(args.postgres) as central:
+            records = central.sessions()
+            for r in records:
+                room_id, local_id = central.origin(r.id)
+                extra[r.id] = {"room_id": room_id, "local_id": local_id}
+    else:
+        journal = _open_journal(args)
+        if journal is None:
+            return EXIT_PROBLEMS
+        with journal:
+            records = journal.sessions()
     if args.json:
-        print(json.dumps([r.to_dict(with_yaml=False) for r in records], ensure_ascii=False,
-                         indent=1, default=str))
+        print(json.dumps([{**r.to_dict(with_yaml=False), **extra.get(r.id, {})}
+                          for r in records], ensure_ascii=False, indent=1, default=str))
         return EXIT_OK
     shown = [r for r in records if args.include_rehearsals or r.kind == "clinical"]
     hidden = len(records) - len(shown)
@@ -237,10 +265,16 @@ def cmd_sessions(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from ketaroom.store import export
 
-    journal = _open_journal(args)
-    if journal is None:
-        return EXIT_PROBLEMS
-    with journal:
+    if args.postgres:
+        from ketaroom.store.central.reader import CentralRecords
+
+        source: contextlib.AbstractContextManager[RecordSource] = CentralRecords(args.postgres)
+    else:
+        opened = _open_journal(args)
+        if opened is None:
+            return EXIT_PROBLEMS
+        source = opened
+    with source as journal:
         try:
             journal.session(args.id)
         except LookupError:
@@ -262,6 +296,21 @@ def cmd_export(args: argparse.Namespace) -> int:
             return EXIT_PROBLEMS
     for warning in warnings:
         print(f"ketaroom export: warning: {warning}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    """Copy what the clinic's server lacks; one line on failure (nothing written)."""
+    from ketaroom.store.central.sync import sync
+    from ketaroom.store.paths import journal_path
+
+    result = sync(journal_path(_data_dir(args)), args.postgres)
+    if args.json:
+        print(json.dumps({"room_id": result.room_id, "sent": result.sent,
+                          "batches": result.batches, "seconds": round(result.seconds, 3)}))
+    else:
+        print(f"synced: {result.total} row(s) sent in {result.batches} batch(es) "
+              f"({', '.join(f'{n} {t}' for t, n in result.sent.items())})")
     return EXIT_OK
 
 
@@ -306,7 +355,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.environ["KETAROOM_DATA_DIR"] = str(Path(args.data_dir).resolve())
     commands = {"validate": cmd_validate, "rehearse": cmd_rehearse,
                 "sessions": cmd_sessions, "export": cmd_export,
-                "music-scan": cmd_music_scan, "install-desktop": cmd_install_desktop}
+                "music-scan": cmd_music_scan, "install-desktop": cmd_install_desktop,
+                "sync": cmd_sync}
     if args.command == "bridge-emulator":
         from ketaroom.devices import hue_emulator
 
@@ -315,6 +365,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return commands.get(args.command, cmd_gui)(args)
     except CliError as exc:
         print(f"ketaroom: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    except Exception as exc:
+        from ketaroom.store.central import CentralError
+
+        if not isinstance(exc, CentralError):
+            raise
+        print(f"ketaroom {args.command}: {exc}", file=sys.stderr)
         return EXIT_PROBLEMS
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
