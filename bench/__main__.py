@@ -23,6 +23,7 @@ from bench.common import machine
 NAMES = (
     "timing", "ui_stall", "hue_pacing", "hue_stall", "cold_start", "idle", "fade",
     "preset_scale", "music_scan", "board_load",
+    "preset_scale", "music_scan", "central_sync",
 )
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 
@@ -64,6 +65,10 @@ ROWS: tuple[tuple[str, str, str, str | None, str], ...] = (
     ("board_load", "latency_p95_ms", "ms", "latency_p95_ms", "<="),
     ("board_load", "cpu_pct_one_core", "%", "cpu_pct_one_core", "<"),
     ("board_load", "peak_rss_mb", "MB", None, ""),
+    ("central_sync", "events_per_s", "/s", "events_per_s", ">="),
+    ("central_sync", "total_s", "s", None, ""),
+    ("central_sync", "server_db_mb", "MB", None, ""),
+    ("central_course", "course_s", "s", "course_s", "<="),
 )
 
 

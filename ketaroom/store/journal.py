@@ -49,7 +49,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from ketaroom.store.record_schema import Resume, SessionEnd
 
@@ -71,7 +71,9 @@ __all__ = [
     "JournalError",
     "JournalVersionError",
     "JournalWriteError",
+    "RecordSource",
     "SessionRecord",
+    "decode_payload",
 ]
 
 
@@ -230,6 +232,15 @@ class EventRecord:
         out = asdict(self)
         out["payload"] = dict(self.payload)
         return out
+
+
+class RecordSource(Protocol):
+    """What the exports read: a :class:`Journal`, or the clinic's server
+    (:class:`ketaroom.store.central.reader.CentralRecords`)."""
+
+    def session(self, session_id: int) -> SessionRecord: ...
+
+    def events(self, session_id: int) -> list[EventRecord]: ...
 
 
 # --------------------------------------------------------------------------- helpers
@@ -810,28 +821,20 @@ class Journal:
             " FROM events WHERE session_id = ? ORDER BY seq",
             (session_id,),
         )
-        out = []
-        for eid, sid, seq, kind, wall, session_t, phase_index, payload, refers_to in rows:
-            try:
-                decoded = json.loads(payload) if payload else {}
-            except ValueError:
-                decoded = {"raw": payload}
-            if not isinstance(decoded, dict):
-                decoded = {"value": decoded}
-            out.append(
-                EventRecord(
-                    id=int(eid),
-                    session_id=int(sid),
-                    seq=int(seq),
-                    kind=kind,
-                    wall=wall,
-                    session_t=float(session_t),
-                    phase_index=phase_index,
-                    payload=decoded,
-                    refers_to=refers_to,
-                )
+        return [
+            EventRecord(
+                id=int(eid),
+                session_id=int(sid),
+                seq=int(seq),
+                kind=kind,
+                wall=wall,
+                session_t=float(session_t),
+                phase_index=phase_index,
+                payload=decode_payload(payload),
+                refers_to=refers_to,
             )
-        return out
+            for eid, sid, seq, kind, wall, session_t, phase_index, payload, refers_to in rows
+        ]
 
     def interrupted_sessions(self) -> list[SessionRecord]:
         """Sessions with no end whose process is gone: candidates for resume."""
@@ -842,6 +845,15 @@ class Journal:
         return [
             {"id": r[0], "wall": r[1], "user": r[2], "action": r[3], "detail": r[4]} for r in rows
         ]
+
+
+def decode_payload(payload: str | None) -> dict[str, Any]:
+    """An event's stored payload text as a dict (kept readable if it is not an object)."""
+    try:
+        decoded = json.loads(payload) if payload else {}
+    except ValueError:
+        return {"raw": payload}
+    return decoded if isinstance(decoded, dict) else {"value": decoded}
 
 
 def _wants_reconnect(exc: BaseException) -> bool:

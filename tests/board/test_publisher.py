@@ -68,6 +68,11 @@ def test_state_is_retained_and_read_by_a_late_subscriber(broker, publisher, link
     assert wait_until(lambda: publisher.reachable, 10)
     assert wait_until(lambda: publisher.offer(snapshot()), 5)
     assert wait_until(lambda: links.last() is True, 5)
+    first = Collector(broker.port)  # once it has the state, the broker has it
+    try:
+        assert wait_until(lambda: first.on(TOPIC), 5)
+    finally:
+        first.close()
     late = Collector(broker.port)
     try:
         assert wait_until(lambda: late.on(TOPIC), 5)
