@@ -45,7 +45,7 @@ import sqlite3
 import sys
 import threading
 import urllib.parse
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -161,7 +161,42 @@ Sessions recorded before the column existed are classified by what rehearse has 
 written: room ``rehearse`` (every version) or operator ``rehearse`` (later versions)
 marks a rehearsal; every other session was run from the window and is ``clinical``."""
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4]
+_V5 = """
+CREATE TABLE IF NOT EXISTS patients (
+    id INTEGER PRIMARY KEY,
+    code TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    display_name TEXT,
+    birth_year INTEGER,
+    preferences TEXT NOT NULL DEFAULT '{}',
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS courses (
+    id INTEGER PRIMARY KEY,
+    uid TEXT NOT NULL UNIQUE,
+    patient_id INTEGER NOT NULL REFERENCES patients(id),
+    kind TEXT NOT NULL CHECK (kind IN ('induction', 'maintenance', 'esketamine_rems')),
+    planned_sessions INTEGER NOT NULL CHECK (planned_sessions >= 1),
+    spacing_days INTEGER NOT NULL CHECK (spacing_days >= 0),
+    started TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+ALTER TABLE sessions ADD COLUMN patient_id INTEGER REFERENCES patients(id);
+ALTER TABLE sessions ADD COLUMN course_id INTEGER REFERENCES courses(id);
+ALTER TABLE sessions ADD COLUMN course_number INTEGER;
+CREATE INDEX IF NOT EXISTS sessions_patient ON sessions(patient_id, started_at);
+CREATE INDEX IF NOT EXISTS sessions_course ON sessions(course_id, kind);
+CREATE INDEX IF NOT EXISTS sessions_kind_started ON sessions(kind, started_at);
+CREATE INDEX IF NOT EXISTS courses_patient ON courses(patient_id);
+"""
+"""Patients and their courses of care (see :mod:`ketaroom.store.patients`). ``patients``:
+a pseudonymous ``code`` unique without regard to case (the natural key), optional name
+and year of birth, ``preferences`` (JSON). ``courses``: ``uid`` (natural key), kind,
+plan. A session links to its patient and course; ``course_number`` counts the course's
+clinical sessions (1, 2, …; rehearsals have none). Every earlier record is kept as it was:
+the new columns are NULL for sessions recorded before."""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5]
 """``MIGRATIONS[n]`` upgrades a file from ``user_version`` n to n + 1."""
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -191,6 +226,11 @@ class SessionRecord:
     speed: float
     operator: str | None
     kind: str = "clinical"
+    patient: str | None = None
+    """The patient's code (:mod:`ketaroom.store.patients`), when the session has one."""
+    course_id: int | None = None
+    course_number: int | None = None
+    """The session's number in its course (1, 2, …); None for rehearsals."""
 
     @property
     def started(self) -> datetime:
@@ -565,19 +605,35 @@ class Journal:
         patient_ref: str | None = None,
         operator: str | None = None,
         kind: str = "clinical",
+        patient_id: int | None = None,
+        course_id: int | None = None,
     ) -> int:
         """Record a new session owned by this process; returns its id.
 
-        ``kind`` is one of :data:`KINDS`. The caller appends the ``session_start`` event
-        itself.
+        ``kind`` is one of :data:`KINDS`. ``patient_id`` and ``course_id`` link it to a
+        patient and a course of theirs (:class:`~ketaroom.store.patients.PatientStore`);
+        a clinical session in a course gets the next ``course_number``. The caller
+        appends the ``session_start`` event itself.
         """
         if kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
         with self._write() as conn:
+            number = None
+            if course_id is not None:
+                owner = conn.execute("SELECT patient_id FROM courses WHERE id = ?",
+                                     (course_id,)).fetchone()
+                if owner is None or patient_id not in (None, owner[0]):
+                    raise JournalError(f"course {course_id} is not a course of this patient")
+                patient_id = owner[0]
+                if kind == "clinical":
+                    number = conn.execute(
+                        "SELECT COUNT(*) + 1 FROM sessions WHERE course_id = ?"
+                        " AND kind = 'clinical'", (course_id,)).fetchone()[0]
             cur = conn.execute(
                 "INSERT INTO sessions (preset, preset_path, preset_yaml, room, patient_ref,"
-                " started_at, status, pid, host, planned_s, speed, operator, proc_token, kind)"
-                " VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?)",
+                " started_at, status, pid, host, planned_s, speed, operator, proc_token, kind,"
+                " patient_id, course_id, course_number)"
+                " VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     preset,
                     preset_path,
@@ -592,6 +648,9 @@ class Journal:
                     operator,
                     self._token,
                     kind,
+                    patient_id,
+                    course_id,
+                    number,
                 ),
             )
             return int(cur.lastrowid or 0)
@@ -757,14 +816,20 @@ class Journal:
                     raise JournalCorruptError(f"{self.path}: {exc}") from exc
                 raise JournalError(f"{self.path}: {exc}") from exc
 
-    _SESSION_COLS = (
-        "id, preset, preset_path, preset_yaml, room, patient_ref, started_at, ended_at,"
-        " status, pid, host, planned_s, speed, operator, proc_token, kind"
+    SESSION_SELECT = (
+        "SELECT s.id, s.preset, s.preset_path, s.preset_yaml, s.room, s.patient_ref,"
+        " s.started_at, s.ended_at, s.status, s.pid, s.host, s.planned_s, s.speed, s.operator,"
+        " s.proc_token, s.kind, p.code, s.course_id, s.course_number"
+        " FROM sessions s LEFT JOIN patients p ON p.id = s.patient_id"
     )
+    """The query every session read starts with (``s``: sessions, ``p``: patients); add a
+    ``WHERE`` and pass the rows to :meth:`session_from_row`."""
 
-    def _session_from_row(self, row: tuple[Any, ...]) -> SessionRecord:
+    def session_from_row(self, row: tuple[Any, ...]) -> SessionRecord:
+        """A :class:`SessionRecord` from a row of :data:`SESSION_SELECT` (status computed)."""
         (sid, preset, preset_path, preset_yaml, room, patient_ref, started_at, ended_at,
-         stored, pid, host, planned_s, speed, operator, token, kind) = row  # fmt: skip
+         stored, pid, host, planned_s, speed, operator, token, kind, patient, course_id,
+         course_number) = row  # fmt: skip
         if ended_at is not None:
             status = stored
         elif host == self._host and _owner_alive(pid, token):
@@ -787,28 +852,32 @@ class Journal:
             speed=float(speed if speed is not None else 1.0),
             operator=operator,
             kind=kind,
+            patient=patient,
+            course_id=course_id,
+            course_number=course_number,
         )
 
     def sessions(self, *, include_rehearsals: bool = True) -> list[SessionRecord]:
         """All sessions, oldest first, with computed status (clinical ones only when
         ``include_rehearsals`` is false)."""
-        where = "" if include_rehearsals else " WHERE kind = 'clinical'"
-        rows = self._read(f"SELECT {self._SESSION_COLS} FROM sessions{where} ORDER BY id")
-        return [self._session_from_row(tuple(r)) for r in rows]
+        where = "" if include_rehearsals else " WHERE s.kind = 'clinical'"
+        rows = self._read(f"{self.SESSION_SELECT}{where} ORDER BY s.id")
+        return [self.session_from_row(tuple(r)) for r in rows]
 
     def session(self, session_id: int) -> SessionRecord:
         """One session; raises :class:`KeyError` for an unknown id."""
-        rows = self._read(f"SELECT {self._SESSION_COLS} FROM sessions WHERE id = ?", (session_id,))
+        rows = self._read(f"{self.SESSION_SELECT} WHERE s.id = ?", (session_id,))
         if not rows:
             raise KeyError(f"no session {session_id}")
-        return self._session_from_row(tuple(rows[0]))
+        return self.session_from_row(tuple(rows[0]))
 
-    def events(self, session_id: int) -> list[EventRecord]:
-        """A session's events in the order they were written."""
+    def events(self, session_id: int, kinds: Sequence[str] = ()) -> list[EventRecord]:
+        """A session's events in the order they were written (only ``kinds`` if given)."""
+        only = f" AND kind IN ({', '.join('?' * len(kinds))})" if kinds else ""
         rows = self._read(
             "SELECT id, session_id, seq, kind, wall, session_t, phase_index, payload, refers_to"
-            " FROM events WHERE session_id = ? ORDER BY seq",
-            (session_id,),
+            f" FROM events WHERE session_id = ?{only} ORDER BY seq",
+            (session_id, *map(str, kinds)),
         )
         out = []
         for eid, sid, seq, kind, wall, session_t, phase_index, payload, refers_to in rows:
