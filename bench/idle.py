@@ -10,7 +10,7 @@ reachable), on libVLC's dummy output (which decodes faster than real time: an up
 bound) and with no audio. Target: < 2 % of one core.
 
 *Memory soak* (child process): a 30-minute preset (six phases, music, light changes,
-a cue every minute) is rehearsed at speed 60 through :func:`ketaroom.rehearse.
+a cue every minute) is rehearsed at speed 60 through :func:`ketaroom.session.rehearse.
 run_rehearsal` against the Hue emulator with libVLC's dummy output, after one short
 warm-up rehearsal (libVLC plugins, SQLite, phue loaded). RSS is read from
 ``/proc/self/status`` before and after. Target: growth < 10 MB.
@@ -55,7 +55,7 @@ def _cpu_child(audio: str, seconds: float) -> dict[str, Any]:
 
     from bench.common import qt_app
     from ketaroom.app import build_main_window
-    from ketaroom.settings import Settings
+    from ketaroom.store.settings import Settings
 
     app = qt_app()
     out: dict[str, Any] = {}
@@ -128,9 +128,9 @@ def _soak_preset(folder: Path, minutes_per_phase: int = 5, phases: int = 6) -> P
 
 def _rehearse(preset_path: Path, speed: float, data: Path, emu: Any) -> tuple[str, int]:
     from ketaroom.core.validation import load_preset
-    from ketaroom.rehearse import run_rehearsal
-    from ketaroom.settings import BridgeSettings
+    from ketaroom.session.rehearse import run_rehearsal
     from ketaroom.store.journal import Journal
+    from ketaroom.store.settings import BridgeSettings
 
     result = load_preset(preset_path)
     if result.preset is None:

@@ -3,7 +3,7 @@
 * *validate* — :func:`~ketaroom.core.validation.validate_text` on a generated preset of N
   short phases (each a name, a 1 s duration, a cue; every tenth also a light change), in
   CPU seconds of this process (the machine is shared: wall time also counts the others);
-* *rehearse* — :func:`~ketaroom.rehearse.run_rehearsal` (the code behind
+* *rehearse* — :func:`~ketaroom.session.rehearse.run_rehearsal` (the code behind
   ``ketaroom rehearse``; silent audio, demo lights, a temporary journal) runs the same
   preset at a speed where its session time is 1 s of real time, and stops (like Ctrl+C) at
   a time budget. The figures are the wall time and the phases reached, and phases/s over
@@ -50,7 +50,7 @@ def _validate(text: str, phases: int) -> dict[str, Any]:
 
 def _rehearse(text: str, phases: int, budget_s: float) -> dict[str, Any]:
     from ketaroom.core.validation import validate_text
-    from ketaroom.rehearse import run_rehearsal
+    from ketaroom.session.rehearse import run_rehearsal
     from ketaroom.store.journal import Journal
 
     preset = validate_text(text, Path("scale.yaml")).preset

@@ -20,7 +20,7 @@ from ketaroom.core.clock import RealClock
 from ketaroom.core.preset import Cue, Phase, Preset
 from ketaroom.core.session import Session, SessionEvent
 from ketaroom.core.timeline import EventKind
-from ketaroom.runner import APSchedulerWakeups, SessionRunner
+from ketaroom.session.runner import APSchedulerWakeups, SessionRunner
 
 P99_TARGET_MS = 20.0
 MAX_TARGET_MS = 50.0

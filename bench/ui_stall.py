@@ -29,7 +29,7 @@ def measure(seconds: float, slow_ms: int, speed: float) -> dict[str, Any]:
     from ketaroom.app import build_main_window
     from ketaroom.core.clock import AcceleratedClock
     from ketaroom.devices.hue_emulator import Fault
-    from ketaroom.settings import Settings
+    from ketaroom.store.settings import Settings
 
     app = qt_app()
     gaps: list[float] = []
@@ -39,13 +39,13 @@ def measure(seconds: float, slow_ms: int, speed: float) -> dict[str, Any]:
                                    demo=True, audio="dummy", clock=AcceleratedClock(speed))
         window.confirm_close = lambda: True  # type: ignore[method-assign]
         window.show()
-        assert window.emulator is not None
+        assert window.service.emulator is not None
         if slow_ms:
-            window.emulator.set_fault(Fault.SLOW, slow_ms=slow_ms)
+            window.service.emulator.set_fault(Fault.SLOW, slow_ms=slow_ms)
         window.session_panel.start_button.click()
-        if window.controller is None:
+        if window.live is None:
             raise RuntimeError("the session did not start (no preset selected?)")
-        window.controller.add_emitter(lambda r: records.append(str(r.get("event"))))
+        window.live.controller.add_emitter(lambda r: records.append(str(r.get("event"))))
         elapsed = QElapsedTimer()
         elapsed.start()
         last = [elapsed.nsecsElapsed()]
@@ -83,7 +83,7 @@ def measure(seconds: float, slow_ms: int, speed: float) -> dict[str, Any]:
 
         QTimer.singleShot(int(seconds * 1000), finish)
         app.exec()
-        light_puts = sum(1 for r in window.emulator.requests() if r[1] == "PUT")
+        light_puts = sum(1 for r in window.service.emulator.requests() if r[1] == "PUT")
         window.close()  # a no-op when quit() closed it already
         close_ms = (elapsed.nsecsElapsed() - quit_at[0]) / 1e6
     steady = gaps[5:] or gaps  # skip the first beats (timer start-up)

@@ -1,299 +1,90 @@
-"""Wiring for the GUI: the only place that knows core, devices, store and ui together.
+"""The composition root: the only place that knows devices, session, store and ui together.
 
 :func:`run_gui` (called by the ``ketaroom`` command) builds the Qt application and
 the main window; :func:`build_main_window` does the building without running the
 event loop, so tests can drive a real window with injected parts (clock, audio
-output, demo bridge).
-
-:class:`RoomServices` owns the long-lived parts — the journal, the demo bridge
-emulator, the poster that carries device and scheduler callbacks to the main
-thread, and the current :class:`~ketaroom.room.Room` — and builds a
-:class:`LiveSession` (recorder, session, runner, controller) when Start is pressed.
-A room exists before the first session so the light and music controls and the
-emergency button work at any time; each new session gets a fresh room so that
-device reports are never recorded into an older session.
+output, demo bridge). :func:`device_setup` wires the real bridge pairing, group listing
+and audio-output listing into the session service, which hands them to the settings
+dialogs (the window imports no device).
 """
 
 from __future__ import annotations
 
-import getpass
 import logging
 import sys
-import tempfile
-import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from functools import wraps
 from pathlib import Path
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
-from ketaroom.admin_pin import AdminGate, AdminPin, PinWatch, admin_path
-from ketaroom.controller import SessionController
 from ketaroom.core.clock import Clock, RealClock
-from ketaroom.core.preset import Preset
-from ketaroom.core.session import Session
-from ketaroom.devices.hue_emulator import HueEmulator
-from ketaroom.qt_post import MainThreadPoster
-from ketaroom.recorder import RecorderHealth, SessionRecorder
-from ketaroom.resume import InterruptedSession, ResumeMode, mark_resumed, plan_resume
-from ketaroom.room import Room, RoomReport
-from ketaroom.runner import APSchedulerWakeups, SessionRunner, Wakeups
-from ketaroom.settings import BridgeSettings, Settings, load_settings
-from ketaroom.store.journal import Journal, JournalError
-from ketaroom.store.paths import journal_path
+from ketaroom.session.device_setup import (
+    AudioOutputChoice,
+    BridgeProblem,
+    BridgeSetupError,
+    DeviceSetup,
+)
+from ketaroom.session.runner import APSchedulerWakeups, Wakeups
+from ketaroom.session.service import RoomService
+from ketaroom.store.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from ketaroom.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
-DEMO_LABEL = "Demo mode — built-in bridge emulator, bundled music"
-DEMO_GROUP = "Treatment room"
-CLOSE_TIMEOUT_S = 3.0
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
-@dataclass
-class LiveSession:
-    """One session as the window steers it."""
+def _bridge_call(fn: Callable[P, R]) -> Callable[P, R]:
+    """``fn`` with the lights' exceptions said as :class:`BridgeSetupError`."""
+    @wraps(fn)
+    def call(*args: P.args, **kwargs: P.kwargs) -> R:
+        from ketaroom.devices.lights import BridgeUnreachable, LightsError, NotPaired
 
-    session: Session
-    runner: SessionRunner
-    controller: SessionController
-    recorder: SessionRecorder
-    room: Room
-
-    @property
-    def session_id(self) -> int | None:
-        """The journal's id (``None`` while a refusing disk keeps the record in memory)."""
-        return self.recorder.session_id
-
-
-class RoomServices:
-    """Long-lived parts shared by every session of one window (see module docstring)."""
-
-    def __init__(self, settings: Settings, data_dir: Path, *, demo: bool,
-                 audio: str | None = None, clock_factory: Callable[[], Clock] = RealClock,
-                 wakeups_factory: Callable[[], Wakeups] = APSchedulerWakeups) -> None:
-        self.settings = settings
-        self.data_dir = Path(data_dir)
-        self._audio_override = audio
-        self.clock_factory = clock_factory
-        self.wakeups_factory = wakeups_factory
-        self.poster = MainThreadPoster()
-        self.journal, self.journal_message = _open_journal(self.data_dir)
-        self._retired: list[threading.Thread] = []
-        self.emulator: HueEmulator | None = None
-        self._force_demo = demo
-        self.bridge: BridgeSettings = self._choose_bridge()
-        self._room_listeners: list[Callable[[RoomReport], None]] = []
-        self._health_listeners: list[Callable[[RecorderHealth], None]] = []
-        self.room = self._new_room(settings.max_volume_pct)
-        self._room_used = False
-        self._devices_stale = False
-        self.live: LiveSession | None = None
-        self.operator = _os_user()
-        pin = AdminPin(admin_path(self.data_dir))
-        self.pin_message = PinWatch(pin, self.journal, self.operator).check(
-            records_exist=_records_exist(self.journal))
-        """Set when the PIN file was deleted or replaced outside ketaroom (a reset)."""
-        self.gate = AdminGate(pin)
-        """Guards presets, room profiles and settings; running sessions need no PIN."""
-        self.gate.was_reset = self.pin_message is not None
-
-    @property
-    def audio(self) -> str:
-        """libVLC output: the room's setting unless the caller forced one (tests, tools)."""
-        return self._audio_override or self.settings.audio
-
-    @property
-    def demo(self) -> bool:
-        return self.emulator is not None
-
-    def _choose_bridge(self) -> BridgeSettings:
-        """The room's bridge, or the built-in emulator (demo mode) when none is paired."""
-        bridge = self.settings.bridge
-        if self._force_demo or bridge is None:
-            if self.emulator is None:
-                self.emulator = HueEmulator(lights=3)
-                self.emulator.start()
-            return BridgeSettings(self.emulator.address, self.emulator.username, DEMO_GROUP)
-        if self.emulator is not None:
-            self._in_background(self.emulator.stop, "emulator")
-            self.emulator = None
-        return bridge
-
-    def apply_settings(self, settings: Settings) -> bool:
-        """Use new settings; returns whether the room's devices changed now.
-
-        Bridge and audio changes take effect at once when no session is running,
-        otherwise from the next session (a running session keeps its room). The volume
-        limit applies at once, to a running session too.
-        """
-        devices_changed = (settings.bridge, settings.audio, settings.audio_device) != (
-            self.settings.bridge, self.settings.audio, self.settings.audio_device)
-        if settings.bridge != self.settings.bridge:
-            self._force_demo = False  # an admin just chose this room's bridge: use it
-        self.settings = settings
-        if not devices_changed or self.session_running():
-            self._devices_stale = devices_changed
-            # the volume limit is a safety setting: it applies to the room now
-            self.room.player.set_max_volume(self.room_cap(self._live_preset()))
-            return False
-        self._replace_room()
-        return True
-
-    def session_running(self) -> bool:
-        return self.live is not None and not self.live.session.state().status.ended
-
-    def _live_preset(self) -> Preset | None:
-        """The running session's preset (its ``max_volume`` still caps the room)."""
-        return self.live.session.preset if self.live is not None and self.session_running() \
-            else None
-
-    def _replace_room(self) -> None:
-        self._retire(self.room)
-        self.bridge = self._choose_bridge()
-        self.room = self._new_room(self.settings.max_volume_pct)
-        self._room_used = False
-        self._devices_stale = False
-
-    @property
-    def light_group(self) -> str | None:
-        return self.bridge.group if self.bridge is not None else None
-
-    def post(self, fn: Callable[[], None]) -> None:
-        self.poster.post(fn)
-
-    def on_room_report(self, listener: Callable[[RoomReport], None]) -> None:
-        self._room_listeners.append(listener)
-
-    def on_recorder_health(self, listener: Callable[[RecorderHealth], None]) -> None:
-        self._health_listeners.append(listener)
-
-    def _new_room(self, max_volume_pct: float) -> Room:
-        room = Room(self.post, audio=self.audio, bridge=self.bridge,
-                    max_volume_pct=max_volume_pct, lights_config_dir=self.data_dir,
-                    output_device=self.settings.audio_device)
-        room.on_report(lambda report: self._forward(room, report))
-        return room
-
-    def _forward(self, room: Room, report: RoomReport) -> None:
-        if room is not self.room:
-            return  # a retired room still finishing its fade: not this session's business
-        for listener in self._room_listeners:
-            listener(report)
-
-    def room_cap(self, preset: Preset | None) -> float:
-        cap = self.settings.max_volume_pct
-        return min(cap, preset.max_volume_pct) if preset is not None else cap
-
-    def start_session(self, preset: Preset, patient_ref: str | None = None) -> LiveSession:
-        """Record, build and start a session of ``preset`` (call on the main thread)."""
-        self._prepare_room(preset)
-        recorder = SessionRecorder(self.journal, on_health=self._recorder_health)
-        recorder.begin(preset, room=self.settings.room_name, operator=self.operator,
-                       patient_ref=patient_ref)
-        live = self._assemble(Session(preset, self.clock_factory(),
-                                      room_group=self.light_group), recorder)
-        live.runner.start()
-        return live
-
-    def resume_session(self, interrupted: InterruptedSession, mode: ResumeMode) -> LiveSession:
-        """Take over a session a crash interrupted, at the right point of its timeline.
-
-        Raises :class:`~ketaroom.resume.ResumeError` when it cannot be resumed.
-        """
-        plan = plan_resume(interrupted, mode, self.clock_factory(),
-                           room_group=self.light_group)
-        self._prepare_room(plan.session.preset)
-        mark_resumed(self.journal, plan)
-        recorder = SessionRecorder(self.journal, on_health=self._recorder_health)
-        recorder.adopt(interrupted.id, session_t=plan.session_t)
-        live = self._assemble(plan.session, recorder)
-        live.controller.record_missed(plan.missed)
-        live.controller.restore_room()
-        live.runner.tick()
-        return live
-
-    def _prepare_room(self, preset: Preset) -> None:
-        """A fresh room for a new session (the previous one's fades finish on their own)."""
-        if self._devices_stale:
-            self.bridge = self._choose_bridge()
-            self._devices_stale = False
-            self._room_used = True
-        if self._room_used:
-            self._retire(self.room)
-            self.room = self._new_room(self.room_cap(preset))
-        else:
-            self.room.player.set_max_volume(self.room_cap(preset))
-        self._room_used = True
-        old = self.live
-        if old is not None:
-            old.runner.close()
-            self._in_background(old.recorder.close, "recorder")
-
-    def _assemble(self, session: Session, recorder: SessionRecorder) -> LiveSession:
-        runner = SessionRunner(session, self.post, self.wakeups_factory())
-        controller = SessionController(runner, self.room, recorder, operator=self.operator)
-        self.live = LiveSession(session, runner, controller, recorder, self.room)
-        return self.live
-
-    def _recorder_health(self, health: RecorderHealth) -> None:
-        """Called on the recorder thread."""
-        def deliver() -> None:
-            for listener in self._health_listeners:
-                listener(health)
-        self.post(deliver)
-
-    def _retire(self, room: Room) -> None:
-        self._in_background(room.close, "room")
-
-    def _in_background(self, fn: Callable[[], None], name: str) -> None:
-        thread = threading.Thread(target=fn, name=f"ketaroom-close-{name}", daemon=True)
-        thread.start()
-        self._retired.append(thread)
-
-    def close(self) -> None:
-        """Stop everything (the window is closing); bounded in time."""
-        self.poster.close()
-        live = self.live
-        if live is not None:
-            live.runner.close()
-            live.recorder.flush(CLOSE_TIMEOUT_S)
-            live.recorder.close(CLOSE_TIMEOUT_S)
-        self.room.close()
-        for thread in self._retired:
-            thread.join(CLOSE_TIMEOUT_S)
-        self.journal.close()
-        if self.emulator is not None:
-            self.emulator.stop()
+        try:
+            return fn(*args, **kwargs)
+        except NotPaired as exc:
+            raise BridgeSetupError(BridgeProblem.NOT_PAIRED, str(exc)) from exc
+        except BridgeUnreachable as exc:
+            raise BridgeSetupError(BridgeProblem.UNREACHABLE, str(exc)) from exc
+        except LightsError as exc:
+            raise BridgeSetupError(BridgeProblem.REFUSED, str(exc)) from exc
+    return call
 
 
-def _open_journal(data_dir: Path) -> tuple[Journal, str | None]:
-    """The records file, or — if it cannot be used at all — a temporary one, said plainly.
+def _discover_bridges(timeout_s: float) -> list[tuple[str, str]]:
+    from ketaroom.devices import hue_discovery
 
-    A damaged file is set aside by :meth:`Journal.open_or_recover`. A file from a newer
-    ketaroom or a folder that refuses writes must not stop the room from working: the
-    session is then recorded in a temporary file whose place the banner names.
-    """
-    try:
-        return Journal.open_or_recover(journal_path(data_dir))
-    except (JournalError, OSError) as exc:
-        spare = Path(tempfile.mkdtemp(prefix="ketaroom-records-")) / "sessions.sqlite3"
-        return Journal(spare), (f"The session records could not be opened ({exc}). This "
-                                f"session is recorded in {spare} instead; copy it before "
-                                "the computer restarts.")
+    return hue_discovery.discover(timeout_s)
 
 
-def _records_exist(journal: Journal) -> bool:
-    """Whether any session was recorded (unreadable records count as existing)."""
-    try:
-        return bool(journal.sessions())
-    except JournalError:
-        return True
+@_bridge_call
+def _pair_bridge(address: str) -> str:
+    from ketaroom.devices.lights import pair
+
+    return pair(address)
 
 
-def _os_user() -> str:
-    """Who is at the keyboard, for the record (the OS account; a shared PC shows the room)."""
-    try:
-        return getpass.getuser()
-    except (OSError, KeyError, ImportError):
-        return ""
+@_bridge_call
+def _list_bridge_groups(address: str, username: str) -> list[tuple[str, str]]:
+    from ketaroom.devices.hue_groups import list_groups
+
+    return list_groups(address, username)
+
+
+def _list_audio_outputs() -> list[AudioOutputChoice]:
+    from ketaroom.devices.music.outputs import list_audio_outputs
+
+    return [AudioOutputChoice(o.id, o.description) for o in list_audio_outputs()]
+
+
+def device_setup() -> DeviceSetup:
+    """The real set-up calls: mDNS discovery, Hue pairing and groups, libVLC's outputs."""
+    return DeviceSetup(discover_bridges=_discover_bridges, pair_bridge=_pair_bridge,
+                       list_bridge_groups=_list_bridge_groups,
+                       list_audio_outputs=_list_audio_outputs)
 
 
 PRELOAD = ("http.client", "ssl", "phue", "apscheduler.triggers.date", "vlc")
@@ -314,15 +105,17 @@ def preload() -> None:
 
 def build_main_window(settings: Settings, data_dir: Path, *, demo: bool = False,
                       audio: str | None = None, clock: Clock | None = None,
-                      wakeups_factory: Callable[[], Wakeups] = APSchedulerWakeups):
-    """The main window with its services (a QApplication must exist)."""
+                      wakeups_factory: Callable[[], Wakeups] = APSchedulerWakeups,
+                      setup: DeviceSetup | None = None) -> MainWindow:
+    """The main window with its session service (a QApplication must exist)."""
     from ketaroom.ui.main_window import MainWindow
 
     preload()
     clock_factory = (lambda: clock) if clock is not None else RealClock
-    services = RoomServices(settings, data_dir, demo=demo, audio=audio,
-                            clock_factory=clock_factory, wakeups_factory=wakeups_factory)
-    return MainWindow(services)
+    service = RoomService(settings, data_dir, demo=demo, audio=audio,
+                          clock_factory=clock_factory, wakeups_factory=wakeups_factory,
+                          device_setup=setup or device_setup())
+    return MainWindow(service)
 
 
 def run_gui(data_dir: Path, force_demo: bool) -> int:
@@ -338,6 +131,6 @@ def run_gui(data_dir: Path, force_demo: bool) -> int:
     settings = load_settings(data_dir)
     window = build_main_window(settings, data_dir, demo=force_demo)
     window.showMaximized()  # the treatment-room PC runs nothing else
-    QTimer.singleShot(0, window.offer_resume)
+    QTimer.singleShot(0, window.offer_recovery)
     QTimer.singleShot(0, window.offer_purge)
     return int(app.exec())

@@ -123,10 +123,9 @@ def _data_dir(args: argparse.Namespace) -> Path:
 
 
 def _playlist_dirs(data: Path) -> list[Path]:
-    from ketaroom.shipped import PLAYLISTS_DIR
-    from ketaroom.store.paths import playlists_dir
+    from ketaroom.store.paths import playlist_dirs
 
-    return [playlists_dir(data), PLAYLISTS_DIR]
+    return playlist_dirs(data)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -146,8 +145,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_rehearse(args: argparse.Namespace) -> int:
     from ketaroom.core.validation import load_preset
-    from ketaroom.rehearse import EventPrinter, run_rehearsal
-    from ketaroom.settings import BridgeSettings
+    from ketaroom.session.rehearse import EventPrinter, run_rehearsal
+    from ketaroom.store.settings import BridgeSettings
 
     if not 0 < args.speed <= MAX_SPEED:  # also refuses nan and inf
         print(f"ketaroom rehearse: --speed must be a number above 0 and at most {MAX_SPEED:g}",

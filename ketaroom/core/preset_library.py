@@ -107,15 +107,6 @@ class PresetLibrary:
         self.auditor = auditor
         self._user = user
 
-    @classmethod
-    def for_data_dir(cls, data_dir: Path, *, auditor: Auditor | None = None) -> PresetLibrary:
-        """The library of a data directory, with the standard folders and playlist lookup."""
-        from ketaroom.shipped import PLAYLISTS_DIR, PRESETS_DIR
-        from ketaroom.store.paths import playlists_dir, presets_dir
-
-        return cls(presets_dir(data_dir), PRESETS_DIR,
-                   playlist_dirs=[playlists_dir(data_dir), PLAYLISTS_DIR], auditor=auditor)
-
     # ----------------------------------------------------------------- listing
 
     @staticmethod

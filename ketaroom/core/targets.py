@@ -5,6 +5,7 @@ The session produces targets; the device layers reconcile toward them.
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,3 +64,13 @@ def light_group_for(room_group: str | None, preset_group: str | None) -> str | N
 
 EMERGENCY_LIGHT = LightTarget(brightness_pct=80.0, transition_s=1.0, kelvin=2700)
 """Lights up, warm, fast but not a flash."""
+
+
+class LightHealth(enum.Enum):
+    """How the room's lights answer, from the lights' worker to the window's indicator."""
+
+    OK = "ok"
+    DEGRADED = "degraded"
+    """Answering, but refusing or failing commands (rate limited, internal error, bad group)."""
+    UNREACHABLE = "unreachable"
+    NOT_PAIRED = "not_paired"

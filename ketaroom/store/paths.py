@@ -13,8 +13,14 @@ import os
 import stat
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import platformdirs
+
+from ketaroom.shipped import PLAYLISTS_DIR, PRESETS_DIR
+
+if TYPE_CHECKING:
+    from ketaroom.core.preset_library import Auditor, PresetLibrary
 
 ENV_VAR = "KETAROOM_DATA_DIR"
 APP_NAME = "ketaroom"
@@ -71,3 +77,17 @@ def presets_dir(data_dir: Path) -> Path:
 def playlists_dir(data_dir: Path) -> Path:
     """The clinic's playlists, searched after the preset's own folder."""
     return Path(data_dir) / "playlists"
+
+
+def playlist_dirs(data_dir: Path) -> list[Path]:
+    """Where playlists named by a preset are looked up: the clinic's, then the shipped ones."""
+    return [playlists_dir(data_dir), PLAYLISTS_DIR]
+
+
+def preset_library(data_dir: Path, *, auditor: Auditor | None = None) -> PresetLibrary:
+    """The preset library of a data directory: the shipped presets, the clinic's folder and
+    the playlist lookup (the core library itself knows no folders)."""
+    from ketaroom.core.preset_library import PresetLibrary
+
+    return PresetLibrary(presets_dir(data_dir), PRESETS_DIR,
+                         playlist_dirs=playlist_dirs(data_dir), auditor=auditor)

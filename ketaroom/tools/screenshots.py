@@ -43,7 +43,7 @@ def take(out_dir: Path) -> list[Path]:
     from ketaroom.app import build_main_window
     from ketaroom.core.clock import ManualClock
     from ketaroom.devices.hue_emulator import Fault
-    from ketaroom.settings import Settings
+    from ketaroom.store.settings import Settings
     from ketaroom.ui.theme import apply_theme
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -120,8 +120,8 @@ def take(out_dir: Path) -> list[Path]:
         _pump(app, 1.5)
         shot("new-session")
 
-        assert window.emulator is not None
-        window.emulator.set_fault(Fault.DOWN)
+        assert window.service.emulator is not None
+        window.service.emulator.set_fault(Fault.DOWN)
         window.light_panel.scene_buttons["Dim warm"].click()
         _pump(app, 6.0, lambda: window.banner.isVisible())
         _pump(app, 0.5)

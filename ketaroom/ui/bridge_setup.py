@@ -4,8 +4,10 @@ Owns :class:`BridgeSetupDialog` (the three steps, or "demo mode": no bridge) and
 :class:`BackgroundCall` (runs one blocking call on a worker thread and hands its result to the
 main thread through a queued signal; the room settings dialog uses it too).
 
-Nothing slow runs on the Qt main thread: mDNS discovery, each pairing attempt (``POST /api``)
-and the group listing each run on a short-lived daemon thread. Pairing tries about once a
+The calls themselves come from a :class:`~ketaroom.session.device_setup.DeviceSetup` (wired by
+the composition root; the dialog imports no device). Nothing slow runs on the Qt main
+thread: mDNS discovery, each pairing attempt (``POST /api``) and the group listing each run
+on a short-lived daemon thread. Pairing tries about once a
 second for 30 s while the dialog counts down, so the link button may be pressed before or
 after choosing *Pair*.
 """
@@ -34,10 +36,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ketaroom.devices import hue_discovery
-from ketaroom.devices.hue_groups import list_groups
-from ketaroom.devices.lights import BridgeUnreachable, NotPaired, pair
-from ketaroom.settings import BridgeSettings
+from ketaroom.session.device_setup import BridgeProblem, BridgeSetupError, DeviceSetup
+from ketaroom.store.settings import BridgeSettings
 from ketaroom.ui.widgets import Panel, muted_label
 
 __all__ = ["BackgroundCall", "BridgeSetupDialog", "normalize_address",
@@ -85,6 +85,10 @@ def restyle(widget: QWidget, object_name: str) -> None:
         widget.setObjectName(object_name)
         widget.style().unpolish(widget)
         widget.style().polish(widget)
+
+
+def _problem(error: object) -> BridgeProblem | None:
+    return error.problem if isinstance(error, BridgeSetupError) else None
 
 
 class BackgroundCall(QObject):
@@ -141,10 +145,10 @@ class BridgeSetupDialog(QDialog):
     changed without pairing again. ``room_name`` preselects a group of that name.
     """
 
-    def __init__(self, current: BridgeSettings | None, parent: QWidget | None = None, *,
-                 room_name: str = "", pair_window_s: float = PAIR_WINDOW_S,
-                 attempt_interval_s: float = ATTEMPT_INTERVAL_S,
-                 discover: Callable[[float], list[tuple[str, str]]] | None = None) -> None:
+    def __init__(self, setup: DeviceSetup, current: BridgeSettings | None,
+                 parent: QWidget | None = None, *, room_name: str = "",
+                 pair_window_s: float = PAIR_WINDOW_S,
+                 attempt_interval_s: float = ATTEMPT_INTERVAL_S) -> None:
         super().__init__(parent)
         self.setObjectName("bridgeSetup")
         self.setWindowTitle("Hue bridge for this room")
@@ -153,7 +157,7 @@ class BridgeSetupDialog(QDialog):
         self._room_name = room_name
         self._pair_window_s = pair_window_s
         self._attempt_interval_s = attempt_interval_s
-        self._discover = discover or hue_discovery.discover
+        self._setup = setup
         self._paired: tuple[str, str] | None = (
             (current.address, current.username) if current is not None else None)
         self._pair_address = ""
@@ -276,7 +280,8 @@ class BridgeSetupDialog(QDialog):
 
     def _on_search(self) -> None:
         say(self.search_status, f"Searching the network (about {DISCOVERY_S:g} s)…")
-        self._search_call.start(lambda: self._discover(DISCOVERY_S), "ketaroom-hue-discovery")
+        self._search_call.start(lambda: self._setup.discover_bridges(DISCOVERY_S),
+                                "ketaroom-hue-discovery")
         self._update_buttons()
 
     def _on_search_done(self, found: object, error: object) -> None:
@@ -354,7 +359,7 @@ class BridgeSetupDialog(QDialog):
         if not self._pair_call.busy and now >= self._next_attempt:
             self._next_attempt = now + self._attempt_interval_s
             address = self._pair_address
-            self._pair_call.start(lambda: pair(address), "ketaroom-hue-pair")
+            self._pair_call.start(lambda: self._setup.pair_bridge(address), "ketaroom-hue-pair")
 
     def _stop_pairing(self) -> None:
         self._tick.stop()
@@ -363,10 +368,10 @@ class BridgeSetupDialog(QDialog):
         self._update_buttons()
 
     def _on_pair_answer(self, username: object, error: object) -> None:
-        if isinstance(error, NotPaired):
+        if _problem(error) is BridgeProblem.NOT_PAIRED:
             return  # the button has not been pressed yet: the next tick tries again
         self._stop_pairing()
-        if isinstance(error, BridgeUnreachable):
+        if _problem(error) is BridgeProblem.UNREACHABLE:
             say(self.pair_status, f"The bridge at {self._pair_address} is not answering — "
                                   "check its power and network, and the address.", problem=True)
             return
@@ -384,14 +389,15 @@ class BridgeSetupDialog(QDialog):
             return
         address, username = self._paired
         say(self.group_status, "Asking the bridge for its rooms and zones…")
-        self._groups_call.start(lambda: list_groups(address, username), "ketaroom-hue-groups")
+        self._groups_call.start(lambda: self._setup.list_bridge_groups(address, username),
+                                "ketaroom-hue-groups")
         self._update_buttons()
 
     def _on_groups_done(self, groups: object, error: object) -> None:
         self.group_combo.clear()
         self.group_combo.addItem(ALL_LIGHTS, None)
         if error is not None:
-            hint = ("pair again" if isinstance(error, NotPaired)
+            hint = ("pair again" if _problem(error) is BridgeProblem.NOT_PAIRED
                     else "check the bridge, then open this again")
             say(self.group_status, f"Could not list the light groups ({hint}): {error}",
                 problem=True)

@@ -15,15 +15,13 @@ panel never invents a state.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QSlider, QWidget
 
 from ketaroom.core.limits import BRIGHTNESS_MAX, BRIGHTNESS_MIN, KELVIN_MAX, KELVIN_MIN
-from ketaroom.core.targets import LightTarget
+from ketaroom.core.targets import LightHealth, LightTarget
 from ketaroom.ui.theme import COLORS
 from ketaroom.ui.widgets import Panel, Throttle, icon_button, muted_label
 
@@ -48,23 +46,11 @@ SCENES = (
 )
 
 HEALTH_TEXT = {
-    "ok": ("Bridge connected", "ok"),
-    "degraded": ("Bridge busy or refusing some commands", "warn"),
-    "unreachable": ("Bridge not reachable", "danger"),
-    "not_paired": ("Bridge does not know this computer", "danger"),
+    LightHealth.OK: ("Bridge connected", "ok"),
+    LightHealth.DEGRADED: ("Bridge busy or refusing some commands", "warn"),
+    LightHealth.UNREACHABLE: ("Bridge not reachable", "danger"),
+    LightHealth.NOT_PAIRED: ("Bridge does not know this computer", "danger"),
 }
-
-
-def confirmed_light(data: Mapping[str, Any]) -> LightTarget | None:
-    """The light state a room report's data (``room.light_payload``) says was sent."""
-    brightness = data.get("brightness")
-    if not isinstance(brightness, int | float):
-        return None
-    kelvin, color, group = data.get("kelvin"), data.get("color"), data.get("group")
-    return LightTarget(float(brightness), float(data.get("transition", 0.0)),
-                       kelvin=int(kelvin) if isinstance(kelvin, int | float) else None,
-                       color=color if isinstance(color, str) else None,
-                       group=group if isinstance(group, str) else None)
 
 
 class LightPanel(Panel):
@@ -114,7 +100,7 @@ class LightPanel(Panel):
         self.brightness_value.setText(UNKNOWN)
         self.warmth_value.setText(UNKNOWN)
         self._show_known(False)
-        self.show_health("ok", "")
+        self.show_health(LightHealth.OK, "")
         self.health.setText("Bridge: waiting for first answer")
         for slider in (self.brightness, self.warmth):
             slider.valueChanged.connect(self._on_slider_moved)
@@ -208,8 +194,8 @@ class LightPanel(Panel):
         return LightTarget(target.brightness_pct, transition_s, kelvin=target.kelvin,
                            color=target.color, group=self._group)
 
-    def show_health(self, health: str, message: str) -> None:
-        text, tone = HEALTH_TEXT.get(health, (health, "warn"))
+    def show_health(self, health: LightHealth, message: str) -> None:
+        text, tone = HEALTH_TEXT[health]
         self.health_dot.setStyleSheet(f"color: {COLORS[tone]}; background: transparent;")
         self.health.setText(text)
         self.health.setToolTip(message or text)

@@ -1,14 +1,17 @@
 """The clinician's main window: lays out the panels and turns their requests into intents.
 
-Owns the display timer (:data:`REFRESH_MS`): four times a second it ticks the
-session runner (the monotonic watchdog the runner's docstring asks for), reads
-``session.state()`` and refreshes the panels. Device reports and recorder health
-arrive already on the main thread (posted by :class:`~ketaroom.app.RoomServices`)
-and feed the light health indicator and the problem banner.
+The window speaks to one object, the :class:`~ketaroom.session.service.RoomService`: every
+request of a panel becomes one of its intents (``set_volume``, ``mute``, ``set_light``,
+``emergency``, ``pause``…), and the panels render what it publishes — its read model
+(:meth:`~ketaroom.session.service.RoomService.state`: the music the engine confirmed, the
+volume cap, the lights' health) and the room reports it forwards (a confirmed light).
 
-Live controls go through the session controller when a session exists (so they
-are recorded) and straight to the room before the first session. Keyboard:
-Space pause/resume, Ctrl+N note, Ctrl+Shift+E emergency.
+Owns the display timer (:data:`REFRESH_MS`): four times a second it ticks the
+session (the monotonic watchdog the runner's docstring asks for), reads
+``session.state()`` and the room's state and refreshes the panels. Device reports and
+recorder health arrive already on the main thread (posted by the service) and feed the
+light health indicator and the problem banner. Keyboard: Space pause/resume, Ctrl+N note,
+Ctrl+Shift+E emergency.
 """
 
 from __future__ import annotations
@@ -29,43 +32,36 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ketaroom.app import DEMO_LABEL
-from ketaroom.core.preset_library import PresetLibrary
-from ketaroom.core.targets import LightTarget
-from ketaroom.core.timeline import Status
+from ketaroom.core.targets import LightHealth, LightTarget
 from ketaroom.core.validation import Problem, load_preset
-from ketaroom.core.vitals import Vitals
-from ketaroom.resume import ResumeError, close_session, find_interrupted
-from ketaroom.room import RoomReport
-from ketaroom.shipped import PLAYLISTS_DIR
-from ketaroom.store.paths import playlists_dir
+from ketaroom.session.devices import RoomReport
+from ketaroom.session.recovery import RecoveryError, close_session, find_interrupted
+from ketaroom.session.service import DEMO_LABEL, RoomService
+from ketaroom.store.paths import playlist_dirs, preset_library
 from ketaroom.ui.banner import ADVICE, Banner
 from ketaroom.ui.cue_panel import CuePanel, CueView
 from ketaroom.ui.history_view import HistoryView
-from ketaroom.ui.light_panel import LightPanel, confirmed_light
+from ketaroom.ui.light_panel import LightPanel
 from ketaroom.ui.music_panel import MusicPanel
 from ketaroom.ui.notes_panel import NotesPanel
 from ketaroom.ui.preset_library_view import PresetLibraryView
 from ketaroom.ui.preview import LIGHT_TRANSITION_S, RoomPreview
-from ketaroom.ui.resume_dialog import ResumeChoice, ResumeDialog
+from ketaroom.ui.recovery_dialog import RecoveryChoice, RecoveryDialog
 from ketaroom.ui.room_settings import RoomSettingsDialog
 from ketaroom.ui.session_panel import PresetEntry, SessionPanel
 from ketaroom.ui.widgets import icon_button, muted_label
 
 if TYPE_CHECKING:
-    from ketaroom.app import LiveSession, RoomServices
-    from ketaroom.controller import SessionController
     from ketaroom.core.preset import Preset
-    from ketaroom.devices.hue_emulator import HueEmulator
-    from ketaroom.recorder import RecorderHealth
-    from ketaroom.runner import SessionRunner
-    from ketaroom.settings import Settings
+    from ketaroom.session.assemble import LiveSession
+    from ketaroom.session.recorder import RecorderHealth
+    from ketaroom.store.settings import Settings
 
 REFRESH_MS = 250
 HEALTH_HEADLINES = {
-    "unreachable": "Lights: the Hue bridge is not answering",
-    "not_paired": "Lights: the Hue bridge no longer knows this computer",
-    "degraded": "Lights: the Hue bridge is refusing some commands",
+    LightHealth.UNREACHABLE: "Lights: the Hue bridge is not answering",
+    LightHealth.NOT_PAIRED: "Lights: the Hue bridge no longer knows this computer",
+    LightHealth.DEGRADED: "Lights: the Hue bridge is refusing some commands",
 }
 EMERGENCY_SHORTCUT = "Ctrl+Shift+E"
 EMERGENCY_MESSAGE_MS = 30_000
@@ -76,7 +72,7 @@ EMERGENCY_LIGHT_PROBLEM = "emergency_light"
 
 def find_presets(data_dir: Path) -> list[PresetEntry]:
     """Shipped presets, then the clinic's own (marked), by the names they give themselves."""
-    library = PresetLibrary.for_data_dir(data_dir)
+    library = preset_library(data_dir)
     return [PresetEntry(entry.name + ("" if entry.shipped else " (clinic)"), entry.path)
             for entry in library.entries()]
 
@@ -84,7 +80,7 @@ def find_presets(data_dir: Path) -> list[PresetEntry]:
 def find_playlists(data_dir: Path) -> list[Path]:
     """The clinic's playlists, then the shipped ones."""
     found: list[Path] = []
-    for folder in (playlists_dir(data_dir), PLAYLISTS_DIR):
+    for folder in playlist_dirs(data_dir):
         if folder.is_dir():
             found += sorted(p for p in folder.iterdir() if p.suffix.lower() in (".m3u", ".m3u8"))
     return found
@@ -95,23 +91,11 @@ def _short(problem: Problem) -> str:
     return f"{Path(problem.path).name}:{problem.line}: {problem.message}"
 
 
-class VitalsWithLimits:
-    """Adapts the controller's vitals entry to the clinic's limits from settings."""
-
-    def __init__(self, window: MainWindow) -> None:
-        self._window = window
-
-    def vitals(self, reading: Vitals) -> tuple[int, list[str]]:
-        controller = self._window.controller
-        assert controller is not None
-        return controller.vitals(reading, self._window.services.settings.vital_limits)
-
-
 class MainWindow(QMainWindow):
-    def __init__(self, services: RoomServices) -> None:
+    def __init__(self, service: RoomService) -> None:
         super().__init__()
-        self.services = services
-        self.settings = services.settings
+        self.service = service
+        self.settings = service.settings
         self._preset: Preset | None = None
         self._preset_warnings: list[str] = []
         self._vitals_cue: int | None = None
@@ -124,15 +108,14 @@ class MainWindow(QMainWindow):
         self.resize(1280, 720)
         self._build()
         self._connect()
-        services.on_room_report(self._on_room_report)
-        services.on_recorder_health(self._on_recorder_health)
+        service.on_room_report(self._on_room_report)
+        service.on_recorder_health(self._on_recorder_health)
         self._show_presets()
-        self.music_panel.set_cap(services.room_cap(self._preset))
-        self.music_panel.set_playlists(find_playlists(services.data_dir))
+        self.music_panel.set_playlists(find_playlists(service.data_dir))
         # Each start-up problem under its own key: one must never hide another.
-        for source, problem in (("records_file", services.journal_message),
+        for source, problem in (("records_file", service.journal_message),
                                 ("settings", self.settings.problem),
-                                ("admin_pin", services.pin_message)):
+                                ("admin_pin", service.pin_message)):
             if problem:
                 self.banner.report(source, problem, "")
         self._timer = QTimer(self)
@@ -162,7 +145,7 @@ class MainWindow(QMainWindow):
         self.cue_panel = CuePanel()
         self.notes_panel = NotesPanel()
         self.music_panel = MusicPanel()
-        self.light_panel = LightPanel(self.services.light_group)
+        self.light_panel = LightPanel(self.service.light_group)
         columns.addWidget(self.cue_panel, 7)
         columns.addWidget(self.notes_panel, 12)
         columns.addWidget(self._side_column(), 9)
@@ -225,7 +208,7 @@ class MainWindow(QMainWindow):
 
     def _on_open_history(self) -> None:
         def build() -> QWidget:
-            view = HistoryView(self.services.journal, self)
+            view = HistoryView(self.service.journal, self)
             view.setWindowTitle("Session records")
             return view
         self._show_side_window("history", build)
@@ -235,16 +218,15 @@ class MainWindow(QMainWindow):
 
     def _on_open_presets(self) -> None:
         def build() -> QWidget:
-            library = PresetLibrary.for_data_dir(self.services.data_dir,
-                                                 auditor=self.services.journal)
+            library = preset_library(self.service.data_dir, auditor=self.service.journal)
             # Previews reach the room only while no session runs; "back to room light"
             # re-applies what the light panel shows (the room light this window knows).
             panel = self.light_panel
             preview = RoomPreview(
-                lambda: None if self._closed else self.services.room, self._running,
+                lambda: None if self._closed else self.service.room, self._running,
                 room_light=lambda: panel.room_light(LIGHT_TRANSITION_S),
-                room_group=lambda: self.services.light_group)
-            view = PresetLibraryView(library, gate=self.services.gate, preview=preview,
+                room_group=lambda: self.service.light_group)
+            view = PresetLibraryView(library, gate=self.service.gate, preview=preview,
                                      parent=self)
             view.presetsChanged.connect(self._on_presets_changed)
             return view
@@ -253,26 +235,24 @@ class MainWindow(QMainWindow):
     def _on_presets_changed(self) -> None:
         if not self._running():
             current = self.session_panel.current_path()
-            self.session_panel.set_presets(find_presets(self.services.data_dir), current)
+            self.session_panel.set_presets(find_presets(self.service.data_dir), current)
 
     def _on_open_room_settings(self) -> None:
-        dialog = RoomSettingsDialog(self.settings, self.services.data_dir, self.services.gate,
-                                    self)
+        dialog = RoomSettingsDialog(self.settings, self.service.data_dir, self.service.gate,
+                                    self.service.device_setup, self)
         dialog.settingsSaved.connect(self._on_settings_saved)
         dialog.exec()
 
     def _on_settings_saved(self, settings: Settings) -> None:
-        self.services.journal.audit(self.services.operator, "settings_saved",
+        self.service.journal.audit(self.service.operator, "settings_saved",
                                     f"room {settings.room_name}")
-        now = self.services.apply_settings(settings)
+        now = self.service.apply_settings(settings)
         self.settings = settings
         self.setWindowTitle(f"ketaroom — {settings.room_name}")
         self.session_panel.set_room(settings.room_name, settings.extend_step_min)
-        self.light_panel.set_group(self.services.light_group)
+        self.light_panel.set_group(self.service.light_group)
         self._show_mode()
-        live = self.live
-        self.music_panel.set_cap(self.services.room_cap(
-            live.session.preset if live is not None and self._running() else self._preset))
+        self._show_room()
         if not self._running():
             self._show_presets()
         message = "Settings saved" if now or not self._running() else (
@@ -284,11 +264,11 @@ class MainWindow(QMainWindow):
         days = self.settings.retention_days
         if days <= 0:
             return 0
-        journal = self.services.journal
+        journal = self.service.journal
         doomed = journal.purge_candidates(days)
         if not doomed or not self.confirm_purge(len(doomed), days):
             return 0
-        removed = journal.purge_older_than(days, user=self.services.operator)
+        removed = journal.purge_older_than(days, user=self.service.operator)
         self.statusBar().showMessage(f"Deleted {removed} session records older than "
                                      f"{days} days", 10_000)
         return removed
@@ -307,36 +287,36 @@ class MainWindow(QMainWindow):
         box.exec()
         return box.clickedButton() is delete
 
-    def offer_resume(self) -> None:
+    def offer_recovery(self) -> None:
         """At start-up: offer each session a crash or power cut interrupted."""
-        dirs = [playlists_dir(self.services.data_dir), PLAYLISTS_DIR]
+        dirs = playlist_dirs(self.service.data_dir)
         try:
-            interrupted = find_interrupted(self.services.journal, playlist_dirs=dirs)
-        except ResumeError as exc:
+            interrupted = find_interrupted(self.service.journal, playlist_dirs=dirs)
+        except RecoveryError as exc:
             self.banner.report("records", f"Records: {exc}")
             return
         for candidate in interrupted:
             if self._running():
                 return  # one live session per room; the rest stay on record
-            dialog = ResumeDialog(candidate, self)
+            dialog = RecoveryDialog(candidate, self)
             dialog.exec()
-            if dialog.choice is ResumeChoice.CLOSE:
-                close_session(self.services.journal, candidate.id)
+            if dialog.choice is RecoveryChoice.CLOSE:
+                close_session(self.service.journal, candidate.id)
             elif dialog.choice is not None:
                 try:
-                    live = self.services.resume_session(candidate, dialog.choice.mode)
-                except ResumeError as exc:
+                    live = self.service.recover_session(candidate, dialog.choice.mode)
+                except RecoveryError as exc:
                     self.banner.report("records", f"Could not resume: {exc}")
                     continue
                 self._preset = live.session.preset
-                self._attach(live)
+                self._attach()
 
     def _show_mode(self) -> None:
         """Demo mode said plainly, or which bridge this room uses."""
-        bridge = self.services.bridge
-        self.mode_label.setText(DEMO_LABEL if self.services.demo else
+        bridge = self.service.bridge
+        self.mode_label.setText(DEMO_LABEL if self.service.demo else
                                 f"Bridge {bridge.address if bridge else '—'}")
-        self.mode_label.setObjectName("demoLabel" if self.services.demo else "muted")
+        self.mode_label.setObjectName("demoLabel" if self.service.demo else "muted")
         self.mode_label.style().unpolish(self.mode_label)
         self.mode_label.style().polish(self.mode_label)
 
@@ -355,14 +335,14 @@ class MainWindow(QMainWindow):
         self.notes_panel.vitals_recorded.connect(self._on_vitals_recorded)
         self.music_panel.volume_changed.connect(self._on_volume)
         self.music_panel.volume_settled.connect(self._on_volume_settled)
-        self.music_panel.mute_toggled.connect(self._on_muted)
-        self.music_panel.skip_requested.connect(self._on_skip)
+        self.music_panel.mute_toggled.connect(self.service.mute)
+        self.music_panel.skip_requested.connect(self.service.skip)
         self.music_panel.playlist_chosen.connect(self._on_playlist_chosen)
         self.light_panel.light_requested.connect(self._on_light)
 
     def _show_presets(self) -> None:
         """Fill the picker (presets are read once) and select the room's default preset."""
-        entries = find_presets(self.services.data_dir)
+        entries = find_presets(self.service.data_dir)
         self.session_panel.set_presets(entries, self._default_preset_path(entries))
 
     def _default_preset_path(self, entries: list[PresetEntry]) -> Path | None:
@@ -378,155 +358,113 @@ class MainWindow(QMainWindow):
 
     @property
     def live(self) -> LiveSession | None:
-        return self.services.live
-
-    @property
-    def controller(self) -> SessionController | None:
-        return self.live.controller if self.live is not None else None
-
-    @property
-    def runner(self) -> SessionRunner | None:
-        return self.live.runner if self.live is not None else None
-
-    @property
-    def emulator(self) -> HueEmulator | None:
-        return self.services.emulator
+        return self.service.live
 
     @property
     def preset(self) -> Preset | None:
         return self._preset
 
     def _running(self) -> bool:
-        live = self.live
-        return live is not None and not live.session.state().status.ended
+        return self.service.session_running()
 
     # -- presets and session intents -------------------------------------------------------
 
     def _on_preset_chosen(self, entry: PresetEntry | None) -> None:
         if entry is None:
             self._preset, self._preset_warnings = None, []
+            self.service.choose_preset(None)
             self.session_panel.show_preset(None, [], [])
+            self._show_room()
             return
-        result = load_preset(entry.path, playlist_dirs=[playlists_dir(self.services.data_dir),
-                                                        PLAYLISTS_DIR])
+        result = load_preset(entry.path,
+                             playlist_dirs=playlist_dirs(self.service.data_dir))
         self._preset = result.preset
         self._preset_warnings = [w.message for w in result.warnings]
         self.session_panel.show_preset(result.preset, [_short(p) for p in result.problems],
                                        [_short(w) for w in result.warnings])
-        if not self._running():
-            self.music_panel.set_cap(self.services.room_cap(result.preset))
+        self.service.choose_preset(result.preset)
+        self._show_room()
 
     def _on_start(self) -> None:
         if self._preset is None or self._running():
             return
         self.notes_panel.flush()
-        live = self.services.start_session(self._preset, self.session_panel.patient_reference())
+        self.service.start_session(self._preset, self.session_panel.patient_reference(),
+                                    warnings=self._preset_warnings)
         self.session_panel.patient_ref.clear()
-        for warning in self._preset_warnings:  # e.g. a track missing from a playlist
-            live.controller.warn("preset", warning, t=0.0)
-        self._attach(live)
+        self._attach()
 
-    def _attach(self, live: LiveSession) -> None:
+    def _attach(self) -> None:
         """Point the panels at a session that has just started or resumed."""
         self._last_phase = None
         self._emergency_line = False
         self.statusBar().clearMessage()  # nothing said about an earlier session still holds
         self.session_panel.set_session(True)
-        self.notes_panel.set_sinks(live.controller, VitalsWithLimits(self))
-        self.music_panel.set_cap(self.services.room_cap(live.session.preset))
+        live = self.live
+        assert live is not None
+        self.notes_panel.set_sinks(live.controller, self.service)
         self.banner.clear("lights")
         self._on_refresh()
 
     def _on_pause_toggled(self) -> None:
-        runner = self.runner
-        if runner is None or not self._running():
+        if not self._running():
             return
-        if runner.session.state().status is Status.PAUSED:
-            runner.resume()
+        if self.service.paused():
+            self.service.resume()
             self.music_panel.follow_player()  # Resume after an emergency restores the phase
         else:
-            runner.pause()
+            self.service.pause()
         self._on_refresh()
 
     def _on_next(self) -> None:
-        if self.runner is not None:
-            self.runner.next()
+        if self.live is not None:
+            self.service.next_phase()
             self._on_refresh()
 
     def _on_extend(self) -> None:
-        if self.runner is not None:
-            self.runner.extend(self.settings.extend_step_min * 60.0)
+        if self.live is not None:
+            self.service.extend(self.settings.extend_step_min * 60.0)
             self._on_refresh()
 
     def _on_stop(self) -> None:
-        if self.runner is not None:
+        if self.live is not None:
             self.music_panel.volume_gesture.finish()
             self.notes_panel.flush()
-            self.runner.stop()
+            self.service.stop()
             self._on_refresh()
 
     # -- live room control -----------------------------------------------------------------
 
     def _on_emergency(self) -> None:
-        controller = self.controller
-        if controller is not None:
-            controller.emergency()
-        else:
-            self.services.room.emergency()
+        self.service.emergency()
         # The sliders follow when the bridge confirms the emergency light (room report).
         self.music_panel.follow_player()
-        self._emergency_line = self._emergency_held()
+        self._emergency_line = self.service.emergency_held
         held = " — session paused; Resume brings the phase back" if self._emergency_line else ""
         self.statusBar().showMessage(f"Emergency: lights up, music off{held} — recorded",
                                      0 if self._emergency_line else EMERGENCY_MESSAGE_MS)
         self._on_refresh()
 
-    def _emergency_held(self) -> bool:
-        controller = self.controller
-        return controller is not None and controller.emergency_held
-
     def _on_volume(self, pct: float) -> None:
-        if self._closed:
-            return
-        if self.controller is not None:
-            self.controller.set_volume(pct)
-        else:
-            self.services.room.player.set_volume(pct)
+        if not self._closed:  # a throttled value arriving after the room was closed
+            self.service.set_volume(pct)
 
     def _on_volume_settled(self, start_pct: float, end_pct: float) -> None:
-        if self.controller is not None and not self._closed:
-            self.controller.record_volume_change(start_pct, end_pct)
-
-    def _on_muted(self, muted: bool) -> None:
-        if self.controller is not None:
-            self.controller.set_muted(muted)
-        else:
-            self.services.room.player.set_muted(muted)
-
-    def _on_skip(self) -> None:
-        if self.controller is not None:
-            self.controller.skip_track()
-        else:
-            self.services.room.player.skip()
+        if not self._closed:
+            self.service.record_volume_change(start_pct, end_pct)
 
     def _on_playlist_chosen(self, playlist: Path) -> None:
-        if self.controller is not None and self._running():
-            self.controller.choose_playlist(playlist)
+        if self.service.choose_playlist(playlist):
             self.statusBar().showMessage(f"Crossfading to {playlist.name} for this phase", 5000)
 
     def _on_light(self, target: LightTarget) -> None:
-        if self._closed:
-            return  # a throttled slider value arriving after the room was closed
-        if self.controller is not None:
-            self.controller.set_light(target)
-        else:
-            self.services.room.lights.apply(target)
+        if not self._closed:  # a throttled slider value arriving after the room was closed
+            self.service.set_light(target)
 
     # -- cues ---------------------------------------------------------------------------------
 
     def _on_cue_acknowledged(self, ticket: int) -> None:
-        if self.controller is not None:
-            self.controller.acknowledge_cue(ticket)
+        self.service.acknowledge_cue(ticket)
         self._refresh_cues()
 
     def _on_vitals_cue(self, ticket: int) -> None:
@@ -535,62 +473,59 @@ class MainWindow(QMainWindow):
 
     def _on_note_cue(self, ticket: int) -> None:
         """A new note that answers the cue; the cue is done once the note is saved."""
-        controller = self.controller
-        cue = next((c for c in controller.cues if c.ticket == ticket), None) \
-            if controller is not None else None
-        if cue is not None:
-            prompt = self.live.session.preset.phases[cue.phase_index].cues[cue.cue_index].prompt
+        cue = next((c for c in self.service.cues() if c.ticket == ticket), None)
+        preset = self.service.session_preset
+        if cue is not None and preset is not None:
+            prompt = preset.phases[cue.phase_index].cues[cue.cue_index].prompt
             self.notes_panel.start_note(cue=ticket, prompt=prompt)
 
     def _on_vitals_recorded(self, _ticket: int) -> None:
-        controller = self.controller
-        if controller is None:
+        if self.live is None:
             return
         ticket = self._vitals_cue
         if ticket is None:  # recording vitals answers the oldest waiting vitals cue
-            ticket = next((c.ticket for c in controller.cues if not c.acknowledged
+            ticket = next((c.ticket for c in self.service.cues() if not c.acknowledged
                            and self._cue_kind(c.phase_index, c.cue_index) == "vitals"), None)
         self._vitals_cue = None
         if ticket is not None:
             self._on_cue_acknowledged(ticket)
 
     def _cue_kind(self, phase_index: int, cue_index: int) -> str:
-        live = self.live
-        assert live is not None
-        return live.session.preset.phases[phase_index].cues[cue_index].kind.value
+        preset = self.service.session_preset
+        assert preset is not None
+        return preset.phases[phase_index].cues[cue_index].kind.value
 
     def _refresh_cues(self) -> None:
-        live = self.live
-        if live is None:
+        preset, state = self.service.session_preset, self.service.session_state()
+        if preset is None or state is None:
             self.cue_panel.sync([], 0.0)
             return
-        phases = live.session.preset.phases
+        phases = preset.phases
         waiting = []
-        for cue in live.controller.cues:
+        for cue in self.service.cues():
             if cue.acknowledged:
                 continue
             spec = phases[cue.phase_index].cues[cue.cue_index]
             waiting.append(CueView(cue.ticket, spec.prompt, spec.kind.value,
                                    phases[cue.phase_index].name, cue.t))
-        self.cue_panel.sync(waiting, live.session.state().active_s)
+        self.cue_panel.sync(waiting, state.active_s)
 
     # -- reports --------------------------------------------------------------------------
 
     def _on_room_report(self, report: RoomReport) -> None:
         """Device reports: the room's confirmed light, bridge health, device problems."""
         if report.kind == "light":
-            target = confirmed_light(report.data)
-            if target is not None:
-                self.light_panel.show_confirmed(target)
+            if report.light is not None:
+                self.light_panel.show_confirmed(report.light)
             if report.data.get("emergency"):
                 self.banner.clear(EMERGENCY_LIGHT_PROBLEM)
-        elif report.kind == "health":
-            health = str(report.data.get("health", "ok"))
+        elif report.kind == "health" and report.health is not None:
+            health = report.health
             self.light_panel.show_health(health, report.message)
-            if health == "ok":
+            if health is LightHealth.OK:
                 self.banner.clear("lights")
             else:
-                advice = "lights_pair" if health == "not_paired" else "lights"
+                advice = "lights_pair" if health is LightHealth.NOT_PAIRED else "lights"
                 headline = HEALTH_HEADLINES.get(health, f"Lights: {report.message}")
                 self.banner.report("lights", headline, ADVICE[advice])
         elif report.kind == "device_error" and report.data.get("emergency"):
@@ -609,25 +544,25 @@ class MainWindow(QMainWindow):
     # -- refresh ----------------------------------------------------------------------------
 
     def _on_refresh(self) -> None:
-        live = self.live
-        if live is not None:
-            live.runner.tick()  # the monotonic watchdog: idempotent
-            state = live.session.state()
+        self.service.tick()  # the monotonic watchdog: idempotent
+        state = self.service.session_state()
+        if state is not None:
             self.session_panel.show_state(state)
             if state.phase_index != self._last_phase:
                 self._last_phase = state.phase_index
                 self.music_panel.follow_player()
-            if self._emergency_line and not self._emergency_held():
+            if self._emergency_line and not self.service.emergency_held:
                 self._emergency_line = False  # Resume or Next: the emergency is over
                 self.statusBar().clearMessage()
         else:
             self.session_panel.show_state(None)
         self._refresh_cues()
-        try:
-            status = self.services.room.player.status()
-        except Exception:  # a broken player must not stop the display
-            status = None
-        self.music_panel.show_status(status)
+        self._show_room()
+
+    def _show_room(self) -> None:
+        """Render the room's state as the service publishes it (music and its cap)."""
+        state = self.service.state()
+        self.music_panel.show_state(state.music, state.cap_pct)
 
     # -- closing ----------------------------------------------------------------------------
 
@@ -659,11 +594,11 @@ class MainWindow(QMainWindow):
             return
         self.music_panel.volume_gesture.finish()  # a gesture under way is recorded too
         self.notes_panel.flush()
-        if self._running() and self.runner is not None:
-            self.runner.stop()
+        if self._running():
+            self.service.stop()
         self._timer.stop()
         self.hide()  # closing waits (bounded) for devices to finish: do not look frozen
-        self.services.close()
+        self.service.close()
         self._closed = True
         event.accept()
 

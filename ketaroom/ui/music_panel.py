@@ -1,13 +1,14 @@
 """The music panel: what plays, another playlist for this phase, volume (capped), mute, skip.
 
-Shows :class:`~ketaroom.devices.music.api.MusicStatus` snapshots (polled by the main
-window): the player owns the volume and the slider renders its target, except while
-the clinician moves it and until the player took the clinician's last value (the
-worker thread needs a moment; a poll in between must not pull the slider back). A
-phase change, the emergency or Resume ends that wait (:meth:`MusicPanel.follow_player`).
-A drag is throttled to a few volume changes per second, always ending on the last
-position, and is one gesture for the record (:attr:`MusicPanel.volume_settled`). The
-slider never goes above the room/preset cap.
+Renders the room's state as the session service publishes it (:meth:`MusicPanel.show_state`,
+polled by the main window): a :class:`~ketaroom.session.devices.MusicState` — what the
+music engine confirmed — and the volume cap. The engine owns the volume and the slider
+renders its target, except while the clinician moves it and until the engine took the
+clinician's last value (the worker thread needs a moment; a poll in between must not pull
+the slider back). A phase change, the emergency or Resume ends that wait
+(:meth:`MusicPanel.follow_player`). A drag is throttled to a few volume changes per second,
+always ending on the last position, and is one gesture for the record
+(:attr:`MusicPanel.volume_settled`). The slider never goes above the cap it was last shown.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QSlider, QWidget
 
-from ketaroom.devices.music.api import MusicStatus
+from ketaroom.session.devices import MusicState
 from ketaroom.ui.theme import icon
 from ketaroom.ui.widgets import Panel, SliderGesture, Throttle, icon_button, muted_label
 
@@ -67,6 +68,7 @@ class MusicPanel(Panel):
         self.body.addLayout(row)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self._cap = 100.0
+        self._cap_shown = False
         self._throttle: Throttle[float] = Throttle(VOLUME_THROTTLE_MS, self._send_volume, self)
         self._asked: float | None = None
         """The clinician's last volume, until the player's status shows it."""
@@ -90,9 +92,10 @@ class MusicPanel(Panel):
         if path is not None:
             self.playlist_chosen.emit(path)
 
-    def set_cap(self, cap_pct: float) -> None:
-        self._cap = cap_pct
-        self.volume.setToolTip(f"Volume — limited to {cap_pct:g} % here")
+    def _show_cap(self, cap_pct: float) -> None:
+        if cap_pct != self._cap or not self._cap_shown:
+            self._cap, self._cap_shown = cap_pct, True
+            self.volume.setToolTip(f"Volume — limited to {cap_pct:g} % here")
 
     def _on_slider_moved(self, value: int) -> None:
         if value > self._cap:
@@ -127,27 +130,29 @@ class MusicPanel(Panel):
         self._show_muted(muted)
         self.mute_toggled.emit(muted)
 
-    def show_status(self, status: MusicStatus | None) -> None:
-        if status is None:
+    def show_state(self, music: MusicState | None, cap_pct: float) -> None:
+        """Render the engine's confirmed music and the cap (a drag in progress is kept)."""
+        self._show_cap(cap_pct)
+        if music is None:
             self.now_playing.setText("Music unavailable")
             self.playlist.setText("")
             return
-        if status.track is not None:
-            self.now_playing.setText(Path(status.track).stem.replace("_", " "))
+        if music.track is not None:
+            self.now_playing.setText(Path(music.track).stem.replace("_", " "))
         else:
             self.now_playing.setText("Silence")
-        label = status.playlist_label if status.track is not None else ""
+        label = music.playlist_label if music.track is not None else ""
         shown = f"Playlist {label} · " if label else ""  # no playlist named over silence
         self.playlist.setText(f"{shown}limit {self._cap:g} %")
-        if self._asked is not None and abs(status.target_pct - min(self._asked, self._cap)) < 0.5:
+        if self._asked is not None and abs(music.volume_pct - min(self._asked, self._cap)) < 0.5:
             self._asked = None  # the player took it
         if not self.moving and self._asked is None:
             self.volume.blockSignals(True)
-            self.volume.setValue(round(min(status.target_pct, self._cap)))
+            self.volume.setValue(round(min(music.volume_pct, self._cap)))
             self.volume.blockSignals(False)
-            self.volume_value.setText(f"{round(status.target_pct)} %")
-        if self.mute_button.isChecked() != status.muted:
+            self.volume_value.setText(f"{round(music.volume_pct)} %")
+        if self.mute_button.isChecked() != music.muted:
             self.mute_button.blockSignals(True)
-            self.mute_button.setChecked(status.muted)
-            self._show_muted(status.muted)
+            self.mute_button.setChecked(music.muted)
+            self._show_muted(music.muted)
             self.mute_button.blockSignals(False)

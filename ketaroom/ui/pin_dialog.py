@@ -2,7 +2,7 @@
 
 Owns :class:`PinPad` (an embeddable widget: the editor shows it in place of the form while
 locked) and :class:`PinDialog` (the same pad in a modal dialog, for settings and room
-profiles). Both work through an :class:`ketaroom.admin_pin.AdminGate`: when no PIN is set
+profiles). Both work through an :class:`ketaroom.store.admin_pin.AdminGate`: when no PIN is set
 yet, the pad asks to choose one (twice) instead.
 """
 
@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ketaroom.admin_pin import AdminGate, PinError, check_pin_format
+from ketaroom.store.admin_pin import AdminGate, PinError, check_pin_format
 
 __all__ = ["PinDialog", "PinPad"]
 

@@ -29,9 +29,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ketaroom.admin_pin import AdminGate
 from ketaroom.core.durations import format_duration
 from ketaroom.core.preset_library import ImportResult, PresetEntry, PresetLibrary
+from ketaroom.store.admin_pin import AdminGate
 from ketaroom.ui.pin_dialog import PinDialog
 from ketaroom.ui.preset_editor import PresetEditor
 from ketaroom.ui.preview import RoomPreview

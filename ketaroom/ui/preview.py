@@ -26,7 +26,7 @@ from typing import Any
 from ketaroom.core.limits import is_brightness, is_colour, is_kelvin
 from ketaroom.core.playlists import playlist_tracks, resolve_playlist
 from ketaroom.core.targets import LightTarget, MusicTarget, light_group_for
-from ketaroom.room import Room
+from ketaroom.session.devices import RoomDevices
 
 __all__ = [
     "LIGHT_TRANSITION_S",
@@ -98,13 +98,13 @@ def light_from_section(light: Any, group: str | None = None) -> LightTarget | No
 class RoomPreview:
     """Preview music and light on the room — only while no session runs.
 
-    ``room`` returns the room's current :class:`Room` (``None`` once it is closed);
+    ``room`` returns the room's current :class:`RoomDevices` (``None`` once it is closed);
     ``running`` tells whether a session runs; ``room_light`` (optional) is the light the
     main window last knew for the room, which :meth:`restore_light` brings back;
     ``room_group`` (optional) is the room's light group, which wins over a target's.
     """
 
-    def __init__(self, room: Callable[[], Room | None], running: Callable[[], bool], *,
+    def __init__(self, room: Callable[[], RoomDevices | None], running: Callable[[], bool], *,
                  room_light: Callable[[], LightTarget | None] | None = None,
                  room_group: Callable[[], str | None] = lambda: None,
                  clock: Callable[[], float] = time.monotonic) -> None:
@@ -113,10 +113,10 @@ class RoomPreview:
         self._room_light = room_light
         self._room_group = room_group
         self._clock = clock
-        self._music_room: Room | None = None
+        self._music_room: RoomDevices | None = None
         self._music_track: Path | None = None
         self._music_until = 0.0
-        self._light_room: Room | None = None
+        self._light_room: RoomDevices | None = None
 
     # -- state
 
@@ -138,7 +138,7 @@ class RoomPreview:
         self._music_room = self._light_room = None
         self._music_track = None
 
-    def _usable_room(self) -> Room | None:
+    def _usable_room(self) -> RoomDevices | None:
         ok, _reason = self.available()
         return self._room() if ok else None
 

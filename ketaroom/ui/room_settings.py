@@ -35,11 +35,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ketaroom.admin_pin import AdminGate
-from ketaroom.core.preset_library import PresetEntry, PresetLibrary
+from ketaroom.core.preset_library import PresetEntry
 from ketaroom.core.vitals import VitalLimits
-from ketaroom.devices.music.outputs import DEFAULT_OUTPUT, AudioOutput, list_audio_outputs
-from ketaroom.settings import BridgeSettings, RoomProfile, Settings, save_settings
+from ketaroom.session.device_setup import DEFAULT_OUTPUT, AudioOutputChoice, DeviceSetup
+from ketaroom.store.admin_pin import AdminGate
+from ketaroom.store.paths import preset_library
+from ketaroom.store.settings import BridgeSettings, RoomProfile, Settings, save_settings
 from ketaroom.ui.bridge_setup import (
     BackgroundCall,
     BridgeSetupDialog,
@@ -78,27 +79,28 @@ class RoomSettingsDialog(QDialog):
     """``Settings``: emitted after the file was written, just before the dialog closes."""
 
     def __init__(self, settings: Settings, data_dir: Path, gate: AdminGate,
-                 parent: QWidget | None = None) -> None:
+                 setup: DeviceSetup, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("roomSettings")
         self.setWindowTitle("Rooms and settings")
         self.data_dir = Path(data_dir)
         self.gate = gate
+        self._setup = setup
         self.saved: Settings | None = None
         self._rooms: list[RoomProfile] = list(settings.rooms)
         self._current = next((i for i, r in enumerate(self._rooms)
                               if r.name == settings.current_room), 0)
         self._loading = False
-        self._outputs: list[AudioOutput] | None = None
+        self._outputs: list[AudioOutputChoice] | None = None
         self._presets: list[PresetEntry] | None = None
 
         self._build(settings)
         self._outputs_call = BackgroundCall(self)
         self._outputs_call.done.connect(self._on_outputs_listed)
-        self._outputs_call.start(list_audio_outputs, "ketaroom-audio-outputs")
+        self._outputs_call.start(setup.list_audio_outputs, "ketaroom-audio-outputs")
         self._presets_call = BackgroundCall(self)
         self._presets_call.done.connect(self._on_presets_listed)
-        library = PresetLibrary.for_data_dir(self.data_dir)
+        library = preset_library(self.data_dir)
         self._presets_call.start(library.entries, "ketaroom-preset-list")
         self._rebuild_list(self._current)
 
@@ -337,7 +339,7 @@ class RoomSettingsDialog(QDialog):
 
     def _on_setup_bridge(self) -> None:
         room = self._rooms[self._row]
-        dialog = BridgeSetupDialog(room.bridge, self, room_name=room.name)
+        dialog = BridgeSetupDialog(self._setup, room.bridge, self, room_name=room.name)
         if dialog.exec() == QDialog.DialogCode.Accepted:
             self._update_room(bridge=dialog.result_bridge)
             self.bridge_label.setText(bridge_summary(dialog.result_bridge))

@@ -1,6 +1,6 @@
 """Shared by the fault suite: a rehearsal run in-process against the Hue emulator.
 
-:func:`rehearse` runs :func:`ketaroom.rehearse.run_rehearsal` (the same core, devices
+:func:`rehearse` runs :func:`ketaroom.session.rehearse.run_rehearsal` (the same core, devices
 and recorder as the GUI) on the calling thread and records every emitted record with
 the monotonic time it arrived, so a test can change the bridge's fault while the
 session runs (from :func:`in_background`) and then check what the session did.
@@ -17,9 +17,9 @@ from typing import Any
 
 from ketaroom.core.validation import load_preset
 from ketaroom.devices.hue_emulator import HueEmulator
-from ketaroom.rehearse import run_rehearsal
-from ketaroom.settings import BridgeSettings
+from ketaroom.session.rehearse import run_rehearsal
 from ketaroom.store.journal import Journal
+from ketaroom.store.settings import BridgeSettings
 from tests.helpers.waiting import wait_until  # noqa: F401 - re-exported for the tests
 
 

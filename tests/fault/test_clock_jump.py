@@ -22,7 +22,7 @@ from ketaroom.core.clock import RealClock
 from ketaroom.core.preset import Cue, Phase, Preset
 from ketaroom.core.session import Session, SessionEvent
 from ketaroom.core.timeline import EventKind
-from ketaroom.runner import APSchedulerWakeups, SessionRunner
+from ketaroom.session.runner import APSchedulerWakeups, SessionRunner
 
 pytestmark = pytest.mark.fault
 WATCHDOG_S = 0.5
@@ -61,7 +61,7 @@ def test_wall_clock_jumps_never_move_the_timeline(monkeypatch: pytest.MonkeyPatc
                                                   jumps: tuple[timedelta, ...]) -> None:
     import apscheduler.schedulers.base as aps_base
 
-    import ketaroom.runner as runner_module
+    import ketaroom.session.runner as runner_module
 
     offset = _Offset()
     shifted = _shifted_datetime(offset)

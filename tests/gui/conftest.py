@@ -9,9 +9,9 @@ import pytest
 from PySide6.QtWidgets import QApplication
 
 from ketaroom.app import build_main_window
-from ketaroom.settings import Settings
 from ketaroom.shipped import MUSIC_DIR
 from ketaroom.store.paths import presets_dir
+from ketaroom.store.settings import Settings
 from ketaroom.ui.main_window import MainWindow
 from ketaroom.ui.theme import apply_theme
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from ketaroom.app import build_main_window
-from ketaroom.settings import load_settings
 from ketaroom.store.paths import journal_path
+from ketaroom.store.settings import load_settings
 
 pytestmark = pytest.mark.gui
 

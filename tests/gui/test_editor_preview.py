@@ -50,7 +50,7 @@ needs_music = pytest.mark.skipif(not any(MUSIC_DIR.glob("*.ogg")), reason="no bu
 
 def open_editor(qtbot, window: MainWindow, preset: str) -> PresetEditor:
     """Clinic → Presets…, unlock with a first PIN, select ``preset`` (a clinic file)."""
-    window.services.gate.set_first_pin("2580")
+    window.service.gate.set_first_pin("2580")
     window._on_open_presets()
     view = window._side_windows["presets"]
     assert isinstance(view, PresetLibraryView)
@@ -86,7 +86,7 @@ def record_calls(monkeypatch, room: Any) -> list[object]:
 def test_music_preview_plays_the_playlist_then_fades(qtbot, make_window) -> None:
     window = make_window(preset="with-music.yaml", audio="dummy")
     editor = open_editor(qtbot, window, "with-music.yaml")
-    player = window.services.room.player
+    player = window.service.room.player
     button = editor.music_preview_button
     assert button.isVisible() and button.isEnabled()
     playlist = {p.name for p in sorted(MUSIC_DIR.glob("*.ogg"))[:2]}
@@ -107,7 +107,7 @@ def test_music_preview_plays_the_playlist_then_fades(qtbot, make_window) -> None
 def test_live_light_preview_follows_edits_and_goes_back(qtbot, make_window) -> None:
     window = make_window()
     editor = open_editor(qtbot, window, "a-lights-only.yaml")
-    emulator = window.emulator
+    emulator = window.service.emulator
     assert emulator is not None
     check = editor.light_preview_check
     assert check.isVisible() and check.isEnabled()
@@ -234,7 +234,7 @@ def test_screenshot_editor_preview(qtbot, make_window, data_dir: Path) -> None:
     view.resize(1280, 1000)
     qtbot.mouseClick(editor.music_preview_button, Qt.MouseButton.LeftButton)
     editor.light_preview_check.setChecked(True)
-    qtbot.waitUntil(lambda: window.services.room.player.status().track is not None,
+    qtbot.waitUntil(lambda: window.service.room.player.status().track is not None,
                     timeout=5000)
     scroll = editor.phase_panel.parentWidget().parentWidget()
     scroll.ensureWidgetVisible(editor.light_preview_status)

@@ -6,6 +6,7 @@ import itertools
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
 from ketaroom.core.timeline import Status
 from ketaroom.devices.hue_emulator import Fault
@@ -15,6 +16,12 @@ from ketaroom.ui.main_window import MainWindow
 from ketaroom.ui.notes_panel import AUTOSAVE_MS
 
 pytestmark = pytest.mark.gui
+
+
+def require_preset(window: MainWindow) -> None:
+    """The test's preset loaded (bundled music and all): fail loudly, never skip."""
+    assert window.preset is not None, (
+        f"the fixture preset did not load: {window.session_panel.problems.toolTip()}")
 
 
 def start(qtbot, window: MainWindow) -> None:
@@ -28,7 +35,7 @@ def journal_events(window: MainWindow) -> list[EventRecord]:
     live = window.live
     assert live is not None
     assert live.recorder.flush(5.0)
-    with Journal(window.services.journal.path) as journal:
+    with Journal(window.service.journal.path) as journal:
         return journal.events(live.session_id)
 
 
@@ -106,7 +113,7 @@ def test_vitals_cue_vitals_persisted_with_warning_and_typos_refused(qtbot, make_
     qtbot.waitUntil(lambda: len(cues.waiting) == 1, timeout=4000)  # cue at 1 s
     card = cues.card(cues.waiting[0])
     assert card is not None and card.vitals_button is not None
-    assert window.isActiveWindow() or True  # no dialog was opened
+    assert QApplication.activeModalWidget() is None  # no dialog was opened
     qtbot.mouseClick(card.vitals_button, Qt.MouseButton.LeftButton)
     notes = window.notes_panel
     assert notes.vital_edits["sys"].hasFocus()
@@ -135,7 +142,7 @@ def test_vitals_cue_vitals_persisted_with_warning_and_typos_refused(qtbot, make_
 def test_emergency_shortcut_reaches_the_bridge(qtbot, make_window) -> None:
     window = make_window()
     start(qtbot, window)
-    emulator = window.emulator
+    emulator = window.service.emulator
     assert emulator is not None
     qtbot.waitUntil(lambda: emulator.target_state(1).get("bri") == percent_to_bri(40),
                     timeout=3000)
@@ -150,7 +157,7 @@ def test_emergency_shortcut_reaches_the_bridge(qtbot, make_window) -> None:
 
 def test_emergency_button_works_before_any_session(qtbot, make_window) -> None:
     window = make_window()
-    emulator = window.emulator
+    emulator = window.service.emulator
     assert window.live is None and emulator is not None
     qtbot.mouseClick(window.emergency_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: abs(emulator.target_state(1).get("bri", 0) - 203) <= 1,
@@ -161,7 +168,7 @@ def test_brightness_slider_storm_is_paced_and_ends_on_the_last_move(qtbot, make_
                                                                      ) -> None:
     window = make_window()
     start(qtbot, window)
-    emulator = window.emulator
+    emulator = window.service.emulator
     assert emulator is not None
     qtbot.waitUntil(lambda: emulator.target_state(1).get("bri") == percent_to_bri(40),
                     timeout=3000)
@@ -186,7 +193,7 @@ def test_brightness_slider_storm_is_paced_and_ends_on_the_last_move(qtbot, make_
 def test_bridge_down_shows_a_banner_and_the_session_keeps_running(qtbot, make_window) -> None:
     window = make_window()
     start(qtbot, window)
-    emulator = window.emulator
+    emulator = window.service.emulator
     assert emulator is not None and not window.banner.isVisible()
     emulator.set_fault(Fault.DOWN)
     window.light_panel.scene_buttons["Reading"].click()
@@ -206,7 +213,7 @@ def test_broken_preset_is_explained_and_cannot_start(qtbot, make_window) -> None
     assert panel.problems.isVisible()
     assert "broken.yaml:4" in panel.problems.text()
     assert not panel.start_button.isEnabled()
-    assert panel.select_preset(window.services.data_dir / "presets" / "a-lights-only.yaml")
+    assert panel.select_preset(window.service.data_dir / "presets" / "a-lights-only.yaml")
     assert panel.start_button.isEnabled() and not panel.problems.isVisible()
 
 
@@ -218,7 +225,7 @@ def test_closing_mid_session_asks_and_records_stopped(qtbot, make_window) -> Non
     window.close()
     assert asked and window.isVisible()
     assert window.live.session.state().status is Status.RUNNING
-    path, session_id = window.services.journal.path, window.live.session_id
+    path, session_id = window.service.journal.path, window.live.session_id
     window.confirm_close = lambda: True  # type: ignore[method-assign]
     window.close()
     assert not window.isVisible()
@@ -228,8 +235,7 @@ def test_closing_mid_session_asks_and_records_stopped(qtbot, make_window) -> Non
 
 def test_music_panel_shows_what_plays_and_volume_is_capped(qtbot, make_window) -> None:
     window = make_window(preset="with-music.yaml", audio="dummy")
-    if window.preset is None:
-        pytest.skip("no bundled music yet")
+    require_preset(window)
     start(qtbot, window)
     music = window.music_panel
     qtbot.waitUntil(lambda: music.now_playing.text() not in ("Silence", "Nothing playing"),
@@ -243,8 +249,7 @@ def test_music_panel_shows_what_plays_and_volume_is_capped(qtbot, make_window) -
 
 def test_another_playlist_for_this_phase_crossfades_to_it(qtbot, make_window) -> None:
     window = make_window(preset="with-music.yaml", audio="dummy")
-    if window.preset is None:
-        pytest.skip("no bundled music yet")
+    require_preset(window)
     start(qtbot, window)
     picker = window.music_panel.playlist_picker
     index = next(i for i in range(picker.count())
@@ -265,8 +270,7 @@ def test_lowering_the_room_volume_limit_mid_session_applies_at_once(qtbot, make_
     from dataclasses import replace
 
     window = make_window(preset="with-music.yaml", audio="dummy")
-    if window.preset is None:
-        pytest.skip("no bundled music yet")
+    require_preset(window)
     start(qtbot, window)
     player = window.live.room.player
     qtbot.waitUntil(lambda: player.status().target_pct == 40, timeout=5000)
@@ -281,7 +285,7 @@ def test_emergency_holds_until_the_clinician_resumes(qtbot, make_window, data_di
     the session pauses; Resume brings the phase's light (and music) back."""
     from ketaroom.app import build_main_window
     from ketaroom.core.clock import ManualClock
-    from ketaroom.settings import Settings
+    from ketaroom.store.settings import Settings
 
     clock = ManualClock()
     window = build_main_window(Settings(default_preset="a-lights-only.yaml"), data_dir,
@@ -291,7 +295,7 @@ def test_emergency_holds_until_the_clinician_resumes(qtbot, make_window, data_di
     window.show()
     try:
         start(qtbot, window)
-        emulator = window.emulator
+        emulator = window.service.emulator
         assert emulator is not None
         qtbot.waitUntil(lambda: emulator.target_state(1).get("bri") == percent_to_bri(40),
                         timeout=3000)
@@ -340,8 +344,7 @@ def test_a_new_session_starts_with_an_empty_note(qtbot, make_window) -> None:
 
 def test_music_fades_out_when_the_session_ends(qtbot, make_window) -> None:
     window = make_window(preset="with-music.yaml", audio="dummy")
-    if window.preset is None:
-        pytest.skip("no bundled music yet")
+    require_preset(window)
     start(qtbot, window)
     player = window.live.room.player
     qtbot.waitUntil(lambda: player.status().track is not None, timeout=5000)

@@ -1,4 +1,4 @@
-"""The main window's clinic side: crash resume at start-up, records and presets windows."""
+"""The main window's clinic side: crash recovery at start-up, records and presets windows."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from ketaroom.store.journal import Journal
 from ketaroom.store.paths import journal_path, presets_dir
 from ketaroom.ui.history_view import HistoryView
 from ketaroom.ui.preset_library_view import PresetLibraryView
-from ketaroom.ui.resume_dialog import ResumeChoice, ResumeDialog
+from ketaroom.ui.recovery_dialog import RecoveryChoice, RecoveryDialog
 
 pytestmark = pytest.mark.gui
 
@@ -40,24 +40,24 @@ def crash_a_session(data_dir: Path, minutes_ago: float) -> int:
     return sid
 
 
-def choose(monkeypatch: pytest.MonkeyPatch, choice: ResumeChoice) -> list[ResumeDialog]:
-    shown: list[ResumeDialog] = []
+def choose(monkeypatch: pytest.MonkeyPatch, choice: RecoveryChoice) -> list[RecoveryDialog]:
+    shown: list[RecoveryDialog] = []
 
-    def exec_(dialog: ResumeDialog) -> int:
+    def exec_(dialog: RecoveryDialog) -> int:
         shown.append(dialog)
         dialog.choice = choice
         return 1
 
-    monkeypatch.setattr(ResumeDialog, "exec", exec_)
+    monkeypatch.setattr(RecoveryDialog, "exec", exec_)
     return shown
 
 
 def test_resume_paused_picks_up_at_the_crash_phase_and_restores_the_light(
         qtbot, make_window, data_dir, monkeypatch) -> None:
     sid = crash_a_session(data_dir, minutes_ago=12)
-    shown = choose(monkeypatch, ResumeChoice.PAUSED)
+    shown = choose(monkeypatch, RecoveryChoice.PAUSED)
     window = make_window()
-    window.offer_resume()
+    window.offer_recovery()
     assert len(shown) == 1
     live = window.live
     assert live is not None and live.session_id == sid
@@ -65,7 +65,7 @@ def test_resume_paused_picks_up_at_the_crash_phase_and_restores_the_light(
     assert state.status is Status.PAUSED
     assert state.phase_index == 1  # "Deep", where it was when the process died
     assert window.session_panel.phase_name.text().startswith("Deep")
-    emulator = window.emulator
+    emulator = window.service.emulator
     assert emulator is not None
     want = percent_to_bri(10)
     qtbot.waitUntil(lambda: emulator.target_state(1).get("bri") == want, timeout=4000)
@@ -78,9 +78,9 @@ def test_resume_paused_picks_up_at_the_crash_phase_and_restores_the_light(
 def test_close_keeps_the_record_and_no_session_starts(qtbot, make_window, data_dir,
                                                       monkeypatch) -> None:
     sid = crash_a_session(data_dir, minutes_ago=3)
-    choose(monkeypatch, ResumeChoice.CLOSE)
+    choose(monkeypatch, RecoveryChoice.CLOSE)
     window = make_window()
-    window.offer_resume()
+    window.offer_recovery()
     assert window.live is None
     with Journal(journal_path(data_dir)) as journal:
         assert journal.session(sid).status == "interrupted"
@@ -130,18 +130,18 @@ def test_pairing_a_real_bridge_takes_the_room_out_of_demo_mode(qtbot, make_windo
     from dataclasses import replace
 
     from ketaroom.devices.hue_emulator import HueEmulator
-    from ketaroom.settings import BridgeSettings
+    from ketaroom.store.settings import BridgeSettings
 
     window = make_window()
-    assert window.services.demo
+    assert window.service.demo
     with HueEmulator(lights=2) as clinic_bridge:  # stands in for the clinic's real bridge
         settings = replace(window.settings, bridge=BridgeSettings(
             clinic_bridge.address, clinic_bridge.username, "Treatment room"))
         window._on_settings_saved(settings)
-        assert not window.services.demo
+        assert not window.service.demo
         assert window.mode_label.text() == f"Bridge {clinic_bridge.address}"
         window.light_panel.light_requested.emit(
-            LightTarget(30, 1, 2700, group=window.services.light_group))
+            LightTarget(30, 1, 2700, group=window.service.light_group))
         qtbot.waitUntil(lambda: clinic_bridge.target_state(1).get("bri") == percent_to_bri(30),
                         timeout=4000)
         window.close()
@@ -178,9 +178,9 @@ def test_records_past_retention_are_deleted_only_after_confirmation(make_window,
 def test_resume_as_if_running_records_what_happened_meanwhile(qtbot, make_window, data_dir,
                                                                monkeypatch) -> None:
     sid = crash_a_session(data_dir, minutes_ago=60)  # Deep ended at 20 min: Return is on
-    choose(monkeypatch, ResumeChoice.RUNNING)
+    choose(monkeypatch, RecoveryChoice.RUNNING)
     window = make_window()
-    window.offer_resume()
+    window.offer_recovery()
     live = window.live
     assert live is not None and live.session.state().phase_index == 2
     assert live.recorder.flush(5)

@@ -15,7 +15,7 @@ from PySide6.QtCore import Qt
 
 from ketaroom.core.targets import LightTarget
 from ketaroom.devices.lights import percent_to_bri
-from ketaroom.devices.music.api import MusicStatus
+from ketaroom.session.devices import MusicState
 from ketaroom.shipped import MUSIC_DIR
 from ketaroom.store.paths import presets_dir
 from ketaroom.ui.light_panel import SCENES, LightPanel
@@ -55,7 +55,7 @@ def walk_window(make_window, data_dir: Path) -> MainWindow:
 
 def shows_light(window: MainWindow, brightness: int, kelvin: int) -> bool:
     """The sliders and their labels show this light, and the bridge has it."""
-    panel, emulator = window.light_panel, window.emulator
+    panel, emulator = window.light_panel, window.service.emulator
     assert emulator is not None
     return (panel.brightness.value() == brightness and panel.warmth.value() == kelvin
             and panel.brightness_value.text() == f"{brightness} %"
@@ -65,7 +65,7 @@ def shows_light(window: MainWindow, brightness: int, kelvin: int) -> bool:
 
 def shows_volume(window: MainWindow, pct: int) -> bool:
     music = window.music_panel
-    player = window.services.room.player
+    player = window.service.room.player
     return (music.volume.value() == pct and music.volume_value.text() == f"{pct} %"
             and round(player.status().target_pct) == pct)
 
@@ -164,7 +164,7 @@ def test_a_poll_before_the_player_took_the_volume_never_pulls_the_slider_back(
     music = window.music_panel
 
     def poll(target_pct: float) -> None:
-        music.show_status(MusicStatus(None, target_pct, target_pct, False, "", None, None))
+        music.show_state(MusicState(None, target_pct, False, ""), window.service.cap_pct)
 
     music.volume.setValue(20)
     qtbot.waitUntil(lambda: not music.moving, timeout=2000)  # sent
@@ -184,10 +184,9 @@ def test_silence_names_no_playlist(qtbot) -> None:
     """After the session's end (or the emergency) nothing plays: no playlist is named."""
     music = MusicPanel()
     qtbot.addWidget(music)
-    music.show_status(MusicStatus(None, 12.0, 0.0, False, "session ended", None, None))
+    music.show_state(MusicState(None, 0.0, False, "session ended"), 100.0)
     assert music.now_playing.text() == "Silence"
     assert "session ended" not in music.playlist.text()
-    music.show_status(MusicStatus(Path("deep_tide.ogg"), 30.0, 30.0, False, "deep.m3u", 1.0,
-                                  90.0))
+    music.show_state(MusicState(Path("deep_tide.ogg"), 30.0, False, "deep.m3u"), 100.0)
     assert music.playlist.text().startswith("Playlist deep.m3u")
     assert music.now_playing.text() == "deep tide"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from ketaroom.admin_pin import AdminPin, admin_path
+from ketaroom.store.admin_pin import AdminPin, admin_path
 from ketaroom.store.journal import Journal
 from ketaroom.ui.main_window import MainWindow
 from ketaroom.ui.pin_dialog import PinPad
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.gui
 def test_a_pin_file_changed_outside_ketaroom_is_a_recorded_reset(
         qtbot, make_window, data_dir: Path, tmp_path: Path, tamper: str) -> None:
     first: MainWindow = make_window()
-    first.services.gate.set_first_pin("2580")  # chosen in ketaroom: fingerprinted
+    first.service.gate.set_first_pin("2580")  # chosen in ketaroom: fingerprinted
     qtbot.mouseClick(first.session_panel.start_button, Qt.MouseButton.LeftButton)
     first._on_stop()  # records exist
     first.close()
@@ -36,13 +36,13 @@ def test_a_pin_file_changed_outside_ketaroom_is_a_recorded_reset(
 
     message, _ = window.banner.problems["admin_pin"]
     assert "admin PIN was reset" in message and window.banner.isVisible()
-    with Journal(window.services.journal.path) as journal:
+    with Journal(window.service.journal.path) as journal:
         reset = journal.audit_entries()[-1]
     assert reset["action"] == "admin_pin_reset"
-    assert reset["user"] == window.services.operator
+    assert reset["user"] == window.service.operator
     assert ("deleted" if tamper == "delete" else "replaced") in reset["detail"]
-    assert not window.services.gate.unlock("0000")
-    pad = PinPad(window.services.gate)  # what the next admin action shows
+    assert not window.service.gate.unlock("0000")
+    pad = PinPad(window.service.gate)  # what the next admin action shows
     qtbot.addWidget(pad)
     assert pad.title.text() == "CHOOSE AN ADMIN PIN"
     assert "reset outside ketaroom" in pad.hint.text()

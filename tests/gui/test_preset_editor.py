@@ -10,9 +10,9 @@ import pytest
 from argon2 import PasswordHasher
 from PySide6.QtCore import QModelIndex, QPoint, Qt
 
-from ketaroom.admin_pin import AdminGate, AdminPin
 from ketaroom.core.preset_library import PresetLibrary
 from ketaroom.core.validation import load_preset
+from ketaroom.store.admin_pin import AdminGate, AdminPin
 from ketaroom.ui.preset_editor import PresetEditor
 from ketaroom.ui.preset_library_view import PresetLibraryView
 

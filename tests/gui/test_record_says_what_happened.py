@@ -32,7 +32,7 @@ phases:
 def journal_events(window: MainWindow) -> list[EventRecord]:
     live = window.live
     assert live is not None and live.recorder.flush(5.0)
-    with Journal(window.services.journal.path) as journal:
+    with Journal(window.service.journal.path) as journal:
         return journal.events(live.session_id)
 
 
@@ -128,7 +128,7 @@ def test_a_volume_drag_is_one_record_with_start_and_end(qtbot, make_window) -> N
     qtbot.mouseRelease(volume, Qt.MouseButton.LeftButton, pos=begin + QPoint(160, 0))
     end = volume.value()
     assert end > before + 20
-    qtbot.waitUntil(lambda: round(window.services.room.player.status().target_pct) == end,
+    qtbot.waitUntil(lambda: round(window.service.room.player.status().target_pct) == end,
                     timeout=2000)  # the room has the last value
     records = manual_volumes(window)
     assert len(records) == 1

@@ -6,17 +6,19 @@ from __future__ import annotations
 import json
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QDialog
 
-from ketaroom.admin_pin import AdminGate, AdminPin, admin_path
+from ketaroom.app import device_setup
 from ketaroom.devices.hue_emulator import HueEmulator
-from ketaroom.settings import BridgeSettings, RoomProfile, Settings, load_settings
+from ketaroom.store.admin_pin import AdminGate, AdminPin, admin_path
 from ketaroom.store.paths import settings_path
+from ketaroom.store.settings import BridgeSettings, RoomProfile, Settings, load_settings
 from ketaroom.ui.bridge_setup import BridgeSetupDialog, normalize_address
 from ketaroom.ui.pin_dialog import PinDialog
 from ketaroom.ui.room_settings import RoomSettingsDialog
@@ -39,8 +41,13 @@ def open_gate(tmp_path: Path) -> AdminGate:
     return gate
 
 
-def bridge_dialog(qtbot, current: BridgeSettings | None = None, **kwargs) -> BridgeSetupDialog:
-    dialog = BridgeSetupDialog(current, None, **kwargs)
+def bridge_dialog(qtbot, current: BridgeSettings | None = None, *,
+                  discover: Callable[[float], list[tuple[str, str]]] | None = None,
+                  **kwargs) -> BridgeSetupDialog:
+    setup = device_setup()
+    if discover is not None:
+        setup = replace(setup, discover_bridges=discover)
+    dialog = BridgeSetupDialog(setup, current, None, **kwargs)
     qtbot.addWidget(dialog)
     dialog.show()
     return dialog
@@ -48,7 +55,7 @@ def bridge_dialog(qtbot, current: BridgeSettings | None = None, **kwargs) -> Bri
 
 def settings_dialog(qtbot, settings: Settings, data_dir: Path, gate: AdminGate
                     ) -> RoomSettingsDialog:
-    dialog = RoomSettingsDialog(settings, data_dir, gate)
+    dialog = RoomSettingsDialog(settings, data_dir, gate, device_setup())
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitUntil(lambda: dialog.ready, timeout=10_000)
@@ -248,7 +255,7 @@ def _answer_pin_dialog(qtbot, pin: str, seen: list[str]) -> None:
 def test_the_admin_pin_guards_opening(qtbot, tmp_path) -> None:
     AdminPin(admin_path(tmp_path)).set_pin(PIN)
     gate = AdminGate(AdminPin(admin_path(tmp_path)))
-    dialog = RoomSettingsDialog(Settings(), tmp_path, gate)
+    dialog = RoomSettingsDialog(Settings(), tmp_path, gate, device_setup())
     qtbot.addWidget(dialog)
     seen: list[str] = []
     _answer_pin_dialog(qtbot, "1111", seen)

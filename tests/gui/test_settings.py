@@ -13,14 +13,14 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from ketaroom.core.vitals import VitalLimits
-from ketaroom.settings import (
+from ketaroom.store.paths import settings_path
+from ketaroom.store.settings import (
     BridgeSettings,
     RoomProfile,
     Settings,
     load_settings,
     save_settings,
 )
-from ketaroom.store.paths import settings_path
 from tests.helpers.blocking import finishes
 
 

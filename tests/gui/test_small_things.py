@@ -16,8 +16,8 @@ from PySide6.QtWidgets import (
     QMessageBox,
 )
 
-from ketaroom.admin_pin import AdminGate, AdminPin, admin_path
 from ketaroom.core.timeline import Status
+from ketaroom.store.admin_pin import AdminGate, AdminPin, admin_path
 from ketaroom.ui.main_window import MainWindow
 from ketaroom.ui.pin_dialog import PinDialog
 from ketaroom.ui.preset_library_view import PresetLibraryView
@@ -141,7 +141,7 @@ def test_the_preset_editor_labels_fit_at_its_default_size(qtbot, make_window) ->
     window._on_open_presets()
     view = window._side_windows["presets"]
     assert isinstance(view, PresetLibraryView)
-    window.services.gate.set_first_pin("2580")
+    window.service.gate.set_first_pin("2580")
     view.list.setCurrentRow(0)
     assert view.editor.duplicate_to_edit() is not None
     qtbot.waitUntil(lambda: view.editor.pin_pad is None or not view.editor.pin_pad.isVisible(),

@@ -22,7 +22,7 @@ import pytest
 
 from ketaroom.devices.hue_emulator import HueEmulator
 from ketaroom.logging_setup import REDACTED, SecretFilter, register_secret
-from ketaroom.settings import BridgeSettings, Settings, save_settings
+from ketaroom.store.settings import BridgeSettings, Settings, save_settings
 from tests.integration.hue_fixtures import wait_until
 
 SECRET = "s3cret" + secrets.token_hex(17)

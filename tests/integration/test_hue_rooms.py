@@ -20,9 +20,9 @@ from ketaroom.core.targets import LightTarget
 from ketaroom.core.validation import load_preset
 from ketaroom.devices.hue_emulator import HueEmulator
 from ketaroom.devices.lights import target_to_body
-from ketaroom.room import Room
-from ketaroom.settings import BridgeSettings
+from ketaroom.session.devices import RoomDevices
 from ketaroom.shipped import PLAYLISTS_DIR, PRESETS_DIR
+from ketaroom.store.settings import BridgeSettings
 from ketaroom.ui.preview import RoomPreview, light_from_section
 from tests.integration.hue_fixtures import raw_json
 
@@ -117,7 +117,7 @@ def test_a_light_preview_goes_to_the_rooms_group(two_rooms: HueEmulator, tmp_pat
                                                  ) -> None:
     """The preset editor's live preview carries the preset's group; the room's wins."""
     emu = two_rooms
-    room = Room(lambda fn: fn(), audio="none", lights_config_dir=tmp_path,
+    room = RoomDevices(lambda fn: fn(), audio="none", lights_config_dir=tmp_path,
                 bridge=BridgeSettings(emu.address, emu.username, "Room B"))
     try:
         preview = RoomPreview(lambda: room, lambda: False, room_group=lambda: "Room B")

@@ -7,6 +7,11 @@ buffer until shortly before its due time, so amem runs at real time). Tones are 
 Continuity is judged on the samples (the sine's phase across buffers), never on amem's
 pts spacing alone: measured with libVLC 3.0.24, a pts gap always was a buffer libVLC's
 audio core dropped as more than 60 ms late — a capture that falls behind, not the player.
+
+Waiting: where a test waits *for* something (a report, a level reached, enough audio
+captured) it waits on that condition (:func:`wait_for`). The ``time.sleep`` calls left
+let audio *play* for a measured duration that the test then analyses (a fade, a
+crossfade, the emergency's 2 s) or observe that nothing happens during it; each says so.
 """
 
 from __future__ import annotations
@@ -50,8 +55,15 @@ def wait_for(pred: Callable[[], bool], timeout: float = 8.0) -> bool:
     while time.monotonic() < deadline:
         if pred():
             return True
-        time.sleep(0.01)
+        time.sleep(0.01)  # the poll interval of this wait
     return False
+
+
+def captured_level_db(cap: Capture, deck: int = 0) -> float:
+    """The level of the last 100 ms captured of the deck's first start (−200: none yet)."""
+    streams = cap.streams(deck)
+    levels = windows(streams[0]) if streams else []
+    return levels[-1] if levels else -200.0
 
 
 def windows(x: np.ndarray) -> list[float]:
@@ -91,12 +103,17 @@ def test_every_start_is_quiet_for_200ms(rig: Rig, tones: dict[str, Path]) -> Non
     assert rig.player.flush(5)
     for _ in range(3):
         n = len(rig.kinds("music"))
-        time.sleep(0.4)
+        time.sleep(0.4)  # plays 0.4 s: the skip lands mid-track
         rig.player.skip()
         assert wait_for(lambda n=n: len(rig.kinds("music")) > n)
     rig.player.apply(MusicTarget((tones["b"],), 100.0, 0.6, label="next phase"))
     assert rig.player.flush(5)
-    time.sleep(0.4)
+
+    def every_start_captured() -> bool:
+        found = [s for d in (0, 1) for s in rig.cap.streams(d)]
+        return len(found) >= 5 and min(len(s) for s in found) >= int(SR * 0.2) * 2
+
+    assert wait_for(every_start_captured, 5)  # 200 ms of each start in the capture
     starts = [s for d in (0, 1) for s in rig.cap.streams(d)]
     assert len(starts) >= 5
     for s in starts:
@@ -109,11 +126,11 @@ def test_fade_in_rises_monotonically_to_target(rig: Rig, tones: dict[str, Path])
     rig.player.apply(MusicTarget((tones["a"],), 80.0, 1.2, loop=False))
     assert rig.player.flush(5)
     assert wait_for(lambda: rig.player.status().volume_pct >= 79.9, 5)
-    time.sleep(0.3)
+    plateau = TONE_DB + pct_to_db(80)
+    assert wait_for(lambda: captured_level_db(rig.cap) >= plateau - 1.0, 3)  # captured
     stream = rig.cap.streams(0)[0]
     w = [v for v in windows(stream) if v > -120]
     assert len(w) >= 10
-    plateau = TONE_DB + pct_to_db(80)
     assert max(w) <= plateau + 0.5
     peak_i = int(np.argmax(w))
     # the start pad (≤ −40 dB, see the safe-start test) may sit above the ramp's floor;
@@ -140,10 +157,10 @@ def test_3s_fade_in_is_smooth_at_tick_resolution(rig: Rig, tmp_path: Path) -> No
     rig.player.apply(MusicTarget((tone,), 40.0, 3.0, loop=False))
     assert rig.player.flush(5)
     assert wait_for(lambda: rig.player.status().volume_pct >= 39.99, 6)
-    time.sleep(0.3)
+    plateau = TONE_DB + pct_to_db(40)
+    assert wait_for(lambda: captured_level_db(rig.cap) >= plateau - 0.3, 3)  # captured
     stream = rig.cap.streams(0)[0]
     w = [rms_db(stream[i:i + WIN_25]) for i in range(0, len(stream) - WIN_25 + 1, WIN_25)]
-    plateau = TONE_DB + pct_to_db(40)
     peak = next(i for i, v in enumerate(w) if v >= plateau - 0.3)
     # the ramp's own start: the last window near its floor before the plateau (the
     # safe-start pad, ≤ −40 dB re the tone, may come first: see the safe-start test)
@@ -179,7 +196,7 @@ def test_trim_changes_mid_stream_do_not_click_or_restart(tmp_path: Path) -> None
         for db in plan:
             deck.set_gain(*vlc_gain(db))
             marks.append((len(cap.snapshot(0)), db))
-            time.sleep(0.15)
+            time.sleep(0.15)  # plays 150 ms at each gain: the levels measured below
     finally:
         backend.release()
     chunks = [c for c in cap.snapshot(0)]
@@ -215,11 +232,11 @@ def test_trim_changes_mid_stream_do_not_click_or_restart(tmp_path: Path) -> None
 def test_crossfade_overlaps_both_tracks(rig: Rig, tones: dict[str, Path]) -> None:
     rig.player.apply(MusicTarget((tones["a"],), 100.0, 0.3, label="one"))
     assert rig.player.flush(5)
-    time.sleep(0.5)
+    time.sleep(0.5)  # the first track plays 0.5 s
     t_change = time.monotonic()
     rig.player.apply(MusicTarget((tones["b"],), 100.0, 1.5, label="two"))
     assert rig.player.flush(5)
-    time.sleep(1.6)
+    time.sleep(1.6)  # the 1.5 s crossfade plays, then is analysed
     # both decks audible (>−40 dB re full) in some common 100 ms window during the overlap
     both = []
     t = t_change
@@ -248,7 +265,7 @@ def test_volume_cap_holds(rig: Rig, tones: dict[str, Path]) -> None:
     rig.player.apply(MusicTarget((tones["a"],), 90.0, 0.3))
     assert rig.player.flush(5)
     rig.player.set_volume(100)
-    time.sleep(1.2)
+    time.sleep(1.2)  # plays 1.2 s against the cap: never above it
     assert rig.player.status().volume_pct <= 30.0
     cap_db = TONE_DB + pct_to_db(30)
     stream = rig.cap.streams(0)[0]
@@ -263,7 +280,7 @@ def test_cap_set_on_a_fresh_player_holds_from_the_first_track(rig: Rig,
     rig.player.set_max_volume(30)
     rig.player.apply(MusicTarget((tones["a"],), 90.0, 0.3))
     assert rig.player.flush(5)
-    time.sleep(1.6)
+    time.sleep(1.6)  # the fade-in and 1.3 s at the cap play, then are analysed
     cap_db = TONE_DB + pct_to_db(30)
     stream = rig.cap.streams(0)[0]
     levels = windows(stream)
@@ -311,7 +328,7 @@ def test_all_bad_gives_silence_and_warning_without_busy_loop(rig: Rig, tmp_path:
     assert rig.player.flush(5)
     assert wait_for(lambda: bool(rig.kinds("warning")))
     n = len(rig.reports)
-    time.sleep(0.8)
+    time.sleep(0.8)  # observes 0.8 s in which nothing may happen
     assert len(rig.reports) == n  # it stopped trying
     assert rig.player.status().track is None
 
@@ -325,10 +342,10 @@ def test_empty_playlist_is_silence_with_warning(rig: Rig) -> None:
 def test_emergency_off_silences_within_2s(rig: Rig, tones: dict[str, Path]) -> None:
     rig.player.apply(MusicTarget((tones["a"],), 100.0, 0.2))
     assert rig.player.flush(5)
-    time.sleep(0.5)
+    time.sleep(0.5)  # plays 0.5 s at full level
     t0 = time.monotonic()
     rig.player.emergency_off()
-    time.sleep(2.3)
+    time.sleep(2.3)  # the emergency's 2 s deadline plays out, then is analysed
     for d in (0, 1):
         assert rig.cap.window_db(d, t0 + 2.0, t0 + 2.3) < TONE_DB - 70
     # it faded (no abrupt stop): something in between full and silence during the fade
@@ -341,10 +358,10 @@ def test_silence_fades_out_rather_than_cutting(rig: Rig, tones: dict[str, Path])
     """A phase without music (or the end of a session) fades the music out over its time."""
     rig.player.apply(MusicTarget((tones["a"],), 100.0, 0.2))
     assert rig.player.flush(5)
-    time.sleep(0.5)
+    time.sleep(0.5)  # plays 0.5 s at full level
     t0 = time.monotonic()
     rig.player.apply(MusicTarget((), 0.0, 1.5, label="silence"))
-    time.sleep(1.9)
+    time.sleep(1.9)  # the 1.5 s fade-out plays, then is analysed
     early = max(rig.cap.window_db(d, t0 + 0.2, t0 + 0.4) for d in (0, 1))
     late = max(rig.cap.window_db(d, t0 + 0.9, t0 + 1.1) for d in (0, 1))
     assert TONE_DB - 40 < early < TONE_DB - 1  # still audible, already lower
@@ -366,11 +383,11 @@ def test_emergency_hard_path_when_worker_is_stuck(tones: dict[str, Path]) -> Non
     try:
         player.apply(MusicTarget((tones["a"],), 100.0, 0.2))
         assert player.flush(5)
-        time.sleep(0.3)
+        time.sleep(0.3)  # plays 0.3 s at full level
         t0 = time.monotonic()
         player.emergency_off()
         assert stuck.wait(2)
-        time.sleep(2.3)
+        time.sleep(2.3)  # the hard path's 2 s deadline plays out, then is analysed
         assert cap.window_db(0, t0 + 2.1, t0 + 2.3) < TONE_DB - 70
     finally:
         release.set()
@@ -384,13 +401,13 @@ def test_music_resumed_soon_after_an_emergency_is_not_hard_muted(rig: Rig,
     silently by the watchdog while the player still reports it as playing."""
     rig.player.apply(MusicTarget((tones["a"],), 100.0, 0.2))
     assert rig.player.flush(5)
-    time.sleep(0.4)
+    time.sleep(0.4)  # plays 0.4 s
     rig.player.emergency_off()
-    time.sleep(0.5)
+    time.sleep(0.5)  # the emergency fade plays 0.5 s before Resume
     rig.player.apply(MusicTarget((tones["b"],), 100.0, 0.2, label="back"))
     assert rig.player.flush(5)
     t0 = time.monotonic()
-    time.sleep(2.4)
+    time.sleep(2.4)  # past the watchdog's 2 s: the music must still play
     heard = max(rig.cap.window_db(d, t0 + 2.0, t0 + 2.4) for d in (0, 1))
     assert heard > TONE_DB - 3
 
@@ -398,10 +415,10 @@ def test_music_resumed_soon_after_an_emergency_is_not_hard_muted(rig: Rig,
 def test_mute_fades_down_and_back(rig: Rig, tones: dict[str, Path]) -> None:
     rig.player.apply(MusicTarget((tones["a"],), 100.0, 0.2))
     assert rig.player.flush(5)
-    time.sleep(0.3)
+    time.sleep(0.3)  # plays 0.3 s at full level
     t0 = time.monotonic()
     rig.player.set_muted(True)
-    time.sleep(0.9)
+    time.sleep(0.9)  # the 0.5 s mute fade plays, then is analysed
     assert rig.cap.window_db(0, t0 + 0.65, t0 + 0.85) < TONE_DB - 70
     assert rig.player.status().muted
 
@@ -436,7 +453,7 @@ def test_no_audio_output_is_reported_once_and_the_session_goes_on(
         player.apply(MusicTarget((tones["b"],), 40.0, 0.3, label="two"))  # next phase
         assert player.flush(8)
         assert wait_for(lambda: player.status().track == tones["b"])
-        time.sleep(0.5)
+        time.sleep(0.5)  # observes 0.5 s in which no second report may come
     finally:
         player.close()
     no_output = [r for r in reports if r.message == NO_OUTPUT_MESSAGE]

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from ketaroom.controller import SessionController
 from ketaroom.core.clock import ManualClock
 from ketaroom.core.session import Session
-from ketaroom.recorder import SessionRecorder
-from ketaroom.room import Room
-from ketaroom.runner import SessionRunner
+from ketaroom.session.controller import SessionController
+from ketaroom.session.devices import RoomDevices
+from ketaroom.session.recorder import SessionRecorder
+from ketaroom.session.runner import SessionRunner
 from ketaroom.store.export import export_csv, export_json, export_pdf
 from ketaroom.store.journal import Journal
 from ketaroom.store.record_schema import RecordKind, current_note_tags
@@ -33,7 +33,7 @@ def recorded(tmp_path: Path) -> Iterator[tuple[Journal, int, dict[str, int]]]:
     clock = ManualClock(0)
     p = preset(phase("Journey", 600), name="Esketamine 56")
     runner = SessionRunner(Session(p, clock), post=lambda fn: fn(), wakeups=ManualWakeups(clock))
-    room = Room(lambda fn: fn(), audio="none")
+    room = RoomDevices(lambda fn: fn(), audio="none")
     journal = Journal(tmp_path / "sessions.sqlite3")
     recorder = SessionRecorder(journal, synchronous=True)
     sid = recorder.begin(p, room="Room 1", operator="RN")

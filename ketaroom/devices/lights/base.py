@@ -7,7 +7,6 @@ re-raise or report these instead.
 
 from __future__ import annotations
 
-import enum
 import logging
 import threading
 import time
@@ -15,18 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from ketaroom.core.targets import EMERGENCY_LIGHT, LightTarget
+from ketaroom.core.targets import EMERGENCY_LIGHT, LightHealth, LightTarget
 from ketaroom.devices.lights.conversions import TRANSITION_DS_MAX, describe_target
 
 log = logging.getLogger(__name__)
-
-
-class LightHealth(enum.Enum):
-    OK = "ok"
-    DEGRADED = "degraded"
-    """Answering, but refusing or failing commands (rate limited, internal error, bad group)."""
-    UNREACHABLE = "unreachable"
-    NOT_PAIRED = "not_paired"
 
 
 class LightsError(Exception):

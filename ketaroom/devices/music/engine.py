@@ -47,6 +47,18 @@ from ketaroom.devices.music.api import (
     ReportSink,
     SampleSink,
 )
+from ketaroom.devices.music.commands import (
+    Apply,
+    Close,
+    Command,
+    DeckPhase,
+    Emergency,
+    SetMaxVolume,
+    SetMuted,
+    SetVolume,
+    Skip,
+    VlcEvent,
+)
 from ketaroom.devices.music.levels import (
     FLOOR_DB,
     MAX_CHANGE_DB_PER_S,
@@ -80,7 +92,7 @@ NO_OUTPUT_MESSAGE = "No audio output found — the session goes on without music
 @dataclass
 class _DeckState:
     index: int
-    phase: str = "idle"  # idle | starting | playing | out
+    phase: DeckPhase = DeckPhase.IDLE
     track: Path | None = None
     ramp: Ramp = field(default_factory=lambda: Ramp.hold(FLOOR_DB, 0.0))
     fade_s: float = 1.0
@@ -113,7 +125,7 @@ class VlcPlayer:
                  output_device: str | None = None) -> None:
         self._on_report = on_report
         self._scale = max(1e-3, float(time_scale))
-        self._q: queue.Queue[tuple[Any, ...]] = queue.Queue()
+        self._q: queue.Queue[Command] = queue.Queue()
         self._lock = threading.Lock()
         self._cond = threading.Condition(self._lock)
         self._apply_seq = 0
@@ -153,24 +165,24 @@ class VlcPlayer:
         with self._lock:
             self._apply_seq += 1
             seq = self._apply_seq
-        self._q.put(("apply", target, seq))
+        self._q.put(Apply(target, seq))
 
     def set_volume(self, pct: float) -> None:
-        self._q.put(("volume", float(pct)))
+        self._q.put(SetVolume(float(pct)))
 
     def set_max_volume(self, pct: float) -> None:
-        self._q.put(("max", float(pct)))
+        self._q.put(SetMaxVolume(float(pct)))
 
     def set_muted(self, muted: bool) -> None:
-        self._q.put(("mute", bool(muted)))
+        self._q.put(SetMuted(bool(muted)))
 
     def skip(self) -> None:
-        self._q.put(("skip",))
+        self._q.put(Skip())
 
     def emergency_off(self) -> None:
         backend = self._backend
         gens = [deck.gen for deck in backend.decks] if backend is not None else []
-        self._q.put(("emergency",))
+        self._q.put(Emergency())
         timer = threading.Timer(EMERGENCY_DEADLINE_S, self._watchdog, args=(gens,))
         timer.daemon = True
         timer.start()
@@ -193,11 +205,11 @@ class VlcPlayer:
         if self._closed:
             return
         self._closed = True
-        self._q.put(("close",))
+        self._q.put(Close())
         self._thread.join(5.0)
 
     # ---------------------------------------------------------------- worker
-    def _post(self, item: tuple[Any, ...]) -> None:
+    def _post(self, item: Command) -> None:
         self._q.put(item)
 
     def _run(self, audio: str, vlc_args: tuple[str, ...], sink: SampleSink | None,
@@ -222,7 +234,7 @@ class VlcPlayer:
                     item = None
                 handled = item is not None
                 while item is not None:
-                    if item[0] == "close":
+                    if isinstance(item, Close):
                         self._shutdown()
                         return
                     self._handle(item)
@@ -244,48 +256,48 @@ class VlcPlayer:
 
     def _period(self, now: float) -> float:
         """How soon the next tick is needed: fast while anything starts or moves."""
-        if any(d.phase == "starting" for d in self._decks):
+        if any(d.phase is DeckPhase.STARTING for d in self._decks):
             return START_POLL_S
         moving = (not self._cap.done(now) or not self._mute.done(now)
                   or self._silence_pending or any(
-                      d.phase != "idle" and (d.phase != "playing" or not d.ramp.done(now))
+                      d.phase is not DeckPhase.IDLE
+                      and (d.phase is not DeckPhase.PLAYING or not d.ramp.done(now))
                       for d in self._decks))
         return TICK_S if moving else STEADY_TICK_S
 
     def _busy(self) -> bool:
-        return any(d.phase != "idle" for d in self._decks) or self._silence_pending
+        return any(d.phase is not DeckPhase.IDLE for d in self._decks) or self._silence_pending
 
-    def _handle(self, item: tuple[Any, ...]) -> None:
-        kind = item[0]
+    def _handle(self, item: Command) -> None:
         now = time.monotonic()
-        if kind == "apply":
-            self._do_apply(item[1], item[2], now)
-        elif kind == "volume":
-            self._do_volume(item[1], now)
-        elif kind == "max":
+        if isinstance(item, Apply):
+            self._do_apply(item.target, item.seq, now)
+        elif isinstance(item, SetVolume):
+            self._do_volume(item.pct, now)
+        elif isinstance(item, SetMaxVolume):
             cur = self._cap.value(now)
-            new = pct_to_db(max(0.0, min(100.0, item[1])))
-            if not any(d.phase in ("playing", "out") for d in self._decks):
+            new = pct_to_db(max(0.0, min(100.0, item.pct)))
+            if not any(d.phase in (DeckPhase.PLAYING, DeckPhase.OUT) for d in self._decks):
                 # nothing audible (a fresh room, silence, a track still starting behind
                 # its pad): the cap holds at once, so the next fade-in never outruns it
                 self._cap = Ramp.hold(new, now)
             else:
                 rate = CAP_DOWN_DB_PER_S if new < cur else MAX_CHANGE_DB_PER_S
                 self._cap = Ramp.limited(cur, new, now, rate)
-        elif kind == "mute":
-            if item[1] != self._muted:
-                self._muted = item[1]
+        elif isinstance(item, SetMuted):
+            if item.muted != self._muted:
+                self._muted = item.muted
                 cur = self._mute.value(now)
                 self._mute = (Ramp.to(cur, FLOOR_DB, now, MUTE_DOWN_S) if self._muted
                               else Ramp.to(cur, 0.0, now, MUTE_UP_S))
                 self._report("state", "muted" if self._muted else "unmuted", None)
-        elif kind == "skip":
+        elif isinstance(item, Skip):
             if self._active is not None and self._target is not None:
                 self._start_next(self._fade(), now)
-        elif kind == "emergency":
+        elif isinstance(item, Emergency):
             self._do_emergency(now)
-        elif kind == "vlc":
-            self._on_vlc_event(item[1], item[2], item[3], now)
+        elif isinstance(item, VlcEvent):
+            self._on_vlc_event(item.deck, item.gen, item.name, now)
 
     def _fade(self) -> float:
         fade = self._target.fade_s if self._target else 2.0
@@ -310,10 +322,10 @@ class VlcPlayer:
         self._silence_pending = False
         active = self._decks[self._active] if self._active is not None else None
         if (active is not None and prev is not None and prev.tracks == target.tracks
-                and active.phase in ("starting", "playing")):
+                and active.phase in (DeckPhase.STARTING, DeckPhase.PLAYING)):
             # same playlist: keep the track, ramp to the new volume over the fade
             active.level_db = self._level_db
-            if active.phase == "playing":
+            if active.phase is DeckPhase.PLAYING:
                 active.ramp = Ramp.to(active.ramp.value(now), self._level_db, now, fade)
             self._settle(seq)
             self._report("music", f"{target.label}: volume {target.volume_pct:g} %",
@@ -333,7 +345,7 @@ class VlcPlayer:
             return
         d = self._decks[self._active]
         d.level_db = self._level_db
-        if d.phase == "playing":
+        if d.phase is DeckPhase.PLAYING:
             d.ramp = Ramp.limited(d.ramp.value(now), self._level_db, now, MAX_CHANGE_DB_PER_S)
 
     def _do_emergency(self, now: float) -> None:
@@ -352,7 +364,7 @@ class VlcPlayer:
         after the emergency is music the clinician brought back (Resume)."""
         if self._backend is None or self._closed:
             return
-        if all(d.phase == "idle" for d in self._decks):
+        if all(d.phase is DeckPhase.IDLE for d in self._decks):
             return
         for deck, gen in zip(self._backend.decks, gens, strict=False):
             if deck.gen != gen:
@@ -363,15 +375,15 @@ class VlcPlayer:
 
     def _fade_all_out(self, fade: float, now: float) -> None:
         for d in self._decks:
-            if d.phase == "starting":
+            if d.phase is DeckPhase.STARTING:
                 self._backend.decks[d.index].stop()
-                d.phase = "idle"
+                d.phase = DeckPhase.IDLE
                 d.sent = None
-            elif (d.phase == "out" and not d.out_pending
+            elif (d.phase is DeckPhase.OUT and not d.out_pending
                   and d.ramp.t0 + d.ramp.duration_s - now <= fade):
                 continue  # already fading out faster than asked
-            elif d.phase in ("playing", "out"):
-                d.phase = "out"
+            elif d.phase in (DeckPhase.PLAYING, DeckPhase.OUT):
+                d.phase = DeckPhase.OUT
                 d.out_pending = False
                 d.ramp = Ramp.to(d.ramp.value(now), FLOOR_DB, now, fade)
 
@@ -392,11 +404,11 @@ class VlcPlayer:
 
     def _pick_deck(self) -> _DeckState:
         others = [d for d in self._decks if d.index != self._active]
-        idle = [d for d in others if d.phase == "idle"]
+        idle = [d for d in others if d.phase is DeckPhase.IDLE]
         if idle:
             return idle[0]
         if self._active is None:
-            idle = [d for d in self._decks if d.phase == "idle"]
+            idle = [d for d in self._decks if d.phase is DeckPhase.IDLE]
             if idle:
                 return idle[0]
         # both busy: take over the quietest non-active deck (it is fading out anyway)
@@ -423,20 +435,20 @@ class VlcPlayer:
                 return
         if self._active is not None:
             old = self._decks[self._active]
-            if old.phase == "starting":
+            if old.phase is DeckPhase.STARTING:
                 self._backend.decks[old.index].stop()
-                old.phase = "idle"
-            elif old.phase == "playing":
+                old.phase = DeckPhase.IDLE
+            elif old.phase is DeckPhase.PLAYING:
                 # keep it at its level until the new stream runs, then equal-power out
-                old.phase = "out"
+                old.phase = DeckPhase.OUT
                 old.ramp = Ramp.hold(old.ramp.value(now), now)
                 old.out_pending = True
         crossing = any(x.out_pending for x in self._decks)
         d = self._pick_deck()
-        if d.phase != "idle":
+        if d.phase is not DeckPhase.IDLE:
             self._backend.decks[d.index].stop()
         self._backend.decks[d.index].load_and_play(path)
-        d.phase = "starting"
+        d.phase = DeckPhase.STARTING
         d.track = path
         d.fade_s = fade
         d.level_db = self._level_db
@@ -468,9 +480,9 @@ class VlcPlayer:
         self._release_pending_outs(now, self._fade())
         if self._active is not None:
             d = self._decks[self._active]
-            if d.phase == "starting":
+            if d.phase is DeckPhase.STARTING:
                 self._backend.decks[d.index].stop()
-                d.phase = "idle"
+                d.phase = DeckPhase.IDLE
         self._active = None
         self._settle_all()
 
@@ -479,8 +491,8 @@ class VlcPlayer:
         self._release_pending_outs(now, fade)
         if self._active is not None:
             d = self._decks[self._active]
-            if d.phase == "playing":
-                d.phase = "out"
+            if d.phase is DeckPhase.PLAYING:
+                d.phase = DeckPhase.OUT
                 d.ramp = Ramp.to(d.ramp.value(now), FLOOR_DB, now, fade)
         self._active = None
         self._silence_pending = True
@@ -492,9 +504,9 @@ class VlcPlayer:
         if name == "MediaPlayerESAdded":
             d.es_added = True
         elif name in ("MediaPlayerEndReached", "MediaPlayerEncounteredError"):
-            if d.phase == "starting":
+            if d.phase is DeckPhase.STARTING:
                 self._backend.decks[index].stop()
-                d.phase = "idle"
+                d.phase = DeckPhase.IDLE
                 what = ("libVLC error" if name == "MediaPlayerEncounteredError"
                         else "not a playable audio file")
                 if d.track is not None:
@@ -508,7 +520,7 @@ class VlcPlayer:
                 return
             was_active = self._active == index
             self._backend.decks[index].stop()
-            d.phase = "idle"
+            d.phase = DeckPhase.IDLE
             d.sent = None
             if name == "MediaPlayerEncounteredError" and d.track is not None:
                 self._report("device_error", f"playback of {d.track.name} failed", d.track)
@@ -522,16 +534,16 @@ class VlcPlayer:
         mute = self._mute.value(now)
         for d in self._decks:
             deck = self._backend.decks[d.index]
-            if d.phase == "idle":
+            if d.phase is DeckPhase.IDLE:
                 continue
-            if d.phase == "starting":
+            if d.phase is DeckPhase.STARTING:
                 deck.set_volume(0)
                 if deck.time_ms() > 0 or (d.es_added and deck.length_ms() > 0
                                            and deck.time_ms() > 0):
                     self._stream_started(d, now)
                 elif now - d.started_wall > START_TIMEOUT_S:
                     deck.stop()
-                    d.phase = "idle"
+                    d.phase = DeckPhase.IDLE
                     if d.track is not None:
                         self._bad_track(d.track, "no audio after "
                                         f"{START_TIMEOUT_S:g} s")
@@ -547,13 +559,13 @@ class VlcPlayer:
                 deck.set_gain(*gain)
                 d.sent = gain
                 d.sent_wall = now
-            if d.phase == "out" and not d.out_pending and d.ramp.done(now):
+            if d.phase is DeckPhase.OUT and not d.out_pending and d.ramp.done(now):
                 deck.stop()
-                d.phase = "idle"
+                d.phase = DeckPhase.IDLE
                 d.sent = None
-            elif d.phase == "playing" and self._active == d.index and not d.next_started:
+            elif d.phase is DeckPhase.PLAYING and self._active == d.index and not d.next_started:
                 self._maybe_crossfade(d, deck, now)
-        if self._silence_pending and all(d.phase == "idle" for d in self._decks):
+        if self._silence_pending and all(d.phase is DeckPhase.IDLE for d in self._decks):
             self._silence_pending = False
             self._report("state", "silence", None)
             self._settle_all()
@@ -564,7 +576,7 @@ class VlcPlayer:
         if not deck.set_volume(0):
             return  # output not accepting volume yet: stay padded
         deck.set_pad(False)  # at volume 0: silent
-        d.phase = "playing"
+        d.phase = DeckPhase.PLAYING
         if d.crossfade:
             d.ramp = Ramp.crossfade(FLOOR_DB, d.level_db, now, d.fade_s)
         else:
@@ -612,12 +624,12 @@ class VlcPlayer:
                              self._target.label if self._target else "", None, None)
         else:
             deck = self._backend.decks[d.index]
-            cur = min(d.ramp.value(now), cap) if d.phase == "playing" else FLOOR_DB
+            cur = min(d.ramp.value(now), cap) if d.phase is DeckPhase.PLAYING else FLOOR_DB
             tgt = min(d.level_db, self._cap.end_db)
             length = deck.length_ms()
             st = MusicStatus(d.track, round(db_to_pct(cur), 2), round(db_to_pct(tgt), 2),
                              self._muted, self._target.label if self._target else "",
-                             deck.time_ms() / 1000.0 if d.phase == "playing" else None,
+                             deck.time_ms() / 1000.0 if d.phase is DeckPhase.PLAYING else None,
                              length / 1000.0 if length > 0 else None)
         with self._lock:
             self._status = st

@@ -2,8 +2,8 @@
 
 Owns the libVLC objects; every method here must be called from the music worker
 thread (except :meth:`Deck.hard_silence`, the emergency path). libVLC event callbacks
-run on libVLC's own thread and only *post* ``(deck, generation, event)`` tuples to the
-worker queue: calling libVLC from inside a callback deadlocks.
+run on libVLC's own thread and only *post* :class:`~ketaroom.devices.music.commands.VlcEvent`
+values to the worker queue: calling libVLC from inside a callback deadlocks.
 
 Safe start (python-vlc issue 220): a volume set before the audio output stream exists
 is ignored, and a new output stream (amem, and the first stream of any player) starts
@@ -47,6 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from ketaroom.devices.music.api import AudioUnavailable, SampleSink
+from ketaroom.devices.music.commands import Command, VlcEvent
 
 try:  # pragma: no cover - exercised only where libVLC is missing
     import vlc
@@ -78,7 +79,7 @@ _EVENTS = (
     "MediaPlayerLengthChanged",
 )
 
-Post = Callable[[tuple[Any, ...]], None]
+Post = Callable[[Command], None]
 
 
 _MAGIC_DEMUX = ((b"OggS", "ogg"), (b"fLaC", "flac"))
@@ -180,7 +181,7 @@ class Deck:
         post = self._backend.post
 
         def _on_event(_event: Any) -> None:  # libVLC thread: post only, never call libVLC
-            post(("vlc", self.index, self.gen, name))
+            post(VlcEvent(self.index, self.gen, name))
 
         return _on_event
 

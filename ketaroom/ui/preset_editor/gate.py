@@ -8,7 +8,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QStackedWidget, QVBoxLayout, QWidget
 
-from ketaroom.admin_pin import AdminGate
+from ketaroom.store.admin_pin import AdminGate
 from ketaroom.ui.pin_dialog import PinPad
 
 __all__ = ["PinGuard"]

@@ -17,7 +17,7 @@ field path (:attr:`~ketaroom.core.validation.Problem.where`) flags the field at 
 Saving validates again and writes atomically only when the preset is valid.
 
 Shipped presets open read-only with *Duplicate to edit*. With an
-:class:`ketaroom.admin_pin.AdminGate`, the form is hidden behind a PIN pad until unlocked
+:class:`ketaroom.store.admin_pin.AdminGate`, the form is hidden behind a PIN pad until unlocked
 and again after the gate's idle time.
 """
 
@@ -38,10 +38,10 @@ from PySide6.QtWidgets import (
 )
 from ruamel.yaml.comments import CommentedMap
 
-from ketaroom.admin_pin import AdminGate
 from ketaroom.core import preset_yaml
 from ketaroom.core.preset_library import PresetLibrary
 from ketaroom.core.validation import LoadResult, validate_text
+from ketaroom.store.admin_pin import AdminGate
 from ketaroom.ui.pin_dialog import PinPad
 from ketaroom.ui.preset_editor.common import (
     local_style,

@@ -1,4 +1,4 @@
-"""Crash resume, the pure part: rebuild a session's intents for a new process.
+"""Crash recovery, the pure part: rebuild a session's intents for a new process.
 
 After a crash (kill -9, power cut) the journal still holds when the session started
 (the wall time of its ``session_start`` event), every intent the clinician gave
@@ -12,7 +12,7 @@ the crash. The new process has its own session clock (see
 ``rehearse --speed N``). The result feeds :class:`~ketaroom.core.session.Session`
 (``intents=``) and :func:`~ketaroom.core.timeline.timeline_at` unchanged.
 
-Two ways to resume (:class:`ResumeMode`):
+Two ways to resume (:class:`RecoveryMode`):
 
 * ``RUNNING`` — as if the app had kept running: the timeline stands where the plan
   says for the wall time that has passed (a session that was paused at the crash
@@ -37,10 +37,10 @@ from collections.abc import Sequence
 
 from ketaroom.core.timeline import Intent, IntentKind
 
-__all__ = ["ResumeMode", "active_at", "rebuild_intents"]
+__all__ = ["RecoveryMode", "active_at", "rebuild_intents"]
 
 
-class ResumeMode(enum.Enum):
+class RecoveryMode(enum.Enum):
     RUNNING = "running"
     """Resume as if it kept running."""
     PAUSED = "paused"
@@ -108,7 +108,7 @@ def rebuild_intents(
     now_clock: float,
     now_wall: float,
     crashed_wall: float,
-    mode: ResumeMode,
+    mode: RecoveryMode,
     speed: float = 1.0,
     crashed_t: float | None = None,
 ) -> list[Intent]:
@@ -141,7 +141,7 @@ def rebuild_intents(
         amount_s = float(amount or 0.0) if kind is IntentKind.EXTEND else 0.0
         out.append(Intent(kind, at, amount_s))
         last = at
-    if mode is ResumeMode.RUNNING:
+    if mode is RecoveryMode.RUNNING:
         return out
     paused, stopped = _state_at_end(out)
     if paused or stopped:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 
-from ketaroom.admin_pin import (
+from ketaroom.store.admin_pin import (
     LOCKOUT_S,
     MAX_FAILURES,
     AdminGate,

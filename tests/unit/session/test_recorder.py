@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ketaroom.recorder import RecorderHealth, SessionRecorder
+from ketaroom.session.recorder import RecorderHealth, SessionRecorder
 from ketaroom.store.journal import Journal
 from tests.helpers.fakes import phase, preset
 from tests.helpers.waiting import wait_until

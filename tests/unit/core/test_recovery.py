@@ -1,11 +1,11 @@
-"""Crash resume, pure part: journaled intents (wall times) → intents on a new clock."""
+"""Crash recovery, pure part: journaled intents (wall times) → intents on a new clock."""
 
 from __future__ import annotations
 
 import pytest
 
 from ketaroom.core.clock import ManualClock
-from ketaroom.core.resume import ResumeMode, active_at, rebuild_intents
+from ketaroom.core.recovery import RecoveryMode, active_at, rebuild_intents
 from ketaroom.core.session import Session
 from ketaroom.core.timeline import Intent, IntentKind, Status, timeline_at
 from tests.helpers.fakes import phase, preset
@@ -17,7 +17,7 @@ NOW_CLOCK = 5000.0
 """The new process's clock when it resumes."""
 
 
-def rebuilt(intents=(), *, crash=70.0, now=200.0, mode=ResumeMode.PAUSED, speed=1.0,
+def rebuilt(intents=(), *, crash=70.0, now=200.0, mode=RecoveryMode.PAUSED, speed=1.0,
             crashed_t=None, start_wall=WALL0):
     """Intents rebuilt for a crash ``crash`` s and a resume ``now`` s after WALL0."""
     return rebuild_intents(
@@ -31,7 +31,7 @@ def state(intents):
 
 
 def test_running_resume_stands_where_the_plan_says_for_the_wall_time():
-    s = state(rebuilt(mode=ResumeMode.RUNNING, now=200))
+    s = state(rebuilt(mode=RecoveryMode.RUNNING, now=200))
     assert s.status is Status.RUNNING
     assert s.phase_index == 2  # 200 s into a 60+120+60 plan: Return
     assert s.active_s == pytest.approx(200)
@@ -39,7 +39,7 @@ def test_running_resume_stands_where_the_plan_says_for_the_wall_time():
 
 
 def test_running_resume_past_the_end_is_completed():
-    s = state(rebuilt(mode=ResumeMode.RUNNING, now=900))
+    s = state(rebuilt(mode=RecoveryMode.RUNNING, now=900))
     assert s.status is Status.COMPLETED
 
 
@@ -64,7 +64,7 @@ def test_pause_before_the_crash_is_respected():
     assert paused.status is Status.PAUSED
     assert paused.active_s == pytest.approx(70)
     assert paused.phase_index == 1
-    running = state(rebuilt(journal, crash=100, now=200, mode=ResumeMode.RUNNING))
+    running = state(rebuilt(journal, crash=100, now=200, mode=RecoveryMode.RUNNING))
     assert running.active_s == pytest.approx(170)
     assert running.paused_s == pytest.approx(30)
     assert running.phase_index == 1
@@ -72,7 +72,7 @@ def test_pause_before_the_crash_is_respected():
 
 def test_session_paused_at_the_crash_stays_paused_in_either_mode():
     journal = [("pause", 40, None)]
-    for mode in ResumeMode:
+    for mode in RecoveryMode:
         s = state(rebuilt(journal, crash=70, now=500, mode=mode))
         assert s.status is Status.PAUSED
         assert s.active_s == pytest.approx(40)
@@ -84,9 +84,9 @@ def test_extend_before_the_crash_is_respected():
     paused = state(rebuilt(journal, crash=70))
     assert paused.phase_index == 0
     assert paused.phase_remaining_s == pytest.approx(20)
-    running = state(rebuilt(journal, crash=70, now=85, mode=ResumeMode.RUNNING))
+    running = state(rebuilt(journal, crash=70, now=85, mode=RecoveryMode.RUNNING))
     assert running.phase_index == 0  # without the extension it would be Deep
-    assert state(rebuilt(journal, crash=70, now=95, mode=ResumeMode.RUNNING)).phase_index == 1
+    assert state(rebuilt(journal, crash=70, now=95, mode=RecoveryMode.RUNNING)).phase_index == 1
 
 
 def test_next_before_the_crash_is_respected():
@@ -95,12 +95,12 @@ def test_next_before_the_crash_is_respected():
     assert s.phase_index == 1
     assert s.phase_elapsed_s == pytest.approx(50)
     assert s.spans[0].skipped_s == pytest.approx(40)
-    running = state(rebuilt(journal, crash=70, now=150, mode=ResumeMode.RUNNING))
+    running = state(rebuilt(journal, crash=70, now=150, mode=RecoveryMode.RUNNING))
     assert running.phase_index == 2  # Deep began at 20 and ran its 120 s
 
 
 def test_stop_before_the_crash_is_respected():
-    s = state(rebuilt([("stop", 30, None)], crash=31, now=500, mode=ResumeMode.PAUSED))
+    s = state(rebuilt([("stop", 30, None)], crash=31, now=500, mode=RecoveryMode.PAUSED))
     assert s.status is Status.STOPPED
     assert s.active_s == pytest.approx(30)
 
@@ -126,7 +126,7 @@ def test_crash_just_after_a_phase_began_does_not_resume_in_the_phase_before():
 def test_unknown_and_start_kinds_are_skipped_and_clock_never_goes_back():
     journal = [("start", 0, None), ("bogus", 5, None), ("pause", 30, None),
                ("resume", 10, None)]  # wall clock stepped back between the two
-    intents = rebuilt(journal, crash=70, now=80, mode=ResumeMode.RUNNING)
+    intents = rebuilt(journal, crash=70, now=80, mode=RecoveryMode.RUNNING)
     assert [i.kind for i in intents] == [IntentKind.START, IntentKind.PAUSE, IntentKind.RESUME]
     ats = [i.at for i in intents]
     assert ats == sorted(ats)
@@ -134,7 +134,7 @@ def test_unknown_and_start_kinds_are_skipped_and_clock_never_goes_back():
 
 
 def test_intents_never_land_after_now():
-    intents = rebuilt([("pause", 500, None)], crash=600, now=100, mode=ResumeMode.PAUSED)
+    intents = rebuilt([("pause", 500, None)], crash=600, now=100, mode=RecoveryMode.PAUSED)
     assert max(i.at for i in intents) == NOW_CLOCK
 
 
@@ -142,7 +142,7 @@ def test_second_crash_after_a_paused_resume():
     # First crash at 70 s, resumed paused 1000 s later: the app journals the synthetic
     # pause at the crash wall time and the clinician's resume; a second crash follows.
     journal = [("pause", 70, None), ("resume", 1070, None)]
-    s = state(rebuilt(journal, crash=1100, now=1100, mode=ResumeMode.PAUSED))
+    s = state(rebuilt(journal, crash=1100, now=1100, mode=RecoveryMode.PAUSED))
     assert s.active_s == pytest.approx(100)
     assert s.phase_index == 1
 

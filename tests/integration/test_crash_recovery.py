@@ -29,15 +29,15 @@ from PySide6.QtCore import QTimer
 
 from ketaroom.core.clock import ManualClock
 from ketaroom.core.timeline import IntentKind, Status, timeline_at
-from ketaroom.recorder import SessionRecorder
-from ketaroom.resume import (
-    ResumeError,
-    ResumeMode,
+from ketaroom.session.recorder import SessionRecorder
+from ketaroom.session.recovery import (
+    RecoveryError,
+    RecoveryMode,
     close_session,
     load_interrupted,
-    mark_resumed,
-    plan_resume,
-    resume_intents,
+    mark_recovered,
+    plan_recovery,
+    recovery_intents,
 )
 from ketaroom.store.journal import Journal
 from ketaroom.store.paths import journal_path
@@ -192,7 +192,7 @@ def test_resume_paused_picks_up_in_the_phase_that_was_running(killed):
     assert 120 <= interrupted.crashed_t < 180
 
     clock = ManualClock(50_000.0)
-    intents = resume_intents(interrupted, ResumeMode.PAUSED, clock,
+    intents = recovery_intents(interrupted, RecoveryMode.PAUSED, clock,
                              now_wall=interrupted.crashed_wall + 3600)
     assert intents[-1].kind is IntentKind.PAUSE
     state = timeline_at(interrupted.preset, intents, clock.now(), open_as_expected=True)
@@ -201,7 +201,7 @@ def test_resume_paused_picks_up_in_the_phase_that_was_running(killed):
     assert 120 <= state.active_s < 180
 
     # "as if it kept running": 3 wall seconds at speed 20 later is a minute on
-    running = resume_intents(interrupted, ResumeMode.RUNNING, clock,
+    running = recovery_intents(interrupted, RecoveryMode.RUNNING, clock,
                              now_wall=interrupted.crashed_wall + 3.0)
     later = timeline_at(interrupted.preset, running, clock.now(), open_as_expected=True)
     assert later.status is Status.RUNNING
@@ -214,21 +214,21 @@ def test_resume_plan_restores_the_phase_and_is_recorded(killed):
     with Journal(journal_path(data)) as journal:
         interrupted = load_interrupted(journal, session_id)
         clock = ManualClock(10_000.0)
-        plan = plan_resume(interrupted, ResumeMode.PAUSED, clock,
+        plan = plan_recovery(interrupted, RecoveryMode.PAUSED, clock,
                            now_wall=interrupted.crashed_wall + 60, open_as_expected=True)
         assert plan.state.phase_index == 2
         assert plan.light is not None and plan.light.brightness_pct == 10  # Deep's light
         assert plan.music is not None and plan.music.tracks == ()  # Deep is silent
         assert plan.missed == ()
         assert plan.session.poll() == []  # past events are not dispatched again
-        mark_resumed(journal, plan)
+        mark_recovered(journal, plan)
         recorder = SessionRecorder(journal)
         try:
             recorder.adopt(session_id, session_t=plan.session_t)
         finally:
             recorder.close()
         assert journal.session(session_id).status == "running"  # owned by this process
-        with pytest.raises(ResumeError, match="still running"):
+        with pytest.raises(RecoveryError, match="still running"):
             load_interrupted(journal, session_id)
         events = journal.events(session_id)
         assert [e.kind for e in events][-2:] == ["intent", "resume"]
@@ -239,8 +239,8 @@ def test_resume_plan_restores_the_phase_and_is_recorded(killed):
             conn.execute("UPDATE sessions SET pid = 999999999 WHERE id = ?", (session_id,))
         again = load_interrupted(journal, session_id)
         assert again.paused
-        for mode in ResumeMode:
-            state = plan_resume(again, mode, ManualClock(90_000.0), open_as_expected=True,
+        for mode in RecoveryMode:
+            state = plan_recovery(again, mode, ManualClock(90_000.0), open_as_expected=True,
                                 now_wall=again.crashed_wall + 7200).state
             assert state.status is Status.PAUSED
             assert state.phase_index == 2
@@ -378,12 +378,12 @@ def test_unreadable_preset_gives_a_message_and_can_only_be_closed(tmp_path: Path
         assert interrupted.error is not None
         assert "could not be loaded" in interrupted.error and "gone.yaml" in interrupted.error
         assert interrupted.phase_index == 1 and interrupted.paused
-        with pytest.raises(ResumeError):
-            plan_resume(interrupted, ResumeMode.PAUSED, ManualClock())
+        with pytest.raises(RecoveryError):
+            plan_recovery(interrupted, RecoveryMode.PAUSED, ManualClock())
         close_session(journal, sid)
-        with pytest.raises(ResumeError, match="already ended"):
+        with pytest.raises(RecoveryError, match="already ended"):
             load_interrupted(journal, sid)
-        with pytest.raises(ResumeError, match="no session 99"):
+        with pytest.raises(RecoveryError, match="no session 99"):
             load_interrupted(journal, 99)
 
 
@@ -395,7 +395,7 @@ def test_stored_copy_wins_and_file_is_the_fallback(tmp_path: Path):
         interrupted = load_interrupted(journal, sid)
         assert interrupted.can_resume
         assert interrupted.preset is not None and len(interrupted.preset.phases) == 5
-        plan = plan_resume(interrupted, ResumeMode.RUNNING, ManualClock(),
+        plan = plan_recovery(interrupted, RecoveryMode.RUNNING, ManualClock(),
                            now_wall=interrupted.crashed_wall + 3600)
         assert plan.state.status is Status.PAUSED  # it was paused when the app died
         assert plan.added_pause is None
@@ -403,15 +403,15 @@ def test_stored_copy_wins_and_file_is_the_fallback(tmp_path: Path):
 
 @pytest.mark.gui
 def test_resume_dialog_reports_the_choice(qtbot, tmp_path: Path):
-    from ketaroom.ui.resume_dialog import ResumeChoice, ResumeDialog
+    from ketaroom.ui.recovery_dialog import RecoveryChoice, RecoveryDialog
 
     journal, sid = _crashed_session(tmp_path, preset_yaml=PRESET, preset_path=None)
     with journal:
         interrupted = load_interrupted(journal, sid)
-    for button_name, choice in (("running_button", ResumeChoice.RUNNING),
-                                ("paused_button", ResumeChoice.PAUSED),
-                                ("close_button", ResumeChoice.CLOSE)):
-        dialog = ResumeDialog(interrupted)
+    for button_name, choice in (("running_button", RecoveryChoice.RUNNING),
+                                ("paused_button", RecoveryChoice.PAUSED),
+                                ("close_button", RecoveryChoice.CLOSE)):
+        dialog = RecoveryDialog(interrupted)
         qtbot.addWidget(dialog)
         assert "Kill test five phases" in dialog.preset_label.text()
         assert "phase 2 of 5 “Onset”" in dialog.stopped_label.text()
@@ -421,18 +421,18 @@ def test_resume_dialog_reports_the_choice(qtbot, tmp_path: Path):
         QTimer.singleShot(0, getattr(dialog, button_name).click)
         assert dialog.exec() == dialog.DialogCode.Accepted
         assert dialog.choice is choice
-    assert ResumeChoice.PAUSED.mode is ResumeMode.PAUSED
-    assert ResumeChoice.CLOSE.mode is None
+    assert RecoveryChoice.PAUSED.mode is RecoveryMode.PAUSED
+    assert RecoveryChoice.CLOSE.mode is None
 
 
 @pytest.mark.gui
 def test_resume_dialog_without_a_preset_offers_only_close(qtbot, tmp_path: Path):
-    from ketaroom.ui.resume_dialog import ResumeDialog
+    from ketaroom.ui.recovery_dialog import RecoveryDialog
 
     journal, sid = _crashed_session(tmp_path, preset_yaml=None, preset_path=None)
     with journal:
         interrupted = load_interrupted(journal, sid)
-    dialog = ResumeDialog(interrupted)
+    dialog = RecoveryDialog(interrupted)
     qtbot.addWidget(dialog)
     assert dialog.problem_label is not None
     assert "cannot be resumed" in dialog.problem_label.text()

@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 
-from ketaroom.controller import SessionController
 from ketaroom.core.clock import ManualClock
 from ketaroom.core.session import Session
-from ketaroom.recorder import SessionRecorder
-from ketaroom.room import Room
-from ketaroom.runner import SessionRunner
+from ketaroom.session.controller import SessionController
+from ketaroom.session.devices import RoomDevices
+from ketaroom.session.recorder import SessionRecorder
+from ketaroom.session.runner import SessionRunner
 from ketaroom.store.journal import Journal
 from tests.helpers.fakes import ManualWakeups, phase, preset
 
@@ -26,7 +26,7 @@ def rig(tmp_path: Path) -> Iterator[tuple[SessionController, list[dict[str, Any]
     clock = ManualClock(0)
     p = preset(phase("A", 600))
     runner = SessionRunner(Session(p, clock), post=lambda fn: fn(), wakeups=ManualWakeups(clock))
-    room = Room(lambda fn: fn(), audio="none")  # plays nothing; keeps what it was asked
+    room = RoomDevices(lambda fn: fn(), audio="none")  # plays nothing; keeps what it was asked
     recorder = SessionRecorder(Journal(tmp_path / "sessions.sqlite3"), synchronous=True)
     recorder.begin(p, room="test")
     records: list[dict[str, Any]] = []

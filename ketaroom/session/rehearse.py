@@ -28,17 +28,18 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import Any, TextIO
 
-from ketaroom.controller import SessionController
 from ketaroom.core.clock import AcceleratedClock
 from ketaroom.core.durations import format_clock
 from ketaroom.core.preset import Preset
 from ketaroom.core.session import Session
-from ketaroom.recorder import SessionRecorder
-from ketaroom.room import Room
-from ketaroom.runner import APSchedulerWakeups, SessionRunner
-from ketaroom.settings import BridgeSettings
+from ketaroom.session.assemble import build_session
+from ketaroom.session.controller import SessionController
+from ketaroom.session.devices import RoomDevices
+from ketaroom.session.recorder import SessionRecorder
+from ketaroom.session.runner import APSchedulerWakeups, SessionRunner
 from ketaroom.store.journal import Journal
 from ketaroom.store.record_schema import DeviceError, DeviceHealth, Signal
+from ketaroom.store.settings import BridgeSettings
 
 WATCHDOG_S = 0.5
 FINAL_FLUSH_S = 4.0
@@ -162,10 +163,11 @@ def run_rehearsal(preset: Preset, *, speed: float, journal: Journal, audio: str,
                        kind="rehearsal", patient_id=patient_id)
         session = Session(preset, clock, open_as_expected=True,
                           room_group=bridge.group if bridge is not None else None)
-        runner = SessionRunner(session, owner.put, APSchedulerWakeups())
-        room = Room(owner.put, audio=audio, bridge=bridge, time_scale=speed,
-                    max_volume_pct=preset.max_volume_pct)
-        controller = SessionController(runner, room, recorder, emit=emit, operator="rehearse")
+        room = RoomDevices(owner.put, audio=audio, bridge=bridge, time_scale=speed,
+                           max_volume_pct=preset.max_volume_pct)
+        live = build_session(session, recorder, room, post=owner.put,
+                             wakeups=APSchedulerWakeups(), operator="rehearse", emit=emit)
+        runner, controller = live.runner, live.controller
         watch.controller = controller
         watch.check()  # the session's own row refused: say so before anything else
         try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ketaroom.core.clock import ManualClock
 from ketaroom.core.session import Session, SessionEvent
 from ketaroom.core.timeline import EventKind
-from ketaroom.runner import SessionRunner
+from ketaroom.session.runner import SessionRunner
 from tests.helpers.fakes import ManualWakeups, phase, preset
 
 
@@ -60,7 +60,7 @@ def test_a_failing_listener_does_not_stop_the_clock():
 def test_apscheduler_wakeups_fire():
     import threading
 
-    from ketaroom.runner import APSchedulerWakeups
+    from ketaroom.session.runner import APSchedulerWakeups
 
     fired = threading.Event()
     wakeups = APSchedulerWakeups()

@@ -1,34 +1,34 @@
-"""Crash resume, the app-level part: read an interrupted session back from the journal.
+"""Crash recovery, the app-level part: read an interrupted session back from the journal.
 
 At start-up the app asks the journal for :meth:`~ketaroom.store.journal.Journal.
 interrupted_sessions` (no end recorded, process gone) and, for each, shows
-:class:`ketaroom.ui.resume_dialog.ResumeDialog`. This module does the rest:
+:class:`ketaroom.ui.recovery_dialog.RecoveryDialog`. This module does the rest:
 
 * :func:`load_interrupted` — the preset (the snapshot stored with the session,
   re-validated; else the file at ``preset_path``), the intents, the start and crash
   wall times, and where the session stood. Never raises for a bad preset: the
   returned :class:`InterruptedSession` then carries ``error`` and can only be closed.
   Journal problems (unknown id, unreadable file, not interrupted) raise
-  :class:`ResumeError` with a message for a person, never a traceback.
-* :func:`resume_intents` — the session's intents on a new clock
-  (:func:`ketaroom.core.resume.rebuild_intents`).
-* :func:`plan_resume` — a ready :class:`~ketaroom.core.session.Session` with past events
+  :class:`RecoveryError` with a message for a person, never a traceback.
+* :func:`recovery_intents` — the session's intents on a new clock
+  (:func:`ketaroom.core.recovery.rebuild_intents`).
+* :func:`plan_recovery` — a ready :class:`~ketaroom.core.session.Session` with past events
   already consumed (the runner will not replay cues or phase starts), the music and
   light the room should have now, and the events the "kept running" gap skipped over.
-* :func:`mark_resumed` — for a paused resume, journal the pause at the crash (so a
+* :func:`mark_recovered` — for a paused resume, journal the pause at the crash (so a
   second crash rebuilds the same timeline); ``recorder.adopt`` then records ``resume``.
 * :func:`close_session` — "Close it (keep the record)".
 
 Typical use in ``app.py``::
 
     for interrupted in find_interrupted(journal, playlist_dirs=dirs):
-        dialog = ResumeDialog(interrupted, parent)
+        dialog = RecoveryDialog(interrupted, parent)
         dialog.exec()
-        if dialog.choice is ResumeChoice.CLOSE:
+        if dialog.choice is RecoveryChoice.CLOSE:
             close_session(journal, interrupted.id)
         elif dialog.choice is not None:
-            plan = plan_resume(interrupted, dialog.choice.mode, clock)
-            mark_resumed(journal, plan)          # before the recorder writes anything
+            plan = plan_recovery(interrupted, dialog.choice.mode, clock)
+            mark_recovered(journal, plan)          # before the recorder writes anything
             recorder.adopt(interrupted.id, session_t=plan.session_t)   # "resume" event
             runner = SessionRunner(plan.session, post, wakeups)  # past events consumed
             controller = SessionController(runner, room, recorder, ...)
@@ -47,7 +47,7 @@ from pathlib import Path
 
 from ketaroom.core.clock import Clock
 from ketaroom.core.preset import Preset
-from ketaroom.core.resume import ResumeMode, rebuild_intents
+from ketaroom.core.recovery import RecoveryMode, rebuild_intents
 from ketaroom.core.session import Session, SessionEvent, music_target
 from ketaroom.core.targets import LightTarget, MusicTarget
 from ketaroom.core.timeline import EventKind, Intent, TimelineState
@@ -57,21 +57,21 @@ from ketaroom.store.record_schema import RecordKind, SyntheticPause
 
 __all__ = [
     "InterruptedSession",
-    "ResumeError",
-    "ResumeMode",
-    "ResumePlan",
+    "RecoveryError",
+    "RecoveryMode",
+    "RecoveryPlan",
     "close_session",
     "find_interrupted",
     "load_interrupted",
-    "mark_resumed",
-    "plan_resume",
-    "resume_intents",
+    "mark_recovered",
+    "plan_recovery",
+    "recovery_intents",
 ]
 
 _MAX_PROBLEMS_SHOWN = 3
 
 
-class ResumeError(Exception):
+class RecoveryError(Exception):
     """An interrupted session cannot be read or resumed; ``str()`` is for a person."""
 
 
@@ -119,11 +119,11 @@ class InterruptedSession:
 
 
 @dataclass(frozen=True)
-class ResumePlan:
+class RecoveryPlan:
     """Everything the app needs to take an interrupted session over."""
 
     interrupted: InterruptedSession
-    mode: ResumeMode
+    mode: RecoveryMode
     session: Session
     """Past events already polled: the runner only dispatches what comes next."""
     state: TimelineState
@@ -145,7 +145,7 @@ def _wall(text: str, what: str) -> float:
     try:
         moment = datetime.fromisoformat(text)
     except (TypeError, ValueError) as exc:
-        raise ResumeError(f"the {what} time {text!r} in the records is unreadable") from exc
+        raise RecoveryError(f"the {what} time {text!r} in the records is unreadable") from exc
     if moment.tzinfo is None:
         moment = moment.astimezone()
     return moment.timestamp()
@@ -197,20 +197,20 @@ def load_interrupted(journal: Journal, session_id: int, *,
                      playlist_dirs: Sequence[Path] = ()) -> InterruptedSession:
     """Read interrupted session ``session_id`` back; see the module docstring.
 
-    Raises :class:`ResumeError` (clear message) for an unknown session, a session that
+    Raises :class:`RecoveryError` (clear message) for an unknown session, a session that
     is still running in another process or has ended, or an unreadable journal.
     """
     try:
         record = journal.session(session_id)
         events = journal.events(session_id)
     except KeyError as exc:
-        raise ResumeError(f"There is no session {session_id} in the records.") from exc
+        raise RecoveryError(f"There is no session {session_id} in the records.") from exc
     except JournalError as exc:
-        raise ResumeError(f"The session records could not be read: {exc}") from exc
+        raise RecoveryError(f"The session records could not be read: {exc}") from exc
     if record.ended_at is not None:
-        raise ResumeError(f"Session {session_id} has already ended ({record.status}).")
+        raise RecoveryError(f"Session {session_id} has already ended ({record.status}).")
     if record.status == "running":
-        raise ResumeError(f"Session {session_id} is still running in another ketaroom "
+        raise RecoveryError(f"Session {session_id} is still running in another ketaroom "
                           f"(process {record.pid} on {record.host}).")
     error: str | None = None
     try:
@@ -230,8 +230,8 @@ def load_interrupted(journal: Journal, session_id: int, *,
                 amount_s = 0.0
             intents.append((str(event.payload.get("intent", "")), _wall(event.wall, "intent"),
                             amount_s))
-    except ResumeError as exc:
-        raise ResumeError(f"Session {session_id} cannot be resumed: {exc}.") from exc
+    except RecoveryError as exc:
+        raise RecoveryError(f"Session {session_id} cannot be resumed: {exc}.") from exc
     phase_index: int | None = None
     phase_name: str | None = None
     for event in events:
@@ -272,17 +272,17 @@ def load_interrupted(journal: Journal, session_id: int, *,
 
 def find_interrupted(journal: Journal, *, playlist_dirs: Sequence[Path] = ()
                      ) -> list[InterruptedSession]:
-    """Every interrupted session, loaded; raises :class:`ResumeError` only if the journal
+    """Every interrupted session, loaded; raises :class:`RecoveryError` only if the journal
     cannot be read at all."""
     try:
         records = journal.interrupted_sessions()
     except JournalError as exc:
-        raise ResumeError(f"The session records could not be read: {exc}") from exc
+        raise RecoveryError(f"The session records could not be read: {exc}") from exc
     out = []
     for record in records:
         try:
             out.append(load_interrupted(journal, record.id, playlist_dirs=playlist_dirs))
-        except ResumeError as exc:
+        except RecoveryError as exc:
             when = _safe_wall(record.started_at)
             out.append(InterruptedSession(record, None, (), when, when, 0.0, None, None,
                                           error=str(exc)))
@@ -292,18 +292,18 @@ def find_interrupted(journal: Journal, *, playlist_dirs: Sequence[Path] = ()
 def _safe_wall(text: str) -> float:
     try:
         return _wall(text, "start")
-    except ResumeError:
+    except RecoveryError:
         return 0.0
 
 
-def resume_intents(interrupted: InterruptedSession, mode: ResumeMode, clock: Clock, *,
+def recovery_intents(interrupted: InterruptedSession, mode: RecoveryMode, clock: Clock, *,
                    now_wall: float | None = None) -> list[Intent]:
     """The session's intents on ``clock`` (now = ``clock.now()`` and ``now_wall``, default
     ``time.time()``), resumed in ``mode``."""
     return _rebuild(interrupted, mode, clock.now(), time.time() if now_wall is None else now_wall)
 
 
-def _rebuild(interrupted: InterruptedSession, mode: ResumeMode, now_clock: float,
+def _rebuild(interrupted: InterruptedSession, mode: RecoveryMode, now_clock: float,
              now_wall: float) -> list[Intent]:
     return rebuild_intents(
         interrupted.start_wall, interrupted.intents, now_clock=now_clock, now_wall=now_wall,
@@ -311,21 +311,21 @@ def _rebuild(interrupted: InterruptedSession, mode: ResumeMode, now_clock: float
         speed=interrupted.record.speed or 1.0, crashed_t=interrupted.crashed_t)
 
 
-def plan_resume(interrupted: InterruptedSession, mode: ResumeMode, clock: Clock, *,
+def plan_recovery(interrupted: InterruptedSession, mode: RecoveryMode, clock: Clock, *,
                 open_as_expected: bool = False, now_wall: float | None = None,
-                room_group: str | None = None) -> ResumePlan:
-    """A :class:`ResumePlan` for taking ``interrupted`` over on ``clock`` in a room whose
+                room_group: str | None = None) -> RecoveryPlan:
+    """A :class:`RecoveryPlan` for taking ``interrupted`` over on ``clock`` in a room whose
     light group is ``room_group`` (it wins over the preset's ``light_group``).
 
-    Raises :class:`ResumeError` when it cannot be resumed (see
+    Raises :class:`RecoveryError` when it cannot be resumed (see
     :attr:`InterruptedSession.error`).
     """
     if interrupted.preset is None or interrupted.error is not None:
-        raise ResumeError(interrupted.error or "the preset could not be loaded")
+        raise RecoveryError(interrupted.error or "the preset could not be loaded")
     now_clock = clock.now()
     wall = time.time() if now_wall is None else now_wall
     intents = _rebuild(interrupted, mode, now_clock, wall)
-    as_running = _rebuild(interrupted, ResumeMode.RUNNING, now_clock, wall)
+    as_running = _rebuild(interrupted, RecoveryMode.RUNNING, now_clock, wall)
     added = intents[-1] if len(intents) > len(as_running) else None
     session = Session(interrupted.preset, clock, open_as_expected=open_as_expected,
                       intents=intents, room_group=room_group)
@@ -339,12 +339,12 @@ def plan_resume(interrupted: InterruptedSession, mode: ResumeMode, clock: Clock,
         phase = interrupted.preset.phases[state.phase_index]
         music = music_target(interrupted.preset, phase)
         light = session.desired_light(state.phase_index)
-    return ResumePlan(interrupted, mode, session, state, music, light, missed,
+    return RecoveryPlan(interrupted, mode, session, state, music, light, missed,
                       session_t=state.active_s, added_pause=added, now_clock=now_clock,
                       now_wall=wall)
 
 
-def mark_resumed(journal: Journal, plan: ResumePlan, *, take_over: bool = False) -> None:
+def mark_recovered(journal: Journal, plan: RecoveryPlan, *, take_over: bool = False) -> None:
     """Record the resume in the journal; call before the recorder writes anything.
 
     For a paused resume of a running session, the PAUSE placed at the crash is journaled
@@ -352,7 +352,7 @@ def mark_resumed(journal: Journal, plan: ResumePlan, *, take_over: bool = False)
     later crash rebuilds the same timeline. Then take the session over with
     ``recorder.adopt(id, session_t=plan.session_t)`` (it calls
     :meth:`Journal.resume_session`), or pass ``take_over=True`` to do that here
-    (without a recorder). Raises :class:`ResumeError` when the journal refuses.
+    (without a recorder). Raises :class:`RecoveryError` when the journal refuses.
     """
     interrupted = plan.interrupted
     speed = interrupted.record.speed or 1.0
@@ -367,7 +367,7 @@ def mark_resumed(journal: Journal, plan: ResumePlan, *, take_over: bool = False)
         if take_over:
             journal.resume_session(interrupted.id, session_t=plan.session_t)
     except (JournalError, KeyError) as exc:
-        raise ResumeError(f"Could not record the resume of session {interrupted.id}: "
+        raise RecoveryError(f"Could not record the resume of session {interrupted.id}: "
                           f"{exc}") from exc
 
 
@@ -376,6 +376,6 @@ def close_session(journal: Journal, session_id: int) -> None:
     try:
         journal.close_interrupted(session_id)
     except KeyError as exc:
-        raise ResumeError(f"There is no session {session_id} in the records.") from exc
+        raise RecoveryError(f"There is no session {session_id} in the records.") from exc
     except JournalError as exc:
-        raise ResumeError(f"Could not close session {session_id}: {exc}") from exc
+        raise RecoveryError(f"Could not close session {session_id}: {exc}") from exc

@@ -2,24 +2,24 @@
 
 API (used by ``app.py``)::
 
-    from ketaroom.resume import find_interrupted, load_interrupted
-    from ketaroom.ui.resume_dialog import ResumeChoice, ResumeDialog
+    from ketaroom.session.recovery import find_interrupted, load_interrupted
+    from ketaroom.ui.recovery_dialog import RecoveryChoice, RecoveryDialog
 
     for interrupted in find_interrupted(journal, playlist_dirs=dirs):
-        dialog = ResumeDialog(interrupted, parent)
+        dialog = RecoveryDialog(interrupted, parent)
         dialog.exec()
-        dialog.choice   # ResumeChoice.RUNNING | ResumeChoice.PAUSED | ResumeChoice.CLOSE,
+        dialog.choice   # RecoveryChoice.RUNNING | RecoveryChoice.PAUSED | RecoveryChoice.CLOSE,
                         # or None when dismissed (Esc / window closed): decide next start
-        dialog.choice.mode  # ketaroom.core.resume.ResumeMode for the two resume choices
+        dialog.choice.mode  # ketaroom.core.recovery.RecoveryMode for the two resume choices
 
-``interrupted`` is a :class:`ketaroom.resume.InterruptedSession`. The dialog shows the
+``interrupted`` is a :class:`ketaroom.session.recovery.InterruptedSession`. The dialog shows the
 preset, when it started, where it stopped (phase and session time, wall time) and
 three big buttons: "Resume as if it kept running", "Resume paused" (the default: the
 clinician sees the patient before the timeline moves) and "Close it (keep the
 record)". When the session cannot be resumed (``interrupted.error``: preset missing or
 invalid) the reason is shown and only closing is offered. The dialog only reports
-the choice; the caller acts on it (:func:`ketaroom.resume.plan_resume`,
-:func:`ketaroom.resume.close_session`).
+the choice; the caller acts on it (:func:`ketaroom.session.recovery.plan_recovery`,
+:func:`ketaroom.session.recovery.close_session`).
 
 Styling comes from the night theme through object names (``panelTitle``, ``muted``,
 ``problem``, ``primary``); no colours are set here.
@@ -34,15 +34,15 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from ketaroom.core.durations import format_clock
-from ketaroom.core.resume import ResumeMode
-from ketaroom.resume import InterruptedSession
+from ketaroom.core.recovery import RecoveryMode
+from ketaroom.session.recovery import InterruptedSession
 
-__all__ = ["ResumeChoice", "ResumeDialog", "describe_stop"]
+__all__ = ["RecoveryChoice", "RecoveryDialog", "describe_stop"]
 
 BUTTON_MIN_HEIGHT_PX = 56
 
 
-class ResumeChoice(enum.Enum):
+class RecoveryChoice(enum.Enum):
     RUNNING = "running"
     """Resume as if it kept running."""
     PAUSED = "paused"
@@ -51,10 +51,10 @@ class ResumeChoice(enum.Enum):
     """Close it, keeping the record."""
 
     @property
-    def mode(self) -> ResumeMode | None:
+    def mode(self) -> RecoveryMode | None:
         """The resume mode for the two resume choices; ``None`` for CLOSE."""
-        return {ResumeChoice.RUNNING: ResumeMode.RUNNING,
-                ResumeChoice.PAUSED: ResumeMode.PAUSED}.get(self)
+        return {RecoveryChoice.RUNNING: RecoveryMode.RUNNING,
+                RecoveryChoice.PAUSED: RecoveryMode.PAUSED}.get(self)
 
 
 def _when(moment: datetime, now: datetime | None = None) -> str:
@@ -88,13 +88,13 @@ def describe_stop(interrupted: InterruptedSession) -> str:
             f"{_when(interrupted.stopped)}.")
 
 
-class ResumeDialog(QDialog):
+class RecoveryDialog(QDialog):
     """Asks what to do with one interrupted session; read :attr:`choice` after exec()."""
 
     def __init__(self, interrupted: InterruptedSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.interrupted = interrupted
-        self.choice: ResumeChoice | None = None
+        self.choice: RecoveryChoice | None = None
         self.setObjectName("resumeDialog")
         self.setWindowTitle("Interrupted session")
         self.setModal(True)
@@ -144,10 +144,10 @@ class ResumeDialog(QDialog):
             layout.addWidget(hint)
 
         layout.addSpacing(8)
-        self.running_button = self._button("Resume as if it kept running", ResumeChoice.RUNNING,
+        self.running_button = self._button("Resume as if it kept running", RecoveryChoice.RUNNING,
                                            "resumeRunning")
-        self.paused_button = self._button("Resume paused", ResumeChoice.PAUSED, "primary")
-        self.close_button = self._button("Close it (keep the record)", ResumeChoice.CLOSE,
+        self.paused_button = self._button("Resume paused", RecoveryChoice.PAUSED, "primary")
+        self.close_button = self._button("Close it (keep the record)", RecoveryChoice.CLOSE,
                                          "closeSession")
         for button in (self.running_button, self.paused_button, self.close_button):
             layout.addWidget(button)
@@ -160,7 +160,7 @@ class ResumeDialog(QDialog):
             self.close_button.setDefault(True)
             self.close_button.setFocus()
 
-    def _button(self, text: str, choice: ResumeChoice, name: str) -> QPushButton:
+    def _button(self, text: str, choice: RecoveryChoice, name: str) -> QPushButton:
         button = QPushButton(text)
         button.setObjectName(name)
         button.setMinimumHeight(BUTTON_MIN_HEIGHT_PX)
@@ -168,7 +168,7 @@ class ResumeDialog(QDialog):
         button.clicked.connect(lambda _checked=False, c=choice: self._on_choice(c))
         return button
 
-    def _on_choice(self, choice: ResumeChoice) -> None:
+    def _on_choice(self, choice: RecoveryChoice) -> None:
         self.choice = choice
         self.accept()
 

@@ -1,6 +1,11 @@
 """The treatment room's devices — music player and lights — behind one façade.
 
-Devices report from their own threads; the room hands every report to ``post`` so
+Named *devices* (:class:`RoomDevices`) because "room" also means a room profile in the
+settings and the room's name: this is only the hardware of the room this PC is in.
+Everything above it (the controller, the session service, rehearse) commands the music and
+the lights through these methods, never through the player or the lights directly.
+
+Devices report from their own threads; the façade hands every report to ``post`` so
 its listeners run on the owner thread (Qt main thread or rehearse's loop), already
 translated into a device-neutral :class:`RoomReport`.
 """
@@ -12,12 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ketaroom.core.targets import LightTarget, MusicTarget
+from ketaroom.core.targets import LightHealth, LightTarget, MusicTarget
 from ketaroom.devices.lights import HueLights, LightReport, Lights, NullLights
-from ketaroom.devices.music import MusicReport, Player, create_player
-from ketaroom.runner import Post
-from ketaroom.settings import BridgeSettings
+from ketaroom.devices.music import MusicReport, MusicStatus, Player, create_player
+from ketaroom.session.runner import Post
 from ketaroom.store.record_schema import MusicPlan, light_fields, music_report_fields
+from ketaroom.store.settings import BridgeSettings
 
 
 @dataclass(frozen=True)
@@ -29,6 +34,22 @@ class RoomReport:
     kind: str
     message: str
     data: dict[str, Any] = field(default_factory=dict)
+    """The report as the record stores it."""
+    light: LightTarget | None = None
+    """The light state the bridge confirmed (a ``light`` report of the lights)."""
+    health: LightHealth | None = None
+    """The lights' health when they reported (every report of the lights has it)."""
+
+
+@dataclass(frozen=True)
+class MusicState:
+    """What the music is doing, for display: the engine's confirmed state."""
+
+    track: Path | None
+    volume_pct: float
+    """Where the volume is heading (the engine's target, capped)."""
+    muted: bool
+    playlist_label: str
 
 
 def _music_report(report: MusicReport) -> RoomReport:
@@ -42,7 +63,8 @@ def _light_report(report: LightReport) -> RoomReport:
         data["emergency"] = True
     if report.target is not None:
         data.update(light_payload(report.target))
-    return RoomReport("lights", report.kind, report.message, data)
+    return RoomReport("lights", report.kind, report.message, data, light=report.target,
+                      health=report.health)
 
 
 def light_payload(target: LightTarget) -> dict[str, Any]:
@@ -55,8 +77,12 @@ def music_payload(target: MusicTarget) -> dict[str, Any]:
     return MusicPlan.from_target(target).to_payload()
 
 
-class Room:
-    """Owns the player and the lights of one room; all methods return at once."""
+class RoomDevices:
+    """Owns the player and the lights of one room; all methods return at once.
+
+    :attr:`volume_pct` is the music volume wanted now — the last phase's, or the
+    clinician's since — the one value a playlist switch keeps.
+    """
 
     def __init__(self, post: Post, *, audio: str = "default", bridge: BridgeSettings | None = None,
                  time_scale: float = 1.0, max_volume_pct: float = 100.0,
@@ -64,6 +90,7 @@ class Room:
                  ) -> None:
         self._post = post
         self._listeners: list[Callable[[RoomReport], None]] = []
+        self.volume_pct = 0.0
         self.player: Player = create_player(
             audio, on_report=lambda r: self._deliver(_music_report(r)), time_scale=time_scale,
             output_device=output_device)
@@ -89,10 +116,38 @@ class Room:
             listener(report)
 
     def apply(self, music: MusicTarget | None, light: LightTarget | None) -> None:
+        """Crossfade to ``music`` (its volume becomes the wanted one) and send ``light``."""
         if music is not None:
+            self.volume_pct = music.volume_pct
             self.player.apply(music)
         if light is not None:
             self.lights.apply(light)
+
+    def switch_music(self, tracks: tuple[Path, ...], fade_s: float, label: str) -> MusicTarget:
+        """Crossfade to ``tracks`` at the volume wanted now; returns what was asked."""
+        target = MusicTarget(tracks, self.volume_pct, fade_s, label=label)
+        self.player.apply(target)
+        return target
+
+    def set_volume(self, pct: float) -> None:
+        self.volume_pct = pct
+        self.player.set_volume(pct)
+
+    def set_max_volume(self, pct: float) -> None:
+        self.player.set_max_volume(pct)
+
+    def set_muted(self, muted: bool) -> None:
+        self.player.set_muted(muted)
+
+    def skip_track(self) -> None:
+        self.player.skip()
+
+    def set_light(self, target: LightTarget) -> None:
+        self.lights.apply(target)
+
+    def music_state(self) -> MusicState:
+        status: MusicStatus = self.player.status()
+        return MusicState(status.track, status.target_pct, status.muted, status.playlist_label)
 
     def emergency(self) -> None:
         """Lights up warm and music off, both at once."""

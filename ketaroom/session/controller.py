@@ -21,9 +21,9 @@ from ketaroom.core.session import SILENCE_FADE_S, SessionEvent, music_target
 from ketaroom.core.targets import EMERGENCY_LIGHT, LightTarget, MusicTarget
 from ketaroom.core.timeline import EventKind, Intent, IntentKind, Status
 from ketaroom.core.vitals import VitalLimits, Vitals, check_vitals
-from ketaroom.recorder import SessionRecorder
-from ketaroom.room import Room, RoomReport
-from ketaroom.runner import SessionRunner
+from ketaroom.session.devices import RoomDevices, RoomReport
+from ketaroom.session.recorder import SessionRecorder
+from ketaroom.session.runner import SessionRunner
 from ketaroom.store.record_schema import (
     DEVICE_REPORT_KINDS,
     CueAck,
@@ -66,7 +66,7 @@ class CueRecord:
 
 
 class SessionController:
-    def __init__(self, runner: SessionRunner, room: Room, recorder: SessionRecorder,
+    def __init__(self, runner: SessionRunner, room: RoomDevices, recorder: SessionRecorder,
                  *, emit: Emit | None = None, operator: str = "") -> None:
         self.runner = runner
         self.room = room
@@ -74,8 +74,6 @@ class SessionController:
         self.operator = operator
         self._emitters: list[Emit] = [emit] if emit is not None else []
         self.cues: list[CueRecord] = []
-        self._volume_pct = 0.0
-        """The music volume wanted now: the phase's, or the clinician's since."""
         self._emergency_hold = False
         """Emergency pressed: the session is paused and the room stays up until Resume."""
         runner.on_event(self._on_session_event)
@@ -149,7 +147,6 @@ class SessionController:
             self._emergency_hold = False  # Next: the clinician moved on
             self.room.apply(event.music, event.light)
             if event.music is not None:
-                self._volume_pct = event.music.volume_pct
                 self._record(MusicPlan.from_target(event.music), t=t)
             if event.light is not None:
                 self._record(LightState(event.light), t=t)
@@ -183,7 +180,7 @@ class SessionController:
         self._record(DeviceReport(kind, report.message, report.data), emit=False)
 
     def record_missed(self, events: Sequence[SessionEvent]) -> None:
-        """Record what the timeline passed while the app was down (crash resume).
+        """Record what the timeline passed while the app was down (crash recovery).
 
         Phase starts and cues are recorded, marked, without touching the room (only the
         current phase's state is restored, by :meth:`restore_room`); an end reached
@@ -200,7 +197,7 @@ class SessionController:
                 self.recorder.end(event.event.status.value)
 
     def restore_room(self) -> None:
-        """Bring music and light to what the current phase wants (after a crash resume,
+        """Bring music and light to what the current phase wants (after a crash recovery,
         or Resume after an emergency)."""
         state = self.session.state()
         index = state.phase_index
@@ -272,19 +269,18 @@ class SessionController:
     def set_volume(self, pct: float) -> None:
         """Live volume while the clinician moves it; the record gets the whole gesture
         from :meth:`record_volume_change`."""
-        self._volume_pct = pct
-        self.room.player.set_volume(pct)
+        self.room.set_volume(pct)
 
     def record_volume_change(self, start_pct: float, end_pct: float) -> None:
         """One clinician volume gesture (a drag, or keyboard steps), from start to end."""
         self._record(MusicVolume(end_pct, start_pct), emit=False)
 
     def set_muted(self, muted: bool) -> None:
-        self.room.player.set_muted(muted)
+        self.room.set_muted(muted)
         self._record(MusicMuted(muted), emit=False)
 
     def skip_track(self) -> None:
-        self.room.player.skip()
+        self.room.skip_track()
         self._record(MusicSkip(), emit=False)
 
     def choose_playlist(self, playlist: Path, fade_s: float = PLAYLIST_SWITCH_FADE_S) -> None:
@@ -297,10 +293,9 @@ class SessionController:
         for s in skipped:
             self.warn("music", f"{show_path(playlist.name)}: {show_path(s.entry)}: {s.reason} "
                       "(skipped)")
-        target = MusicTarget(tuple(tracks), self._volume_pct, fade_s, label=playlist.name)
-        self.room.player.apply(target)
+        target = self.room.switch_music(tuple(tracks), fade_s, playlist.name)
         self._record(MusicPlan.from_target(target, manual=True), emit=False)
 
     def set_light(self, target: LightTarget) -> None:
-        self.room.lights.apply(target)
+        self.room.set_light(target)
         self._record(LightState(target, manual=True), emit=False)

@@ -90,7 +90,7 @@ class SessionRecorder:
         ``patient_id`` and ``course_id`` link it to a patient and course
         (:class:`~ketaroom.store.patients.PatientStore`).
 
-        The preset's YAML is stored with the session so the record (and a crash resume)
+        The preset's YAML is stored with the session so the record (and a crash recovery)
         keeps the protocol exactly as it ran: the text it was validated from
         (:attr:`Preset.source`), never the file re-read now, which may have been edited
         since it was loaded. Returns ``None`` when the disk refuses: the row is written
@@ -106,7 +106,7 @@ class SessionRecorder:
         return self.session_id
 
     def adopt(self, session_id: int, *, session_t: float) -> None:
-        """Continue recording an interrupted session in this process (crash resume).
+        """Continue recording an interrupted session in this process (crash recovery).
 
         The journal marks it as ours again and records a ``resume`` event at ``session_t``.
         """

@@ -1,0 +1,11 @@
+"""The session layer: what runs a session between the window (or rehearse) and the devices.
+
+Start reading at :mod:`ketaroom.session.service` (the window's one door to the room),
+then :mod:`ketaroom.session.assemble` (how a session is put together),
+:mod:`ketaroom.session.controller` (session events → device targets and records),
+:mod:`ketaroom.session.runner` (wake-ups), :mod:`ketaroom.session.devices` (the room's
+player and lights behind one façade), :mod:`ketaroom.session.recorder` (the journal
+writer thread) and :mod:`ketaroom.session.recovery` (crash recovery).
+
+Imports no Qt widgets and nothing of :mod:`ketaroom.ui`.
+"""

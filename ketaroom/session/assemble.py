@@ -1,0 +1,48 @@
+"""The one place a running session is put together: :func:`build_session`.
+
+Both owners of a session use it — the window's service (:mod:`ketaroom.session.service`)
+and ``ketaroom rehearse`` (:mod:`ketaroom.session.rehearse`) — so a session is wired the
+same way whether a clinician or the command line drives it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ketaroom.core.session import Session
+from ketaroom.session.controller import Emit, SessionController
+from ketaroom.session.devices import RoomDevices
+from ketaroom.session.recorder import SessionRecorder
+from ketaroom.session.runner import Post, SessionRunner, Wakeups
+
+
+@dataclass
+class LiveSession:
+    """One session and the parts that drive it."""
+
+    session: Session
+    runner: SessionRunner
+    controller: SessionController
+    recorder: SessionRecorder
+    room: RoomDevices
+
+    @property
+    def session_id(self) -> int | None:
+        """The journal's id (``None`` while a refusing disk keeps the record in memory)."""
+        return self.recorder.session_id
+
+
+def build_session(session: Session, recorder: SessionRecorder, room: RoomDevices, *,
+                  post: Post, wakeups: Wakeups, operator: str,
+                  emit: Emit | None = None) -> LiveSession:
+    """Connect ``session`` to the room's devices and the record (nothing starts yet).
+
+    ``post`` hands callables to the session's owner thread; ``wakeups`` wakes the runner
+    when the next event is due; ``emit`` also receives every record as a plain dict.
+    """
+    runner = SessionRunner(session, post, wakeups)
+    controller = SessionController(runner, room, recorder, emit=emit, operator=operator)
+    return LiveSession(session, runner, controller, recorder, room)
+
+
+__all__ = ["LiveSession", "build_session"]

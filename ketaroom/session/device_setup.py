@@ -1,0 +1,60 @@
+"""Setting the room's devices up: find and pair a Hue bridge, list its groups, list audio
+outputs — the calls the settings dialogs make, as plain types the window may use.
+
+Every call blocks (HTTP, mDNS, libVLC): the dialogs run them on a worker thread. The real
+calls are wired in by the composition root (:func:`ketaroom.app.device_setup`); tests
+inject their own. Errors arrive as :class:`BridgeSetupError` with a
+:class:`BridgeProblem`, so the window never needs the lights' exception types.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
+
+DEFAULT_OUTPUT_ID = "default"
+"""The system's default audio output (always offered)."""
+
+
+class BridgeProblem(enum.Enum):
+    UNREACHABLE = "unreachable"
+    """No answer at that address."""
+    NOT_PAIRED = "not_paired"
+    """The bridge does not know this PC (or its link button was not pressed yet)."""
+    REFUSED = "refused"
+    """The bridge answered with an error or with something unexpected."""
+
+
+class BridgeSetupError(Exception):
+    """A set-up call to the bridge failed; :attr:`problem` says how."""
+
+    def __init__(self, problem: BridgeProblem, message: str) -> None:
+        super().__init__(message)
+        self.problem = problem
+
+
+@dataclass(frozen=True)
+class AudioOutputChoice:
+    """An audio output the room may use: libVLC's device id and what the system calls it."""
+
+    id: str
+    description: str
+
+
+DEFAULT_OUTPUT = AudioOutputChoice(DEFAULT_OUTPUT_ID, "System default output")
+
+
+@dataclass(frozen=True)
+class DeviceSetup:
+    """The blocking set-up calls (run them off the Qt main thread)."""
+
+    discover_bridges: Callable[[float], list[tuple[str, str]]]
+    """``timeout_s`` → ``[(bridge name, "host:port"), …]``; ``[]`` when none answered."""
+    pair_bridge: Callable[[str], str]
+    """``address`` → the new username; :class:`BridgeSetupError` (``NOT_PAIRED`` while the
+    link button was not pressed)."""
+    list_bridge_groups: Callable[[str, str], list[tuple[str, str]]]
+    """``(address, username)`` → ``[(group id, name), …]``; :class:`BridgeSetupError`."""
+    list_audio_outputs: Callable[[], list[AudioOutputChoice]]
+    """The system default first, then every output libVLC reports (never raises)."""
