@@ -40,6 +40,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import socket
 import sqlite3
 import sys
@@ -66,6 +67,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "BufferedJournalWriter",
     "EventRecord",
+    "HistoryRow",
     "Journal",
     "JournalCorruptError",
     "JournalError",
@@ -196,7 +198,14 @@ plan. A session links to its patient and course; ``course_number`` counts the co
 clinical sessions (1, 2, …; rehearsals have none). Every earlier record is kept as it was:
 the new columns are NULL for sessions recorded before."""
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5]
+_V6 = """
+CREATE INDEX IF NOT EXISTS events_session_kind ON events(session_id, kind);
+"""
+"""For the history at clinic scale (tens of thousands of sessions, millions of events): a
+session's entries of some kinds (notes and prompts searched, incidents counted) without
+reading all its events."""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5, _V6]
 """``MIGRATIONS[n]`` upgrades a file from ``user_version`` n to n + 1."""
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -270,6 +279,26 @@ class EventRecord:
         out = asdict(self)
         out["payload"] = dict(self.payload)
         return out
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """One line of the session history (:meth:`Journal.history`)."""
+
+    record: SessionRecord
+    actual_s: float | None
+    """The latest session time recorded (how far the session got)."""
+    interruptions: int
+    """Resumes after a crash, plus one if it is interrupted now."""
+    incidents: int
+    """Device errors and emergency presses."""
+
+
+HISTORY_TEXT_KINDS = ("note", "note_correction", "note_tags", "cue", "emergency",
+                      "reflection", "adverse_event")
+"""Entries whose ``text``, ``prompt`` or ``tags`` the history search looks into."""
+_INCIDENT_KINDS = ("device_error", "emergency")
+_SEARCH_TERM = re.compile(r'"([^"]*)"|(\S+)')
 
 
 # --------------------------------------------------------------------------- helpers
@@ -900,6 +929,60 @@ class Journal:
                     refers_to=refers_to,
                 )
             )
+        return out
+
+    def history(self, *, include_rehearsals: bool = False, patient: str | None = None,
+                search: str = "", limit: int | None = 500) -> list[HistoryRow]:
+        """The newest ``limit`` sessions (all with None), newest first, for the history.
+
+        Clinical only unless ``include_rehearsals``; only ``patient``'s (a code, any case)
+        when given. ``search``: every word (or ``"quoted phrase"``) occurs, case ignored
+        for ASCII, in the session's start time, preset, room, status, patient code or
+        reference, operator, or the text, prompt or tags of one of its entries of
+        :data:`HISTORY_TEXT_KINDS`. Reads only the rows returned and their events' index,
+        so it stays fast on a journal of tens of thousands of sessions.
+        """
+        where: list[str] = []
+        params: list[Any] = []
+        if not include_rehearsals:
+            where.append("s.kind = 'clinical'")
+        if patient is not None:
+            where.append("p.code = ?")
+            params.append(patient.strip())
+        kinds = ", ".join(f"'{k}'" for k in HISTORY_TEXT_KINDS)
+        for quoted, word in _SEARCH_TERM.findall(search):
+            term = quoted or word
+            if not term:
+                continue
+            like = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            columns = ("s.started_at", "s.preset", "s.room", "s.status", "p.code",
+                       "s.patient_ref", "s.operator")
+            fields = ("$.text", "$.prompt", "$.tags")
+            where.append(
+                "(" + " OR ".join(f"{c} LIKE ? ESCAPE '\\'" for c in columns)
+                + " OR EXISTS (SELECT 1 FROM events e WHERE e.session_id = s.id"
+                f" AND e.kind IN ({kinds}) AND ("
+                + " OR ".join(f"json_extract(e.payload, '{f}') LIKE ? ESCAPE '\\'"
+                              for f in fields) + ")))")
+            params += [like] * (len(columns) + len(fields))
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        rows = self._read(f"{self.SESSION_SELECT}{clause} ORDER BY s.started_at DESC, s.id DESC"
+                          " LIMIT ?", (*params, -1 if limit is None else limit))
+        records = [self.session_from_row(tuple(r)) for r in rows]
+        facts: dict[int, tuple[float | None, int, int]] = {}
+        for start in range(0, len(records), 500):  # SQLite's bound on parameters
+            ids = [r.id for r in records[start:start + 500]]
+            for sid, actual, resumes, incidents in self._read(
+                    "SELECT session_id, MAX(session_t), SUM(kind = 'resume'),"
+                    f" SUM(kind IN {_INCIDENT_KINDS!r}) FROM events"
+                    f" WHERE session_id IN ({', '.join('?' * len(ids))}) GROUP BY session_id",
+                    tuple(ids)):
+                facts[int(sid)] = (actual, int(resumes), int(incidents))
+        out = []
+        for record in records:
+            actual, resumes, incidents = facts.get(record.id, (None, 0, 0))
+            out.append(HistoryRow(record, actual, resumes + (record.status == "interrupted"),
+                                  incidents))
         return out
 
     def interrupted_sessions(self) -> list[SessionRecord]:

@@ -57,7 +57,7 @@ def test_migration_from_v4_keeps_every_record(tmp_path: Path) -> None:
     assert len(before["sessions"]) == 2 and len(before["events"]) > 10
 
     with Journal(path) as journal:
-        assert journal.schema_version == SCHEMA_VERSION == 5
+        assert journal.schema_version == SCHEMA_VERSION == 6
         sessions = journal.sessions()
         assert [(s.kind, s.room, s.patient) for s in sessions] == [
             ("rehearsal", "rehearse", None), ("clinical", "Room 2", None)]
@@ -70,6 +70,10 @@ def test_migration_from_v4_keeps_every_record(tmp_path: Path) -> None:
         new = _start(journal, course_id=course.id)
         assert journal.session(new).course_number == 1
 
+    with sqlite3.connect(path) as raw:
+        indexes = {r[0] for r in raw.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+    assert {"sessions_patient", "sessions_course", "sessions_kind_started", "courses_patient",
+            "events_session_kind"} <= indexes
     after = _dump(path, "sessions", "events", "audit")
     assert after["events"] == before["events"]
     assert after["audit"] == before["audit"]
