@@ -205,7 +205,38 @@ CREATE INDEX IF NOT EXISTS events_session_kind ON events(session_id, kind);
 session's entries of some kinds (notes and prompts searched, incidents counted) without
 reading all its events."""
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5, _V6]
+_TEXT_OF_NEW = """CASE WHEN json_valid(NEW.payload) THEN
+        COALESCE(json_extract(NEW.payload, '$.text'), '') || ' ' ||
+        COALESCE(json_extract(NEW.payload, '$.prompt'), '') || ' ' ||
+        COALESCE(json_extract(NEW.payload, '$.tags'), '')
+    ELSE NEW.payload END"""
+_TEXT_KINDS_SQL = ("'note', 'note_correction', 'note_tags', 'cue', 'emergency', 'reflection',"
+                   " 'adverse_event'")
+
+_V7 = f"""
+CREATE VIRTUAL TABLE IF NOT EXISTS session_text USING fts5(
+    text, tokenize = 'unicode61 remove_diacritics 2'
+);
+INSERT INTO session_text (rowid, text)
+    SELECT session_id, group_concat({_TEXT_OF_NEW.replace("NEW.", "")}, ' ') FROM events
+    WHERE kind IN ({_TEXT_KINDS_SQL}) GROUP BY session_id;
+CREATE TRIGGER IF NOT EXISTS events_text_insert AFTER INSERT ON events
+WHEN NEW.kind IN ({_TEXT_KINDS_SQL})
+BEGIN
+    INSERT OR REPLACE INTO session_text (rowid, text) VALUES (NEW.session_id,
+        COALESCE((SELECT text FROM session_text WHERE rowid = NEW.session_id) || ' ', '')
+        || {_TEXT_OF_NEW});
+END;
+CREATE TRIGGER IF NOT EXISTS sessions_text_delete AFTER DELETE ON sessions
+BEGIN
+    DELETE FROM session_text WHERE rowid = OLD.id;
+END;
+"""
+"""The words of each session's notes, prompts, tags, reflections and adverse events, one
+full-text row per session (SQLite FTS5, ``rowid`` = session id; kept by triggers, filled
+from every earlier event), so the history search does not read millions of events."""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5, _V6, _V7]
 """``MIGRATIONS[n]`` upgrades a file from ``user_version`` n to n + 1."""
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -294,11 +325,9 @@ class HistoryRow:
     """Device errors and emergency presses."""
 
 
-HISTORY_TEXT_KINDS = ("note", "note_correction", "note_tags", "cue", "emergency",
-                      "reflection", "adverse_event")
-"""Entries whose ``text``, ``prompt`` or ``tags`` the history search looks into."""
 _INCIDENT_KINDS = ("device_error", "emergency")
 _SEARCH_TERM = re.compile(r'"([^"]*)"|(\S+)')
+_WORD = re.compile(r"\w")
 
 
 # --------------------------------------------------------------------------- helpers
@@ -936,11 +965,13 @@ class Journal:
         """The newest ``limit`` sessions (all with None), newest first, for the history.
 
         Clinical only unless ``include_rehearsals``; only ``patient``'s (a code, any case)
-        when given. ``search``: every word (or ``"quoted phrase"``) occurs, case ignored
-        for ASCII, in the session's start time, preset, room, status, patient code or
-        reference, operator, or the text, prompt or tags of one of its entries of
-        :data:`HISTORY_TEXT_KINDS`. Reads only the rows returned and their events' index,
-        so it stays fast on a journal of tens of thousands of sessions.
+        when given. ``search``: every word (or ``"quoted phrase"``) occurs in the
+        session's start time, preset, room, status, patient code or reference, operator
+        (anywhere, case ignored for ASCII), or begins a word of the text, prompt or tags
+        of one of its notes, cues, emergencies, reflections or adverse events (full-text
+        index ``session_text`` of schema v7; case and accents ignored). Reads only the rows
+        returned and their events' index, so it stays fast on a journal of tens of
+        thousands of sessions.
         """
         where: list[str] = []
         params: list[Any] = []
@@ -949,7 +980,6 @@ class Journal:
         if patient is not None:
             where.append("p.code = ?")
             params.append(patient.strip())
-        kinds = ", ".join(f"'{k}'" for k in HISTORY_TEXT_KINDS)
         for quoted, word in _SEARCH_TERM.findall(search):
             term = quoted or word
             if not term:
@@ -957,14 +987,13 @@ class Journal:
             like = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             columns = ("s.started_at", "s.preset", "s.room", "s.status", "p.code",
                        "s.patient_ref", "s.operator")
-            fields = ("$.text", "$.prompt", "$.tags")
-            where.append(
-                "(" + " OR ".join(f"{c} LIKE ? ESCAPE '\\'" for c in columns)
-                + " OR EXISTS (SELECT 1 FROM events e WHERE e.session_id = s.id"
-                f" AND e.kind IN ({kinds}) AND ("
-                + " OR ".join(f"json_extract(e.payload, '{f}') LIKE ? ESCAPE '\\'"
-                              for f in fields) + ")))")
-            params += [like] * (len(columns) + len(fields))
+            matches = [f"{c} LIKE ? ESCAPE '\\'" for c in columns]
+            params += [like] * len(columns)
+            if _WORD.search(term):  # the words of its entries (each word a prefix)
+                matches.append("s.id IN (SELECT rowid FROM session_text"
+                               " WHERE session_text MATCH ?)")
+                params.append('"' + term.replace('"', '""') + '"*')
+            where.append(f"({' OR '.join(matches)})")
         clause = f" WHERE {' AND '.join(where)}" if where else ""
         rows = self._read(f"{self.SESSION_SELECT}{clause} ORDER BY s.started_at DESC, s.id DESC"
                           " LIMIT ?", (*params, -1 if limit is None else limit))

@@ -54,3 +54,17 @@ def test_history_lists_newest_first_with_counts_and_filters(tmp_path: Path) -> N
         assert found("100%") == [first] and found("settled_in") == [first]
         assert found("50%") == [] and found("text") == []  # payload keys are not text
         assert found("stopped") == [second]
+
+
+def test_search_ignores_accents_and_forgets_purged_sessions(tmp_path: Path) -> None:
+    with Journal(tmp_path / "sessions.sqlite3") as journal:
+        sid = _start(journal, "Room 1")
+        journal.append(sid, Note.kind, session_t=1.0, payload=Note("Café au lait").to_payload())
+        journal.end_session(sid, "completed")
+        assert [r.record.id for r in journal.history(search="cafe")] == [sid]
+        with journal._write() as conn:  # as if it had been recorded long ago
+            conn.execute("UPDATE sessions SET started_at = '2020-01-01T10:00:00+00:00'")
+        assert journal.purge_older_than(365) == 1
+        with journal._write() as conn:
+            assert conn.execute("SELECT COUNT(*) FROM session_text").fetchone()[0] == 0
+        assert journal.history(search="cafe") == []

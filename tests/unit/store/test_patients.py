@@ -57,12 +57,14 @@ def test_migration_from_v4_keeps_every_record(tmp_path: Path) -> None:
     assert len(before["sessions"]) == 2 and len(before["events"]) > 10
 
     with Journal(path) as journal:
-        assert journal.schema_version == SCHEMA_VERSION == 6
+        assert journal.schema_version == SCHEMA_VERSION == 7
         sessions = journal.sessions()
         assert [(s.kind, s.room, s.patient) for s in sessions] == [
             ("rehearsal", "rehearse", None), ("clinical", "Room 2", None)]
         assert sessions[1].patient_ref == "PT-0042"
         assert [e.kind for e in journal.events(2)][:3] == ["session_start", "note", "vitals"]
+        # earlier notes are in the history's full-text index (a correction's text too)
+        assert [r.record.id for r in journal.history(search="36 mg")] == [2]
         # the migrated file takes patients and linked sessions at once
         store = PatientStore(journal)
         course = store.start_course("PT-0042", "induction", planned_sessions=6,
