@@ -394,6 +394,15 @@ class Dose:
     def __post_init__(self) -> None:
         clinical.check_dose(self.drug, self.mg, self.route, self.weight_kg)
 
+    @classmethod
+    def checked(cls, mg: float, route: str, weight_kg: float | None = None, *,
+                drug: str = "ketamine", lot: str = "", by: str = "",
+                limits: clinical.DoseLimits | None = None) -> Dose:
+        """The dose with the clinic ``limits`` it crosses as its ``warnings`` (how the
+        window records a dose); refused when implausible."""
+        return cls(mg, route, weight_kg, drug, lot,
+                   clinical.check_dose(drug, mg, route, weight_kg, limits), by)
+
     @property
     def mg_per_kg(self) -> float | None:
         return round(self.mg / self.weight_kg, 3) if self.weight_kg else None

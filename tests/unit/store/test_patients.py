@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ketaroom.core.clinical import ClinicalInputError
+from ketaroom.core.clinical import ClinicalInputError, DoseLimits
 from ketaroom.store.journal import SCHEMA_VERSION, Journal
 from ketaroom.store.patients import PatientPreferences, PatientStore
 from ketaroom.store.record_schema import (
@@ -183,6 +183,10 @@ def test_clinical_fields_are_checked_and_read_back(journal: Journal) -> None:
     with pytest.raises(ValueError, match="not a clinical field"):
         store.record(session, VitalsReading(120, 80))
 
+    over = Dose.checked(84, "iv", 70.0, by="Dr A")
+    assert over.warnings == ["Dose 1.20 mg/kg iv is above the clinic limit 1 mg/kg"]
+    assert Dose.checked(84, "iv", 70.0, limits=DoseLimits({"iv": 1.5})).warnings == []
+    assert Dose.checked(84, "intranasal", drug="esketamine", lot="L1").warnings == []
     dose = Dose(70, "iv", 70.0, warnings=["x"])
     assert dose.to_payload()["mg_per_kg"] == 1.0
     journal.append(session, VitalsReading.kind, session_t=1,
