@@ -22,7 +22,7 @@ from bench.common import machine
 
 NAMES = (
     "timing", "ui_stall", "hue_pacing", "hue_stall", "cold_start", "idle", "fade",
-    "preset_scale", "music_scan", "clinic_scale",
+    "preset_scale", "music_scan", "central_sync", "clinic_scale",
 )
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 
@@ -60,6 +60,10 @@ ROWS: tuple[tuple[str, str, str, str | None, str], ...] = (
     ("music_scan", "projected_1000_tracks_min", "min", "projected_1000_tracks_min", "<="),
     ("music_scan", "projected_1000_tracks_min_at_this_load", "min", None, ""),
     ("music_rescan", "rescan_s", "s", "rescan_s", "<="),
+    ("central_sync", "events_per_s", "/s", "events_per_s", ">="),
+    ("central_sync", "total_s", "s", None, ""),
+    ("central_sync", "server_db_mb", "MB", None, ""),
+    ("central_course", "course_s", "s", "course_s", "<="),
     ("clinic_scale", "generate_s", "s", None, ""),
     ("clinic_scale", "history_s", "s", "history_s", "<="),
     ("clinic_scale", "history_all_s", "s", None, ""),

@@ -29,6 +29,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ketaroom.shipped import PLAYLISTS_DIR
+
 CPU_TARGET_PCT = 2.0
 RSS_TARGET_MB = 10.0
 ROOT = Path(__file__).resolve().parent.parent
@@ -117,7 +119,7 @@ def _soak_preset(folder: Path, minutes_per_phase: int = 5, phases: int = 6) -> P
         cues = "".join(f"      - at: {m * 30}s\n        prompt: Check {i}.{m}\n        kind: "
                        f"{'vitals' if m % 2 else 'note'}\n"
                        for m in range(1, 2 * minutes_per_phase))
-        playlist = ROOT / "playlists" / lists[i % len(lists)]
+        playlist = PLAYLISTS_DIR / lists[i % len(lists)]
         body.append(PHASE.format(i=i + 1, minutes=minutes_per_phase, playlist=playlist,
                                  volume=30 + 5 * (i % 3), bri=10 + 15 * (i % 4),
                                  kelvin=2000 + 300 * i, cues=cues).rstrip("\n"))

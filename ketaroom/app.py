@@ -121,12 +121,16 @@ def build_main_window(settings: Settings, data_dir: Path, *, demo: bool = False,
 def run_gui(data_dir: Path, force_demo: bool) -> int:
     """The ``ketaroom`` GUI: returns the process exit code."""
     from PySide6.QtCore import QTimer
+    from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
+    from ketaroom.shipped import ICON_FILE
     from ketaroom.ui.theme import apply_theme
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("ketaroom")
+    app.setDesktopFileName("ketaroom")  # the entry `ketaroom install-desktop` writes
+    app.setWindowIcon(QIcon(str(ICON_FILE)))
     apply_theme(app)  # type: ignore[arg-type]
     settings = load_settings(data_dir)
     window = build_main_window(settings, data_dir, demo=force_demo)

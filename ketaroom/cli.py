@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING
 from ketaroom import __version__
 
 if TYPE_CHECKING:
-    from ketaroom.store.journal import Journal
+    from ketaroom.store.journal import Journal, RecordSource
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 EXIT_UNRECORDED = 3
@@ -44,11 +45,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     validate = sub.add_parser("validate", help="check preset files; one file:line: message each")
-    validate.add_argument("paths", nargs="+", metavar="PATH")
+    validate.add_argument("paths", nargs="+", metavar="PRESET",
+                          help="a preset file, or a preset name (clinic, then shipped)")
     _add_data_dir(validate, top=False)
 
     rehearse = sub.add_parser("rehearse", help="run a preset headless, N times faster")
-    rehearse.add_argument("preset", metavar="PRESET", help="the preset file")
+    rehearse.add_argument("preset", metavar="PRESET",
+                          help="a preset file, or a preset name (clinic, then shipped)")
     rehearse.add_argument("--speed", type=float, default=1.0, metavar="N",
                           help="run N times faster (fades and light transitions too)")
     rehearse.add_argument("--bridge", metavar="HOST[:PORT]",
@@ -73,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
                           help="a JSON list of every session, rehearsals included (see kind)")
     sessions.add_argument("--include-rehearsals", action="store_true",
                           help="list rehearsals too (the JSON list always has them)")
+    _add_postgres(sessions, "list every room's sessions from the clinic's records server")
     _add_data_dir(sessions, top=False)
 
     patients = sub.add_parser("patients", help="list patients and their course of care")
@@ -87,7 +91,19 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("-o", "--output", metavar="FILE")
     export.add_argument("--include-rehearsals", action="store_true",
                         help="course report: the patient's rehearsals too")
+    _add_postgres(export, "export from the clinic's records server (ID as `sessions "
+                          "--postgres` lists it)")
     _add_data_dir(export, top=False)
+
+    install_desktop = sub.add_parser(
+        "install-desktop", help="add ketaroom to the desktop's menu (for this user)")
+    _add_data_dir(install_desktop, top=False)
+
+    sync = sub.add_parser("sync", help="copy this room's records to the clinic's server")
+    sync.add_argument("--postgres", metavar="DSN", required=True,
+                      help="the server, e.g. postgresql://ketaroom@records.clinic:5432/clinic")
+    sync.add_argument("--json", action="store_true", help="one JSON object with the counts")
+    _add_data_dir(sync, top=False)
 
     music_scan = sub.add_parser("music-scan", help="measure the loudness of music files")
     music_scan.add_argument("paths", nargs="+", type=Path, metavar="PATH",
@@ -100,6 +116,10 @@ def build_parser() -> argparse.ArgumentParser:
                             help="files measured at once (default: one per core)")
     _add_data_dir(music_scan, top=False)
     return parser
+
+
+def _add_postgres(parser: argparse.ArgumentParser, help_text: str) -> None:
+    parser.add_argument("--postgres", metavar="DSN", default=None, help=help_text)
 
 
 def _add_verbose(parser: argparse.ArgumentParser, *, top: bool) -> None:
@@ -130,11 +150,19 @@ def _playlist_dirs(data: Path) -> list[Path]:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from ketaroom.core.validation import load_preset
+    from ketaroom.store.preset_names import UnknownPresetError, find_preset
 
-    dirs = _playlist_dirs(_data_dir(args))
+    data = _data_dir(args)
+    dirs = _playlist_dirs(data)
     failed = False
     for name in args.paths:
-        result = load_preset(Path(name), playlist_dirs=dirs)
+        try:
+            path = find_preset(name, data)
+        except UnknownPresetError as exc:
+            print(f"{name}: {exc}")
+            failed = True
+            continue
+        result = load_preset(path, playlist_dirs=dirs)
         for problem in result.problems:
             print(problem)
         for warning in result.warnings:
@@ -146,6 +174,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_rehearse(args: argparse.Namespace) -> int:
     from ketaroom.core.validation import load_preset
     from ketaroom.session.rehearse import EventPrinter, run_rehearsal
+    from ketaroom.store.preset_names import UnknownPresetError, find_preset
     from ketaroom.store.settings import BridgeSettings
 
     if not 0 < args.speed <= MAX_SPEED:  # also refuses nan and inf
@@ -153,7 +182,12 @@ def cmd_rehearse(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return EXIT_USAGE
     data = _data_dir(args)
-    result = load_preset(Path(args.preset), playlist_dirs=_playlist_dirs(data))
+    try:
+        path = find_preset(args.preset, data)
+    except UnknownPresetError as exc:
+        print(f"ketaroom rehearse: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    result = load_preset(path, playlist_dirs=_playlist_dirs(data))
     if not result.ok or result.preset is None:
         for problem in result.problems:
             print(problem, file=sys.stderr)
@@ -218,15 +252,29 @@ def _open_journal(args: argparse.Namespace) -> Journal | None:
 
 
 def cmd_sessions(args: argparse.Namespace) -> int:
-    """List sessions: JSON always has both kinds; the text leaves rehearsals out unless asked."""
-    journal = _open_journal(args)
-    if journal is None:
-        return EXIT_PROBLEMS
-    with journal:
-        records = journal.sessions()
+    """List sessions: JSON always has both kinds; the text leaves rehearsals out unless asked.
+
+    With ``--postgres`` the clinic's server is read (every room); each JSON object then
+    also has ``room_id`` and ``local_id`` (its id in its room's journal).
+    """
+    extra: dict[int, dict[str, object]] = {}
+    if args.postgres:
+        from ketaroom.store.central.reader import CentralRecords
+
+        with CentralRecords(args.postgres) as central:
+            records = central.sessions()
+            for r in records:
+                room_id, local_id = central.origin(r.id)
+                extra[r.id] = {"room_id": room_id, "local_id": local_id}
+    else:
+        journal = _open_journal(args)
+        if journal is None:
+            return EXIT_PROBLEMS
+        with journal:
+            records = journal.sessions()
     if args.json:
-        print(json.dumps([r.to_dict(with_yaml=False) for r in records], ensure_ascii=False,
-                         indent=1, default=str))
+        print(json.dumps([{**r.to_dict(with_yaml=False), **extra.get(r.id, {})}
+                          for r in records], ensure_ascii=False, indent=1, default=str))
         return EXIT_OK
     shown = [r for r in records if args.include_rehearsals or r.kind == "clinical"]
     hidden = len(records) - len(shown)
@@ -308,13 +356,26 @@ def cmd_export(args: argparse.Namespace) -> int:
         print("ketaroom export: give a session ID or --patient CODE (one of them)",
               file=sys.stderr)
         return EXIT_USAGE
-    journal = _open_journal(args)
-    if journal is None:
-        return EXIT_PROBLEMS
+    if args.patient is not None and args.postgres:
+        print("ketaroom export: --patient reads this room's records; the course report from "
+              "the clinic's server (--postgres) is not available yet", file=sys.stderr)
+        return EXIT_USAGE
     if args.patient is not None:
-        with journal:
-            return _export_course(args, journal)
-    with journal:
+        course_journal = _open_journal(args)
+        if course_journal is None:
+            return EXIT_PROBLEMS
+        with course_journal:
+            return _export_course(args, course_journal)
+    if args.postgres:
+        from ketaroom.store.central.reader import CentralRecords
+
+        source: contextlib.AbstractContextManager[RecordSource] = CentralRecords(args.postgres)
+    else:
+        opened = _open_journal(args)
+        if opened is None:
+            return EXIT_PROBLEMS
+        source = opened
+    with source as journal:
         try:
             journal.session(args.id)
         except LookupError:
@@ -339,6 +400,21 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_sync(args: argparse.Namespace) -> int:
+    """Copy what the clinic's server lacks; one line on failure (nothing written)."""
+    from ketaroom.store.central.sync import sync
+    from ketaroom.store.paths import journal_path
+
+    result = sync(journal_path(_data_dir(args)), args.postgres)
+    if args.json:
+        print(json.dumps({"room_id": result.room_id, "sent": result.sent,
+                          "batches": result.batches, "seconds": round(result.seconds, 3)}))
+    else:
+        print(f"synced: {result.total} row(s) sent in {result.batches} batch(es) "
+              f"({', '.join(f'{n} {t}' for t, n in result.sent.items())})")
+    return EXIT_OK
+
+
 def cmd_music_scan(args: argparse.Namespace) -> int:
     """Measure loudness, peak and gain of every audio file under the PATHs (cached)."""
     from ketaroom.music_library import report
@@ -349,6 +425,18 @@ def cmd_music_scan(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     return report.run(args.paths, _data_dir(args), target_lufs=args.target, jobs=args.jobs,
                       as_json=args.json)
+
+
+def cmd_install_desktop(args: argparse.Namespace) -> int:
+    from ketaroom.install import desktop_entry
+
+    try:
+        installed = desktop_entry.install()
+    except OSError as exc:
+        raise CliError(f"cannot install the menu entry: {exc}") from exc
+    print(f"menu entry: {installed.desktop_file}")
+    print(f"icon: {installed.icon_file}")
+    return EXIT_OK
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
@@ -368,7 +456,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.environ["KETAROOM_DATA_DIR"] = str(Path(args.data_dir).resolve())
     commands = {"validate": cmd_validate, "rehearse": cmd_rehearse,
                 "sessions": cmd_sessions, "export": cmd_export, "patients": cmd_patients,
-                "music-scan": cmd_music_scan}
+                "music-scan": cmd_music_scan, "install-desktop": cmd_install_desktop,
+                "sync": cmd_sync}
     if args.command == "bridge-emulator":
         from ketaroom.devices import hue_emulator
 
@@ -377,6 +466,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return commands.get(args.command, cmd_gui)(args)
     except CliError as exc:
         print(f"ketaroom: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    except Exception as exc:
+        from ketaroom.store.central import CentralError
+
+        if not isinstance(exc, CentralError):
+            raise
+        print(f"ketaroom {args.command}: {exc}", file=sys.stderr)
         return EXIT_PROBLEMS
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED

@@ -30,7 +30,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from ketaroom.core.clock import Clock, RealClock
 from ketaroom.core.preset import Preset
@@ -56,6 +56,9 @@ from ketaroom.store.admin_pin import AdminGate, AdminPin, PinWatch, admin_path
 from ketaroom.store.journal import Journal, JournalError
 from ketaroom.store.paths import journal_path
 from ketaroom.store.settings import BridgeSettings, Settings
+
+if TYPE_CHECKING:  # psycopg is imported only when a records server is set
+    from ketaroom.store.central.background import BackgroundSync, SyncStatus
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +122,16 @@ class RoomService:
         self.bridge: BridgeSettings = self._choose_bridge()
         self._room_listeners: list[Callable[[RoomReport], None]] = []
         self._health_listeners: list[Callable[[RecorderHealth], None]] = []
+        self._records_listeners: list[Callable[[SyncStatus], None]] = []
+        self.records_sync: BackgroundSync | None = None
+        """Syncs the journal to the clinic's records server, when one is set."""
+        if settings.central_dsn:
+            from ketaroom.store.central.background import BackgroundSync
+
+            self.records_sync = BackgroundSync(
+                self.journal.path, settings.central_dsn,
+                on_status=lambda status: self.poster.post(lambda: self._records_status(status)))
+            self.records_sync.start()
         self.room = self._new_room(settings.max_volume_pct)
         self._room_used = False
         self._devices_stale = False
@@ -204,6 +217,16 @@ class RoomService:
 
     def on_recorder_health(self, listener: Callable[[RecorderHealth], None]) -> None:
         self._health_listeners.append(listener)
+
+    def on_records_sync(self, listener: Callable[[SyncStatus], None]) -> None:
+        """Tell ``listener`` (on the main thread) each background sync's outcome."""
+        self._records_listeners.append(listener)
+        if self.records_sync is not None and self.records_sync.attempted:
+            listener(self.records_sync.status)
+
+    def _records_status(self, status: SyncStatus) -> None:
+        for listener in self._records_listeners:
+            listener(status)
 
     def _new_room(self, max_volume_pct: float) -> RoomDevices:
         room = self._devices_factory(self.post, audio=self.audio, bridge=self.bridge,
@@ -438,6 +461,8 @@ class RoomService:
         self.room.close()
         for thread in self._retired:
             thread.join(CLOSE_TIMEOUT_S)
+        if self.records_sync is not None:
+            self.records_sync.stop(CLOSE_TIMEOUT_S)  # a batch cut short is resent next time
         self.journal.close()
         if self.emulator is not None:
             self.emulator.stop()

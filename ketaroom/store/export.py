@@ -29,7 +29,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from ketaroom.store.journal import EventRecord, Journal, SessionRecord
+from ketaroom.store.journal import EventRecord, Journal, RecordSource, SessionRecord
 from ketaroom.store.record_schema import (
     RecordKind,
     brightness,
@@ -82,7 +82,7 @@ class ExportTargetError(OSError):
     """The chosen output is not a regular file or a new name; nothing was written."""
 
 
-def export_json(journal: Journal, session_id: int) -> str:
+def export_json(journal: RecordSource, session_id: int) -> str:
     """The session and all its events as one JSON document (UTF-8 text, indented)."""
     session = journal.session(session_id)
     events = journal.events(session_id)
@@ -107,7 +107,7 @@ def parse_json_export(text: str) -> tuple[SessionRecord, list[EventRecord]]:
     return session, events
 
 
-def export_csv(journal: Journal, session_id: int) -> str:
+def export_csv(journal: RecordSource, session_id: int) -> str:
     """One row per event with the columns :data:`CSV_COLUMNS` (RFC 4180, CRLF)."""
     journal.session(session_id)  # KeyError for an unknown session
     events = journal.events(session_id)
@@ -131,7 +131,7 @@ def export_csv(journal: Journal, session_id: int) -> str:
     return out.getvalue()
 
 
-def export_session(journal: Journal, session_id: int, fmt: str, out: Path) -> list[str]:
+def export_session(journal: RecordSource, session_id: int, fmt: str, out: Path) -> list[str]:
     """Write session ``session_id`` as ``fmt`` (pdf, csv, json) to the file ``out``.
 
     The one way exports reach a file (command line and window alike), through
@@ -190,7 +190,7 @@ def _write_export(out: Path, render: Callable[[], tuple[bytes, list[str]]]) -> l
     return warnings
 
 
-def export_pdf(journal: Journal, session_id: int, out: Path) -> list[str]:
+def export_pdf(journal: RecordSource, session_id: int, out: Path) -> list[str]:
     """Write the PDF session report to ``out``; returns warnings (see :func:`export_session`)."""
     return export_session(journal, session_id, "pdf", out)
 

@@ -37,7 +37,7 @@ from fpdf.fonts import FontFace
 
 from ketaroom.core.durations import format_clock, parse_duration
 from ketaroom.store.export import event_summary, vitals_text
-from ketaroom.store.journal import EventRecord, Journal, SessionRecord
+from ketaroom.store.journal import EventRecord, RecordSource, SessionRecord
 from ketaroom.store.record_schema import RecordKind, cue_kind, note_root, phase_name
 
 FONT_DIRS = (
@@ -1257,7 +1257,7 @@ def _render_signoff(pdf: _Report) -> None:
     pdf.set_text_color(*_INK)
 
 
-def render_pdf(journal: Journal, session_id: int) -> tuple[bytes, list[str]]:
+def render_pdf(journal: RecordSource, session_id: int) -> tuple[bytes, list[str]]:
     """The session report for ``session_id`` (PDF, A4) and warnings about its text."""
     session = journal.session(session_id)
     facts = analyse(session, journal.events(session_id))

@@ -50,7 +50,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from ketaroom.store.record_schema import Resume, SessionEnd
 
@@ -73,7 +73,9 @@ __all__ = [
     "JournalError",
     "JournalVersionError",
     "JournalWriteError",
+    "RecordSource",
     "SessionRecord",
+    "decode_payload",
 ]
 
 
@@ -328,6 +330,15 @@ class HistoryRow:
 _INCIDENT_KINDS = ("device_error", "emergency")
 _SEARCH_TERM = re.compile(r'"([^"]*)"|(\S+)')
 _WORD = re.compile(r"\w")
+
+
+class RecordSource(Protocol):
+    """What the exports read: a :class:`Journal`, or the clinic's server
+    (:class:`ketaroom.store.central.reader.CentralRecords`)."""
+
+    def session(self, session_id: int) -> SessionRecord: ...
+
+    def events(self, session_id: int) -> list[EventRecord]: ...
 
 
 # --------------------------------------------------------------------------- helpers
@@ -937,28 +948,20 @@ class Journal:
             f" FROM events WHERE session_id = ?{only} ORDER BY seq",
             (session_id, *map(str, kinds)),
         )
-        out = []
-        for eid, sid, seq, kind, wall, session_t, phase_index, payload, refers_to in rows:
-            try:
-                decoded = json.loads(payload) if payload else {}
-            except ValueError:
-                decoded = {"raw": payload}
-            if not isinstance(decoded, dict):
-                decoded = {"value": decoded}
-            out.append(
-                EventRecord(
-                    id=int(eid),
-                    session_id=int(sid),
-                    seq=int(seq),
-                    kind=kind,
-                    wall=wall,
-                    session_t=float(session_t),
-                    phase_index=phase_index,
-                    payload=decoded,
-                    refers_to=refers_to,
-                )
+        return [
+            EventRecord(
+                id=int(eid),
+                session_id=int(sid),
+                seq=int(seq),
+                kind=kind,
+                wall=wall,
+                session_t=float(session_t),
+                phase_index=phase_index,
+                payload=decode_payload(payload),
+                refers_to=refers_to,
             )
-        return out
+            for eid, sid, seq, kind, wall, session_t, phase_index, payload, refers_to in rows
+        ]
 
     def history(self, *, include_rehearsals: bool = False, patient: str | None = None,
                 search: str = "", limit: int | None = 500) -> list[HistoryRow]:
@@ -1023,6 +1026,15 @@ class Journal:
         return [
             {"id": r[0], "wall": r[1], "user": r[2], "action": r[3], "detail": r[4]} for r in rows
         ]
+
+
+def decode_payload(payload: str | None) -> dict[str, Any]:
+    """An event's stored payload text as a dict (kept readable if it is not an object)."""
+    try:
+        decoded = json.loads(payload) if payload else {}
+    except ValueError:
+        return {"raw": payload}
+    return decoded if isinstance(decoded, dict) else {"value": decoded}
 
 
 def _wants_reconnect(exc: BaseException) -> bool:

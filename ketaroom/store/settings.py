@@ -113,13 +113,16 @@ class Settings:
     """Session records older than this are offered for deletion at start-up; 0 keeps all."""
     problem: str | None = field(compare=False)
     """Why the file could not be used as written (shown to the user), if so."""
+    central_dsn: str | None = None
+    """The clinic's records server (libpq URI, docs/central-records.md): the window syncs
+    this PC's journal to it in the background; None: no central records."""
 
     def __init__(self, *, rooms: Sequence[RoomProfile] = (), current_room: str = "",
                  extend_step_min: float = 5.0, vital_limits: VitalLimits | None = None,
                  retention_days: int = 0, problem: str | None = None, room_name: str = _KEEP,
                  bridge: BridgeSettings | None = _KEEP, max_volume_pct: float = _KEEP,
                  default_preset: str = _KEEP, audio: str = _KEEP,
-                 audio_device: str | None = _KEEP) -> None:
+                 audio_device: str | None = _KEEP, central_dsn: str | None = None) -> None:
         given = {"room_name": room_name, "bridge": bridge, "max_volume_pct": max_volume_pct,
                  "default_preset": default_preset, "audio": audio, "audio_device": audio_device}
         listed = _unique_rooms(rooms) or [RoomProfile()]
@@ -134,6 +137,7 @@ class Settings:
         object.__setattr__(self, "vital_limits", vital_limits or VitalLimits())
         object.__setattr__(self, "retention_days", int(retention_days))
         object.__setattr__(self, "problem", problem)
+        object.__setattr__(self, "central_dsn", central_dsn or None)
 
     # -- the current room's view (single-room API) -----------------------------------------
 
@@ -182,6 +186,7 @@ class Settings:
             "extend_step_min": self.extend_step_min,
             "vital_limits": asdict(self.vital_limits),
             "retention_days": self.retention_days,
+            **({"central_dsn": self.central_dsn} if self.central_dsn else {}),
             **{k: v for k, v in legacy.items() if k != "audio_device"},
         }
 
@@ -205,7 +210,8 @@ class Settings:
             rooms = [_room(reader, "room_name")]
             current = rooms[0].name
         settings = cls(rooms=rooms, current_room=current, extend_step_min=extend,
-                       vital_limits=limits, retention_days=retention)
+                       vital_limits=limits, retention_days=retention,
+                       central_dsn=reader.optional_text("central_dsn"))
         if reader.bad:
             settings = replace(settings, problem="settings: ignored unusable "
                                + ", ".join(reader.bad) + " (defaults used)")

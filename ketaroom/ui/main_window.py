@@ -55,6 +55,7 @@ if TYPE_CHECKING:
     from ketaroom.core.preset import Preset
     from ketaroom.session.assemble import LiveSession
     from ketaroom.session.recorder import RecorderHealth
+    from ketaroom.store.central.background import SyncStatus
     from ketaroom.store.settings import Settings
 
 REFRESH_MS = 250
@@ -110,6 +111,7 @@ class MainWindow(QMainWindow):
         self._connect()
         service.on_room_report(self._on_room_report)
         service.on_recorder_health(self._on_recorder_health)
+        service.on_records_sync(self._show_records_sync)
         self._show_presets()
         self.music_panel.set_playlists(find_playlists(service.data_dir))
         # Each start-up problem under its own key: one must never hide another.
@@ -158,6 +160,9 @@ class MainWindow(QMainWindow):
         self.shortcut_hint = muted_label(
             f"Space pause/resume · Ctrl+N note · {EMERGENCY_SHORTCUT} emergency")
         status.addWidget(self.mode_label)
+        self.records_label = muted_label()
+        self.records_label.hide()  # shown once a records server is configured
+        status.addPermanentWidget(self.records_label)
         status.addPermanentWidget(self.shortcut_hint)
         self._build_menu()
         QShortcut(QKeySequence(EMERGENCY_SHORTCUT), self, self._on_emergency)
@@ -584,6 +589,11 @@ class MainWindow(QMainWindow):
         box.setEscapeButton(keep)
         box.exec()
         return box.clickedButton() is stop
+
+    def _show_records_sync(self, status: SyncStatus) -> None:
+        """The central records' line: "records synced 10:42" / "server away since …"."""
+        self.records_label.setText(status.line())
+        self.records_label.show()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._closed:

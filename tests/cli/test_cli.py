@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from ketaroom.shipped import PRESETS_DIR
+
 ROOT = Path(__file__).resolve().parents[2]
-SHIPPED = sorted((ROOT / "resources" / "presets").glob("*.yaml"))
+SHIPPED = sorted(PRESETS_DIR.glob("*.yaml"))
 BROKEN = sorted((ROOT / "tests" / "data" / "broken").glob("*.yaml"))
 
 

@@ -22,7 +22,7 @@ EMERGENCY_BRI = percent_to_bri(80)
 def test_emergency_button_lands_while_another_request_is_stuck(qtbot, make_window) -> None:
     window = make_window()
     start(qtbot, window)
-    emulator = window.emulator
+    emulator = window.service.emulator
     assert emulator is not None
     qtbot.waitUntil(lambda: emulator.target_state(1).get("bri") == percent_to_bri(40),
                     timeout=3000)
@@ -42,7 +42,7 @@ def test_emergency_the_bridge_never_confirms_is_told_in_the_window(qtbot,
                                                                     make_window) -> None:
     window = make_window()
     start(qtbot, window)
-    emulator = window.emulator
+    emulator = window.service.emulator
     assert emulator is not None
     qtbot.waitUntil(lambda: emulator.target_state(1).get("bri") == percent_to_bri(40),
                     timeout=3000)

@@ -12,6 +12,7 @@ from PySide6.QtCore import QModelIndex, QPoint, Qt
 
 from ketaroom.core.preset_library import PresetLibrary
 from ketaroom.core.validation import load_preset
+from ketaroom.shipped import PRESETS_DIR
 from ketaroom.store.admin_pin import AdminGate, AdminPin
 from ketaroom.ui.preset_editor import PresetEditor
 from ketaroom.ui.preset_library_view import PresetLibraryView
@@ -259,7 +260,7 @@ def test_screenshot_editor(qtbot, library: PresetLibrary, qapp):
     apply_theme(qapp)
     out = Path(os.environ["KETAROOM_SCREENSHOT_DIR"])
     out.mkdir(parents=True, exist_ok=True)
-    shutil.copy(ROOT / "resources" / "presets" / "iv-infusion-40.yaml",
+    shutil.copy(PRESETS_DIR / "iv-infusion-40.yaml",
                 library.shipped_dir / "iv-infusion-40.yaml")
     for name in ("arrival", "onset", "deep", "reorientation"):
         (library.playlist_dirs[0] / f"{name}.m3u").write_text("tone.wav\n")

@@ -26,7 +26,7 @@ def _open_copy(qtbot, window) -> PresetLibraryView:
     window._on_open_presets()
     view = window._side_windows["presets"]
     assert isinstance(view, PresetLibraryView)
-    window.services.gate.set_first_pin("2580")
+    window.service.gate.set_first_pin("2580")
     view.list.setCurrentRow(0)
     assert view.editor.duplicate_to_edit() is not None
     qtbot.waitUntil(lambda: view.editor.pin_pad is None or not view.editor.pin_pad.isVisible(),

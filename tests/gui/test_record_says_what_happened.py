@@ -158,7 +158,7 @@ def test_the_record_keeps_the_preset_as_loaded_even_if_the_file_changed(
     start(qtbot, window)
     live = window.live
     assert live is not None and live.recorder.flush(5.0)
-    with Journal(window.services.journal.path) as journal:
+    with Journal(window.service.journal.path) as journal:
         stored = journal.session(live.session_id)
     assert stored.preset_yaml == NOTE_CUE
     assert live.session.preset.phases[0].planned_s == 600  # and that is what runs

@@ -1,0 +1,1 @@
+"""Installing ketaroom into the user's desktop: the freedesktop menu entry and icon."""

@@ -1,0 +1,169 @@
+"""The central server's schema: versioned, forward-only, created by ketaroom itself.
+
+``ketaroom_schema`` holds one row, the version. :data:`MIGRATIONS` ``[n]`` moves a
+database from version n to n + 1; all pending ones run in ONE transaction behind an
+advisory lock, so two rooms starting at once migrate once and a failure leaves the
+previous version intact. A server whose version is above :data:`SCHEMA_VERSION`
+(a newer ketaroom migrated it) is refused before anything is written.
+
+Everything here works with an ordinary role that owns the database (or holds CREATE
+on its ``public`` schema): no superuser, no extensions. See docs/central-records.md.
+"""
+
+from __future__ import annotations
+
+import psycopg
+
+__all__ = [
+    "MIGRATIONS",
+    "SCHEMA_VERSION",
+    "CentralError",
+    "CentralSchemaError",
+    "CentralUnavailableError",
+    "connect",
+    "ensure_schema",
+    "server_version",
+]
+
+_LOCK_KEY = 0x6B657461  # "keta": pg_advisory_xact_lock key for migrations
+
+_V1 = """
+CREATE TABLE rooms (
+    room_id uuid PRIMARY KEY,
+    name text NOT NULL DEFAULT '',
+    host text,
+    first_sync timestamptz NOT NULL DEFAULT now(),
+    last_sync timestamptz
+);
+CREATE TABLE sessions (
+    id bigserial PRIMARY KEY,
+    room_id uuid NOT NULL REFERENCES rooms (room_id),
+    local_id bigint NOT NULL,
+    preset text NOT NULL,
+    preset_path text,
+    preset_yaml text,
+    room text NOT NULL DEFAULT '',
+    patient_ref text,
+    started_at text NOT NULL,
+    ended_at text,
+    status text NOT NULL,
+    pid integer,
+    host text,
+    planned_s double precision,
+    speed double precision NOT NULL DEFAULT 1.0,
+    operator text,
+    kind text NOT NULL DEFAULT 'clinical',
+    UNIQUE (room_id, local_id)
+);
+CREATE INDEX sessions_patient ON sessions (patient_ref);
+CREATE TABLE events (
+    room_id uuid NOT NULL,
+    session_local_id bigint NOT NULL,
+    seq integer NOT NULL,
+    local_id bigint NOT NULL,
+    kind text NOT NULL,
+    wall text NOT NULL,
+    session_t double precision NOT NULL,
+    phase_index integer,
+    payload text NOT NULL DEFAULT '{}',
+    refers_to bigint,
+    PRIMARY KEY (room_id, session_local_id, seq),
+    FOREIGN KEY (room_id, session_local_id) REFERENCES sessions (room_id, local_id)
+);
+CREATE TABLE audit (
+    room_id uuid NOT NULL REFERENCES rooms (room_id),
+    local_id bigint NOT NULL,
+    wall text NOT NULL,
+    "user" text NOT NULL,
+    action text NOT NULL,
+    detail text NOT NULL DEFAULT '',
+    PRIMARY KEY (room_id, local_id)
+);
+"""
+
+MIGRATIONS: list[str] = [_V1]
+"""``MIGRATIONS[n]`` upgrades the server from version n to n + 1 (never edit a shipped one)."""
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class CentralError(Exception):
+    """Base of the central records errors; ``str()`` is one line for the user."""
+
+
+class CentralUnavailableError(CentralError):
+    """The server cannot be reached or refuses us (away, wrong password, TLS)."""
+
+
+class CentralSchemaError(CentralError):
+    """The server's schema is newer than this ketaroom (nothing was written)."""
+
+
+def connect(dsn: str, *, timeout_s: float = 5.0) -> psycopg.Connection:
+    """A connection to ``dsn`` (libpq URI or key=value), or :class:`CentralUnavailableError`.
+
+    The message is one line naming the cause (away, password, TLS) without the DSN's
+    password.
+    """
+    try:
+        return psycopg.connect(dsn, connect_timeout=max(1, round(timeout_s)))
+    except psycopg.Error as exc:
+        raise CentralUnavailableError(_one_line(exc)) from exc
+    except (ValueError, TypeError) as exc:  # a malformed DSN
+        raise CentralUnavailableError(f"the records server address is not valid: {exc}") from exc
+
+
+def _one_line(exc: BaseException) -> str:
+    """The useful line of a libpq error (its first line, or the cause we recognise)."""
+    text = str(exc).strip()
+    lowered = text.lower()
+    if "password authentication failed" in lowered or "no password supplied" in lowered:
+        return "the records server refused the user name or password"
+    if "does not exist" in lowered and "database" in lowered:
+        return "the records server has no such database"
+    if "ssl" in lowered or "certificate" in lowered:
+        first = next((line for line in text.splitlines() if line.strip()), text)
+        return f"secure connection to the records server failed: {first.strip()}"
+    if "refused" in lowered or "timeout" in lowered or "could not" in lowered:
+        return "the records server is away (no answer)"
+    first = next((line for line in text.splitlines() if line.strip()), text)
+    return f"records server: {first.strip()}"
+
+
+def server_version(conn: psycopg.Connection) -> int:
+    """The server's schema version (0 for an empty database); reads only."""
+    row = conn.execute("SELECT to_regclass('ketaroom_schema') IS NOT NULL").fetchone()
+    if not row or not row[0]:
+        return 0
+    found = conn.execute("SELECT max(version) FROM ketaroom_schema").fetchone()
+    return int(found[0] or 0) if found else 0
+
+
+def ensure_schema(conn: psycopg.Connection) -> int:
+    """Bring the server to :data:`SCHEMA_VERSION`; returns the version found before.
+
+    Raises :class:`CentralSchemaError` (one line, nothing written) for a newer server.
+    """
+    try:
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
+            found = server_version(conn)
+            if found > SCHEMA_VERSION:
+                raise CentralSchemaError(
+                    f"the records server has schema version {found}, newer than this "
+                    f"ketaroom's {SCHEMA_VERSION}: update ketaroom in this room")
+            if found == SCHEMA_VERSION:
+                return found
+            if found == 0:
+                conn.execute("CREATE TABLE ketaroom_schema (version integer NOT NULL)")
+                conn.execute("INSERT INTO ketaroom_schema (version) VALUES (0)")
+            for version in range(found, SCHEMA_VERSION):
+                conn.execute(MIGRATIONS[version])
+                conn.execute("UPDATE ketaroom_schema SET version = %s", (version + 1,))
+            return found
+    except psycopg.errors.InsufficientPrivilege as exc:
+        raise CentralUnavailableError(
+            "the records server's role may not create tables: see docs/central-records.md"
+        ) from exc
+    except psycopg.OperationalError as exc:
+        raise CentralUnavailableError(_one_line(exc)) from exc
