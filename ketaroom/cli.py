@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ketaroom import __version__
+import ketaroom
 
 if TYPE_CHECKING:
     from ketaroom.store.journal import Journal, RecordSource
@@ -32,12 +32,22 @@ def _add_data_dir(parser: argparse.ArgumentParser, *, top: bool) -> None:
         help="where records and settings live (default: $KETAROOM_DATA_DIR or the user data dir)")
 
 
+class _PrintVersion(argparse.Action):
+    """``--version``: reads the package metadata only when asked (not at every start)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: object, option_string: str | None = None) -> None:
+        print(f"ketaroom {ketaroom.__version__}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     from ketaroom.devices import hue_emulator
 
     parser = argparse.ArgumentParser(
         prog="ketaroom", description="Session room control for ketamine-therapy clinics.")
-    parser.add_argument("--version", action="version", version=f"ketaroom {__version__}")
+    parser.add_argument("--version", action=_PrintVersion, nargs=0,
+                        help="show the version and exit")
     _add_data_dir(parser, top=True)
     _add_verbose(parser, top=True)
     parser.add_argument("--demo", action="store_true",
