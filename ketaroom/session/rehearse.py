@@ -162,13 +162,16 @@ class BoardOptions:
 def run_rehearsal(preset: Preset, *, speed: float, journal: Journal, audio: str,
                   bridge: BridgeSettings | None, emit: Callable[[dict[str, Any]], None],
                   warnings: list[tuple[str, str]] | None = None,
-                  room: str = DEFAULT_ROOM, board: BoardOptions | None = None
+                  patient_id: int | None = None, room: str = DEFAULT_ROOM,
+                  board: BoardOptions | None = None
                   ) -> RehearsalOutcome:
     """Run ``preset`` to its end, or until a stop signal (see :class:`Interruption`).
 
     ``room`` names the room in the record; with ``board``, the room's state is published
     to the nurse-station board on every turn of the loop (the publisher sends what is
     news), and the broker's coming and going is recorded as the ``board`` device's.
+
+    ``patient_id`` links the rehearsal to a patient (never counted as a clinical session).
     """
     clock = AcceleratedClock(speed)
     owner: queue.Queue[Callable[[], None]] = queue.Queue()
@@ -177,7 +180,7 @@ def run_rehearsal(preset: Preset, *, speed: float, journal: Journal, audio: str,
                                on_health=lambda _health: owner.put(watch.check))
     with Interruption().installed() as interruption:
         recorder.begin(preset, room=room, speed=speed, operator="rehearse",
-                       kind="rehearsal")
+                       kind="rehearsal", patient_id=patient_id)
         session = Session(preset, clock, open_as_expected=True,
                           room_group=bridge.group if bridge is not None else None)
         room_devices = RoomDevices(owner.put, audio=audio, bridge=bridge, time_scale=speed,

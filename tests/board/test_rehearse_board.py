@@ -87,7 +87,8 @@ def test_a_rehearsal_runs_without_its_broker_and_connects_when_it_comes(
         tmp_path: Path, processes):
     broker = Mosquitto(tmp_path)  # not running yet
     begun = time.monotonic()
-    room = rehearse(broker.address, "Room A", tmp_path / "a", 15, "--json")
+    room = rehearse(broker.address, "Room A", tmp_path / "a", 15, "--json",
+                    "--patient", "PT-0042")
     processes.append(room)
     time.sleep(3)
     assert room.poll() is None, "the session runs without the board's broker"
@@ -99,6 +100,7 @@ def test_a_rehearsal_runs_without_its_broker_and_connects_when_it_comes(
             first = watcher.last("ketaroom/rooms/room-a/state")
             assert first is not None and first["room"] == "Room A"
             assert first["status"] in ("running", "ended")
+            assert first["patient"] == "PT-0042", "the patient's code, nothing else"
         finally:
             watcher.close()
         out, err = room.communicate(timeout=60)
