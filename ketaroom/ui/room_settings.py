@@ -95,6 +95,7 @@ class RoomSettingsDialog(QDialog):
         self.gate = gate
         self._setup = setup
         self.saved: Settings | None = None
+        self._opened = settings
         self._rooms: list[RoomProfile] = list(settings.rooms)
         self._current = next((i for i, r in enumerate(self._rooms)
                               if r.name == settings.current_room), 0)
@@ -430,9 +431,11 @@ class RoomSettingsDialog(QDialog):
         board = BoardBroker(address, self.board_user.text().strip() or None,
                             self.board_password.text() or None,
                             self.board_tls.isChecked()) if address else None
-        return Settings(rooms=tuple(self._rooms), current_room=self._rooms[self._current].name,
-                        extend_step_min=self.extend_spin.value(), vital_limits=limits,
-                        retention_days=self.retention_spin.value(), board=board)
+        # replace(): what this dialog does not show (the records server…) is kept as opened
+        return replace(self._opened, rooms=tuple(self._rooms),
+                       current_room=self._rooms[self._current].name,
+                       extend_step_min=self.extend_spin.value(), vital_limits=limits,
+                       retention_days=self.retention_spin.value(), board=board, problem=None)
 
     def _on_save(self) -> None:
         problem = self._name_problem(self.name_field.text().strip(), self._row)

@@ -321,3 +321,15 @@ def test_the_board_broker_and_its_credentials_are_saved_privately(qtbot, tmp_pat
     assert loaded.problem is None
     assert loaded.board == BoardBroker("broker.clinic:8883", "room1", "s3cret", True)
     assert settings_path(tmp_path).stat().st_mode & 0o777 == 0o600
+
+
+def test_saving_keeps_what_the_dialog_does_not_show(qtbot, tmp_path, open_gate) -> None:
+    """The records server is set in settings.json, not in this dialog: saving keeps it."""
+    dsn = "postgresql://ketaroom@records.clinic:5432/clinic"
+    dialog = settings_dialog(qtbot, Settings(room_name="Room 1", central_dsn=dsn), tmp_path,
+                             open_gate)
+    dialog.extend_spin.setValue(7.5)
+    with qtbot.waitSignal(dialog.settingsSaved, timeout=2000):
+        dialog.save_button.click()
+    loaded = load_settings(tmp_path)
+    assert loaded.central_dsn == dsn and loaded.extend_step_min == 7.5
