@@ -387,9 +387,17 @@ def _export_course(args: argparse.Namespace, journal: Journal) -> int:
         print(f"ketaroom export: no patient {args.patient.strip()}", file=sys.stderr)
         return EXIT_PROBLEMS
     except OSError as exc:
-        print(f"ketaroom export: cannot write {args.output}: {exc.strerror or exc}",
-              file=sys.stderr)
-        return EXIT_PROBLEMS
+        return _export_failed(args.output, exc)
+    return _export_written(warnings)
+
+
+def _export_failed(output: str, exc: OSError) -> int:
+    print(f"ketaroom export: cannot write {output}: {exc.strerror or exc}", file=sys.stderr)
+    return EXIT_PROBLEMS
+
+
+def _export_written(warnings: Sequence[str]) -> int:
+    """The export is on disk; what the fonts could not draw is said on stderr (exit 0)."""
     for warning in warnings:
         print(f"ketaroom export: warning: {warning}", file=sys.stderr)
     return EXIT_OK
@@ -438,12 +446,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         try:
             warnings = export.export_session(journal, args.id, args.format, Path(args.output))
         except OSError as exc:
-            print(f"ketaroom export: cannot write {args.output}: {exc.strerror or exc}",
-                  file=sys.stderr)
-            return EXIT_PROBLEMS
-    for warning in warnings:
-        print(f"ketaroom export: warning: {warning}", file=sys.stderr)
-    return EXIT_OK
+            return _export_failed(args.output, exc)
+    return _export_written(warnings)
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
