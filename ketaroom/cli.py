@@ -162,9 +162,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_rehearse(args: argparse.Namespace) -> int:
     from ketaroom.core.validation import load_preset
+    from ketaroom.session.loudness import LibraryLoudness
     from ketaroom.session.rehearse import EventPrinter, run_rehearsal
     from ketaroom.store.preset_names import UnknownPresetError, find_preset
-    from ketaroom.store.settings import BridgeSettings
+    from ketaroom.store.settings import BridgeSettings, load_settings
 
     if not 0 < args.speed <= MAX_SPEED:  # also refuses nan and inf
         print(f"ketaroom rehearse: --speed must be a number above 0 and at most {MAX_SPEED:g}",
@@ -191,12 +192,14 @@ def cmd_rehearse(args: argparse.Namespace) -> int:
     journal = _open_journal(args)
     if journal is None:
         return EXIT_PROBLEMS
+    loudness = LibraryLoudness(data, load_settings(data).loudness_target)
     try:
         outcome = run_rehearsal(
             result.preset, speed=args.speed, journal=journal, audio=args.audio, bridge=bridge,
             emit=EventPrinter(sys.stdout, args.json),
-            warnings=[(w.area, str(w)) for w in result.warnings])
+            warnings=[(w.area, str(w)) for w in result.warnings], loudness=loudness)
     finally:
+        loudness.close()
         journal.close()
     if outcome.interrupted_by is not None:
         return EXIT_INTERRUPTED

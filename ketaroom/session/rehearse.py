@@ -32,6 +32,7 @@ from ketaroom.core.clock import AcceleratedClock
 from ketaroom.core.durations import format_clock
 from ketaroom.core.preset import Preset
 from ketaroom.core.session import Session
+from ketaroom.devices.music import LoudnessSource
 from ketaroom.session.assemble import build_session
 from ketaroom.session.controller import SessionController
 from ketaroom.session.devices import RoomDevices
@@ -147,8 +148,10 @@ class _RecordsWatch:
 
 def run_rehearsal(preset: Preset, *, speed: float, journal: Journal, audio: str,
                   bridge: BridgeSettings | None, emit: Callable[[dict[str, Any]], None],
-                  warnings: list[tuple[str, str]] | None = None) -> RehearsalOutcome:
-    """Run ``preset`` to its end, or until a stop signal (see :class:`Interruption`)."""
+                  warnings: list[tuple[str, str]] | None = None,
+                  loudness: LoudnessSource | None = None) -> RehearsalOutcome:
+    """Run ``preset`` to its end, or until a stop signal (see :class:`Interruption`).
+    ``loudness``: track gains for loudness-normalised music (see :class:`RoomDevices`)."""
     clock = AcceleratedClock(speed)
     owner: queue.Queue[Callable[[], None]] = queue.Queue()
     watch = _RecordsWatch()
@@ -160,7 +163,7 @@ def run_rehearsal(preset: Preset, *, speed: float, journal: Journal, audio: str,
         session = Session(preset, clock, open_as_expected=True,
                           room_group=bridge.group if bridge is not None else None)
         room = RoomDevices(owner.put, audio=audio, bridge=bridge, time_scale=speed,
-                           max_volume_pct=preset.max_volume_pct)
+                           max_volume_pct=preset.max_volume_pct, loudness=loudness)
         live = build_session(session, recorder, room, post=owner.put,
                              wakeups=APSchedulerWakeups(), operator="rehearse", emit=emit)
         runner, controller = live.runner, live.controller
