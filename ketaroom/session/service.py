@@ -43,6 +43,7 @@ from ketaroom.session.assemble import LiveSession, build_session
 from ketaroom.session.controller import CueRecord
 from ketaroom.session.device_setup import AudioOutputChoice, DeviceSetup
 from ketaroom.session.devices import MusicState, RoomDevices, RoomReport
+from ketaroom.session.library import MusicLibrary
 from ketaroom.session.loudness import LibraryLoudness
 from ketaroom.session.qt_post import MainThreadPoster
 from ketaroom.session.recorder import RecorderHealth, SessionRecorder
@@ -135,6 +136,8 @@ class RoomService:
             self.records_sync.start()
         self.loudness = LibraryLoudness(self.data_dir, settings.loudness_target)
         """Track gains from the music-library cache (unscanned tracks measured here)."""
+        self.library = MusicLibrary(self.data_dir, lambda: self.settings.loudness_target)
+        """The clinic's music library (Clinic → Music library)."""
         self.room = self._new_room(settings.max_volume_pct)
         self._room_used = False
         self._devices_stale = False
