@@ -190,12 +190,13 @@ class MainWindow(QMainWindow):
         return scroll
 
     def _build_menu(self) -> None:
-        """Records, presets and room settings: admin work, kept out of the session's way."""
+        """Records, presets, room settings and the music library: admin work, kept out of
+        the session's way."""
         menu = self.menuBar().addMenu("&Clinic")
         menu.addAction("Session &records…", self._on_open_history)
         menu.addAction("&Presets…", self._on_open_presets)
-        menu.addAction("&Music library…", self._on_open_music_library)
         menu.addAction("Room &settings…", self._on_open_room_settings)
+        menu.addAction("&Music library…", self._on_open_music_library)
         menu.addSeparator()
         quit_action = menu.addAction("&Quit", self.close)  # asks first while a session runs
         quit_action.setShortcut(QKeySequence("Ctrl+Q"))
