@@ -44,6 +44,19 @@ def music(tmp_path: Path) -> Path:
     return folder
 
 
+class RowsDropped:
+    """What the playlist sees when rows of the library table are dropped on it."""
+
+    def __init__(self, source: object) -> None:
+        self._source = source
+
+    def source(self) -> object:
+        return self._source
+
+    def acceptProposedAction(self) -> None:
+        """Accepted, as Qt would be told."""
+
+
 def open_library(window: MainWindow) -> MusicLibraryView:
     window.service.gate.set_first_pin("2580")  # unlocked, as after the PIN pad
     window._on_open_music_library()
@@ -89,6 +102,12 @@ def test_scan_sort_preview_and_save_a_playlist(qtbot, make_window, music: Path,
     view.add_selected()
     view.table.selectRow(1)
     view.add_selected()
+    view.table.selectRow(0)
+    view.playlist.dropEvent(RowsDropped(view.table))  # type: ignore[arg-type]
+    assert [t.name for t in view.playlist.tracks()] == [
+        "c-quiet.wav", "b-medium.wav", "a-loud.wav"]
+    view.playlist.setCurrentRow(2)
+    view.remove_selected()
     view.name_edit.setText("Quiet then medium")
     view.save_playlist()
     saved = playlists_dir(window.service.data_dir) / "Quiet then medium.m3u8"
