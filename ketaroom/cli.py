@@ -203,6 +203,7 @@ def cmd_rehearse(args: argparse.Namespace) -> int:
     from ketaroom.core.board import parse_broker
     from ketaroom.core.clinical import validate_code
     from ketaroom.core.validation import load_preset
+    from ketaroom.session.loudness import LibraryLoudness
     from ketaroom.session.rehearse import (
         DEFAULT_ROOM,
         BoardOptions,
@@ -210,7 +211,7 @@ def cmd_rehearse(args: argparse.Namespace) -> int:
         run_rehearsal,
     )
     from ketaroom.store.preset_names import UnknownPresetError, find_preset
-    from ketaroom.store.settings import BridgeSettings
+    from ketaroom.store.settings import BridgeSettings, load_settings
 
     if not 0 < args.speed <= MAX_SPEED:  # also refuses nan and inf
         print(f"ketaroom rehearse: --speed must be a number above 0 and at most {MAX_SPEED:g}",
@@ -245,6 +246,7 @@ def cmd_rehearse(args: argparse.Namespace) -> int:
     journal = _open_journal(args)
     if journal is None:
         return EXIT_PROBLEMS
+    loudness = LibraryLoudness(data, load_settings(data).loudness_target)
     try:
         patient_id = None
         if args.patient is not None:
@@ -257,8 +259,9 @@ def cmd_rehearse(args: argparse.Namespace) -> int:
             result.preset, speed=args.speed, journal=journal, audio=args.audio, bridge=bridge,
             emit=EventPrinter(sys.stdout, args.json),
             warnings=[(w.area, str(w)) for w in result.warnings], room=room, board=board,
-            patient_id=patient_id)
+            patient_id=patient_id, loudness=loudness)
     finally:
+        loudness.close()
         journal.close()
     if outcome.interrupted_by is not None:
         return EXIT_INTERRUPTED

@@ -19,7 +19,13 @@ from typing import Any
 
 from ketaroom.core.targets import LightHealth, LightTarget, MusicTarget
 from ketaroom.devices.lights import HueLights, LightReport, Lights, NullLights
-from ketaroom.devices.music import MusicReport, MusicStatus, Player, create_player
+from ketaroom.devices.music import (
+    LoudnessSource,
+    MusicReport,
+    MusicStatus,
+    Player,
+    create_player,
+)
 from ketaroom.session.runner import Post
 from ketaroom.store.record_schema import MusicPlan, light_fields, music_report_fields
 from ketaroom.store.settings import BridgeSettings
@@ -86,14 +92,16 @@ class RoomDevices:
 
     def __init__(self, post: Post, *, audio: str = "default", bridge: BridgeSettings | None = None,
                  time_scale: float = 1.0, max_volume_pct: float = 100.0,
-                 lights_config_dir: Path | None = None, output_device: str | None = None
-                 ) -> None:
+                 lights_config_dir: Path | None = None, output_device: str | None = None,
+                 loudness: LoudnessSource | None = None) -> None:
+        """``loudness``: track gains for loudness-normalised music (the owner keeps and
+        closes it; ``None`` plays tracks as they are)."""
         self._post = post
         self._listeners: list[Callable[[RoomReport], None]] = []
         self.volume_pct = 0.0
         self.player: Player = create_player(
             audio, on_report=lambda r: self._deliver(_music_report(r)), time_scale=time_scale,
-            output_device=output_device)
+            output_device=output_device, loudness=loudness)
         self.player.set_max_volume(max_volume_pct)
         self.lights: Lights
         if bridge is None:

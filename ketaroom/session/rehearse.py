@@ -33,6 +33,7 @@ from ketaroom.core.clock import AcceleratedClock
 from ketaroom.core.durations import format_clock
 from ketaroom.core.preset import Preset
 from ketaroom.core.session import Session
+from ketaroom.devices.music import LoudnessSource
 from ketaroom.session.assemble import build_session
 from ketaroom.session.board import BoardLink, link_report
 from ketaroom.session.controller import SessionController
@@ -163,7 +164,7 @@ def run_rehearsal(preset: Preset, *, speed: float, journal: Journal, audio: str,
                   bridge: BridgeSettings | None, emit: Callable[[dict[str, Any]], None],
                   warnings: list[tuple[str, str]] | None = None,
                   patient_id: int | None = None, room: str = DEFAULT_ROOM,
-                  board: BoardOptions | None = None
+                  board: BoardOptions | None = None, loudness: LoudnessSource | None = None
                   ) -> RehearsalOutcome:
     """Run ``preset`` to its end, or until a stop signal (see :class:`Interruption`).
 
@@ -172,6 +173,7 @@ def run_rehearsal(preset: Preset, *, speed: float, journal: Journal, audio: str,
     news), and the broker's coming and going is recorded as the ``board`` device's.
 
     ``patient_id`` links the rehearsal to a patient (never counted as a clinical session).
+    ``loudness``: track gains for loudness-normalised music (see :class:`RoomDevices`).
     """
     clock = AcceleratedClock(speed)
     owner: queue.Queue[Callable[[], None]] = queue.Queue()
@@ -184,7 +186,7 @@ def run_rehearsal(preset: Preset, *, speed: float, journal: Journal, audio: str,
         session = Session(preset, clock, open_as_expected=True,
                           room_group=bridge.group if bridge is not None else None)
         room_devices = RoomDevices(owner.put, audio=audio, bridge=bridge, time_scale=speed,
-                                   max_volume_pct=preset.max_volume_pct)
+                                   max_volume_pct=preset.max_volume_pct, loudness=loudness)
         live = build_session(session, recorder, room_devices, post=owner.put,
                              wakeups=APSchedulerWakeups(), operator="rehearse", emit=emit)
         runner, controller = live.runner, live.controller

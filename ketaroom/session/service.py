@@ -45,6 +45,8 @@ from ketaroom.session.board import BoardLink, broker_of, link_report
 from ketaroom.session.controller import CueRecord
 from ketaroom.session.device_setup import AudioOutputChoice, DeviceSetup
 from ketaroom.session.devices import MusicState, RoomDevices, RoomReport
+from ketaroom.session.library import MusicLibrary
+from ketaroom.session.loudness import LibraryLoudness
 from ketaroom.session.qt_post import MainThreadPoster
 from ketaroom.session.recorder import RecorderHealth, SessionRecorder
 from ketaroom.session.recovery import (
@@ -135,6 +137,10 @@ class RoomService:
                 self.journal.path, settings.central_dsn,
                 on_status=lambda status: self.poster.post(lambda: self._records_status(status)))
             self.records_sync.start()
+        self.loudness = LibraryLoudness(self.data_dir, settings.loudness_target)
+        """Track gains from the music-library cache (unscanned tracks measured here)."""
+        self.library = MusicLibrary(self.data_dir, lambda: self.settings.loudness_target)
+        """The clinic's music library (Clinic → Music library)."""
         self.room = self._new_room(settings.max_volume_pct)
         self._room_used = False
         self._devices_stale = False
@@ -197,6 +203,7 @@ class RoomService:
         self.settings = settings
         if board_changed and self._board_override is None:
             self._restart_board()
+        self.loudness.target_lufs = settings.loudness_target  # from the next track on
         if not devices_changed or self.session_running():
             self._devices_stale = devices_changed
             # the volume limit is a safety setting: it applies to the room now
@@ -295,7 +302,8 @@ class RoomService:
         room = self._devices_factory(self.post, audio=self.audio, bridge=self.bridge,
                                      max_volume_pct=max_volume_pct,
                                      lights_config_dir=self.data_dir,
-                                     output_device=self.settings.audio_device)
+                                     output_device=self.settings.audio_device,
+                                     loudness=self.loudness)
         room.on_report(lambda report: self._forward(room, report))
         return room
 
@@ -528,6 +536,7 @@ class RoomService:
         self.room.close()
         for thread in self._retired:
             thread.join(CLOSE_TIMEOUT_S)
+        self.loudness.close()
         if self.records_sync is not None:
             self.records_sync.stop(CLOSE_TIMEOUT_S)  # a batch cut short is resent next time
         self.journal.close()

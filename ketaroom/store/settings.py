@@ -29,6 +29,7 @@ from typing import Any
 from ketaroom.core.atomic_file import write_atomic
 from ketaroom.core.safe_read import read_text
 from ketaroom.core.vitals import PLAUSIBLE, VitalLimits
+from ketaroom.music_library.scan import DEFAULT_TARGET_LUFS
 from ketaroom.store.paths import settings_path
 
 FILE_MODE = 0o600
@@ -37,6 +38,8 @@ DEFAULT_ROOM = "Treatment room"
 AUDIO_MODES = ("default", "dummy", "none")
 MAX_SETTINGS_BYTES = 1024 * 1024
 """A settings file is a few KB; a larger one is not read."""
+LOUDNESS_TARGET_RANGE = (-40.0, -10.0)
+"""Loudness targets (LUFS) a room may set: −23 is broadcast (EBU R128), −14 streaming."""
 MAX_ROOMS = 100
 """Rooms read from the file; more are ignored (with the banner)."""
 MAX_TEXT_CHARS = 1000
@@ -81,6 +84,8 @@ class RoomProfile:
     """libVLC audio output: ``default``, ``dummy`` (silent) or ``none``."""
     audio_device: str | None = None
     """libVLC output device id (see ``list_audio_outputs``); ``None``: the system default."""
+    loudness_target: float = DEFAULT_TARGET_LUFS
+    """Integrated loudness (LUFS) every track of the clinic's music is played at."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -90,6 +95,7 @@ class RoomProfile:
             "default_preset": self.default_preset,
             "audio": self.audio,
             "audio_device": self.audio_device,
+            "loudness_target": self.loudness_target,
         }
 
 
@@ -174,6 +180,11 @@ class Settings:
     @property
     def max_volume_pct(self) -> float:
         return self.room.max_volume_pct
+
+    @property
+    def loudness_target(self) -> float:
+        """This room's loudness target (LUFS) for the clinic's music."""
+        return self.room.loudness_target
 
     @property
     def default_preset(self) -> str:
@@ -314,6 +325,8 @@ def _room(reader: _Reader, name_key: str) -> RoomProfile:
         default_preset=reader.text("default_preset", base.default_preset),
         audio=reader.text("audio", base.audio, AUDIO_MODES),
         audio_device=reader.optional_text("audio_device"),
+        loudness_target=reader.number("loudness_target", base.loudness_target,
+                                      *LOUDNESS_TARGET_RANGE),
     )
 
 

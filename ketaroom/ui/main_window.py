@@ -42,6 +42,7 @@ from ketaroom.ui.banner import ADVICE, Banner
 from ketaroom.ui.cue_panel import CuePanel, CueView
 from ketaroom.ui.history_view import HistoryView
 from ketaroom.ui.light_panel import LightPanel
+from ketaroom.ui.music_library_view import MusicLibraryView
 from ketaroom.ui.music_panel import MusicPanel
 from ketaroom.ui.notes_panel import NotesPanel
 from ketaroom.ui.preset_library_view import PresetLibraryView
@@ -195,11 +196,13 @@ class MainWindow(QMainWindow):
         return scroll
 
     def _build_menu(self) -> None:
-        """Records, presets and room settings: admin work, kept out of the session's way."""
+        """Records, presets, room settings and the music library: admin work, kept out of
+        the session's way."""
         menu = self.menuBar().addMenu("&Clinic")
         menu.addAction("Session &records…", self._on_open_history)
         menu.addAction("&Presets…", self._on_open_presets)
         menu.addAction("Room &settings…", self._on_open_room_settings)
+        menu.addAction("&Music library…", self._on_open_music_library)
         menu.addSeparator()
         quit_action = menu.addAction("&Quit", self.close)  # asks first while a session runs
         quit_action.setShortcut(QKeySequence("Ctrl+Q"))
@@ -232,16 +235,25 @@ class MainWindow(QMainWindow):
             library = preset_library(self.service.data_dir, auditor=self.service.journal)
             # Previews reach the room only while no session runs; "back to room light"
             # re-applies what the light panel shows (the room light this window knows).
-            panel = self.light_panel
-            preview = RoomPreview(
-                lambda: None if self._closed else self.service.room, self._running,
-                room_light=lambda: panel.room_light(LIGHT_TRANSITION_S),
-                room_group=lambda: self.service.light_group)
-            view = PresetLibraryView(library, gate=self.service.gate, preview=preview,
-                                     parent=self)
+            view = PresetLibraryView(library, gate=self.service.gate,
+                                     preview=self._room_preview(), parent=self)
             view.presetsChanged.connect(self._on_presets_changed)
             return view
         self._show_side_window("presets", build)
+
+    def _room_preview(self) -> RoomPreview:
+        """Previews on this room's devices, only while no session runs."""
+        panel = self.light_panel
+        return RoomPreview(
+            lambda: None if self._closed else self.service.room, self._running,
+            room_light=lambda: panel.room_light(LIGHT_TRANSITION_S),
+            room_group=lambda: self.service.light_group)
+
+    def _on_open_music_library(self) -> None:
+        def build() -> QWidget:
+            return MusicLibraryView(self.service.library, gate=self.service.gate,
+                                    preview=self._room_preview(), parent=self)
+        self._show_side_window("music-library", build)
 
     def _on_presets_changed(self) -> None:
         if not self._running():

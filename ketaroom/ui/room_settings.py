@@ -43,6 +43,7 @@ from ketaroom.session.device_setup import DEFAULT_OUTPUT, AudioOutputChoice, Dev
 from ketaroom.store.admin_pin import AdminGate
 from ketaroom.store.paths import preset_library
 from ketaroom.store.settings import (
+    LOUDNESS_TARGET_RANGE,
     BoardBroker,
     BridgeSettings,
     RoomProfile,
@@ -184,6 +185,14 @@ class RoomSettingsDialog(QDialog):
         volume_row.addWidget(self.volume_spin)
         volume_row.addWidget(muted_label("no preset or slider plays this room louder"), 1)
         form.addRow("Volume cap", volume_row)
+        self.loudness_spin = _spin(QSpinBox(), round(LOUDNESS_TARGET_RANGE[0]),
+                                   round(LOUDNESS_TARGET_RANGE[1]), " LUFS")
+        self.loudness_spin.valueChanged.connect(self._on_loudness_changed)
+        loudness_row = QHBoxLayout()
+        loudness_row.addWidget(self.loudness_spin)
+        loudness_row.addWidget(muted_label("every track of the clinic's music plays at this "
+                                           "loudness (−23: the shipped music)"), 1)
+        form.addRow("Music loudness", loudness_row)
         self.preset_combo = QComboBox()
         self.preset_combo.setAccessibleName("Default preset")
         self.preset_combo.currentIndexChanged.connect(self._on_preset_chosen)
@@ -300,6 +309,7 @@ class RoomSettingsDialog(QDialog):
         self.name_field.setText(room.name)
         self.bridge_label.setText(bridge_summary(room.bridge))
         self.volume_spin.setValue(round(room.max_volume_pct))
+        self.loudness_spin.setValue(round(room.loudness_target))
         self._fill_outputs(room.audio_device)
         self._fill_presets(room.default_preset)
         self._loading = False
@@ -373,6 +383,9 @@ class RoomSettingsDialog(QDialog):
 
     def _on_volume_changed(self, value: int) -> None:
         self._update_room(max_volume_pct=float(value))
+
+    def _on_loudness_changed(self, value: int) -> None:
+        self._update_room(loudness_target=float(value))
 
     def _on_output_chosen(self, index: int) -> None:
         device = self.output_combo.itemData(index)

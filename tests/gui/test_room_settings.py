@@ -191,6 +191,8 @@ def test_a_second_room_becomes_this_pcs_room(qtbot, tmp_path, open_gate) -> None
     assert dialog.name_field.text() == "Garden room"
     dialog.this_pc_button.click()
     dialog.volume_spin.setValue(55)
+    assert dialog.loudness_spin.value() == -23
+    dialog.loudness_spin.setValue(-20)
     demo = dialog.preset_combo.findData("demo-3min.yaml")
     assert demo > 0
     dialog.preset_combo.setCurrentIndex(demo)
@@ -205,6 +207,7 @@ def test_a_second_room_becomes_this_pcs_room(qtbot, tmp_path, open_gate) -> None
     assert loaded.current_room == "Garden room" and loaded.room_name == "Garden room"
     assert loaded.max_volume_pct == 55 and loaded.default_preset == "demo-3min.yaml"
     assert loaded.rooms[0].max_volume_pct == Settings().max_volume_pct
+    assert loaded.loudness_target == -20.0 and loaded.rooms[0].loudness_target == -23.0
     assert loaded.extend_step_min == 7.5 and loaded.audio_device is None
     assert settings_path(tmp_path).stat().st_mode & 0o777 == 0o600
 

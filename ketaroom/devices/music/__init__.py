@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from ketaroom.devices.music.api import (
     AudioUnavailable,
+    LoudnessSource,
     MusicError,
     MusicReport,
     MusicStatus,
@@ -25,6 +26,7 @@ from ketaroom.devices.music.null import NullPlayer
 
 __all__ = [
     "AudioUnavailable",
+    "LoudnessSource",
     "MusicError",
     "MusicReport",
     "MusicStatus",
@@ -40,11 +42,13 @@ NO_LIBVLC_MESSAGE = "libVLC is not installed — music is off; the session keeps
 
 def create_player(audio: str = "default", *, on_report: ReportSink | None = None,
                   time_scale: float = 1.0, vlc_args: Sequence[str] = (),
-                  output_device: str | None = None) -> Player:
+                  output_device: str | None = None,
+                  loudness: LoudnessSource | None = None) -> Player:
     """Build the music player. ``audio``: ``default`` (real output), ``dummy``
     (libVLC with ``--aout=adummy``) or ``none`` (:class:`NullPlayer`). ``output_device``: a
     libVLC device id from :func:`.outputs.list_audio_outputs` (``None`` or ``"default"``:
-    the system's choice; used with ``default`` only). Never raises:
+    the system's choice; used with ``default`` only). ``loudness``: track gains for
+    loudness-normalised playback (see :class:`LoudnessSource`). Never raises:
     without libVLC it returns a NullPlayer and reports a ``device_error``."""
     if audio == "none":
         return NullPlayer(on_report)
@@ -53,7 +57,7 @@ def create_player(audio: str = "default", *, on_report: ReportSink | None = None
     try:
         device = None if output_device in (None, "", "default") else output_device
         return VlcPlayer(audio, on_report=on_report, time_scale=time_scale,
-                         vlc_args=vlc_args, output_device=device)
+                         vlc_args=vlc_args, output_device=device, loudness=loudness)
     except AudioUnavailable:
         if on_report is not None:
             on_report(MusicReport("device_error", NO_LIBVLC_MESSAGE, None, 0.0, 0.0,

@@ -6,7 +6,7 @@ imports neither Qt nor vlc, so ``ketaroom.core`` and the UI can use these types 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol, runtime_checkable
@@ -56,6 +56,26 @@ class MusicStatus:
 
 
 ReportSink = Callable[[MusicReport], None]
+GainSink = Callable[[Path, float | None], None]
+"""Told a track's playback gain once it is measured (``None``: could not be measured)."""
+
+
+class LoudnessSource(Protocol):
+    """Where the player learns each track's loudness-normalising gain (dB added to the
+    deck's level so the track plays at the clinic's target, its peak kept ≤ −1 dBFS).
+
+    Built above the devices (the session layer, from the music-library cache), so the
+    player never reads the data folder itself.
+    """
+
+    def known_gain_db(self, path: Path) -> float | None:
+        """The gain of an already measured track (a quick cache lookup, no decoding);
+        ``None`` when the track was never measured or changed since."""
+
+    def measure(self, paths: Sequence[Path], done: GainSink) -> None:
+        """Measure ``paths`` in the background, in order, and call ``done`` for each (on
+        the measuring thread). Returns at once; never decodes on the caller's thread."""
+
 SampleSink = Callable[[int, bytes, int], None]
 """Test hook: ``(deck_index, interleaved S16 stereo 44.1 kHz frames, pts_us)``; an empty
 buffer with pts −1 marks the start of a new track on that deck."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from pathlib import Path
 
 from ketaroom.core.targets import MusicTarget
 
@@ -75,4 +76,14 @@ class VlcEvent:
     """The ``vlc.EventType`` name (``MediaPlayerPlaying``…)."""
 
 
-Command = Apply | SetVolume | SetMaxVolume | SetMuted | Skip | Emergency | Close | VlcEvent
+@dataclass(frozen=True)
+class GainMeasured:
+    """The loudness source measured ``path``: its playback gain (``None``: no usable
+    measurement, the track keeps the safe default). Posted from the measuring thread."""
+
+    path: Path
+    gain_db: float | None
+
+
+Command = (Apply | SetVolume | SetMaxVolume | SetMuted | Skip | Emergency | Close | VlcEvent
+           | GainMeasured)

@@ -20,6 +20,14 @@ Loudness invariants (the worst bug this product can have is a blast):
   the cap once the cap ramp settled; clinician changes move ≤ 6 dB/s, lowering the cap
   moves ≤ 20 dB/s (at once while nothing is audible), mute 0.5 s down / 2 s up,
   emergency 1 s down then stop;
+* loudness normalisation (a :class:`LoudnessSource` given): each deck adds its track's
+  gain to its level *after* the cap, ``min(deck ramp, cap) + track gain + mute``, so
+  every track is heard at the clinic's target for a given volume and the cap keeps its
+  perceived meaning; the sum never goes above 0 dB (libVLC 100 %, trim 0), and a track's
+  gain already keeps its peak ≤ −1 dBFS there. A track never measured plays at
+  ``SAFE_GAIN_DB`` while it is measured in the background (the playlist's tracks are
+  measured ahead, in order, when it is applied); a gain learnt mid-track glides at
+  ``GAIN_GLIDE_DB_PER_S``;
 * ``emergency_off`` also arms a watchdog thread that, 2 s later, hard-mutes and stops
   both players directly if the worker did not reach silence (stuck fade, stuck thread).
 """
@@ -32,7 +40,7 @@ import queue
 import random
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,6 +49,7 @@ from ketaroom.core.playlists import track_problem
 from ketaroom.core.targets import MusicTarget
 from ketaroom.devices.music.api import (
     AudioUnavailable,
+    LoudnessSource,
     MusicReport,
     MusicStatus,
     ReportKind,
@@ -53,6 +62,7 @@ from ketaroom.devices.music.commands import (
     Command,
     DeckPhase,
     Emergency,
+    GainMeasured,
     SetMaxVolume,
     SetMuted,
     SetVolume,
@@ -86,6 +96,15 @@ MUTE_UP_S = 2.0
 EMERGENCY_FADE_S = 1.0
 EMERGENCY_DEADLINE_S = 2.0
 REASSERT_S = 0.5
+SAFE_GAIN_DB = -12.0
+"""Gain of a track not measured yet. Commercial masters sit at −14…−8 LUFS, so −12 dB
+puts them within a few LU of the −23 LUFS target, and even a −5 LUFS "loudness war"
+master plays only ~6 LU over it, never the 15–20 dB jolt of an unnormalised loud track;
+a quiet (classical, ambient) track plays quieter than it should until measured, which is
+the safe side."""
+GAIN_GLIDE_DB_PER_S = 1.0
+"""How fast a gain learnt mid-track is reached: a slow drift, never a step (−12 → −22 dB
+takes 10 s)."""
 NO_OUTPUT_MESSAGE = "No audio output found — the session goes on without music"
 
 
@@ -110,6 +129,16 @@ class _DeckState:
     """This deck comes in against another audible deck: equal-power curve."""
     output_known: bool = False
     """Whether this stream reaches an audio output has been settled (see ``_check_output``)."""
+    gain: Ramp = field(default_factory=lambda: Ramp.hold(0.0, 0.0))
+    """The track's loudness-normalising gain (dB, added after the cap)."""
+
+
+def _output_db(level_db: float, gain_db: float, mute_db: float) -> float:
+    """A deck's output: its capped level plus the track's gain plus the mute ramp
+    (silence stays silence whatever the gain)."""
+    if level_db <= FLOOR_DB + 1e-9:
+        return FLOOR_DB
+    return level_db + gain_db + mute_db
 
 
 class VlcPlayer:
@@ -117,13 +146,17 @@ class VlcPlayer:
 
     ``sample_sink`` (tests) switches both decks to amem capture: every decoded and
     volume-scaled buffer is handed to it as ``(deck, S16 stereo bytes, pts)``.
+    ``loudness``: where track gains come from; ``None`` plays every track as it is (the
+    bundled tracks are all mastered at the target).
     """
 
     def __init__(self, audio: str = "default", *, on_report: ReportSink | None = None,
                  time_scale: float = 1.0, vlc_args: Sequence[str] = (),
                  sample_sink: SampleSink | None = None, seed: int | None = None,
-                 output_device: str | None = None) -> None:
+                 output_device: str | None = None,
+                 loudness: LoudnessSource | None = None) -> None:
         self._on_report = on_report
+        self._loudness = loudness
         self._scale = max(1e-3, float(time_scale))
         self._q: queue.Queue[Command] = queue.Queue()
         self._lock = threading.Lock()
@@ -261,7 +294,8 @@ class VlcPlayer:
         moving = (not self._cap.done(now) or not self._mute.done(now)
                   or self._silence_pending or any(
                       d.phase is not DeckPhase.IDLE
-                      and (d.phase is not DeckPhase.PLAYING or not d.ramp.done(now))
+                      and (d.phase is not DeckPhase.PLAYING or not d.ramp.done(now)
+                           or not d.gain.done(now))
                       for d in self._decks))
         return TICK_S if moving else STEADY_TICK_S
 
@@ -298,6 +332,8 @@ class VlcPlayer:
             self._do_emergency(now)
         elif isinstance(item, VlcEvent):
             self._on_vlc_event(item.deck, item.gen, item.name, now)
+        elif isinstance(item, GainMeasured):
+            self._gain_measured(item.path, item.gain_db, now)
 
     def _fade(self) -> float:
         fade = self._target.fade_s if self._target else 2.0
@@ -338,6 +374,7 @@ class VlcPlayer:
         self._fail_streak = 0
         self._reported_bad = set()
         self._start_next(fade, now)
+        self._measure_ahead(self._order)
 
     def _do_volume(self, pct: float, now: float) -> None:
         self._level_db = pct_to_db(max(0.0, min(100.0, pct)))
@@ -402,6 +439,43 @@ class VlcPlayer:
         self._pos += 1
         return path
 
+    # -- loudness
+    def _measure_ahead(self, paths: Iterable[Path]) -> None:
+        """Have the tracks not measured yet measured in the background, in play order."""
+        if self._loudness is None:
+            return
+        unknown = [p for p in dict.fromkeys(paths) if self._known_gain(p) is None]
+        if unknown:
+            self._loudness.measure(unknown, lambda p, g: self._q.put(GainMeasured(p, g)))
+
+    def _known_gain(self, path: Path) -> float | None:
+        try:
+            return self._loudness.known_gain_db(path) if self._loudness is not None else None
+        except Exception:  # a broken cache must never stop the music
+            log.exception("loudness lookup failed for %s", path)
+            return None
+
+    def _start_gain(self, path: Path) -> float:
+        """The gain a track starts at: measured, else the safe default (0 without a
+        loudness source)."""
+        if self._loudness is None:
+            return 0.0
+        gain = self._known_gain(path)
+        return SAFE_GAIN_DB if gain is None else gain
+
+    def _gain_measured(self, path: Path, gain_db: float | None, now: float) -> None:
+        """A measurement arrived: a deck still behind its pad takes it at once, an
+        audible one glides there slowly."""
+        if gain_db is None:
+            return
+        for d in self._decks:
+            if d.track != path or d.phase is DeckPhase.IDLE:
+                continue
+            if d.phase is DeckPhase.STARTING:
+                d.gain = Ramp.hold(gain_db, now)
+            else:
+                d.gain = Ramp.limited(d.gain.value(now), gain_db, now, GAIN_GLIDE_DB_PER_S)
+
     def _pick_deck(self) -> _DeckState:
         others = [d for d in self._decks if d.index != self._active]
         idle = [d for d in others if d.phase is DeckPhase.IDLE]
@@ -461,6 +535,7 @@ class VlcPlayer:
         d.out_pending = False
         d.crossfade = crossing
         d.output_known = False
+        d.gain = Ramp.hold(self._start_gain(path), now)
         self._active = d.index
 
     def _bad_track(self, path: Path, problem: str) -> None:
@@ -553,7 +628,7 @@ class VlcPlayer:
                 continue
             if not d.output_known:
                 self._check_output(d, deck)
-            gain = vlc_gain(min(d.ramp.value(now), cap) + mute)
+            gain = vlc_gain(_output_db(min(d.ramp.value(now), cap), d.gain.value(now), mute))
             if (d.sent is None or abs(gain[1] - d.sent[1]) > 0.005 or gain[0] != d.sent[0]
                     or now - d.sent_wall > REASSERT_S):
                 deck.set_gain(*gain)
