@@ -22,7 +22,7 @@ from bench.common import machine
 
 NAMES = (
     "timing", "ui_stall", "hue_pacing", "hue_stall", "cold_start", "idle", "fade",
-    "preset_scale", "music_scan", "central_sync",
+    "preset_scale", "music_scan", "central_sync", "clinic_scale",
 )
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 
@@ -64,6 +64,14 @@ ROWS: tuple[tuple[str, str, str, str | None, str], ...] = (
     ("central_sync", "total_s", "s", None, ""),
     ("central_sync", "server_db_mb", "MB", None, ""),
     ("central_course", "course_s", "s", "course_s", "<="),
+    ("clinic_scale", "generate_s", "s", None, ""),
+    ("clinic_scale", "history_s", "s", "history_s", "<="),
+    ("clinic_scale", "history_all_s", "s", None, ""),
+    ("clinic_scale", "search_s", "s", "search_s", "<="),
+    ("clinic_scale", "search_common_s", "s", "search_s", "<="),
+    ("clinic_scale", "patients_s", "s", "patients_s", "<="),
+    ("clinic_scale", "course_report_s", "s", "course_report_s", "<="),
+    ("clinic_scale", "db_mb", "MB", None, ""),
 )
 
 

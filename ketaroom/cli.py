@@ -61,6 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     rehearse.add_argument("--audio", choices=("dummy", "none", "default"), default="dummy",
                           help="libVLC silent output (default), no music, or the sound card")
     rehearse.add_argument("--json", action="store_true", help="one JSON object per line")
+    rehearse.add_argument("--patient", metavar="CODE",
+                          help="link the rehearsal to this patient (created if new; never "
+                               "counted as a clinical session)")
     _add_verbose(rehearse, top=False)
     _add_data_dir(rehearse, top=False)
 
@@ -76,12 +79,20 @@ def build_parser() -> argparse.ArgumentParser:
     _add_postgres(sessions, "list every room's sessions from the clinic's records server")
     _add_data_dir(sessions, top=False)
 
-    export = sub.add_parser("export", help="export one session record")
-    export.add_argument("id", type=int, metavar="ID")
+    patients = sub.add_parser("patients", help="list patients and their course of care")
+    patients.add_argument("--json", action="store_true", help="a JSON list, one object each")
+    _add_data_dir(patients, top=False)
+
+    export = sub.add_parser("export", help="export one session record, or a patient's course")
+    export.add_argument("id", type=int, metavar="ID", nargs="?", help="the session")
+    export.add_argument("--patient", metavar="CODE",
+                        help="the patient's course report instead of one session")
     export.add_argument("--format", choices=("pdf", "csv", "json"), required=True)
     export.add_argument("-o", "--output", metavar="FILE")
     _add_postgres(export, "export from the clinic's records server (ID as `sessions "
                           "--postgres` lists it)")
+    export.add_argument("--include-rehearsals", action="store_true",
+                        help="course report: the patient's rehearsals too")
     _add_data_dir(export, top=False)
 
     install_desktop = sub.add_parser(
@@ -192,10 +203,15 @@ def cmd_rehearse(args: argparse.Namespace) -> int:
     if journal is None:
         return EXIT_PROBLEMS
     try:
+        patient_id = None
+        if args.patient is not None:
+            patient_id = _patient_id(journal, args.patient)
+            if patient_id is None:
+                return EXIT_USAGE
         outcome = run_rehearsal(
             result.preset, speed=args.speed, journal=journal, audio=args.audio, bridge=bridge,
             emit=EventPrinter(sys.stdout, args.json),
-            warnings=[(w.area, str(w)) for w in result.warnings])
+            warnings=[(w.area, str(w)) for w in result.warnings], patient_id=patient_id)
     finally:
         journal.close()
     if outcome.interrupted_by is not None:
@@ -203,6 +219,21 @@ def cmd_rehearse(args: argparse.Namespace) -> int:
     if outcome.unwritten:
         return EXIT_UNRECORDED
     return EXIT_OK if outcome.status == "completed" else EXIT_PROBLEMS
+
+
+def _patient_id(journal: Journal, code: str) -> int | None:
+    """The id of patient ``code`` (created if new), or None after saying why not."""
+    from ketaroom.core.clinical import ClinicalInputError
+    from ketaroom.store.journal import JournalError
+    from ketaroom.store.patients import PatientStore
+
+    try:
+        return PatientStore(journal).ensure_patient(code).id
+    except ClinicalInputError as exc:
+        print(f"ketaroom: --patient: {exc}", file=sys.stderr)
+    except JournalError as exc:
+        print(f"ketaroom: cannot record the patient: {exc}", file=sys.stderr)
+    return None
 
 
 def _open_journal(args: argparse.Namespace) -> Journal | None:
@@ -262,9 +293,79 @@ def cmd_sessions(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_patients(args: argparse.Namespace) -> int:
+    """One line (or JSON object) per patient: sessions, rehearsals, first/last, next due."""
+    from ketaroom.store.patients import PatientStore
+
+    journal = _open_journal(args)
+    if journal is None:
+        return EXIT_PROBLEMS
+    with journal:
+        summaries = PatientStore(journal).summaries()
+    if args.json:
+        print(json.dumps([s.to_dict() for s in summaries], ensure_ascii=False, indent=1))
+        return EXIT_OK
+    if not summaries:
+        print("No patients recorded yet.")
+        return EXIT_OK
+    code_w = max(len("PATIENT"), *(len(s.code) for s in summaries))
+    print(f"{'PATIENT':<{code_w}}  {'SESSIONS':>8}  {'REHEARSALS':>10}  {'FIRST':<10}  "
+          f"{'LAST':<10}  NEXT DUE")
+    for s in summaries:
+        print(f"{s.code:<{code_w}}  {s.sessions:>8}  {s.rehearsals:>10}  "
+              f"{(s.first_session or '—')[:10]:<10}  {(s.last_session or '—')[:10]:<10}  "
+              f"{s.next_due.isoformat() if s.next_due else '—'}")
+    return EXIT_OK
+
+
+def _export_course(args: argparse.Namespace, journal: Journal) -> int:
+    """``export --patient CODE``: the course report to -o FILE or (csv, json) stdout."""
+    from ketaroom.store import course_report, export
+
+    try:
+        if args.output is not None:
+            warnings = export.export_course(journal, args.patient, args.format,
+                                            Path(args.output),
+                                            include_rehearsals=args.include_rehearsals)
+        elif args.format == "pdf":
+            print("ketaroom export: a PDF needs -o FILE", file=sys.stderr)
+            return EXIT_USAGE
+        else:
+            report = course_report.load_course(journal, args.patient,
+                                               include_rehearsals=args.include_rehearsals)
+            render = course_report.course_json if args.format == "json" else \
+                course_report.course_csv
+            sys.stdout.write(render(report))
+            return EXIT_OK
+    except KeyError:
+        print(f"ketaroom export: no patient {args.patient.strip()}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    except OSError as exc:
+        print(f"ketaroom export: cannot write {args.output}: {exc.strerror or exc}",
+              file=sys.stderr)
+        return EXIT_PROBLEMS
+    for warning in warnings:
+        print(f"ketaroom export: warning: {warning}", file=sys.stderr)
+    return EXIT_OK
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from ketaroom.store import export
 
+    if (args.id is None) == (args.patient is None):
+        print("ketaroom export: give a session ID or --patient CODE (one of them)",
+              file=sys.stderr)
+        return EXIT_USAGE
+    if args.patient is not None:
+        if args.postgres:
+            print("ketaroom export: --patient reads this room's journal (no --postgres)",
+                  file=sys.stderr)
+            return EXIT_USAGE
+        journal = _open_journal(args)
+        if journal is None:
+            return EXIT_PROBLEMS
+        with journal:
+            return _export_course(args, journal)
     if args.postgres:
         from ketaroom.store.central.reader import CentralRecords
 
@@ -354,7 +455,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.data_dir:
         os.environ["KETAROOM_DATA_DIR"] = str(Path(args.data_dir).resolve())
     commands = {"validate": cmd_validate, "rehearse": cmd_rehearse,
-                "sessions": cmd_sessions, "export": cmd_export,
+                "sessions": cmd_sessions, "export": cmd_export, "patients": cmd_patients,
                 "music-scan": cmd_music_scan, "install-desktop": cmd_install_desktop,
                 "sync": cmd_sync}
     if args.command == "bridge-emulator":

@@ -83,8 +83,12 @@ class SessionRecorder:
 
     def begin(self, preset: Preset, *, room: str, speed: float = 1.0,
               operator: str | None = None, patient_ref: str | None = None,
-              kind: str = "clinical") -> int | None:
+              kind: str = "clinical", patient_id: int | None = None,
+              course_id: int | None = None) -> int | None:
         """Create the session row for ``preset`` (one small synchronous write); its id.
+
+        ``patient_id`` and ``course_id`` link it to a patient and course
+        (:class:`~ketaroom.store.patients.PatientStore`).
 
         The preset's YAML is stored with the session so the record (and a crash recovery)
         keeps the protocol exactly as it ran: the text it was validated from
@@ -95,7 +99,8 @@ class SessionRecorder:
         self._session_fields = dict(
             preset=preset.name, preset_path=str(preset.path or ""),
             preset_yaml=preset.source, room=room, planned_s=preset.planned_s,
-            speed=speed, operator=operator, patient_ref=patient_ref, kind=kind)
+            speed=speed, operator=operator, patient_ref=patient_ref, kind=kind,
+            patient_id=patient_id, course_id=course_id)
         with self._write_lock:
             self._ensure_session()
         return self.session_id

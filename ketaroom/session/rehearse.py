@@ -147,8 +147,12 @@ class _RecordsWatch:
 
 def run_rehearsal(preset: Preset, *, speed: float, journal: Journal, audio: str,
                   bridge: BridgeSettings | None, emit: Callable[[dict[str, Any]], None],
-                  warnings: list[tuple[str, str]] | None = None) -> RehearsalOutcome:
-    """Run ``preset`` to its end, or until a stop signal (see :class:`Interruption`)."""
+                  warnings: list[tuple[str, str]] | None = None,
+                  patient_id: int | None = None) -> RehearsalOutcome:
+    """Run ``preset`` to its end, or until a stop signal (see :class:`Interruption`).
+
+    ``patient_id`` links the rehearsal to a patient (never counted as a clinical session).
+    """
     clock = AcceleratedClock(speed)
     owner: queue.Queue[Callable[[], None]] = queue.Queue()
     watch = _RecordsWatch()
@@ -156,7 +160,7 @@ def run_rehearsal(preset: Preset, *, speed: float, journal: Journal, audio: str,
                                on_health=lambda _health: owner.put(watch.check))
     with Interruption().installed() as interruption:
         recorder.begin(preset, room="rehearse", speed=speed, operator="rehearse",
-                       kind="rehearsal")
+                       kind="rehearsal", patient_id=patient_id)
         session = Session(preset, clock, open_as_expected=True,
                           room_group=bridge.group if bridge is not None else None)
         room = RoomDevices(owner.put, audio=audio, bridge=bridge, time_scale=speed,

@@ -376,16 +376,19 @@ class RoomService:
         return self.device_setup.list_audio_outputs()
 
     def start_session(self, preset: Preset, patient_ref: str | None = None, *,
-                      warnings: Sequence[str] = ()) -> LiveSession:
+                      warnings: Sequence[str] = (), patient_id: int | None = None,
+                      course_id: int | None = None) -> LiveSession:
         """Record, build and start a session of ``preset`` (call on the main thread).
 
         ``warnings`` (what loading the preset found, e.g. a track missing from a playlist)
-        are recorded at 0 s as the preset's warnings.
+        are recorded at 0 s as the preset's warnings. ``patient_id`` and ``course_id``
+        (:class:`~ketaroom.store.patients.PatientStore`) link the session to its patient
+        and course (it gets the next number in the course).
         """
         self._prepare_room(preset)
         recorder = SessionRecorder(self.journal, on_health=self._recorder_health)
         recorder.begin(preset, room=self.settings.room_name, operator=self.operator,
-                       patient_ref=patient_ref)
+                       patient_ref=patient_ref, patient_id=patient_id, course_id=course_id)
         live = self._assemble(Session(preset, self.clock_factory(),
                                       room_group=self.light_group), recorder)
         live.runner.start()

@@ -29,7 +29,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from ketaroom.store.journal import EventRecord, RecordSource, SessionRecord
+from ketaroom.store.journal import EventRecord, Journal, RecordSource, SessionRecord
 from ketaroom.store.record_schema import (
     RecordKind,
     brightness,
@@ -67,6 +67,7 @@ __all__ = [
     "JSON_VERSION",
     "ExportTargetError",
     "event_summary",
+    "export_course",
     "export_csv",
     "export_json",
     "export_pdf",
@@ -141,17 +142,48 @@ def export_session(journal: RecordSource, session_id: int, fmt: str, out: Path) 
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}")
     journal.session(session_id)  # KeyError before touching the file system
-    warnings: list[str] = []
 
-    def write(handle: BinaryIO) -> None:
+    def render() -> tuple[bytes, list[str]]:
         if fmt == "pdf":
             from ketaroom.store.export_pdf import render_pdf
 
-            data, found = render_pdf(journal, session_id)
-            warnings.extend(found)
-        else:
-            text = (export_json if fmt == "json" else export_csv)(journal, session_id)
-            data = text.encode("utf-8")
+            return render_pdf(journal, session_id)
+        text = (export_json if fmt == "json" else export_csv)(journal, session_id)
+        return text.encode("utf-8"), []
+
+    return _write_export(out, render)
+
+
+def export_course(journal: Journal, code: str, fmt: str, out: Path, *,
+                  include_rehearsals: bool = False) -> list[str]:
+    """Write patient ``code``'s course report as ``fmt`` (pdf, csv, json) to ``out``.
+
+    Like :func:`export_session` (private file, warnings returned); :class:`KeyError`
+    for an unknown patient, before the file system is touched.
+    """
+    from ketaroom.store import course_report
+
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}")
+    report = course_report.load_course(journal, code, include_rehearsals=include_rehearsals)
+
+    def render() -> tuple[bytes, list[str]]:
+        if fmt == "pdf":
+            return course_report.render_course_pdf(report)
+        text = (course_report.course_json if fmt == "json" else course_report.course_csv)(
+            report)
+        return text.encode("utf-8"), []
+
+    return _write_export(out, render)
+
+
+def _write_export(out: Path, render: Callable[[], tuple[bytes, list[str]]]) -> list[str]:
+    """Write what ``render`` makes through :func:`write_private`; its warnings."""
+    warnings: list[str] = []
+
+    def write(handle: BinaryIO) -> None:
+        data, found = render()
+        warnings.extend(found)
         handle.write(data)
 
     write_private(out, write)

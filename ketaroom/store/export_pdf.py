@@ -441,10 +441,12 @@ class _Report(FPDF):
     :meth:`keep`) places it together with its own first lines.
     """
 
-    def __init__(self, facts: SessionFacts) -> None:
+    def __init__(self, title: str, reference: str) -> None:
+        """``title`` heads the first page and every later one with ``reference`` (what the
+        report is about: ``session #12``, ``patient PT-0042``), which the footer repeats."""
         super().__init__(orientation="P", unit="mm", format="A4")
-        self.facts = facts
-        self.title_text = report_title(facts.session)
+        self.title_text = title
+        self.reference = reference
         self.missing: dict[str, None] = {}  # characters shown as the marker, in order
         self.drawable: set[int] = set()
         self.unicode = self._load_fonts()
@@ -454,7 +456,7 @@ class _Report(FPDF):
         self.set_margins(15, 15, 15)
         self.set_auto_page_break(True, margin=18)
         self.alias_nb_pages()
-        self.set_title(f"{self.title_text} (session #{facts.session.id})")
+        self.set_title(f"{self.title_text} ({reference})")
         self.set_creator("ketaroom")
         self.generated = datetime.now().astimezone()
 
@@ -543,7 +545,7 @@ class _Report(FPDF):
             return
         self.font(8)
         self.set_text_color(*_MUTED)
-        left = f"{self.title_text} · session #{self.facts.session.id}"
+        left = f"{self.title_text} · {self.reference}"
         self.cell(0, 5, self.t(left), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_draw_color(*_RULE)
         self.line(self.l_margin, self.get_y(), self.w - self.r_margin, self.get_y())
@@ -559,7 +561,7 @@ class _Report(FPDF):
         self.cell(
             0,
             5,
-            self.t(f"ketaroom session #{self.facts.session.id} · generated {stamp}"),
+            self.t(f"ketaroom {self.reference} · generated {stamp}"),
             align="L",
         )
         self.set_x(self.l_margin)
@@ -1260,7 +1262,7 @@ def render_pdf(journal: RecordSource, session_id: int) -> tuple[bytes, list[str]
     session = journal.session(session_id)
     facts = analyse(session, journal.events(session_id))
     with _font_library_quiet():
-        pdf = _Report(facts)
+        pdf = _Report(report_title(session), f"session #{session.id}")
         pdf.add_page()
         _render_header(pdf, facts)
         if is_rems_session(session):

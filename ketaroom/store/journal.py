@@ -40,12 +40,13 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import socket
 import sqlite3
 import sys
 import threading
 import urllib.parse
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -66,6 +67,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "BufferedJournalWriter",
     "EventRecord",
+    "HistoryRow",
     "Journal",
     "JournalCorruptError",
     "JournalError",
@@ -163,7 +165,80 @@ Sessions recorded before the column existed are classified by what rehearse has 
 written: room ``rehearse`` (every version) or operator ``rehearse`` (later versions)
 marks a rehearsal; every other session was run from the window and is ``clinical``."""
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4]
+_V5 = """
+CREATE TABLE IF NOT EXISTS patients (
+    id INTEGER PRIMARY KEY,
+    code TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    display_name TEXT,
+    birth_year INTEGER,
+    preferences TEXT NOT NULL DEFAULT '{}',
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS courses (
+    id INTEGER PRIMARY KEY,
+    uid TEXT NOT NULL UNIQUE,
+    patient_id INTEGER NOT NULL REFERENCES patients(id),
+    kind TEXT NOT NULL CHECK (kind IN ('induction', 'maintenance', 'esketamine_rems')),
+    planned_sessions INTEGER NOT NULL CHECK (planned_sessions >= 1),
+    spacing_days INTEGER NOT NULL CHECK (spacing_days >= 0),
+    started TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+ALTER TABLE sessions ADD COLUMN patient_id INTEGER REFERENCES patients(id);
+ALTER TABLE sessions ADD COLUMN course_id INTEGER REFERENCES courses(id);
+ALTER TABLE sessions ADD COLUMN course_number INTEGER;
+CREATE INDEX IF NOT EXISTS sessions_patient ON sessions(patient_id, started_at);
+CREATE INDEX IF NOT EXISTS sessions_course ON sessions(course_id, kind);
+CREATE INDEX IF NOT EXISTS sessions_kind_started ON sessions(kind, started_at);
+CREATE INDEX IF NOT EXISTS courses_patient ON courses(patient_id);
+"""
+"""Patients and their courses of care (see :mod:`ketaroom.store.patients`). ``patients``:
+a pseudonymous ``code`` unique without regard to case (the natural key), optional name
+and year of birth, ``preferences`` (JSON). ``courses``: ``uid`` (natural key), kind,
+plan. A session links to its patient and course; ``course_number`` counts the course's
+clinical sessions (1, 2, …; rehearsals have none). Every earlier record is kept as it was:
+the new columns are NULL for sessions recorded before."""
+
+_V6 = """
+CREATE INDEX IF NOT EXISTS events_session_kind ON events(session_id, kind);
+"""
+"""For the history at clinic scale (tens of thousands of sessions, millions of events): a
+session's entries of some kinds (notes and prompts searched, incidents counted) without
+reading all its events."""
+
+_TEXT_OF_NEW = """CASE WHEN json_valid(NEW.payload) THEN
+        COALESCE(json_extract(NEW.payload, '$.text'), '') || ' ' ||
+        COALESCE(json_extract(NEW.payload, '$.prompt'), '') || ' ' ||
+        COALESCE(json_extract(NEW.payload, '$.tags'), '')
+    ELSE NEW.payload END"""
+_TEXT_KINDS_SQL = ("'note', 'note_correction', 'note_tags', 'cue', 'emergency', 'reflection',"
+                   " 'adverse_event'")
+
+_V7 = f"""
+CREATE VIRTUAL TABLE IF NOT EXISTS session_text USING fts5(
+    text, tokenize = 'unicode61 remove_diacritics 2'
+);
+INSERT INTO session_text (rowid, text)
+    SELECT session_id, group_concat({_TEXT_OF_NEW.replace("NEW.", "")}, ' ') FROM events
+    WHERE kind IN ({_TEXT_KINDS_SQL}) GROUP BY session_id;
+CREATE TRIGGER IF NOT EXISTS events_text_insert AFTER INSERT ON events
+WHEN NEW.kind IN ({_TEXT_KINDS_SQL})
+BEGIN
+    INSERT OR REPLACE INTO session_text (rowid, text) VALUES (NEW.session_id,
+        COALESCE((SELECT text FROM session_text WHERE rowid = NEW.session_id) || ' ', '')
+        || {_TEXT_OF_NEW});
+END;
+CREATE TRIGGER IF NOT EXISTS sessions_text_delete AFTER DELETE ON sessions
+BEGIN
+    DELETE FROM session_text WHERE rowid = OLD.id;
+END;
+"""
+"""The words of each session's notes, prompts, tags, reflections and adverse events, one
+full-text row per session (SQLite FTS5, ``rowid`` = session id; kept by triggers, filled
+from every earlier event), so the history search does not read millions of events."""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5, _V6, _V7]
 """``MIGRATIONS[n]`` upgrades a file from ``user_version`` n to n + 1."""
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -193,6 +268,11 @@ class SessionRecord:
     speed: float
     operator: str | None
     kind: str = "clinical"
+    patient: str | None = None
+    """The patient's code (:mod:`ketaroom.store.patients`), when the session has one."""
+    course_id: int | None = None
+    course_number: int | None = None
+    """The session's number in its course (1, 2, …); None for rehearsals."""
 
     @property
     def started(self) -> datetime:
@@ -241,6 +321,24 @@ class RecordSource(Protocol):
     def session(self, session_id: int) -> SessionRecord: ...
 
     def events(self, session_id: int) -> list[EventRecord]: ...
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """One line of the session history (:meth:`Journal.history`)."""
+
+    record: SessionRecord
+    actual_s: float | None
+    """The latest session time recorded (how far the session got)."""
+    interruptions: int
+    """Resumes after a crash, plus one if it is interrupted now."""
+    incidents: int
+    """Device errors and emergency presses."""
+
+
+_INCIDENT_KINDS = ("device_error", "emergency")
+_SEARCH_TERM = re.compile(r'"([^"]*)"|(\S+)')
+_WORD = re.compile(r"\w")
 
 
 # --------------------------------------------------------------------------- helpers
@@ -576,19 +674,35 @@ class Journal:
         patient_ref: str | None = None,
         operator: str | None = None,
         kind: str = "clinical",
+        patient_id: int | None = None,
+        course_id: int | None = None,
     ) -> int:
         """Record a new session owned by this process; returns its id.
 
-        ``kind`` is one of :data:`KINDS`. The caller appends the ``session_start`` event
-        itself.
+        ``kind`` is one of :data:`KINDS`. ``patient_id`` and ``course_id`` link it to a
+        patient and a course of theirs (:class:`~ketaroom.store.patients.PatientStore`);
+        a clinical session in a course gets the next ``course_number``. The caller
+        appends the ``session_start`` event itself.
         """
         if kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
         with self._write() as conn:
+            number = None
+            if course_id is not None:
+                owner = conn.execute("SELECT patient_id FROM courses WHERE id = ?",
+                                     (course_id,)).fetchone()
+                if owner is None or patient_id not in (None, owner[0]):
+                    raise JournalError(f"course {course_id} is not a course of this patient")
+                patient_id = owner[0]
+                if kind == "clinical":
+                    number = conn.execute(
+                        "SELECT COUNT(*) + 1 FROM sessions WHERE course_id = ?"
+                        " AND kind = 'clinical'", (course_id,)).fetchone()[0]
             cur = conn.execute(
                 "INSERT INTO sessions (preset, preset_path, preset_yaml, room, patient_ref,"
-                " started_at, status, pid, host, planned_s, speed, operator, proc_token, kind)"
-                " VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?)",
+                " started_at, status, pid, host, planned_s, speed, operator, proc_token, kind,"
+                " patient_id, course_id, course_number)"
+                " VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     preset,
                     preset_path,
@@ -603,6 +717,9 @@ class Journal:
                     operator,
                     self._token,
                     kind,
+                    patient_id,
+                    course_id,
+                    number,
                 ),
             )
             return int(cur.lastrowid or 0)
@@ -768,14 +885,20 @@ class Journal:
                     raise JournalCorruptError(f"{self.path}: {exc}") from exc
                 raise JournalError(f"{self.path}: {exc}") from exc
 
-    _SESSION_COLS = (
-        "id, preset, preset_path, preset_yaml, room, patient_ref, started_at, ended_at,"
-        " status, pid, host, planned_s, speed, operator, proc_token, kind"
+    SESSION_SELECT = (
+        "SELECT s.id, s.preset, s.preset_path, s.preset_yaml, s.room, s.patient_ref,"
+        " s.started_at, s.ended_at, s.status, s.pid, s.host, s.planned_s, s.speed, s.operator,"
+        " s.proc_token, s.kind, p.code, s.course_id, s.course_number"
+        " FROM sessions s LEFT JOIN patients p ON p.id = s.patient_id"
     )
+    """The query every session read starts with (``s``: sessions, ``p``: patients); add a
+    ``WHERE`` and pass the rows to :meth:`session_from_row`."""
 
-    def _session_from_row(self, row: tuple[Any, ...]) -> SessionRecord:
+    def session_from_row(self, row: tuple[Any, ...]) -> SessionRecord:
+        """A :class:`SessionRecord` from a row of :data:`SESSION_SELECT` (status computed)."""
         (sid, preset, preset_path, preset_yaml, room, patient_ref, started_at, ended_at,
-         stored, pid, host, planned_s, speed, operator, token, kind) = row  # fmt: skip
+         stored, pid, host, planned_s, speed, operator, token, kind, patient, course_id,
+         course_number) = row  # fmt: skip
         if ended_at is not None:
             status = stored
         elif host == self._host and _owner_alive(pid, token):
@@ -798,28 +921,32 @@ class Journal:
             speed=float(speed if speed is not None else 1.0),
             operator=operator,
             kind=kind,
+            patient=patient,
+            course_id=course_id,
+            course_number=course_number,
         )
 
     def sessions(self, *, include_rehearsals: bool = True) -> list[SessionRecord]:
         """All sessions, oldest first, with computed status (clinical ones only when
         ``include_rehearsals`` is false)."""
-        where = "" if include_rehearsals else " WHERE kind = 'clinical'"
-        rows = self._read(f"SELECT {self._SESSION_COLS} FROM sessions{where} ORDER BY id")
-        return [self._session_from_row(tuple(r)) for r in rows]
+        where = "" if include_rehearsals else " WHERE s.kind = 'clinical'"
+        rows = self._read(f"{self.SESSION_SELECT}{where} ORDER BY s.id")
+        return [self.session_from_row(tuple(r)) for r in rows]
 
     def session(self, session_id: int) -> SessionRecord:
         """One session; raises :class:`KeyError` for an unknown id."""
-        rows = self._read(f"SELECT {self._SESSION_COLS} FROM sessions WHERE id = ?", (session_id,))
+        rows = self._read(f"{self.SESSION_SELECT} WHERE s.id = ?", (session_id,))
         if not rows:
             raise KeyError(f"no session {session_id}")
-        return self._session_from_row(tuple(rows[0]))
+        return self.session_from_row(tuple(rows[0]))
 
-    def events(self, session_id: int) -> list[EventRecord]:
-        """A session's events in the order they were written."""
+    def events(self, session_id: int, kinds: Sequence[str] = ()) -> list[EventRecord]:
+        """A session's events in the order they were written (only ``kinds`` if given)."""
+        only = f" AND kind IN ({', '.join('?' * len(kinds))})" if kinds else ""
         rows = self._read(
             "SELECT id, session_id, seq, kind, wall, session_t, phase_index, payload, refers_to"
-            " FROM events WHERE session_id = ? ORDER BY seq",
-            (session_id,),
+            f" FROM events WHERE session_id = ?{only} ORDER BY seq",
+            (session_id, *map(str, kinds)),
         )
         return [
             EventRecord(
@@ -835,6 +962,60 @@ class Journal:
             )
             for eid, sid, seq, kind, wall, session_t, phase_index, payload, refers_to in rows
         ]
+
+    def history(self, *, include_rehearsals: bool = False, patient: str | None = None,
+                search: str = "", limit: int | None = 500) -> list[HistoryRow]:
+        """The newest ``limit`` sessions (all with None), newest first, for the history.
+
+        Clinical only unless ``include_rehearsals``; only ``patient``'s (a code, any case)
+        when given. ``search``: every word (or ``"quoted phrase"``) occurs in the
+        session's start time, preset, room, status, patient code or reference, operator
+        (anywhere, case ignored for ASCII), or begins a word of the text, prompt or tags
+        of one of its notes, cues, emergencies, reflections or adverse events (full-text
+        index ``session_text`` of schema v7; case and accents ignored). Reads only the rows
+        returned and their events' index, so it stays fast on a journal of tens of
+        thousands of sessions.
+        """
+        where: list[str] = []
+        params: list[Any] = []
+        if not include_rehearsals:
+            where.append("s.kind = 'clinical'")
+        if patient is not None:
+            where.append("p.code = ?")
+            params.append(patient.strip())
+        for quoted, word in _SEARCH_TERM.findall(search):
+            term = quoted or word
+            if not term:
+                continue
+            like = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            columns = ("s.started_at", "s.preset", "s.room", "s.status", "p.code",
+                       "s.patient_ref", "s.operator")
+            matches = [f"{c} LIKE ? ESCAPE '\\'" for c in columns]
+            params += [like] * len(columns)
+            if _WORD.search(term):  # the words of its entries (each word a prefix)
+                matches.append("s.id IN (SELECT rowid FROM session_text"
+                               " WHERE session_text MATCH ?)")
+                params.append('"' + term.replace('"', '""') + '"*')
+            where.append(f"({' OR '.join(matches)})")
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        rows = self._read(f"{self.SESSION_SELECT}{clause} ORDER BY s.started_at DESC, s.id DESC"
+                          " LIMIT ?", (*params, -1 if limit is None else limit))
+        records = [self.session_from_row(tuple(r)) for r in rows]
+        facts: dict[int, tuple[float | None, int, int]] = {}
+        for start in range(0, len(records), 500):  # SQLite's bound on parameters
+            ids = [r.id for r in records[start:start + 500]]
+            for sid, actual, resumes, incidents in self._read(
+                    "SELECT session_id, MAX(session_t), SUM(kind = 'resume'),"
+                    f" SUM(kind IN {_INCIDENT_KINDS!r}) FROM events"
+                    f" WHERE session_id IN ({', '.join('?' * len(ids))}) GROUP BY session_id",
+                    tuple(ids)):
+                facts[int(sid)] = (actual, int(resumes), int(incidents))
+        out = []
+        for record in records:
+            actual, resumes, incidents = facts.get(record.id, (None, 0, 0))
+            out.append(HistoryRow(record, actual, resumes + (record.status == "interrupted"),
+                                  incidents))
+        return out
 
     def interrupted_sessions(self) -> list[SessionRecord]:
         """Sessions with no end whose process is gone: candidates for resume."""

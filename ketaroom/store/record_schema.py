@@ -26,20 +26,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
+from ketaroom.core import clinical
 from ketaroom.core.targets import LightTarget, MusicTarget
 
 __all__ = [
+    "CLINICAL_KINDS",
     "CUE_KINDS",
     "DEVICE_REPORT_KINDS",
     "INTENTS",
     "NOTE_FOLLOW_UPS",
+    "AdverseEvent",
     "CueAck",
     "CueRef",
     "CueStart",
     "DeviceError",
     "DeviceHealth",
     "DeviceReport",
+    "Dissociation",
+    "Dose",
     "Emergency",
+    "FollowUp",
     "LightState",
     "MusicMuted",
     "MusicPlan",
@@ -51,8 +57,12 @@ __all__ = [
     "OperatorIntent",
     "Payload",
     "PhaseStart",
+    "Phq9",
+    "ReadyToLeave",
     "RecordKind",
+    "Reflection",
     "Resume",
+    "Sedation",
     "SessionEnd",
     "SessionStart",
     "Signal",
@@ -90,6 +100,14 @@ class RecordKind(enum.StrEnum):
     SIGNAL = "signal"
     RESUME = "resume"
     SESSION_END = "session_end"
+    DOSE = "dose"
+    SEDATION = "sedation"
+    DISSOCIATION = "dissociation"
+    READY_TO_LEAVE = "ready_to_leave"
+    ADVERSE_EVENT = "adverse_event"
+    PHQ9 = "phq9"
+    REFLECTION = "reflection"
+    FOLLOW_UP = "follow_up"
 
 
 CUE_KINDS = ("reminder", "vitals", "note")
@@ -352,6 +370,183 @@ class Emergency:
     def to_payload(self) -> dict[str, Any]:
         return {"text": self.text, **light_fields(self.light), "by": self.by,
                 "session_held": self.session_held}
+
+
+# --------------------------------------------------------------------------- clinical fields
+# Each builder refuses implausible input (ClinicalInputError, a ValueError) when built.
+
+
+@dataclass(frozen=True)
+class Dose:
+    """The dose given: ``mg`` of ``drug`` by ``route``; ``mg_per_kg`` follows from
+    ``weight_kg``. Esketamine: 56 or 84 mg intranasal with the device ``lot``.
+    ``warnings``: the clinic limits crossed (see :func:`clinical.check_dose`)."""
+
+    kind: ClassVar[RecordKind] = RecordKind.DOSE
+    mg: float
+    route: str
+    weight_kg: float | None = None
+    drug: str = "ketamine"
+    lot: str = ""
+    warnings: Sequence[str] = ()
+    by: str = ""
+
+    def __post_init__(self) -> None:
+        clinical.check_dose(self.drug, self.mg, self.route, self.weight_kg)
+
+    @classmethod
+    def checked(cls, mg: float, route: str, weight_kg: float | None = None, *,
+                drug: str = "ketamine", lot: str = "", by: str = "",
+                limits: clinical.DoseLimits | None = None) -> Dose:
+        """The dose with the clinic ``limits`` it crosses as its ``warnings`` (how the
+        window records a dose); refused when implausible."""
+        return cls(mg, route, weight_kg, drug, lot,
+                   clinical.check_dose(drug, mg, route, weight_kg, limits), by)
+
+    @property
+    def mg_per_kg(self) -> float | None:
+        return round(self.mg / self.weight_kg, 3) if self.weight_kg else None
+
+    def to_payload(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"drug": self.drug, "mg": self.mg, "route": self.route,
+                               "weight_kg": self.weight_kg, "mg_per_kg": self.mg_per_kg}
+        if self.lot:
+            out["lot"] = self.lot
+        out.update(warnings=list(self.warnings), by=self.by)
+        return out
+
+
+@dataclass(frozen=True)
+class Sedation:
+    """Sedation observed on the MOAA/S scale (5 responds readily … 0 no response)."""
+
+    kind: ClassVar[RecordKind] = RecordKind.SEDATION
+    moaas: int
+    by: str = ""
+
+    def __post_init__(self) -> None:
+        clinical.check_scale("MOAA/S", self.moaas, 0, 5)
+
+    def to_payload(self) -> dict[str, Any]:
+        return {"moaas": self.moaas, "by": self.by}
+
+
+@dataclass(frozen=True)
+class Dissociation:
+    """The clinician-rated dissociation (0 none … 4 severe) and, for esketamine REMS,
+    whether the patient was dissociated (``rems_dissociation``, yes/no)."""
+
+    kind: ClassVar[RecordKind] = RecordKind.DISSOCIATION
+    score: int
+    rems_dissociation: bool | None = None
+    by: str = ""
+
+    def __post_init__(self) -> None:
+        clinical.check_scale("Dissociation", self.score, 0, 4)
+
+    def to_payload(self) -> dict[str, Any]:
+        return {"score": self.score, "rems_dissociation": self.rems_dissociation,
+                "by": self.by}
+
+
+@dataclass(frozen=True)
+class ReadyToLeave:
+    """The clinician judged the patient ready to leave (the event's ``wall`` is when)."""
+
+    kind: ClassVar[RecordKind] = RecordKind.READY_TO_LEAVE
+    by: str = ""
+    with_escort: str = ""
+
+    def to_payload(self) -> dict[str, Any]:
+        return {"by": self.by, "with_escort": self.with_escort}
+
+
+@dataclass(frozen=True)
+class AdverseEvent:
+    """An adverse event (nausea, vomiting, agitation, hypertension, …) and what was done."""
+
+    kind: ClassVar[RecordKind] = RecordKind.ADVERSE_EVENT
+    text: str
+    severity: str = "mild"
+    action: str = ""
+    by: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.text.strip():
+            raise clinical.ClinicalInputError("An adverse event needs a description.")
+        if self.severity not in ("mild", "moderate", "severe"):
+            raise clinical.ClinicalInputError("Severity is mild, moderate or severe.")
+
+    def to_payload(self) -> dict[str, Any]:
+        return {"text": self.text, "severity": self.severity, "action": self.action,
+                "by": self.by}
+
+
+# --------------------------------------------------------------------------- measures
+
+
+@dataclass(frozen=True)
+class Phq9:
+    """A PHQ-9 (nine items 0–3; every one answered), its total and severity band."""
+
+    kind: ClassVar[RecordKind] = RecordKind.PHQ9
+    items: Sequence[int | None]
+
+    def __post_init__(self) -> None:
+        clinical.phq9_total(self.items)
+
+    @property
+    def total(self) -> int:
+        return clinical.phq9_total(self.items)
+
+    def to_payload(self) -> dict[str, Any]:
+        return {"items": list(self.items), "total": self.total,
+                "band": clinical.phq9_band(self.total)}
+
+
+@dataclass(frozen=True)
+class Reflection:
+    """The patient's own words after the session: "what I want to remember"."""
+
+    kind: ClassVar[RecordKind] = RecordKind.REFLECTION
+    text: str
+
+    def __post_init__(self) -> None:
+        if not self.text.strip():
+            raise clinical.ClinicalInputError("A reflection needs some words.")
+
+    def to_payload(self) -> dict[str, Any]:
+        return {"text": self.text}
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """After-effects at ``after`` (``24h`` or ``7d``): mood 0–10, sleep, side effects,
+    notes. Recorded on the session it follows, dated by the event's ``wall`` (never
+    before the session: :meth:`PatientStore.record` checks)."""
+
+    kind: ClassVar[RecordKind] = RecordKind.FOLLOW_UP
+    after: str
+    mood: int
+    sleep: str = ""
+    side_effects: str = ""
+    notes: str = ""
+    by: str = ""
+
+    def __post_init__(self) -> None:
+        if self.after not in clinical.FOLLOW_UP_AFTER:
+            raise clinical.ClinicalInputError("A follow-up is at 24h or 7d.")
+        clinical.check_scale("Mood", self.mood, 0, 10)
+
+    def to_payload(self) -> dict[str, Any]:
+        return {"after": self.after, "mood": self.mood, "sleep": self.sleep,
+                "side_effects": self.side_effects, "notes": self.notes, "by": self.by}
+
+
+CLINICAL_KINDS = (RecordKind.DOSE, RecordKind.SEDATION, RecordKind.DISSOCIATION,
+                  RecordKind.READY_TO_LEAVE, RecordKind.ADVERSE_EVENT, RecordKind.PHQ9,
+                  RecordKind.REFLECTION, RecordKind.FOLLOW_UP)
+"""The structured clinical fields and measures (a session's ``measures`` in exports)."""
 
 
 # --------------------------------------------------------------------------- music / light

@@ -221,3 +221,15 @@ def test_set_up_calls_go_to_the_injected_setup(service: RoomService,
     assert service.discover_bridges(0.1) == [("Hue", "10.0.0.2")]
     assert [o.id for o in service.list_audio_outputs()] == ["default"]
     assert scripted_setup.asked == ["pair 10.0.0.2", "groups 10.0.0.2 new-user"]
+
+
+def test_a_session_is_linked_to_its_patient_and_course(service: RoomService) -> None:
+    from ketaroom.store.patients import PatientStore
+
+    store = PatientStore(service.journal)
+    course = store.start_course("PT-0042", "induction", planned_sessions=6, spacing_days=3)
+    live = service.start_session(preset(phase("A", 600)), course_id=course.id,
+                                 patient_id=store.patient("pt-0042").id)
+    record = service.journal.session(live.session_id)
+    assert (record.patient, record.course_id, record.course_number) == ("PT-0042", course.id, 1)
+    assert store.course(course.id).label(record.course_number or 0) == "session 1 of 6"

@@ -49,7 +49,9 @@ def test_the_stored_kind_strings_never_change() -> None:
     assert [k.value for k in RecordKind] == [
         "session_start", "phase_start", "cue", "cue_ack", "intent", "note",
         "note_correction", "note_tags", "vitals", "music", "light", "device",
-        "device_error", "device_health", "emergency", "signal", "resume", "session_end"]
+        "device_error", "device_health", "emergency", "signal", "resume", "session_end",
+        "dose", "sedation", "dissociation", "ready_to_leave", "adverse_event", "phq9",
+        "reflection", "follow_up"]
     assert RecordKind.NOTE == "note" and f"{RecordKind.CUE_ACK}" == "cue_ack"
 
 

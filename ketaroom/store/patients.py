@@ -1,0 +1,448 @@
+"""Patients and their course of care, kept in the session journal (schema v5).
+
+:class:`PatientStore` is the one API over the ``patients`` and ``courses`` tables and the
+clinical entries of a session (``docs/records.md``, "Patients and courses"):
+
+* a patient is a pseudonymous ``code`` chosen by the clinic (``PT-0042``; checked by
+  :func:`~ketaroom.core.clinical.validate_code`), the same patient whatever its case
+  (``pt-0042`` typed in another room), with an optional display name and year of birth
+  that stay on this PC (only an export the clinic makes carries them);
+* a :class:`Course` (``induction``, ``maintenance``, ``esketamine_rems``) plans a number
+  of sessions at a spacing in days; a clinical session started with its ``course_id``
+  (:meth:`Journal.start_session`) gets the next number in the course, and
+  :attr:`Course.next_due` follows from the plan;
+* :class:`PatientPreferences` carry over from session to session (comfortable volume,
+  tracks or playlists never to play, warmer/dimmer light offsets);
+* clinical fields and measures are journal entries of a session, built with the
+  builders of :mod:`ketaroom.store.record_schema` (``Dose``, ``Sedation``,
+  ``Dissociation``, ``ReadyToLeave``, ``AdverseEvent``, ``Phq9``, ``Reflection``,
+  ``FollowUp``) and written by :meth:`PatientStore.record`; :meth:`PatientStore.measures`
+  reads them back as one dict per session.
+
+Invalid input raises :class:`~ketaroom.core.clinical.ClinicalInputError` (a
+``ValueError``) with a message to show as it is; an unknown code or course raises
+:class:`KeyError`.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from ketaroom.core import clinical
+from ketaroom.core.clinical import ClinicalInputError
+from ketaroom.store.journal import EventRecord, Journal, JournalError, SessionRecord, _iso
+from ketaroom.store.record_schema import CLINICAL_KINDS, Payload, RecordKind
+
+__all__ = [
+    "Course",
+    "Due",
+    "Patient",
+    "PatientPreferences",
+    "PatientStore",
+    "PatientSummary",
+    "session_measures",
+]
+
+
+@dataclass(frozen=True)
+class PatientPreferences:
+    """What carries over from one session of a patient to the next."""
+
+    volume_pct: float | None = None
+    """The music volume the patient found comfortable (None: the preset's)."""
+    never_play: tuple[str, ...] = ()
+    """Track file names or playlist names never to play for this patient."""
+    warmer_k: int = 0
+    """Light colour temperature lowered by this many kelvin (within the preset's range)."""
+    dimmer_pct: float = 0.0
+    """Light brightness lowered by this many percentage points."""
+
+    def __post_init__(self) -> None:
+        if self.volume_pct is not None and not 0 <= self.volume_pct <= 100:
+            raise ClinicalInputError("A comfortable volume is 0–100 %.")
+        if not 0 <= self.warmer_k <= 3000 or not 0 <= self.dimmer_pct <= 100:
+            raise ClinicalInputError("Light offsets: warmer 0–3000 K, dimmer 0–100 %.")
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["never_play"] = list(self.never_play)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PatientPreferences:
+        """Read back :meth:`to_dict` (unknown keys ignored)."""
+        return cls(volume_pct=data.get("volume_pct"),
+                   never_play=tuple(str(x) for x in data.get("never_play") or ()),
+                   warmer_k=int(data.get("warmer_k") or 0),
+                   dimmer_pct=float(data.get("dimmer_pct") or 0.0))
+
+
+@dataclass(frozen=True)
+class Patient:
+    """A patient as stored: ``code`` is how the clinic and every record name them."""
+
+    id: int
+    code: str
+    display_name: str | None
+    birth_year: int | None
+    preferences: PatientPreferences
+    created_at: str
+
+
+@dataclass(frozen=True)
+class Course:
+    """A course of care and how far it has come (clinical sessions only)."""
+
+    id: int
+    uid: str
+    """The course's natural key (stable across PCs, for central records)."""
+    patient: str
+    kind: str
+    planned_sessions: int
+    spacing_days: int
+    started: date
+    session_days: tuple[date, ...] = ()
+    """The days of the course's clinical sessions so far, oldest first."""
+
+    @property
+    def sessions_done(self) -> int:
+        return len(self.session_days)
+
+    @property
+    def complete(self) -> bool:
+        return self.sessions_done >= self.planned_sessions
+
+    @property
+    def next_due(self) -> date | None:
+        """The start day before any session, else the last session + spacing; None when
+        the planned sessions are done."""
+        return clinical.next_due(self.started, self.spacing_days, self.planned_sessions,
+                                 self.session_days)
+
+    def label(self, number: int) -> str:
+        """``session 3 of 6``."""
+        return f"session {number} of {self.planned_sessions}"
+
+
+@dataclass(frozen=True)
+class PatientSummary:
+    """One line of ``ketaroom patients`` (see :meth:`to_dict` for the JSON contract)."""
+
+    code: str
+    sessions: int
+    """Clinical sessions."""
+    rehearsals: int
+    first_session: str | None
+    last_session: str | None
+    """Started-at of the first and last clinical session."""
+    next_due: date | None
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["next_due"] = self.next_due.isoformat() if self.next_due else None
+        return out
+
+
+@dataclass(frozen=True)
+class Due:
+    """Something due for a patient: the next session of a course, or a follow-up."""
+
+    patient: str
+    what: str
+    """``session`` or ``follow-up 24h`` / ``follow-up 7d``."""
+    due: date
+    session_id: int | None = None
+    """The session a follow-up is for."""
+
+
+_PATIENT_COLS = "id, code, display_name, birth_year, preferences, created_at"
+_COURSE_SELECT = (
+    "SELECT c.id, c.uid, p.code, c.kind, c.planned_sessions, c.spacing_days, c.started"
+    " FROM courses c JOIN patients p ON p.id = c.patient_id"
+)
+_FOLLOW_UP_DAYS = {"24h": 1, "7d": 7}
+_FEW_COURSES = 200
+
+
+def _day(text: str) -> date:
+    return datetime.fromisoformat(text).date()
+
+
+class PatientStore:
+    """Patients, courses and clinical entries in ``journal`` (see the module docstring).
+
+    Shares the journal's connection and lock, so it is as thread-safe as the journal.
+    """
+
+    def __init__(self, journal: Journal) -> None:
+        self.journal = journal
+
+    # ---------------------------------------------------------------- patients
+
+    def add_patient(self, code: str, *, display_name: str | None = None,
+                    birth_year: int | None = None) -> Patient:
+        """Create a patient; refuses a code already taken (in any case)."""
+        code = clinical.validate_code(code)
+        _check_birth_year(birth_year)
+        now = _iso()
+        try:
+            with self.journal._write() as conn:
+                conn.execute(
+                    "INSERT INTO patients (code, display_name, birth_year, created_at,"
+                    " updated_at) VALUES (?, ?, ?, ?, ?)",
+                    (code, display_name or None, birth_year, now, now))
+        except JournalError as exc:
+            if "UNIQUE" not in str(exc):
+                raise
+            existing = self.patient(code).code
+            raise ClinicalInputError(f"There is already a patient {existing}.") from exc
+        return self.patient(code)
+
+    def ensure_patient(self, code: str) -> Patient:
+        """The patient with this code (any case), created if new."""
+        code = clinical.validate_code(code)
+        now = _iso()
+        with self.journal._write() as conn:
+            conn.execute("INSERT OR IGNORE INTO patients (code, created_at, updated_at)"
+                         " VALUES (?, ?, ?)", (code, now, now))
+        return self.patient(code)
+
+    def patient(self, code: str) -> Patient:
+        """The patient with this code (any case); :class:`KeyError` if there is none."""
+        rows = self.journal._read(f"SELECT {_PATIENT_COLS} FROM patients WHERE code = ?",
+                                  (code.strip(),))
+        if not rows:
+            raise KeyError(f"no patient {code.strip()}")
+        return _patient(rows[0])
+
+    def patients(self) -> list[Patient]:
+        """Every patient, by code."""
+        rows = self.journal._read(f"SELECT {_PATIENT_COLS} FROM patients ORDER BY code")
+        return [_patient(r) for r in rows]
+
+    def find_patients(self, text: str, *, limit: int = 20) -> list[Patient]:
+        """Type-ahead: patients whose code starts with ``text`` or whose display name
+        contains it (any case), by code."""
+        needle = text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        rows = self.journal._read(
+            f"SELECT {_PATIENT_COLS} FROM patients WHERE code LIKE ? ESCAPE '\\'"
+            " OR display_name LIKE ? ESCAPE '\\' ORDER BY code LIMIT ?",
+            (f"{needle}%", f"%{needle}%", limit))
+        return [_patient(r) for r in rows]
+
+    def update_patient(self, code: str, *, display_name: str | None,
+                       birth_year: int | None) -> Patient:
+        """Set the display name and year of birth (None clears them)."""
+        _check_birth_year(birth_year)
+        patient = self.patient(code)
+        with self.journal._write() as conn:
+            conn.execute("UPDATE patients SET display_name = ?, birth_year = ?, updated_at = ?"
+                         " WHERE id = ?", (display_name or None, birth_year, _iso(), patient.id))
+        return self.patient(code)
+
+    def set_preferences(self, code: str, preferences: PatientPreferences) -> Patient:
+        """Replace the patient's preferences."""
+        patient = self.patient(code)
+        with self.journal._write() as conn:
+            conn.execute("UPDATE patients SET preferences = ?, updated_at = ? WHERE id = ?",
+                         (json.dumps(preferences.to_dict(), sort_keys=True), _iso(),
+                          patient.id))
+        return self.patient(code)
+
+    # ---------------------------------------------------------------- courses
+
+    def start_course(self, code: str, kind: str, *, planned_sessions: int, spacing_days: int,
+                     started: date | None = None) -> Course:
+        """Plan a course for the patient (created if new); ``started`` defaults to today."""
+        if kind not in clinical.COURSE_KINDS:
+            raise ClinicalInputError(
+                f"A course is one of {', '.join(clinical.COURSE_KINDS)}, not {kind!r}.")
+        clinical.check_scale("Planned sessions", planned_sessions, 1, 100)
+        clinical.check_scale("Spacing in days", spacing_days, 0, 365)
+        patient = self.ensure_patient(code)
+        with self.journal._write() as conn:
+            cur = conn.execute(
+                "INSERT INTO courses (uid, patient_id, kind, planned_sessions, spacing_days,"
+                " started, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (uuid.uuid4().hex, patient.id, kind, planned_sessions, spacing_days,
+                 (started or date.today()).isoformat(), _iso()))
+            course_id = int(cur.lastrowid or 0)
+        return self.course(course_id)
+
+    def course(self, course_id: int) -> Course:
+        """One course; :class:`KeyError` if there is none."""
+        found = self._courses(" WHERE c.id = ?", (course_id,))
+        if not found:
+            raise KeyError(f"no course {course_id}")
+        return found[0]
+
+    def courses(self, code: str) -> list[Course]:
+        """The patient's courses, oldest first."""
+        return self._courses(" WHERE p.code = ? ORDER BY c.started, c.id", (code.strip(),))
+
+    def current_course(self, code: str) -> Course | None:
+        """The patient's latest course while sessions remain in it, else None."""
+        courses = self.courses(code)
+        return courses[-1] if courses and not courses[-1].complete else None
+
+    def _courses(self, where: str, params: tuple[Any, ...]) -> list[Course]:
+        rows = self.journal._read(_COURSE_SELECT + where, params)
+        days = self._session_days([int(r[0]) for r in rows])
+        return [Course(id=int(r[0]), uid=r[1], patient=r[2], kind=r[3],
+                       planned_sessions=int(r[4]), spacing_days=int(r[5]),
+                       started=date.fromisoformat(r[6]), session_days=days.get(int(r[0]), ()))
+                for r in rows]
+
+    def _session_days(self, course_ids: Sequence[int]) -> dict[int, tuple[date, ...]]:
+        """Each course's clinical session days, oldest first (one query: a few courses
+        by id, many by reading every course's sessions)."""
+        if not course_ids:
+            return {}
+        few = len(course_ids) <= _FEW_COURSES
+        only = f" AND course_id IN ({','.join('?' * len(course_ids))})" if few else ""
+        rows = self.journal._read(
+            "SELECT course_id, started_at FROM sessions WHERE kind = 'clinical'"
+            f" AND course_id IS NOT NULL{only} ORDER BY course_id, started_at",
+            tuple(course_ids) if few else ())
+        wanted = set(course_ids)
+        out: dict[int, list[date]] = {}
+        for course_id, started_at in rows:
+            if course_id in wanted:
+                out.setdefault(int(course_id), []).append(_day(started_at))
+        return {k: tuple(v) for k, v in out.items()}
+
+    # ---------------------------------------------------------------- sessions
+
+    def sessions(self, code: str, *, include_rehearsals: bool = False) -> list[SessionRecord]:
+        """The patient's sessions, oldest first (clinical only unless asked)."""
+        kind = "" if include_rehearsals else " AND s.kind = 'clinical'"
+        rows = self.journal._read(
+            f"{Journal.SESSION_SELECT} WHERE p.code = ?{kind} ORDER BY s.started_at, s.id",
+            (code.strip(),))
+        return [self.journal.session_from_row(tuple(r)) for r in rows]
+
+    def summaries(self) -> list[PatientSummary]:
+        """One :class:`PatientSummary` per patient, by code (``ketaroom patients``)."""
+        rows = self.journal._read(
+            "SELECT p.id, p.code,"
+            " COUNT(CASE WHEN s.kind = 'clinical' THEN 1 END),"
+            " COUNT(CASE WHEN s.kind = 'rehearsal' THEN 1 END),"
+            " MIN(CASE WHEN s.kind = 'clinical' THEN s.started_at END),"
+            " MAX(CASE WHEN s.kind = 'clinical' THEN s.started_at END)"
+            " FROM patients p LEFT JOIN sessions s ON s.patient_id = p.id"
+            " GROUP BY p.id ORDER BY p.code")
+        latest: dict[str, Course] = {}
+        for course in self._courses(" ORDER BY c.started, c.id", ()):
+            latest[course.patient] = course
+        return [PatientSummary(code=code, sessions=int(clin), rehearsals=int(reh),
+                               first_session=first, last_session=last,
+                               next_due=latest[code].next_due if code in latest else None)
+                for _pid, code, clin, reh, first, last in rows]
+
+    def due(self, until: date) -> list[Due]:
+        """What is due up to ``until`` (reminders): the next session of each course not
+        complete, and the 24 h / 7 d follow-ups of clinical sessions not recorded yet
+        (of the 8 days before ``until``), by date."""
+        out = [Due(c.patient, "session", c.next_due)
+               for c in self._courses("", ()) if c.next_due is not None and c.next_due <= until]
+        since = datetime.combine(until - timedelta(days=8), datetime.min.time()).astimezone()
+        rows = self.journal._read(
+            "SELECT s.id, p.code, s.started_at, (SELECT group_concat(e.payload, char(30))"
+            " FROM events e WHERE e.session_id = s.id AND e.kind = ?)"
+            " FROM sessions s JOIN patients p ON p.id = s.patient_id"
+            " WHERE s.kind = 'clinical' AND s.started_at >= ? ORDER BY s.started_at",
+            (str(RecordKind.FOLLOW_UP), _iso(since)))
+        for session_id, code, started_at, payloads in rows:
+            done = {json.loads(p).get("after") for p in (payloads or "").split("\x1e") if p}
+            for after, days in _FOLLOW_UP_DAYS.items():
+                day = _day(started_at) + timedelta(days=days)
+                if after not in done and day <= until:
+                    out.append(Due(code, f"follow-up {after}", day, session_id))
+        return sorted(out, key=lambda d: (d.due, d.patient, d.what))
+
+    # ---------------------------------------------------------------- clinical entries
+
+    def record(self, session_id: int, entry: Payload, *, session_t: float | None = None,
+               wall: datetime | None = None) -> int:
+        """Write a clinical field or measure (a builder of ``CLINICAL_KINDS``) to the
+        session's journal; returns the event id.
+
+        ``wall`` is when it was taken (default now; a follow-up is dated by it and
+        refused before its session started); ``session_t`` defaults to the session's
+        latest timeline time. Durable when this returns, like every journal entry.
+        """
+        if entry.kind not in CLINICAL_KINDS:
+            raise ValueError(f"{entry.kind} is not a clinical field or measure")
+        session = self.journal.session(session_id)
+        moment = wall or datetime.now().astimezone()
+        if moment.tzinfo is None:
+            moment = moment.astimezone()
+        if entry.kind == RecordKind.FOLLOW_UP and moment < session.started:
+            raise ClinicalInputError(
+                f"A follow-up cannot be dated {moment:%Y-%m-%d %H:%M}, before its session "
+                f"started ({session.started:%Y-%m-%d %H:%M}).")
+        if session_t is None:
+            rows = self.journal._read(
+                "SELECT COALESCE(MAX(session_t), 0) FROM events WHERE session_id = ?",
+                (session_id,))
+            session_t = float(rows[0][0])
+        return self.journal.append(session_id, entry.kind, session_t=session_t,
+                                   payload=entry.to_payload(), wall=moment)
+
+    def measures(self, session_id: int) -> dict[str, Any]:
+        """The session's clinical fields and measures (see :func:`session_measures`)."""
+        return session_measures(self.journal.events(
+            session_id, (*CLINICAL_KINDS, RecordKind.VITALS)))
+
+
+def session_measures(events: Sequence[EventRecord]) -> dict[str, Any]:
+    """A session's clinical fields and measures from its events (JSON-ready).
+
+    ``dose`` (the latest), ``phq9`` (the latest), ``ready_to_leave`` (wall time) or None;
+    lists of ``sedation``, ``dissociation``, ``adverse_events``, ``reflections``,
+    ``follow_ups`` (each with ``at``, its wall time); ``bp_peak`` (highest systolic and
+    diastolic of the vitals) or None.
+    """
+    out: dict[str, Any] = {"dose": None, "phq9": None, "ready_to_leave": None,
+                           "sedation": [], "dissociation": [], "adverse_events": [],
+                           "reflections": [], "follow_ups": [], "bp_peak": None}
+    lists = {RecordKind.SEDATION: "sedation", RecordKind.DISSOCIATION: "dissociation",
+             RecordKind.ADVERSE_EVENT: "adverse_events", RecordKind.REFLECTION: "reflections",
+             RecordKind.FOLLOW_UP: "follow_ups"}
+    latest = {RecordKind.DOSE: "dose", RecordKind.PHQ9: "phq9"}
+    systolic: list[int] = []
+    diastolic: list[int] = []
+    for event in events:
+        item = {**event.payload, "at": event.wall}
+        if event.kind in lists:
+            out[lists[RecordKind(event.kind)]].append(item)
+        elif event.kind in latest:
+            out[latest[RecordKind(event.kind)]] = item
+        elif event.kind == RecordKind.READY_TO_LEAVE:
+            out["ready_to_leave"] = event.wall
+        elif event.kind == RecordKind.VITALS:
+            systolic += [v for v in [event.payload.get("sys")] if isinstance(v, int)]
+            diastolic += [v for v in [event.payload.get("dia")] if isinstance(v, int)]
+    if systolic or diastolic:
+        out["bp_peak"] = {"sys": max(systolic, default=None), "dia": max(diastolic, default=None)}
+    return out
+
+
+def _patient(row: Sequence[Any]) -> Patient:
+    pid, code, display_name, birth_year, preferences, created_at = row
+    try:
+        prefs = PatientPreferences.from_dict(json.loads(preferences or "{}"))
+    except (ValueError, TypeError):
+        prefs = PatientPreferences()
+    return Patient(int(pid), code, display_name, birth_year, prefs, created_at)
+
+
+def _check_birth_year(year: int | None) -> None:
+    if year is not None:
+        clinical.check_scale("Year of birth", year, 1900, date.today().year)
+

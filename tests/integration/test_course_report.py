@@ -1,0 +1,127 @@
+"""The course report: rendered and read back with poppler, and its REMS completeness."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import stat
+import subprocess
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from ketaroom.store.course_report import load_course, rems_missing
+from ketaroom.store.export import export_course
+from ketaroom.store.journal import Journal
+from ketaroom.store.patients import PatientStore
+from ketaroom.store.record_schema import (
+    AdverseEvent,
+    Dissociation,
+    Dose,
+    FollowUp,
+    Phq9,
+    ReadyToLeave,
+    Reflection,
+    Sedation,
+    VitalsReading,
+)
+
+PHQ9 = ([3, 2, 2, 3, 2, 2, 2, 2, 1], [2, 2, 2, 2, 2, 1, 2, 1, 1], [2, 1, 1, 2, 1, 1, 1, 1, 0])
+
+
+def _session(journal: Journal, course_id: int, started: datetime, preset: str) -> int:
+    sid = journal.start_session(preset=preset, preset_path=None, preset_yaml=None,
+                                room="Room 1", planned_s=2400.0, course_id=course_id)
+    with sqlite3.connect(journal.path) as raw:  # as if recorded on that day
+        raw.execute("UPDATE sessions SET started_at = ? WHERE id = ?",
+                    (started.isoformat(timespec="milliseconds"), sid))
+    return sid
+
+
+def _vitals(journal: Journal, sid: int, at: datetime, sys_bp: int) -> None:
+    journal.append(sid, VitalsReading.kind, session_t=0, wall=at,
+                   payload=VitalsReading(sys_bp, 85, 70, 98).to_payload())
+
+
+@pytest.fixture
+def journal(tmp_path: Path) -> Journal:
+    """PT-0042: three ketamine sessions (PHQ-9 19 → 10) and one esketamine session whose
+    discharge blood pressure was never taken."""
+    with Journal(tmp_path / "sessions.sqlite3") as j:
+        store = PatientStore(j)
+        store.add_patient("PT-0042", display_name="A. Example", birth_year=1979)
+        first_day = datetime.now().astimezone() - timedelta(days=9)
+        course = store.start_course("PT-0042", "induction", planned_sessions=6,
+                                    spacing_days=3, started=first_day.date())
+        for n, items in enumerate(PHQ9):
+            t0 = first_day + timedelta(days=3 * n)
+            sid = _session(j, course.id, t0, "IV ketamine 40 min")
+            store.record(sid, Phq9(items), wall=t0)
+            _vitals(j, sid, t0 + timedelta(minutes=1), 130)
+            store.record(sid, Dose(35, "iv", 70.0), wall=t0 + timedelta(minutes=2))
+            _vitals(j, sid, t0 + timedelta(minutes=25), 150 - n)
+            store.record(sid, Sedation(4), wall=t0 + timedelta(minutes=20))
+            store.record(sid, Dissociation(2), wall=t0 + timedelta(minutes=21))
+            store.record(sid, Reflection(f"Remember number {n + 1}"),
+                         wall=t0 + timedelta(minutes=60))
+            store.record(sid, FollowUp("24h", 5 + n, sleep="slept well"),
+                         wall=t0 + timedelta(days=1))
+            if n == 1:
+                store.record(sid, AdverseEvent("Nausea", action="ondansetron 4 mg"),
+                             wall=t0 + timedelta(minutes=40))
+            j.end_session(sid, "completed")
+        rems = store.start_course("PT-0042", "esketamine_rems", planned_sessions=8,
+                                  spacing_days=7, started=date.today())
+        t0 = datetime.now().astimezone() - timedelta(hours=3)
+        sid = _session(j, rems.id, t0, "Esketamine 84")
+        _vitals(j, sid, t0, 124)
+        store.record(sid, Dose(84, "intranasal", drug="esketamine", lot="23K118"),
+                     wall=t0 + timedelta(minutes=5))
+        _vitals(j, sid, t0 + timedelta(minutes=45), 146)
+        store.record(sid, Sedation(5), wall=t0 + timedelta(minutes=30))
+        store.record(sid, Dissociation(1, rems_dissociation=False),
+                     wall=t0 + timedelta(minutes=31))
+        store.record(sid, ReadyToLeave(), wall=t0 + timedelta(minutes=130))
+        j.end_session(sid, "completed")
+        yield j
+
+
+def test_rems_completeness_per_session(journal: Journal) -> None:
+    report = load_course(journal, "pt-0042")
+    assert [row.rems for row in report.rows] == [False, False, False, True]
+    assert [row.missing() for row in report.rows] == [None, None, None, ["BP at discharge"]]
+    esketamine = report.rows[-1]
+    ready = datetime.fromisoformat(esketamine.measures["ready_to_leave"])
+    _vitals(journal, esketamine.session.id, ready, 128)
+    row = load_course(journal, "PT-0042").rows[-1]
+    assert rems_missing(row.measures, row.vitals) == []
+    assert load_course(journal, "PT-0042").to_dict()["sessions"][-1]["measures"][
+        "rems_missing"] == []
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils missing")
+def test_course_pdf_reads_like_a_clinic_document(journal: Journal, tmp_path: Path) -> None:
+    out = tmp_path / "course.pdf"
+    assert export_course(journal, "PT-0042", "pdf", out) == []
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    assert "Course report · PT-0042" in text and "A. Example" in text
+    for heading in ("Courses", "Sessions", "PHQ-9 trend", "Esketamine REMS monitoring",
+                    "Adverse events", "Reflections — what I want to remember", "Follow-ups"):
+        assert heading in text
+    assert "3 of 6" in text and "1 of 8" in text
+    assert "PHQ-9 19 (moderately severe) → 10 (moderate): -9 over 3 measurements." in text
+    assert "missing: BP at discharge" in text
+    assert text.index("Remember number 1") < text.index("Remember number 3")
+    assert "35 mg IV (0.5" in text and "esk. 84 mg intranasal" in text
+    assert "ondansetron 4 mg" in text and "7/10" in text
+    assert "ketaroom patient PT-0042" in text and "Page 1 of" in text
+    assert "Clinician signature" in text
+
+
+def test_unknown_patient_touches_no_file(journal: Journal, tmp_path: Path) -> None:
+    with pytest.raises(KeyError):
+        export_course(journal, "PT-1", "json", tmp_path / "x.json")
+    assert not (tmp_path / "x.json").exists()
