@@ -28,10 +28,12 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QScrollArea,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from ketaroom.core.clinical import ClinicalInputError
 from ketaroom.core.targets import LightHealth, LightTarget
 from ketaroom.core.validation import Problem, load_preset
 from ketaroom.session.devices import RoomReport
@@ -39,11 +41,13 @@ from ketaroom.session.recovery import RecoveryError, close_session, find_interru
 from ketaroom.session.service import DEMO_LABEL, RoomService
 from ketaroom.store.paths import playlist_dirs, preset_library
 from ketaroom.ui.banner import ADVICE, Banner
+from ketaroom.ui.clinical_panel import ClinicalPanel
 from ketaroom.ui.cue_panel import CuePanel, CueView
 from ketaroom.ui.history_view import HistoryView
 from ketaroom.ui.light_panel import LightPanel
 from ketaroom.ui.music_panel import MusicPanel
 from ketaroom.ui.notes_panel import NotesPanel
+from ketaroom.ui.patient_picker import PatientPicker
 from ketaroom.ui.preset_library_view import PresetLibraryView
 from ketaroom.ui.preview import LIGHT_TRANSITION_S, RoomPreview
 from ketaroom.ui.recovery_dialog import RecoveryChoice, RecoveryDialog
@@ -140,16 +144,23 @@ class MainWindow(QMainWindow):
             tip=f"Emergency: warm light up, music off, recorded ({EMERGENCY_SHORTCUT})")
         self.banner = Banner()
         self.session_panel.add_control(self.emergency_button)
+        self.patient_picker = PatientPicker(self.service.patients)
+        self.session_panel.set_patient_picker(self.patient_picker)
         outer.addWidget(self.banner)
         outer.addWidget(self.session_panel)
         columns = QHBoxLayout()
         columns.setSpacing(8)
         self.cue_panel = CuePanel()
         self.notes_panel = NotesPanel()
+        self.clinical_panel = ClinicalPanel(self.service.record_clinical)
+        self.record_tabs = QTabWidget()
+        self.record_tabs.setObjectName("recordTabs")
+        self.record_tabs.addTab(self.notes_panel, "Notes && vitals")
+        self.record_tabs.addTab(self.clinical_panel, "Clinical")
         self.music_panel = MusicPanel()
         self.light_panel = LightPanel(self.service.light_group)
         columns.addWidget(self.cue_panel, 7)
-        columns.addWidget(self.notes_panel, 12)
+        columns.addWidget(self.record_tabs, 12)
         columns.addWidget(self._side_column(), 9)
         outer.addLayout(columns, 1)
         self.setCentralWidget(central)
@@ -393,10 +404,18 @@ class MainWindow(QMainWindow):
     def _on_start(self) -> None:
         if self._preset is None or self._running():
             return
+        try:
+            choice = self.patient_picker.resolve()
+        except ClinicalInputError as exc:  # no patient, or a code that cannot be one
+            self.patient_picker.message.setText(
+                f"{exc} A clinical session starts with its patient.")
+            self.patient_picker.code.setFocus()
+            return
         self.notes_panel.flush()
-        self.service.start_session(self._preset, self.session_panel.patient_reference(),
-                                    warnings=self._preset_warnings)
-        self.session_panel.patient_ref.clear()
+        self.service.start_session(self._preset, choice.code, warnings=self._preset_warnings,
+                                   patient_id=choice.patient_id, course_id=choice.course_id)
+        self.patient_picker.clear()
+        self.session_panel.show_patient(choice.label())
         self._attach()
 
     def _attach(self) -> None:
@@ -408,6 +427,7 @@ class MainWindow(QMainWindow):
         live = self.live
         assert live is not None
         self.notes_panel.set_sinks(live.controller, self.service)
+        self.clinical_panel.set_session(True, by=self.service.operator)
         self.banner.clear("lights")
         self._on_refresh()
 

@@ -111,19 +111,54 @@ def test_preset_picker_shows_preset_names(make_window) -> None:
     assert "IV infusion 40 min" in labels
 
 
-def test_patient_reference_is_optional_and_recorded(qtbot, make_window, data_dir) -> None:
+def test_a_clinical_session_starts_with_its_patient(qtbot, make_window, data_dir) -> None:
+    """No code: Start says calmly that the patient comes first; a new code creates the
+    patient and a course of six; the code and "session 1 of 6" stay beside the phase."""
     from PySide6.QtCore import Qt
 
-    window = make_window()
-    panel = window.session_panel
-    assert panel.patient_ref.isVisible()
-    qtbot.keyClicks(panel.patient_ref, "  KR-0042 ")
+    window = make_window(patient=None)
+    panel, picker = window.session_panel, window.patient_picker
+    assert picker.isVisible()
+    qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
+    assert window.live is None
+    assert "starts with its patient" in picker.message.text()
+    qtbot.keyClicks(picker.code, "PT 42")
+    assert "no spaces" in picker.message.text()
+    picker.code.setText("x" * 200)
+    assert "at most 32 characters" in picker.message.text()
+    picker.code.clear()
+    qtbot.keyClicks(picker.code, "PT-0042")
+    assert picker.message.text() == "New patient PT-0042: created at Start."
+    assert picker.name.isVisible() and picker.planned.isVisible()
+    qtbot.keyClicks(picker.name, "Alex Example")
     qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
     live = window.live
     assert live is not None and live.session_id is not None
-    assert not panel.patient_ref.isVisible()
+    assert not picker.isVisible()
+    assert panel.phase_info.text().startswith("PT-0042 · session 1 of 6 · Phase 1 of")
+    assert "Alex" not in panel.phase_name.text() + panel.phase_info.text()
     with Journal(journal_path(data_dir)) as journal:
-        assert journal.session(live.session_id).patient_ref == "KR-0042"
+        record = journal.session(live.session_id)
+        assert (record.patient, record.course_number) == ("PT-0042", 1)
+
+
+def test_type_ahead_offers_known_codes_and_their_open_course(make_window) -> None:
+    window = make_window(patient=None)
+    store = window.service.patients
+    store.add_patient("PT-0042")
+    course = store.start_course("PT-0042", "induction", planned_sessions=6, spacing_days=3)
+    picker = window.patient_picker
+    picker.refresh_codes()
+    completer = picker.code.completer()
+    completer.setCompletionPrefix("pt-00")
+    assert completer.currentCompletion() == "PT-0042"
+    picker.code.setText("pt-0042")
+    assert picker.course.currentData() == course.id
+    assert "0 of 6 done" in picker.course.currentText()
+    assert not picker.name.isVisible()
+    choice = picker.resolve()
+    assert (choice.code, choice.course_id, choice.label()) == (
+        "PT-0042", course.id, "PT-0042 · session 1 of 6")
 
 
 def test_pairing_a_real_bridge_takes_the_room_out_of_demo_mode(qtbot, make_window) -> None:
