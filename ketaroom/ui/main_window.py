@@ -39,6 +39,7 @@ from ketaroom.core.validation import Problem, load_preset
 from ketaroom.session.devices import RoomReport
 from ketaroom.session.recovery import RecoveryError, close_session, find_interrupted
 from ketaroom.session.service import DEMO_LABEL, RoomService
+from ketaroom.store.journal import JournalError
 from ketaroom.store.paths import playlist_dirs, preset_library
 from ketaroom.ui.banner import ADVICE, Banner
 from ketaroom.ui.clinical_panel import ClinicalPanel
@@ -48,6 +49,7 @@ from ketaroom.ui.light_panel import LightPanel
 from ketaroom.ui.music_panel import MusicPanel
 from ketaroom.ui.notes_panel import NotesPanel
 from ketaroom.ui.patient_picker import PatientPicker
+from ketaroom.ui.patient_view import PatientView, due_line
 from ketaroom.ui.preset_library_view import PresetLibraryView
 from ketaroom.ui.preview import LIGHT_TRANSITION_S, RoomPreview
 from ketaroom.ui.recovery_dialog import RecoveryChoice, RecoveryDialog
@@ -171,11 +173,15 @@ class MainWindow(QMainWindow):
         self.shortcut_hint = muted_label(
             f"Space pause/resume · Ctrl+N note · {EMERGENCY_SHORTCUT} emergency")
         status.addWidget(self.mode_label)
+        self.due_label = muted_label()
+        self.due_label.setObjectName("dueLine")
+        status.addWidget(self.due_label, 1)
         self.records_label = muted_label()
         self.records_label.hide()  # shown once a records server is configured
         status.addPermanentWidget(self.records_label)
         status.addPermanentWidget(self.shortcut_hint)
         self._build_menu()
+        self._show_due()
         QShortcut(QKeySequence(EMERGENCY_SHORTCUT), self, self._on_emergency)
         QShortcut(QKeySequence(Qt.Key.Key_Space), self, self._on_pause_toggled)
         QShortcut(QKeySequence("Ctrl+N"), self, self.notes_panel.focus_note)
@@ -203,6 +209,7 @@ class MainWindow(QMainWindow):
         """Records, presets and room settings: admin work, kept out of the session's way."""
         menu = self.menuBar().addMenu("&Clinic")
         menu.addAction("Session &records…", self._on_open_history)
+        menu.addAction("Pa&tients…", self._on_open_patients)
         menu.addAction("&Presets…", self._on_open_presets)
         menu.addAction("Room &settings…", self._on_open_room_settings)
         menu.addSeparator()
@@ -231,6 +238,24 @@ class MainWindow(QMainWindow):
         history = self._side_windows["history"]
         assert isinstance(history, HistoryView)
         history.refresh()
+
+    def _on_open_patients(self) -> None:
+        def build() -> QWidget:
+            view = PatientView(self.service.patients, self, user=self.service.operator)
+            view.setWindowTitle("Patients")
+            view.changed.connect(self._show_due)
+            return view
+        self._show_side_window("patients", build)
+        patients = self._side_windows["patients"]
+        assert isinstance(patients, PatientView)
+        patients.refresh()
+
+    def _show_due(self) -> None:
+        """What is due today, one calm line in the status bar (start-up, between sessions)."""
+        try:
+            self.due_label.setText(due_line(self.service.patients))
+        except JournalError as exc:
+            self.due_label.setText(f"What is due could not be read: {exc}")
 
     def _on_open_presets(self) -> None:
         def build() -> QWidget:
@@ -417,6 +442,7 @@ class MainWindow(QMainWindow):
         self.patient_picker.clear()
         self.session_panel.show_patient(choice.label())
         self._attach()
+        self._show_due()  # this session no longer due
 
     def _attach(self) -> None:
         """Point the panels at a session that has just started or resumed."""

@@ -102,3 +102,78 @@ def test_history_has_a_patient_column_and_filter(qtbot, make_window) -> None:
     assert view.visible_ids() == [second]
     view.patient_filter.setCurrentIndex(0)  # all patients
     assert sorted(view.visible_ids()) == sorted([first, second])
+
+
+def test_course_of_care_from_the_window(qtbot, make_window, data_dir, tmp_path,
+                                        monkeypatch) -> None:
+    """Start-up says what is due; a new patient with a course of six runs session 1 with
+    dose, sedation, dissociation, PHQ-9 and reflection; the patient view shows it, takes
+    the 24 h follow-up, and exports the course report (0600)."""
+    import json
+    from datetime import date, timedelta
+
+    from PySide6.QtWidgets import QFileDialog
+
+    from ketaroom.store.journal import Journal
+    from ketaroom.store.paths import journal_path
+    from ketaroom.store.patients import PatientStore
+    from ketaroom.ui.patient_view import PatientView, due_line
+
+    with Journal(journal_path(data_dir)) as journal:  # a course planned earlier, due today
+        PatientStore(journal).start_course("PT-0007", "maintenance", planned_sessions=4,
+                                           spacing_days=14)
+    window = make_window(patient=None)
+    assert window.due_label.text() == "Due today: PT-0007 session"
+
+    picker = window.patient_picker
+    qtbot.keyClicks(picker.code, "PT-0042")
+    picker.kind.setCurrentIndex(picker.kind.findData("induction"))
+    picker.planned.setValue(6)
+    picker.spacing.setValue(3)
+    sid = start_for(qtbot, window, "PT-0042")
+    assert "PT-0042 · session 1 of 6" in window.session_panel.phase_info.text()
+    panel = window.clinical_panel
+    qtbot.keyClicks(panel.weight, "80")
+    qtbot.keyClicks(panel.mg, "40")
+    click(qtbot, panel.sedation.button(3))
+    click(qtbot, panel.dissociation.button(2))
+    for answer in panel.phq9:
+        answer.setCurrentIndex(2)  # 1 several days, nine times
+    click(qtbot, panel.phq9_button)
+    stop(qtbot, window)
+    panel.reflection.setPlainText("I could look at it from further away.")
+    click(qtbot, panel.reflection_button)  # after the end: straight into the record
+    qtbot.waitUntil(lambda: measures(window, sid)["dose"] is not None, timeout=2000)
+
+    store = window.service.patients
+    tomorrow = date.today() + timedelta(days=1)
+    assert "PT-0042 follow-up 24h" in due_line(store, tomorrow)
+    window._on_open_patients()
+    view = window._side_windows["patients"]
+    assert isinstance(view, PatientView)
+    assert view.select_patient("PT-0042")
+    row = [view.sessions.item(0, c).text() for c in range(view.sessions.columnCount())]
+    assert row[0] == "1 of 6" and row[3] == "40 mg iv (0.50 mg/kg)"
+    assert row[4:8] == ["3", "2", "9 mild", "I could look at it from further away."]
+    assert "Induction series" in view.courses.text() and "1 of 6 done" in view.courses.text()
+    view.fu_after.setCurrentIndex(view.fu_after.findData("24h"))
+    view.fu_mood.setValue(7)
+    qtbot.keyClicks(view.fu_sleep, "slept well")
+    click(qtbot, view.fu_button)
+    assert view.sessions.item(0, 8).text() == "24h: mood 7"
+    assert "PT-0042 follow-up 24h" not in due_line(store, tomorrow)
+    assert "PT-0042 follow-up 7d" in due_line(store, date.today() + timedelta(days=7))
+
+    out = tmp_path / "exports"
+    out.mkdir()
+    answers = iter([out / "course.pdf", out / "course.json"])
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(
+        lambda parent, caption, suggested, filters: (str(next(answers)), filters)))
+    pdf = view.export_course("pdf")
+    assert pdf is not None and pdf.read_bytes().startswith(b"%PDF")
+    assert pdf.stat().st_mode & 0o777 == 0o600
+    report = view.export_course("json")
+    assert report is not None and report.stat().st_mode & 0o777 == 0o600
+    data = json.loads(report.read_text(encoding="utf-8"))
+    assert data["patient"] == "PT-0042" and [s["id"] for s in data["sessions"]] == [sid]
+    assert data["sessions"][0]["measures"]["phq9"]["total"] == 9
