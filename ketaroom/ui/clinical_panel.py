@@ -15,11 +15,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QDoubleValidator
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
+    QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -80,6 +81,8 @@ class ClinicalPanel(Panel):
         self._by = ""
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         inner = QWidget()
         form = QVBoxLayout(inner)
         form.setContentsMargins(0, 0, 8, 0)
@@ -138,12 +141,18 @@ class ClinicalPanel(Panel):
         self.per_kg = muted_label("— mg/kg")
         self.lot = QLineEdit()
         self.lot.setPlaceholderText("device lot")
+        for widget in (self.mg, self.weight):
+            widget.setFixedWidth(120)
+        for widget in (self.drug, self.route, self.lot):
+            widget.setMinimumWidth(80)
         grid.addWidget(self.drug, 0, 0)
         grid.addWidget(self.mg, 0, 1)
         grid.addWidget(self.route, 0, 2)
-        grid.addWidget(self.weight, 1, 0)
-        grid.addWidget(self.per_kg, 1, 1)
-        grid.addWidget(self.lot, 1, 2)
+        grid.addWidget(self.weight, 1, 1)
+        grid.addWidget(self.per_kg, 1, 2)
+        grid.addWidget(self.lot, 1, 0)
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(2, 1)
         form.addLayout(grid)
         self.dose_saved = muted_label()
         form.addWidget(self.dose_saved)

@@ -46,8 +46,8 @@ from ketaroom.ui.patient_picker import COURSE_LABELS
 from ketaroom.ui.widgets import muted_label
 
 PATIENT_COLUMNS = ("Patient", "Sessions", "Last", "Next due")
-COURSE_COLUMNS = ("Session", "Date", "Preset", "Dose", "MOAA/S", "Dissociation", "PHQ-9",
-                  "Reflection", "Follow-ups")
+COURSE_COLUMNS = ("Session", "Dose", "MOAA/S", "Dissociation", "PHQ-9", "Reflection",
+                  "Follow-ups")
 
 
 def due_line(store: PatientStore, today: date | None = None) -> str:
@@ -90,12 +90,12 @@ def _measure_cells(m: dict[str, Any]) -> list[str]:
     dose = m["dose"]
     dose_text = "—"
     if dose:
-        per_kg = f" ({dose['mg_per_kg']:.2f} mg/kg)" if dose.get("mg_per_kg") else ""
+        per_kg = f" · {dose['mg_per_kg']:.2f} mg/kg" if dose.get("mg_per_kg") else ""
         dose_text = f"{dose['mg']:g} mg {dose['route']}{per_kg}"
     sedation = ", ".join(str(s["moaas"]) for s in m["sedation"]) or "—"
-    dissociation = ", ".join(
-        f"{d['score']}" + ({True: " REMS yes", False: " REMS no"}.get(
-            d.get("rems_dissociation"), "")) for d in m["dissociation"]) or "—"
+    rated = m["dissociation"][-1] if m["dissociation"] else None  # the latest rating
+    dissociation = "—" if rated is None else f"{rated['score']}" + {
+        True: " · REMS yes", False: " · REMS no"}.get(rated.get("rems_dissociation"), "")
     phq9 = f"{m['phq9']['total']} {m['phq9']['band']}" if m["phq9"] else "—"
     reflection = " / ".join(r["text"] for r in m["reflections"]) or "—"
     follow_ups = " · ".join(f"{f['after']}: mood {f['mood']}" for f in m["follow_ups"]) or "—"
@@ -124,6 +124,7 @@ class PatientView(QWidget):
         splitter = QSplitter(Qt.Orientation.Horizontal)
         self.patients = _table(PATIENT_COLUMNS)
         self.patients.setObjectName("patientTable")
+        self.patients.setMinimumWidth(390)
         self.patients.itemSelectionChanged.connect(self._on_selection)
         splitter.addWidget(self.patients)
         detail = QWidget()
@@ -135,14 +136,18 @@ class PatientView(QWidget):
         self.sessions = _table(COURSE_COLUMNS)
         self.sessions.setObjectName("courseTable")
         self.sessions.setWordWrap(True)
+        header = self.sessions.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(COURSE_COLUMNS.index("Reflection"),
+                                    QHeaderView.ResizeMode.Stretch)
         side.addWidget(self.heading)
         side.addWidget(self.courses)
         side.addWidget(self.sessions, 1)
         self._build_follow_up(side)
         self._build_export(side)
         splitter.addWidget(detail)
-        splitter.setStretchFactor(0, 2)
-        splitter.setStretchFactor(1, 5)
+        splitter.setStretchFactor(0, 0)
+        splitter.setStretchFactor(1, 1)
         outer.addWidget(splitter, 1)
         self.refresh()
 
@@ -243,10 +248,11 @@ class PatientView(QWidget):
             course = courses.get(record.course_id) if record.course_id else None
             number = (f"{record.course_number} of {course.planned_sessions}"
                       if course and record.course_number else "—")
-            cells = [number, _day(record.started_at), record.preset,
+            cells = [f"{number} · {_day(record.started_at)}",
                      *_measure_cells(self.store.measures(record.id))]
             for column, text in enumerate(cells):
                 self.sessions.setItem(row, column, _cell(text))
+            self.sessions.item(row, 0).setToolTip(f"{record.preset} · {record.room or '—'}")
             self.fu_session.addItem(f"{number} · {_day(record.started_at)}", record.id)
         self.fu_session.setCurrentIndex(self.fu_session.count() - 1)
         self.sessions.resizeRowsToContents()

@@ -153,14 +153,14 @@ def test_course_of_care_from_the_window(qtbot, make_window, data_dir, tmp_path,
     assert isinstance(view, PatientView)
     assert view.select_patient("PT-0042")
     row = [view.sessions.item(0, c).text() for c in range(view.sessions.columnCount())]
-    assert row[0] == "1 of 6" and row[3] == "40 mg iv (0.50 mg/kg)"
-    assert row[4:8] == ["3", "2", "9 mild", "I could look at it from further away."]
+    assert row[0] == f"1 of 6 · {date.today():%Y-%m-%d}" and row[1] == "40 mg iv · 0.50 mg/kg"
+    assert row[2:6] == ["3", "2", "9 mild", "I could look at it from further away."]
     assert "Induction series" in view.courses.text() and "1 of 6 done" in view.courses.text()
     view.fu_after.setCurrentIndex(view.fu_after.findData("24h"))
     view.fu_mood.setValue(7)
     qtbot.keyClicks(view.fu_sleep, "slept well")
     click(qtbot, view.fu_button)
-    assert view.sessions.item(0, 8).text() == "24h: mood 7"
+    assert view.sessions.item(0, 6).text() == "24h: mood 7"
     assert "PT-0042 follow-up 24h" not in due_line(store, tomorrow)
     assert "PT-0042 follow-up 7d" in due_line(store, date.today() + timedelta(days=7))
 
