@@ -39,7 +39,7 @@ from ketaroom.core.validation import Problem, load_preset
 from ketaroom.session.devices import RoomReport
 from ketaroom.session.recovery import RecoveryError, close_session, find_interrupted
 from ketaroom.session.service import DEMO_LABEL, RoomService
-from ketaroom.store.journal import JournalError
+from ketaroom.store.journal import JournalError, SessionRecord
 from ketaroom.store.paths import playlist_dirs, preset_library
 from ketaroom.ui.banner import ADVICE, Banner
 from ketaroom.ui.clinical_panel import ClinicalPanel
@@ -350,7 +350,21 @@ class MainWindow(QMainWindow):
                     self.banner.report("records", f"Could not resume: {exc}")
                     continue
                 self._preset = live.session.preset
+                self.session_panel.show_patient(self._patient_label(candidate.record))
                 self._attach()
+
+    def _patient_label(self, record: SessionRecord) -> str:
+        """``PT-0042 · session 3 of 6`` for a resumed session (the code alone outside a
+        course; empty without a patient)."""
+        if not record.patient:
+            return ""
+        if record.course_id is None or record.course_number is None:
+            return record.patient
+        try:
+            course = self.service.patients.course(record.course_id)
+        except (KeyError, JournalError):
+            return record.patient
+        return f"{record.patient} · {course.label(record.course_number)}"
 
     def _show_mode(self) -> None:
         """Demo mode said plainly, or which bridge this room uses."""

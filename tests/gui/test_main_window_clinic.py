@@ -75,6 +75,24 @@ def test_resume_paused_picks_up_at_the_crash_phase_and_restores_the_light(
         assert "resume" in [e.kind for e in journal.events(sid)]
 
 
+def test_a_resumed_session_still_shows_its_patient(qtbot, make_window, data_dir,
+                                                   monkeypatch) -> None:
+    from ketaroom.store.patients import PatientStore
+
+    with Journal(journal_path(data_dir)) as journal:
+        course = PatientStore(journal).start_course("PT-0042", "induction",
+                                                    planned_sessions=6, spacing_days=3)
+    sid = crash_a_session(data_dir, minutes_ago=12)
+    with sqlite3.connect(journal_path(data_dir)) as conn:  # it was PT-0042's first session
+        conn.execute("UPDATE sessions SET patient_id = (SELECT id FROM patients),"
+                     " course_id = ?, course_number = 1 WHERE id = ?", (course.id, sid))
+    choose(monkeypatch, RecoveryChoice.PAUSED)
+    window = make_window(patient=None)
+    window.offer_recovery()
+    assert window.live is not None and window.live.session_id == sid
+    assert window.session_panel.phase_info.text().startswith("PT-0042 · session 1 of 6 · ")
+
+
 def test_close_keeps_the_record_and_no_session_starts(qtbot, make_window, data_dir,
                                                       monkeypatch) -> None:
     sid = crash_a_session(data_dir, minutes_ago=3)
