@@ -105,15 +105,17 @@ def test_close_keeps_the_record_and_no_session_starts(qtbot, make_window, data_d
         assert journal.interrupted_sessions() == []
 
 
-def test_clinic_menu_opens_records_and_presets(qtbot, make_window, data_dir) -> None:
+def test_clinic_menu_opens_records_patients_and_presets(qtbot, make_window, data_dir) -> None:
     crash_a_session(data_dir, minutes_ago=3)
     window = make_window()
     labels = [a.text() for a in window.menuBar().actions()[0].menu().actions()]
-    assert labels[:3] == ["Session &records…", "&Presets…", "Room &settings…"]
+    assert labels[:4] == ["Session &records…", "Pa&tients…", "&Presets…", "Room &settings…"]
     window._on_open_history()
     history = window._side_windows["history"]
     assert isinstance(history, HistoryView) and history.isVisible()
     assert len(history.visible_ids()) == 1
+    window._on_open_patients()
+    assert window._side_windows["patients"].isVisible()
     window._on_open_presets()
     presets = window._side_windows["presets"]
     assert isinstance(presets, PresetLibraryView) and presets.isVisible()
