@@ -89,10 +89,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="the patient's course report instead of one session")
     export.add_argument("--format", choices=("pdf", "csv", "json"), required=True)
     export.add_argument("-o", "--output", metavar="FILE")
-    _add_postgres(export, "export from the clinic's records server (ID as `sessions "
-                          "--postgres` lists it)")
     export.add_argument("--include-rehearsals", action="store_true",
                         help="course report: the patient's rehearsals too")
+    _add_postgres(export, "export from the clinic's records server (ID as `sessions "
+                          "--postgres` lists it)")
     _add_data_dir(export, top=False)
 
     install_desktop = sub.add_parser(
@@ -356,16 +356,16 @@ def cmd_export(args: argparse.Namespace) -> int:
         print("ketaroom export: give a session ID or --patient CODE (one of them)",
               file=sys.stderr)
         return EXIT_USAGE
+    if args.patient is not None and args.postgres:
+        print("ketaroom export: --patient reads this room's records; the course report from "
+              "the clinic's server (--postgres) is not available yet", file=sys.stderr)
+        return EXIT_USAGE
     if args.patient is not None:
-        if args.postgres:
-            print("ketaroom export: --patient reads this room's journal (no --postgres)",
-                  file=sys.stderr)
-            return EXIT_USAGE
-        journal = _open_journal(args)
-        if journal is None:
+        course_journal = _open_journal(args)
+        if course_journal is None:
             return EXIT_PROBLEMS
-        with journal:
-            return _export_course(args, journal)
+        with course_journal:
+            return _export_course(args, course_journal)
     if args.postgres:
         from ketaroom.store.central.reader import CentralRecords
 

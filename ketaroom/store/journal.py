@@ -314,15 +314,6 @@ class EventRecord:
         return out
 
 
-class RecordSource(Protocol):
-    """What the exports read: a :class:`Journal`, or the clinic's server
-    (:class:`ketaroom.store.central.reader.CentralRecords`)."""
-
-    def session(self, session_id: int) -> SessionRecord: ...
-
-    def events(self, session_id: int) -> list[EventRecord]: ...
-
-
 @dataclass(frozen=True)
 class HistoryRow:
     """One line of the session history (:meth:`Journal.history`)."""
@@ -339,6 +330,15 @@ class HistoryRow:
 _INCIDENT_KINDS = ("device_error", "emergency")
 _SEARCH_TERM = re.compile(r'"([^"]*)"|(\S+)')
 _WORD = re.compile(r"\w")
+
+
+class RecordSource(Protocol):
+    """What the exports read: a :class:`Journal`, or the clinic's server
+    (:class:`ketaroom.store.central.reader.CentralRecords`)."""
+
+    def session(self, session_id: int) -> SessionRecord: ...
+
+    def events(self, session_id: int) -> list[EventRecord]: ...
 
 
 # --------------------------------------------------------------------------- helpers

@@ -148,3 +148,6 @@ def test_export_patient_refusals(tmp_path: Path) -> None:
     assert neither.returncode == 2
     pdf = ketaroom("export", "--patient", "PT-0042", "--format", "pdf", data_dir=tmp_path)
     assert pdf.returncode == 2 and "-o FILE" in pdf.stderr
+    central = ketaroom("export", "--patient", "PT-0042", "--format", "json", "--postgres",
+                       "postgresql://nobody@127.0.0.1:1/none", data_dir=tmp_path)
+    assert central.returncode == 2 and "not available yet" in central.stderr
