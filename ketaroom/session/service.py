@@ -59,6 +59,8 @@ from ketaroom.session.runner import APSchedulerWakeups, Wakeups
 from ketaroom.store.admin_pin import AdminGate, AdminPin, PinWatch, admin_path
 from ketaroom.store.journal import Journal, JournalError
 from ketaroom.store.paths import journal_path
+from ketaroom.store.patients import PatientStore
+from ketaroom.store.record_schema import Payload
 from ketaroom.store.settings import BridgeSettings, Settings
 
 if TYPE_CHECKING:  # psycopg is imported only when a records server is set
@@ -121,6 +123,8 @@ class RoomService:
         self.wakeups_factory = wakeups_factory
         self.poster = MainThreadPoster()
         self.journal, self.journal_message = _open_journal(self.data_dir)
+        self.patients = PatientStore(self.journal)
+        """Patients, courses and measures (the patient picker, view and clinical panel)."""
         self._retired: list[threading.Thread] = []
         self.emulator: HueEmulator | None = None
         self._force_demo = demo
@@ -468,6 +472,22 @@ class RoomService:
         for warning in warnings:
             live.controller.warn("preset", warning, t=0.0)
         return live
+
+    def record_clinical(self, entry: Payload) -> bool:
+        """Queue a clinical field or measure of the open session through its recorder
+        (durable like a note, crash-safe); once the session has ended (a reflection, the
+        ready-to-leave time) it is written to the journal at once. False without one."""
+        live = self.live
+        if live is None:
+            return False
+        if live.session.state().status.ended:  # after the end (a reflection): straight in
+            if live.session_id is None:
+                return False
+            self.patients.record(live.session_id, entry)
+            return True
+        live.recorder.record(entry.kind, session_t=live.controller.now_t(),
+                             payload=entry.to_payload())
+        return True
 
     def recover_session(self, interrupted: InterruptedSession, mode: RecoveryMode) -> LiveSession:
         """Take over a session a crash interrupted, at the right point of its timeline.

@@ -4,7 +4,8 @@ Owns the "History" screen. A table lists every recorded session (date, room, pre
 planned vs actual duration, status including ``interrupted``, the number of
 interruptions and of device incidents) — rehearsals only while "Show rehearsals" is
 ticked; a search box filters it by date, preset,
-room, status or note text; the detail pane shows the selected session's timeline in
+room, status or note text, and the patient filter by patient (a column shows the code);
+the detail pane shows the selected session's timeline in
 order — phases, notes (with corrections), vitals, cues (acknowledged or missed),
 operator actions and incidents — each with session time and wall-clock time.
 Export PDF / CSV / JSON ask for a file (:class:`QFileDialog`) and call
@@ -30,6 +31,7 @@ from PySide6.QtCore import QStandardPaths, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
+    QComboBox,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -51,7 +53,8 @@ from ketaroom.store.record_schema import RecordKind, current_note_tags
 __all__ = ["HistoryView", "SessionSummary", "TimelineRow", "summarise", "timeline_rows"]
 
 SESSION_COLUMNS = ("Date", "Room", "Preset", "Planned", "Actual", "Status",
-                   "Interruptions", "Incidents")
+                   "Interruptions", "Incidents", "Patient")
+ALL_PATIENTS = "All patients"
 TIMELINE_COLUMNS = ("Session", "Clock", "What", "Details")
 INCIDENT_KINDS = (RecordKind.DEVICE_ERROR, RecordKind.EMERGENCY)
 _SHOWN_KINDS = {RecordKind.SESSION_START, RecordKind.PHASE_START, RecordKind.CUE,
@@ -104,7 +107,8 @@ def summarise(record: SessionRecord, events: Sequence[EventRecord]) -> SessionSu
     prompts = [str(e.payload.get("prompt", "")) for e in events if e.kind == RecordKind.CUE]
     day = started.strftime("%A %d %B %Y %d.%m.%Y %d/%m/%Y") if started else ""
     haystack = " ".join([date, day, record.started_at, record.preset, record.room,
-                         record.status, record.patient_ref or "", record.operator or "",
+                         record.status, record.patient_ref or "", record.patient or "",
+                         record.operator or "",
                          *texts, *tags, *prompts]).casefold()
     return SessionSummary(record, date, record.planned_s, actual, interruptions, incidents,
                           haystack)
@@ -240,6 +244,13 @@ class HistoryView(QWidget):
         self.search.setMinimumWidth(320)
         self.search.textChanged.connect(self._on_search)
         top.addWidget(self.search)
+        self.patient_filter = QComboBox()
+        self.patient_filter.setObjectName("patientFilter")
+        self.patient_filter.setMinimumWidth(160)
+        self.patient_filter.setToolTip("Only this patient's sessions")
+        self.patient_filter.currentIndexChanged.connect(
+            lambda _i: self._on_search(self.search.text()))
+        top.addWidget(self.patient_filter)
         self.show_rehearsals = QCheckBox("Show rehearsals")
         self.show_rehearsals.setObjectName("showRehearsals")
         self.show_rehearsals.setToolTip("Sessions run with `ketaroom rehearse` are left out "
@@ -338,6 +349,7 @@ class HistoryView(QWidget):
                 _item(record.status),
                 _item(str(summary.interruptions), summary.interruptions, align_right=True),
                 _item(str(summary.incidents), summary.incidents, align_right=True),
+                _item(record.patient or "—"),
             ]
             cells[0].setData(_ROLE_ID, record.id)
             if record.patient_ref:
@@ -345,11 +357,26 @@ class HistoryView(QWidget):
             for column, item in enumerate(cells):
                 self.table.setItem(row, column, item)
         self.table.setSortingEnabled(True)
+        self._fill_patient_filter()
         self._on_search(self.search.text())
         if selected is not None:
             self.select_session(selected)
         else:
             self._show_detail(None)
+
+    def _fill_patient_filter(self) -> None:
+        """The filter offers every patient with a session listed (keeps the choice)."""
+        chosen = self.patient_filter.currentText()
+        codes = sorted({s.record.patient for s in self.summaries if s.record.patient})
+        self.patient_filter.blockSignals(True)
+        self.patient_filter.clear()
+        self.patient_filter.addItems([ALL_PATIENTS, *codes])
+        self.patient_filter.setCurrentIndex(max(0, self.patient_filter.findText(chosen)))
+        self.patient_filter.blockSignals(False)
+
+    def show_patient(self, code: str) -> None:
+        """List only ``code``'s sessions (the patient filter)."""
+        self.patient_filter.setCurrentIndex(max(0, self.patient_filter.findText(code)))
 
     def visible_ids(self) -> list[int]:
         """Session ids of the rows shown (search applied), top to bottom."""
@@ -379,10 +406,13 @@ class HistoryView(QWidget):
         """Show the rows that match ``text``; rehearsals only when asked for."""
         by_id = {s.id: s for s in self.summaries}
         rehearsals = self.show_rehearsals.isChecked()
+        patient = self.patient_filter.currentText()
+        patient = None if patient in ("", ALL_PATIENTS) else patient
         for row in range(self.table.rowCount()):
             summary = by_id.get(self._row_id(row))
             shown = (summary is not None and matches(summary, text)
-                     and (rehearsals or summary.record.kind == "clinical"))
+                     and (rehearsals or summary.record.kind == "clinical")
+                     and (patient is None or summary.record.patient == patient))
             self.table.setRowHidden(row, not shown)
         selected = self.selected_id()
         if selected is not None and selected not in self.visible_ids():

@@ -28,23 +28,29 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QScrollArea,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from ketaroom.core.clinical import ClinicalInputError
 from ketaroom.core.targets import LightHealth, LightTarget
 from ketaroom.core.validation import Problem, load_preset
 from ketaroom.session.devices import RoomReport
 from ketaroom.session.recovery import RecoveryError, close_session, find_interrupted
 from ketaroom.session.service import DEMO_LABEL, RoomService
+from ketaroom.store.journal import JournalError, SessionRecord
 from ketaroom.store.paths import playlist_dirs, preset_library
 from ketaroom.ui.banner import ADVICE, Banner
+from ketaroom.ui.clinical_panel import ClinicalPanel
 from ketaroom.ui.cue_panel import CuePanel, CueView
 from ketaroom.ui.history_view import HistoryView
 from ketaroom.ui.light_panel import LightPanel
 from ketaroom.ui.music_library_view import MusicLibraryView
 from ketaroom.ui.music_panel import MusicPanel
 from ketaroom.ui.notes_panel import NotesPanel
+from ketaroom.ui.patient_picker import PatientPicker
+from ketaroom.ui.patient_view import PatientView, due_line
 from ketaroom.ui.preset_library_view import PresetLibraryView
 from ketaroom.ui.preview import LIGHT_TRANSITION_S, RoomPreview
 from ketaroom.ui.recovery_dialog import RecoveryChoice, RecoveryDialog
@@ -142,16 +148,23 @@ class MainWindow(QMainWindow):
             tip=f"Emergency: warm light up, music off, recorded ({EMERGENCY_SHORTCUT})")
         self.banner = Banner()
         self.session_panel.add_control(self.emergency_button)
+        self.patient_picker = PatientPicker(self.service.patients)
+        self.session_panel.set_patient_picker(self.patient_picker)
         outer.addWidget(self.banner)
         outer.addWidget(self.session_panel)
         columns = QHBoxLayout()
         columns.setSpacing(8)
         self.cue_panel = CuePanel()
         self.notes_panel = NotesPanel()
+        self.clinical_panel = ClinicalPanel(self.service.record_clinical)
+        self.record_tabs = QTabWidget()
+        self.record_tabs.setObjectName("recordTabs")
+        self.record_tabs.addTab(self.notes_panel, "Notes && vitals")
+        self.record_tabs.addTab(self.clinical_panel, "Clinical")
         self.music_panel = MusicPanel()
         self.light_panel = LightPanel(self.service.light_group)
         columns.addWidget(self.cue_panel, 7)
-        columns.addWidget(self.notes_panel, 12)
+        columns.addWidget(self.record_tabs, 12)
         columns.addWidget(self._side_column(), 9)
         outer.addLayout(columns, 1)
         self.setCentralWidget(central)
@@ -166,12 +179,16 @@ class MainWindow(QMainWindow):
         if self.service.board is not None:
             self.board_label.setText("Nurse-station board: connecting…")
         status.addWidget(self.mode_label)
+        self.due_label = muted_label()
+        self.due_label.setObjectName("dueLine")
+        status.addWidget(self.due_label, 1)
         status.addPermanentWidget(self.board_label)
         self.records_label = muted_label()
         self.records_label.hide()  # shown once a records server is configured
         status.addPermanentWidget(self.records_label)
         status.addPermanentWidget(self.shortcut_hint)
         self._build_menu()
+        self._show_due()
         QShortcut(QKeySequence(EMERGENCY_SHORTCUT), self, self._on_emergency)
         QShortcut(QKeySequence(Qt.Key.Key_Space), self, self._on_pause_toggled)
         QShortcut(QKeySequence("Ctrl+N"), self, self.notes_panel.focus_note)
@@ -200,6 +217,7 @@ class MainWindow(QMainWindow):
         the session's way."""
         menu = self.menuBar().addMenu("&Clinic")
         menu.addAction("Session &records…", self._on_open_history)
+        menu.addAction("Pa&tients…", self._on_open_patients)
         menu.addAction("&Presets…", self._on_open_presets)
         menu.addAction("Room &settings…", self._on_open_room_settings)
         menu.addAction("&Music library…", self._on_open_music_library)
@@ -229,6 +247,24 @@ class MainWindow(QMainWindow):
         history = self._side_windows["history"]
         assert isinstance(history, HistoryView)
         history.refresh()
+
+    def _on_open_patients(self) -> None:
+        def build() -> QWidget:
+            view = PatientView(self.service.patients, self, user=self.service.operator)
+            view.setWindowTitle("Patients")
+            view.changed.connect(self._show_due)
+            return view
+        self._show_side_window("patients", build)
+        patients = self._side_windows["patients"]
+        assert isinstance(patients, PatientView)
+        patients.refresh()
+
+    def _show_due(self) -> None:
+        """What is due today, one calm line in the status bar (start-up, between sessions)."""
+        try:
+            self.due_label.setText(due_line(self.service.patients))
+        except JournalError as exc:
+            self.due_label.setText(f"What is due could not be read: {exc}")
 
     def _on_open_presets(self) -> None:
         def build() -> QWidget:
@@ -332,7 +368,21 @@ class MainWindow(QMainWindow):
                     self.banner.report("records", f"Could not resume: {exc}")
                     continue
                 self._preset = live.session.preset
+                self.session_panel.show_patient(self._patient_label(candidate.record))
                 self._attach()
+
+    def _patient_label(self, record: SessionRecord) -> str:
+        """``PT-0042 · session 3 of 6`` for a resumed session (the code alone outside a
+        course; empty without a patient)."""
+        if not record.patient:
+            return ""
+        if record.course_id is None or record.course_number is None:
+            return record.patient
+        try:
+            course = self.service.patients.course(record.course_id)
+        except (KeyError, JournalError):
+            return record.patient
+        return f"{record.patient} · {course.label(record.course_number)}"
 
     def _show_mode(self) -> None:
         """Demo mode said plainly, or which bridge this room uses."""
@@ -411,11 +461,20 @@ class MainWindow(QMainWindow):
     def _on_start(self) -> None:
         if self._preset is None or self._running():
             return
+        try:
+            choice = self.patient_picker.resolve()
+        except ClinicalInputError as exc:  # no patient, or a code that cannot be one
+            self.patient_picker.message.setText(
+                f"{exc} A clinical session starts with its patient.")
+            self.patient_picker.code.setFocus()
+            return
         self.notes_panel.flush()
-        self.service.start_session(self._preset, self.session_panel.patient_reference(),
-                                    warnings=self._preset_warnings)
-        self.session_panel.patient_ref.clear()
+        self.service.start_session(self._preset, choice.code, warnings=self._preset_warnings,
+                                   patient_id=choice.patient_id, course_id=choice.course_id)
+        self.patient_picker.clear()
+        self.session_panel.show_patient(choice.label())
         self._attach()
+        self._show_due()  # this session no longer due
 
     def _attach(self) -> None:
         """Point the panels at a session that has just started or resumed."""
@@ -426,6 +485,7 @@ class MainWindow(QMainWindow):
         live = self.live
         assert live is not None
         self.notes_panel.set_sinks(live.controller, self.service)
+        self.clinical_panel.set_session(True, by=self.service.operator)
         self.banner.clear("lights")
         self._on_refresh()
 

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QProgressBar,
     QSizePolicy,
     QVBoxLayout,
@@ -198,14 +197,13 @@ class SessionPanel(Panel):
         self.progress.setValue(0)
         self.next_cue = QLabel()
         self.next_cue.setWordWrap(True)
-        self.patient_ref = QLineEdit()
-        self.patient_ref.setObjectName("patientRef")
-        self.patient_ref.setPlaceholderText("Patient reference (optional, stays on this PC)")
-        self.patient_ref.setMaximumWidth(420)
-        self.patient_ref.setMaxLength(64)
+        self.patient_slot = QVBoxLayout()
+        """Where the window puts the patient picker (shown between sessions)."""
+        self._picker: QWidget | None = None
+        self._patient = ""
         left.addWidget(self.phase_name)
         left.addWidget(self.phase_info)
-        left.addWidget(self.patient_ref)
+        left.addLayout(self.patient_slot)
         left.addSpacing(4)
         left.addWidget(self.progress)
         left.addWidget(self.next_cue)
@@ -313,9 +311,20 @@ class SessionPanel(Panel):
 
     _last_state: TimelineState | None = None
 
-    def patient_reference(self) -> str | None:
-        """What was typed as the patient's reference for the next session, if anything."""
-        return self.patient_ref.text().strip() or None
+    def set_patient_picker(self, picker: QWidget) -> None:
+        """Show ``picker`` (who the next session is for) between sessions."""
+        self._picker = picker
+        self.patient_slot.addWidget(picker)
+        self._render_buttons()
+
+    def show_patient(self, label: str) -> None:
+        """``PT-0042 · session 3 of 6``: shown beside the phase for the whole session."""
+        self._patient = label
+        if self._last_state is not None:
+            self.show_state(self._last_state)
+
+    def _with_patient(self, text: str) -> str:
+        return f"{self._patient} · {text}" if self._patient else text
 
     def set_session(self, active: bool) -> None:
         self._has_session = active
@@ -338,7 +347,8 @@ class SessionPanel(Panel):
         if state.status.ended:
             word = "completed" if state.status is Status.COMPLETED else "stopped"
             self.phase_name.setText(f"Session {word}")
-            self.phase_info.setText(f"{preset.name} · ran {format_clock(state.active_s)}")
+            self.phase_info.setText(self._with_patient(
+                f"{preset.name} · ran {format_clock(state.active_s)}"))
             self.remaining.setText("00:00")
             self.progress.setValue(1000)
         else:
@@ -347,7 +357,8 @@ class SessionPanel(Panel):
             after = (f" · then {preset.phases[state.phase_index + 1].name}"
                      if state.phase_index + 1 < total else " · last phase")
             open_note = " · open: waits for Next" if phase.is_open else ""
-            self.phase_info.setText(f"Phase {state.phase_index + 1} of {total}{after}{open_note}")
+            self.phase_info.setText(self._with_patient(
+                f"Phase {state.phase_index + 1} of {total}{after}{open_note}"))
             left = state.phase_remaining_s
             self.remaining.setText(format_clock(left) if left is not None else "open")
             length = state.phase_elapsed_s + (left or 0.0)
@@ -383,8 +394,9 @@ class SessionPanel(Panel):
             self._status is not Status.NOT_STARTED
         self.start_button.setEnabled(self._preset_ok and not live)
         self.picker.setEnabled(not live)
-        # Between sessions the patient reference takes the place of progress and next cue.
-        self.patient_ref.setVisible(not live)
+        # Between sessions the patient picker takes the place of progress and next cue.
+        if self._picker is not None:
+            self._picker.setVisible(not live)
         self.progress.setVisible(live)
         self.next_cue.setVisible(live)
         for button in (self.pause_button, self.next_button, self.extend_button,

@@ -71,11 +71,14 @@ def make_window(qtbot, data_dir: Path) -> Iterator[Callable[..., MainWindow]]:
     apply_theme(app)  # type: ignore[arg-type]
 
     def make(preset: str = "a-lights-only.yaml", audio: str = "none",
-             **settings: object) -> MainWindow:
+             patient: str | None = "PT-TEST", **settings: object) -> MainWindow:
+        """``patient`` is typed into the patient picker (a clinical session needs one)."""
         window = build_main_window(
             Settings(default_preset=preset, **settings), data_dir,  # type: ignore[arg-type]
             demo=True, audio=audio)
         window.confirm_close = lambda: True  # type: ignore[method-assign]
+        if patient:
+            window.patient_picker.code.setText(patient)
         qtbot.addWidget(window)
         window.show()
         qtbot.waitExposed(window)

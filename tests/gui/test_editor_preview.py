@@ -65,6 +65,8 @@ def open_editor(qtbot, window: MainWindow, preset: str) -> PresetEditor:
 
 
 def start_session(qtbot, window: MainWindow) -> None:
+    if not window.patient_picker.code.text():  # each session needs its patient
+        window.patient_picker.code.setText("PT-TEST")
     qtbot.mouseClick(window.session_panel.start_button, Qt.MouseButton.LeftButton)
     assert window._running()
 

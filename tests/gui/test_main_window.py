@@ -25,6 +25,8 @@ def require_preset(window: MainWindow) -> None:
 
 
 def start(qtbot, window: MainWindow) -> None:
+    if not window.patient_picker.code.text():  # each session needs its patient
+        window.patient_picker.code.setText("PT-TEST")
     assert window.session_panel.start_button.isEnabled()
     qtbot.mouseClick(window.session_panel.start_button, Qt.MouseButton.LeftButton)
     assert window.live is not None

@@ -75,6 +75,24 @@ def test_resume_paused_picks_up_at_the_crash_phase_and_restores_the_light(
         assert "resume" in [e.kind for e in journal.events(sid)]
 
 
+def test_a_resumed_session_still_shows_its_patient(qtbot, make_window, data_dir,
+                                                   monkeypatch) -> None:
+    from ketaroom.store.patients import PatientStore
+
+    with Journal(journal_path(data_dir)) as journal:
+        course = PatientStore(journal).start_course("PT-0042", "induction",
+                                                    planned_sessions=6, spacing_days=3)
+    sid = crash_a_session(data_dir, minutes_ago=12)
+    with sqlite3.connect(journal_path(data_dir)) as conn:  # it was PT-0042's first session
+        conn.execute("UPDATE sessions SET patient_id = (SELECT id FROM patients),"
+                     " course_id = ?, course_number = 1 WHERE id = ?", (course.id, sid))
+    choose(monkeypatch, RecoveryChoice.PAUSED)
+    window = make_window(patient=None)
+    window.offer_recovery()
+    assert window.live is not None and window.live.session_id == sid
+    assert window.session_panel.phase_info.text().startswith("PT-0042 · session 1 of 6 · ")
+
+
 def test_close_keeps_the_record_and_no_session_starts(qtbot, make_window, data_dir,
                                                       monkeypatch) -> None:
     sid = crash_a_session(data_dir, minutes_ago=3)
@@ -87,15 +105,17 @@ def test_close_keeps_the_record_and_no_session_starts(qtbot, make_window, data_d
         assert journal.interrupted_sessions() == []
 
 
-def test_clinic_menu_opens_records_and_presets(qtbot, make_window, data_dir) -> None:
+def test_clinic_menu_opens_records_patients_and_presets(qtbot, make_window, data_dir) -> None:
     crash_a_session(data_dir, minutes_ago=3)
     window = make_window()
     labels = [a.text() for a in window.menuBar().actions()[0].menu().actions()]
-    assert labels[:3] == ["Session &records…", "&Presets…", "Room &settings…"]
+    assert labels[:4] == ["Session &records…", "Pa&tients…", "&Presets…", "Room &settings…"]
     window._on_open_history()
     history = window._side_windows["history"]
     assert isinstance(history, HistoryView) and history.isVisible()
     assert len(history.visible_ids()) == 1
+    window._on_open_patients()
+    assert window._side_windows["patients"].isVisible()
     window._on_open_presets()
     presets = window._side_windows["presets"]
     assert isinstance(presets, PresetLibraryView) and presets.isVisible()
@@ -111,19 +131,54 @@ def test_preset_picker_shows_preset_names(make_window) -> None:
     assert "IV infusion 40 min" in labels
 
 
-def test_patient_reference_is_optional_and_recorded(qtbot, make_window, data_dir) -> None:
+def test_a_clinical_session_starts_with_its_patient(qtbot, make_window, data_dir) -> None:
+    """No code: Start says calmly that the patient comes first; a new code creates the
+    patient and a course of six; the code and "session 1 of 6" stay beside the phase."""
     from PySide6.QtCore import Qt
 
-    window = make_window()
-    panel = window.session_panel
-    assert panel.patient_ref.isVisible()
-    qtbot.keyClicks(panel.patient_ref, "  KR-0042 ")
+    window = make_window(patient=None)
+    panel, picker = window.session_panel, window.patient_picker
+    assert picker.isVisible()
+    qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
+    assert window.live is None
+    assert "starts with its patient" in picker.message.text()
+    qtbot.keyClicks(picker.code, "PT 42")
+    assert "no spaces" in picker.message.text()
+    picker.code.setText("x" * 200)
+    assert "at most 32 characters" in picker.message.text()
+    picker.code.clear()
+    qtbot.keyClicks(picker.code, "PT-0042")
+    assert picker.message.text() == "New patient PT-0042: created at Start."
+    assert picker.name.isVisible() and picker.planned.isVisible()
+    qtbot.keyClicks(picker.name, "Alex Example")
     qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
     live = window.live
     assert live is not None and live.session_id is not None
-    assert not panel.patient_ref.isVisible()
+    assert not picker.isVisible()
+    assert panel.phase_info.text().startswith("PT-0042 · session 1 of 6 · Phase 1 of")
+    assert "Alex" not in panel.phase_name.text() + panel.phase_info.text()
     with Journal(journal_path(data_dir)) as journal:
-        assert journal.session(live.session_id).patient_ref == "KR-0042"
+        record = journal.session(live.session_id)
+        assert (record.patient, record.course_number) == ("PT-0042", 1)
+
+
+def test_type_ahead_offers_known_codes_and_their_open_course(make_window) -> None:
+    window = make_window(patient=None)
+    store = window.service.patients
+    store.add_patient("PT-0042")
+    course = store.start_course("PT-0042", "induction", planned_sessions=6, spacing_days=3)
+    picker = window.patient_picker
+    picker.refresh_codes()
+    completer = picker.code.completer()
+    completer.setCompletionPrefix("pt-00")
+    assert completer.currentCompletion() == "PT-0042"
+    picker.code.setText("pt-0042")
+    assert picker.course.currentData() == course.id
+    assert "0 of 6 done" in picker.course.currentText()
+    assert not picker.name.isVisible()
+    choice = picker.resolve()
+    assert (choice.code, choice.course_id, choice.label()) == (
+        "PT-0042", course.id, "PT-0042 · session 1 of 6")
 
 
 def test_pairing_a_real_bridge_takes_the_room_out_of_demo_mode(qtbot, make_window) -> None:

@@ -122,6 +122,7 @@ def test_panel_follows_the_room_through_a_whole_evening(qtbot, walk_window) -> N
     qtbot.waitUntil(lambda: shows_volume(window, 0), timeout=5000)  # fading out
     assert shows_light(window, round(SCENE.brightness_pct), SCENE.kelvin)  # light stays
 
+    window.patient_picker.code.setText("PT-TEST")  # the next session's patient
     click(qtbot, panel.start_button)  # a new session: phase 1 again, nothing kept
     assert notes.saved.text() == "Saved automatically as you type."
     assert not notes.vitals_message.isVisible()

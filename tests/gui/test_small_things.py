@@ -41,6 +41,8 @@ def near_white(image: QImage, skip: list[tuple[int, int, int, int]] = ()) -> int
 
 
 def start(qtbot, window: MainWindow) -> None:
+    if not window.patient_picker.code.text():  # each session needs its patient
+        window.patient_picker.code.setText("PT-TEST")
     qtbot.mouseClick(window.session_panel.start_button, Qt.MouseButton.LeftButton)
     assert window.live is not None
 

@@ -1,0 +1,195 @@
+"""Pick or create the patient, and their course, before Start.
+
+A pseudonymous code (``PT-0042``) with type-ahead over the codes this PC knows; a new,
+valid code says "New patient PT-0043" and offers an optional display name and year of
+birth (they never leave this PC except in an export the clinic makes). A code that cannot
+be one (spaces, 200 characters) gets a calm line under the field. The course is picked
+from the patient's open courses or planned here (kind, planned sessions, spacing).
+
+The picker reads and writes through :class:`~ketaroom.store.patients.PatientStore`
+(``RoomService.patients``); :meth:`PatientPicker.resolve` creates what was typed at Start.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import QStringListModel, Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QCompleter,
+    QHBoxLayout,
+    QLineEdit,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ketaroom.core.clinical import COURSE_KINDS, ClinicalInputError, validate_code
+from ketaroom.store.patients import Course, PatientStore
+from ketaroom.ui.widgets import muted_label
+
+COURSE_LABELS = {"induction": "Induction series", "maintenance": "Maintenance",
+                 "esketamine_rems": "Esketamine (REMS)"}
+"""How each course kind reads in the window."""
+PLAN_NEW = -1
+"""The course choice that plans a new course."""
+
+
+@dataclass(frozen=True)
+class PatientChoice:
+    """The patient and course a session starts with."""
+
+    patient_id: int
+    course_id: int | None
+    code: str
+    number: int | None
+    """The session's number in the course (``session 3 of 6``), None without a course."""
+    planned: int | None
+
+    def label(self) -> str:
+        """``PT-0042 · session 3 of 6`` (the code only, never a name)."""
+        if self.number is None or self.planned is None:
+            return self.code
+        return f"{self.code} · session {self.number} of {self.planned}"
+
+
+class PatientPicker(QWidget):
+    """Code with type-ahead, new-patient details, and the course to run the session in."""
+
+    def __init__(self, store: PatientStore, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        row = QHBoxLayout()
+        self.code = QLineEdit()
+        self.code.setObjectName("patientCode")
+        self.code.setPlaceholderText("Patient code, e.g. PT-0042")
+        self.code.setFixedWidth(220)
+        self.code.setMaxLength(200)
+        self._codes = QStringListModel(self)
+        completer = QCompleter(self._codes, self)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        self.code.setCompleter(completer)
+        self.course = QComboBox()
+        self.course.setObjectName("courseChoice")
+        self.course.setMinimumWidth(200)
+        self.kind = QComboBox()
+        for kind in COURSE_KINDS:
+            self.kind.addItem(COURSE_LABELS[kind], kind)
+        self.planned = QSpinBox()
+        self.planned.setRange(1, 100)
+        self.planned.setValue(6)
+        self.planned.setSuffix(" sessions")
+        self.spacing = QSpinBox()
+        self.spacing.setRange(0, 365)
+        self.spacing.setValue(3)
+        self.spacing.setPrefix("every ")
+        self.spacing.setSuffix(" days")
+        for widget in (self.code, self.course, self.kind, self.planned, self.spacing):
+            row.addWidget(widget)
+        row.addStretch(1)
+        layout.addLayout(row)
+        details = QHBoxLayout()
+        self.message = muted_label()
+        self.message.setObjectName("patientMessage")
+        self.name = QLineEdit()
+        self.name.setPlaceholderText("Display name (optional, stays on this PC)")
+        self.name.setFixedWidth(300)
+        self.birth_year = QLineEdit()
+        self.birth_year.setPlaceholderText("Year of birth")
+        self.birth_year.setFixedWidth(130)
+        self.birth_year.setMaxLength(4)
+        details.addWidget(self.message, 1)
+        details.addWidget(self.name)
+        details.addWidget(self.birth_year)
+        layout.addLayout(details)
+        self.code.textChanged.connect(self._on_code)
+        self.course.currentIndexChanged.connect(self._show_plan)
+        self.refresh_codes()
+        self._on_code("")
+
+    def refresh_codes(self) -> None:
+        """Reload the codes the type-ahead offers."""
+        self._codes.setStringList([p.code for p in self.store.patients()])
+
+    def clear(self) -> None:
+        """Empty the picker for the next patient."""
+        self.code.clear()
+        self.name.clear()
+        self.birth_year.clear()
+        self.refresh_codes()
+
+    def _on_code(self, text: str) -> None:
+        self.course.blockSignals(True)
+        self.course.clear()
+        known = self._known(text)
+        new = False
+        if not text.strip():
+            self.message.setText("Choose or type the patient's code to start a clinical "
+                                 "session.")
+        else:
+            try:
+                code = validate_code(text)
+            except ClinicalInputError as exc:
+                self.message.setText(str(exc))
+                code = None
+            if code is not None and known is None:
+                new = True
+                self.message.setText(f"New patient {code}: created at Start.")
+            elif known is not None:
+                self.message.setText(f"{known}: choose the course for this session.")
+                for course in self.store.courses(known):
+                    if not course.complete:
+                        self.course.addItem(_course_text(course), course.id)
+        valid = new or known is not None
+        if valid:
+            self.course.addItem("Plan a new course…", PLAN_NEW)
+        self.course.blockSignals(False)
+        for widget in (self.name, self.birth_year):
+            widget.setVisible(new)
+        self.course.setVisible(valid)
+        self._show_plan()
+
+    def _known(self, text: str) -> str | None:
+        try:
+            return self.store.patient(text).code if text.strip() else None
+        except KeyError:
+            return None
+
+    def _show_plan(self) -> None:
+        plan = self.course.isVisible() and self.course.currentData() == PLAN_NEW
+        for widget in (self.kind, self.planned, self.spacing):
+            widget.setVisible(plan)
+
+    def resolve(self) -> PatientChoice:
+        """Create what was typed (patient, planned course) and say who the session is for;
+        :class:`ClinicalInputError` with a calm sentence when it cannot be."""
+        code = validate_code(self.code.text())
+        known = self._known(code)
+        if known is None:
+            year_text = self.birth_year.text().strip()
+            if year_text and not year_text.isdigit():
+                raise ClinicalInputError("The year of birth is four digits, e.g. 1980.")
+            patient = self.store.add_patient(code, display_name=self.name.text().strip(),
+                                             birth_year=int(year_text) if year_text else None)
+        else:
+            patient = self.store.patient(known)
+        chosen = self.course.currentData()
+        if chosen == PLAN_NEW or chosen is None:
+            course = self.store.start_course(patient.code, str(self.kind.currentData()),
+                                             planned_sessions=self.planned.value(),
+                                             spacing_days=self.spacing.value())
+        else:
+            course = self.store.course(int(chosen))
+        self.refresh_codes()
+        return PatientChoice(patient.id, course.id, patient.code, course.sessions_done + 1,
+                             course.planned_sessions)
+
+
+def _course_text(course: Course) -> str:
+    due = f", next due {course.next_due:%d %b}" if course.next_due else ""
+    return (f"{COURSE_LABELS.get(course.kind, course.kind)}: "
+            f"{course.sessions_done} of {course.planned_sessions} done{due}")

@@ -1,0 +1,324 @@
+"""Clinic → Patients: every patient, a patient's course, follow-ups and the course report.
+
+The list shows each patient's code, clinical sessions, the last one and when the next is
+due. A patient's page shows their courses ("Induction series · 2 of 6 done · next due
+…"), the sessions of the course oldest first ("1 of 6", dose, sedation, dissociation,
+PHQ-9, the patient's reflection, follow-ups), a form for the 24 h / 7 d follow-up, and the
+course report export (PDF, CSV, JSON through :func:`ketaroom.store.export.export_course`:
+0600, complete or nothing; the dialog opens in Documents like the session export).
+
+:func:`due_line` is the one calm line of what is due today that the window shows on
+start-up and between sessions. Reads go through :class:`~ketaroom.store.patients.
+PatientStore` on the main thread (indexed queries, a few ms at clinic scale).
+"""
+from __future__ import annotations
+
+import contextlib
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QStandardPaths, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFileDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ketaroom.core.clinical import ClinicalInputError
+from ketaroom.store import export
+from ketaroom.store.journal import JournalError
+from ketaroom.store.patients import PatientStore
+from ketaroom.store.record_schema import FollowUp
+from ketaroom.ui.patient_picker import COURSE_LABELS
+from ketaroom.ui.widgets import muted_label
+
+PATIENT_COLUMNS = ("Patient", "Sessions", "Last", "Next due")
+COURSE_COLUMNS = ("Session", "Dose", "MOAA/S", "Dissociation", "PHQ-9", "Reflection",
+                  "Follow-ups")
+
+
+def due_line(store: PatientStore, today: date | None = None) -> str:
+    """``Due today: PT-0042 session 3 · PT-0007 follow-up 24h`` (overdue included), or
+    that nothing is due."""
+    today = today or date.today()
+    items = store.due(today)
+    if not items:
+        return "Nothing due today."
+    parts = [f"{d.patient} {d.what}" + (f" (since {d.due:%d %b})" if d.due < today else "")
+             for d in items]
+    return "Due today: " + " · ".join(parts)
+
+
+def _cell(text: str) -> QTableWidgetItem:
+    item = QTableWidgetItem(text)
+    item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+    return item
+
+
+def _table(columns: tuple[str, ...]) -> QTableWidget:
+    table = QTableWidget(0, len(columns))
+    table.setHorizontalHeaderLabels(columns)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.verticalHeader().setVisible(False)
+    table.setAlternatingRowColors(True)
+    table.setShowGrid(False)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    table.horizontalHeader().setStretchLastSection(True)
+    return table
+
+
+def _day(text: str | None) -> str:
+    return text[:10] if text else "—"
+
+
+def _measure_cells(m: dict[str, Any]) -> list[str]:
+    dose = m["dose"]
+    dose_text = "—"
+    if dose:
+        per_kg = f" · {dose['mg_per_kg']:.2f} mg/kg" if dose.get("mg_per_kg") else ""
+        dose_text = f"{dose['mg']:g} mg {dose['route']}{per_kg}"
+    sedation = ", ".join(str(s["moaas"]) for s in m["sedation"]) or "—"
+    rated = m["dissociation"][-1] if m["dissociation"] else None  # the latest rating
+    dissociation = "—" if rated is None else f"{rated['score']}" + {
+        True: " · REMS yes", False: " · REMS no"}.get(rated.get("rems_dissociation"), "")
+    phq9 = f"{m['phq9']['total']} {m['phq9']['band']}" if m["phq9"] else "—"
+    reflection = " / ".join(r["text"] for r in m["reflections"]) or "—"
+    follow_ups = " · ".join(f"{f['after']}: mood {f['mood']}" for f in m["follow_ups"]) or "—"
+    return [dose_text, sedation, dissociation, phq9, reflection, follow_ups]
+
+
+class PatientView(QWidget):
+    """Patients and their course of care; emits :attr:`changed` after a follow-up."""
+
+    changed = Signal()
+
+    def __init__(self, store: PatientStore, parent: QWidget | None = None, *,
+                 user: str = "") -> None:
+        super().__init__(parent)
+        self.setObjectName("patientView")
+        self.store = store
+        self.user = user
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(16, 12, 16, 12)
+        title = QLabel("PATIENTS")
+        title.setObjectName("panelTitle")
+        self.due = muted_label(wrap=True)
+        self.due.setObjectName("dueLine")
+        outer.addWidget(title)
+        outer.addWidget(self.due)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.patients = _table(PATIENT_COLUMNS)
+        self.patients.setObjectName("patientTable")
+        self.patients.setMinimumWidth(390)
+        self.patients.itemSelectionChanged.connect(self._on_selection)
+        splitter.addWidget(self.patients)
+        detail = QWidget()
+        side = QVBoxLayout(detail)
+        side.setContentsMargins(8, 0, 0, 0)
+        self.heading = QLabel("Select a patient.")
+        self.heading.setObjectName("patientHeading")
+        self.courses = muted_label(wrap=True)
+        self.sessions = _table(COURSE_COLUMNS)
+        self.sessions.setObjectName("courseTable")
+        self.sessions.setWordWrap(True)
+        header = self.sessions.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(COURSE_COLUMNS.index("Reflection"),
+                                    QHeaderView.ResizeMode.Stretch)
+        side.addWidget(self.heading)
+        side.addWidget(self.courses)
+        side.addWidget(self.sessions, 1)
+        self._build_follow_up(side)
+        self._build_export(side)
+        splitter.addWidget(detail)
+        splitter.setStretchFactor(0, 0)
+        splitter.setStretchFactor(1, 1)
+        outer.addWidget(splitter, 1)
+        self.refresh()
+
+    def _build_follow_up(self, side: QVBoxLayout) -> None:
+        side.addWidget(QLabel("Follow-up after a session"))
+        grid = QGridLayout()
+        self.fu_session = QComboBox()
+        self.fu_after = QComboBox()
+        self.fu_after.addItem("24 h after", "24h")
+        self.fu_after.addItem("7 days after", "7d")
+        self.fu_mood = QSpinBox()
+        self.fu_mood.setRange(0, 10)
+        self.fu_mood.setValue(5)
+        self.fu_mood.setPrefix("mood ")
+        self.fu_sleep = QLineEdit()
+        self.fu_sleep.setPlaceholderText("Sleep")
+        self.fu_effects = QLineEdit()
+        self.fu_effects.setPlaceholderText("Side effects")
+        self.fu_notes = QLineEdit()
+        self.fu_notes.setPlaceholderText("Notes")
+        self.fu_button = QPushButton("Record follow-up")
+        self.fu_button.setMinimumHeight(44)
+        self.fu_button.clicked.connect(self.record_follow_up)
+        grid.addWidget(self.fu_session, 0, 0)
+        grid.addWidget(self.fu_after, 0, 1)
+        grid.addWidget(self.fu_mood, 0, 2)
+        grid.addWidget(self.fu_sleep, 1, 0)
+        grid.addWidget(self.fu_effects, 1, 1)
+        grid.addWidget(self.fu_notes, 1, 2)
+        grid.addWidget(self.fu_button, 0, 3, 2, 1)
+        side.addLayout(grid)
+
+    def _build_export(self, side: QVBoxLayout) -> None:
+        row = QHBoxLayout()
+        self.status = QLabel("")
+        self.status.setObjectName("saved")
+        self.status.setWordWrap(True)
+        row.addWidget(self.status, 1)
+        self.export_buttons: dict[str, QPushButton] = {}
+        for fmt in ("pdf", "csv", "json"):
+            button = QPushButton(f"Course report {fmt.upper()}")
+            button.setMinimumHeight(44)
+            button.clicked.connect(lambda _checked=False, f=fmt: self.export_course(f))
+            row.addWidget(button)
+            self.export_buttons[fmt] = button
+        side.addLayout(row)
+
+    # -- data -------------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Re-read the patients and what is due (keeps the selected patient)."""
+        chosen = self.selected_code()
+        self.due.setText(due_line(self.store))
+        summaries = self.store.summaries()
+        self.patients.setRowCount(len(summaries))
+        for row, s in enumerate(summaries):
+            cells = [s.code, str(s.sessions), _day(s.last_session),
+                     f"{s.next_due:%Y-%m-%d}" if s.next_due else "—"]
+            for column, text in enumerate(cells):
+                self.patients.setItem(row, column, _cell(text))
+        if chosen is None or not self.select_patient(chosen):
+            self._show(None)
+
+    def selected_code(self) -> str | None:
+        rows = self.patients.selectionModel().selectedRows()
+        return self.patients.item(rows[0].row(), 0).text() if rows else None
+
+    def select_patient(self, code: str) -> bool:
+        for row in range(self.patients.rowCount()):
+            if self.patients.item(row, 0).text().casefold() == code.strip().casefold():
+                self.patients.selectRow(row)
+                self._show(self.patients.item(row, 0).text())
+                return True
+        return False
+
+    def _on_selection(self) -> None:
+        self._show(self.selected_code())
+
+    def _show(self, code: str | None) -> None:
+        for widget in (self.fu_button, *self.export_buttons.values()):
+            widget.setEnabled(code is not None)
+        self.fu_session.clear()
+        if code is None:
+            self.heading.setText("Select a patient.")
+            self.courses.clear()
+            self.sessions.setRowCount(0)
+            return
+        self.heading.setText(code)
+        courses = {c.id: c for c in self.store.courses(code)}
+        self.courses.setText("\n".join(
+            f"{COURSE_LABELS.get(c.kind, c.kind)} from {c.started:%d %b %Y}: "
+            f"{c.sessions_done} of {c.planned_sessions} done, every {c.spacing_days} days"
+            + (f" · next due {c.next_due:%a %d %b}" if c.next_due else " · complete")
+            for c in courses.values()) or "No course planned yet.")
+        records = self.store.sessions(code)
+        self.sessions.setRowCount(len(records))
+        for row, record in enumerate(records):
+            course = courses.get(record.course_id) if record.course_id else None
+            number = (f"{record.course_number} of {course.planned_sessions}"
+                      if course and record.course_number else "—")
+            cells = [f"{number} · {_day(record.started_at)}",
+                     *_measure_cells(self.store.measures(record.id))]
+            for column, text in enumerate(cells):
+                self.sessions.setItem(row, column, _cell(text))
+            self.sessions.item(row, 0).setToolTip(f"{record.preset} · {record.room or '—'}")
+            self.fu_session.addItem(f"{number} · {_day(record.started_at)}", record.id)
+        self.fu_session.setCurrentIndex(self.fu_session.count() - 1)
+        self.sessions.resizeRowsToContents()
+
+    def _say(self, text: str, *, problem: bool = False) -> None:
+        self.status.setObjectName("problem" if problem else "saved")
+        self.status.style().unpolish(self.status)
+        self.status.style().polish(self.status)
+        self.status.setText(text)
+
+    # -- actions ----------------------------------------------------------------------------
+
+    def record_follow_up(self) -> bool:
+        """Record the follow-up form for the chosen session (dated now)."""
+        code, session_id = self.selected_code(), self.fu_session.currentData()
+        if code is None or session_id is None:
+            self._say("Choose a patient with a session first.", problem=True)
+            return False
+        try:
+            entry = FollowUp(str(self.fu_after.currentData()), self.fu_mood.value(),
+                             sleep=self.fu_sleep.text().strip(),
+                             side_effects=self.fu_effects.text().strip(),
+                             notes=self.fu_notes.text().strip(), by=self.user)
+            self.store.record(int(session_id), entry)
+        except (ClinicalInputError, JournalError) as exc:
+            self._say(f"Follow-up not recorded: {exc}", problem=True)
+            return False
+        for edit in (self.fu_sleep, self.fu_effects, self.fu_notes):
+            edit.clear()
+        self._say(f"Follow-up {self.fu_after.currentText()} recorded "
+                  f"{datetime.now():%H:%M}.")
+        self.refresh()
+        self.changed.emit()
+        return True
+
+    def export_course(self, fmt: str) -> Path | None:
+        """Ask for a file (in Documents) and write the patient's course report there."""
+        code = self.selected_code()
+        if code is None:
+            return None
+        suggested = self._export_folder() / f"course-{code}-{date.today():%Y-%m-%d}.{fmt}"
+        filters = {"pdf": "PDF report (*.pdf)", "csv": "CSV (*.csv)", "json": "JSON (*.json)"}
+        name, _filter = QFileDialog.getSaveFileName(
+            self, f"Export {code}'s course report as {fmt.upper()}", str(suggested),
+            filters[fmt])
+        if not name:
+            return None
+        path = Path(name)
+        if not path.suffix:
+            path = path.with_suffix(f".{fmt}")
+        journal = self.store.journal
+        try:
+            warnings = export.export_course(journal, code, fmt, path)
+        except (OSError, JournalError, KeyError, ValueError, RuntimeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            self._say(f"Could not export to {path}: {reason}", problem=True)
+            return None
+        with contextlib.suppress(JournalError):
+            journal.audit(self.user or "ketaroom", "export", f"course {code} as {fmt} to {path}")
+        self._say(" ".join([f"Saved {path}.", *(f"Note: {w}." for w in warnings)]),
+                  problem=bool(warnings))
+        return path
+
+    def _export_folder(self) -> Path:
+        documents = QStandardPaths.writableLocation(
+            QStandardPaths.StandardLocation.DocumentsLocation)
+        if documents and Path(documents).is_dir():
+            return Path(documents)
+        return self.store.journal.path.parent
