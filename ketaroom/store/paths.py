@@ -84,6 +84,15 @@ def playlist_dirs(data_dir: Path) -> list[Path]:
     return [playlists_dir(data_dir), PLAYLISTS_DIR]
 
 
+def playlist_files(data_dir: Path) -> list[Path]:
+    """The playlists a clinician can switch to: the clinic's, then the shipped ones."""
+    found: list[Path] = []
+    for folder in playlist_dirs(data_dir):
+        if folder.is_dir():
+            found += sorted(p for p in folder.iterdir() if p.suffix.lower() in (".m3u", ".m3u8"))
+    return found
+
+
 def preset_library(data_dir: Path, *, auditor: Auditor | None = None) -> PresetLibrary:
     """The preset library of a data directory: the shipped presets, the clinic's folder and
     the playlist lookup (the core library itself knows no folders)."""

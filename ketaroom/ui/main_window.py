@@ -23,11 +23,9 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QFrame,
     QHBoxLayout,
     QMainWindow,
     QMessageBox,
-    QScrollArea,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -40,7 +38,7 @@ from ketaroom.session.devices import RoomReport
 from ketaroom.session.recovery import RecoveryError, close_session, find_interrupted
 from ketaroom.session.service import DEMO_LABEL, RoomService
 from ketaroom.store.journal import JournalError, SessionRecord
-from ketaroom.store.paths import playlist_dirs, preset_library
+from ketaroom.store.paths import playlist_dirs, playlist_files, preset_library
 from ketaroom.ui.banner import ADVICE, Banner
 from ketaroom.ui.clinical_panel import ClinicalPanel
 from ketaroom.ui.cue_panel import CuePanel, CueView
@@ -56,7 +54,7 @@ from ketaroom.ui.preview import LIGHT_TRANSITION_S, RoomPreview
 from ketaroom.ui.recovery_dialog import RecoveryChoice, RecoveryDialog
 from ketaroom.ui.room_settings import RoomSettingsDialog
 from ketaroom.ui.session_panel import PresetEntry, SessionPanel
-from ketaroom.ui.widgets import icon_button, muted_label
+from ketaroom.ui.widgets import icon_button, muted_label, scroll_column
 
 if TYPE_CHECKING:
     from ketaroom.core.preset import Preset
@@ -83,15 +81,6 @@ def find_presets(data_dir: Path) -> list[PresetEntry]:
     library = preset_library(data_dir)
     return [PresetEntry(entry.name + ("" if entry.shipped else " (clinic)"), entry.path)
             for entry in library.entries()]
-
-
-def find_playlists(data_dir: Path) -> list[Path]:
-    """The clinic's playlists, then the shipped ones."""
-    found: list[Path] = []
-    for folder in playlist_dirs(data_dir):
-        if folder.is_dir():
-            found += sorted(p for p in folder.iterdir() if p.suffix.lower() in (".m3u", ".m3u8"))
-    return found
 
 
 def _short(problem: Problem) -> str:
@@ -121,7 +110,7 @@ class MainWindow(QMainWindow):
         service.on_board_link(self._on_board_link)
         service.on_records_sync(self._show_records_sync)
         self._show_presets()
-        self.music_panel.set_playlists(find_playlists(service.data_dir))
+        self.music_panel.set_playlists(playlist_files(service.data_dir))
         # Each start-up problem under its own key: one must never hide another.
         for source, problem in (("records_file", service.journal_message),
                                 ("settings", self.settings.problem),
@@ -165,7 +154,7 @@ class MainWindow(QMainWindow):
         self.light_panel = LightPanel(self.service.light_group)
         columns.addWidget(self.cue_panel, 7)
         columns.addWidget(self.record_tabs, 12)
-        columns.addWidget(self._side_column(), 9)
+        columns.addWidget(scroll_column(self.music_panel, self.light_panel), 9)
         outer.addLayout(columns, 1)
         self.setCentralWidget(central)
         status = self.statusBar()
@@ -192,25 +181,6 @@ class MainWindow(QMainWindow):
         QShortcut(QKeySequence(EMERGENCY_SHORTCUT), self, self._on_emergency)
         QShortcut(QKeySequence(Qt.Key.Key_Space), self, self._on_pause_toggled)
         QShortcut(QKeySequence("Ctrl+N"), self, self.notes_panel.focus_note)
-
-    def _side_column(self) -> QScrollArea:
-        """Music above light; on a short screen (a banner showing at 1280×720) the column
-        scrolls instead of squeezing its controls over each other."""
-        column = QWidget()
-        column.setObjectName("sideColumn")
-        side = QVBoxLayout(column)
-        side.setContentsMargins(0, 0, 0, 0)
-        side.setSpacing(8)
-        side.addWidget(self.music_panel)
-        side.addWidget(self.light_panel)
-        side.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setObjectName("sideScroll")
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(column)
-        return scroll
 
     def _build_menu(self) -> None:
         """Records, presets, room settings and the music library: admin work, kept out of

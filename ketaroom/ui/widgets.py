@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -154,3 +155,23 @@ class SliderGesture(QObject):
         start, self._start = self._start, None
         if start is not None and start != self._slider.value():
             self._done(start, self._slider.value())
+
+
+def scroll_column(*panels: QWidget) -> QScrollArea:
+    """Panels stacked top-down; on a short screen (a banner showing at 1280×720) the
+    column scrolls instead of squeezing its controls over each other."""
+    column = QWidget()
+    column.setObjectName("sideColumn")
+    stack = QVBoxLayout(column)
+    stack.setContentsMargins(0, 0, 0, 0)
+    stack.setSpacing(8)
+    for panel in panels:
+        stack.addWidget(panel)
+    stack.addStretch(1)
+    scroll = QScrollArea()
+    scroll.setObjectName("sideScroll")
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    scroll.setWidget(column)
+    return scroll
