@@ -468,6 +468,9 @@ class RoomService:
                        patient_ref=patient_ref, patient_id=patient_id, course_id=course_id)
         live = self._assemble(Session(preset, self.clock_factory(),
                                       room_group=self.light_group), recorder)
+        if self.board is not None:  # the board shows the patient's code, never a name
+            self.board.patient = (self.patients.code_of(patient_id)
+                                  if patient_id is not None else None)
         live.runner.start()
         for warning in warnings:
             live.controller.warn("preset", warning, t=0.0)

@@ -220,6 +220,11 @@ class PatientStore:
             raise KeyError(f"no patient {code.strip()}")
         return _patient(rows[0])
 
+    def code_of(self, patient_id: int) -> str | None:
+        """The code of the patient with this id (None if there is none)."""
+        rows = self.journal._read("SELECT code FROM patients WHERE id = ?", (patient_id,))
+        return str(rows[0][0]) if rows else None
+
     def patients(self) -> list[Patient]:
         """Every patient, by code."""
         rows = self.journal._read(f"SELECT {_PATIENT_COLS} FROM patients ORDER BY code")

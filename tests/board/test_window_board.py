@@ -49,6 +49,7 @@ def test_the_window_publishes_and_says_when_the_board_is_unreachable(qtbot, tmp_
     try:
         qtbot.waitUntil(lambda: "unreachable" in window.board_label.text(), timeout=10_000)
         assert window.board_label.isVisible()
+        window.patient_picker.code.setText("PT-0042")  # a clinical session has its patient
         window.session_panel.start_button.click()
         qtbot.waitUntil(lambda: window.service.session_state() is not None, timeout=5000)
         broker.start()
@@ -61,7 +62,7 @@ def test_the_window_publishes_and_says_when_the_board_is_unreachable(qtbot, tmp_
             state = watcher.last(topic)
             assert state is not None
             assert state["room"] == "Room 7" and state["status"] == "running"
-            assert state["patient"] is None, "a free-text patient reference never goes out"
+            assert state["patient"] == "PT-0042", "the patient's code, never a name"
             window.close()
             assert wait_until(lambda: (watcher.last(topic) or {}).get("status") == "offline",
                               10), "a room whose window closes says so"
