@@ -69,6 +69,8 @@ class RoomProfile:
     """libVLC audio output: ``default``, ``dummy`` (silent) or ``none``."""
     audio_device: str | None = None
     """libVLC output device id (see ``list_audio_outputs``); ``None``: the system default."""
+    unreachable_blocks_start: bool = False
+    """The room check's unreachable light is an error that blocks Start (default: a warning)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -78,6 +80,7 @@ class RoomProfile:
             "default_preset": self.default_preset,
             "audio": self.audio,
             "audio_device": self.audio_device,
+            "unreachable_blocks_start": self.unreachable_blocks_start,
         }
 
 
@@ -296,6 +299,7 @@ def _room(reader: _Reader, name_key: str) -> RoomProfile:
         default_preset=reader.text("default_preset", base.default_preset),
         audio=reader.text("audio", base.audio, AUDIO_MODES),
         audio_device=reader.optional_text("audio_device"),
+        unreachable_blocks_start=reader.data.get("unreachable_blocks_start") is True,
     )
 
 
