@@ -30,6 +30,12 @@ class Check:
     message: str
     lights: tuple[str, ...] = ()
     """The Hue light ids this check is about (empty when none)."""
+    short: str = ""
+    """A few words for the window's one line (default: the message up to its first ":")."""
+
+    @property
+    def headline(self) -> str:
+        return self.short or self.message.split(": ", 1)[0]
 
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "status": self.status, "message": self.message,
@@ -66,10 +72,11 @@ class RoomCheckResult:
 
     def summary(self) -> str:
         """One calm line for the window, e.g. "Room check: 3 lights ready · audio ok"."""
-        problems = [c.message for c in self.checks if c.status != "ok"]
+        problems = [c for c in self.checks if c.status != "ok"]
+        problems.sort(key=lambda c: c.status != "error")  # an error first, then in order
         if problems:
-            more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
-            return f"Room check: {problems[0]}{more}"
+            more = f" · {len(problems) - 1} more" if len(problems) > 1 else ""
+            return f"Room check: {problems[0].headline}{more}"
         parts = []
         lights = self.find("lights")
         if lights is not None and lights.lights:
@@ -108,8 +115,8 @@ def light_checks(group_label: str, lights: Sequence[LightInfo], *,
     if unreachable:
         checks.append(Check(
             "reachable", "error" if unreachable_is_error else "warning",
-            f"{_plural(len(unreachable), 'light')} unreachable (switched off at the wall?): "
-            f"{', '.join(_ids(unreachable))}", _ids(unreachable)))
+            f"{_plural(len(unreachable), 'light')} unreachable: "
+            f"{', '.join(_ids(unreachable))} (switched off at the wall?)", _ids(unreachable)))
     else:
         checks.append(Check("reachable", "ok", "every light reachable", _ids(present)))
     safety = [light for light in present if light.startup_mode == "safety"]
@@ -121,7 +128,8 @@ def light_checks(group_label: str, lights: Sequence[LightInfo], *,
         checks.append(Check(
             "power-on", "warning",
             f"{_plural(len(safety), 'light')} full bright white after a power cut: "
-            f"{', '.join(_ids(safety))} (room-check --fix)", _ids(safety)))
+            f"{', '.join(_ids(safety))}", _ids(safety),
+            f"{_plural(len(safety), 'light')} bright after a power cut"))
     elif unknown or silent:
         odd = unknown + silent
         checks.append(Check("power-on", "warning",

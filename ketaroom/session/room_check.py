@@ -29,7 +29,8 @@ from ketaroom.core.room_check import (
     light_checks,
 )
 from ketaroom.devices.hue_room import read_room, set_startup_mode
-from ketaroom.devices.lights.base import LightsError, NotPaired
+from ketaroom.devices.lights.base import BridgeUnreachable, LightsError, NotPaired
+from ketaroom.devices.music.outputs import probe_audio_outputs
 
 __all__ = ["RoomCheckRequest", "check_room", "fix_power_on", "ntp_synchronized"]
 
@@ -77,8 +78,6 @@ def _free_bytes(folder: Path) -> int | None:
 
 
 def _audio_outputs() -> list[str] | None:
-    from ketaroom.devices.music.outputs import probe_audio_outputs
-
     found = probe_audio_outputs()
     return None if found is None else [o.id for o in found]
 
@@ -91,9 +90,14 @@ def _bridge_checks(request: RoomCheckRequest) -> tuple[list[Check], list[LightIn
         label, lights = read_room(request.bridge, request.username, request.group,
                                   request.timeout_s)
     except NotPaired as exc:
-        return [Check("bridge", "error", f"bridge {request.bridge}: {exc}")], []
+        return [Check("bridge", "error", f"bridge {request.bridge}: {exc}",
+                      short="the bridge does not know this PC")], []
+    except BridgeUnreachable as exc:
+        return [Check("bridge", "error", f"bridge {request.bridge}: {exc}",
+                      short="the Hue bridge is not answering")], []
     except LightsError as exc:
-        return [Check("bridge", "error", f"bridge {request.bridge}: {exc}")], []
+        return [Check("bridge", "error", f"bridge {request.bridge}: {exc}",
+                      short="the Hue bridge answers oddly")], []
     checks = [Check("bridge", "ok", f"bridge {request.bridge} paired, room {label}")]
     checks += light_checks(label, lights, unreachable_is_error=request.unreachable_blocks)
     return checks, lights

@@ -30,10 +30,21 @@ def test_unreachable_is_a_warning_unless_the_room_says_it_blocks() -> None:
     lights = [light("1"), light("2", reachable=False)]
     warn = RoomCheckResult(tuple(light_checks("A", lights)))
     assert warn.ok and warn.find("reachable") == Check(
-        "reachable", "warning", "1 light unreachable (switched off at the wall?): 2", ("2",))
-    assert warn.summary() == "Room check: 1 light unreachable (switched off at the wall?): 2"
+        "reachable", "warning", "1 light unreachable: 2 (switched off at the wall?)", ("2",))
+    assert warn.summary() == "Room check: 1 light unreachable"
     blocks = RoomCheckResult(tuple(light_checks("A", lights, unreachable_is_error=True)))
     assert not blocks.ok
+
+
+def test_the_line_names_an_error_first_and_counts_the_rest() -> None:
+    checks = (*light_checks("A", [light("1", reachable=False, mode="safety")]),
+              Check("disk", "error", "only 10 MB free for records in /d"),
+              clock_check(None))
+    result = RoomCheckResult(checks)
+    assert not result.ok
+    assert result.summary() == "Room check: only 10 MB free for records in /d · 3 more"
+    assert RoomCheckResult(tuple(light_checks("A", [light("1", mode="safety")]))).summary() \
+        == "Room check: 1 light bright after a power cut"
 
 
 def test_missing_lights_and_empty_groups_are_errors() -> None:
