@@ -12,6 +12,12 @@ The emergency light never waits behind another request: :meth:`HueLights.emergen
 hands it to its own thread, which sends it on its own connection (with its own deadline),
 retries it until it lands, and says so at once when a try fails.
 
+The idle probe (every ``probe_interval_s``, 10 s by default: one ``GET /lights``, far inside
+the bridge's budget) also watches the default group's lights: a light that becomes
+unreachable (switched off at the wall) is reported once, and when it answers again (after a
+power cut it may be full bright white) every group's latest light is sent again, with a
+transition of at least :data:`RETURN_TRANSITION_S`, so nothing jumps.
+
 Threading contract: every public method of :class:`HueLights` returns at once (it only takes a
 lock held for bookkeeping, never across network I/O), except :meth:`HueLights.flush` which
 waits at most ``timeout_s`` and :meth:`HueLights.close` which waits at most about
@@ -27,7 +33,7 @@ import threading
 import time
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +57,8 @@ log = logging.getLogger(__name__)
 
 ALL_LIGHTS_GROUP = "0"
 _PROBE = object()
+RETURN_TRANSITION_S = 3.0
+"""A light back after a power cut fades to the phase's light over at least this long."""
 EMERGENCY_RETRY_MAX_S = 2.0
 """The emergency light is tried again at least this often until it lands."""
 
@@ -168,6 +176,10 @@ class HueLights:
         self._next_probe = 0.0  # probe at once: initial health
         self._episode: tuple[type, LightHealth] | None = None
         self._group_ids: dict[str, int] = {}
+        self._members: dict[str, list[str]] = {}
+        """Light ids of a group, by group key (read once, for the reachability watch)."""
+        self._unreachable: set[str] = set()
+        """The default group's lights seen unreachable (reported once each)."""
         self._in_flight: str | None = None
         """Group key of the worker's request under way (``None``: idle or probing)."""
         self._emergency_told = False
@@ -412,9 +424,11 @@ class HueLights:
         return "all lights" if key == ALL_LIGHTS_GROUP else key
 
     def _probe(self) -> None:
+        """Is the bridge there, and are the default group's lights reachable?"""
         error: LightsError | None = None
+        reachable: dict[str, bool] = {}
         try:
-            self._bridge.request("GET", f"/api/{self.username}/groups/{ALL_LIGHTS_GROUP}")
+            reachable = self._reachability()
         except LightsError as exc:
             error = exc
         except Exception as exc:
@@ -429,8 +443,62 @@ class HueLights:
                 self._next_probe = now + self._probe_backoff.next_delay()
         if error is None:
             self._on_success()
+            self._watch(reachable)
         else:
             self._on_failure(error, None)
+
+    def _reachability(self) -> dict[str, bool]:
+        """``{light id: reachable}`` of the default group, from one ``GET /lights``."""
+        lights = self._bridge.request("GET", f"/api/{self.username}/lights")
+        if not isinstance(lights, dict):
+            raise BridgeError("the bridge answered the light list with something unexpected")
+        members = self._group_members(self.default_group)
+        found = {}
+        for lid, info in lights.items():
+            if members is not None and str(lid) not in members:
+                continue
+            state = info.get("state") if isinstance(info, dict) else None
+            found[str(lid)] = not (isinstance(state, dict) and state.get("reachable") is False)
+        return found
+
+    def _group_members(self, key: str) -> list[str] | None:
+        """The light ids of group ``key`` (``None``: group 0, every light); read once."""
+        if key == ALL_LIGHTS_GROUP:
+            return None
+        with self._cond:
+            known = self._members.get(key)
+        if known is not None:
+            return known
+        group_id = self._group_id(key, self._bridge.request)
+        info = self._bridge.request("GET", f"/api/{self.username}/groups/{group_id}")
+        lights = info.get("lights") if isinstance(info, dict) else None
+        if not isinstance(lights, list):
+            raise BridgeError("the bridge answered the group with something unexpected")
+        members = [str(i) for i in lights]
+        with self._cond:
+            self._members[key] = members
+        return members
+
+    def _watch(self, reachable: dict[str, bool]) -> None:
+        """Report a light lost once; give a light that is back its light again, gently."""
+        with self._cond:
+            lost = sorted(lid for lid, ok in reachable.items()
+                          if not ok and lid not in self._unreachable)
+            back = sorted(lid for lid in self._unreachable if reachable.get(lid, False))
+            self._unreachable = (self._unreachable | set(lost)) - set(back)
+            if back:
+                for slot in self._slots.values():
+                    if slot.target is not None and not slot.urgent:
+                        slot.target = replace(slot.target, transition_s=max(
+                            slot.target.transition_s, RETURN_TRANSITION_S))
+                        slot.sent_seq = -1  # pending again: the worker sends it, paced
+                self._cond.notify_all()
+        for lid in lost:
+            self._report("warning", f"Light {lid} is unreachable (switched off at the wall?); "
+                                    "the other lights go on", None, LightHealth.OK)
+        for lid in back:
+            self._report("warning", f"Light {lid} is back: it gets the phase's light again",
+                         None, LightHealth.OK)
 
     # ----------------------------------------------------------------- emergency sender
 
