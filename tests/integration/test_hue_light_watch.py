@@ -1,8 +1,8 @@
 """During a session the lights adapter watches its room's lights (real HTTP, emulator).
 
 A light switched off at the wall is reported once; when its power comes back (at full bright
-white: power-on behaviour ``safety``) it is given the phase's light again with a transition,
-and lights of another room are never watched nor touched.
+white: power-on behaviour ``safety``) it alone is given the phase's light again with a
+transition, and lights of another room are never watched nor touched.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def test_lost_light_reported_once_and_given_its_light_back(two_rooms: HueEmulato
         assert wait_until(lambda: two_rooms.target_state(2)["bri"] == phase_bri, 5.0)
         assert any("Light 2 is back" in r.message for r in reports)
         puts = [r for r in two_rooms.requests() if r[1] == "PUT"]
-        assert puts and all(r[2].endswith("/groups/1/action") for r in puts)
+        assert [r[2] for r in puts] == [f"/api/{USER}/lights/2/state"]  # only the one back
         assert puts[0][3]["transitiontime"] == round(RETURN_TRANSITION_S * 10)  # a fade
         assert two_rooms.target_state(3)["bri"] == 254  # Room B never touched
         polls = [r for r in two_rooms.requests() if r[1] == "GET" and r[2].endswith("/lights")]
