@@ -83,9 +83,12 @@ def _list_audio_outputs() -> list[AudioOutputChoice]:
 
 def device_setup() -> DeviceSetup:
     """The real set-up calls: mDNS discovery, Hue pairing and groups, libVLC's outputs."""
+    from ketaroom.session.room_check import check_room, fix_power_on
+
     return DeviceSetup(discover_bridges=_discover_bridges, pair_bridge=_pair_bridge,
                        list_bridge_groups=_list_bridge_groups,
-                       list_audio_outputs=_list_audio_outputs)
+                       list_audio_outputs=_list_audio_outputs,
+                       check_room=check_room, fix_power_on=fix_power_on)
 
 
 PRELOAD = ("http.client", "ssl", "phue", "apscheduler.triggers.date", "vlc")

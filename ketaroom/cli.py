@@ -86,6 +86,21 @@ def build_parser() -> argparse.ArgumentParser:
     _add_verbose(rehearse, top=False)
     _add_data_dir(rehearse, top=False)
 
+    room_check = sub.add_parser("room-check", help="check the room before a session")
+    room_check.add_argument("--bridge", metavar="HOST[:PORT]",
+                            help="the Hue bridge (default: this room's, from the settings)")
+    room_check.add_argument("--username", metavar="U", help="the bridge username (paired)")
+    room_check.add_argument("--group", metavar="G", help="Hue group name or id (default: 0)")
+    room_check.add_argument("--audio", choices=("dummy", "none", "default"), default=None,
+                            help="the audio output to check (default: the room's)")
+    room_check.add_argument("--json", action="store_true",
+                            help='one JSON object: {"ok": …, "checks": […]}')
+    room_check.add_argument("--fix", nargs="?", const="powerfail", default=None,
+                            choices=("powerfail", "custom"), metavar="MODE",
+                            help="set the power-on behaviour of the room's lights (only "
+                                 "those) to powerfail (default) or custom (dim warm)")
+    _add_data_dir(room_check, top=False)
+
     emulator = sub.add_parser("bridge-emulator", help="run the Hue bridge emulator")
     hue_emulator.add_arguments(emulator)
     _add_data_dir(emulator, top=False)
@@ -491,6 +506,44 @@ def cmd_board(args: argparse.Namespace) -> int:
     from ketaroom.board.app import run_board
 
     return run_board(address, args.audio)
+
+
+def cmd_room_check(args: argparse.Namespace) -> int:
+    """Check bridge, lights, audio, disk and clock; exit 1 when a check is an error."""
+    from ketaroom.core.room_check import RoomCheckResult
+    from ketaroom.session.room_check import RoomCheckRequest, check_room, fix_power_on
+    from ketaroom.store.settings import load_settings
+
+    data = _data_dir(args)
+    room = load_settings(data).room
+    if args.bridge:
+        if not args.username:
+            print("ketaroom room-check: --bridge needs --username (pair in the app first)",
+                  file=sys.stderr)
+            return EXIT_USAGE
+        bridge, username, group = args.bridge, args.username, args.group
+    elif room.bridge is not None and not args.demo:
+        bridge, username = room.bridge.address, room.bridge.username
+        group = args.group or room.bridge.group
+    else:
+        bridge, username, group = None, "", None
+    request = RoomCheckRequest(
+        data, bridge, username, group, audio=args.audio or room.audio,
+        audio_device=room.audio_device if args.audio in (None, "default") else None,
+        unreachable_blocks=room.unreachable_blocks_start)
+    fixed = fix_power_on(request, args.fix) if args.fix else None
+    result = check_room(request)
+    if fixed is not None:
+        result = RoomCheckResult((*result.checks, fixed))
+    if args.json:
+        print(json.dumps(result.to_json(), ensure_ascii=False))
+    else:
+        for check in result.checks:
+            print(f"{check.status.upper():<8} {check.name:<10} {check.message}")
+        print("room ready" if result.ok else "room NOT ready")
+    return EXIT_OK if result.ok else EXIT_PROBLEMS
+
+
 def cmd_install_desktop(args: argparse.Namespace) -> int:
     from ketaroom.install import desktop_entry
 
@@ -529,7 +582,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands = {"validate": cmd_validate, "rehearse": cmd_rehearse,
                 "sessions": cmd_sessions, "export": cmd_export, "patients": cmd_patients,
                 "music-scan": cmd_music_scan, "install-desktop": cmd_install_desktop,
-                "sync": cmd_sync, "board": cmd_board}
+                "sync": cmd_sync, "board": cmd_board, "room-check": cmd_room_check}
     if args.command == "bridge-emulator":
         from ketaroom.devices import hue_emulator
 

@@ -10,7 +10,15 @@ Endpoints: ``POST /api`` (pairing), ``GET /api/config`` (public config), ``GET /
 ``GET /api/<user>/groups/<id>`` (``0`` = all lights; ``1``, ``2``… = the rooms given, by
 default one "Treatment room"; ``list_group_zero`` also lists group ``0`` in ``GET /groups``,
 as diyHue does),
-``PUT /api/<user>/groups/<id>/action``. Trailing slashes are accepted everywhere.
+``PUT /api/<user>/groups/<id>/action``, ``PUT /api/<user>/lights/<id>/config``
+(power-on behaviour). Trailing slashes are accepted everywhere.
+
+Like firmware 1.50+, every light has ``config.startup`` (``mode``: ``safety`` — full bright
+warm white after a power cut, the factory default —, ``powerfail`` — its last state —, or
+``custom`` with ``customsettings``) and ``state.reachable``. Test hooks:
+:meth:`HueEmulator.power_cut` (the light goes unreachable and ignores commands),
+:meth:`HueEmulator.power_restore` (it comes back as its power-on behaviour says) and
+:meth:`HueEmulator.set_startup_mode`.
 
 Also the ``ketaroom bridge-emulator`` sub-command (:func:`add_arguments`, :func:`run_cli`).
 """
@@ -41,6 +49,9 @@ MAX_LOG = 20_000
 DRIP_INTERVAL_S = 1.0
 HUGE_BODY_BYTES = 2 * 1024**3
 _COLOUR = ("ct", "xy", "hue", "sat")
+STARTUP_MODES = ("safety", "powerfail", "custom")
+SAFETY_STATE = {"on": True, "bri": 254, "ct": 366, "colormode": "ct"}
+"""What a light at power-on behaviour ``safety`` shows after a power cut."""
 
 RequestRecord = tuple[float, str, str, "dict[str, Any] | None", int]
 """(monotonic time, method, path, JSON body if it was an object, HTTP status; 0 = closed)."""
@@ -77,6 +88,8 @@ class Fault(enum.Enum):
     """Commands are answered ``[]`` (and not applied)."""
     OBJECT = "object"
     """Commands are answered with an object instead of a list (and not applied)."""
+    EMPTY_READS = "empty_reads"
+    """Every authenticated request, reads included, is answered ``[]`` (and not applied)."""
 
     @classmethod
     def parse(cls, name: str) -> Fault:
@@ -109,6 +122,25 @@ class _Light:
         self.start: dict[str, Any] = copy.deepcopy(self.end)
         self.t0 = 0.0
         self.duration_s = 0.0
+        self.reachable = True
+        self.startup_mode = "safety"
+        self.custom: dict[str, Any] = {}
+        """``customsettings`` of power-on behaviour ``custom`` (``bri``, ``ct``…)."""
+
+    def power_on(self, now: float) -> None:
+        """Mains power comes back: the state the power-on behaviour says, at once."""
+        last = self.current(now)
+        if self.startup_mode == "safety":
+            self.end = {**self.end, **SAFETY_STATE}
+        elif self.startup_mode == "custom":
+            self.end = {**self.end, "on": True, **self.custom}
+            if "ct" in self.custom:
+                self.end["colormode"] = "ct"
+        else:
+            self.end = last
+        self.start = copy.deepcopy(self.end)
+        self.duration_s = 0.0
+        self.reachable = True
 
     def current(self, now: float) -> dict[str, Any]:
         if self.duration_s <= 0 or now >= self.t0 + self.duration_s:
@@ -152,9 +184,14 @@ class _Light:
     def describe(self, now: float) -> dict[str, Any]:
         state = {k: copy.deepcopy(self.end[k]) for k in ("on", "bri", "hue", "sat", "xy", "ct")}
         state.update(alert="none", effect="none", colormode=self.end["colormode"],
-                     mode="homeautomation", reachable=True)
+                     mode="homeautomation", reachable=self.reachable)
+        startup: dict[str, Any] = {"mode": self.startup_mode, "configured": True}
+        if self.startup_mode == "custom":
+            startup["customsettings"] = copy.deepcopy(self.custom)
         return {
             "state": state, "type": "Extended color light", "name": self.name,
+            "config": {"archetype": "sultanbulb", "function": "mixed",
+                       "direction": "omnidirectional", "startup": startup},
             "modelid": "LCT015", "manufacturername": "Signify Netherlands B.V.",
             "productname": "Hue color lamp",
             "uniqueid": f"00:17:88:01:00:00:00:{self.light_id:02x}-0b", "swversion": "1.88.1",
@@ -207,11 +244,13 @@ class HueEmulator:
     def __init__(self, host: str = "127.0.0.1", port: int = 0, lights: int = 3,
                  username: str = "ketaroom-demo", enforce_rate_limits: bool = True,
                  rooms: Mapping[str, Sequence[int]] | None = None, *,
-                 list_group_zero: bool = False) -> None:
+                 list_group_zero: bool = False,
+                 startup_modes: Mapping[int, str] | None = None) -> None:
         """``rooms``: group name → light ids, as groups 1, 2, …; default: one group
         "Treatment room" with every light. ``list_group_zero``: ``GET /groups`` also lists
         group ``0`` ("Group 0", every light), as the diyHue bridge emulator does (a real
-        bridge does not)."""
+        bridge does not). ``startup_modes``: light id → power-on behaviour (default
+        ``safety``, as a bulb leaves the factory)."""
         self.list_group_zero = list_group_zero
         self.host = host
         self._requested_port = port
@@ -220,6 +259,8 @@ class HueEmulator:
         self._lock = threading.RLock()
         self._users: dict[str, str] = {username: "ketaroom#demo"}
         self._lights = {i: _Light(i) for i in range(1, lights + 1)}
+        for lid, mode in (startup_modes or {}).items():
+            self._lights[int(lid)].startup_mode = mode
         if rooms is None:
             rooms = {"Treatment room": list(self._lights)}
         self._groups: dict[str, dict[str, Any]] = {
@@ -299,6 +340,31 @@ class HueEmulator:
         """How many answers are trickling out right now (fault ``drip``)."""
         with self._lock:
             return self._dripping
+
+    def set_startup_mode(self, light_id: int, mode: str,
+                         custom: Mapping[str, Any] | None = None) -> None:
+        """Set a light's power-on behaviour as the Hue app would."""
+        if mode not in STARTUP_MODES:
+            raise ValueError(f"unknown power-on behaviour {mode!r}")
+        with self._lock:
+            light = self._lights[int(light_id)]
+            light.startup_mode = mode
+            light.custom = dict(custom or {})
+
+    def power_cut(self, light_id: int) -> None:
+        """The light is switched off at the wall: ``reachable`` false, commands ignored."""
+        with self._lock:
+            self._lights[int(light_id)].reachable = False
+
+    def power_restore(self, light_id: int) -> None:
+        """Power comes back: the light shows what its power-on behaviour says."""
+        with self._lock:
+            self._lights[int(light_id)].power_on(time.monotonic())
+
+    def startup_mode(self, light_id: int) -> str:
+        """A light's power-on behaviour (``safety``, ``powerfail`` or ``custom``)."""
+        with self._lock:
+            return self._lights[int(light_id)].startup_mode
 
     # ----------------------------------------------------------------- inspection
 
@@ -386,6 +452,8 @@ class HueEmulator:
             return 200, [_error(1, address or "/", "unauthorized user")]
         rest = parts[2:]
         now = time.monotonic()
+        if fault is Fault.EMPTY_READS:
+            return 200, []
         if method == "GET":
             found = self._get(rest, now)
             if found is None:
@@ -410,6 +478,8 @@ class HueEmulator:
                  ) -> tuple[int, Any]:
         if method == "PUT" and len(rest) == 3 and rest[0] == "lights" and rest[2] == "state":
             return self._put_light(rest[1], body, address, now)
+        if method == "PUT" and len(rest) == 3 and rest[0] == "lights" and rest[2] == "config":
+            return self._put_config(rest[1], body, address)
         if method == "PUT" and len(rest) == 3 and rest[0] == "groups" and rest[2] == "action":
             return self._put_group(rest[1], body, address, now)
         if method in ("PUT", "POST", "DELETE") and self._get(rest, now) is not None:
@@ -498,8 +568,35 @@ class HueEmulator:
                     errors.append(_error(201, f"{address}/{key}",
                                          f"parameter, {key}, is not modifiable. "
                                          "Device is set to off."))
-        light.apply(params, now)
+        if light.reachable:  # an unreachable light never hears it; the bridge still says ok
+            light.apply(params, now)
         return 200, [{"success": {f"{address}/{k}": v}} for k, v in params.items()] + errors
+
+    def _put_config(self, lid: str, body: Any, address: str) -> tuple[int, Any]:
+        """``{"startup": {"mode": …, "customsettings": {…}}}`` (firmware 1.50+)."""
+        light = self._lights.get(int(lid)) if lid.isdigit() else None
+        if light is None:
+            return 200, [_error(3, f"/lights/{lid}", f"resource, /lights/{lid}, not available")]
+        if not self._rate_ok(self._light_times, LIGHT_LIMIT_PER_S):
+            return 429, None
+        startup = body.get("startup") if isinstance(body, dict) else None
+        if not isinstance(startup, dict) or startup.get("mode") not in STARTUP_MODES:
+            return 200, [_error(7, f"{address}/startup/mode",
+                                "invalid value for parameter, startup/mode")]
+        settings, errors = _validate(startup.get("customsettings", {}),
+                                     f"{address}/startup/customsettings")
+        if errors or (startup["mode"] == "custom" and not settings):
+            return 200, errors or [_error(7, f"{address}/startup/customsettings",
+                                          "custom needs customsettings")]
+        if not light.reachable:
+            return 200, [_error(201, f"{address}/startup",
+                                "parameter, startup, is not modifiable. Device is unreachable.")]
+        light.startup_mode = startup["mode"]
+        light.custom = settings if startup["mode"] == "custom" else {}
+        answer = [{"success": {f"{address}/startup/mode": light.startup_mode}}]
+        if light.custom:
+            answer.append({"success": {f"{address}/startup/customsettings": light.custom}})
+        return 200, answer
 
     def _put_group(self, gid: str, body: Any, address: str, now: float) -> tuple[int, Any]:
         info = self._group_info(gid, now)
@@ -510,6 +607,8 @@ class HueEmulator:
         params, errors = _validate(body, address)
         for lid in info["lights"]:
             light = self._lights[int(lid)]
+            if not light.reachable:
+                continue
             if params.get("on", light.end["on"]):
                 light.apply(params, now)
             elif "on" in params:

@@ -1,5 +1,6 @@
 """Setting the room's devices up: find and pair a Hue bridge, list its groups, list audio
-outputs — the calls the settings dialogs make, as plain types the window may use.
+outputs, check the room and fix its lights' power-on behaviour — the calls the settings
+dialogs and the room check make, as plain types the window may use.
 
 Every call blocks (HTTP, mDNS, libVLC): the dialogs run them on a worker thread. The real
 calls are wired in by the composition root (:func:`ketaroom.app.device_setup`); tests
@@ -12,6 +13,9 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from ketaroom.core.room_check import Check, RoomCheckResult
+from ketaroom.session.room_check import RoomCheckRequest, check_room, fix_power_on
 
 DEFAULT_OUTPUT_ID = "default"
 """The system's default audio output (always offered)."""
@@ -58,3 +62,7 @@ class DeviceSetup:
     """``(address, username)`` → ``[(group id, name), …]``; :class:`BridgeSetupError`."""
     list_audio_outputs: Callable[[], list[AudioOutputChoice]]
     """The system default first, then every output libVLC reports (never raises)."""
+    check_room: Callable[[RoomCheckRequest], RoomCheckResult] = check_room
+    """The room check (bounded; a device problem is a check, never an exception)."""
+    fix_power_on: Callable[[RoomCheckRequest], Check] = fix_power_on
+    """Sets the room's lights' power-on behaviour to ``powerfail``; the ``fix`` check."""

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Protocol
 from ketaroom.core.board import BrokerAddress
 from ketaroom.core.clock import Clock, RealClock
 from ketaroom.core.preset import Preset
+from ketaroom.core.room_check import Check, RoomCheckResult
 from ketaroom.core.session import Session
 from ketaroom.core.targets import LightHealth, LightTarget
 from ketaroom.core.timeline import Status, TimelineState
@@ -55,6 +56,7 @@ from ketaroom.session.recovery import (
     mark_recovered,
     plan_recovery,
 )
+from ketaroom.session.room_check import RoomCheckRequest
 from ketaroom.session.runner import APSchedulerWakeups, Wakeups
 from ketaroom.store.admin_pin import AdminGate, AdminPin, PinWatch, admin_path
 from ketaroom.store.journal import Journal, JournalError
@@ -168,6 +170,12 @@ class RoomService:
         self._board_override = board
         """``--mqtt`` on the command line: wins over the settings' broker."""
         self._start_board(board or self._settings_broker(settings))
+        self.room_check: RoomCheckResult | None = None
+        """The latest room check's result (``None`` before the first one ends)."""
+        self._check_waiters: list[Callable[[RoomCheckResult], None]] | None = None
+        """Called when the room check under way ends; ``None`` when none is under way."""
+        self._next_waiters: list[Callable[[RoomCheckResult], None]] = []
+        """Asked for while a check was under way: called when the check after it ends."""
 
     @property
     def audio(self) -> str:
@@ -451,6 +459,65 @@ class RoomService:
 
     def list_audio_outputs(self) -> list[AudioOutputChoice]:
         return self.device_setup.list_audio_outputs()
+
+    # -- the room check ---------------------------------------------------------------------
+
+    def room_check_request(self) -> RoomCheckRequest:
+        """The room as this window drives it (in demo mode: the built-in emulator)."""
+        return RoomCheckRequest(
+            self.data_dir, self.bridge.address, self.bridge.username, self.bridge.group,
+            audio=self.audio, audio_device=self.settings.audio_device,
+            unreachable_blocks=self.settings.room.unreachable_blocks_start)
+
+    def check_room(self, on_done: Callable[[RoomCheckResult], None] | None = None) -> None:
+        """Run the room check on a worker thread; ``on_done`` gets the result on the main
+        thread (and :attr:`room_check` holds it). Asked while one is under way, a new check
+        follows it (the room may have changed since it began): one at a time."""
+        waiter = on_done if on_done is not None else (lambda _result: None)
+        if self._check_waiters is not None:
+            self._next_waiters.append(waiter)
+        else:
+            self._start_check([waiter])
+
+    def _start_check(self, waiters: list[Callable[[RoomCheckResult], None]]) -> None:
+        self._check_waiters = waiters
+        request, checker = self.room_check_request(), self.device_setup.check_room
+
+        def work() -> None:
+            result = checker(request)
+            self.post(lambda: self._room_checked(result))
+
+        threading.Thread(target=work, name="ketaroom-room-check", daemon=True).start()
+
+    def _room_checked(self, result: RoomCheckResult) -> None:
+        self.room_check = result
+        waiters, self._check_waiters = self._check_waiters or [], None
+        for waiter in waiters:
+            waiter(result)
+        following, self._next_waiters = self._next_waiters, []
+        if following:
+            self._start_check(following)
+
+    def fix_power_on(self, on_done: Callable[[Check], None]) -> None:
+        """Set the room's lights' power-on behaviour (worker thread; the admin unlocked the
+        gate first); ``on_done`` gets the ``fix`` check on the main thread, then the room
+        is checked again."""
+        request, fixer = self.room_check_request(), self.device_setup.fix_power_on
+
+        def work() -> None:
+            fixed = fixer(request)
+            self.post(lambda: on_done(fixed))
+
+        threading.Thread(target=work, name="ketaroom-power-on-fix", daemon=True).start()
+
+    def start_blocker(self) -> str | None:
+        """Why Start must wait, from the latest room check: only what would make the
+        session unsafe (an unreachable light, when the room's setting says it blocks)."""
+        result = self.room_check
+        reachable = result.find("reachable") if result is not None else None
+        if reachable is not None and reachable.status == "error":
+            return reachable.message
+        return None
 
     def start_session(self, preset: Preset, patient_ref: str | None = None, *,
                       warnings: Sequence[str] = (), patient_id: int | None = None,

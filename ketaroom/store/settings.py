@@ -86,6 +86,8 @@ class RoomProfile:
     """libVLC output device id (see ``list_audio_outputs``); ``None``: the system default."""
     loudness_target: float = DEFAULT_TARGET_LUFS
     """Integrated loudness (LUFS) every track of the clinic's music is played at."""
+    unreachable_blocks_start: bool = False
+    """The room check's unreachable light is an error that blocks Start (default: a warning)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -96,6 +98,7 @@ class RoomProfile:
             "audio": self.audio,
             "audio_device": self.audio_device,
             "loudness_target": self.loudness_target,
+            "unreachable_blocks_start": self.unreachable_blocks_start,
         }
 
 
@@ -327,6 +330,7 @@ def _room(reader: _Reader, name_key: str) -> RoomProfile:
         audio_device=reader.optional_text("audio_device"),
         loudness_target=reader.number("loudness_target", base.loudness_target,
                                       *LOUDNESS_TARGET_RANGE),
+        unreachable_blocks_start=reader.data.get("unreachable_blocks_start") is True,
     )
 
 

@@ -10,7 +10,9 @@ libVLC's silent ``adummy`` output) on a throw-away data directory, drives a sess
 of the shipped *IV infusion 40 min* preset on a manual clock, and saves at 1280×720:
 ``idle.png``, ``cue-due.png``, ``mid-session.png``, ``phase-change.png`` (after Next),
 ``emergency.png`` and ``emergency-resumed.png`` (Lights up / music off, then Resume),
-``new-session.png`` (stopped, and the next session started) and ``bridge-down.png``.
+``new-session.png`` (stopped, and the next session started), ``bridge-down.png`` and
+``room-check.png`` (a light switched off at the wall: the status bar's room-check line, with
+its details drawn over the window's lower right).
 Every shot waits until the light panel shows what the bridge confirmed.
 """
 
@@ -67,6 +69,7 @@ def take(out_dir: Path) -> list[Path]:
             saved.append(path)
 
         shot("idle")
+        _room_check_shot(app, window, out_dir, saved)
         window.session_panel.start_button.click()
         _pump(app, 1.0)
         clock.advance(2 * 60 + 20)  # the baseline-vitals cue is due
@@ -128,6 +131,34 @@ def take(out_dir: Path) -> list[Path]:
         shot("bridge-down")
         window.close()
     return saved
+
+
+def _room_check_shot(app: object, window: object, out_dir: Path, saved: list[Path]) -> None:
+    """Light 2 off at the wall; the window with the check's line and details dialog."""
+    from PySide6.QtGui import QColor, QPainter
+
+    from ketaroom.ui.main_window import MainWindow
+
+    assert isinstance(window, MainWindow) and window.service.emulator is not None
+    window.service.emulator.power_cut(2)
+    window.check_room()
+    _pump(app, 5.0, lambda: "unreachable" in window.room_check_line.text())
+    dialog = window.show_room_check()
+    _pump(app, 0.5)
+    image = window.grab()
+    details = dialog.grab()
+    x, y = image.width() - details.width() - 24, image.height() - details.height() - 48
+    painter = QPainter(image)
+    painter.drawPixmap(x, y, details)
+    painter.setPen(QColor("#8a7a66"))
+    painter.drawRect(x - 1, y - 1, details.width() + 1, details.height() + 1)
+    painter.end()
+    path = out_dir / "room-check.png"
+    image.save(str(path))
+    saved.append(path)
+    dialog.close()
+    window.service.emulator.power_restore(2)
+    window.check_room()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

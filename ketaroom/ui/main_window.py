@@ -12,6 +12,11 @@ session (the monotonic watchdog the runner's docstring asks for), reads
 recorder health arrive already on the main thread (posted by the service) and feed the
 light health indicator and the problem banner. Keyboard: Space pause/resume, Ctrl+N note,
 Ctrl+Shift+E emergency.
+
+The room check (bridge, lights, audio, disk, clock) runs on a worker thread through the
+service when the room opens (the window, a settings change) and when Start is pressed; its
+result is one line in the status bar, details on click. Start waits for the check only when
+the room's setting says an unreachable light blocks it.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from ketaroom.core.clinical import ClinicalInputError
+from ketaroom.core.room_check import Check, RoomCheckResult
 from ketaroom.core.targets import LightHealth, LightTarget
 from ketaroom.core.validation import Problem, load_preset
 from ketaroom.session.devices import RoomReport
@@ -49,9 +55,11 @@ from ketaroom.ui.music_panel import MusicPanel
 from ketaroom.ui.notes_panel import NotesPanel
 from ketaroom.ui.patient_picker import PatientPicker
 from ketaroom.ui.patient_view import PatientView, due_line
+from ketaroom.ui.pin_dialog import PinDialog
 from ketaroom.ui.preset_library_view import PresetLibraryView
 from ketaroom.ui.preview import LIGHT_TRANSITION_S, RoomPreview
 from ketaroom.ui.recovery_dialog import RecoveryChoice, RecoveryDialog
+from ketaroom.ui.room_check_view import RoomCheckDialog, RoomCheckLine
 from ketaroom.ui.room_settings import RoomSettingsDialog
 from ketaroom.ui.session_panel import PresetEntry, SessionPanel
 from ketaroom.ui.widgets import icon_button, muted_label, scroll_column
@@ -100,6 +108,9 @@ class MainWindow(QMainWindow):
         self._emergency_line = False
         """The status line says the emergency holds the session (cleared when it ends)."""
         self._closed = False
+        self._start_pending = False
+        """Start was pressed and waits for the room check (the room's setting)."""
+        self._check_dialog: RoomCheckDialog | None = None
         self.setWindowTitle(f"ketaroom — {self.settings.room_name}")
         self.setMinimumSize(1180, 680)
         self.resize(1280, 720)
@@ -122,6 +133,7 @@ class MainWindow(QMainWindow):
         self._timer.timeout.connect(self._on_refresh)
         self._timer.start()
         self._on_refresh()
+        self.check_room()
 
     # -- construction --------------------------------------------------------------------
 
@@ -172,6 +184,9 @@ class MainWindow(QMainWindow):
         self.due_label.setObjectName("dueLine")
         status.addWidget(self.due_label, 1)
         status.addPermanentWidget(self.board_label)
+        self.room_check_line = RoomCheckLine()
+        self.room_check_line.clicked.connect(self.show_room_check)
+        status.addWidget(self.room_check_line, 1)
         self.records_label = muted_label()
         self.records_label.hide()  # shown once a records server is configured
         status.addPermanentWidget(self.records_label)
@@ -283,6 +298,7 @@ class MainWindow(QMainWindow):
         self._show_mode()
         self._show_room()
         if not self._running():
+            self.check_room()  # the room (maybe another one) has opened
             self._show_presets()
         message = "Settings saved" if now or not self._running() else (
             "Settings saved — the new bridge and audio are used from the next session")
@@ -428,7 +444,78 @@ class MainWindow(QMainWindow):
         self.service.choose_preset(result.preset)
         self._show_room()
 
+    # -- the room check ----------------------------------------------------------------------
+
+    def check_room(self) -> None:
+        """Run the room check (worker thread); the line shows its result."""
+        self.room_check_line.show_result(None)
+        if self._check_dialog is not None:
+            self._check_dialog.show_result(None)
+        self.service.check_room(self._show_room_check)
+
+    def _show_room_check(self, result: RoomCheckResult) -> None:
+        if self._closed:
+            return
+        self.room_check_line.show_result(result)
+        if self._check_dialog is not None:
+            self._check_dialog.show_result(result)
+
+    def show_room_check(self) -> RoomCheckDialog:
+        """The details (non-modal); "Check again" and the PIN-guarded power-on fix."""
+        if self._check_dialog is None:
+            dialog = RoomCheckDialog(self)
+            dialog.recheck_requested.connect(self.check_room)
+            dialog.fix_requested.connect(self._on_fix_power_on)
+            self._check_dialog = dialog
+        self._check_dialog.show_result(self.service.room_check)
+        self._check_dialog.show()
+        self._check_dialog.raise_()
+        return self._check_dialog
+
+    def _on_fix_power_on(self) -> None:
+        dialog = self._check_dialog
+        if dialog is None or not PinDialog.ensure_unlocked(
+                self.service.gate, reason="Change the power-on behaviour of the room's lights",
+                parent=dialog):
+            return
+        dialog.fix_button.setEnabled(False)
+        dialog.show_note("Setting the power-on behaviour of the room's lights…")
+        self.service.fix_power_on(self._on_power_on_fixed)
+
+    def _on_power_on_fixed(self, fixed: Check) -> None:
+        if self._closed:
+            return
+        if self._check_dialog is not None:
+            self._check_dialog.show_note(fixed.message)
+        self.check_room()
+
+    # -- presets and session intents (continued) ----------------------------------------------
+
     def _on_start(self) -> None:
+        if self._preset is None or self._running() or self._start_pending:
+            return
+        if not self.settings.room.unreachable_blocks_start:
+            self._start_now()
+            self.check_room()  # alongside: nothing here makes the session unsafe
+            return
+        self._start_pending = True
+        self.session_panel.start_button.setEnabled(False)
+        self.room_check_line.show_text("Room check: checking before Start…")
+        self.service.check_room(self._start_after_check)
+
+    def _start_after_check(self, result: RoomCheckResult) -> None:
+        self._start_pending = False
+        if self._closed:
+            return
+        self._show_room_check(result)
+        blocker = self.service.start_blocker()
+        if blocker is not None:
+            self.session_panel.start_button.setEnabled(self._preset is not None)
+            self.statusBar().showMessage(f"Start waits: {blocker}", 15_000)
+            return
+        self._start_now()
+
+    def _start_now(self) -> None:
         if self._preset is None or self._running():
             return
         try:

@@ -175,6 +175,13 @@ class RoomSettingsDialog(QDialog):
         bridge_row.addWidget(self.bridge_label, 1)
         bridge_row.addWidget(self.bridge_button)
         form.addRow("Hue bridge", bridge_row)
+        self.unreachable_blocks = QCheckBox("An unreachable light blocks Start")
+        self.unreachable_blocks.setToolTip(
+            "Off: the room check reports a light switched off at the wall and the session "
+            "may start; on: Start waits until every light answers")
+        self.unreachable_blocks.toggled.connect(
+            lambda on: self._update_room(unreachable_blocks_start=on))
+        form.addRow("Room check", self.unreachable_blocks)
         self.output_combo = QComboBox()
         self.output_combo.setAccessibleName("Audio output")
         self.output_combo.currentIndexChanged.connect(self._on_output_chosen)
@@ -308,6 +315,7 @@ class RoomSettingsDialog(QDialog):
         self.room_panel.title.setText(f"ROOM: {room.name.upper()}")
         self.name_field.setText(room.name)
         self.bridge_label.setText(bridge_summary(room.bridge))
+        self.unreachable_blocks.setChecked(room.unreachable_blocks_start)
         self.volume_spin.setValue(round(room.max_volume_pct))
         self.loudness_spin.setValue(round(room.loudness_target))
         self._fill_outputs(room.audio_device)

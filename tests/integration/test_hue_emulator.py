@@ -315,3 +315,29 @@ def test_cli_room_argument() -> None:
     assert args.room == [("Room A", [1, 2]), ("Behandlungsraum", [3])]
     with pytest.raises(SystemExit):
         parser.parse_args(["--room", "Room A"])
+
+
+def test_power_on_behaviour_like_firmware_1_50(emu: HueEmulator) -> None:
+    status, light = raw_json(emu.address, "GET", f"/api/{USER}/lights/1")
+    assert status == 200
+    assert light["config"]["startup"] == {"mode": "safety", "configured": True}
+    assert light["state"]["reachable"] is True
+    answer = raw_json(emu.address, "PUT", f"/api/{USER}/lights/2/config",
+                      {"startup": {"mode": "powerfail"}})
+    assert answer == (200, [{"success": {"/lights/2/config/startup/mode": "powerfail"}}])
+    assert raw_json(emu.address, "PUT", f"/api/{USER}/lights/2/config",
+                    {"startup": {"mode": "bright"}})[1][0]["error"]["type"] == 7
+    assert emu.startup_mode(2) == "powerfail"
+    for lid in (1, 2):  # both dim and warm, then the power goes
+        raw_json(emu.address, "PUT", f"/api/{USER}/lights/{lid}/state",
+                 {"on": True, "bri": 30, "ct": 450, "transitiontime": 0})
+        emu.power_cut(lid)
+    assert raw_json(emu.address, "GET", f"/api/{USER}/lights")[1]["1"]["state"][
+        "reachable"] is False
+    raw_json(emu.address, "PUT", f"/api/{USER}/groups/1/action", {"bri": 200})
+    assert emu.target_state(1)["bri"] == 30  # an unreachable light hears nothing
+    emu.power_restore(1)
+    emu.power_restore(2)
+    safety, powerfail = emu.light_state(1), emu.light_state(2)
+    assert (safety["on"], safety["bri"], safety["ct"]) == (True, 254, 366)
+    assert (powerfail["on"], powerfail["bri"], powerfail["ct"]) == (True, 30, 450)

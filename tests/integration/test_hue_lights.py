@@ -113,9 +113,9 @@ def test_group_by_name_colour_and_time_scale(emu: HueEmulator,
     lights, _ = make_lights(group="Treatment room", time_scale=10.0)
     lights.apply(LightTarget(brightness_pct=40, transition_s=30, color="#ff0000"))
     assert lights.flush(3.0)
-    (put,) = group_puts(emu)
-    assert put[2] == f"/api/{USER}/groups/1/action"
-    assert put[3]["transitiontime"] == 30  # 30 s rehearsed 10× faster
+    puts = [r for r in emu.requests() if r[1] == "PUT"]  # 3 lights: light by light
+    assert sorted(r[2] for r in puts) == [f"/api/{USER}/lights/{i}/state" for i in (1, 2, 3)]
+    assert {r[3]["transitiontime"] for r in puts} == {30}  # 30 s rehearsed 10× faster
     assert emu.target_state(2)["colormode"] == "xy"
     assert emu.target_state(2)["bri"] == 101
 
@@ -513,3 +513,39 @@ def test_pairing_and_group_listing_are_bounded_too(emu: HueEmulator, fault: Faul
             pair(emu.address, timeout_s=2.0)
         else:
             list_groups(emu.address, USER, timeout_s=2.0)
+
+
+def light_storm(lights: HueLights) -> list[LightTarget]:
+    """50 slider moves over ~1 s, like a dragged slider."""
+    targets = [LightTarget(brightness_pct=20 + i, transition_s=0.4, kelvin=2200 + 40 * i)
+               for i in range(50)]
+    start = time.monotonic()
+    for i, target in enumerate(targets):
+        lights.apply(target)
+        while time.monotonic() < start + (i + 1) * 0.019:
+            time.sleep(0.002)
+    return targets
+
+
+@pytest.mark.parametrize(("count", "per_light"), [(4, True), (6, False)])
+def test_small_rooms_go_light_by_light_big_rooms_by_group(tmp_path: Any, count: int,
+                                                          per_light: bool) -> None:
+    """Up to four lights: per-light commands within the 10/s budget (never a 429), the
+    newest value on every light; six: the group command as before."""
+    with HueEmulator(lights=count, username=USER) as emu:
+        lights = HueLights(emu.address, USER, "Treatment room", config_dir=tmp_path)
+        try:
+            assert lights.flush(3.0)
+            emu.clear_log()
+            targets = light_storm(lights)
+            assert lights.flush(5.0)
+        finally:
+            lights.close()
+        puts = [r for r in emu.requests() if r[1] == "PUT"]
+        assert all(status == 200 for *_, status in puts)  # never a 429
+        assert all(matches(emu, targets[-1], i) for i in range(1, count + 1))
+        by_light = [r for r in puts if "/lights/" in r[2]]
+        assert bool(by_light) is per_light
+        assert (len(puts) == len(by_light)) is per_light
+        polls = [r for r in emu.requests() if r[1] == "GET" and r[2].endswith("/lights")]
+        assert max_in_window([t for t, *_ in by_light + polls]) <= 10  # the poll shares it

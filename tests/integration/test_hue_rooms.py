@@ -90,7 +90,7 @@ def test_a_session_in_room_b_never_touches_room_a(two_rooms: HueEmulator, tmp_pa
     assert has(emu, ROOM_A, room_a_before)
     puts = {path for _, method, path, _, _ in emu.requests() if method == "PUT"}
     assert puts == {f"/api/{emu.username}/groups/1/action",  # the set-up above, only
-                    f"/api/{emu.username}/groups/2/action"}
+                    *(f"/api/{emu.username}/lights/{i}/state" for i in ROOM_B)}
 
 
 def test_shipped_presets_name_no_light_group() -> None:

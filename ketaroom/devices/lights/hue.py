@@ -12,6 +12,19 @@ The emergency light never waits behind another request: :meth:`HueLights.emergen
 hands it to its own thread, which sends it on its own connection (with its own deadline),
 retries it until it lands, and says so at once when a try fails.
 
+The idle probe (every ``probe_interval_s``, 10 s by default: one ``GET /lights``, far inside
+the bridge's budget) also watches the default group's lights: a light that becomes
+unreachable (switched off at the wall) is reported once, and when it answers again (after a
+power cut it may be full bright white) every group's latest light is sent again, with a
+transition of at least :data:`RETURN_TRANSITION_S`, so nothing jumps.
+
+Rooms of up to :data:`PER_LIGHT_MAX` lights are driven light by light
+(``PUT /lights/<id>/state``, paced to at most 10 commands in any 1.05 s — the bridge allows
+~10/s — with the reachability poll counted in that budget): the light whose state is oldest
+goes first, so the first light follows a slider within a command or two and every light
+within a round. Bigger rooms, group 0 and the emergency light keep the group command (~1/s).
+The newest target always wins: a round interrupted by a newer target starts over with it.
+
 Threading contract: every public method of :class:`HueLights` returns at once (it only takes a
 lock held for bookkeeping, never across network I/O), except :meth:`HueLights.flush` which
 waits at most ``timeout_s`` and :meth:`HueLights.close` which waits at most about
@@ -27,7 +40,7 @@ import threading
 import time
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +64,10 @@ log = logging.getLogger(__name__)
 
 ALL_LIGHTS_GROUP = "0"
 _PROBE = object()
+PER_LIGHT_MAX = 4
+"""Rooms with at most this many lights get per-light commands (faster); bigger: group."""
+RETURN_TRANSITION_S = 3.0
+"""A light back after a power cut fades to the phase's light over at least this long."""
 EMERGENCY_RETRY_MAX_S = 2.0
 """The emergency light is tried again at least this often until it lands."""
 
@@ -122,6 +139,8 @@ class _Slot:
     """Seq of a target that can never succeed (e.g. invalid group): not retried."""
     retry_at: float = 0.0
     backoff: Backoff = field(default_factory=Backoff)
+    light_sent: dict[str, int] = field(default_factory=dict)
+    """Per-light path: seq of the target each light of the group last accepted."""
 
     @property
     def pending(self) -> bool:
@@ -164,10 +183,16 @@ class HueLights:
         self._health_known = False
         self._closing = False
         self._pacer = Pacer()
+        self._light_pacer = Pacer(min_interval_s=0.1, window_s=1.0, burst=10)
+        """Per-light commands and the reachability poll: ≤ 10 in any 1.05 s (bridge: ~10/s)."""
         self._probe_backoff = Backoff(backoff_initial_s, backoff_max_s)
         self._next_probe = 0.0  # probe at once: initial health
         self._episode: tuple[type, LightHealth] | None = None
         self._group_ids: dict[str, int] = {}
+        self._members: dict[str, list[str]] = {}
+        """Light ids of a group, by group key (read once, for the reachability watch)."""
+        self._unreachable: set[str] = set()
+        """The default group's lights seen unreachable (reported once each)."""
         self._in_flight: str | None = None
         """Group key of the worker's request under way (``None``: idle or probing)."""
         self._emergency_told = False
@@ -314,7 +339,8 @@ class HueLights:
         for key, slot in self._slots.items():
             if not slot.pending or slot.urgent:
                 continue
-            ready_at = max(slot.retry_at, now + self._pacer.wait_s())
+            pacer = self._light_pacer if self._cached_per_light(key) else self._pacer
+            ready_at = max(slot.retry_at, now + pacer.wait_s())
             if ready_at < best_at:
                 best_key, best_at = key, ready_at
         if best_key is not None:
@@ -322,8 +348,39 @@ class HueLights:
                 return best_key, None
             return None, max(0.005, best_at - now)
         if now >= self._next_probe:
+            wait = self._light_pacer.wait_s()
+            if wait > 0:
+                return None, max(0.005, wait)
             return _PROBE, None
         return None, max(0.005, self._next_probe - now)
+
+    def _cached_per_light(self, key: str) -> list[str] | None:
+        """The group's lights when it is driven light by light (known members only; no I/O).
+        Called under the lock."""
+        members = self._members.get(key)
+        if key == ALL_LIGHTS_GROUP or members is None or not 0 < len(members) <= PER_LIGHT_MAX:
+            return None
+        return members
+
+    def _next_light(self, key: str, seq: int) -> tuple[list[str], str | None] | None:
+        """Per-light path: (the group's lights, the light to send ``seq`` to next: the one
+        whose state is oldest; ``None`` when all have it); ``None``: use the group command.
+        Reads the group's lights once (I/O, without the lock); raises :class:`LightsError`."""
+        if key != ALL_LIGHTS_GROUP:
+            self._group_members(key)
+        with self._cond:
+            members = self._cached_per_light(key)
+            if members is None:
+                return None
+            sent = self._slots[key].light_sent
+            behind = [lid for lid in members if sent.get(lid, -1) < seq]
+            return members, min(behind, key=lambda lid: sent.get(lid, -1), default=None)
+
+    def _put_light(self, light_id: str, target: LightTarget) -> list[str]:
+        body = target_to_body(target, self.time_scale)
+        answer = self._bridge.request(
+            "PUT", f"/api/{self.username}/lights/{light_id}/state", body)
+        return command_failures(answer)
 
     def _group_id(self, key: str, request: Request) -> int:
         if key.isdigit():
@@ -369,14 +426,36 @@ class HueLights:
             return [], BridgeError(f"unexpected error: {exc}", transient=True)
 
     def _send(self, key: str, target: LightTarget, seq: int) -> None:
-        refused, error = self._attempt(key, target, self._bridge.request)
+        plan: tuple[list[str], str | None] | None = None
+        refused: list[str] = []
+        error: LightsError | None = None
+        try:
+            plan = self._next_light(key, seq)
+        except LightsError as exc:
+            error = exc
+        light = plan[1] if plan is not None else None
+        if error is None and plan is not None and light is not None:
+            try:
+                refused = self._put_light(light, target)
+            except LightsError as exc:
+                error = exc
+            except Exception as exc:  # a bug or a phue surprise: never kill a worker
+                log.exception("unexpected error sending to the Hue bridge")
+                error = BridgeError(f"unexpected error: {exc}", transient=True)
+        elif error is None and plan is None:
+            refused, error = self._attempt(key, target, self._bridge.request)
         finished = time.monotonic()
         with self._cond:
             self._in_flight = None
-            self._pacer.record(finished)
+            (self._light_pacer if plan is not None else self._pacer).record(finished)
             slot = self._slots[key]
-            slot.attempted_seq = max(slot.attempted_seq, seq)
-            if error is None:
+            round_done = True
+            if plan is not None and error is None and light is not None:
+                slot.light_sent[light] = max(slot.light_sent.get(light, -1), seq)
+                round_done = all(slot.light_sent.get(lid, -1) >= seq for lid in plan[0])
+            if round_done or error is not None:
+                slot.attempted_seq = max(slot.attempted_seq, seq)
+            if error is None and round_done:
                 slot.sent_seq = max(slot.sent_seq, seq)
                 slot.ok_seq = max(slot.ok_seq, seq)
             elif isinstance(error, BridgeError) and not error.transient:
@@ -390,6 +469,13 @@ class HueLights:
                 elif getattr(error, "transient", True):
                     slot.retry_at = finished + slot.backoff.next_delay()
             self._cond.notify_all()
+        if error is None and not round_done:
+            self._on_success(sent_key=key)
+            if refused:
+                self._report("warning", f"Hue bridge at {self.address}: light {light} took "
+                                        f"the change except: {'; '.join(refused)}", target,
+                             LightHealth.OK)
+            return
         self._after_send(key, target, refused, error, emergency=False)
 
     def _after_send(self, key: str, target: LightTarget, refused: list[str],
@@ -412,9 +498,11 @@ class HueLights:
         return "all lights" if key == ALL_LIGHTS_GROUP else key
 
     def _probe(self) -> None:
+        """Is the bridge there, and are the default group's lights reachable?"""
         error: LightsError | None = None
+        reachable: dict[str, bool] = {}
         try:
-            self._bridge.request("GET", f"/api/{self.username}/groups/{ALL_LIGHTS_GROUP}")
+            reachable = self._reachability()
         except LightsError as exc:
             error = exc
         except Exception as exc:
@@ -422,6 +510,7 @@ class HueLights:
             error = BridgeError(f"unexpected error: {exc}")
         with self._cond:
             now = time.monotonic()
+            self._light_pacer.record(now)  # the poll shares the per-light budget
             if error is None:
                 self._probe_backoff.reset()
                 self._next_probe = now + self.probe_interval_s
@@ -429,8 +518,64 @@ class HueLights:
                 self._next_probe = now + self._probe_backoff.next_delay()
         if error is None:
             self._on_success()
+            self._watch(reachable)
         else:
             self._on_failure(error, None)
+
+    def _reachability(self) -> dict[str, bool]:
+        """``{light id: reachable}`` of the default group, from one ``GET /lights``."""
+        lights = self._bridge.request("GET", f"/api/{self.username}/lights")
+        if not isinstance(lights, dict):
+            raise BridgeError("the bridge answered the light list with something unexpected")
+        members = self._group_members(self.default_group)
+        found = {}
+        for lid, info in lights.items():
+            if members is not None and str(lid) not in members:
+                continue
+            state = info.get("state") if isinstance(info, dict) else None
+            found[str(lid)] = not (isinstance(state, dict) and state.get("reachable") is False)
+        return found
+
+    def _group_members(self, key: str) -> list[str] | None:
+        """The light ids of group ``key`` (``None``: group 0, every light); read once."""
+        if key == ALL_LIGHTS_GROUP:
+            return None
+        with self._cond:
+            known = self._members.get(key)
+        if known is not None:
+            return known
+        group_id = self._group_id(key, self._bridge.request)
+        info = self._bridge.request("GET", f"/api/{self.username}/groups/{group_id}")
+        lights = info.get("lights") if isinstance(info, dict) else None
+        if not isinstance(lights, list):
+            raise BridgeError("the bridge answered the group with something unexpected")
+        members = [str(i) for i in lights]
+        with self._cond:
+            self._members[key] = members
+        return members
+
+    def _watch(self, reachable: dict[str, bool]) -> None:
+        """Report a light lost once; give a light that is back its light again, gently."""
+        with self._cond:
+            lost = sorted(lid for lid, ok in reachable.items()
+                          if not ok and lid not in self._unreachable)
+            back = sorted(lid for lid in self._unreachable if reachable.get(lid, False))
+            self._unreachable = (self._unreachable | set(lost)) - set(back)
+            if back:
+                for slot in self._slots.values():
+                    if slot.target is not None and not slot.urgent:
+                        slot.target = replace(slot.target, transition_s=max(
+                            slot.target.transition_s, RETURN_TRANSITION_S))
+                        slot.sent_seq = -1  # pending again: the worker sends it, paced
+                        for lid in back:
+                            slot.light_sent.pop(lid, None)
+                self._cond.notify_all()
+        for lid in lost:
+            self._report("warning", f"Light {lid} is unreachable (switched off at the wall?); "
+                                    "the other lights go on", None, LightHealth.OK)
+        for lid in back:
+            self._report("warning", f"Light {lid} is back: it gets the phase's light again",
+                         None, LightHealth.OK)
 
     # ----------------------------------------------------------------- emergency sender
 

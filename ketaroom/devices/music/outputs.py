@@ -15,7 +15,7 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-__all__ = ["DEFAULT_OUTPUT", "AudioOutput", "list_audio_outputs"]
+__all__ = ["DEFAULT_OUTPUT", "AudioOutput", "list_audio_outputs", "probe_audio_outputs"]
 
 _SKIPPED = {"null"}
 """ALSA's "discard all samples" device: silence by mistake, never what a room wants."""
@@ -30,13 +30,19 @@ class AudioOutput:
 DEFAULT_OUTPUT = AudioOutput("default", "System default output")
 
 
+def probe_audio_outputs() -> list[AudioOutput] | None:
+    """The devices libVLC reports (maybe none); ``None`` when libVLC cannot be used (never
+    raises)."""
+    try:
+        return _enumerate()
+    except Exception as exc:  # libVLC missing or broken
+        log.info("could not list audio outputs: %s", exc)
+        return None
+
+
 def list_audio_outputs() -> list[AudioOutput]:
     """The system default first, then every device libVLC reports (never raises)."""
-    found: list[AudioOutput] = []
-    try:
-        found = _enumerate()
-    except Exception as exc:  # libVLC missing or broken: the default still works or says so
-        log.info("could not list audio outputs: %s", exc)
+    found = probe_audio_outputs() or []
     outputs = [DEFAULT_OUTPUT]
     seen = {DEFAULT_OUTPUT.id}
     for output in found:
@@ -60,7 +66,7 @@ def _enumerate() -> list[AudioOutput]:
     quiet_alsa()  # probing a PC without a sound card must not fill the terminal
     instance = vlc.Instance(["--quiet", "--no-video"])
     if instance is None:  # libvlc5 without its plugins
-        return []
+        raise RuntimeError("libVLC has no plugins")
     player = instance.media_player_new()
     try:
         head = player.audio_output_device_enum()

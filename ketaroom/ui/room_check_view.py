@@ -1,0 +1,116 @@
+"""The room check in the window: one calm line, and its details on click.
+
+Owns :class:`RoomCheckLine` (a flat button in the status bar: "Room check: 3 lights ready ·
+audio ok", or the first thing that needs a look) and :class:`RoomCheckDialog` (every check,
+"Check again", and "Fix power-on behaviour…", which the window puts behind the admin PIN).
+Both only render a :class:`~ketaroom.core.room_check.RoomCheckResult`; the window asks the
+session service to run the check.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ketaroom.core.room_check import RoomCheckResult
+from ketaroom.ui.widgets import muted_label
+
+CHECKING = "Room check: checking…"
+STATUS_WORDS = {"ok": "OK", "warning": "Check", "error": "Problem"}
+
+
+class RoomCheckLine(QPushButton):
+    """The check's one line; a click asks for the details."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(CHECKING, parent)
+        self.setObjectName("roomCheck")
+        self.setFlat(True)
+        self.setToolTip("Room check: click for the details")
+
+    def show_result(self, result: RoomCheckResult | None) -> None:
+        self.setText(CHECKING if result is None else result.summary())
+
+    def show_text(self, text: str) -> None:
+        self.setText(text)
+
+
+class RoomCheckDialog(QDialog):
+    """Every check of the latest result, with Check again and the power-on fix."""
+
+    recheck_requested = Signal()
+    fix_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("roomCheckDialog")
+        self.setWindowTitle("Room check")
+        self.setMinimumWidth(640)
+        self.resize(640, 300)
+        layout = QVBoxLayout(self)
+        self.grid = QGridLayout()
+        self.grid.setHorizontalSpacing(12)
+        self.grid.setVerticalSpacing(6)
+        self.grid.setColumnStretch(2, 1)
+        layout.addLayout(self.grid)
+        self.note = muted_label(wrap=True)
+        layout.addWidget(self.note)
+        buttons = QHBoxLayout()
+        self.recheck_button = QPushButton("Check again")
+        self.fix_button = QPushButton("Fix power-on behaviour…")
+        self.fix_button.setToolTip("Admin: the room's lights keep their last state after a "
+                                   "power cut instead of coming on full bright")
+        close = QPushButton("Close")
+        buttons.addWidget(self.recheck_button)
+        buttons.addWidget(self.fix_button)
+        buttons.addStretch(1)
+        buttons.addWidget(close)
+        layout.addLayout(buttons)
+        self.recheck_button.clicked.connect(self.recheck_requested)
+        self.fix_button.clicked.connect(self.fix_requested)
+        close.clicked.connect(self.close)
+        self.show_result(None)
+
+    def rows(self) -> list[str]:
+        """The rows as shown, one ``"STATUS name message"`` string each."""
+        texts = [label.text() for i in range(self.grid.count())
+                 if isinstance(label := self.grid.itemAt(i).widget(), QLabel)]
+        return [" ".join(texts[i:i + 3]) for i in range(0, len(texts), 3)]
+
+    def show_result(self, result: RoomCheckResult | None) -> None:
+        while self.grid.count():
+            widget = self.grid.takeAt(0).widget()
+            widget.hide()
+            widget.deleteLater()
+        if result is None:
+            self.grid.addWidget(muted_label("Checking the room…"), 0, 0, 1, 3)
+        for row, check in enumerate(result.checks if result is not None else ()):
+            status = QLabel(STATUS_WORDS[check.status])
+            status.setObjectName("muted" if check.status == "ok" else "problem")
+            message = QLabel(check.message)
+            message.setWordWrap(True)
+            message.setTextFormat(Qt.TextFormat.PlainText)
+            for column, label in enumerate((status, QLabel(check.name), message)):
+                label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+                self.grid.addWidget(label, row, column)
+        power_on = result.find("power-on") if result is not None else None
+        self.fix_button.setEnabled(power_on is not None and power_on.status == "warning")
+        self._fit()
+
+    def _fit(self) -> None:
+        layout = self.layout()
+        layout.activate()
+        self.resize(self.width(), layout.heightForWidth(self.width()))
+
+    def show_note(self, text: str) -> None:
+        self.note.setText(text)
+        self._fit()
+
