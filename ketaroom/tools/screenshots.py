@@ -143,7 +143,7 @@ def _room_check_shot(app: object, window: object, out_dir: Path, saved: list[Pat
     window.service.emulator.power_cut(2)
     window.check_room()
     _pump(app, 5.0, lambda: "unreachable" in window.room_check_line.text())
-    dialog = window.show_room_check()
+    dialog = window.room_check.show_details()
     _pump(app, 0.5)
     image = window.grab()
     details = dialog.grab()

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QSplitter,
     QTableWidget,
@@ -510,3 +511,18 @@ def _os_user() -> str:
         return getpass.getuser() or "ketaroom"
     except Exception:
         return "ketaroom"
+
+
+def ask_to_purge(parent: QWidget, count: int, days: int) -> bool:
+    """Ask before deleting records older than the clinic's retention period."""
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Question)
+    box.setWindowTitle("Old session records")
+    box.setText(f"{count} session record{'s are' if count != 1 else ' is'} older than "
+                f"{days} days, the clinic's retention period. Delete now?")
+    box.setInformativeText("Deleted records cannot be recovered. Export any you need "
+                           "first (Clinic → Session records).")
+    delete = box.addButton("Delete them", QMessageBox.ButtonRole.DestructiveRole)
+    box.setDefaultButton(box.addButton("Not now", QMessageBox.ButtonRole.RejectRole))
+    box.exec()
+    return box.clickedButton() is delete

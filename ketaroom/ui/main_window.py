@@ -37,9 +37,9 @@ from PySide6.QtWidgets import (
 )
 
 from ketaroom.core.clinical import ClinicalInputError
-from ketaroom.core.room_check import Check, RoomCheckResult
+from ketaroom.core.room_check import RoomCheckResult
 from ketaroom.core.targets import LightHealth, LightTarget
-from ketaroom.core.validation import Problem, load_preset
+from ketaroom.core.validation import load_preset
 from ketaroom.session.devices import RoomReport
 from ketaroom.session.recovery import RecoveryError, close_session, find_interrupted
 from ketaroom.session.service import DEMO_LABEL, RoomService
@@ -48,20 +48,24 @@ from ketaroom.store.paths import playlist_dirs, playlist_files, preset_library
 from ketaroom.ui.banner import ADVICE, Banner
 from ketaroom.ui.clinical_panel import ClinicalPanel
 from ketaroom.ui.cue_panel import CuePanel, CueView
-from ketaroom.ui.history_view import HistoryView
+from ketaroom.ui.history_view import HistoryView, ask_to_purge
 from ketaroom.ui.light_panel import LightPanel
 from ketaroom.ui.music_library_view import MusicLibraryView
 from ketaroom.ui.music_panel import MusicPanel
 from ketaroom.ui.notes_panel import NotesPanel
 from ketaroom.ui.patient_picker import PatientPicker
 from ketaroom.ui.patient_view import PatientView, due_line
-from ketaroom.ui.pin_dialog import PinDialog
 from ketaroom.ui.preset_library_view import PresetLibraryView
 from ketaroom.ui.preview import LIGHT_TRANSITION_S, RoomPreview
 from ketaroom.ui.recovery_dialog import RecoveryChoice, RecoveryDialog
-from ketaroom.ui.room_check_view import RoomCheckDialog, RoomCheckLine
+from ketaroom.ui.room_check_view import RoomCheckControl
 from ketaroom.ui.room_settings import RoomSettingsDialog
-from ketaroom.ui.session_panel import PresetEntry, SessionPanel
+from ketaroom.ui.session_panel import (
+    PresetEntry,
+    SessionPanel,
+    find_presets,
+    short_problem,
+)
 from ketaroom.ui.widgets import icon_button, muted_label, scroll_column
 
 if TYPE_CHECKING:
@@ -84,18 +88,6 @@ EMERGENCY_LIGHT_PROBLEM = "emergency_light"
 """Banner key of an emergency light the bridge has not confirmed (until it confirms)."""
 
 
-def find_presets(data_dir: Path) -> list[PresetEntry]:
-    """Shipped presets, then the clinic's own (marked), by the names they give themselves."""
-    library = preset_library(data_dir)
-    return [PresetEntry(entry.name + ("" if entry.shipped else " (clinic)"), entry.path)
-            for entry in library.entries()]
-
-
-def _short(problem: Problem) -> str:
-    """``file.yaml:12: message`` without the folder (the full path is in the tooltip)."""
-    return f"{Path(problem.path).name}:{problem.line}: {problem.message}"
-
-
 class MainWindow(QMainWindow):
     def __init__(self, service: RoomService) -> None:
         super().__init__()
@@ -110,7 +102,6 @@ class MainWindow(QMainWindow):
         self._closed = False
         self._start_pending = False
         """Start was pressed and waits for the room check (the room's setting)."""
-        self._check_dialog: RoomCheckDialog | None = None
         self.setWindowTitle(f"ketaroom — {self.settings.room_name}")
         self.setMinimumSize(1180, 680)
         self.resize(1280, 720)
@@ -184,8 +175,8 @@ class MainWindow(QMainWindow):
         self.due_label.setObjectName("dueLine")
         status.addWidget(self.due_label, 1)
         status.addPermanentWidget(self.board_label)
-        self.room_check_line = RoomCheckLine()
-        self.room_check_line.clicked.connect(self.show_room_check)
+        self.room_check = RoomCheckControl(self.service, self, lambda: self._closed)
+        self.room_check_line = self.room_check.line
         status.addWidget(self.room_check_line, 1)
         self.records_label = muted_label()
         self.records_label.hide()  # shown once a records server is configured
@@ -320,17 +311,7 @@ class MainWindow(QMainWindow):
 
     def confirm_purge(self, count: int, days: int) -> bool:
         """Ask before deleting records (tests replace this)."""
-        box = QMessageBox(self)
-        box.setIcon(QMessageBox.Icon.Question)
-        box.setWindowTitle("Old session records")
-        box.setText(f"{count} session record{'s are' if count != 1 else ' is'} older than "
-                    f"{days} days, the clinic's retention period. Delete now?")
-        box.setInformativeText("Deleted records cannot be recovered. Export any you need "
-                               "first (Clinic → Session records).")
-        delete = box.addButton("Delete them", QMessageBox.ButtonRole.DestructiveRole)
-        box.setDefaultButton(box.addButton("Not now", QMessageBox.ButtonRole.RejectRole))
-        box.exec()
-        return box.clickedButton() is delete
+        return ask_to_purge(self, count, days)
 
     def offer_recovery(self) -> None:
         """At start-up: offer each session a crash or power cut interrupted."""
@@ -439,55 +420,15 @@ class MainWindow(QMainWindow):
                              playlist_dirs=playlist_dirs(self.service.data_dir))
         self._preset = result.preset
         self._preset_warnings = [w.message for w in result.warnings]
-        self.session_panel.show_preset(result.preset, [_short(p) for p in result.problems],
-                                       [_short(w) for w in result.warnings])
+        self.session_panel.show_preset(result.preset,
+                                       [short_problem(p) for p in result.problems],
+                                       [short_problem(w) for w in result.warnings])
         self.service.choose_preset(result.preset)
         self._show_room()
 
-    # -- the room check ----------------------------------------------------------------------
-
     def check_room(self) -> None:
-        """Run the room check (worker thread); the line shows its result."""
-        self.room_check_line.show_result(None)
-        if self._check_dialog is not None:
-            self._check_dialog.show_result(None)
-        self.service.check_room(self._show_room_check)
-
-    def _show_room_check(self, result: RoomCheckResult) -> None:
-        if self._closed:
-            return
-        self.room_check_line.show_result(result)
-        if self._check_dialog is not None:
-            self._check_dialog.show_result(result)
-
-    def show_room_check(self) -> RoomCheckDialog:
-        """The details (non-modal); "Check again" and the PIN-guarded power-on fix."""
-        if self._check_dialog is None:
-            dialog = RoomCheckDialog(self)
-            dialog.recheck_requested.connect(self.check_room)
-            dialog.fix_requested.connect(self._on_fix_power_on)
-            self._check_dialog = dialog
-        self._check_dialog.show_result(self.service.room_check)
-        self._check_dialog.show()
-        self._check_dialog.raise_()
-        return self._check_dialog
-
-    def _on_fix_power_on(self) -> None:
-        dialog = self._check_dialog
-        if dialog is None or not PinDialog.ensure_unlocked(
-                self.service.gate, reason="Change the power-on behaviour of the room's lights",
-                parent=dialog):
-            return
-        dialog.fix_button.setEnabled(False)
-        dialog.show_note("Setting the power-on behaviour of the room's lights…")
-        self.service.fix_power_on(self._on_power_on_fixed)
-
-    def _on_power_on_fixed(self, fixed: Check) -> None:
-        if self._closed:
-            return
-        if self._check_dialog is not None:
-            self._check_dialog.show_note(fixed.message)
-        self.check_room()
+        """Run the room check (worker thread); the status line shows its result."""
+        self.room_check.run()
 
     # -- presets and session intents (continued) ----------------------------------------------
 
@@ -500,14 +441,11 @@ class MainWindow(QMainWindow):
             return
         self._start_pending = True
         self.session_panel.start_button.setEnabled(False)
+        self.room_check.run(then=self._start_after_check)
         self.room_check_line.show_text("Room check: checking before Start…")
-        self.service.check_room(self._start_after_check)
 
-    def _start_after_check(self, result: RoomCheckResult) -> None:
+    def _start_after_check(self, _result: RoomCheckResult) -> None:
         self._start_pending = False
-        if self._closed:
-            return
-        self._show_room_check(result)
         blocker = self.service.start_blocker()
         if blocker is not None:
             self.session_panel.start_button.setEnabled(self._preset is not None)

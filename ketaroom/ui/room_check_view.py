@@ -3,11 +3,15 @@
 Owns :class:`RoomCheckLine` (a flat button in the status bar: "Room check: 3 lights ready ·
 audio ok", or the first thing that needs a look) and :class:`RoomCheckDialog` (every check,
 "Check again", and "Fix power-on behaviour…", which the window puts behind the admin PIN).
-Both only render a :class:`~ketaroom.core.room_check.RoomCheckResult`; the window asks the
-session service to run the check.
+Both only render a :class:`~ketaroom.core.room_check.RoomCheckResult`;
+:class:`RoomCheckControl` asks the session service to run the check (and the fix) and shows
+what it answers.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -20,8 +24,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ketaroom.core.room_check import RoomCheckResult
+from ketaroom.core.room_check import Check, RoomCheckResult
+from ketaroom.ui.pin_dialog import PinDialog
 from ketaroom.ui.widgets import muted_label
+
+if TYPE_CHECKING:
+    from ketaroom.session.service import RoomService
 
 CHECKING = "Room check: checking…"
 STATUS_WORDS = {"ok": "OK", "warning": "Check", "error": "Problem"}
@@ -114,3 +122,62 @@ class RoomCheckDialog(QDialog):
         self.note.setText(text)
         self._fit()
 
+
+class RoomCheckControl:
+    """The window's room check: runs it through the service (a worker thread there), shows
+    the result on :attr:`line` and in the details dialog, and puts the power-on fix behind
+    the admin PIN. ``closed`` tells when the window has gone (late answers are dropped)."""
+
+    def __init__(self, service: RoomService, parent: QWidget,
+                 closed: Callable[[], bool]) -> None:
+        self.service = service
+        self._parent = parent
+        self._closed = closed
+        self.line = RoomCheckLine()
+        self.line.clicked.connect(self.show_details)
+        self._dialog: RoomCheckDialog | None = None
+
+    def run(self, then: Callable[[RoomCheckResult], None] | None = None) -> None:
+        """Check the room now; ``then`` gets the result once it is shown."""
+        self.line.show_result(None)
+        if self._dialog is not None:
+            self._dialog.show_result(None)
+
+        def done(result: RoomCheckResult) -> None:
+            if self._closed():
+                return
+            self.line.show_result(result)
+            if self._dialog is not None:
+                self._dialog.show_result(result)
+            if then is not None:
+                then(result)
+
+        self.service.check_room(done)
+
+    def show_details(self) -> RoomCheckDialog:
+        """The details (non-modal); "Check again" and the PIN-guarded power-on fix."""
+        if self._dialog is None:
+            self._dialog = RoomCheckDialog(self._parent)
+            self._dialog.recheck_requested.connect(self.run)
+            self._dialog.fix_requested.connect(self._on_fix)
+        self._dialog.show_result(self.service.room_check)
+        self._dialog.show()
+        self._dialog.raise_()
+        return self._dialog
+
+    def _on_fix(self) -> None:
+        dialog = self._dialog
+        if dialog is None or not PinDialog.ensure_unlocked(
+                self.service.gate, reason="Change the power-on behaviour of the room's lights",
+                parent=dialog):
+            return
+        dialog.fix_button.setEnabled(False)
+        dialog.show_note("Setting the power-on behaviour of the room's lights…")
+        self.service.fix_power_on(self._on_fixed)
+
+    def _on_fixed(self, fixed: Check) -> None:
+        if self._closed():
+            return
+        if self._dialog is not None:
+            self._dialog.show_note(fixed.message)
+        self.run()

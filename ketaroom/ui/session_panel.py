@@ -28,6 +28,8 @@ from PySide6.QtWidgets import (
 from ketaroom.core.durations import format_clock
 from ketaroom.core.preset import Preset
 from ketaroom.core.timeline import Status, TimelineState
+from ketaroom.core.validation import Problem
+from ketaroom.store.paths import preset_library
 from ketaroom.ui.theme import icon
 from ketaroom.ui.timeline_strip import TimelineStrip
 from ketaroom.ui.widgets import Panel, icon_button, muted_label
@@ -411,3 +413,15 @@ class SessionPanel(Panel):
             "planned" if not self._has_session else ""))
         if not live:
             self.confirm.hide()
+
+
+def find_presets(data_dir: Path) -> list[PresetEntry]:
+    """Shipped presets, then the clinic's own (marked), by the names they give themselves."""
+    library = preset_library(data_dir)
+    return [PresetEntry(entry.name + ("" if entry.shipped else " (clinic)"), entry.path)
+            for entry in library.entries()]
+
+
+def short_problem(problem: Problem) -> str:
+    """``file.yaml:12: message`` without the folder (the full path is in the tooltip)."""
+    return f"{Path(problem.path).name}:{problem.line}: {problem.message}"

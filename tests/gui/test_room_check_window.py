@@ -40,7 +40,7 @@ def test_room_check_line_details_and_power_on_fix(qtbot,
     emulator = window.service.emulator
     assert emulator is not None
     synced_clock(window)
-    dialog = window.show_room_check()
+    dialog = window.room_check.show_details()
     assert "Check power-on 3 lights full bright white after a power cut: 1, 2, 3" in dialog.rows()
     assert dialog.fix_button.isEnabled()
     window.service.gate.set_first_pin(PIN)  # the admin is at the PC: the gate is open
@@ -63,8 +63,8 @@ def test_fix_needs_the_admin_pin(qtbot, make_window: Callable[..., MainWindow],
         asked.append(reason)
         return False
 
-    monkeypatch.setattr("ketaroom.ui.main_window.PinDialog.ensure_unlocked", refuse)
-    window.show_room_check().fix_button.click()
+    monkeypatch.setattr("ketaroom.ui.room_check_view.PinDialog.ensure_unlocked", refuse)
+    window.room_check.show_details().fix_button.click()
     qtbot.wait(300)
     assert asked and window.service.emulator is not None
     assert window.service.emulator.startup_mode(1) == "safety"
