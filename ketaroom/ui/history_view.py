@@ -232,13 +232,17 @@ class _SortItem(QTableWidgetItem):
         return super().__lt__(other)
 
 
+_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+
+
 def _item(text: str, sort_key: object = None, *, align_right: bool = False) -> QTableWidgetItem:
     item = _SortItem(text)
-    item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+    item.setFlags(_FLAGS)
     if sort_key is not None:
         item.setData(_ROLE_SORT, sort_key)
     if align_right:
-        item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        item.setTextAlignment(_RIGHT)
     return item
 
 
