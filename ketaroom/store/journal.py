@@ -1017,6 +1017,13 @@ class Journal:
                                   incidents))
         return out
 
+    def session_patients(self) -> list[str]:
+        """The codes of the patients with at least one session, sorted (the history's
+        patient filter)."""
+        rows = self._read("SELECT code FROM patients p WHERE EXISTS"
+                          " (SELECT 1 FROM sessions s WHERE s.patient_id = p.id) ORDER BY code")
+        return [str(r[0]) for r in rows]
+
     def interrupted_sessions(self) -> list[SessionRecord]:
         """Sessions with no end whose process is gone: candidates for resume."""
         return [s for s in self.sessions() if s.ended_at is None and s.status == "interrupted"]

@@ -251,3 +251,52 @@ def test_rehearsals_are_hidden_unless_show_rehearsals_is_ticked(qtbot, journal):
     view.show_rehearsals.setChecked(False)  # hiding it drops the selection too
     assert view.visible_ids() == [1]
     assert view.selected_id() is None
+
+
+def test_search_takes_day_month_year_dates(qtbot, journal):
+    view = _view(qtbot, journal)
+    year, month, day = view.summaries[0].date[:10].split("-")
+    view.search.setText(f"{day}.{month}.{year}")
+    assert len(view.visible_ids()) == 2
+    view.search.setText(f"{day}/{month}/{year} lozenge")
+    assert len(view.visible_ids()) == 1
+    view.search.setText(f"{day}.{month}.1999")
+    assert view.visible_ids() == []
+
+
+def test_thousands_of_sessions_open_without_reading_each_sessions_events(
+        qtbot, tmp_path, monkeypatch):
+    from bench import clinic_scale
+    from ketaroom.ui import history_view
+
+    path = tmp_path / "sessions.sqlite3"
+    clinic_scale.generate(path, 3000)  # ~100 entries a session, 5 % rehearsals
+    with Journal(path) as journal:
+        reads: list[int] = []
+        events = journal.events
+
+        def counted(session_id, *args, **kwargs):
+            reads.append(session_id)
+            return events(session_id, *args, **kwargs)
+
+        monkeypatch.setattr(journal, "events", counted)
+        view = _view(qtbot, journal)
+        assert reads == []  # opening lists without reading any session's entries
+        assert view.table.rowCount() == history_view.LIST_LIMIT  # the newest, not all 3,000
+        assert view.visible_ids()[0] == 2999  # 3000 is a rehearsal
+        assert "newest" in view.status_label.text()
+
+        view.search.setText('"patient 1234 journey"')  # words of one session's note
+        assert view.visible_ids() == [1234]
+        view.show_rehearsals.setChecked(True)
+        view.search.setText("")
+        assert view.visible_ids()[0] == 3000
+        view.refresh()
+        assert reads == []
+
+        assert view.select_session(2997)  # only the one selected is read
+        assert reads == [2997]
+        text = "\n".join(view.timeline.item(r, 3).text()
+                         for r in range(view.timeline.rowCount()))
+        assert "Patient 2997 journey: calm, breathing slow" in text
+        assert "observation" in text  # its tags
