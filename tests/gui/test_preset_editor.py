@@ -286,3 +286,14 @@ def test_screenshot_editor(qtbot, library: PresetLibrary, qapp):
     qtbot.waitExposed(locked)
     locked.grab().save(str(out / "editor-pin.png"))
     qapp.setStyleSheet("")
+
+
+@pytest.mark.timeout(20)
+def test_a_preset_that_is_a_fifo_opens_read_only_without_hanging(qtbot, library: PresetLibrary,
+                                                                  tmp_path: Path):
+    fifo = tmp_path / "clinic" / "swapped.yaml"
+    fifo.parent.mkdir(exist_ok=True)
+    os.mkfifo(fifo)
+    editor = make_editor(qtbot, library, fifo)
+    assert editor.read_only
+    assert "text editor" in editor.status.text()

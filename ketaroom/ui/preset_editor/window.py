@@ -38,9 +38,9 @@ from PySide6.QtWidgets import (
 )
 from ruamel.yaml.comments import CommentedMap
 
-from ketaroom.core import preset_yaml
+from ketaroom.core import preset_yaml, safe_read
 from ketaroom.core.preset_library import PresetLibrary
-from ketaroom.core.validation import LoadResult, validate_text
+from ketaroom.core.validation import MAX_PRESET_BYTES, LoadResult, validate_text
 from ketaroom.store.admin_pin import AdminGate
 from ketaroom.ui.pin_dialog import PinPad
 from ketaroom.ui.preset_editor.common import (
@@ -115,7 +115,7 @@ class PresetEditor(QWidget):
             text = preset_yaml.dump(preset_yaml.new_document())
         else:
             try:
-                text = self.path.read_text(encoding="utf-8")
+                text = safe_read.read_text(self.path, MAX_PRESET_BYTES)  # never a FIFO
                 preset_yaml.load(text)
             except (OSError, UnicodeDecodeError, preset_yaml.PresetYamlError) as exc:
                 load_error = str(exc)
