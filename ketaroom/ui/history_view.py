@@ -21,7 +21,6 @@ a session's events are read only when that session is selected. Call
 
 from __future__ import annotations
 
-import contextlib
 import getpass
 import re
 from collections.abc import Sequence
@@ -29,12 +28,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import QStandardPaths, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -52,6 +50,7 @@ from ketaroom.core.durations import format_clock
 from ketaroom.store import export
 from ketaroom.store.journal import EventRecord, HistoryRow, Journal, JournalError, SessionRecord
 from ketaroom.store.record_schema import RecordKind, current_note_tags
+from ketaroom.ui.export_dialog import export_with_dialog
 
 __all__ = ["HistoryView", "SessionSummary", "TimelineRow", "summarise", "timeline_rows"]
 
@@ -514,35 +513,14 @@ class HistoryView(QWidget):
         summary = self._summary(session_id) if session_id is not None else None
         if summary is None:
             return None
-        suggested = self._export_folder() / f"session-{summary.id}-{summary.date[:10]}.{fmt}"
-        filters = {"pdf": "PDF report (*.pdf)", "csv": "CSV, one row per event (*.csv)",
-                   "json": "JSON (*.json)"}
-        name, _filter = QFileDialog.getSaveFileName(self, f"Export session as {fmt.upper()}",
-                                                    str(suggested), filters[fmt])
-        if not name:
-            return None
-        path = Path(name)
-        if not path.suffix:
-            path = path.with_suffix(f".{fmt}")
-        try:
-            warnings = export.export_session(self.journal, summary.id, fmt, path)
-        except (OSError, JournalError, KeyError, ValueError, RuntimeError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
-            self._say(f"Could not export to {path}: {reason}", problem=True)
-            return None
-        with contextlib.suppress(JournalError):
-            self.journal.audit(self.user, "export", f"session {summary.id} as {fmt} to {path}")
-        self._say(" ".join([f"Saved {path}.", *(f"Note: {w}." for w in warnings)]),
-                  problem=bool(warnings))
-        return path
-
-    def _export_folder(self) -> Path:
-        """The user's documents folder, else the folder holding the records."""
-        documents = QStandardPaths.writableLocation(
-            QStandardPaths.StandardLocation.DocumentsLocation)
-        if documents and Path(documents).is_dir():
-            return Path(documents)
-        return self.journal.path.parent
+        return export_with_dialog(
+            self, title=f"Export session as {fmt.upper()}",
+            suggested_name=f"session-{summary.id}-{summary.date[:10]}.{fmt}", fmt=fmt,
+            file_filter={"pdf": "PDF report (*.pdf)", "csv": "CSV, one row per event (*.csv)",
+                         "json": "JSON (*.json)"}[fmt],
+            journal=self.journal, user=self.user, what=f"session {summary.id}",
+            write=lambda path: export.export_session(self.journal, summary.id, fmt, path),
+            say=self._say)
 
     def _say(self, text: str, *, problem: bool = False) -> None:
         self.status_label.setObjectName("problem" if problem else "saved")

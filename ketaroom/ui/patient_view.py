@@ -13,16 +13,14 @@ PatientStore` on the main thread (indexed queries, a few ms at clinic scale).
 """
 from __future__ import annotations
 
-import contextlib
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QStandardPaths, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QFileDialog,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
@@ -42,6 +40,7 @@ from ketaroom.store import export
 from ketaroom.store.journal import JournalError
 from ketaroom.store.patients import PatientStore
 from ketaroom.store.record_schema import FollowUp
+from ketaroom.ui.export_dialog import export_with_dialog
 from ketaroom.ui.patient_picker import COURSE_LABELS
 from ketaroom.ui.widgets import muted_label
 
@@ -293,32 +292,12 @@ class PatientView(QWidget):
         code = self.selected_code()
         if code is None:
             return None
-        suggested = self._export_folder() / f"course-{code}-{date.today():%Y-%m-%d}.{fmt}"
-        filters = {"pdf": "PDF report (*.pdf)", "csv": "CSV (*.csv)", "json": "JSON (*.json)"}
-        name, _filter = QFileDialog.getSaveFileName(
-            self, f"Export {code}'s course report as {fmt.upper()}", str(suggested),
-            filters[fmt])
-        if not name:
-            return None
-        path = Path(name)
-        if not path.suffix:
-            path = path.with_suffix(f".{fmt}")
         journal = self.store.journal
-        try:
-            warnings = export.export_course(journal, code, fmt, path)
-        except (OSError, JournalError, KeyError, ValueError, RuntimeError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
-            self._say(f"Could not export to {path}: {reason}", problem=True)
-            return None
-        with contextlib.suppress(JournalError):
-            journal.audit(self.user or "ketaroom", "export", f"course {code} as {fmt} to {path}")
-        self._say(" ".join([f"Saved {path}.", *(f"Note: {w}." for w in warnings)]),
-                  problem=bool(warnings))
-        return path
-
-    def _export_folder(self) -> Path:
-        documents = QStandardPaths.writableLocation(
-            QStandardPaths.StandardLocation.DocumentsLocation)
-        if documents and Path(documents).is_dir():
-            return Path(documents)
-        return self.store.journal.path.parent
+        return export_with_dialog(
+            self, title=f"Export {code}'s course report as {fmt.upper()}",
+            suggested_name=f"course-{code}-{date.today():%Y-%m-%d}.{fmt}", fmt=fmt,
+            file_filter={"pdf": "PDF report (*.pdf)", "csv": "CSV (*.csv)",
+                         "json": "JSON (*.json)"}[fmt],
+            journal=journal, user=self.user or "ketaroom", what=f"course {code}",
+            write=lambda path: export.export_course(journal, code, fmt, path),
+            say=self._say)
