@@ -11,9 +11,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QStandardPaths
-from PySide6.QtWidgets import QFileDialog, QWidget
+from PySide6.QtWidgets import QFileDialog, QLabel, QPushButton, QWidget
 
 from ketaroom.store.journal import Journal, JournalError
+
+FORMATS = ("pdf", "csv", "json")
 
 Say = Callable[..., None]
 """``say(text, problem=False)``: the window's status line."""
@@ -52,3 +54,23 @@ def export_with_dialog(parent: QWidget, *, title: str, suggested_name: str, fmt:
     say(" ".join([f"Saved {path}.", *(f"Note: {w}." for w in warnings)]),
         problem=bool(warnings))
     return path
+
+
+def export_buttons(prefix: str, export: Callable[[str], object]) -> dict[str, QPushButton]:
+    """One big button per format ("<prefix> PDF" …), each calling ``export(fmt)``."""
+    buttons: dict[str, QPushButton] = {}
+    for fmt in FORMATS:
+        button = QPushButton(f"{prefix} {fmt.upper()}")
+        button.setObjectName(f"export{fmt.upper()}")
+        button.setMinimumHeight(44)
+        button.clicked.connect(lambda _checked=False, f=fmt: export(f))
+        buttons[fmt] = button
+    return buttons
+
+
+def show_status(label: QLabel, text: str, *, problem: bool = False) -> None:
+    """The export's status line: muted when saved, warm amber when something went wrong."""
+    label.setObjectName("problem" if problem else "saved")
+    label.style().unpolish(label)
+    label.style().polish(label)
+    label.setText(text)

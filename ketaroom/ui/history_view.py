@@ -50,7 +50,7 @@ from ketaroom.core.durations import format_clock
 from ketaroom.store import export
 from ketaroom.store.journal import EventRecord, HistoryRow, Journal, JournalError, SessionRecord
 from ketaroom.store.record_schema import RecordKind, current_note_tags
-from ketaroom.ui.export_dialog import export_with_dialog
+from ketaroom.ui.export_dialog import export_buttons, export_with_dialog, show_status
 
 __all__ = ["HistoryView", "SessionSummary", "TimelineRow", "summarise", "timeline_rows"]
 
@@ -329,15 +329,10 @@ class HistoryView(QWidget):
         self.status_label.setObjectName("saved")
         self.status_label.setWordWrap(True)
         buttons.addWidget(self.status_label, 1)
-        self.export_buttons: dict[str, QPushButton] = {}
-        for fmt in ("pdf", "csv", "json"):
-            button = QPushButton(f"Export {fmt.upper()}")
-            button.setObjectName(f"export{fmt.upper()}")
-            button.setMinimumHeight(44)
+        self.export_buttons = export_buttons("Export", self.export_selected)
+        for button in self.export_buttons.values():
             button.setEnabled(False)
-            button.clicked.connect(lambda _checked=False, f=fmt: self.export_selected(f))
             buttons.addWidget(button)
-            self.export_buttons[fmt] = button
         detail_layout.addLayout(buttons)
         splitter.addWidget(detail)
         splitter.setStretchFactor(0, 2)
@@ -523,10 +518,7 @@ class HistoryView(QWidget):
             say=self._say)
 
     def _say(self, text: str, *, problem: bool = False) -> None:
-        self.status_label.setObjectName("problem" if problem else "saved")
-        self.status_label.style().unpolish(self.status_label)
-        self.status_label.style().polish(self.status_label)
-        self.status_label.setText(text)
+        show_status(self.status_label, text, problem=problem)
 
 
 def _os_user() -> str:

@@ -40,7 +40,7 @@ from ketaroom.store import export
 from ketaroom.store.journal import JournalError
 from ketaroom.store.patients import PatientStore
 from ketaroom.store.record_schema import FollowUp
-from ketaroom.ui.export_dialog import export_with_dialog
+from ketaroom.ui.export_dialog import export_buttons, export_with_dialog, show_status
 from ketaroom.ui.patient_picker import COURSE_LABELS
 from ketaroom.ui.widgets import muted_label
 
@@ -185,13 +185,9 @@ class PatientView(QWidget):
         self.status.setObjectName("saved")
         self.status.setWordWrap(True)
         row.addWidget(self.status, 1)
-        self.export_buttons: dict[str, QPushButton] = {}
-        for fmt in ("pdf", "csv", "json"):
-            button = QPushButton(f"Course report {fmt.upper()}")
-            button.setMinimumHeight(44)
-            button.clicked.connect(lambda _checked=False, f=fmt: self.export_course(f))
+        self.export_buttons = export_buttons("Course report", self.export_course)
+        for button in self.export_buttons.values():
             row.addWidget(button)
-            self.export_buttons[fmt] = button
         side.addLayout(row)
 
     # -- data -------------------------------------------------------------------------------
@@ -257,10 +253,7 @@ class PatientView(QWidget):
         self.sessions.resizeRowsToContents()
 
     def _say(self, text: str, *, problem: bool = False) -> None:
-        self.status.setObjectName("problem" if problem else "saved")
-        self.status.style().unpolish(self.status)
-        self.status.style().polish(self.status)
-        self.status.setText(text)
+        show_status(self.status, text, problem=problem)
 
     # -- actions ----------------------------------------------------------------------------
 
