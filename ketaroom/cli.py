@@ -137,6 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument("--postgres", metavar="DSN", required=True,
                       help="the server, e.g. postgresql://ketaroom@records.clinic:5432/clinic")
     sync.add_argument("--json", action="store_true", help="one JSON object with the counts")
+    sync.add_argument("--batch-rows", type=int, default=None, metavar="N",
+                      help="rows per server transaction (default 5000; smaller for slow links)")
     _add_data_dir(sync, top=False)
 
     music_scan = sub.add_parser("music-scan", help="measure the loudness of music files")
@@ -473,7 +475,11 @@ def cmd_sync(args: argparse.Namespace) -> int:
     from ketaroom.store.central.sync import sync
     from ketaroom.store.paths import journal_path
 
-    result = sync(journal_path(_data_dir(args)), args.postgres)
+    if args.batch_rows is not None and args.batch_rows < 1:
+        print("ketaroom sync: --batch-rows must be at least 1", file=sys.stderr)
+        return EXIT_USAGE
+    options = {} if args.batch_rows is None else {"batch_rows": args.batch_rows}
+    result = sync(journal_path(_data_dir(args)), args.postgres, **options)
     if args.json:
         print(json.dumps({"room_id": result.room_id, "sent": result.sent,
                           "batches": result.batches, "seconds": round(result.seconds, 3)}))

@@ -22,6 +22,8 @@ from tests.helpers.postgres import PgServer, _free_port
 pytestmark = pytest.mark.fault
 
 ROOT = Path(__file__).resolve().parents[2]
+BATCH_ROWS = 100
+"""Small batches: a kill or a dropped connection lands mid-sync with a small backlog."""
 
 
 def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -45,7 +47,8 @@ def _tables(dsn: str) -> list[str]:
 
 def _sync_process(data: Path, dsn: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "ketaroom", "sync", "--postgres", dsn, "--data-dir", str(data)],
+        [sys.executable, "-m", "ketaroom", "sync", "--postgres", dsn, "--data-dir", str(data),
+         "--batch-rows", str(BATCH_ROWS)],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
 
@@ -110,7 +113,7 @@ def test_newer_server_schema_one_line_nothing_written(
 
 def test_sigkill_mid_sync_then_again_every_row_exactly_once(
         tmp_path: Path, clinic_dsn: str) -> None:
-    total = make_backlog(journal_path(tmp_path), sessions=200, events_per_session=600)
+    total = make_backlog(journal_path(tmp_path), sessions=40, events_per_session=250)
     process = _sync_process(tmp_path, clinic_dsn)
     at_kill = _after_first_batch(process, clinic_dsn, total)
     process.send_signal(signal.SIGKILL)
@@ -128,7 +131,7 @@ def test_sigkill_mid_sync_then_again_every_row_exactly_once(
 
 def test_server_drops_the_connection_mid_sync_then_the_backlog_syncs(
         tmp_path: Path, pg_server: PgServer, clinic_dsn: str) -> None:
-    total = make_backlog(journal_path(tmp_path), sessions=200, events_per_session=600)
+    total = make_backlog(journal_path(tmp_path), sessions=40, events_per_session=250)
     process = _sync_process(tmp_path, clinic_dsn)
     _after_first_batch(process, clinic_dsn, total)
     dbname = clinic_dsn.rsplit("/", 1)[1].split("?")[0]
@@ -141,3 +144,10 @@ def test_server_drops_the_connection_mid_sync_then_the_backlog_syncs(
     again = _sync_process(tmp_path, clinic_dsn)
     assert again.communicate(timeout=120) and again.returncode == 0
     assert_same(clinic_dsn, journal_path(tmp_path))
+
+
+def test_batch_rows_below_one_is_a_usage_error(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = _cli(capsys, "sync", "--postgres", "postgresql://x@127.0.0.1:1/clinic",
+                          "--batch-rows", "0", "--data-dir", str(tmp_path))
+    assert code == 2 and out == "" and "--batch-rows" in err
