@@ -205,15 +205,22 @@ def test_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert exc.value.code == 2
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_stops_the_scan_with_130_and_keeps_what_was_measured(tmp_path: Path) -> None:
     # forty files (copies of one: the cache keys by path) so the scan is still busy when
-    # the signal lands, however slowly this machine schedules the test
+    # the signal lands
     track = write_track(tmp_path / "music" / "0", "flac", music(30.0), 44100)
     for n in range(1, 40):
         shutil.copyfile(track, track.with_name(f"{n}.flac"))
     command = [sys.executable, "-m", "ketaroom", "music-scan", str(tmp_path / "music"),
                "--json", "--jobs", "1", "--data-dir", str(tmp_path / "data")]
-    scan = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # a suite started in the background (`pytest &`, CI runners) inherits SIGINT ignored,
+    # and Python keeps an ignored SIGINT ignored: give the scan the Ctrl+C of a terminal
+    scan = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_default_sigint)
     assert scan.stdout is not None and scan.stderr is not None
     first = json.loads(scan.stdout.readline())
     scan.send_signal(signal.SIGINT)
