@@ -610,7 +610,7 @@ class MainWindow(QMainWindow):
             # its own line: a later health change of the bridge must not cover it up
             self.banner.report(EMERGENCY_LIGHT_PROBLEM, report.message, "")
         elif report.kind in ("device_error", "warning"):
-            self.banner.report(report.device, f"{report.device.capitalize()}: {report.message}")
+            self.banner.device_problem(report)
 
     def _on_board_link(self, reachable: bool, message: str) -> None:
         """The status line says whether the nurse-station board hears this room (the
