@@ -37,7 +37,7 @@ from ketaroom.core.clock import Clock, RealClock
 from ketaroom.core.preset import Preset
 from ketaroom.core.room_check import Check, RoomCheckResult
 from ketaroom.core.session import Session
-from ketaroom.core.targets import LightHealth, LightTarget
+from ketaroom.core.targets import LightHealth, LightTarget, light_group_for
 from ketaroom.core.timeline import Status, TimelineState
 from ketaroom.core.vitals import VitalLimits, Vitals
 from ketaroom.devices.hue_emulator import HueEmulator
@@ -241,7 +241,18 @@ class RoomService:
 
     @property
     def light_group(self) -> str | None:
+        """The room's own light group (``None``: the room set none)."""
         return self.bridge.group if self.bridge is not None else None
+
+    @property
+    def steered_light_group(self) -> str | None:
+        """The group the room's light changes go to now, the session's rule
+        (:func:`~ketaroom.core.targets.light_group_for`): the room's group, else the running
+        — or chosen — preset's fallback ``light_group``, else ``None``: the lights' default,
+        every light on the bridge (Room settings' "All lights on the bridge")."""
+        preset = self._current_preset()
+        return light_group_for(self.light_group,
+                               preset.light_group if preset is not None else None)
 
     def post(self, fn: Callable[[], None]) -> None:
         self.poster.post(fn)
@@ -335,10 +346,14 @@ class RoomService:
 
     # -- the read model -----------------------------------------------------------------
 
+    def _current_preset(self) -> Preset | None:
+        """The running session's preset, else the one chosen for the next session."""
+        return self._live_preset() if self.session_running() else self._chosen
+
     @property
     def cap_pct(self) -> float:
         """The volume limit the window shows and holds the slider to."""
-        return self.room_cap(self._live_preset() if self.session_running() else self._chosen)
+        return self.room_cap(self._current_preset())
 
     @property
     def emergency_held(self) -> bool:
@@ -463,9 +478,10 @@ class RoomService:
     # -- the room check ---------------------------------------------------------------------
 
     def room_check_request(self) -> RoomCheckRequest:
-        """The room as this window drives it (in demo mode: the built-in emulator)."""
+        """The room as this window drives it (in demo mode: the built-in emulator): the
+        lights of the group its sessions steer (:attr:`steered_light_group`)."""
         return RoomCheckRequest(
-            self.data_dir, self.bridge.address, self.bridge.username, self.bridge.group,
+            self.data_dir, self.bridge.address, self.bridge.username, self.steered_light_group,
             audio=self.audio, audio_device=self.settings.audio_device,
             unreachable_blocks=self.settings.room.unreachable_blocks_start)
 

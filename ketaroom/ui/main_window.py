@@ -154,7 +154,7 @@ class MainWindow(QMainWindow):
         self.record_tabs.addTab(self.notes_panel, "Notes && vitals")
         self.record_tabs.addTab(self.clinical_panel, "Clinical")
         self.music_panel = MusicPanel()
-        self.light_panel = LightPanel(self.service.light_group)
+        self.light_panel = LightPanel(lambda: self.service.steered_light_group)
         columns.addWidget(self.cue_panel, 7)
         columns.addWidget(self.record_tabs, 12)
         columns.addWidget(scroll_column(self.music_panel, self.light_panel), 9)
@@ -285,7 +285,6 @@ class MainWindow(QMainWindow):
         self.settings = settings
         self.setWindowTitle(f"ketaroom — {settings.room_name}")
         self.session_panel.set_room(settings.room_name, settings.extend_step_min)
-        self.light_panel.set_group(self.service.light_group)
         self._show_mode()
         self._show_room()
         if not self._running():
