@@ -58,6 +58,7 @@ from ketaroom.session.recovery import (
 )
 from ketaroom.session.room_check import RoomCheckRequest
 from ketaroom.session.runner import APSchedulerWakeups, Wakeups
+from ketaroom.session.test_sound import Outcome, RoomTestSound
 from ketaroom.store.admin_pin import AdminGate, AdminPin, PinWatch, admin_path
 from ketaroom.store.journal import Journal, JournalError
 from ketaroom.store.paths import journal_path
@@ -176,6 +177,8 @@ class RoomService:
         """Called when the room check under way ends; ``None`` when none is under way."""
         self._next_waiters: list[Callable[[RoomCheckResult], None]] = []
         """Asked for while a check was under way: called when the check after it ends."""
+        self.test_sound = RoomTestSound(self.post)
+        """The room check's test sound on this room's player (never during a session)."""
 
     @property
     def audio(self) -> str:
@@ -233,6 +236,7 @@ class RoomService:
             else None
 
     def _replace_room(self) -> None:
+        self.test_sound.stop("the room's speakers or bridge changed")
         self._retire(self.room)
         self.bridge = self._choose_bridge()
         self.room = self._new_room(self.settings.max_volume_pct)
@@ -337,6 +341,7 @@ class RoomService:
             self._light = report.light
         if report.health is not None:
             self._light_health = report.health
+        self.test_sound.report(report)
         for listener in self._room_listeners:
             listener(report)
 
@@ -526,6 +531,25 @@ class RoomService:
 
         threading.Thread(target=work, name="ketaroom-power-on-fix", daemon=True).start()
 
+    def test_sound_blocker(self) -> str | None:
+        """Why the test sound cannot play now (``None``: it can)."""
+        if self.session_running():
+            return "A session is running: the test sound would play into it."
+        if self.audio == "none":
+            return "This room plays no music (its audio output is set to none)."
+        if self.test_sound.playing:
+            return "The test sound is playing."
+        return None
+
+    def play_test_sound(self, on_done: Callable[[Outcome], None]) -> str | None:
+        """Play the test sound on the room's player, capped by the room's limit (returns at
+        once; the player does the work on its own thread); ``on_done`` gets how it went, on
+        the main thread. Returns why not when it cannot play now (nothing is played)."""
+        blocker = self.test_sound_blocker()
+        if blocker is None:
+            self.test_sound.start(self.room.player, self.cap_pct, on_done)
+        return blocker
+
     def start_blocker(self) -> str | None:
         """Why Start must wait, from the latest room check: only what would make the
         session unsafe (an unreachable light, when the room's setting says it blocks)."""
@@ -594,6 +618,7 @@ class RoomService:
 
     def _prepare_room(self, preset: Preset) -> None:
         """A fresh room for a new session (the previous one's fades finish on their own)."""
+        self.test_sound.stop("a session started")
         if self._devices_stale:
             self.bridge = self._choose_bridge()
             self._devices_stale = False

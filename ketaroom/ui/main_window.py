@@ -646,6 +646,7 @@ class MainWindow(QMainWindow):
             self.session_panel.show_state(None)
         self._refresh_cues()
         self._show_room()
+        self.room_check.refresh()
 
     def _show_room(self) -> None:
         """Render the room's state as the service publishes it (music and its cap)."""

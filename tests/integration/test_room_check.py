@@ -255,3 +255,19 @@ def test_emulator_cli_refuses_lights_it_does_not_have(tmp_path: Path, args: list
     assert done.returncode == 2
     assert words in done.stderr and "Traceback" not in done.stderr
     assert done.stdout == ""
+
+
+def test_test_sound_is_said_in_the_audio_check(tmp_path: Path) -> None:
+    """``--test-sound`` plays through real libVLC (dummy output) and the audio check says
+    what played and how loud; the JSON keeps its shape. (Its level under a room limit
+    below 20 %, heard through amem: tests/integration/test_test_sound.py.)"""
+    done = room_check("--audio", "dummy", "--test-sound", "--json", data_dir=tmp_path)
+    assert done.returncode == 0, done.stderr
+    audio = by_name(as_json(done))["audio"]
+    assert audio == {"name": "audio", "status": "ok", "lights": [], "message":
+                     "silent audio output (dummy); test sound played: test-sound.ogg at "
+                     "20 %, faded in from silence and out"}
+    silent = room_check("--audio", "none", "--test-sound", "--json", data_dir=tmp_path)
+    assert silent.returncode == 0, silent.stderr
+    assert by_name(as_json(silent))["audio"]["message"] == (
+        "no music in this room (audio none); no test sound played")
