@@ -99,6 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
                             choices=("powerfail", "custom"), metavar="MODE",
                             help="set the power-on behaviour of the room's lights (only "
                                  "those) to powerfail (default) or custom (dim warm)")
+    room_check.add_argument("--test-sound", action="store_true",
+                            help="also play a soft 3.5 s test sound on the room's output, at "
+                                 "20 %% at most (never above the room's volume limit)")
     _add_data_dir(room_check, top=False)
 
     emulator = sub.add_parser("bridge-emulator", help="run the Hue bridge emulator")
@@ -536,7 +539,8 @@ def cmd_room_check(args: argparse.Namespace) -> int:
     request = RoomCheckRequest(
         data, bridge, username, group, audio=args.audio or room.audio,
         audio_device=room.audio_device if args.audio in (None, "default") else None,
-        unreachable_blocks=room.unreachable_blocks_start)
+        unreachable_blocks=room.unreachable_blocks_start, test_sound=args.test_sound,
+        max_volume_pct=room.max_volume_pct)
     fixed = fix_power_on(request, args.fix) if args.fix else None
     result = check_room(request)
     if fixed is not None:

@@ -41,6 +41,8 @@ ROOT = data_root()
 RESOURCES_DIR = ROOT / "resources"
 PRESETS_DIR = RESOURCES_DIR / "presets"
 MUSIC_DIR = RESOURCES_DIR / "music"
+TEST_SOUND = RESOURCES_DIR / "sounds" / "test-sound.ogg"
+"""The room check's short, soft test sound (mastered at −23 LUFS like the music)."""
 STYLES_DIR = RESOURCES_DIR / "styles"
 ICON_FILE = RESOURCES_DIR / "icons" / "ketaroom.svg"
 DESKTOP_FILE = RESOURCES_DIR / "desktop" / "ketaroom.desktop"

@@ -9,10 +9,11 @@ for records and the clock. The facts are gathered by ``ketaroom.session.room_che
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 Status = Literal["ok", "warning", "error"]
+_SEVERITY: tuple[Status, ...] = ("ok", "warning", "error")
 
 SAFE_STARTUP_MODES = ("powerfail", "custom")
 """Power-on behaviours that do not light a dim room up at full bright after a power cut."""
@@ -156,6 +157,13 @@ def audio_check(mode: str, device: str | None, outputs: Sequence[str] | None) ->
                      f"the room's speakers ({device}) are not connected; "
                      "the system default output will play")
     return Check("audio", "ok", f"audio output {device or 'system default'}")
+
+
+def with_test_sound(audio: Check, status: Status, words: str) -> Check:
+    """The audio check once the test sound was tried: its words after the output's, and the
+    worse of the two statuses (the ``--json`` shape stays the same)."""
+    worse = max(audio.status, status, key=_SEVERITY.index)
+    return replace(audio, status=worse, message=f"{audio.message}; {words}")
 
 
 def disk_check(folder: str, free_bytes: int | None) -> Check:

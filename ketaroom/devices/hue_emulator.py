@@ -20,7 +20,10 @@ warm white after a power cut, the factory default —, ``powerfail`` — its las
 :meth:`HueEmulator.power_restore` (it comes back as its power-on behaviour says) and
 :meth:`HueEmulator.set_startup_mode`.
 
-Also the ``ketaroom bridge-emulator`` sub-command (:func:`add_arguments`, :func:`run_cli`).
+Also the ``ketaroom bridge-emulator`` sub-command (:func:`add_arguments`, :func:`run_cli`),
+which sets up the same real-room faults from the command line: ``--startup-mode``/``--startup
+ID=MODE`` (power-on behaviour), ``--unreachable ID`` (switched off at the wall), ``--room``
+(several rooms on one bridge) and every :class:`Fault` (``--fault``).
 """
 
 from __future__ import annotations
@@ -755,6 +758,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "group 'Treatment room' with every light")
     parser.add_argument("--list-group-zero", action="store_true",
                         help="also list group 0 (all lights) in the group list, as diyHue does")
+    parser.add_argument("--startup-mode", choices=STARTUP_MODES, default="safety",
+                        help="every light's power-on behaviour (default safety: full bright "
+                             "white after a power cut, as bulbs leave the factory)")
+    parser.add_argument("--startup", action="append", default=[], type=_startup_arg,
+                        metavar="ID=MODE",
+                        help="one light's power-on behaviour (repeatable), e.g. 2=powerfail")
+    parser.add_argument("--unreachable", action="append", default=[], type=_light_id_arg,
+                        metavar="ID",
+                        help="a light switched off at the wall (repeatable): reachable false, "
+                             "commands ignored while the bridge still answers success")
 
 
 def _room_arg(text: str) -> tuple[str, list[int]]:
@@ -768,13 +781,57 @@ def _room_arg(text: str) -> tuple[str, list[int]]:
     return name.strip(), lights
 
 
+def _light_id_arg(text: str) -> int:
+    try:
+        light_id = int(text)
+    except ValueError:
+        light_id = 0
+    if light_id < 1:
+        raise argparse.ArgumentTypeError(f"expected a light id (1, 2, …), got {text!r}")
+    return light_id
+
+
+def _startup_arg(text: str) -> tuple[int, str]:
+    light, sep, mode = text.partition("=")
+    mode = mode.strip().lower()
+    if not sep or mode not in STARTUP_MODES:
+        raise argparse.ArgumentTypeError(
+            f"expected ID=MODE with MODE one of {', '.join(STARTUP_MODES)} "
+            f"(e.g. 2=powerfail), got {text!r}")
+    return _light_id_arg(light.strip()), mode
+
+
+def _real_room_faults(args: argparse.Namespace) -> tuple[dict[int, str], list[int]]:
+    """``--startup-mode``/``--startup`` and ``--unreachable``, checked against ``--lights``:
+    (light id → power-on behaviour, the unreachable light ids)."""
+    named = {lid for lid, _mode in args.startup} | set(args.unreachable)
+    unknown = sorted(named - set(range(1, args.lights + 1)))
+    if unknown:
+        raise ValueError(f"no light {', '.join(map(str, unknown))}: the emulator has lights "
+                         f"1–{args.lights} (--lights)")
+    modes = {lid: args.startup_mode for lid in range(1, args.lights + 1)}
+    modes.update(dict(args.startup))
+    return modes, sorted(set(args.unreachable))
+
+
 def run_cli(args: argparse.Namespace) -> int:
-    """Serve until Ctrl+C (or SIGTERM); prints the address and the demo username first."""
+    """Serve until Ctrl+C (or SIGTERM); prints the address and the demo username first.
+
+    Exit 2 (nothing served) when ``--startup``/``--unreachable`` name a light the emulator
+    does not have."""
+    try:
+        startup_modes, unreachable = _real_room_faults(args)
+    except ValueError as exc:
+        print(f"ketaroom bridge-emulator: {exc}", file=sys.stderr)
+        return 2
     emulator = HueEmulator(host=args.host, port=args.port, lights=args.lights,
                            username=args.username,
-                           enforce_rate_limits=not getattr(args, "no_rate_limits", False),
-                           rooms=dict(getattr(args, "room", None) or ()) or None,
-                           list_group_zero=getattr(args, "list_group_zero", False))
+                           enforce_rate_limits=not args.no_rate_limits,
+                           rooms=dict(args.room) or None,
+                           list_group_zero=args.list_group_zero,
+                           startup_modes=startup_modes)
+    for light_id in unreachable:
+        emulator.power_cut(light_id)
     emulator.start()
     fault = args.fault if isinstance(args.fault, Fault) else Fault.parse(str(args.fault))
     emulator.set_fault(fault, args.slow_ms)
@@ -786,6 +843,12 @@ def run_cli(args: argparse.Namespace) -> int:
         print(f"group {gid}: {name} (lights {', '.join(lights)})", flush=True)
     if fault is not Fault.NONE:
         print(f"fault: {fault.value}", flush=True)
+    for mode in STARTUP_MODES:
+        lights = [str(lid) for lid, m in startup_modes.items() if m == mode]
+        if lights:
+            print(f"power-on {mode}: lights {', '.join(lights)}", flush=True)
+    if unreachable:
+        print(f"unreachable: lights {', '.join(map(str, unreachable))}", flush=True)
     print("Ctrl+C to stop.", flush=True)
     stop = threading.Event()
     previous = None

@@ -20,6 +20,7 @@ from typing import Any
 from ketaroom.core.targets import LightHealth, LightTarget, MusicTarget
 from ketaroom.devices.lights import HueLights, LightReport, Lights, NullLights
 from ketaroom.devices.music import (
+    NO_AUDIO_OUTPUT,
     LoudnessSource,
     MusicReport,
     MusicStatus,
@@ -29,6 +30,9 @@ from ketaroom.devices.music import (
 from ketaroom.session.runner import Post
 from ketaroom.store.record_schema import MusicPlan, light_fields, music_report_fields
 from ketaroom.store.settings import BridgeSettings
+
+__all__ = ["NO_AUDIO_OUTPUT", "MusicState", "RoomDevices", "RoomReport", "light_payload",
+           "music_payload"]
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,9 @@ class RoomReport:
     """The light state the bridge confirmed (a ``light`` report of the lights)."""
     health: LightHealth | None = None
     """The lights' health when they reported (every report of the lights has it)."""
+    problem: str | None = None
+    """Which known problem this is, when the window has advice of its own for it
+    (:data:`NO_AUDIO_OUTPUT`); ``None`` otherwise."""
 
 
 @dataclass(frozen=True)
@@ -60,7 +67,7 @@ class MusicState:
 
 def _music_report(report: MusicReport) -> RoomReport:
     data = music_report_fields(report.volume_pct, report.fade_s, report.track)
-    return RoomReport("music", report.kind, report.message, data)
+    return RoomReport("music", report.kind, report.message, data, problem=report.problem)
 
 
 def _light_report(report: LightReport) -> RoomReport:

@@ -8,8 +8,8 @@ worker's tick, never on the Qt main thread — and stored in the same cache, so 
 measured during a session is known to the next ``music-scan`` and the next session.
 
 Gains are computed from the stored loudness and true peak with the room's target at the
-moment of the lookup: ``gain_db = min(target − lufs, −1 − true_peak)``. The music shipped
-with ketaroom is mastered at −23 LUFS: unmeasured, it is known to need
+moment of the lookup: ``gain_db = min(target − lufs, −1 − true_peak)``. The music (and the test
+sound) shipped with ketaroom is mastered at −23 LUFS: unmeasured, it is known to need
 ``target + 23`` dB, lowered only (its peaks are not known), so it never waits at the safe
 default.
 """
@@ -29,10 +29,11 @@ from ketaroom.devices.music.api import GainSink
 from ketaroom.music_library.cache import MusicCache, cache_path
 from ketaroom.music_library.measure import Measurement, ScannerUnavailable
 from ketaroom.music_library.scan import DEFAULT_TARGET_LUFS, TrackResult, scan
-from ketaroom.shipped import MUSIC_DIR
+from ketaroom.shipped import RESOURCES_DIR
 
 SHIPPED_LUFS = -23.0
-"""The loudness every track shipped in :data:`~ketaroom.shipped.MUSIC_DIR` is mastered at."""
+"""The loudness every sound shipped in :data:`~ketaroom.shipped.RESOURCES_DIR` (the music and
+the room check's test sound) is mastered at."""
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ class LibraryLoudness(LoudnessSource):
     """
 
     def __init__(self, data_dir: Path | None, target_lufs: float = DEFAULT_TARGET_LUFS,
-                 shipped_dir: Path = MUSIC_DIR) -> None:
+                 shipped_dir: Path = RESOURCES_DIR) -> None:
         self.target_lufs = float(target_lufs)
         self._shipped_dir = os.path.realpath(shipped_dir)
         self._path = cache_path(data_dir) if data_dir is not None else None

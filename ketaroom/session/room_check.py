@@ -1,7 +1,8 @@
 """The room check: gathers the room's facts and lets the core's rules judge them.
 
 Owns :class:`RoomCheckRequest` (which room: bridge, group, audio, data folder),
-:func:`check_room` (bridge and lights, audio output, free disk, clock) and
+:func:`check_room` (bridge and lights, audio output — with the optional test sound of
+:mod:`ketaroom.session.test_sound` —, free disk, clock) and
 :func:`fix_power_on` (``--fix``: the room's lights, and only those, to a power-on behaviour
 that keeps a dim room dim). Used by ``ketaroom room-check`` and, through the window's
 injected checker, by :class:`~ketaroom.session.service.RoomService`. Every call blocks for a
@@ -23,14 +24,18 @@ from ketaroom.core.room_check import (
     Check,
     LightInfo,
     RoomCheckResult,
+    Status,
     audio_check,
     clock_check,
     disk_check,
     light_checks,
+    with_test_sound,
 )
 from ketaroom.devices.hue_room import read_room, set_startup_mode
 from ketaroom.devices.lights.base import BridgeUnreachable, LightsError, NotPaired
+from ketaroom.devices.music import Player, ReportSink, create_player
 from ketaroom.devices.music.outputs import probe_audio_outputs
+from ketaroom.session.test_sound import play_test_sound
 
 __all__ = ["RoomCheckRequest", "check_room", "fix_power_on", "ntp_synchronized"]
 
@@ -51,6 +56,10 @@ class RoomCheckRequest:
     unreachable_blocks: bool = False
     """An unreachable light is an ``error`` (the room's setting), not a warning."""
     timeout_s: float = 2.0
+    test_sound: bool = False
+    """Also play the test sound (``--test-sound``; about 4 s more)."""
+    max_volume_pct: float = 100.0
+    """The room's volume limit: the test sound never plays above it."""
 
 
 def ntp_synchronized() -> bool | None:
@@ -82,6 +91,14 @@ def _audio_outputs() -> list[str] | None:
     return None if found is None else [o.id for o in found]
 
 
+def _test_sound(request: RoomCheckRequest) -> tuple[Status, str]:
+    """The test sound on a player of its own, on the room's output."""
+    def make_player(sink: ReportSink) -> Player:
+        return create_player(request.audio, on_report=sink, output_device=request.audio_device)
+
+    return play_test_sound(make_player, request.max_volume_pct)
+
+
 def _bridge_checks(request: RoomCheckRequest) -> tuple[list[Check], list[LightInfo]]:
     if request.bridge is None:
         return [Check("bridge", "warning",
@@ -106,12 +123,21 @@ def _bridge_checks(request: RoomCheckRequest) -> tuple[list[Check], list[LightIn
 def check_room(request: RoomCheckRequest, *,
                audio_outputs: Callable[[], Sequence[str] | None] = _audio_outputs,
                clock: Callable[[], bool | None] = ntp_synchronized,
-               free_bytes: Callable[[Path], int | None] = _free_bytes) -> RoomCheckResult:
-    """Every check of the room, in the contract's order."""
+               free_bytes: Callable[[Path], int | None] = _free_bytes,
+               test_sound: Callable[[RoomCheckRequest], tuple[Status, str]] = _test_sound
+               ) -> RoomCheckResult:
+    """Every check of the room, in the contract's order. With ``request.test_sound`` the
+    audio check also says how the test sound played (none when the room has no music or
+    libVLC cannot be used)."""
     checks, _ = _bridge_checks(request)
     outputs = audio_outputs() if request.audio == "default" else ()
-    checks.append(audio_check(request.audio, request.audio_device,
-                              None if outputs is None else list(outputs)))
+    audio = audio_check(request.audio, request.audio_device,
+                        None if outputs is None else list(outputs))
+    if request.test_sound and request.audio == "none":
+        audio = with_test_sound(audio, "ok", "no test sound played")
+    elif request.test_sound and audio.status != "error":
+        audio = with_test_sound(audio, *test_sound(request))
+    checks.append(audio)
     checks.append(disk_check(str(request.data_dir), free_bytes(request.data_dir)))
     checks.append(clock_check(clock()))
     return RoomCheckResult(tuple(checks))

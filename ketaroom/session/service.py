@@ -37,7 +37,7 @@ from ketaroom.core.clock import Clock, RealClock
 from ketaroom.core.preset import Preset
 from ketaroom.core.room_check import Check, RoomCheckResult
 from ketaroom.core.session import Session
-from ketaroom.core.targets import LightHealth, LightTarget
+from ketaroom.core.targets import LightHealth, LightTarget, light_group_for
 from ketaroom.core.timeline import Status, TimelineState
 from ketaroom.core.vitals import VitalLimits, Vitals
 from ketaroom.devices.hue_emulator import HueEmulator
@@ -58,6 +58,7 @@ from ketaroom.session.recovery import (
 )
 from ketaroom.session.room_check import RoomCheckRequest
 from ketaroom.session.runner import APSchedulerWakeups, Wakeups
+from ketaroom.session.test_sound import Outcome, RoomTestSound
 from ketaroom.store.admin_pin import AdminGate, AdminPin, PinWatch, admin_path
 from ketaroom.store.journal import Journal, JournalError
 from ketaroom.store.paths import journal_path
@@ -176,6 +177,8 @@ class RoomService:
         """Called when the room check under way ends; ``None`` when none is under way."""
         self._next_waiters: list[Callable[[RoomCheckResult], None]] = []
         """Asked for while a check was under way: called when the check after it ends."""
+        self.test_sound = RoomTestSound(self.post)
+        """The room check's test sound on this room's player (never during a session)."""
 
     @property
     def audio(self) -> str:
@@ -233,6 +236,7 @@ class RoomService:
             else None
 
     def _replace_room(self) -> None:
+        self.test_sound.stop("the room's speakers or bridge changed")
         self._retire(self.room)
         self.bridge = self._choose_bridge()
         self.room = self._new_room(self.settings.max_volume_pct)
@@ -241,7 +245,18 @@ class RoomService:
 
     @property
     def light_group(self) -> str | None:
+        """The room's own light group (``None``: the room set none)."""
         return self.bridge.group if self.bridge is not None else None
+
+    @property
+    def steered_light_group(self) -> str | None:
+        """The group the room's light changes go to now, the session's rule
+        (:func:`~ketaroom.core.targets.light_group_for`): the room's group, else the running
+        — or chosen — preset's fallback ``light_group``, else ``None``: the lights' default,
+        every light on the bridge (Room settings' "All lights on the bridge")."""
+        preset = self._current_preset()
+        return light_group_for(self.light_group,
+                               preset.light_group if preset is not None else None)
 
     def post(self, fn: Callable[[], None]) -> None:
         self.poster.post(fn)
@@ -326,6 +341,7 @@ class RoomService:
             self._light = report.light
         if report.health is not None:
             self._light_health = report.health
+        self.test_sound.report(report)
         for listener in self._room_listeners:
             listener(report)
 
@@ -335,10 +351,14 @@ class RoomService:
 
     # -- the read model -----------------------------------------------------------------
 
+    def _current_preset(self) -> Preset | None:
+        """The running session's preset, else the one chosen for the next session."""
+        return self._live_preset() if self.session_running() else self._chosen
+
     @property
     def cap_pct(self) -> float:
         """The volume limit the window shows and holds the slider to."""
-        return self.room_cap(self._live_preset() if self.session_running() else self._chosen)
+        return self.room_cap(self._current_preset())
 
     @property
     def emergency_held(self) -> bool:
@@ -463,9 +483,10 @@ class RoomService:
     # -- the room check ---------------------------------------------------------------------
 
     def room_check_request(self) -> RoomCheckRequest:
-        """The room as this window drives it (in demo mode: the built-in emulator)."""
+        """The room as this window drives it (in demo mode: the built-in emulator): the
+        lights of the group its sessions steer (:attr:`steered_light_group`)."""
         return RoomCheckRequest(
-            self.data_dir, self.bridge.address, self.bridge.username, self.bridge.group,
+            self.data_dir, self.bridge.address, self.bridge.username, self.steered_light_group,
             audio=self.audio, audio_device=self.settings.audio_device,
             unreachable_blocks=self.settings.room.unreachable_blocks_start)
 
@@ -509,6 +530,25 @@ class RoomService:
             self.post(lambda: on_done(fixed))
 
         threading.Thread(target=work, name="ketaroom-power-on-fix", daemon=True).start()
+
+    def test_sound_blocker(self) -> str | None:
+        """Why the test sound cannot play now (``None``: it can)."""
+        if self.session_running():
+            return "A session is running: the test sound would play into it."
+        if self.audio == "none":
+            return "This room plays no music (its audio output is set to none)."
+        if self.test_sound.playing:
+            return "The test sound is playing."
+        return None
+
+    def play_test_sound(self, on_done: Callable[[Outcome], None]) -> str | None:
+        """Play the test sound on the room's player, capped by the room's limit (returns at
+        once; the player does the work on its own thread); ``on_done`` gets how it went, on
+        the main thread. Returns why not when it cannot play now (nothing is played)."""
+        blocker = self.test_sound_blocker()
+        if blocker is None:
+            self.test_sound.start(self.room.player, self.cap_pct, on_done)
+        return blocker
 
     def start_blocker(self) -> str | None:
         """Why Start must wait, from the latest room check: only what would make the
@@ -578,6 +618,7 @@ class RoomService:
 
     def _prepare_room(self, preset: Preset) -> None:
         """A fresh room for a new session (the previous one's fades finish on their own)."""
+        self.test_sound.stop("a session started")
         if self._devices_stale:
             self.bridge = self._choose_bridge()
             self._devices_stale = False

@@ -1,6 +1,8 @@
 """Generate the bundled calm ambient tracks procedurally (numpy), deterministically.
 
-``python -m ketaroom.tools.make_music [--out resources/music]``
+``python -m ketaroom.tools.make_music [--out resources/music]``;
+``python -m ketaroom.tools.make_music --test-sound resources/sounds/test-sound.ogg`` writes
+only the room check's short test sound (:func:`render_test_sound`).
 
 Each track: slow pads (a few detuned sine/triangle partials per chord tone), attack and
 release envelopes of several seconds, chord changes every 15–30 s in a consonant key
@@ -132,6 +134,31 @@ def render(spec: TrackSpec) -> np.ndarray:
     return stereo
 
 
+TEST_SOUND_S = 3.5
+TEST_SOUND_LEAD_S = 0.5
+"""Digital silence before the sound: a fresh libVLC stream plays its first ~150 ms at the
+player's safe-start pad (≈ −43 dB, not silence), which for a quiet level can be above the
+level asked; the test sound has nothing to play then."""
+TEST_SOUND_HZ = (220.0, 329.63, 440.0)
+"""A3, E4, A4: an open fifth, warm and plain, nothing a patient could take for an alarm."""
+
+
+def render_test_sound() -> np.ndarray:
+    """The room check's test sound: 0.5 s of silence, then a soft sustained chord, 3.5 s,
+    with a 0.5 s raised-cosine attack and a 1 s release (stereo float64, not yet
+    normalised). Unlike the tracks (a 12 s fade-in), it is audible from its first second."""
+    n = int(TEST_SOUND_S * SR)
+    t = np.arange(n) / SR
+    x = sum(level * np.sin(2 * np.pi * hz * t)
+            for hz, level in zip(TEST_SOUND_HZ, (0.5, 0.3, 0.2), strict=True))
+    env = np.ones(n)
+    rise, fall = int(0.5 * SR), int(1.0 * SR)
+    env[:rise] = 0.5 - 0.5 * np.cos(np.linspace(0, np.pi, rise))
+    env[-fall:] = 0.5 + 0.5 * np.cos(np.linspace(0, np.pi, fall))
+    mono = np.concatenate([np.zeros(int(TEST_SOUND_LEAD_S * SR)), x * env])
+    return np.stack([mono, mono], axis=1)
+
+
 def normalise(x: np.ndarray) -> tuple[np.ndarray, float]:
     import pyloudnorm
 
@@ -168,7 +195,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("resources/music"))
     parser.add_argument("--only", nargs="*", help="track names to render")
+    parser.add_argument("--test-sound", type=Path, metavar="FILE",
+                        help="write only the room check's test sound to FILE")
     args = parser.parse_args(argv)
+    if args.test_sound is not None:
+        y, lufs = normalise(render_test_sound())
+        args.test_sound.parent.mkdir(parents=True, exist_ok=True)
+        write_ogg(args.test_sound, y)
+        peak = 20 * np.log10(np.max(np.abs(y)))
+        print(f"{args.test_sound}: {len(y) / SR:g} s, {lufs:.1f} LUFS, peak {peak:.1f} dBFS, "
+              f"{args.test_sound.stat().st_size / 1e3:.0f} kB")
+        return 0
     args.out.mkdir(parents=True, exist_ok=True)
     total = 0.0
     for spec in TRACKS:

@@ -12,7 +12,7 @@ of the shipped *IV infusion 40 min* preset on a manual clock, and saves at 1280�
 ``emergency.png`` and ``emergency-resumed.png`` (Lights up / music off, then Resume),
 ``new-session.png`` (stopped, and the next session started), ``bridge-down.png`` and
 ``room-check.png`` (a light switched off at the wall: the status bar's room-check line, with
-its details drawn over the window's lower right).
+its details — after *Play test sound* — drawn over the window's lower right).
 Every shot waits until the light panel shows what the bridge confirmed.
 """
 
@@ -26,6 +26,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 PRESET = "iv-infusion-40.yaml"
+PATIENT = "PT-0042"
 SIZE = (1280, 720)
 
 
@@ -70,6 +71,7 @@ def take(out_dir: Path) -> list[Path]:
 
         shot("idle")
         _room_check_shot(app, window, out_dir, saved)
+        window.patient_picker.code.setText(PATIENT)  # a clinical session needs its patient
         window.session_panel.start_button.click()
         _pump(app, 1.0)
         clock.advance(2 * 60 + 20)  # the baseline-vitals cue is due
@@ -118,6 +120,7 @@ def take(out_dir: Path) -> list[Path]:
         panel.stop_button.click()
         panel.confirm.yes.click()
         _pump(app, 1.0)
+        window.patient_picker.code.setText(PATIENT)
         panel.start_button.click()  # Arrival again: 45 %, 2700 K
         _pump(app, 4.0, light_shown(45))
         _pump(app, 1.5)
@@ -134,7 +137,8 @@ def take(out_dir: Path) -> list[Path]:
 
 
 def _room_check_shot(app: object, window: object, out_dir: Path, saved: list[Path]) -> None:
-    """Light 2 off at the wall; the window with the check's line and details dialog."""
+    """Light 2 off at the wall; the window with the check's line and details dialog, once
+    the test sound played."""
     from PySide6.QtGui import QColor, QPainter
 
     from ketaroom.ui.main_window import MainWindow
@@ -144,6 +148,8 @@ def _room_check_shot(app: object, window: object, out_dir: Path, saved: list[Pat
     window.check_room()
     _pump(app, 5.0, lambda: "unreachable" in window.room_check_line.text())
     dialog = window.room_check.show_details()
+    dialog.test_sound_button.click()
+    _pump(app, 15.0, lambda: dialog.note.text().startswith("Test sound played"))
     _pump(app, 0.5)
     image = window.grab()
     details = dialog.grab()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from ketaroom.session.devices import NO_AUDIO_OUTPUT, RoomReport
 from ketaroom.ui.theme import icon
 from ketaroom.ui.widgets import icon_button
 
@@ -21,7 +22,12 @@ ADVICE = {
              "or the audio output.",
     "records": "Entries are kept in memory and written as soon as the disk accepts them. "
                "Keep ketaroom open; check free disk space.",
+    NO_AUDIO_OUTPUT: "Check that the speakers are switched on and their cable is plugged "
+                     "into this computer. The room's speakers are chosen in Clinic → Room "
+                     "settings → Audio output (used from the next session).",
 }
+"""What to do, by problem source (``lights``, ``music``, ``records``) or, where a problem has
+advice of its own, by :attr:`RoomReport.problem`."""
 
 
 class Banner(QFrame):
@@ -61,6 +67,11 @@ class Banner(QFrame):
         self._render()
         if new:
             self.show()
+
+    def device_problem(self, report: RoomReport) -> None:
+        """A device's ``device_error`` or ``warning``, with the advice for its problem."""
+        self.report(report.device, f"{report.device.capitalize()}: {report.message}",
+                    ADVICE.get(report.problem or "", ADVICE.get(report.device, "")))
 
     def clear(self, source: str) -> None:
         if self._problems.pop(source, None) is not None:

@@ -15,6 +15,7 @@ panel never invents a state.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
@@ -57,7 +58,10 @@ class LightPanel(Panel):
     light_requested = Signal(object)
     """A :class:`LightTarget`."""
 
-    def __init__(self, group: str | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, group: Callable[[], str | None] = lambda: None,
+                 parent: QWidget | None = None) -> None:
+        """``group``: the Hue group the sliders and scenes steer, asked at each change — the
+        session's (the room's, else the preset's fallback; ``None``: the lights' default)."""
         super().__init__("Light", parent)
         self._group = group
         self.health_dot = QLabel("●")
@@ -106,10 +110,6 @@ class LightPanel(Panel):
             slider.valueChanged.connect(self._on_slider_moved)
             slider.sliderReleased.connect(self._render_confirmed)
 
-    def set_group(self, group: str | None) -> None:
-        """The Hue group the sliders and scenes steer (after the room's bridge changed)."""
-        self._group = group
-
     def _slider(self, low: int, high: int, tip: str) -> QSlider:
         slider = QSlider(Qt.Orientation.Horizontal)
         slider.setRange(low, high)
@@ -118,7 +118,7 @@ class LightPanel(Panel):
 
     def _target(self, transition_s: float) -> LightTarget:
         return LightTarget(float(self.brightness.value()), transition_s,
-                           kelvin=self._kelvin(), group=self._group)
+                           kelvin=self._kelvin(), group=self._group())
 
     def _kelvin(self) -> int:
         # Left is warm: the slider runs from 2000 K on the left to 6500 K on the right.
@@ -134,7 +134,7 @@ class LightPanel(Panel):
 
     def _on_scene(self, scene: Scene) -> None:
         self._send(LightTarget(scene.brightness_pct, SCENE_TRANSITION_S, kelvin=scene.kelvin,
-                               group=self._group))
+                               group=self._group()))
 
     def _send(self, target: LightTarget) -> None:
         self._sent.append(target)
@@ -154,7 +154,7 @@ class LightPanel(Panel):
     def show_confirmed(self, target: LightTarget) -> None:
         """The room confirmed ``target`` (sent to the bridge): render it, unless it is not
         this panel's group or the clinician is busy with the sliders (see module docstring)."""
-        if target.group not in (None, self._group):
+        if target.group not in (None, self._group()):
             return
         self._confirmed = target
         self._render_confirmed()
@@ -192,7 +192,7 @@ class LightPanel(Panel):
         if target is None:
             return None
         return LightTarget(target.brightness_pct, transition_s, kelvin=target.kelvin,
-                           color=target.color, group=self._group)
+                           color=target.color, group=self._group())
 
     def show_health(self, health: LightHealth, message: str) -> None:
         text, tone = HEALTH_TEXT[health]

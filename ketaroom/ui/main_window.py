@@ -154,7 +154,7 @@ class MainWindow(QMainWindow):
         self.record_tabs.addTab(self.notes_panel, "Notes && vitals")
         self.record_tabs.addTab(self.clinical_panel, "Clinical")
         self.music_panel = MusicPanel()
-        self.light_panel = LightPanel(self.service.light_group)
+        self.light_panel = LightPanel(lambda: self.service.steered_light_group)
         columns.addWidget(self.cue_panel, 7)
         columns.addWidget(self.record_tabs, 12)
         columns.addWidget(scroll_column(self.music_panel, self.light_panel), 9)
@@ -285,7 +285,6 @@ class MainWindow(QMainWindow):
         self.settings = settings
         self.setWindowTitle(f"ketaroom — {settings.room_name}")
         self.session_panel.set_room(settings.room_name, settings.extend_step_min)
-        self.light_panel.set_group(self.service.light_group)
         self._show_mode()
         self._show_room()
         if not self._running():
@@ -610,7 +609,7 @@ class MainWindow(QMainWindow):
             # its own line: a later health change of the bridge must not cover it up
             self.banner.report(EMERGENCY_LIGHT_PROBLEM, report.message, "")
         elif report.kind in ("device_error", "warning"):
-            self.banner.report(report.device, f"{report.device.capitalize()}: {report.message}")
+            self.banner.device_problem(report)
 
     def _on_board_link(self, reachable: bool, message: str) -> None:
         """The status line says whether the nurse-station board hears this room (the
@@ -647,6 +646,7 @@ class MainWindow(QMainWindow):
             self.session_panel.show_state(None)
         self._refresh_cues()
         self._show_room()
+        self.room_check.refresh()
 
     def _show_room(self) -> None:
         """Render the room's state as the service publishes it (music and its cap)."""

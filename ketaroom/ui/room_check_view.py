@@ -2,10 +2,12 @@
 
 Owns :class:`RoomCheckLine` (a flat button in the status bar: "Room check: 3 lights ready ·
 audio ok", or the first thing that needs a look) and :class:`RoomCheckDialog` (every check,
-"Check again", and "Fix power-on behaviour…", which the window puts behind the admin PIN).
-Both only render a :class:`~ketaroom.core.room_check.RoomCheckResult`;
-:class:`RoomCheckControl` asks the session service to run the check (and the fix) and shows
-what it answers.
+"Check again", "Play test sound" and "Fix power-on behaviour…", which the window puts behind
+the admin PIN). Both only render a :class:`~ketaroom.core.room_check.RoomCheckResult`;
+:class:`RoomCheckControl` asks the session service to run the check, the fix and the test
+sound (the room's player plays it on its own thread, through the same safe start as a
+session's music) and shows what it answers. The test sound is offered only while no session
+runs: the button says why not otherwise.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from ketaroom.core.room_check import Check, RoomCheckResult
+from ketaroom.session.test_sound import TEST_SOUND_MAX_PCT, Outcome
 from ketaroom.ui.pin_dialog import PinDialog
 from ketaroom.ui.widgets import muted_label
 
@@ -33,6 +36,8 @@ if TYPE_CHECKING:
 
 CHECKING = "Room check: checking…"
 STATUS_WORDS = {"ok": "OK", "warning": "Check", "error": "Problem"}
+TEST_SOUND_TIP = ("A soft tone for about 3 s on the room's speakers, faded in from silence, "
+                  f"at {TEST_SOUND_MAX_PCT:g} % at most (never above the room's volume limit)")
 
 
 class RoomCheckLine(QPushButton):
@@ -56,6 +61,7 @@ class RoomCheckDialog(QDialog):
 
     recheck_requested = Signal()
     fix_requested = Signal()
+    test_sound_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -73,17 +79,21 @@ class RoomCheckDialog(QDialog):
         layout.addWidget(self.note)
         buttons = QHBoxLayout()
         self.recheck_button = QPushButton("Check again")
+        self.test_sound_button = QPushButton("Play test sound")
+        self.test_sound_button.setToolTip(TEST_SOUND_TIP)
         self.fix_button = QPushButton("Fix power-on behaviour…")
         self.fix_button.setToolTip("Admin: the room's lights keep their last state after a "
                                    "power cut instead of coming on full bright")
         close = QPushButton("Close")
         buttons.addWidget(self.recheck_button)
+        buttons.addWidget(self.test_sound_button)
         buttons.addWidget(self.fix_button)
         buttons.addStretch(1)
         buttons.addWidget(close)
         layout.addLayout(buttons)
         self.recheck_button.clicked.connect(self.recheck_requested)
         self.fix_button.clicked.connect(self.fix_requested)
+        self.test_sound_button.clicked.connect(self.test_sound_requested)
         close.clicked.connect(self.close)
         self.show_result(None)
 
@@ -121,6 +131,11 @@ class RoomCheckDialog(QDialog):
     def show_note(self, text: str) -> None:
         self.note.setText(text)
         self._fit()
+
+    def offer_test_sound(self, blocker: str | None) -> None:
+        """The test sound button: enabled, or disabled with ``blocker`` (why not) as its tip."""
+        self.test_sound_button.setEnabled(blocker is None)
+        self.test_sound_button.setToolTip(TEST_SOUND_TIP if blocker is None else blocker)
 
 
 class RoomCheckControl:
@@ -160,9 +175,11 @@ class RoomCheckControl:
             self._dialog = RoomCheckDialog(self._parent)
             self._dialog.recheck_requested.connect(self.run)
             self._dialog.fix_requested.connect(self._on_fix)
+            self._dialog.test_sound_requested.connect(self._on_test_sound)
         self._dialog.show_result(self.service.room_check)
         self._dialog.show()
         self._dialog.raise_()
+        self.refresh()
         return self._dialog
 
     def _on_fix(self) -> None:
@@ -174,6 +191,28 @@ class RoomCheckControl:
         dialog.fix_button.setEnabled(False)
         dialog.show_note("Setting the power-on behaviour of the room's lights…")
         self.service.fix_power_on(self._on_fixed)
+
+    def refresh(self) -> None:
+        """Offer the test sound only when it may play (call when a session starts or ends;
+        the window's refresh tick does)."""
+        if self._dialog is not None and self._dialog.isVisible():
+            self._dialog.offer_test_sound(self.service.test_sound_blocker())
+
+    def _on_test_sound(self) -> None:
+        dialog = self._dialog
+        if dialog is None:
+            return
+        blocker = self.service.play_test_sound(self._on_test_sound_done)
+        dialog.show_note(blocker or "Playing the test sound: listen in the room…")
+        dialog.offer_test_sound(self.service.test_sound_blocker())
+
+    def _on_test_sound_done(self, outcome: Outcome) -> None:
+        if self._closed() or self._dialog is None:
+            return
+        status, words = outcome
+        self._dialog.show_note(words[0].upper() + words[1:] if status == "ok"
+                               else f"{STATUS_WORDS[status]}: {words}")
+        self._dialog.offer_test_sound(self.service.test_sound_blocker())
 
     def _on_fixed(self, fixed: Check) -> None:
         if self._closed():

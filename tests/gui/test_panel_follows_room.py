@@ -136,7 +136,7 @@ def test_a_late_confirmation_never_pulls_the_slider_back(qtbot) -> None:
     room's state once that is confirmed; a phase or scene confirmed meanwhile wins.
     (The panel alone: the confirmations are played by the test, in a known order.)"""
     group = "Treatment room"
-    light = LightPanel(group)
+    light = LightPanel(lambda: group)
     qtbot.addWidget(light)
     sent: list[LightTarget] = []
     light.light_requested.connect(sent.append)

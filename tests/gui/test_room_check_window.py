@@ -14,7 +14,7 @@ from dataclasses import replace
 from ketaroom.session.room_check import check_room
 from ketaroom.store.settings import RoomProfile, Settings
 from ketaroom.ui.main_window import MainWindow
-from ketaroom.ui.room_check_view import CHECKING
+from ketaroom.ui.room_check_view import CHECKING, TEST_SOUND_TIP
 
 PIN = "2468"
 
@@ -108,3 +108,37 @@ def test_room_setting_round_trips() -> None:
     again = Settings.from_json(Settings(rooms=[room], current_room="A").to_json())
     assert again.room.unreachable_blocks_start is True
     assert Settings().room.unreachable_blocks_start is False
+
+
+def test_play_test_sound_from_the_details_and_never_during_a_session(
+        qtbot, make_window: Callable[..., MainWindow]) -> None:
+    """The room's own player (real libVLC, dummy output) plays it; the note says what
+    played and how loud; a running session disables it and says why."""
+    window = make_window(audio="dummy")
+    checked(qtbot, window)
+    dialog = window.room_check.show_details()
+    button = dialog.test_sound_button
+    assert button.isEnabled() and button.toolTip() == TEST_SOUND_TIP
+    button.click()
+    assert dialog.note.text() == "Playing the test sound: listen in the room…"
+    assert not button.isEnabled() and button.toolTip() == "The test sound is playing."
+    qtbot.waitUntil(lambda: dialog.note.text().startswith("Test sound played"),
+                    timeout=15_000)
+    assert dialog.note.text() == ("Test sound played: test-sound.ogg at 20 %, faded in from "
+                                  "silence and out")
+    assert button.isEnabled()
+    window.session_panel.start_button.click()
+    qtbot.waitUntil(window.service.session_running, timeout=5000)
+    qtbot.waitUntil(lambda: not button.isEnabled(), timeout=2000)  # the refresh tick
+    assert button.toolTip() == "A session is running: the test sound would play into it."
+    assert window.service.play_test_sound(lambda _outcome: None) == button.toolTip()
+    assert not window.service.test_sound.playing
+
+
+def test_no_test_sound_in_a_room_without_music(qtbot,
+                                               make_window: Callable[..., MainWindow]) -> None:
+    window = make_window(audio="none")
+    checked(qtbot, window)
+    button = window.room_check.show_details().test_sound_button
+    assert not button.isEnabled()
+    assert button.toolTip() == "This room plays no music (its audio output is set to none)."

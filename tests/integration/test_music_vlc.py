@@ -29,7 +29,7 @@ import numpy as np
 import pytest
 
 from ketaroom.core.targets import SILENCE, MusicTarget
-from ketaroom.devices.music import MusicReport, VlcPlayer, create_player
+from ketaroom.devices.music import NO_AUDIO_OUTPUT, MusicReport, VlcPlayer, create_player
 from ketaroom.devices.music.engine import NO_OUTPUT_MESSAGE
 from ketaroom.devices.music.levels import FADE_RANGE_DB, pct_to_db, vlc_gain
 from ketaroom.devices.music.vlc_backend import VlcBackend
@@ -458,6 +458,7 @@ def test_no_audio_output_is_reported_once_and_the_session_goes_on(
         player.close()
     no_output = [r for r in reports if r.message == NO_OUTPUT_MESSAGE]
     assert len(no_output) == 1 and no_output[0].kind == "device_error", reports
+    assert no_output[0].problem == NO_AUDIO_OUTPUT  # the window's own advice (banner.py)
     assert [r.track for r in reports if r.kind == "music"] == [tones["a"], tones["b"]]
 
 

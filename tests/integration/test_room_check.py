@@ -12,7 +12,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ import pytest
 
 from ketaroom.devices.hue_emulator import Fault, HueEmulator
 from ketaroom.store.settings import BridgeSettings, RoomProfile, Settings, save_settings
-from tests.integration.hue_fixtures import USER
+from tests.integration.hue_fixtures import USER, raw
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -55,8 +55,10 @@ def by_name(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {c["name"]: c for c in data["checks"]}
 
 
-def bridge_args(emu: HueEmulator, group: str = "Room A") -> list[str]:
-    return ["--bridge", emu.address, "--username", USER, "--group", group, "--audio", "dummy"]
+def bridge_args(emu: HueEmulator | str, group: str = "Room A") -> list[str]:
+    """``emu``: an emulator of this process, or the address of one in another."""
+    address = emu if isinstance(emu, str) else emu.address
+    return ["--bridge", address, "--username", USER, "--group", group, "--audio", "dummy"]
 
 
 def test_room_check_json_reports_safety_and_unreachable_lights(rooms: HueEmulator,
@@ -183,3 +185,89 @@ def test_bridge_without_username_is_a_usage_error(tmp_path: Path) -> None:
     done = room_check("--bridge", "127.0.0.1:9", data_dir=tmp_path)
     assert done.returncode == 2
     assert "--username" in done.stderr
+
+
+@pytest.fixture
+def emulator_process(tmp_path: Path) -> Iterator[Callable[..., tuple[str, str]]]:
+    """``ketaroom bridge-emulator ARGS…`` as a separate process; gives its address and its
+    banner once it serves; stopped (SIGTERM, then waited for) after the test."""
+    started: list[subprocess.Popen[str]] = []
+
+    def start(*args: str) -> tuple[str, str]:
+        env = {**os.environ, "KETAROOM_DATA_DIR": str(tmp_path)}
+        process = subprocess.Popen(
+            [sys.executable, "-m", "ketaroom", "bridge-emulator", "--username", USER, *args],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+        started.append(process)
+        assert process.stdout is not None
+        lines = []
+        for line in process.stdout:  # ends with "Ctrl+C to stop." once it serves
+            lines.append(line)
+            if line.startswith("Ctrl+C"):
+                break
+        banner = "".join(lines)
+        assert banner.startswith("Hue bridge emulator at "), banner + process.stderr.read()
+        return banner.split()[4], banner
+
+    yield start
+    for process in started:
+        process.terminate()
+        process.communicate(timeout=10)
+
+
+def test_emulator_cli_starts_a_real_room_with_its_faults(
+        emulator_process: Callable[..., tuple[str, str]], tmp_path: Path) -> None:
+    """The real-room faults from the command line: a light at ``safety``, one switched off
+    at the wall, and a second room — then ``room-check --fix`` against that process."""
+    address, banner = emulator_process(
+        "--lights", "5", "--room", "Room A=1,2,3", "--room", "Room B=4,5",
+        "--startup-mode", "powerfail", "--startup", "1=safety", "--startup", "4=safety",
+        "--unreachable", "3")
+    assert "power-on safety: lights 1, 4\n" in banner
+    assert "power-on powerfail: lights 2, 3, 5\n" in banner
+    assert "unreachable: lights 3\n" in banner
+    status, body = raw(address, "GET", f"/api/{USER}/lights")
+    lights = json.loads(body)
+    assert status == 200
+    assert {i: lights[i]["config"]["startup"]["mode"] for i in lights} == {
+        "1": "safety", "2": "powerfail", "3": "powerfail", "4": "safety", "5": "powerfail"}
+    assert [i for i in lights if not lights[i]["state"]["reachable"]] == ["3"]
+    done = room_check(*bridge_args(address), "--json", "--fix", data_dir=tmp_path)
+    checks = by_name(as_json(done))
+    assert done.returncode == 0, done.stderr
+    assert checks["reachable"]["lights"] == ["3"]
+    assert checks["fix"]["lights"] == ["1"]
+    lights = json.loads(raw(address, "GET", f"/api/{USER}/lights")[1])
+    assert lights["1"]["config"]["startup"]["mode"] == "powerfail"
+    assert lights["4"]["config"]["startup"]["mode"] == "safety"  # Room B untouched
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (["--unreachable", "9"], "no light 9: the emulator has lights 1–3"),
+    (["--startup", "2=bright"], "expected ID=MODE with MODE one of safety, powerfail, custom"),
+    (["--unreachable", "x"], "expected a light id"),
+])
+def test_emulator_cli_refuses_lights_it_does_not_have(tmp_path: Path, args: list[str],
+                                                      words: str) -> None:
+    done = subprocess.run([sys.executable, "-m", "ketaroom", "bridge-emulator", *args],
+                          capture_output=True, text=True, timeout=30, cwd=ROOT,
+                          env={**os.environ, "KETAROOM_DATA_DIR": str(tmp_path)})
+    assert done.returncode == 2
+    assert words in done.stderr and "Traceback" not in done.stderr
+    assert done.stdout == ""
+
+
+def test_test_sound_is_said_in_the_audio_check(tmp_path: Path) -> None:
+    """``--test-sound`` plays through real libVLC (dummy output) and the audio check says
+    what played and how loud; the JSON keeps its shape. (Its level under a room limit
+    below 20 %, heard through amem: tests/integration/test_test_sound.py.)"""
+    done = room_check("--audio", "dummy", "--test-sound", "--json", data_dir=tmp_path)
+    assert done.returncode == 0, done.stderr
+    audio = by_name(as_json(done))["audio"]
+    assert audio == {"name": "audio", "status": "ok", "lights": [], "message":
+                     "silent audio output (dummy); test sound played: test-sound.ogg at "
+                     "20 %, faded in from silence and out"}
+    silent = room_check("--audio", "none", "--test-sound", "--json", data_dir=tmp_path)
+    assert silent.returncode == 0, silent.stderr
+    assert by_name(as_json(silent))["audio"]["message"] == (
+        "no music in this room (audio none); no test sound played")

@@ -53,6 +53,7 @@ def test_wheel_carries_the_shipped_files_and_nothing_of_the_checkout(wheel: Path
         assert expected, f"nothing shipped in {folder}"
         assert expected <= names, sorted(expected - names)
     assert f"{DATA}/resources/icons/ketaroom.svg" in names
+    assert f"{DATA}/resources/sounds/test-sound.ogg" in names  # the room check's test sound
     assert f"{DATA}/resources/desktop/ketaroom.desktop" in names
     assert "ketaroom/cli.py" in names
     top = {name.split("/")[0] for name in names}

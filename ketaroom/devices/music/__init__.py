@@ -12,6 +12,7 @@ import time
 from collections.abc import Sequence
 
 from ketaroom.devices.music.api import (
+    NO_AUDIO_OUTPUT,
     AudioUnavailable,
     LoudnessSource,
     MusicError,
@@ -25,6 +26,7 @@ from ketaroom.devices.music.engine import VlcPlayer
 from ketaroom.devices.music.null import NullPlayer
 
 __all__ = [
+    "NO_AUDIO_OUTPUT",
     "AudioUnavailable",
     "LoudnessSource",
     "MusicError",

@@ -14,6 +14,8 @@ from typing import Literal, Protocol, runtime_checkable
 from ketaroom.core.targets import MusicTarget
 
 ReportKind = Literal["music", "device_error", "warning", "state"]
+NO_AUDIO_OUTPUT = "no_audio_output"
+""":attr:`MusicReport.problem` of a stream that reaches no audio output (no sound device)."""
 
 
 class MusicError(Exception):
@@ -39,6 +41,9 @@ class MusicReport:
     volume_pct: float
     fade_s: float
     wall: float
+    problem: str | None = None
+    """What went wrong, for a listener that must tell problems apart (the window's advice):
+    :data:`NO_AUDIO_OUTPUT`, or ``None``."""
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,7 @@ from typing import Any
 from ketaroom.core.playlists import track_problem
 from ketaroom.core.targets import MusicTarget
 from ketaroom.devices.music.api import (
+    NO_AUDIO_OUTPUT,
     AudioUnavailable,
     LoudnessSource,
     MusicReport,
@@ -674,7 +675,7 @@ class VlcPlayer:
         d.output_known = True
         if not flowing and not self._no_output:
             self._no_output = True
-            self._report("device_error", NO_OUTPUT_MESSAGE, None)
+            self._report("device_error", NO_OUTPUT_MESSAGE, None, problem=NO_AUDIO_OUTPUT)
 
     def _release_pending_outs(self, now: float, fade: float) -> None:
         for o in self._decks:
@@ -721,13 +722,14 @@ class VlcPlayer:
             self._cond.notify_all()
 
     def _report(self, kind: ReportKind, message: str, track: Path | None,
-                fade_s: float = 0.0, volume_pct: float | None = None) -> None:
+                fade_s: float = 0.0, volume_pct: float | None = None,
+                problem: str | None = None) -> None:
         if self._on_report is None:
             return
         vol = volume_pct if volume_pct is not None else db_to_pct(self._level_db)
         try:
             self._on_report(MusicReport(kind, message, track, round(vol, 2), fade_s,
-                                        time.time()))
+                                        time.time(), problem))
         except Exception:  # a broken listener must never stop the music engine
             log.exception("music report listener failed")
 

@@ -10,6 +10,7 @@ from ketaroom.core.room_check import (
     clock_check,
     disk_check,
     light_checks,
+    with_test_sound,
 )
 
 
@@ -74,3 +75,13 @@ def test_audio_disk_and_clock_rules() -> None:
     assert clock_check(None) == Check("clock", "warning", "clock synchronisation unknown")
     assert clock_check(False).status == "warning"
     assert clock_check(True).status == "ok"
+
+
+def test_with_test_sound_keeps_the_shape_and_takes_the_worse_status() -> None:
+    audio = Check("audio", "ok", "audio output system default")
+    played = with_test_sound(audio, "ok", "test sound played: x.ogg at 20 %")
+    assert played.to_json() == {"name": "audio", "status": "ok", "lights": [], "message":
+                                "audio output system default; test sound played: x.ogg at 20 %"}
+    assert with_test_sound(audio, "warning", "did not play").status == "warning"
+    missing = Check("audio", "warning", "no audio device found")
+    assert with_test_sound(missing, "ok", "played").status == "warning"
