@@ -34,8 +34,10 @@ from ketaroom.core.preset import Preset
 from ketaroom.core.targets import SILENCE, LightTarget, MusicTarget
 
 __all__ = [
+    "MAX_ENTRY_CHARS",
     "MAX_NEVER_PLAY",
     "MIN_LIT_PCT",
+    "WARMER_MAX_K",
     "PatientPreferences",
     "Withheld",
     "adjust_light",
