@@ -83,7 +83,7 @@ class PreferencesForm(QWidget):
         self.store = store
         self.code: str | None = None
         outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 4, 0, 4)
+        outer.setContentsMargins(10, 8, 10, 8)
         outer.addWidget(QLabel("Preferences — carried to every session of this patient"))
         grid = QGridLayout()
         self.volume = _spin(AS_PRESET, 100, 5, " % comfortable")
@@ -138,6 +138,7 @@ class PreferencesForm(QWidget):
         bottom.addWidget(self.status, 1)
         bottom.addWidget(self.save_button)
         outer.addLayout(bottom)
+        outer.addStretch(1)
         self.add_button.clicked.connect(self.add_entry)
         self.entry.returnPressed.connect(self.add_entry)
         self.remove_button.clicked.connect(self.remove_selected)

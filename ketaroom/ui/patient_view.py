@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -146,9 +147,11 @@ class PatientView(QWidget):
                                     QHeaderView.ResizeMode.Stretch)
         side.addWidget(self.heading)
         side.addWidget(self.courses)
-        side.addWidget(self.sessions, 1)
         self.preferences = PreferencesForm(store, data_dir)
-        side.addWidget(self.preferences)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.sessions, "Sessions")
+        self.tabs.addTab(self.preferences, "Preferences")
+        side.addWidget(self.tabs, 1)
         self._build_follow_up(side)
         self._build_export(side)
         splitter.addWidget(detail)

@@ -66,6 +66,7 @@ def test_preferences_are_edited_saved_and_read_back(qtbot, make_window) -> None:
     qtbot.waitUntil(lambda: "saved" in form.status.text(), timeout=3000)
     assert "PT-0042" in form.status.text()
     view.resize(1280, 720)
+    view.tabs.setCurrentWidget(form)
     screenshot(view, "patient-preferences.png")
 
     view.select_patient("PT-0043")
