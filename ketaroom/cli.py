@@ -16,6 +16,7 @@ import ketaroom
 
 if TYPE_CHECKING:
     from ketaroom.store.journal import Journal, RecordSource
+    from ketaroom.store.patients import Patient
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 EXIT_UNRECORDED = 3
@@ -221,7 +222,6 @@ def cmd_rehearse(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from ketaroom.core.board import parse_broker
-    from ketaroom.core.clinical import validate_code
     from ketaroom.core.validation import load_preset
     from ketaroom.session.loudness import LibraryLoudness
     from ketaroom.session.rehearse import (
@@ -268,18 +268,19 @@ def cmd_rehearse(args: argparse.Namespace) -> int:
         return EXIT_PROBLEMS
     loudness = LibraryLoudness(data, load_settings(data).loudness_target)
     try:
-        patient_id = None
+        patient = None
         if args.patient is not None:
-            patient_id = _patient_id(journal, args.patient)
-            if patient_id is None:
+            patient = _patient(journal, args.patient)
+            if patient is None:
                 return EXIT_USAGE
             if board is not None:  # the board gets the patient's code, never a name
-                board = replace(board, patient=validate_code(args.patient))
+                board = replace(board, patient=patient.code)
         outcome = run_rehearsal(
             result.preset, speed=args.speed, journal=journal, audio=args.audio, bridge=bridge,
             emit=EventPrinter(sys.stdout, args.json),
             warnings=[(w.area, str(w)) for w in result.warnings], room=room, board=board,
-            patient_id=patient_id, loudness=loudness)
+            patient_id=patient.id if patient else None,
+            preferences=patient.preferences if patient else None, loudness=loudness)
     finally:
         loudness.close()
         journal.close()
@@ -290,14 +291,14 @@ def cmd_rehearse(args: argparse.Namespace) -> int:
     return EXIT_OK if outcome.status == "completed" else EXIT_PROBLEMS
 
 
-def _patient_id(journal: Journal, code: str) -> int | None:
-    """The id of patient ``code`` (created if new), or None after saying why not."""
+def _patient(journal: Journal, code: str) -> Patient | None:
+    """Patient ``code`` (created if new), or None after saying why not."""
     from ketaroom.core.clinical import ClinicalInputError
     from ketaroom.store.journal import JournalError
     from ketaroom.store.patients import PatientStore
 
     try:
-        return PatientStore(journal).ensure_patient(code).id
+        return PatientStore(journal).ensure_patient(code)
     except ClinicalInputError as exc:
         print(f"ketaroom: --patient: {exc}", file=sys.stderr)
     except JournalError as exc:

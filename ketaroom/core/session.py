@@ -14,6 +14,13 @@ from dataclasses import dataclass
 
 from ketaroom.core.clock import Clock
 from ketaroom.core.durations import MAX_DURATION_S
+from ketaroom.core.preferences import (
+    PatientPreferences,
+    Withheld,
+    adjust_light,
+    comfortable_volume,
+    withhold,
+)
 from ketaroom.core.preset import Cue, Phase, Preset
 from ketaroom.core.targets import SILENCE, LightTarget, MusicTarget, light_group_for
 from ketaroom.core.timeline import (
@@ -41,6 +48,8 @@ class SessionEvent:
     """Set on PHASE_START: what should play now."""
     light: LightTarget | None = None
     """Set on PHASE_START when the phase changes the light."""
+    withheld: Withheld | None = None
+    """Set on PHASE_START when the patient's never-play list left something out."""
 
     @property
     def kind(self) -> EventKind:
@@ -65,41 +74,56 @@ class SessionEvent:
         return out
 
 
-def music_target(preset: Preset, phase: Phase) -> MusicTarget:
-    """Desired music for ``phase``, volume capped by the preset's ``max_volume``."""
+def phase_music(preset: Preset, phase: Phase, preferences: PatientPreferences | None = None
+                ) -> tuple[MusicTarget, Withheld | None]:
+    """Desired music for ``phase``, volume capped by the preset's ``max_volume``, as the
+    patient's ``preferences`` want it (comfortable volume, never-play list; see
+    :mod:`ketaroom.core.preferences`), and what the never-play list left out."""
     if phase.music is None or not phase.music.tracks:
-        return MusicTarget((), 0.0, SILENCE_FADE_S, label=SILENCE.label)
+        return MusicTarget((), 0.0, SILENCE_FADE_S, label=SILENCE.label), None
     spec = phase.music
-    return MusicTarget(
+    volume = min(spec.volume_pct, preset.max_volume_pct)
+    if preferences is not None:
+        volume = comfortable_volume(volume, preset, preferences.volume_pct)
+    target = MusicTarget(
         tracks=spec.tracks,
-        volume_pct=min(spec.volume_pct, preset.max_volume_pct),
+        volume_pct=volume,
         fade_s=spec.fade_s,
         shuffle=spec.shuffle,
         loop=spec.loop,
         label=spec.source,
     )
+    if preferences is None:
+        return target, None
+    return withhold(target, preferences.never_play, silence_fade_s=SILENCE_FADE_S)
 
 
-def light_target(preset: Preset, phase: Phase, room_group: str | None = None
-                 ) -> LightTarget | None:
+def light_target(preset: Preset, phase: Phase, room_group: str | None = None,
+                 preferences: PatientPreferences | None = None) -> LightTarget | None:
     """Desired light for ``phase`` in a room whose group is ``room_group`` (see
-    :func:`light_group_for`); ``None`` when the phase keeps the current light."""
+    :func:`light_group_for`), warmer and dimmer as the patient's ``preferences`` want it
+    (:func:`~ketaroom.core.preferences.adjust_light`); ``None`` when the phase keeps the
+    current light."""
     if phase.light is None:
         return None
     spec = phase.light
-    return LightTarget(spec.brightness_pct, spec.transition_s, spec.kelvin, spec.color,
-                       light_group_for(room_group, preset.light_group))
+    target = LightTarget(spec.brightness_pct, spec.transition_s, spec.kelvin, spec.color,
+                         light_group_for(room_group, preset.light_group))
+    return adjust_light(target, preset, preferences) if preferences is not None else target
 
 
 class Session:
     """One session of one preset on one clock, in a room whose light group is ``room_group``
-    (it wins over the preset's ``light_group``)."""
+    (it wins over the preset's ``light_group``), for a patient whose ``preferences`` it
+    honours (None: the preset as written)."""
 
     def __init__(self, preset: Preset, clock: Clock, *, open_as_expected: bool = False,
-                 intents: Sequence[Intent] = (), room_group: str | None = None) -> None:
+                 intents: Sequence[Intent] = (), room_group: str | None = None,
+                 preferences: PatientPreferences | None = None) -> None:
         self.preset = preset
         self.clock = clock
         self.room_group = room_group
+        self.preferences = preferences if preferences is not None and preferences.any else None
         self.open_as_expected = open_as_expected
         self._intents: list[Intent] = list(intents)
         self._emitted = 0
@@ -163,8 +187,15 @@ class Session:
         if event.kind is EventKind.CUE:
             assert event.cue_index is not None
             return SessionEvent(event, phase, cue=phase.cues[event.cue_index])
-        return SessionEvent(event, phase, music=music_target(self.preset, phase),
-                            light=light_target(self.preset, phase, self.room_group))
+        music, withheld = self.phase_music(event.phase_index)
+        return SessionEvent(event, phase, music=music, withheld=withheld,
+                            light=light_target(self.preset, phase, self.room_group,
+                                               self.preferences))
+
+    def phase_music(self, phase_index: int) -> tuple[MusicTarget, Withheld | None]:
+        """The music of phase ``phase_index`` for this session's patient, and what their
+        never-play list left out (see :func:`phase_music`)."""
+        return phase_music(self.preset, self.preset.phases[phase_index], self.preferences)
 
     def next_wakeup(self) -> float | None:
         """Clock time at which :meth:`poll` will next have something new."""
@@ -173,7 +204,7 @@ class Session:
     def desired_light(self, phase_index: int) -> LightTarget | None:
         """The light the room should have during ``phase_index``: the latest phase that set it."""
         for phase in reversed(self.preset.phases[: phase_index + 1]):
-            target = light_target(self.preset, phase, self.room_group)
+            target = light_target(self.preset, phase, self.room_group, self.preferences)
             if target is not None:
                 return target
         return None

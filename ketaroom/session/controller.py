@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from ketaroom.core.playlists import playlist_tracks, show_path
-from ketaroom.core.session import SILENCE_FADE_S, SessionEvent, music_target
+from ketaroom.core.preferences import Withheld, withhold
+from ketaroom.core.session import SILENCE_FADE_S, SessionEvent
 from ketaroom.core.targets import EMERGENCY_LIGHT, LightTarget, MusicTarget
 from ketaroom.core.timeline import EventKind, Intent, IntentKind, Status
 from ketaroom.core.vitals import VitalLimits, Vitals, check_vitals
@@ -38,12 +39,14 @@ from ketaroom.store.record_schema import (
     MusicPlan,
     MusicSkip,
     MusicVolume,
+    MusicWithheld,
     Note,
     NoteCorrection,
     NoteTags,
     OperatorIntent,
     Payload,
     PhaseStart,
+    PreferencesApplied,
     RecordKind,
     SessionEnd,
     SessionStart,
@@ -76,6 +79,9 @@ class SessionController:
         self.cues: list[CueRecord] = []
         self._emergency_hold = False
         """Emergency pressed: the session is paused and the room stays up until Resume."""
+        self.music_note: str | None = None
+        """What the patient's never-play list left out of the music playing now, in a
+        sentence for the music panel (None: nothing)."""
         runner.on_event(self._on_session_event)
         runner.on_intent(self._on_intent)
         room.on_report(self._on_room_report)
@@ -140,12 +146,15 @@ class SessionController:
         t, kind = event.t, event.kind
         ticket = self._record(self._timeline_entry(event), t=t,
                               phase_index=event.event.phase_index)
-        if kind is EventKind.CUE:
+        if kind is EventKind.SESSION_START and self.session.preferences is not None:
+            self._record(PreferencesApplied(self.session.preferences), t=t)
+        elif kind is EventKind.CUE:
             assert event.event.phase_index is not None and event.event.cue_index is not None
             self.cues.append(CueRecord(ticket, event.event.phase_index, event.event.cue_index, t))
         elif kind is EventKind.PHASE_START:
             self._emergency_hold = False  # Next: the clinician moved on
             self.room.apply(event.music, event.light)
+            self._withheld(event.withheld, t=t)
             if event.music is not None:
                 self._record(MusicPlan.from_target(event.music), t=t)
             if event.light is not None:
@@ -155,6 +164,14 @@ class SessionController:
             self.room.apply(MusicTarget((), 0.0, SILENCE_FADE_S, label="session ended"), None)
             assert event.event.status is not None
             self.recorder.end(event.event.status.value)
+
+    def _withheld(self, withheld: Withheld | None, *, t: float | None = None,
+                  manual: bool = False) -> None:
+        """Say (music panel, record) what the never-play list left out, or that nothing was."""
+        self.music_note = (withheld.message(manual=manual) if withheld is not None
+                           else None)
+        if withheld is not None:
+            self._record(MusicWithheld(withheld, manual), t=t)
 
     def _on_intent(self, intent: Intent) -> None:
         if intent.kind is IntentKind.START:
@@ -203,9 +220,7 @@ class SessionController:
         index = state.phase_index
         if index is None or state.status.ended:
             return
-        phase = self.session.preset.phases[index]
-        self.room.apply(music_target(self.session.preset, phase),
-                        self.session.desired_light(index))
+        self.room.apply(self.session.phase_music(index)[0], self.session.desired_light(index))
 
     def report(self, entry: Payload, *, emit: bool = True) -> None:
         """Record (and, with ``emit``, show) an entry the session's owner adds itself, such
@@ -293,6 +308,16 @@ class SessionController:
         for s in skipped:
             self.warn("music", f"{show_path(playlist.name)}: {show_path(s.entry)}: {s.reason} "
                       "(skipped)")
+        prefs = self.session.preferences
+        withheld = None
+        if prefs is not None:
+            chosen, withheld = withhold(MusicTarget(tuple(tracks), 0.0, fade_s,
+                                                    label=playlist.name),
+                                        prefs.never_play, silence_fade_s=fade_s)
+            tracks = list(chosen.tracks)
+        self._withheld(withheld, manual=True)
+        if withheld is not None and withheld.whole_playlist:
+            return  # what plays now goes on
         target = self.room.switch_music(tuple(tracks), fade_s, playlist.name)
         self._record(MusicPlan.from_target(target, manual=True), emit=False)
 

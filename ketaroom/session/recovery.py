@@ -46,14 +46,15 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ketaroom.core.clock import Clock
+from ketaroom.core.preferences import PatientPreferences
 from ketaroom.core.preset import Preset
 from ketaroom.core.recovery import RecoveryMode, rebuild_intents
-from ketaroom.core.session import Session, SessionEvent, music_target
+from ketaroom.core.session import Session, SessionEvent
 from ketaroom.core.targets import LightTarget, MusicTarget
 from ketaroom.core.timeline import EventKind, Intent, TimelineState
 from ketaroom.core.validation import LoadResult, load_preset, validate_text
 from ketaroom.store.journal import EventRecord, Journal, JournalError, SessionRecord
-from ketaroom.store.record_schema import RecordKind, SyntheticPause
+from ketaroom.store.record_schema import RecordKind, SyntheticPause, preferences_of
 
 __all__ = [
     "InterruptedSession",
@@ -100,6 +101,8 @@ class InterruptedSession:
     error: str | None = None
     """Why it cannot be resumed (only closed); ``None`` when it can."""
     warnings: tuple[str, ...] = field(default=())
+    preferences: PatientPreferences | None = None
+    """The patient's preferences the session honoured (recorded at its start)."""
 
     @property
     def id(self) -> int:
@@ -267,6 +270,8 @@ def load_interrupted(journal: Journal, session_id: int, *,
         paused=paused,
         error=error,
         warnings=tuple(warnings),
+        preferences=next((p for e in events if e.kind == RecordKind.PREFERENCES
+                          and (p := preferences_of(e.payload)) is not None), None),
     )
 
 
@@ -328,7 +333,8 @@ def plan_recovery(interrupted: InterruptedSession, mode: RecoveryMode, clock: Cl
     as_running = _rebuild(interrupted, RecoveryMode.RUNNING, now_clock, wall)
     added = intents[-1] if len(intents) > len(as_running) else None
     session = Session(interrupted.preset, clock, open_as_expected=open_as_expected,
-                      intents=intents, room_group=room_group)
+                      intents=intents, room_group=room_group,
+                      preferences=interrupted.preferences)
     past = session.poll(now_clock)
     state = session.state(now_clock)
     missed = tuple(e for e in past if e.t > interrupted.crashed_t + 1e-6
@@ -336,8 +342,7 @@ def plan_recovery(interrupted: InterruptedSession, mode: RecoveryMode, clock: Cl
     music: MusicTarget | None = None
     light: LightTarget | None = None
     if not state.status.ended and state.phase_index is not None:
-        phase = interrupted.preset.phases[state.phase_index]
-        music = music_target(interrupted.preset, phase)
+        music = session.phase_music(state.phase_index)[0]
         light = session.desired_light(state.phase_index)
     return RecoveryPlan(interrupted, mode, session, state, music, light, missed,
                       session_t=state.active_s, added_pause=added, now_clock=now_clock,

@@ -31,6 +31,7 @@ from typing import Any, TextIO
 from ketaroom.core.board import BrokerAddress
 from ketaroom.core.clock import AcceleratedClock
 from ketaroom.core.durations import format_clock
+from ketaroom.core.preferences import PatientPreferences
 from ketaroom.core.preset import Preset
 from ketaroom.core.session import Session
 from ketaroom.devices.music import LoudnessSource
@@ -164,15 +165,16 @@ def run_rehearsal(preset: Preset, *, speed: float, journal: Journal, audio: str,
                   bridge: BridgeSettings | None, emit: Callable[[dict[str, Any]], None],
                   warnings: list[tuple[str, str]] | None = None,
                   patient_id: int | None = None, room: str = DEFAULT_ROOM,
-                  board: BoardOptions | None = None, loudness: LoudnessSource | None = None
-                  ) -> RehearsalOutcome:
+                  board: BoardOptions | None = None, loudness: LoudnessSource | None = None,
+                  preferences: PatientPreferences | None = None) -> RehearsalOutcome:
     """Run ``preset`` to its end, or until a stop signal (see :class:`Interruption`).
 
     ``room`` names the room in the record; with ``board``, the room's state is published
     to the nurse-station board on every turn of the loop (the publisher sends what is
     news), and the broker's coming and going is recorded as the ``board`` device's.
 
-    ``patient_id`` links the rehearsal to a patient (never counted as a clinical session).
+    ``patient_id`` links the rehearsal to a patient (never counted as a clinical session);
+    ``preferences`` (the patient's) are honoured as in the window (see :class:`Session`).
     ``loudness``: track gains for loudness-normalised music (see :class:`RoomDevices`).
     """
     clock = AcceleratedClock(speed)
@@ -184,7 +186,8 @@ def run_rehearsal(preset: Preset, *, speed: float, journal: Journal, audio: str,
         recorder.begin(preset, room=room, speed=speed, operator="rehearse",
                        kind="rehearsal", patient_id=patient_id)
         session = Session(preset, clock, open_as_expected=True,
-                          room_group=bridge.group if bridge is not None else None)
+                          room_group=bridge.group if bridge is not None else None,
+                          preferences=preferences)
         room_devices = RoomDevices(owner.put, audio=audio, bridge=bridge, time_scale=speed,
                                    max_volume_pct=preset.max_volume_pct, loudness=loudness)
         live = build_session(session, recorder, room_devices, post=owner.put,

@@ -104,6 +104,8 @@ class RoomState:
     """How the lights last answered; ``None`` before their first answer."""
     emergency_held: bool
     """The emergency holds the running session (until Resume or Next)."""
+    music_note: str | None = None
+    """What the patient's never-play list left out of the music now (None: nothing)."""
 
 
 class RoomService:
@@ -372,7 +374,8 @@ class RoomService:
             log.debug("music state unavailable", exc_info=True)
             music = None
         return RoomState(music, self.cap_pct, self._light, self._light_health,
-                         self.emergency_held)
+                         self.emergency_held,
+                         self.live.controller.music_note if self.live is not None else None)
 
     def choose_preset(self, preset: Preset | None) -> None:
         """The preset picked for the next session (its volume limit shows already)."""
@@ -567,14 +570,17 @@ class RoomService:
         ``warnings`` (what loading the preset found, e.g. a track missing from a playlist)
         are recorded at 0 s as the preset's warnings. ``patient_id`` and ``course_id``
         (:class:`~ketaroom.store.patients.PatientStore`) link the session to its patient
-        and course (it gets the next number in the course).
+        and course (it gets the next number in the course); the session honours the
+        patient's preferences (comfortable volume, never-play list, warmer/dimmer light).
         """
         self._prepare_room(preset)
         recorder = SessionRecorder(self.journal, on_health=self._recorder_health)
         recorder.begin(preset, room=self.settings.room_name, operator=self.operator,
                        patient_ref=patient_ref, patient_id=patient_id, course_id=course_id)
-        live = self._assemble(Session(preset, self.clock_factory(),
-                                      room_group=self.light_group), recorder)
+        preferences = (self.patients.patient_by_id(patient_id).preferences
+                       if patient_id is not None else None)
+        live = self._assemble(Session(preset, self.clock_factory(), room_group=self.light_group,
+                                      preferences=preferences), recorder)
         if self.board is not None:  # the board shows the patient's code, never a name
             self.board.patient = (self.patients.code_of(patient_id)
                                   if patient_id is not None else None)

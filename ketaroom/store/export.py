@@ -364,6 +364,10 @@ def _emergency(event: EventRecord, _by_id: dict[int, EventRecord]) -> str:
     return f"EMERGENCY: {text}".rstrip(": ")
 
 
+def _preferences(event: EventRecord, _by_id: dict[int, EventRecord]) -> str:
+    return str(event.payload.get("message") or "Patient preferences")
+
+
 def _resume(_event: EventRecord, _by_id: dict[int, EventRecord]) -> str:
     return "Resumed after interruption"
 
@@ -388,6 +392,7 @@ SUMMARIES: dict[str, Summary] = {
     RecordKind.LIGHT: _light,
     RecordKind.DEVICE_ERROR: _device_error,
     RecordKind.EMERGENCY: _emergency,
+    RecordKind.PREFERENCES: _preferences,
     RecordKind.RESUME: _resume,
     RecordKind.SESSION_END: _session_end,
 }

@@ -11,8 +11,9 @@ clinical entries of a session (``docs/records.md``, "Patients and courses"):
   of sessions at a spacing in days; a clinical session started with its ``course_id``
   (:meth:`Journal.start_session`) gets the next number in the course, and
   :attr:`Course.next_due` follows from the plan;
-* :class:`PatientPreferences` carry over from session to session (comfortable volume,
-  tracks or playlists never to play, warmer/dimmer light offsets);
+* :class:`~ketaroom.core.preferences.PatientPreferences` carry over from session to
+  session (comfortable volume, tracks or playlists never to play, warmer/dimmer light
+  offsets; a session honours them through :class:`~ketaroom.core.session.Session`);
 * clinical fields and measures are journal entries of a session, built with the
   builders of :mod:`ketaroom.store.record_schema` (``Dose``, ``Sedation``,
   ``Dissociation``, ``ReadyToLeave``, ``AdverseEvent``, ``Phq9``, ``Reflection``,
@@ -28,13 +29,14 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from ketaroom.core import clinical
 from ketaroom.core.clinical import ClinicalInputError
+from ketaroom.core.preferences import PatientPreferences
 from ketaroom.store.journal import EventRecord, Journal, JournalError, SessionRecord, _iso
 from ketaroom.store.record_schema import CLINICAL_KINDS, Payload, RecordKind
 
@@ -47,39 +49,6 @@ __all__ = [
     "PatientSummary",
     "session_measures",
 ]
-
-
-@dataclass(frozen=True)
-class PatientPreferences:
-    """What carries over from one session of a patient to the next."""
-
-    volume_pct: float | None = None
-    """The music volume the patient found comfortable (None: the preset's)."""
-    never_play: tuple[str, ...] = ()
-    """Track file names or playlist names never to play for this patient."""
-    warmer_k: int = 0
-    """Light colour temperature lowered by this many kelvin (within the preset's range)."""
-    dimmer_pct: float = 0.0
-    """Light brightness lowered by this many percentage points."""
-
-    def __post_init__(self) -> None:
-        if self.volume_pct is not None and not 0 <= self.volume_pct <= 100:
-            raise ClinicalInputError("A comfortable volume is 0–100 %.")
-        if not 0 <= self.warmer_k <= 3000 or not 0 <= self.dimmer_pct <= 100:
-            raise ClinicalInputError("Light offsets: warmer 0–3000 K, dimmer 0–100 %.")
-
-    def to_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["never_play"] = list(self.never_play)
-        return out
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> PatientPreferences:
-        """Read back :meth:`to_dict` (unknown keys ignored)."""
-        return cls(volume_pct=data.get("volume_pct"),
-                   never_play=tuple(str(x) for x in data.get("never_play") or ()),
-                   warmer_k=int(data.get("warmer_k") or 0),
-                   dimmer_pct=float(data.get("dimmer_pct") or 0.0))
 
 
 @dataclass(frozen=True)
@@ -218,6 +187,14 @@ class PatientStore:
                                   (code.strip(),))
         if not rows:
             raise KeyError(f"no patient {code.strip()}")
+        return _patient(rows[0])
+
+    def patient_by_id(self, patient_id: int) -> Patient:
+        """The patient with this id; :class:`KeyError` if there is none."""
+        rows = self.journal._read(f"SELECT {_PATIENT_COLS} FROM patients WHERE id = ?",
+                                  (patient_id,))
+        if not rows:
+            raise KeyError(f"no patient with id {patient_id}")
         return _patient(rows[0])
 
     def code_of(self, patient_id: int) -> str | None:

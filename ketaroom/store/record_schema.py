@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
 from ketaroom.core import clinical
+from ketaroom.core.preferences import PatientPreferences, Withheld
 from ketaroom.core.targets import LightTarget, MusicTarget
 
 __all__ = [
@@ -51,6 +52,7 @@ __all__ = [
     "MusicPlan",
     "MusicSkip",
     "MusicVolume",
+    "MusicWithheld",
     "Note",
     "NoteCorrection",
     "NoteTags",
@@ -58,6 +60,7 @@ __all__ = [
     "Payload",
     "PhaseStart",
     "Phq9",
+    "PreferencesApplied",
     "ReadyToLeave",
     "RecordKind",
     "Reflection",
@@ -75,6 +78,7 @@ __all__ = [
     "music_report_fields",
     "note_root",
     "phase_name",
+    "preferences_of",
     "volume",
 ]
 
@@ -108,6 +112,7 @@ class RecordKind(enum.StrEnum):
     PHQ9 = "phq9"
     REFLECTION = "reflection"
     FOLLOW_UP = "follow_up"
+    PREFERENCES = "preferences"
 
 
 CUE_KINDS = ("reminder", "vitals", "note")
@@ -606,6 +611,48 @@ class MusicSkip:
 
     def to_payload(self) -> dict[str, Any]:
         return {"manual": True, "skip": True}
+
+
+@dataclass(frozen=True)
+class PreferencesApplied:
+    """The patient's preferences this session honours, as they were at its start."""
+
+    kind: ClassVar[RecordKind] = RecordKind.PREFERENCES
+    preferences: PatientPreferences
+
+    def to_payload(self) -> dict[str, Any]:
+        prefs = self.preferences
+        return {"message": f"Patient preferences: {prefs.summary()}",
+                "volume_pct": prefs.volume_pct, "never_play": list(prefs.never_play),
+                "warmer_k": prefs.warmer_k, "dimmer_pct": prefs.dimmer_pct}
+
+
+@dataclass(frozen=True)
+class MusicWithheld:
+    """What the patient's never-play list left out of a playlist (``manual``: one the
+    clinician chose)."""
+
+    kind: ClassVar[RecordKind] = RecordKind.PREFERENCES
+    withheld: Withheld
+    manual: bool = False
+
+    def to_payload(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"manual": True} if self.manual else {}
+        withheld = self.withheld
+        out.update(message=withheld.message(manual=self.manual), playlist=withheld.playlist,
+                   withheld=list(withheld.tracks), whole_playlist=withheld.whole_playlist)
+        return out
+
+
+def preferences_of(payload: Mapping[str, Any]) -> PatientPreferences | None:
+    """The preferences a ``preferences`` entry of :class:`PreferencesApplied` holds (None
+    for a :class:`MusicWithheld` entry or one that cannot be read)."""
+    if "never_play" not in payload:
+        return None
+    try:
+        return PatientPreferences.from_dict(payload)
+    except (ValueError, TypeError):
+        return None
 
 
 def light_fields(target: LightTarget) -> dict[str, Any]:

@@ -226,8 +226,8 @@ class MainWindow(QMainWindow):
 
     def _on_open_patients(self) -> None:
         def build() -> QWidget:
-            view = PatientView(self.service.patients, self, user=self.service.operator)
-            view.setWindowTitle("Patients")
+            view = PatientView(self.service.patients, self, user=self.service.operator,
+                               data_dir=self.service.data_dir)
             view.changed.connect(self._show_due)
             return view
         self._show_side_window("patients", build)
@@ -651,7 +651,7 @@ class MainWindow(QMainWindow):
     def _show_room(self) -> None:
         """Render the room's state as the service publishes it (music and its cap)."""
         state = self.service.state()
-        self.music_panel.show_state(state.music, state.cap_pct)
+        self.music_panel.show_state(state.music, state.cap_pct, state.music_note)
 
     # -- closing ----------------------------------------------------------------------------
 

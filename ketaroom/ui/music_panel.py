@@ -1,4 +1,5 @@
-"""The music panel: what plays, another playlist for this phase, volume (capped), mute, skip.
+"""The music panel: what plays, another playlist for this phase, volume (capped), mute, skip,
+and a quiet line when the patient's never-play list left something out.
 
 Renders the room's state as the session service publishes it (:meth:`MusicPanel.show_state`,
 polled by the main window): a :class:`~ketaroom.session.devices.MusicState` — what the
@@ -43,6 +44,10 @@ class MusicPanel(Panel):
         self.playlist = muted_label()
         self.title_row.addWidget(self.playlist)
         self.body.addWidget(self.now_playing)
+        self.note = muted_label(wrap=True)
+        self.note.setObjectName("musicNote")
+        self.note.hide()
+        self.body.addWidget(self.note)
         self.playlist_picker = QComboBox()
         self.playlist_picker.setObjectName("playlistPicker")
         self.playlist_picker.setToolTip(
@@ -130,9 +135,14 @@ class MusicPanel(Panel):
         self._show_muted(muted)
         self.mute_toggled.emit(muted)
 
-    def show_state(self, music: MusicState | None, cap_pct: float) -> None:
-        """Render the engine's confirmed music and the cap (a drag in progress is kept)."""
+    def show_state(self, music: MusicState | None, cap_pct: float, note: str | None = None
+                   ) -> None:
+        """Render the engine's confirmed music and the cap (a drag in progress is kept), and
+        ``note``: what the patient's never-play list left out (None: nothing)."""
         self._show_cap(cap_pct)
+        if (note or "") != self.note.text():
+            self.note.setText(note or "")
+            self.note.setVisible(bool(note))
         if music is None:
             self.now_playing.setText("Music unavailable")
             self.playlist.setText("")

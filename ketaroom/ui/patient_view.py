@@ -3,7 +3,8 @@
 The list shows each patient's code, clinical sessions, the last one and when the next is
 due. A patient's page shows their courses ("Induction series · 2 of 6 done · next due
 …"), the sessions of the course oldest first ("1 of 6", dose, sedation, dissociation,
-PHQ-9, the patient's reflection, follow-ups), a form for the 24 h / 7 d follow-up, and the
+PHQ-9, the patient's reflection, follow-ups), the patient's preferences
+(:mod:`ketaroom.ui.patient_preferences`), a form for the 24 h / 7 d follow-up, and the
 course report export (PDF, CSV, JSON through :func:`ketaroom.store.export.export_course`:
 0600, complete or nothing; the dialog opens in Documents like the session export).
 
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -42,6 +44,7 @@ from ketaroom.store.patients import PatientStore
 from ketaroom.store.record_schema import FollowUp
 from ketaroom.ui.export_dialog import export_buttons, export_with_dialog, show_status
 from ketaroom.ui.patient_picker import COURSE_LABELS
+from ketaroom.ui.patient_preferences import PreferencesForm
 from ketaroom.ui.widgets import muted_label
 
 PATIENT_COLUMNS = ("Patient", "Sessions", "Last", "Next due")
@@ -107,9 +110,12 @@ class PatientView(QWidget):
     changed = Signal()
 
     def __init__(self, store: PatientStore, parent: QWidget | None = None, *,
-                 user: str = "") -> None:
+                 user: str = "", data_dir: Path | None = None) -> None:
+        """``data_dir``: where the clinic's playlists are, for the never-play list's
+        suggestions (None: none offered)."""
         super().__init__(parent)
         self.setObjectName("patientView")
+        self.setWindowTitle("Patients")
         self.store = store
         self.user = user
         outer = QVBoxLayout(self)
@@ -141,7 +147,11 @@ class PatientView(QWidget):
                                     QHeaderView.ResizeMode.Stretch)
         side.addWidget(self.heading)
         side.addWidget(self.courses)
-        side.addWidget(self.sessions, 1)
+        self.preferences = PreferencesForm(store, data_dir)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.sessions, "Sessions")
+        self.tabs.addTab(self.preferences, "Preferences")
+        side.addWidget(self.tabs, 1)
         self._build_follow_up(side)
         self._build_export(side)
         splitter.addWidget(detail)
@@ -225,6 +235,7 @@ class PatientView(QWidget):
         for widget in (self.fu_button, *self.export_buttons.values()):
             widget.setEnabled(code is not None)
         self.fu_session.clear()
+        self.preferences.show_patient(code)
         if code is None:
             self.heading.setText("Select a patient.")
             self.courses.clear()

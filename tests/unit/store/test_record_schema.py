@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from ketaroom.core.preferences import PatientPreferences, Withheld
 from ketaroom.core.targets import EMERGENCY_LIGHT, LightTarget, MusicTarget
 from ketaroom.store import export_pdf
 from ketaroom.store.export import SUMMARIES, event_summary
@@ -24,11 +25,13 @@ from ketaroom.store.record_schema import (
     MusicPlan,
     MusicSkip,
     MusicVolume,
+    MusicWithheld,
     Note,
     NoteCorrection,
     NoteTags,
     OperatorIntent,
     PhaseStart,
+    PreferencesApplied,
     RecordKind,
     Resume,
     SessionEnd,
@@ -51,7 +54,7 @@ def test_the_stored_kind_strings_never_change() -> None:
         "note_correction", "note_tags", "vitals", "music", "light", "device",
         "device_error", "device_health", "emergency", "signal", "resume", "session_end",
         "dose", "sedation", "dissociation", "ready_to_leave", "adverse_event", "phq9",
-        "reflection", "follow_up"]
+        "reflection", "follow_up", "preferences"]
     assert RecordKind.NOTE == "note" and f"{RecordKind.CUE_ACK}" == "cue_ack"
 
 
@@ -102,6 +105,18 @@ def test_the_stored_kind_strings_never_change() -> None:
      {"text": "Lights up / music off", "brightness": EMERGENCY_LIGHT.brightness_pct,
       "transition": EMERGENCY_LIGHT.transition_s, "kelvin": EMERGENCY_LIGHT.kelvin,
       "by": "RN", "session_held": True}),
+    (PreferencesApplied(PatientPreferences(35.0, ("rain.ogg",), 200, 10.0)), "preferences",
+     {"message": "Patient preferences: comfortable volume 35 % · never play: rain.ogg · "
+                 "200 K warmer · 10 % dimmer",
+      "volume_pct": 35.0, "never_play": ["rain.ogg"], "warmer_k": 200, "dimmer_pct": 10.0}),
+    (MusicWithheld(Withheld("calm.m3u", ("rain.ogg",), False)), "preferences",
+     {"message": "Skipped 1 track this patient asked not to hear", "playlist": "calm.m3u",
+      "withheld": ["rain.ogg"], "whole_playlist": False}),
+    (MusicWithheld(Withheld("drums.m3u", ("a.ogg", "b.ogg"), True), manual=True),
+     "preferences",
+     {"manual": True, "playlist": "drums.m3u", "withheld": ["a.ogg", "b.ogg"],
+      "whole_playlist": True,
+      "message": "Playlist drums.m3u is on this patient's never-play list — not played"}),
     (Signal("SIGTERM"), "signal", {"signal": "SIGTERM"}),
     (Resume(42, "pc"), "resume", {"previous_pid": 42, "previous_host": "pc"}),
     (SessionEnd("completed", 2, "Rest"), "session_end",
