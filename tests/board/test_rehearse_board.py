@@ -87,10 +87,10 @@ def test_a_rehearsal_runs_without_its_broker_and_connects_when_it_comes(
         tmp_path: Path, processes):
     broker = Mosquitto(tmp_path)  # not running yet
     begun = time.monotonic()
-    room = rehearse(broker.address, "Room A", tmp_path / "a", 15, "--json",
+    room = rehearse(broker.address, "Room A", tmp_path / "a", 20, "--json",
                     "--patient", "PT-0042")
     processes.append(room)
-    time.sleep(3)
+    time.sleep(2)
     assert room.poll() is None, "the session runs without the board's broker"
     broker.start()
     try:
