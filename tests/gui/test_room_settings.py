@@ -336,3 +336,20 @@ def test_saving_keeps_what_the_dialog_does_not_show(qtbot, tmp_path, open_gate) 
         dialog.save_button.click()
     loaded = load_settings(tmp_path)
     assert loaded.central_dsn == dsn and loaded.extend_step_min == 7.5
+
+
+def test_the_clinic_dose_limits_are_edited_behind_the_pin(qtbot, tmp_path, open_gate) -> None:
+    from ketaroom.core.clinical import DoseLimits
+
+    dialog = settings_dialog(qtbot, Settings(room_name="Room 1"), tmp_path, open_gate)
+    form = dialog.dose_limits
+    assert form.per_kg["iv"].value() == 1.0 and form.max_mg.value() == 500  # the defaults
+    assert form.per_kg["iv"].maximum() == 5.0  # no limit past what is plausible at all
+    form.per_kg["iv"].setValue(0.8)
+    form.max_mg.setValue(300)
+    with qtbot.waitSignal(dialog.settingsSaved, timeout=2000):
+        dialog.save_button.click()
+    limits = load_settings(tmp_path).dose_limits
+    assert limits == DoseLimits({**DoseLimits().mg_per_kg, "iv": 0.8}, max_mg=300)
+    again = settings_dialog(qtbot, load_settings(tmp_path), tmp_path, open_gate)
+    assert again.dose_limits.per_kg["iv"].value() == 0.8
