@@ -91,6 +91,7 @@ def _scale(low: int, high: int, on_pick: Callable[[int], None]
         button = QPushButton(str(value))
         button.setCheckable(True)
         button.setMinimumSize(44, 44)
+        button.setObjectName("scaleStep")  # less padding: the whole scale fits the tab
         group.addButton(button, value)
         row.addWidget(button)
     row.addStretch(1)
@@ -118,9 +119,9 @@ class ClinicalPanel(Panel):
         form.setContentsMargins(0, 0, 8, 0)
         scroll.setWidget(inner)
         self.body.addWidget(scroll, 1)
-        self._build_dose(form)
-        self.slots = CheckSlots()
+        self.slots = CheckSlots()  # first: what is due is what the tab is opened for
         form.addWidget(self.slots)
+        self._build_dose(form)
         form.addWidget(QLabel("Sedation (MOAA/S 0–5)"))
         row, self.sedation = _scale(0, 5, self._on_sedation)
         form.addLayout(row)
@@ -130,8 +131,11 @@ class ClinicalPanel(Panel):
         for text, value in REMS_CHOICES:
             self.rems.addItem(text, value)
         self.rems.currentIndexChanged.connect(lambda _i: self._on_dissociation())
-        row.insertWidget(5, self.rems)
         form.addLayout(row)
+        rems = QHBoxLayout()
+        rems.addWidget(self.rems)
+        rems.addStretch(1)
+        form.addLayout(rems)
         ready = QHBoxLayout()
         self.ready_button = QPushButton("Ready to leave now")
         self.ready_button.setMinimumHeight(44)
@@ -184,32 +188,37 @@ class ClinicalPanel(Panel):
         self.lot.setPlaceholderText("device lot")
         self.lot.setAccessibleName("Esketamine device lot")
         for edit in (self.mg, self.weight):
-            edit.setFixedWidth(96)
+            edit.setFixedWidth(84)
             edit.setAlignment(Qt.AlignmentFlag.AlignRight)
+        for combo in (self.drug, self.route):  # may shrink to the tab's width
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(6)
         self.lot_label = muted_label("Lot")
-        rows = ((muted_label("Drug"), self.drug, None, muted_label("Route"), self.route, None),
-                (muted_label("Dose"), self.mg, muted_label("mg"), muted_label("Weight"),
-                 self.weight, muted_label("kg")),
-                (muted_label("Per kg"), self.per_kg, None, self.lot_label, self.lot, None))
-        for r, row in enumerate(rows):
-            for c, widget in enumerate(row):
-                if widget is self.per_kg:
-                    grid.addWidget(widget, r, c, 1, 2)
-                elif widget is not None:
-                    grid.addWidget(widget, r, c)
-        grid.setColumnStretch(1, 1)
-        grid.setColumnStretch(4, 1)
+        # (row, column, widget, columns spanned): label, field, unit | label, field, unit
+        cells = ((0, 0, muted_label("Drug"), 1), (0, 1, self.drug, 2),
+                 (0, 3, muted_label("Route"), 1), (0, 4, self.route, 2),
+                 (1, 0, muted_label("Dose"), 1), (1, 1, self.mg, 1), (1, 2, muted_label("mg"), 1),
+                 (1, 3, muted_label("Weight"), 1), (1, 4, self.weight, 1),
+                 (1, 5, muted_label("kg"), 1),
+                 (2, 0, muted_label("Per kg"), 1), (2, 1, self.per_kg, 5),
+                 (3, 0, self.lot_label, 1), (3, 1, self.lot, 5))
+        for row, column, widget, span in cells:
+            grid.addWidget(widget, row, column, 1, span)
+        grid.setColumnStretch(2, 1)
+        grid.setColumnStretch(5, 1)
         form.addLayout(grid)
         self.dose_saved = muted_label(wrap=True)
         form.addWidget(self.dose_saved)
-        confirm = QHBoxLayout()
         self.dose_warning = QLabel(wordWrap=True)
         self.dose_warning.setObjectName("problem")
         self.confirm_dose = QPushButton("Record this dose anyway")
         self.confirm_dose.setMinimumHeight(44)
         self.confirm_dose.clicked.connect(self._on_confirm_dose)
-        confirm.addWidget(self.dose_warning, 1)
+        confirm = QHBoxLayout()
         confirm.addWidget(self.confirm_dose)
+        confirm.addStretch(1)
+        form.addWidget(self.dose_warning)
         form.addLayout(confirm)
         self._show_confirm(False)
         self.drug.currentIndexChanged.connect(self._on_drug)
@@ -350,7 +359,7 @@ class ClinicalPanel(Panel):
         ketamine = self.drug.currentData() == "ketamine"
         shown = f"{mg / kg:.2f} mg/kg" if mg and kg else "— mg/kg"
         if ketamine and limit is not None:
-            shown += f" · clinic limit {limit:g} mg/kg {_route_label(route)}"
+            shown += f"  (clinic limit {limit:g} mg/kg {_route_label(route)})"
         self.per_kg.setText(shown)
         above = bool(ketamine and mg and kg and limit is not None and mg / kg > limit)
         name = "problem" if above else "muted"

@@ -56,7 +56,7 @@ from ketaroom.ui.bridge_setup import (
     BridgeSetupDialog,
     say,
 )
-from ketaroom.ui.dose_limits_form import DoseLimitsForm
+from ketaroom.ui.dose_limits_form import DoseLimitsRow
 from ketaroom.ui.pin_dialog import PinDialog
 from ketaroom.ui.widgets import Panel, muted_label
 from ketaroom.ui.widgets import spin_box as _spin
@@ -255,7 +255,7 @@ class RoomSettingsDialog(QDialog):
         board.addWidget(self.board_password, 2)
         board.addWidget(self.board_tls)
         clinic.body.addLayout(board)
-        self.dose_limits = DoseLimitsForm(settings.dose_limits)
+        self.dose_limits = DoseLimitsRow(settings.dose_limits)
         clinic.body.addWidget(self.dose_limits)
 
         self.message = muted_label(wrap=True)

@@ -81,11 +81,11 @@ def test_the_dose_row_has_its_units_and_the_clinic_limit_needs_confirming(
     window.record_tabs.setCurrentWidget(panel)
     units = {label.text() for label in panel.findChildren(type(panel.per_kg))}
     assert {"Drug", "Route", "Dose", "mg", "Weight", "kg", "Per kg"} <= units
-    assert panel.per_kg.text() == "— mg/kg · clinic limit 0.8 mg/kg IV"
+    assert panel.per_kg.text() == "— mg/kg  (clinic limit 0.8 mg/kg IV)"
 
     qtbot.keyClicks(panel.weight, "70")
     qtbot.keyClicks(panel.mg, "70")  # 1.00 mg/kg IV: above this clinic's 0.8
-    assert panel.per_kg.text() == "1.00 mg/kg · clinic limit 0.8 mg/kg IV"  # live
+    assert panel.per_kg.text() == "1.00 mg/kg  (clinic limit 0.8 mg/kg IV)"  # live
     assert panel.per_kg.objectName() == "problem"
     qtbot.waitUntil(panel.confirm_dose.isVisible, timeout=2000)
     assert "above the clinic limit 0.8 mg/kg" in panel.dose_warning.text()
