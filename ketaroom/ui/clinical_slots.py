@@ -18,14 +18,13 @@ from ketaroom.ui.widgets import muted_label
 
 __all__ = ["CheckSlots", "slot_line"]
 
-_NAMES = {"sedation": "sedation", "dissociation": "dissociation"}
 _SHOWN = {"sedation": "MOAA/S {}", "dissociation": "dissociation {}"}
 
 
 def slot_line(slot: CheckSlot, answers: dict[str, dict[tuple[int, int], int]],
               now_s: float) -> tuple[str, bool]:
     """The line for ``slot`` and whether it is due now (fired, not all answered)."""
-    what = " and ".join(_NAMES[c] for c in slot.asks)
+    what = " and ".join(slot.asks)
     when = f"{what[:1].upper()}{what[1:]} at +{round(slot.due_s / 60)} min"
     done = [_SHOWN[c].format(answers[c][slot.key]) for c in slot.asks
             if slot.key in answers[c]]
