@@ -7,7 +7,8 @@ contract of ``docs/cli.md``: ``{"patient": CODE, "sessions": [{"id", "started_at
 ``courses``); CSV is one row per session. The PDF has the look of the session report
 (it draws with :class:`ketaroom.store.export_pdf._Report`): the patient and their
 courses, a table of sessions (preset, room, dose, BP peak, sedation, dissociation,
-PHQ-9, REMS completeness), the PHQ-9 trend, what REMS monitoring missed, adverse events,
+PHQ-9, REMS completeness), blood pressure at baseline, about +40 min and discharge
+(``measures["bp"]``), the PHQ-9 trend, what REMS monitoring missed, adverse events,
 the patient's reflections and the follow-ups, and a sign-off line.
 
 The display name and year of birth appear only in the PDF (a document the clinic files);
@@ -20,7 +21,6 @@ import csv
 import io
 import itertools
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -38,7 +38,7 @@ from ketaroom.store.export_pdf import (
     _Report,
     is_rems_session,
 )
-from ketaroom.store.journal import EventRecord, Journal, SessionRecord
+from ketaroom.store.journal import Journal, SessionRecord
 from ketaroom.store.patients import Course, Patient, PatientStore, session_measures
 from ketaroom.store.record_schema import CLINICAL_KINDS, RecordKind
 
@@ -56,10 +56,13 @@ __all__ = [
 CSV_COLUMNS = ("id", "started_at", "ended_at", "preset", "room", "kind", "status",
                "course_number", "dose_mg", "route", "mg_per_kg", "bp_peak", "moaas_min",
                "dissociation_max", "phq9_total", "phq9_band", "rems_missing",
-               "adverse_events", "reflections", "follow_ups")
+               "adverse_events", "reflections", "follow_ups", "bp_baseline", "bp_post_dose",
+               "bp_discharge")
 _PHQ9_CHART_H = 62.0
 _PHQ9_BANDS = ((5, "mild"), (10, "moderate"), (15, "mod. severe"), (20, "severe"))
 _TREND = (40, 90, 150)
+BP_SLOTS = ("baseline", "post_dose", "discharge")
+"""The keys of ``measures["bp"]`` in the order of the day."""
 
 
 @dataclass(frozen=True)
@@ -68,7 +71,6 @@ class SessionRow:
 
     session: SessionRecord
     measures: dict[str, Any]
-    vitals: tuple[EventRecord, ...]
     rems: bool
     """An esketamine session (REMS monitoring applies)."""
 
@@ -81,7 +83,7 @@ class SessionRow:
 
     def missing(self) -> list[str] | None:
         """What REMS monitoring did not record (None: not an esketamine session)."""
-        return rems_missing(self.measures, self.vitals) if self.rems else None
+        return rems_missing(self.measures) if self.rems else None
 
 
 @dataclass(frozen=True)
@@ -110,21 +112,20 @@ def load_course(journal: Journal, code: str, *, include_rehearsals: bool = False
     rows = []
     for session in store.sessions(code, include_rehearsals=include_rehearsals):
         events = journal.events(session.id, (*CLINICAL_KINDS, RecordKind.VITALS))
-        measures = session_measures(events)
+        measures = session_measures(events, started_at=session.started_at)
         drug = (measures["dose"] or {}).get("drug")
         rems = (drug == "esketamine" or session.course_id in rems_courses
                 or is_rems_session(session))
-        rows.append(SessionRow(session, measures,
-                               tuple(e for e in events if e.kind == RecordKind.VITALS), rems))
+        rows.append(SessionRow(session, measures, rems))
     return CourseReport(patient, tuple(courses), tuple(rows))
 
 
-def rems_missing(measures: dict[str, Any], vitals: Sequence[EventRecord]) -> list[str]:
+def rems_missing(measures: dict[str, Any]) -> list[str]:
     """The REMS monitoring items an esketamine session lacks (empty: complete).
 
     Dose with device lot, blood pressure before the dose, about 40 min after it and at
-    discharge, sedation and dissociation assessed (with the REMS yes/no), ready-to-leave
-    time, and at least two hours from dose to ready.
+    discharge (the slots of ``measures["bp"]``), sedation and dissociation assessed (with
+    the REMS yes/no), ready-to-leave time, and at least two hours from dose to ready.
     """
     dose, ready = measures["dose"], measures["ready_to_leave"]
     missing = []
@@ -135,24 +136,20 @@ def rems_missing(measures: dict[str, Any], vitals: Sequence[EventRecord]) -> lis
                 *(["ready to leave"] if ready is None else [])]
     if not dose.get("lot"):
         missing.append("device lot")
-    dosed = _when(dose["at"])
-    times = [_when(v.wall) for v in vitals if v.payload.get("sys") is not None]
-    if not any(t <= dosed for t in times):
+    bp = measures["bp"]
+    if bp["baseline"] is None:
         missing.append("BP before dose")
-    check = dosed + timedelta(minutes=REMS_POST_DOSE_CHECK_MIN)
-    if not any(abs(t - check) <= timedelta(minutes=15) for t in times):
+    if bp["post_dose"] is None:
         missing.append(f"BP ~{REMS_POST_DOSE_CHECK_MIN} min")
     if not measures["sedation"]:
         missing.append("sedation")
     if not any(d.get("rems_dissociation") is not None for d in measures["dissociation"]):
         missing.append("dissociation (REMS yes/no)")
-    if ready is None:
-        missing += ["BP at discharge", "ready to leave"]
-        return missing
-    left = _when(ready)
-    if not any(abs(t - left) <= timedelta(minutes=15) for t in times):
+    if ready is None or bp["discharge"] is None:
         missing.append("BP at discharge")
-    if left - dosed < timedelta(minutes=REMS_MIN_MONITORING_MIN):
+    if ready is None:
+        missing.append("ready to leave")
+    elif _when(ready) - _when(measures["dosed_at"]) < timedelta(minutes=REMS_MIN_MONITORING_MIN):
         missing.append(f"{REMS_MIN_MONITORING_MIN} min monitoring")
     return missing
 
@@ -185,9 +182,17 @@ def course_csv(report: CourseReport) -> str:
                   "" if row.missing() is None else "; ".join(row.missing() or ["complete"]),
                   "; ".join(a["text"] for a in m["adverse_events"]),
                   " / ".join(r["text"] for r in m["reflections"]),
-                  "; ".join(_follow_up_text(f) for f in m["follow_ups"])]
+                  "; ".join(_follow_up_text(f) for f in m["follow_ups"]),
+                  *(_bp(m["bp"][slot]) for slot in BP_SLOTS)]
         writer.writerow([_spreadsheet_safe(str(v)) for v in values])
     return out.getvalue()
+
+
+def _bp(reading: dict[str, Any] | None) -> str:
+    """``146/90`` (``—`` for a missing half), or empty without a reading."""
+    if not reading:
+        return ""
+    return "/".join("—" if reading.get(k) is None else str(reading[k]) for k in ("sys", "dia"))
 
 
 def _bp_peak(m: dict[str, Any]) -> str:
@@ -299,7 +304,29 @@ def _render_sessions(pdf: _Report, report: CourseReport) -> None:
                      str((m["phq9"] or {}).get("total", "—")), rems))
     pdf.table_rows(("#", "Date", "Preset", "Room", "Dose", "BP peak", "MOAA/S", "Dissoc.",
                     "PHQ-9", "REMS"), rows, (6, 22, 26, 15, 30, 14, 15, 17, 12, 17),
-                   alert_rows=alerts)
+                   alert_rows=alerts, whole=(5, 6, 7, 8))
+    _render_bp(pdf, report)
+
+
+def _render_bp(pdf: _Report, report: CourseReport) -> None:
+    """Blood pressure at the three moments clinics (and REMS) ask for, per session."""
+    rows = [row for row in report.rows if row.measures["bp_peak"]]
+    if not rows:
+        return
+    pdf.section("Blood pressure (mmHg)")
+
+    def cell(reading: dict[str, Any] | None) -> str:
+        return f"{_bp(reading)}  {_when(reading['at']):%H:%M}" if reading else "—"
+
+    pdf.table_rows(("#", "Date", "Baseline", f"~+{REMS_POST_DOSE_CHECK_MIN} min",
+                    "Discharge", "Peak"),
+                   [(str(r.session.course_number or "—"), _day(r.session.started_at),
+                     *(cell(r.measures["bp"][slot]) for slot in BP_SLOTS),
+                     _bp_peak(r.measures)) for r in rows],
+                   (8, 26, 38, 38, 38, 32), whole=(2, 3, 4, 5))
+    pdf.muted_line("Baseline: the last reading before the dose. +40 min: the reading "
+                   "nearest 40 min after the dose (±15 min). Discharge: the last reading "
+                   "before ready-to-leave (from 30 min before).")
 
 
 def _render_phq9(pdf: _Report, report: CourseReport) -> None:

@@ -36,8 +36,9 @@ from fpdf.enums import MethodReturnValue, XPos, YPos
 from fpdf.fonts import FontFace
 
 from ketaroom.core.durations import format_clock, parse_duration
-from ketaroom.store.export import event_summary, vitals_text
+from ketaroom.store.export import event_summary
 from ketaroom.store.journal import EventRecord, RecordSource, SessionRecord
+from ketaroom.store.patients import bp_by_slot
 from ketaroom.store.record_schema import RecordKind, cue_kind, note_root, phase_name
 
 FONT_DIRS = (
@@ -422,13 +423,6 @@ def _tagged(notes: list[NoteRow], tag: str) -> NoteRow | None:
     return None
 
 
-def _nearest(vitals: list[EventRecord], moment: datetime) -> EventRecord | None:
-    with_bp = [v for v in vitals if v.payload.get("sys") is not None] or vitals
-    if not with_bp:
-        return None
-    return min(with_bp, key=lambda v: abs((_wall(v) - moment).total_seconds()))
-
-
 # --------------------------------------------------------------------------- rendering
 
 
@@ -617,16 +611,21 @@ class _Report(FPDF):
         widths: tuple[float, ...],
         *,
         alert_rows: set[int] | None = None,
+        whole: tuple[int, ...] = (),
     ) -> None:
         """A table; a row taller than :data:`FLOW_ROW_MM` leaves it and flows as paragraphs.
 
         fpdf2 cannot split a table row across pages, so a long note, warning or prompt
         is drawn below the rows before it as a caption (the row's other cells) and a
         paragraph that wraps and continues on the next page; the table then resumes.
+        The columns in ``whole`` (blood pressures, scores, short headings) are widened
+        until no word of theirs breaks ("146/90" never becomes "146/9" over "0").
         """
         alerts = alert_rows or set()
         scale = self.epw / sum(widths)
         widths = tuple(w * scale for w in widths)
+        if whole:
+            widths = self._fit_whole(headings, rows, widths, whole)
         head_h = self._row_height(headings, widths, "B")
         heights = [
             self._row_height(values, widths, "B" if n in alerts else "")
@@ -646,6 +645,28 @@ class _Report(FPDF):
                         {n - start for n in alerts if start <= n < stop})  # fmt: skip
             start = stop
         self.font(9)
+
+    def _fit_whole(
+        self,
+        headings: tuple[str, ...],
+        rows: list[tuple[str, ...]],
+        widths: tuple[float, ...],
+        whole: tuple[int, ...],
+    ) -> tuple[float, ...]:
+        """``widths`` with each ``whole`` column as wide as its widest word (in bold),
+        the room taken from the widest other column."""
+        self.font(_TABLE_PT, "B")
+        fitted = list(widths)
+        for column in whole:
+            words = [w for values in (headings, *rows) for w in values[column].split()]
+            need = max((self.get_string_width(self.t(w)) for w in words), default=0.0)
+            extra = need + 2 * _CELL_PAD_H + 0.6 - fitted[column]
+            donor = max((i for i in range(len(fitted)) if i not in whole),
+                        key=lambda i: fitted[i], default=None)
+            if extra > 0 and donor is not None:
+                fitted[column] += extra
+                fitted[donor] -= extra
+        return tuple(fitted)
 
     def _row_height(self, values: tuple[str, ...], widths: tuple[float, ...], style: str) -> float:
         self.font(_TABLE_PT, style)
@@ -837,51 +858,91 @@ def _human(seconds: float | None) -> str:
     return f"{secs} s"
 
 
-def _render_rems(pdf: _Report, facts: SessionFacts) -> None:
-    pdf.section("Esketamine REMS monitoring")
-    dose = _tagged(facts.notes, "dose")
-    ready = _tagged(facts.notes, "ready")
-    dose_wall = _wall(dose.event) if dose else facts.start_wall
-    dose_text = _latest_text(dose) if dose else "not recorded (no note tagged 'dose')"
-    if ready:
-        ready_wall: datetime | None = _wall(ready.event)
-        ready_label = pdf.clock(ready_wall) + " (note tagged 'ready')"
+@dataclass(frozen=True)
+class _DoseAndReady:
+    """When the dose was given and the patient was ready to leave, and what says so."""
+
+    dose_wall: datetime | None
+    dose_text: str
+    ready_wall: datetime | None
+    ready_label: str
+
+
+def _dose_and_ready(facts: SessionFacts) -> _DoseAndReady:
+    """The first clinical dose entry (else a note tagged 'dose'), the ready-to-leave
+    entry (else a note tagged 'ready', else the session end)."""
+    doses = [e for e in facts.events if e.kind == RecordKind.DOSE]
+    readies = [e for e in facts.events if e.kind == RecordKind.READY_TO_LEAVE]
+    note = _tagged(facts.notes, "dose")
+    if doses:
+        latest = doses[-1].payload
+        lot = f", lot {latest['lot']}" if latest.get("lot") else ""
+        dose_wall: datetime | None = _wall(doses[0])
+        dose_text = f"{latest.get('drug', 'ketamine')} {_fmt(latest.get('mg'))} mg " \
+                    f"{latest.get('route', '')}{lot}"
+    elif note:
+        dose_wall, dose_text = _wall(note.event), _latest_text(note)
+    else:
+        dose_wall, dose_text = None, "not recorded (no dose entry or note tagged 'dose')"
+    ready_note = _tagged(facts.notes, "ready")
+    if readies:
+        ready_wall: datetime | None = _wall(readies[-1])
+        ready_label = f"{ready_wall:%H:%M:%S}"
+    elif ready_note:
+        ready_wall = _wall(ready_note.event)
+        ready_label = f"{ready_wall:%H:%M:%S} (note tagged 'ready')"
     elif facts.end_wall:
         ready_wall = facts.end_wall
-        ready_label = pdf.clock(ready_wall) + " (session end; no note tagged 'ready')"
+        ready_label = f"{ready_wall:%H:%M:%S} (session end; ready to leave not recorded)"
     else:
         ready_wall, ready_label = None, "not recorded"
-    monitored_min = (ready_wall - dose_wall).total_seconds() / 60 if ready_wall else None
+    return _DoseAndReady(dose_wall, dose_text, ready_wall, ready_label)
 
-    def reading(target: datetime | None, exclude: EventRecord | None = None) -> str:
-        if target is None:
-            return "not recorded"
-        pool = [v for v in facts.vitals if exclude is None or v.id != exclude.id]
-        found = _nearest(pool, target)
+
+def _bp_slot_texts(facts: SessionFacts, times: _DoseAndReady) -> list[str]:
+    """Baseline, ~+40 min and discharge readings (``146/90 at 10:42 (+41 min from
+    dose)`` or ``not recorded``), linked by :func:`ketaroom.store.patients.bp_by_slot`."""
+    readings = [v for v in facts.vitals if _num(v.payload.get("sys")) is not None]
+    slots = bp_by_slot(
+        readings,
+        dosed=times.dose_wall.isoformat() if times.dose_wall else None,
+        ready=times.ready_wall.isoformat() if times.ready_wall else None,
+        started=facts.start_wall.isoformat(),
+    )  # fmt: skip
+    texts = []
+    for key in ("baseline", "post_dose", "discharge"):
+        found = slots[key]
         if found is None:
-            return "not recorded"
-        offset = (_wall(found) - dose_wall).total_seconds() / 60
-        return f"{_bp(found)} at {pdf.clock(_wall(found))} ({offset:+.0f} min from dose)"
+            texts.append("not recorded")
+            continue
+        at = _parse(found["at"])
+        offset = (
+            f" ({(at - times.dose_wall).total_seconds() / 60:+.0f} min from dose)"
+            if times.dose_wall else ""
+        )  # fmt: skip
+        texts.append(f"{_fmt(found['sys'])}/{_fmt(found['dia'])} at {at:%H:%M:%S}{offset}")
+    return texts
 
-    before = [v for v in facts.vitals if _wall(v) <= dose_wall]
-    baseline = before[-1] if before else (facts.vitals[0] if facts.vitals else None)
-    baseline_text = (
-        f"{_bp(baseline)} at {pdf.clock(_wall(baseline))}" if baseline else "not recorded"
-    )
-    check = dose_wall + timedelta(minutes=REMS_POST_DOSE_CHECK_MIN)
-    after = [v for v in facts.vitals if _wall(v) > dose_wall]
-    post_text = reading(check) if after else "not recorded (no vitals after dose)"
+
+def _render_rems(pdf: _Report, facts: SessionFacts) -> None:
+    pdf.section("Esketamine REMS monitoring")
+    times = _dose_and_ready(facts)
+    dose_wall = times.dose_wall or facts.start_wall
+    ready_wall = times.ready_wall
+    monitored_min = (ready_wall - dose_wall).total_seconds() / 60 if ready_wall else None
+    baseline, post_dose, discharge = _bp_slot_texts(facts, times)
     rows = [
-        ("Dose", dose_text),
-        ("Dose given", pdf.clock(dose_wall) + ("" if dose else " (session start assumed)")),
-        ("BP baseline (pre-dose)", baseline_text),
-        (f"BP ~{REMS_POST_DOSE_CHECK_MIN} min post-dose", post_text),
-        ("BP at discharge", reading(ready_wall) if after else "not recorded"),
+        ("Dose", times.dose_text),
+        ("Dose given", pdf.clock(dose_wall)
+         + ("" if times.dose_wall else " (session start assumed)")),
+        ("BP baseline (pre-dose)", baseline),
+        (f"BP ~{REMS_POST_DOSE_CHECK_MIN} min post-dose", post_dose),
+        ("BP at discharge", discharge),
         (
             "Total monitoring",
             "—" if monitored_min is None else f"{monitored_min:.0f} min (dose → ready)",
         ),
-        ("Ready to leave", ready_label),
+        ("Ready to leave", times.ready_label),
     ]
     alerts: set[int] = set()
     if monitored_min is not None and monitored_min < REMS_MIN_MONITORING_MIN:
@@ -894,12 +955,6 @@ def _render_rems(pdf: _Report, facts: SessionFacts) -> None:
         if value.startswith("not recorded"):
             alerts.add(i)
     pdf.table_rows(("Item", "Recorded"), rows, (55, 125), alert_rows=alerts)
-
-
-def _bp(event: EventRecord) -> str:
-    p = event.payload
-    text = vitals_text(p)
-    return text
 
 
 def _latest_text(note: NoteRow) -> str:
@@ -990,7 +1045,14 @@ def _render_vitals(pdf: _Report, facts: SessionFacts) -> None:
         rows,
         (20, 20, 24, 18, 18, 80),
         alert_rows=alerts,
+        whole=(2,),
     )
+    if bp_points:
+        slots = _bp_slot_texts(facts, _dose_and_ready(facts))
+        pdf.muted_line(
+            "Blood pressure: baseline " + slots[0] + " · ~+"
+            f"{REMS_POST_DOSE_CHECK_MIN} min " + slots[1] + " · discharge " + slots[2] + "."
+        )  # fmt: skip
 
 
 def _fmt(value: Any) -> str:

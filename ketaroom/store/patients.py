@@ -47,6 +47,7 @@ __all__ = [
     "PatientPreferences",
     "PatientStore",
     "PatientSummary",
+    "bp_by_slot",
     "session_measures",
 ]
 
@@ -379,20 +380,28 @@ class PatientStore:
     def measures(self, session_id: int) -> dict[str, Any]:
         """The session's clinical fields and measures (see :func:`session_measures`)."""
         return session_measures(self.journal.events(
-            session_id, (*CLINICAL_KINDS, RecordKind.VITALS)))
+            session_id, (*CLINICAL_KINDS, RecordKind.VITALS)),
+            started_at=self.journal.session(session_id).started_at)
 
 
-def session_measures(events: Sequence[EventRecord]) -> dict[str, Any]:
+def session_measures(events: Sequence[EventRecord], *, started_at: str | None = None
+                     ) -> dict[str, Any]:
     """A session's clinical fields and measures from its events (JSON-ready).
 
-    ``dose`` (the latest), ``phq9`` (the latest), ``ready_to_leave`` (wall time) or None;
-    lists of ``sedation``, ``dissociation``, ``adverse_events``, ``reflections``,
-    ``follow_ups`` (each with ``at``, its wall time); ``bp_peak`` (highest systolic and
-    diastolic of the vitals) or None.
+    ``dose`` (the latest), ``dosed_at`` (the first dose entry's wall time: when it was
+    given), ``phq9`` (the latest), ``ready_to_leave`` (wall time) or None;
+    lists of ``sedation``, ``dissociation`` (with ``cue`` when a preset's cue asked for
+    it), ``adverse_events``, ``reflections``, ``follow_ups`` (each with ``at``, its wall
+    time); ``bp_peak`` (highest systolic and diastolic of the vitals) or None; ``bp``:
+    the readings of the ``baseline``, ``post_dose`` (about +40 min) and ``discharge``
+    slots (``sys``, ``dia``, ``at``; None when no reading fills one) — see
+    :func:`bp_by_slot`.
     """
-    out: dict[str, Any] = {"dose": None, "phq9": None, "ready_to_leave": None,
+    out: dict[str, Any] = {"dose": None, "dosed_at": None, "phq9": None,
+                           "ready_to_leave": None,
                            "sedation": [], "dissociation": [], "adverse_events": [],
                            "reflections": [], "follow_ups": [], "bp_peak": None}
+    readings: list[EventRecord] = []
     lists = {RecordKind.SEDATION: "sedation", RecordKind.DISSOCIATION: "dissociation",
              RecordKind.ADVERSE_EVENT: "adverse_events", RecordKind.REFLECTION: "reflections",
              RecordKind.FOLLOW_UP: "follow_ups"}
@@ -405,14 +414,49 @@ def session_measures(events: Sequence[EventRecord]) -> dict[str, Any]:
             out[lists[RecordKind(event.kind)]].append(item)
         elif event.kind in latest:
             out[latest[RecordKind(event.kind)]] = item
+            if event.kind == RecordKind.DOSE:
+                out["dosed_at"] = out["dosed_at"] or event.wall
         elif event.kind == RecordKind.READY_TO_LEAVE:
             out["ready_to_leave"] = event.wall
         elif event.kind == RecordKind.VITALS:
             systolic += [v for v in [event.payload.get("sys")] if isinstance(v, int)]
             diastolic += [v for v in [event.payload.get("dia")] if isinstance(v, int)]
+            if isinstance(event.payload.get("sys"), int):
+                readings.append(event)
     if systolic or diastolic:
         out["bp_peak"] = {"sys": max(systolic, default=None), "dia": max(diastolic, default=None)}
+    out["bp"] = bp_by_slot(readings, dosed=out["dosed_at"], ready=out["ready_to_leave"],
+                           started=started_at)
     return out
+
+
+def bp_by_slot(readings: Sequence[EventRecord], *, dosed: str | None, ready: str | None,
+               started: str | None) -> dict[str, dict[str, Any] | None]:
+    """The blood-pressure readings (vitals events with a systolic value) of the
+    ``baseline``, ``post_dose`` and ``discharge`` slots, each ``{"sys", "dia", "at"}`` or
+    None: :func:`ketaroom.core.clinical.bp_slots` on their wall times, with the first dose
+    entry's time, the ready-to-leave time and the session start (all wall times)."""
+    def seconds(text: str | None) -> float | None:
+        return None if text is None else _moment(text).timestamp()
+
+    slots = clinical.bp_slots([float(seconds(r.wall) or 0.0) for r in readings],
+                              dosed_s=seconds(dosed), ready_s=seconds(ready),
+                              start_s=seconds(started))
+
+    def reading(index: int | None) -> dict[str, Any] | None:
+        if index is None:
+            return None
+        event = readings[index]
+        return {"sys": event.payload.get("sys"), "dia": event.payload.get("dia"),
+                "at": event.wall}
+
+    return {"baseline": reading(slots.baseline), "post_dose": reading(slots.post_dose),
+            "discharge": reading(slots.discharge)}
+
+
+def _moment(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.astimezone()
 
 
 def _patient(row: Sequence[Any]) -> Patient:

@@ -309,10 +309,15 @@ class Note:
     cue: CueRef | None = None
 
     def to_payload(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"text": self.text, "tags": list(self.tags), "by": self.by}
-        if self.cue is not None:
-            out["cue"] = self.cue.to_payload()
-        return out
+        return _with_cue({"text": self.text, "tags": list(self.tags), "by": self.by},
+                         self.cue)
+
+
+def _with_cue(out: dict[str, Any], cue: CueRef | None) -> dict[str, Any]:
+    """``out`` with the cue it answers, when it answers one."""
+    if cue is not None:
+        out["cue"] = cue.to_payload()
+    return out
 
 
 @dataclass(frozen=True)
@@ -428,12 +433,14 @@ class Sedation:
     kind: ClassVar[RecordKind] = RecordKind.SEDATION
     moaas: int
     by: str = ""
+    cue: CueRef | None = None
+    """The preset's cue that asked for it (None: taken without one)."""
 
     def __post_init__(self) -> None:
         clinical.check_scale("MOAA/S", self.moaas, 0, 5)
 
     def to_payload(self) -> dict[str, Any]:
-        return {"moaas": self.moaas, "by": self.by}
+        return _with_cue({"moaas": self.moaas, "by": self.by}, self.cue)
 
 
 @dataclass(frozen=True)
@@ -445,13 +452,15 @@ class Dissociation:
     score: int
     rems_dissociation: bool | None = None
     by: str = ""
+    cue: CueRef | None = None
+    """The preset's cue that asked for it (None: taken without one)."""
 
     def __post_init__(self) -> None:
         clinical.check_scale("Dissociation", self.score, 0, 4)
 
     def to_payload(self) -> dict[str, Any]:
-        return {"score": self.score, "rems_dissociation": self.rems_dissociation,
-                "by": self.by}
+        return _with_cue({"score": self.score, "rems_dissociation": self.rems_dissociation,
+                          "by": self.by}, self.cue)
 
 
 @dataclass(frozen=True)

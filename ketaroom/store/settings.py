@@ -3,8 +3,8 @@
 One JSON file (mode 0600) under the data directory. A clinic with several treatment rooms
 keeps one :class:`RoomProfile` per room (its name, the Hue bridge and light group it pairs
 with or none for demo mode, the audio output device, the room's volume cap and the preset
-offered first); each PC chooses its room (``current_room``). *Extend* step and vital-sign
-alert limits are clinic-wide.
+offered first); each PC chooses its room (``current_room``). *Extend* step, vital-sign
+alert limits and ketamine dose limits are clinic-wide.
 
 Compatibility: :class:`Settings` still answers ``room_name``, ``bridge``, ``max_volume_pct``,
 ``default_preset`` and ``audio`` (the current room's values), and still accepts them as
@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ketaroom.core.atomic_file import write_atomic
+from ketaroom.core.clinical import PLAUSIBLE_MG, PLAUSIBLE_MG_PER_KG, DoseLimits
 from ketaroom.core.safe_read import read_text
 from ketaroom.core.vitals import PLAUSIBLE, VitalLimits
 from ketaroom.music_library.scan import DEFAULT_TARGET_LUFS
@@ -139,6 +140,9 @@ class Settings:
     central_dsn: str | None = None
     """The clinic's records server (libpq URI, docs/central-records.md): the window syncs
     this PC's journal to it in the background; None: no central records."""
+    dose_limits: DoseLimits = field(default_factory=DoseLimits)
+    """Ketamine doses above these need the clinician's confirmation (then recorded with
+    the warning)."""
 
     def __init__(self, *, rooms: Sequence[RoomProfile] = (), current_room: str = "",
                  extend_step_min: float = 5.0, vital_limits: VitalLimits | None = None,
@@ -146,7 +150,8 @@ class Settings:
                  bridge: BridgeSettings | None = _KEEP, max_volume_pct: float = _KEEP,
                  default_preset: str = _KEEP, audio: str = _KEEP,
                  audio_device: str | None = _KEEP, central_dsn: str | None = None,
-                 board: BoardBroker | None = None) -> None:
+                 board: BoardBroker | None = None,
+                 dose_limits: DoseLimits | None = None) -> None:
         given = {"room_name": room_name, "bridge": bridge, "max_volume_pct": max_volume_pct,
                  "default_preset": default_preset, "audio": audio, "audio_device": audio_device}
         listed = _unique_rooms(rooms) or [RoomProfile()]
@@ -163,6 +168,7 @@ class Settings:
         object.__setattr__(self, "problem", problem)
         object.__setattr__(self, "board", board)
         object.__setattr__(self, "central_dsn", central_dsn or None)
+        object.__setattr__(self, "dose_limits", dose_limits or DoseLimits())
 
     # -- the current room's view (single-room API) -----------------------------------------
 
@@ -216,6 +222,8 @@ class Settings:
             "extend_step_min": self.extend_step_min,
             "vital_limits": asdict(self.vital_limits),
             "retention_days": self.retention_days,
+            "dose_limits": {"mg_per_kg": dict(self.dose_limits.mg_per_kg),
+                            "max_mg": self.dose_limits.max_mg},
             **({"board": asdict(self.board)} if self.board is not None else {}),
             **({"central_dsn": self.central_dsn} if self.central_dsn else {}),
             **{k: v for k, v in legacy.items() if k != "audio_device"},
@@ -243,7 +251,8 @@ class Settings:
         settings = cls(rooms=rooms, current_room=current, extend_step_min=extend,
                        vital_limits=limits, retention_days=retention,
                        central_dsn=reader.optional_text("central_dsn"),
-                       board=_board(data.get("board"), reader.bad))
+                       board=_board(data.get("board"), reader.bad),
+                       dose_limits=_dose_limits(data.get("dose_limits"), reader.bad))
         if reader.bad:
             settings = replace(settings, problem="settings: ignored unusable "
                                + ", ".join(reader.bad) + " (defaults used)")
@@ -401,6 +410,26 @@ def _limits(value: Any, bad: list[str]) -> VitalLimits:
     if len(chosen) != len(value):
         bad.append("vital_limits")
     return VitalLimits(**chosen)
+
+
+def _dose_limits(value: Any, bad: list[str]) -> DoseLimits:
+    """The clinic's dose limits; a limit that cannot be one keeps its default."""
+    if value is None:
+        return DoseLimits()
+    if not isinstance(value, dict):
+        bad.append("dose_limits")
+        return DoseLimits()
+    reader = _Reader(value, "dose_limits.", bad)
+    per_kg = value.get("mg_per_kg")
+    if not isinstance(per_kg, dict):
+        bad.append("dose_limits.mg_per_kg")
+        per_kg = {}
+    routes = _Reader(per_kg, "dose_limits.mg_per_kg.", bad)
+    defaults = DoseLimits()
+    return DoseLimits(
+        {route: routes.number(route, default, 0.01, PLAUSIBLE_MG_PER_KG[route])
+         for route, default in defaults.mg_per_kg.items()},
+        reader.number("max_mg", defaults.max_mg, 1, PLAUSIBLE_MG))
 
 
 def load_settings(data_dir: Path) -> Settings:

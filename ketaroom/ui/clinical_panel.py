@@ -1,19 +1,23 @@
 """Clinical fields of the running session, beside notes & vitals (a tab).
 
-Dose (mg, route, weight → mg/kg; esketamine 56/84 mg with the device lot), sedation
-(MOAA/S 0–5), dissociation (0–4, with the REMS yes/no), *Ready to leave now*, adverse
-events, the PHQ-9 before the session and the patient's reflection after it.
+Dose (drug and route, mg and weight in kg with their units beside them, mg/kg computed
+live against the clinic's limit; esketamine 56/84 mg with the device lot), the sedation
+and dissociation checks the preset's cues ask for (:mod:`ketaroom.ui.clinical_slots`),
+sedation (MOAA/S 0–5), dissociation (0–4, with the REMS yes/no), *Ready to leave now*,
+adverse events, the PHQ-9 before the session and the patient's reflection after it.
 
 Everything goes to the session journal through the recorder, like notes (no Save button
 for the scales; the dose is recorded :data:`DOSE_SAVE_MS` after typing stops). Input the
 core checks refuse (``ketaroom.core.clinical``: 5000 mg, a PHQ-9 with a missing item) is
-not recorded: a calm line under the panel says why. A dose past the clinic's limits is
-recorded with its warning shown.
+not recorded: a calm line under the panel says why. A dose past the clinic's limits (Room
+settings) waits for *Record this dose anyway* and is then recorded with its warning. A
+sedation or dissociation entry records the cue it answers (or none: its own time).
 """
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Protocol
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QDoubleValidator
@@ -33,8 +37,12 @@ from PySide6.QtWidgets import (
 )
 
 from ketaroom.core.clinical import PHQ9_ITEMS, ROUTES, ClinicalInputError
+from ketaroom.core.preset import Preset
+from ketaroom.core.timeline import TimelineState
+from ketaroom.session.controller import CueRecord
 from ketaroom.store.record_schema import (
     AdverseEvent,
+    CueRef,
     Dissociation,
     Dose,
     Payload,
@@ -43,17 +51,35 @@ from ketaroom.store.record_schema import (
     Reflection,
     Sedation,
 )
+from ketaroom.store.settings import Settings
+from ketaroom.ui.clinical_slots import CheckSlots
 from ketaroom.ui.widgets import Panel, muted_label
 
 DOSE_SAVE_MS = 800
 """The dose is recorded this long after its fields stop changing (≤ 1 s, like notes)."""
+SLOTS_REFRESH_MS = 1000
 PHQ9_ANSWERS = ("—", "0 not at all", "1 several days", "2 more than half the days",
                 "3 nearly every day")
 REMS_CHOICES = (("REMS: —", None), ("REMS: dissociation yes", True),
                 ("REMS: dissociation no", False))
 
-Recorder = Callable[[Payload], bool]
-"""Records one clinical entry of the running session (``RoomService.record_clinical``)."""
+
+
+class ClinicalSource(Protocol):
+    """What the panel reads and records through (``RoomService``)."""
+
+    settings: Settings
+
+    def record_clinical(self, entry: Payload) -> bool:
+        """Record one clinical entry of the running session; False without one."""
+        ...
+
+    @property
+    def session_preset(self) -> Preset | None: ...
+
+    def session_state(self) -> TimelineState | None: ...
+
+    def cues(self) -> list[CueRecord]: ...
 
 
 def _scale(low: int, high: int, on_pick: Callable[[int], None]
@@ -65,6 +91,7 @@ def _scale(low: int, high: int, on_pick: Callable[[int], None]
         button = QPushButton(str(value))
         button.setCheckable(True)
         button.setMinimumSize(44, 44)
+        button.setObjectName("scaleStep")  # less padding: the whole scale fits the tab
         group.addButton(button, value)
         row.addWidget(button)
     row.addStretch(1)
@@ -73,12 +100,16 @@ def _scale(low: int, high: int, on_pick: Callable[[int], None]
 
 
 class ClinicalPanel(Panel):
-    """The session's structured clinical fields; records through ``record``."""
+    """The session's structured clinical fields; records through ``source``."""
 
-    def __init__(self, record: Recorder, parent: QWidget | None = None) -> None:
+    def __init__(self, source: ClinicalSource, parent: QWidget | None = None) -> None:
         super().__init__("Clinical", parent)
-        self._record = record
+        self._source = source
         self._by = ""
+        self._pending_dose: Dose | None = None
+        """A dose above the clinic's limits, waiting for *Record this dose anyway*."""
+        self._confirmed: tuple[object, ...] | None = None
+        """Drug, mg, route and weight of the dose last confirmed above the limits."""
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -88,6 +119,8 @@ class ClinicalPanel(Panel):
         form.setContentsMargins(0, 0, 8, 0)
         scroll.setWidget(inner)
         self.body.addWidget(scroll, 1)
+        self.slots = CheckSlots()  # first: what is due is what the tab is opened for
+        form.addWidget(self.slots)
         self._build_dose(form)
         form.addWidget(QLabel("Sedation (MOAA/S 0–5)"))
         row, self.sedation = _scale(0, 5, self._on_sedation)
@@ -98,8 +131,11 @@ class ClinicalPanel(Panel):
         for text, value in REMS_CHOICES:
             self.rems.addItem(text, value)
         self.rems.currentIndexChanged.connect(lambda _i: self._on_dissociation())
-        row.insertWidget(5, self.rems)
         form.addLayout(row)
+        rems = QHBoxLayout()
+        rems.addWidget(self.rems)
+        rems.addStretch(1)
+        form.addLayout(rems)
         ready = QHBoxLayout()
         self.ready_button = QPushButton("Ready to leave now")
         self.ready_button.setMinimumHeight(44)
@@ -119,43 +155,72 @@ class ClinicalPanel(Panel):
         self._dose_timer.setSingleShot(True)
         self._dose_timer.setInterval(DOSE_SAVE_MS)
         self._dose_timer.timeout.connect(self._save_dose)
+        self._slots_timer = QTimer(self)
+        self._slots_timer.setInterval(SLOTS_REFRESH_MS)
+        self._slots_timer.timeout.connect(self.refresh_slots)
+        self._slots_timer.start()
         self.set_session(False)
 
     # -- building ---------------------------------------------------------------------------
 
     def _build_dose(self, form: QVBoxLayout) -> None:
+        """Drug and route; dose in mg and weight in kg with their units beside them; the
+        mg/kg computed live with the clinic's limit; the esketamine device lot."""
         form.addWidget(QLabel("Dose"))
         grid = QGridLayout()
+        grid.setHorizontalSpacing(8)
         self.drug = QComboBox()
         self.drug.addItem("Ketamine", "ketamine")
         self.drug.addItem("Esketamine", "esketamine")
+        self.drug.setAccessibleName("Drug")
         self.mg = QLineEdit()
-        self.mg.setPlaceholderText("mg")
+        self.mg.setAccessibleName("Dose in mg")
         self.mg.setValidator(QDoubleValidator(0.0, 100000.0, 1, self.mg))
         self.route = QComboBox()
+        self.route.setAccessibleName("Route")
         for route in ROUTES:
-            self.route.addItem(route.upper() if len(route) <= 2 else route, route)
+            self.route.addItem(_route_label(route), route)
         self.weight = QLineEdit()
-        self.weight.setPlaceholderText("weight kg")
+        self.weight.setAccessibleName("Weight in kg")
         self.weight.setValidator(QDoubleValidator(0.0, 1000.0, 1, self.weight))
-        self.per_kg = muted_label("— mg/kg")
+        self.per_kg = muted_label("— mg/kg", wrap=True)
         self.lot = QLineEdit()
         self.lot.setPlaceholderText("device lot")
-        for widget in (self.mg, self.weight):
-            widget.setFixedWidth(120)
-        for widget in (self.drug, self.route, self.lot):
-            widget.setMinimumWidth(80)
-        grid.addWidget(self.drug, 0, 0)
-        grid.addWidget(self.mg, 0, 1)
-        grid.addWidget(self.route, 0, 2)
-        grid.addWidget(self.weight, 1, 1)
-        grid.addWidget(self.per_kg, 1, 2)
-        grid.addWidget(self.lot, 1, 0)
-        grid.setColumnStretch(0, 1)
+        self.lot.setAccessibleName("Esketamine device lot")
+        for edit in (self.mg, self.weight):
+            edit.setFixedWidth(84)
+            edit.setAlignment(Qt.AlignmentFlag.AlignRight)
+        for combo in (self.drug, self.route):  # may shrink to the tab's width
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(6)
+        self.lot_label = muted_label("Lot")
+        # (row, column, widget, columns spanned): label, field, unit | label, field, unit
+        cells = ((0, 0, muted_label("Drug"), 1), (0, 1, self.drug, 2),
+                 (0, 3, muted_label("Route"), 1), (0, 4, self.route, 2),
+                 (1, 0, muted_label("Dose"), 1), (1, 1, self.mg, 1), (1, 2, muted_label("mg"), 1),
+                 (1, 3, muted_label("Weight"), 1), (1, 4, self.weight, 1),
+                 (1, 5, muted_label("kg"), 1),
+                 (2, 0, muted_label("Per kg"), 1), (2, 1, self.per_kg, 5),
+                 (3, 0, self.lot_label, 1), (3, 1, self.lot, 5))
+        for row, column, widget, span in cells:
+            grid.addWidget(widget, row, column, 1, span)
         grid.setColumnStretch(2, 1)
+        grid.setColumnStretch(5, 1)
         form.addLayout(grid)
-        self.dose_saved = muted_label()
+        self.dose_saved = muted_label(wrap=True)
         form.addWidget(self.dose_saved)
+        self.dose_warning = QLabel(wordWrap=True)
+        self.dose_warning.setObjectName("problem")
+        self.confirm_dose = QPushButton("Record this dose anyway")
+        self.confirm_dose.setMinimumHeight(44)
+        self.confirm_dose.clicked.connect(self._on_confirm_dose)
+        confirm = QHBoxLayout()
+        confirm.addWidget(self.confirm_dose)
+        confirm.addStretch(1)
+        form.addWidget(self.dose_warning)
+        form.addLayout(confirm)
+        self._show_confirm(False)
         self.drug.currentIndexChanged.connect(self._on_drug)
         for edit in (self.mg, self.weight, self.lot):
             edit.textEdited.connect(self._dose_changed)
@@ -222,14 +287,33 @@ class ClinicalPanel(Panel):
                 group.setExclusive(True)
             for combo in (*self.phq9, self.rems):
                 combo.setCurrentIndex(0)
-            for label in (self.dose_saved, self.ready_at, self.message, self.per_kg):
+            for label in (self.dose_saved, self.ready_at, self.message):
                 label.clear()
+            self._pending_dose = self._confirmed = None
+            self._show_confirm(False)
+            self._show_per_kg()
+            self.slots.reset()
+            self.refresh_slots()
         else:
             self.flush()
         for child in self.findChildren(QWidget):
             if isinstance(child, (QLineEdit, QComboBox, QPushButton, QPlainTextEdit)):
                 child.setEnabled(active)
         self._active = active
+
+    def refresh_slots(self) -> None:
+        """Show the preset's check slots: which cues fired, what was answered."""
+        source = self._source
+        state = source.session_state()
+        if state is None:
+            self.slots.show_slots(None, {}, 0.0)
+            return
+        fired = {(c.phase_index, c.cue_index): c.t for c in source.cues()}
+        self.slots.show_slots(source.session_preset, fired, state.active_s)
+
+    def _now_s(self) -> float:
+        state = self._source.session_state()
+        return state.active_s if state is not None else 0.0
 
     def flush(self) -> None:
         """Record a dose still waiting for its debounce (before the session ends)."""
@@ -241,7 +325,7 @@ class ClinicalPanel(Panel):
         self.message.setText(text)
 
     def _put(self, entry: Payload, done: str) -> bool:
-        if not self._record(entry):
+        if not self._source.record_clinical(entry):
             self._say("No session is running: nothing recorded.")
             return False
         self._say(f"{done} · {datetime.now():%H:%M:%S}")
@@ -252,11 +336,12 @@ class ClinicalPanel(Panel):
     def _on_drug(self) -> None:
         esketamine = self.drug.currentData() == "esketamine"
         self.lot.setVisible(esketamine)
+        self.lot_label.setVisible(esketamine)
         if esketamine:
             self.route.setCurrentIndex(ROUTES.index("intranasal"))
-            self.mg.setPlaceholderText("56 or 84 mg")
+            self.mg.setPlaceholderText("56 or 84")
         else:
-            self.mg.setPlaceholderText("mg")
+            self.mg.setPlaceholderText("")
         self._dose_changed()
 
     def _number(self, edit: QLineEdit) -> float | None:
@@ -266,11 +351,35 @@ class ClinicalPanel(Panel):
         except ValueError:
             return None
 
-    def _dose_changed(self) -> None:
+    def _show_per_kg(self) -> None:
+        """mg/kg as typed, beside the clinic's limit for the route (warm when above)."""
         mg, kg = self._number(self.mg), self._number(self.weight)
-        self.per_kg.setText(f"{mg / kg:.2f} mg/kg" if mg and kg else "— mg/kg")
-        if mg and self._active:
+        route = str(self.route.currentData())
+        limit = self._source.settings.dose_limits.mg_per_kg.get(route)
+        ketamine = self.drug.currentData() == "ketamine"
+        shown = f"{mg / kg:.2f} mg/kg" if mg and kg else "— mg/kg"
+        if ketamine and limit is not None:
+            shown += f"  (clinic limit {limit:g} mg/kg {_route_label(route)})"
+        self.per_kg.setText(shown)
+        above = bool(ketamine and mg and kg and limit is not None and mg / kg > limit)
+        name = "problem" if above else "muted"
+        if self.per_kg.objectName() != name:
+            self.per_kg.setObjectName(name)
+            self.per_kg.style().unpolish(self.per_kg)
+            self.per_kg.style().polish(self.per_kg)
+
+    def _dose_changed(self) -> None:
+        self._show_per_kg()
+        if self._pending_dose is not None:  # a correction: the question is asked again
+            self._pending_dose = None
+            self._show_confirm(False)
+        if self._number(self.mg) and self._active:
             self._dose_timer.start()
+
+    def _show_confirm(self, shown: bool, warning: str = "") -> None:
+        self.dose_warning.setText(warning)
+        self.dose_warning.setVisible(shown)
+        self.confirm_dose.setVisible(shown)
 
     def _save_dose(self) -> None:
         mg = self._number(self.mg)
@@ -279,28 +388,60 @@ class ClinicalPanel(Panel):
         try:
             dose = Dose.checked(mg, str(self.route.currentData()), self._number(self.weight),
                                 drug=str(self.drug.currentData()), lot=self.lot.text().strip(),
-                                by=self._by)
+                                by=self._by, limits=self._source.settings.dose_limits)
         except ClinicalInputError as exc:
             self.dose_saved.setText("Dose not recorded.")
             self._say(str(exc))
             return
-        if self._put(dose, f"Dose {mg:g} mg {dose.route} recorded"):
+        if dose.warnings and _dose_key(dose) != self._confirmed:
+            self._pending_dose = dose
+            self.dose_saved.setText("Dose not recorded yet: it is above the clinic's limit.")
+            self._show_confirm(True, "; ".join(dose.warnings)
+                               + ". Check dose and weight, or confirm it.")
+            return
+        self._record_dose(dose)
+
+    def _on_confirm_dose(self) -> None:
+        dose, self._pending_dose = self._pending_dose, None
+        self._show_confirm(False)
+        if dose is not None:
+            self._confirmed = _dose_key(dose)
+            self._record_dose(dose)
+
+    def _record_dose(self, dose: Dose) -> None:
+        if self._put(dose, f"Dose {dose.mg:g} mg {_route_label(dose.route)} recorded"):
             per_kg = f" · {dose.mg_per_kg:.2f} mg/kg" if dose.mg_per_kg else ""
-            self.dose_saved.setText(f"Saved {datetime.now():%H:%M:%S}: {mg:g} mg{per_kg}")
+            self.dose_saved.setText(f"Saved {datetime.now():%H:%M:%S}: {dose.mg:g} mg"
+                                    f"{per_kg}")
             if dose.warnings:
-                self._say("; ".join(dose.warnings) + " (recorded).")
+                self._say("; ".join(dose.warnings) + " (confirmed, recorded).")
 
     # -- scales and events ------------------------------------------------------------------
 
+    def _answering(self, check: str, value: int) -> tuple[CueRef | None, str]:
+        """The cue an entry answers (and how to say so), remembered for the slot lines."""
+        now_s = self._now_s()
+        slot = self.slots.answer(check, value, now_s)
+        if slot is None:
+            return None, ""
+        return (CueRef(slot.phase_index, slot.cue_index, slot.due_s),
+                f" for the check at +{round(slot.due_s / 60)} min")
+
     def _on_sedation(self, moaas: int) -> None:
-        self._put(Sedation(moaas, by=self._by), f"Sedation MOAA/S {moaas} recorded")
+        cue, said = self._answering("sedation", moaas)
+        self._put(Sedation(moaas, by=self._by, cue=cue),
+                  f"Sedation MOAA/S {moaas} recorded{said}")
+        self.refresh_slots()
 
     def _on_dissociation(self) -> None:
         score = self.dissociation.checkedId()
         if score < 0:
             return
+        cue, said = self._answering("dissociation", score)
         rems = self.rems.currentData()
-        self._put(Dissociation(score, rems, by=self._by), f"Dissociation {score} recorded")
+        self._put(Dissociation(score, rems, by=self._by, cue=cue),
+                  f"Dissociation {score} recorded{said}")
+        self.refresh_slots()
 
     def _on_ready(self) -> None:
         if self._put(ReadyToLeave(by=self._by), "Ready to leave recorded"):
@@ -332,3 +473,12 @@ class ClinicalPanel(Panel):
             self._say(str(exc))
             return
         self._put(entry, "Reflection recorded")
+
+
+def _route_label(route: str) -> str:
+    """``IV``, ``IM``; longer routes as they are (``intranasal``)."""
+    return route.upper() if len(route) <= 2 else route
+
+
+def _dose_key(dose: Dose) -> tuple[object, ...]:
+    return (dose.drug, dose.mg, dose.route, dose.weight_kg)

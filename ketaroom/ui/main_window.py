@@ -148,7 +148,7 @@ class MainWindow(QMainWindow):
         columns.setSpacing(8)
         self.cue_panel = CuePanel()
         self.notes_panel = NotesPanel()
-        self.clinical_panel = ClinicalPanel(self.service.record_clinical)
+        self.clinical_panel = ClinicalPanel(self.service)
         self.record_tabs = QTabWidget()
         self.record_tabs.setObjectName("recordTabs")
         self.record_tabs.addTab(self.notes_panel, "Notes && vitals")

@@ -3,7 +3,8 @@
 Owns :class:`RoomSettingsDialog`: the room list (add, rename, remove, *This PC's room*), per
 room the Hue bridge (set up through :class:`ketaroom.ui.bridge_setup.BridgeSetupDialog`), the
 audio output device, the volume cap and the default preset; clinic-wide the *Extend* step and
-the vital-sign alert limits. *Save* writes the settings file (0600) and emits
+the vital-sign alert limits, the nurse-station board and the ketamine dose limits
+(:mod:`ketaroom.ui.dose_limits_form`). *Save* writes the settings file (0600) and emits
 :attr:`RoomSettingsDialog.settingsSaved`.
 
 Admin PIN: ``exec()`` and ``open()`` first ask for the admin PIN through
@@ -55,8 +56,10 @@ from ketaroom.ui.bridge_setup import (
     BridgeSetupDialog,
     say,
 )
+from ketaroom.ui.dose_limits_form import DoseLimitsRow
 from ketaroom.ui.pin_dialog import PinDialog
 from ketaroom.ui.widgets import Panel, muted_label
+from ketaroom.ui.widgets import spin_box as _spin
 
 __all__ = ["RoomSettingsDialog", "bridge_summary"]
 
@@ -252,6 +255,8 @@ class RoomSettingsDialog(QDialog):
         board.addWidget(self.board_password, 2)
         board.addWidget(self.board_tls)
         clinic.body.addLayout(board)
+        self.dose_limits = DoseLimitsRow(settings.dose_limits)
+        clinic.body.addWidget(self.dose_limits)
 
         self.message = muted_label(wrap=True)
         policy = self.message.sizePolicy()
@@ -456,7 +461,8 @@ class RoomSettingsDialog(QDialog):
         return replace(self._opened, rooms=tuple(self._rooms),
                        current_room=self._rooms[self._current].name,
                        extend_step_min=self.extend_spin.value(), vital_limits=limits,
-                       retention_days=self.retention_spin.value(), board=board, problem=None)
+                       retention_days=self.retention_spin.value(), board=board, problem=None,
+                       dose_limits=self.dose_limits.limits())
 
     def _on_save(self) -> None:
         problem = self._name_problem(self.name_field.text().strip(), self._row)
@@ -491,15 +497,6 @@ class RoomSettingsDialog(QDialog):
         self._outputs_call.cancel()
         self._presets_call.cancel()
         super().done(result)
-
-
-def _spin(spin: QSpinBox | QDoubleSpinBox, low: float, high: float, unit: str) -> Any:
-    spin.setRange(low, high)  # type: ignore[arg-type]
-    spin.setSuffix(unit)
-    spin.setMinimumHeight(44)
-    spin.setMinimumWidth(120)
-    spin.setAlignment(Qt.AlignmentFlag.AlignRight)
-    return spin
 
 
 def _fill_combo(combo: QComboBox, choices: list[tuple[str, str]], selected: str) -> None:

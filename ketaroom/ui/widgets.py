@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import QObject, QSize, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractSlider,
+    QDoubleSpinBox,
     QFrame,
     QHBoxLayout,
     QLabel,
     QPushButton,
     QScrollArea,
     QSizePolicy,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -39,6 +41,16 @@ class Panel(QFrame):
         self.title_row.addWidget(self.title, 1)
         if title:
             self.body.addLayout(self.title_row)
+
+
+def spin_box(spin: QSpinBox | QDoubleSpinBox, low: float, high: float, unit: str) -> Any:
+    """``spin`` set up as a settings field: range, unit suffix, ≥44 px, right-aligned."""
+    spin.setRange(low, high)  # type: ignore[arg-type]
+    spin.setSuffix(unit)
+    spin.setMinimumHeight(44)
+    spin.setMinimumWidth(120)
+    spin.setAlignment(Qt.AlignmentFlag.AlignRight)
+    return spin
 
 
 def muted_label(text: str = "", *, wrap: bool = False) -> QLabel:

@@ -52,7 +52,7 @@ def test_clinical_fields_are_recorded_like_notes(qtbot, make_window) -> None:
 
     panel.mg.clear()
     qtbot.keyClicks(panel.mg, "35")
-    assert panel.per_kg.text() == "0.50 mg/kg"
+    assert panel.per_kg.text() == "0.50 mg/kg  (clinic limit 1 mg/kg IV)"
     qtbot.waitUntil(lambda: (measures(window, sid)["dose"] or {}).get("mg") == 35,
                     timeout=2000)  # within a second of the last keystroke (+ the recorder)
     dose = measures(window, sid)["dose"]

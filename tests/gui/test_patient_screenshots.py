@@ -68,3 +68,44 @@ def test_screenshot_patient_course(qtbot, make_window) -> None:
     qtbot.wait(200)
     view.grab().save(str(out / "patient-course.png"))
     assert sid
+
+
+def test_screenshot_clinical_checks_and_dose_limit(qtbot, make_window, data_dir) -> None:
+    """The Clinical tab mid-session: a check due, one done, a dose above the clinic's
+    limit waiting for confirmation; and the clinic's dose limits in Room settings."""
+    from ketaroom.core.clinical import DoseLimits
+    from ketaroom.store.paths import presets_dir
+    from ketaroom.ui.room_settings import RoomSettingsDialog
+    from tests.gui.test_clinical_checks import CHECKS
+
+    out = Path(os.environ["KETAROOM_SCREENSHOT_DIR"])
+    out.mkdir(parents=True, exist_ok=True)
+    (presets_dir(data_dir) / "checks.yaml").write_text(CHECKS, encoding="utf-8")
+    window = make_window(preset="checks.yaml", patient=None,
+                         dose_limits=DoseLimits({**DoseLimits().mg_per_kg, "iv": 0.8}))
+    window.resize(1280, 720)
+    start_for(qtbot, window, "PT-0043")
+    panel = window.clinical_panel
+    window.record_tabs.setCurrentWidget(panel)
+    qtbot.waitUntil(lambda: panel.slots._lines[1].text().endswith("— due"), timeout=3000)
+    click(qtbot, panel.sedation.button(3))
+    click(qtbot, panel.dissociation.button(2))
+    qtbot.keyClicks(panel.weight, "70")
+    qtbot.keyClicks(panel.mg, "70")
+    qtbot.waitUntil(panel.confirm_dose.isVisible, timeout=2000)
+    qtbot.wait(200)
+    window.grab().save(str(out / "clinical-checks.png"))
+    panel.resize(panel.width(), 1300)  # the whole tab, as it scrolls
+    panel.grab().save(str(out / "clinical-tab.png"))
+
+    dialog = RoomSettingsDialog(window.service.settings, data_dir, window.service.gate,
+                                window.service.device_setup)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.ready, timeout=10_000)
+    dialog.grab().save(str(out / "room-settings-dose-limits.png"))
+    dialog.dose_limits.change_button.click()
+    editor = dialog.dose_limits.editor
+    qtbot.waitExposed(editor)
+    editor.grab().save(str(out / "dose-limits.png"))
+    editor.reject()

@@ -336,3 +336,27 @@ def test_saving_keeps_what_the_dialog_does_not_show(qtbot, tmp_path, open_gate) 
         dialog.save_button.click()
     loaded = load_settings(tmp_path)
     assert loaded.central_dsn == dsn and loaded.extend_step_min == 7.5
+
+
+def test_the_clinic_dose_limits_are_edited_behind_the_pin(qtbot, tmp_path, open_gate) -> None:
+    from ketaroom.core.clinical import DoseLimits
+
+    dialog = settings_dialog(qtbot, Settings(room_name="Room 1"), tmp_path, open_gate)
+    row = dialog.dose_limits
+    assert row.summary.text() == ("IV 1 · IM 1.5 · Intranasal 1.5 · Oral 3 · Sublingual 3 "
+                                  "mg/kg · 500 mg per dose")  # the defaults
+    row.change_button.click()
+    editor = row.editor
+    assert editor is not None and editor.isVisible()
+    assert editor.per_kg["iv"].maximum() == 5.0  # no limit past what is plausible at all
+    editor.per_kg["iv"].setValue(0.8)
+    editor.max_mg.setValue(300)
+    editor.ok_button.click()
+    assert row.summary.text().startswith("IV 0.8 · IM 1.5") and "300 mg per dose" in (
+        row.summary.text())
+    with qtbot.waitSignal(dialog.settingsSaved, timeout=2000):
+        dialog.save_button.click()
+    limits = load_settings(tmp_path).dose_limits
+    assert limits == DoseLimits({**DoseLimits().mg_per_kg, "iv": 0.8}, max_mg=300)
+    again = settings_dialog(qtbot, load_settings(tmp_path), tmp_path, open_gate)
+    assert again.dose_limits.limits() == limits

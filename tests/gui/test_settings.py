@@ -225,3 +225,20 @@ def test_the_board_broker_round_trips_and_bad_values_are_said(tmp_path) -> None:
     assert Settings.from_json({"board": {"address": 5}}).problem is not None
     assert Settings.from_json({"board": {"address": "mq", "tls": "yes"}}).board == BoardBroker(
         "mq")
+
+
+def test_the_clinic_dose_limits_round_trip_and_bad_values_keep_their_default(
+        tmp_path) -> None:
+    from ketaroom.core.clinical import DEFAULT_MG_PER_KG, DoseLimits
+
+    assert Settings().dose_limits == DoseLimits()  # defaults: IV 1.0 mg/kg, 500 mg a dose
+    limits = DoseLimits({**DEFAULT_MG_PER_KG, "iv": 0.8}, max_mg=300)
+    save_settings(tmp_path, Settings(room_name="Room 2", dose_limits=limits))
+    assert load_settings(tmp_path).dose_limits == limits
+    odd = Settings.from_json({"dose_limits": {"mg_per_kg": {"iv": 50, "im": "x", "oral": 2},
+                                              "max_mg": 5000}})
+    assert odd.dose_limits == DoseLimits({**DEFAULT_MG_PER_KG, "oral": 2.0})
+    assert odd.problem is not None
+    for bad in ("dose_limits.mg_per_kg.iv", "dose_limits.mg_per_kg.im", "dose_limits.max_mg"):
+        assert bad in odd.problem
+    assert Settings.from_json({"dose_limits": []}).dose_limits == DoseLimits()

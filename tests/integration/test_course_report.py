@@ -92,10 +92,13 @@ def test_rems_completeness_per_session(journal: Journal) -> None:
     assert [row.rems for row in report.rows] == [False, False, False, True]
     assert [row.missing() for row in report.rows] == [None, None, None, ["BP at discharge"]]
     esketamine = report.rows[-1]
+    bp = esketamine.measures["bp"]  # linked to their slots by time around the dose
+    assert (bp["baseline"]["sys"], bp["post_dose"]["sys"], bp["discharge"]) == (124, 146, None)
     ready = datetime.fromisoformat(esketamine.measures["ready_to_leave"])
     _vitals(journal, esketamine.session.id, ready, 128)
     row = load_course(journal, "PT-0042").rows[-1]
-    assert rems_missing(row.measures, row.vitals) == []
+    assert rems_missing(row.measures) == []
+    assert row.measures["bp"]["discharge"]["sys"] == 128
     assert load_course(journal, "PT-0042").to_dict()["sessions"][-1]["measures"][
         "rems_missing"] == []
 
@@ -119,6 +122,21 @@ def test_course_pdf_reads_like_a_clinic_document(journal: Journal, tmp_path: Pat
     assert "ondansetron 4 mg" in text and "7/10" in text
     assert "ketaroom patient PT-0042" in text and "Page 1 of" in text
     assert "Clinician signature" in text
+    sessions = text[text.index("Sessions"):text.index("Blood pressure (mmHg)")]
+    assert "146/85" in sessions  # a blood pressure never breaks over two lines
+    assert "MOAA/S" in sessions and "PHQ-9" in sessions  # short headings stay whole
+    bp_table = text[text.index("Blood pressure (mmHg)"):]
+    line = next(x for x in bp_table.splitlines() if "30 Nov" in x or "124/85" in x)
+    assert "124/85" in line and "146/85" in line  # esketamine: baseline and +40 min
+
+
+def test_course_csv_has_the_bp_slots(journal: Journal) -> None:
+    from ketaroom.store.course_report import CSV_COLUMNS, course_csv
+
+    rows = course_csv(load_course(journal, "PT-0042")).splitlines()
+    assert CSV_COLUMNS[-3:] == ("bp_baseline", "bp_post_dose", "bp_discharge")
+    assert rows[-1].endswith(",124/85,146/85,")
+    assert rows[1].endswith(",130/85,,150/85")  # no reading near +40 min; the last after
 
 
 def test_unknown_patient_touches_no_file(journal: Journal, tmp_path: Path) -> None:
