@@ -81,7 +81,55 @@ CREATE TABLE audit (
 );
 """
 
-MIGRATIONS: list[str] = [_V1]
+_V2 = """
+CREATE TABLE patients (
+    room_id uuid NOT NULL REFERENCES rooms (room_id),
+    local_id bigint NOT NULL,
+    code text NOT NULL,
+    display_name text,
+    birth_year integer,
+    created_at text NOT NULL,
+    updated_at text,
+    PRIMARY KEY (room_id, local_id)
+);
+CREATE INDEX patients_code ON patients (lower(code));
+CREATE TABLE courses (
+    id bigserial UNIQUE,
+    room_id uuid NOT NULL REFERENCES rooms (room_id),
+    local_id bigint NOT NULL,
+    uid text NOT NULL,
+    patient_local_id bigint NOT NULL,
+    kind text NOT NULL,
+    planned_sessions integer NOT NULL,
+    spacing_days integer NOT NULL,
+    started text NOT NULL,
+    created_at text NOT NULL,
+    PRIMARY KEY (room_id, local_id)
+);
+ALTER TABLE sessions ADD COLUMN patient_local_id bigint, ADD COLUMN course_local_id bigint,
+    ADD COLUMN course_number integer;
+CREATE INDEX sessions_room_patient ON sessions (room_id, patient_local_id);
+CREATE VIEW clinic_patients AS
+SELECT lower(code) AS key,
+       (array_agg(code ORDER BY created_at::timestamptz, room_id, local_id))[1] AS code,
+       (array_agg(display_name ORDER BY updated_at::timestamptz DESC NULLS LAST)
+           FILTER (WHERE display_name IS NOT NULL OR birth_year IS NOT NULL))[1]
+           AS display_name,
+       (array_agg(birth_year ORDER BY updated_at::timestamptz DESC NULLS LAST)
+           FILTER (WHERE display_name IS NOT NULL OR birth_year IS NOT NULL))[1]
+           AS birth_year,
+       (array_agg(created_at ORDER BY created_at::timestamptz))[1] AS created_at,
+       count(*) AS rooms
+FROM patients GROUP BY lower(code);
+"""
+"""Patients and courses (journal schema v5). ``patients`` holds each room's own row of a
+patient (key: room id + local id); ``clinic_patients`` merges them into one per code
+without regard to case: the spelling first created, the name and year of birth of the
+room that changed them last (NULL unless a room shares them), the earliest creation.
+``courses`` are each room's (a course is planned in one room); ``id`` is clinic-wide.
+Sessions gain their room's patient and course ids and the number in the course."""
+
+MIGRATIONS: list[str] = [_V1, _V2]
 """``MIGRATIONS[n]`` upgrades the server from version n to n + 1 (never edit a shipped one)."""
 
 SCHEMA_VERSION = len(MIGRATIONS)
