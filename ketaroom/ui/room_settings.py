@@ -2,9 +2,10 @@
 
 Owns :class:`RoomSettingsDialog`: the room list (add, rename, remove, *This PC's room*), per
 room the Hue bridge (set up through :class:`ketaroom.ui.bridge_setup.BridgeSetupDialog`), the
-audio output device, the volume cap and the default preset; clinic-wide the *Extend* step and
-the vital-sign alert limits. *Save* writes the settings file (0600) and emits
-:attr:`RoomSettingsDialog.settingsSaved`.
+audio output device, the volume cap and the default preset; clinic-wide the *Extend* step,
+the vital-sign alert limits, the nurse-station board and the clinic records server
+(:class:`ketaroom.ui.records_server_field.RecordsServerField`). *Save* writes the settings
+file (0600) and emits :attr:`RoomSettingsDialog.settingsSaved`.
 
 Admin PIN: ``exec()`` and ``open()`` first ask for the admin PIN through
 :meth:`PinDialog.ensure_unlocked` (nothing is shown when it is refused), and *Save* asks again
@@ -56,6 +57,7 @@ from ketaroom.ui.bridge_setup import (
     say,
 )
 from ketaroom.ui.pin_dialog import PinDialog
+from ketaroom.ui.records_server_field import RecordsServerField
 from ketaroom.ui.widgets import Panel, muted_label
 
 __all__ = ["RoomSettingsDialog", "bridge_summary"]
@@ -252,6 +254,9 @@ class RoomSettingsDialog(QDialog):
         board.addWidget(self.board_password, 2)
         board.addWidget(self.board_tls)
         clinic.body.addLayout(board)
+        self.records_server = RecordsServerField(settings.central_dsn,
+                                                 settings.central_share_names)
+        clinic.body.addWidget(self.records_server)
 
         self.message = muted_label(wrap=True)
         policy = self.message.sizePolicy()
@@ -452,11 +457,14 @@ class RoomSettingsDialog(QDialog):
         board = BoardBroker(address, self.board_user.text().strip() or None,
                             self.board_password.text() or None,
                             self.board_tls.isChecked()) if address else None
-        # replace(): what this dialog does not show (the records server…) is kept as opened
+        # replace(): what this dialog does not show is kept as opened
         return replace(self._opened, rooms=tuple(self._rooms),
                        current_room=self._rooms[self._current].name,
                        extend_step_min=self.extend_spin.value(), vital_limits=limits,
-                       retention_days=self.retention_spin.value(), board=board, problem=None)
+                       retention_days=self.retention_spin.value(), board=board,
+                       central_dsn=self.records_server.dsn(),
+                       central_share_names=self.records_server.share_names.isChecked(),
+                       problem=None)
 
     def _on_save(self) -> None:
         problem = self._name_problem(self.name_field.text().strip(), self._row)
@@ -471,6 +479,7 @@ class RoomSettingsDialog(QDialog):
                 parse_broker(settings.board.address)
             except ValueError as exc:
                 problem = f"Nurse-station board: {exc}."
+        problem = problem or self.records_server.problem()
         if problem:
             say(self.message, problem, problem=True)
             return
@@ -490,6 +499,7 @@ class RoomSettingsDialog(QDialog):
     def done(self, result: int) -> None:
         self._outputs_call.cancel()
         self._presets_call.cancel()
+        self.records_server.cancel()
         super().done(result)
 
 

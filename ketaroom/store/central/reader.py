@@ -48,10 +48,13 @@ __all__ = ["CentralPatients", "CentralRecords"]
 _SESSION_SELECT = (
     "SELECT s.id, s.preset, s.preset_path, s.preset_yaml, s.room, s.patient_ref, s.started_at,"
     " s.ended_at, s.status, s.pid, s.host, s.planned_s, s.speed, s.operator, s.kind,"
-    " s.room_id, s.local_id, p.code, c.id, s.course_number FROM sessions s"
+    " s.room_id, s.local_id,"
+    " (SELECT cp.code FROM clinic_patients cp WHERE cp.key = lower(p.code)),"
+    " c.id, s.course_number FROM sessions s"
     " LEFT JOIN patients p ON p.room_id = s.room_id AND p.local_id = s.patient_local_id"
     " LEFT JOIN courses c ON c.room_id = s.room_id AND c.local_id = s.course_local_id")
-"""Every session read (``s``: sessions, ``p``: the room's patient row, ``c``: course)."""
+"""Every session read (``s``: sessions, ``p``: the room's patient row, ``c``: course); the
+patient's code is the clinic's spelling (``clinic_patients``), whichever room typed it."""
 _SEARCHED = ("s.started_at", "s.preset", "s.room", "s.status", "p.code", "s.patient_ref",
              "s.operator")
 

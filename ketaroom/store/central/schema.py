@@ -20,6 +20,7 @@ __all__ = [
     "CentralError",
     "CentralSchemaError",
     "CentralUnavailableError",
+    "check_server",
     "connect",
     "ensure_schema",
     "server_version",
@@ -215,3 +216,28 @@ def ensure_schema(conn: psycopg.Connection) -> int:
         ) from exc
     except psycopg.OperationalError as exc:
         raise CentralUnavailableError(_one_line(exc)) from exc
+
+
+def check_server(dsn: str) -> str:
+    """Connect to ``dsn`` and say in words what was found (Room settings' *Test
+    connection*); :class:`CentralError` with one line when it cannot be used."""
+    conn = connect(dsn)
+    try:
+        found = server_version(conn)
+        release = conn.info.server_version
+        tls = " over TLS" if conn.pgconn.ssl_in_use else " (not encrypted)"
+    except psycopg.Error as exc:
+        raise CentralUnavailableError(_one_line(exc)) from exc
+    finally:
+        conn.close()
+    server = f"Connected{tls} to PostgreSQL {release // 10000}.{release % 10000}"
+    if found > SCHEMA_VERSION:
+        raise CentralSchemaError(
+            f"{server}, but its records have schema version {found}, newer than this "
+            f"ketaroom's {SCHEMA_VERSION}: update ketaroom in this room")
+    if found == 0:
+        return f"{server}: an empty database; the first sync creates the tables."
+    if found < SCHEMA_VERSION:
+        return (f"{server}: records of schema version {found}; the next sync upgrades them "
+                f"to {SCHEMA_VERSION}.")
+    return f"{server}: the clinic's records are there and up to date."
