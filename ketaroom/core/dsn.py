@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["MASK", "mask_password", "unmask_password"]
+__all__ = ["MASK", "hide_password_in", "mask_password", "unmask_password"]
 
 MASK = "••••••"
 _URI = re.compile(r"^(?:postgres|postgresql)://(?P<user>[^:@/?#]*):(?P<password>[^@/?#]*)@")
@@ -40,3 +40,9 @@ def unmask_password(shown: str, saved: str | None) -> str:
     span = _password_span(saved or "")
     password = "" if span is None or saved is None else saved[span[0]:span[1]]
     return shown.replace(MASK, password)
+
+
+def hide_password_in(text: str, dsn: str) -> str:
+    """``text`` (a message about ``dsn``) with the address's password shown as the mask."""
+    span = _password_span(dsn)
+    return text if span is None else text.replace(dsn[span[0]:span[1]], MASK)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QCheckBox, QGridLayout, QLabel, QLineEdit, QPushButton, QWidget
 
-from ketaroom.core.dsn import mask_password, unmask_password
+from ketaroom.core.dsn import hide_password_in, mask_password, unmask_password
 from ketaroom.ui.bridge_setup import BackgroundCall, say
 from ketaroom.ui.widgets import muted_label
 
@@ -24,14 +24,16 @@ PLACEHOLDER = "postgresql://ketaroom@records.clinic:5432/clinic?sslmode=require 
 
 
 def dsn_problem(dsn: str) -> str:
-    """Why ``dsn`` is not a records-server address libpq accepts ("" when it is)."""
+    """Why ``dsn`` is not a records-server address libpq accepts ("" when it is; the
+    password never appears in the reason)."""
     import psycopg
     from psycopg.conninfo import conninfo_to_dict
 
     try:
         conninfo_to_dict(dsn)
     except (psycopg.Error, ValueError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        text = hide_password_in(str(exc).strip(), dsn)
+        first = text.splitlines()[0] if text else type(exc).__name__
         return f"Clinic records server: not a valid address ({first})."
     return ""
 

@@ -92,3 +92,8 @@ def test_an_address_libpq_cannot_read_is_not_saved(qtbot, tmp_path: Path,
     dialog.save_button.click()
     assert dialog.message.text().startswith("Clinic records server: not a valid address")
     assert not settings_path(tmp_path).exists()
+    dialog.records_server.address.clear()  # libpq quotes a badly encoded password: hidden
+    qtbot.keyClicks(dialog.records_server.address, "postgresql://k:se%zzcret@h/c")
+    dialog.records_server.test_button.click()
+    assert "not a valid address" in dialog.records_server.result.text()
+    assert "zzcret" not in dialog.records_server.result.text()

@@ -13,6 +13,9 @@ on its ``public`` schema): no superuser, no extensions. See docs/central-records
 from __future__ import annotations
 
 import psycopg
+from psycopg.conninfo import conninfo_to_dict
+
+from ketaroom.core.dsn import hide_password_in
 
 __all__ = [
     "MIGRATIONS",
@@ -152,14 +155,18 @@ def connect(dsn: str, *, timeout_s: float = 5.0) -> psycopg.Connection:
     """A connection to ``dsn`` (libpq URI or key=value), or :class:`CentralUnavailableError`.
 
     The message is one line naming the cause (away, password, TLS) without the DSN's
-    password.
+    password. ``timeout_s`` applies unless the address sets its own ``connect_timeout``.
     """
     try:
-        return psycopg.connect(dsn, connect_timeout=max(1, round(timeout_s)))
+        given = "connect_timeout" in conninfo_to_dict(dsn)
+    except (psycopg.ProgrammingError, ValueError, TypeError) as exc:
+        raise CentralUnavailableError("the records server address is not valid: "
+                                      + hide_password_in(str(exc), dsn)) from exc
+    timeout = {} if given else {"connect_timeout": max(1, round(timeout_s))}
+    try:
+        return psycopg.connect(dsn, **timeout)  # the address's own timeout wins
     except psycopg.Error as exc:
         raise CentralUnavailableError(_one_line(exc)) from exc
-    except (ValueError, TypeError) as exc:  # a malformed DSN
-        raise CentralUnavailableError(f"the records server address is not valid: {exc}") from exc
 
 
 def _one_line(exc: BaseException) -> str:

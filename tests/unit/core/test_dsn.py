@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ketaroom.core.dsn import MASK, mask_password, unmask_password
+from ketaroom.core.dsn import MASK, hide_password_in, mask_password, unmask_password
 
 SAVED = [
     "postgresql://ketaroom:p%40ss:w0rd@records.clinic:5432/clinic?sslmode=require",
@@ -39,3 +39,10 @@ def test_edits_around_the_mask_keep_the_password_and_a_typed_one_replaces_it() -
         "postgresql://ketaroom:other@new.clinic/clinic"
     assert unmask_password(f"postgresql://ketaroom:{MASK}@h/c", None) == \
         "postgresql://ketaroom:@h/c"
+
+
+def test_a_message_quoting_the_password_shows_the_mask() -> None:
+    dsn = "postgresql://ketaroom:se%zzcret@h/c"
+    assert hide_password_in('invalid percent-encoded token: "se%zzcret"', dsn) == \
+        f'invalid percent-encoded token: "{MASK}"'
+    assert hide_password_in("no password here", "host=h dbname=c") == "no password here"
