@@ -77,6 +77,9 @@ def test_history_switches_to_the_clinic_and_exports_another_rooms_session(
     assert rooms == ["Room A", "Room A", "Room B", "Room B"]
     assert [view.patient_filter.itemText(i) for i in range(view.patient_filter.count())] == [
         "All patients", "PT-0042", "PT-0100"]
+    view.search.setText('"in room b"')  # searched on the server, case ignored
+    _until_live(lambda: view.table.rowCount() == 2)
+    view.search.clear()
     view.show_patient("PT-0042")
     _until_live(lambda: view.table.rowCount() == 3)
     row = next(r for r in range(3) if view.table.item(r, 1).text() == "Room B")
