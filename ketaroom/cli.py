@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import ketaroom
 
 if TYPE_CHECKING:
+    from ketaroom.store.course_report import CourseSource
     from ketaroom.store.journal import Journal, RecordSource
     from ketaroom.store.patients import Patient
 
@@ -388,20 +389,21 @@ def cmd_patients(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _export_course(args: argparse.Namespace, journal: Journal) -> int:
-    """``export --patient CODE``: the course report to -o FILE or (csv, json) stdout."""
+def _export_course(args: argparse.Namespace, source: Journal | CourseSource) -> int:
+    """``export --patient CODE``: the course report to -o FILE or (csv, json) stdout, from
+    this room's journal or (``--postgres``) every room's records on the server."""
     from ketaroom.store import course_report, export
 
     try:
         if args.output is not None:
-            warnings = export.export_course(journal, args.patient, args.format,
+            warnings = export.export_course(source, args.patient, args.format,
                                             Path(args.output),
                                             include_rehearsals=args.include_rehearsals)
         elif args.format == "pdf":
             print("ketaroom export: a PDF needs -o FILE", file=sys.stderr)
             return EXIT_USAGE
         else:
-            report = course_report.load_course(journal, args.patient,
+            report = course_report.load_course(source, args.patient,
                                                include_rehearsals=args.include_rehearsals)
             render = course_report.course_json if args.format == "json" else \
                 course_report.course_csv
@@ -435,9 +437,10 @@ def cmd_export(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return EXIT_USAGE
     if args.patient is not None and args.postgres:
-        print("ketaroom export: --patient reads this room's records; the course report from "
-              "the clinic's server (--postgres) is not available yet", file=sys.stderr)
-        return EXIT_USAGE
+        from ketaroom.store.central.reader import CentralPatients, CentralRecords
+
+        with CentralRecords(args.postgres) as central:
+            return _export_course(args, CentralPatients(central))
     if args.patient is not None:
         course_journal = _open_journal(args)
         if course_journal is None:
@@ -475,15 +478,20 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    """Copy what the clinic's server lacks; one line on failure (nothing written)."""
+    """Copy what the clinic's server lacks; one line on failure (nothing written).
+
+    Patients' names and years of birth go only when the room's settings share them."""
     from ketaroom.store.central.sync import sync
     from ketaroom.store.paths import journal_path
+    from ketaroom.store.settings import load_settings
 
     if args.batch_rows is not None and args.batch_rows < 1:
         print("ketaroom sync: --batch-rows must be at least 1", file=sys.stderr)
         return EXIT_USAGE
     options = {} if args.batch_rows is None else {"batch_rows": args.batch_rows}
-    result = sync(journal_path(_data_dir(args)), args.postgres, **options)
+    data_dir = _data_dir(args)
+    result = sync(journal_path(data_dir), args.postgres,
+                  share_names=load_settings(data_dir).central_share_names, **options)
     if args.json:
         print(json.dumps({"room_id": result.room_id, "sent": result.sent,
                           "batches": result.batches, "seconds": round(result.seconds, 3)}))

@@ -139,13 +139,7 @@ class RoomService:
         self._records_listeners: list[Callable[[SyncStatus], None]] = []
         self.records_sync: BackgroundSync | None = None
         """Syncs the journal to the clinic's records server, when one is set."""
-        if settings.central_dsn:
-            from ketaroom.store.central.background import BackgroundSync
-
-            self.records_sync = BackgroundSync(
-                self.journal.path, settings.central_dsn,
-                on_status=lambda status: self.poster.post(lambda: self._records_status(status)))
-            self.records_sync.start()
+        self._update_records_sync()
         self.loudness = LibraryLoudness(self.data_dir, settings.loudness_target)
         """Track gains from the music-library cache (unscanned tracks measured here)."""
         self.library = MusicLibrary(self.data_dir, lambda: self.settings.loudness_target)
@@ -221,6 +215,7 @@ class RoomService:
         if board_changed and self._board_override is None:
             self._restart_board()
         self.loudness.target_lufs = settings.loudness_target  # from the next track on
+        self._update_records_sync()
         if not devices_changed or self.session_running():
             self._devices_stale = devices_changed
             # the volume limit is a safety setting: it applies to the room now
@@ -228,6 +223,24 @@ class RoomService:
             return False
         self._replace_room()
         return True
+
+    def _update_records_sync(self) -> None:
+        """Start, re-point or stop the background sync for the settings' records server
+        (never waits: a sync under way finishes, or is cut short and resent, by itself)."""
+        dsn, share = self.settings.central_dsn, self.settings.central_share_names
+        if self.records_sync is not None and dsn:
+            self.records_sync.set_dsn(dsn, share_names=share)
+            return
+        if self.records_sync is not None:
+            self.records_sync.stop(timeout_s=0)
+            self.records_sync = None
+        if dsn:
+            from ketaroom.store.central.background import BackgroundSync
+
+            self.records_sync = BackgroundSync(
+                self.journal.path, dsn, share_names=share,
+                on_status=lambda status: self.poster.post(lambda: self._records_status(status)))
+            self.records_sync.start()
 
     def session_running(self) -> bool:
         return self.live is not None and not self.live.session.state().status.ended

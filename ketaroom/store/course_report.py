@@ -21,9 +21,10 @@ import csv
 import io
 import itertools
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from fpdf.enums import XPos, YPos
 
@@ -38,13 +39,14 @@ from ketaroom.store.export_pdf import (
     _Report,
     is_rems_session,
 )
-from ketaroom.store.journal import Journal, SessionRecord
+from ketaroom.store.journal import EventRecord, Journal, SessionRecord
 from ketaroom.store.patients import Course, Patient, PatientStore, session_measures
 from ketaroom.store.record_schema import CLINICAL_KINDS, RecordKind
 
 __all__ = [
     "CSV_COLUMNS",
     "CourseReport",
+    "CourseSource",
     "SessionRow",
     "course_csv",
     "course_json",
@@ -102,16 +104,31 @@ class CourseReport:
                 "sessions": [row.to_dict() for row in self.rows]}
 
 
-def load_course(journal: Journal, code: str, *, include_rehearsals: bool = False
-                ) -> CourseReport:
-    """The report's facts for patient ``code`` (:class:`KeyError` for an unknown one)."""
-    store = PatientStore(journal)
+class CourseSource(Protocol):
+    """Where a course report is read from: this room (:class:`PatientStore`) or the
+    clinic's server (:class:`ketaroom.store.central.reader.CentralPatients`)."""
+
+    def patient(self, code: str) -> Patient: ...
+
+    def courses(self, code: str) -> list[Course]: ...
+
+    def sessions(self, code: str, *, include_rehearsals: bool = False
+                 ) -> list[SessionRecord]: ...
+
+    def events(self, session_id: int, kinds: Sequence[str] = ()) -> list[EventRecord]: ...
+
+
+def load_course(source: Journal | CourseSource, code: str, *,
+                include_rehearsals: bool = False) -> CourseReport:
+    """The report's facts for patient ``code`` (:class:`KeyError` for an unknown one),
+    from a journal (this room) or any :class:`CourseSource`."""
+    store = PatientStore(source) if isinstance(source, Journal) else source
     patient = store.patient(code)
     courses = store.courses(code)
     rems_courses = {c.id for c in courses if c.kind == "esketamine_rems"}
     rows = []
     for session in store.sessions(code, include_rehearsals=include_rehearsals):
-        events = journal.events(session.id, (*CLINICAL_KINDS, RecordKind.VITALS))
+        events = store.events(session.id, (*CLINICAL_KINDS, RecordKind.VITALS))
         measures = session_measures(events, started_at=session.started_at)
         drug = (measures["dose"] or {}).get("drug")
         rems = (drug == "esketamine" or session.course_id in rems_courses

@@ -27,7 +27,7 @@ import stat
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from ketaroom.store.journal import EventRecord, Journal, RecordSource, SessionRecord
 from ketaroom.store.record_schema import (
@@ -38,6 +38,9 @@ from ketaroom.store.record_schema import (
     phase_name,
     volume,
 )
+
+if TYPE_CHECKING:
+    from ketaroom.store.course_report import CourseReport, CourseSource
 
 JSON_FORMAT = "ketaroom-session"
 JSON_VERSION = 1
@@ -74,6 +77,7 @@ __all__ = [
     "export_session",
     "parse_json_export",
     "vitals_text",
+    "write_course_report",
     "write_private",
 ]
 
@@ -154,9 +158,10 @@ def export_session(journal: RecordSource, session_id: int, fmt: str, out: Path) 
     return _write_export(out, render)
 
 
-def export_course(journal: Journal, code: str, fmt: str, out: Path, *,
+def export_course(source: Journal | CourseSource, code: str, fmt: str, out: Path, *,
                   include_rehearsals: bool = False) -> list[str]:
-    """Write patient ``code``'s course report as ``fmt`` (pdf, csv, json) to ``out``.
+    """Write patient ``code``'s course report as ``fmt`` (pdf, csv, json) to ``out``,
+    read from a journal (this room) or a course source (the clinic's server).
 
     Like :func:`export_session` (private file, warnings returned); :class:`KeyError`
     for an unknown patient, before the file system is touched.
@@ -165,7 +170,16 @@ def export_course(journal: Journal, code: str, fmt: str, out: Path, *,
 
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}")
-    report = course_report.load_course(journal, code, include_rehearsals=include_rehearsals)
+    report = course_report.load_course(source, code, include_rehearsals=include_rehearsals)
+    return write_course_report(report, fmt, out)
+
+
+def write_course_report(report: CourseReport, fmt: str, out: Path) -> list[str]:
+    """Write a course report already read (pdf, csv, json) to ``out``, privately."""
+    from ketaroom.store import course_report
+
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}")
 
     def render() -> tuple[bytes, list[str]]:
         if fmt == "pdf":

@@ -377,6 +377,10 @@ class PatientStore:
         return self.journal.append(session_id, entry.kind, session_t=session_t,
                                    payload=entry.to_payload(), wall=moment)
 
+    def events(self, session_id: int, kinds: Sequence[str] = ()) -> list[EventRecord]:
+        """A session's events (only ``kinds`` if given), as :meth:`Journal.events`."""
+        return self.journal.events(session_id, kinds)
+
     def measures(self, session_id: int) -> dict[str, Any]:
         """The session's clinical fields and measures (see :func:`session_measures`)."""
         return session_measures(self.journal.events(

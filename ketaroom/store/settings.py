@@ -143,6 +143,10 @@ class Settings:
     dose_limits: DoseLimits = field(default_factory=DoseLimits)
     """Ketamine doses above these need the clinician's confirmation (then recorded with
     the warning)."""
+    central_share_names: bool = False
+    """Send patients' display names and years of birth to the records server too. Off by
+    default: the contract keeps them on this PC (only the code goes) unless the clinic
+    decides its own server may hold them (docs/central-records.md)."""
 
     def __init__(self, *, rooms: Sequence[RoomProfile] = (), current_room: str = "",
                  extend_step_min: float = 5.0, vital_limits: VitalLimits | None = None,
@@ -150,6 +154,7 @@ class Settings:
                  bridge: BridgeSettings | None = _KEEP, max_volume_pct: float = _KEEP,
                  default_preset: str = _KEEP, audio: str = _KEEP,
                  audio_device: str | None = _KEEP, central_dsn: str | None = None,
+                 central_share_names: bool = False,
                  board: BoardBroker | None = None,
                  dose_limits: DoseLimits | None = None) -> None:
         given = {"room_name": room_name, "bridge": bridge, "max_volume_pct": max_volume_pct,
@@ -169,6 +174,7 @@ class Settings:
         object.__setattr__(self, "board", board)
         object.__setattr__(self, "central_dsn", central_dsn or None)
         object.__setattr__(self, "dose_limits", dose_limits or DoseLimits())
+        object.__setattr__(self, "central_share_names", bool(central_share_names))
 
     # -- the current room's view (single-room API) -----------------------------------------
 
@@ -226,6 +232,7 @@ class Settings:
                             "max_mg": self.dose_limits.max_mg},
             **({"board": asdict(self.board)} if self.board is not None else {}),
             **({"central_dsn": self.central_dsn} if self.central_dsn else {}),
+            **({"central_share_names": True} if self.central_share_names else {}),
             **{k: v for k, v in legacy.items() if k != "audio_device"},
         }
 
@@ -251,6 +258,7 @@ class Settings:
         settings = cls(rooms=rooms, current_room=current, extend_step_min=extend,
                        vital_limits=limits, retention_days=retention,
                        central_dsn=reader.optional_text("central_dsn"),
+                       central_share_names=data.get("central_share_names") is True,
                        board=_board(data.get("board"), reader.bad),
                        dose_limits=_dose_limits(data.get("dose_limits"), reader.bad))
         if reader.bad:

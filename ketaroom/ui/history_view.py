@@ -11,6 +11,12 @@ operator actions and incidents — each with session time and wall-clock time.
 Export PDF / CSV / JSON ask for a file (:class:`QFileDialog`) and call
 :mod:`ketaroom.store.export`; exports are written to the audit trail.
 
+With a records server configured, a *This room | Clinic* toggle
+(:class:`~ketaroom.ui.records_scope.ScopeToggle`) lists every room's sessions from the
+server instead — read on a worker thread, the same columns, search and filters; an
+export then writes the session as read from the server. If the server cannot answer,
+the view shows this room's records with one calm line saying so.
+
 The list comes from :meth:`Journal.history` (the newest :data:`LIST_LIMIT` sessions
 matching the search, patient filter and "Show rehearsals"; counts and full-text search
 done in SQL, ~tens of ms at 40,000 sessions), re-run on every search/filter change;
@@ -23,7 +29,7 @@ from __future__ import annotations
 
 import getpass
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -48,9 +54,17 @@ from PySide6.QtWidgets import (
 
 from ketaroom.core.durations import format_clock
 from ketaroom.store import export
-from ketaroom.store.journal import EventRecord, HistoryRow, Journal, JournalError, SessionRecord
+from ketaroom.store.journal import (
+    EventRecord,
+    HistoryRow,
+    Journal,
+    JournalError,
+    RecordSource,
+    SessionRecord,
+)
 from ketaroom.store.record_schema import RecordKind, current_note_tags
 from ketaroom.ui.export_dialog import export_buttons, export_with_dialog, show_status
+from ketaroom.ui.records_scope import READING, FetchedSession, ScopeToggle
 
 __all__ = ["HistoryView", "SessionSummary", "TimelineRow", "summarise", "timeline_rows"]
 
@@ -255,12 +269,15 @@ class HistoryView(QWidget):
     sessionSelected = Signal(int)
 
     def __init__(self, journal: Journal, parent: QWidget | None = None, *,
-                 user: str | None = None) -> None:
+                 user: str | None = None,
+                 dsn: Callable[[], str | None] = lambda: None) -> None:
         super().__init__(parent)
         self.setObjectName("historyView")
         self.journal = journal
         self.user = user or _os_user()
         self.summaries: list[SessionSummary] = []
+        self._fetched: FetchedSession | None = None
+        """The selected clinic session with its events, once read from the server."""
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(16, 12, 16, 12)
@@ -270,6 +287,9 @@ class HistoryView(QWidget):
         title = QLabel("SESSION HISTORY")
         title.setObjectName("panelTitle")
         top.addWidget(title)
+        self.scope = ScopeToggle(dsn)
+        self.scope.scopeChanged.connect(lambda _clinic: self.refresh())
+        top.addWidget(self.scope)
         top.addStretch(1)
         self.search = QLineEdit()
         self.search.setObjectName("historySearch")
@@ -356,26 +376,49 @@ class HistoryView(QWidget):
     # ---------------------------------------------------------------- data
 
     def refresh(self) -> None:
-        """Re-read the list from the journal (keeps the selection when it can)."""
-        self._fill_patient_filter()
+        """Re-read the list from the journal, or the server in *Clinic* (keeps the
+        selection when it can)."""
+        self.scope.update_visibility()
+        if not self.scope.clinic:
+            try:
+                codes = self.journal.session_patients()
+            except JournalError:
+                codes = []
+            self._fill_patient_filter(codes)
         self._load(reread_detail=True)
 
     def _load(self, *, reread_detail: bool = False) -> None:
-        """List what :meth:`Journal.history` finds for the search box, the patient
-        filter and "Show rehearsals"; only the selected session's events are read."""
-        selected = self.selected_id()
+        """List what :meth:`Journal.history` (or the server's) finds for the search box,
+        the patient filter and "Show rehearsals"; only the selected session's events are
+        read."""
         patient = self.patient_filter.currentText()
+        query = {"include_rehearsals": self.show_rehearsals.isChecked(),
+                 "patient": None if patient in ("", ALL_PATIENTS) else patient,
+                 "search": journal_search(self.search.text()), "limit": LIST_LIMIT}
+        if self.scope.clinic:
+            self._say(READING)
+            self.scope.read("list", lambda records: (records.history(**query),
+                                                     records.session_patients()),
+                            lambda found: self._show_rows(found[0], reread_detail, found[1]))
+            return
         try:
-            rows = self.journal.history(
-                include_rehearsals=self.show_rehearsals.isChecked(),
-                patient=None if patient in ("", ALL_PATIENTS) else patient,
-                search=journal_search(self.search.text()), limit=LIST_LIMIT)
+            rows = self.journal.history(**query)
         except JournalError as exc:
-            rows = []
+            self._show_rows([], reread_detail)
             self._say(f"The session records could not be read: {exc}", problem=True)
-        else:
-            self._say(f"Showing the newest {LIST_LIMIT} sessions that match; search or pick "
-                      "a patient to find older ones." if len(rows) >= LIST_LIMIT else "")
+            return
+        self._show_rows(rows, reread_detail)
+
+    def _show_rows(self, rows: list[HistoryRow], reread_detail: bool,
+                   codes: list[str] | None = None) -> None:
+        """Fill the table with ``rows`` (and the patient filter with ``codes``, if given)."""
+        if codes is not None:
+            self._fill_patient_filter(codes)
+        self._say(self.scope.notice or (
+            f"Showing the newest {LIST_LIMIT} sessions that match; search or pick a patient "
+            "to find older ones." if len(rows) >= LIST_LIMIT else ""),
+            problem=bool(self.scope.notice))
+        selected = self.selected_id()
         self.summaries = [summary_of(r) for r in rows]
         self.table.blockSignals(True)
         self.table.setSortingEnabled(False)
@@ -408,13 +451,9 @@ class HistoryView(QWidget):
         elif reread_detail:
             self._show_detail(selected)
 
-    def _fill_patient_filter(self) -> None:
+    def _fill_patient_filter(self, codes: list[str]) -> None:
         """The filter offers every patient with a session recorded (keeps the choice)."""
         chosen = self.patient_filter.currentText()
-        try:
-            codes = self.journal.session_patients()
-        except JournalError:
-            codes = []
         self.patient_filter.blockSignals(True)
         self.patient_filter.clear()
         self.patient_filter.addItems([ALL_PATIENTS, *codes])
@@ -461,8 +500,9 @@ class HistoryView(QWidget):
 
     def _show_detail(self, session_id: int | None) -> None:
         summary = self._summary(session_id) if session_id is not None else None
+        self._fetched = None
         for button in self.export_buttons.values():
-            button.setEnabled(summary is not None)
+            button.setEnabled(summary is not None and not self.scope.clinic)
         if summary is None:
             self.detail_title.setText("Select a session to see its timeline.")
             self.timeline.setRowCount(0)
@@ -479,11 +519,28 @@ class HistoryView(QWidget):
         if record.operator:
             parts.append(f"operator {record.operator}")
         self.detail_title.setText(" · ".join(parts))
+        if self.scope.clinic:
+            self.timeline.setRowCount(0)
+            self.scope.read("detail", lambda records: records.events(record.id),
+                            lambda events: self._fill_timeline(record, events, fetched=True))
+            return
         try:
             events = self.journal.events(record.id)  # this one session's, only now
         except JournalError as exc:
             events = []
             self._say(f"The session's entries could not be read: {exc}", problem=True)
+        self._fill_timeline(record, events)
+
+    def _fill_timeline(self, record: SessionRecord, events: list[EventRecord], *,
+                       fetched: bool = False) -> None:
+        """Show ``record``'s timeline; a session ``fetched`` from the server can be
+        exported once its events are here."""
+        if fetched:
+            if self.selected_id() != record.id:
+                return  # another session was chosen meanwhile
+            self._fetched = FetchedSession(record, events)
+            for button in self.export_buttons.values():
+                button.setEnabled(True)
         rows = timeline_rows(record, events)
         self.timeline.setRowCount(len(rows))
         for i, row in enumerate(rows):
@@ -508,13 +565,20 @@ class HistoryView(QWidget):
         summary = self._summary(session_id) if session_id is not None else None
         if summary is None:
             return None
+        source: RecordSource = self.journal
+        what = f"session {summary.id}"
+        if self.scope.clinic:
+            if self._fetched is None or self._fetched.record.id != summary.id:
+                return None  # its entries have not arrived from the server yet
+            source = self._fetched
+            what = f"clinic session {summary.id} ({summary.record.room or 'no room'})"
         return export_with_dialog(
             self, title=f"Export session as {fmt.upper()}",
             suggested_name=f"session-{summary.id}-{summary.date[:10]}.{fmt}", fmt=fmt,
             file_filter={"pdf": "PDF report (*.pdf)", "csv": "CSV, one row per event (*.csv)",
                          "json": "JSON (*.json)"}[fmt],
-            journal=self.journal, user=self.user, what=f"session {summary.id}",
-            write=lambda path: export.export_session(self.journal, summary.id, fmt, path),
+            journal=self.journal, user=self.user, what=what,
+            write=lambda path: export.export_session(source, summary.id, fmt, path),
             say=self._say)
 
     def _say(self, text: str, *, problem: bool = False) -> None:

@@ -60,12 +60,7 @@ from ketaroom.ui.preview import LIGHT_TRANSITION_S, RoomPreview
 from ketaroom.ui.recovery_dialog import RecoveryChoice, RecoveryDialog
 from ketaroom.ui.room_check_view import RoomCheckControl
 from ketaroom.ui.room_settings import RoomSettingsDialog
-from ketaroom.ui.session_panel import (
-    PresetEntry,
-    SessionPanel,
-    find_presets,
-    short_problem,
-)
+from ketaroom.ui.session_panel import PresetEntry, SessionPanel, find_presets, short_problem
 from ketaroom.ui.widgets import icon_button, muted_label, scroll_column
 
 if TYPE_CHECKING:
@@ -216,7 +211,7 @@ class MainWindow(QMainWindow):
 
     def _on_open_history(self) -> None:
         def build() -> QWidget:
-            view = HistoryView(self.service.journal, self)
+            view = HistoryView(self.service.journal, self, dsn=lambda: self.settings.central_dsn)
             view.setWindowTitle("Session records")
             return view
         self._show_side_window("history", build)
@@ -227,7 +222,9 @@ class MainWindow(QMainWindow):
     def _on_open_patients(self) -> None:
         def build() -> QWidget:
             view = PatientView(self.service.patients, self, user=self.service.operator,
-                               data_dir=self.service.data_dir)
+                               data_dir=self.service.data_dir,
+                               dsn=lambda: self.settings.central_dsn)
+            view.setWindowTitle("Patients")
             view.changed.connect(self._show_due)
             return view
         self._show_side_window("patients", build)

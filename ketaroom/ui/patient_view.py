@@ -11,9 +11,15 @@ course report export (PDF, CSV, JSON through :func:`ketaroom.store.export.export
 :func:`due_line` is the one calm line of what is due today that the window shows on
 start-up and between sessions. Reads go through :class:`~ketaroom.store.patients.
 PatientStore` on the main thread (indexed queries, a few ms at clinic scale).
+
+With a records server configured, *This room | Clinic*
+(:class:`~ketaroom.ui.records_scope.ScopeToggle`) lists the clinic's patients and a
+patient's course across every room from the server, read on a worker thread (the course
+report exports what was read); follow-ups are recorded in *This room* only.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -39,12 +45,14 @@ from PySide6.QtWidgets import (
 
 from ketaroom.core.clinical import ClinicalInputError
 from ketaroom.store import export
+from ketaroom.store.course_report import CourseReport, load_course
 from ketaroom.store.journal import JournalError
-from ketaroom.store.patients import PatientStore
+from ketaroom.store.patients import PatientStore, PatientSummary
 from ketaroom.store.record_schema import FollowUp
 from ketaroom.ui.export_dialog import export_buttons, export_with_dialog, show_status
 from ketaroom.ui.patient_picker import COURSE_LABELS
 from ketaroom.ui.patient_preferences import PreferencesForm
+from ketaroom.ui.records_scope import READING, ScopeToggle, clinic_course, clinic_patients
 from ketaroom.ui.widgets import muted_label
 
 PATIENT_COLUMNS = ("Patient", "Sessions", "Last", "Next due")
@@ -110,21 +118,29 @@ class PatientView(QWidget):
     changed = Signal()
 
     def __init__(self, store: PatientStore, parent: QWidget | None = None, *,
-                 user: str = "", data_dir: Path | None = None) -> None:
+                 user: str = "", data_dir: Path | None = None,
+                 dsn: Callable[[], str | None] = lambda: None) -> None:
         """``data_dir``: where the clinic's playlists are, for the never-play list's
-        suggestions (None: none offered)."""
+        suggestions (None: none offered); ``dsn``: the clinic records server, if any."""
         super().__init__(parent)
         self.setObjectName("patientView")
         self.setWindowTitle("Patients")
         self.store = store
         self.user = user
+        self._report: CourseReport | None = None
         outer = QVBoxLayout(self)
         outer.setContentsMargins(16, 12, 16, 12)
         title = QLabel("PATIENTS")
         title.setObjectName("panelTitle")
         self.due = muted_label(wrap=True)
         self.due.setObjectName("dueLine")
-        outer.addWidget(title)
+        self.scope = ScopeToggle(dsn)
+        self.scope.scopeChanged.connect(lambda _clinic: self.refresh())
+        heading_row = QHBoxLayout()
+        heading_row.addWidget(title)
+        heading_row.addWidget(self.scope)
+        heading_row.addStretch(1)
+        outer.addLayout(heading_row)
         outer.addWidget(self.due)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         self.patients = _table(PATIENT_COLUMNS)
@@ -161,7 +177,8 @@ class PatientView(QWidget):
         self.refresh()
 
     def _build_follow_up(self, side: QVBoxLayout) -> None:
-        side.addWidget(QLabel("Follow-up after a session"))
+        self.fu_title = QLabel("Follow-up after a session")
+        side.addWidget(self.fu_title)
         grid = QGridLayout()
         self.fu_session = QComboBox()
         self.fu_after = QComboBox()
@@ -203,10 +220,21 @@ class PatientView(QWidget):
     # -- data -------------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        """Re-read the patients and what is due (keeps the selected patient)."""
+        """Re-read the patients (this room's, or the clinic's from the server) and what
+        is due here (keeps the selected patient)."""
+        self.scope.update_visibility()
         chosen = self.selected_code()
         self.due.setText(due_line(self.store))
-        summaries = self.store.summaries()
+        if self.scope.clinic:
+            self._say(READING)
+            self.scope.read("list", clinic_patients,
+                            lambda found: self._fill_patients(found, chosen))
+            return
+        self._fill_patients(self.store.summaries(), chosen)
+
+    def _fill_patients(self, summaries: list[PatientSummary], chosen: str | None) -> None:
+        if self.scope.clinic or self.scope.notice or self.status.text() == READING:
+            self._say(self.scope.notice, problem=bool(self.scope.notice))
         self.patients.setRowCount(len(summaries))
         for row, s in enumerate(summaries):
             cells = [s.code, str(s.sessions), _day(s.last_session),
@@ -232,8 +260,14 @@ class PatientView(QWidget):
         self._show(self.selected_code())
 
     def _show(self, code: str | None) -> None:
+        self._report = None
         for widget in (self.fu_button, *self.export_buttons.values()):
-            widget.setEnabled(code is not None)
+            widget.setEnabled(False)
+        for widget in (self.fu_session, self.fu_after, self.fu_mood, self.fu_sleep,
+                       self.fu_effects, self.fu_notes):
+            widget.setEnabled(not self.scope.clinic)  # they go to this room's sessions
+        self.fu_title.setText("Follow-up after a session" + (
+            " — recorded in This room" if self.scope.clinic else ""))
         self.fu_session.clear()
         self.preferences.show_patient(code)
         if code is None:
@@ -242,24 +276,39 @@ class PatientView(QWidget):
             self.sessions.setRowCount(0)
             return
         self.heading.setText(code)
-        courses = {c.id: c for c in self.store.courses(code)}
+        if self.scope.clinic:
+            self.sessions.setRowCount(0)
+            self.scope.read("detail", lambda records: clinic_course(records, code),
+                            self._show_course)
+            return
+        self._show_course(load_course(self.store, code))
+
+    def _show_course(self, report: CourseReport) -> None:
+        """Fill the patient's page from their course report (this room's or the clinic's)."""
+        if report.patient.code.casefold() != (self.selected_code() or "").casefold():
+            return  # another patient was chosen meanwhile
+        self._report = report
+        for widget in (self.fu_button, *self.export_buttons.values()):
+            widget.setEnabled(widget is not self.fu_button or not self.scope.clinic)
+        courses = {c.id: c for c in report.courses}
         self.courses.setText("\n".join(
             f"{COURSE_LABELS.get(c.kind, c.kind)} from {c.started:%d %b %Y}: "
             f"{c.sessions_done} of {c.planned_sessions} done, every {c.spacing_days} days"
             + (f" · next due {c.next_due:%a %d %b}" if c.next_due else " · complete")
             for c in courses.values()) or "No course planned yet.")
-        records = self.store.sessions(code)
-        self.sessions.setRowCount(len(records))
-        for row, record in enumerate(records):
+        self.sessions.setRowCount(len(report.rows))
+        for row, session_row in enumerate(report.rows):
+            record = session_row.session
             course = courses.get(record.course_id) if record.course_id else None
             number = (f"{record.course_number} of {course.planned_sessions}"
                       if course and record.course_number else "—")
             cells = [f"{number} · {_day(record.started_at)}",
-                     *_measure_cells(self.store.measures(record.id))]
+                     *_measure_cells(session_row.measures)]
             for column, text in enumerate(cells):
                 self.sessions.setItem(row, column, _cell(text))
             self.sessions.item(row, 0).setToolTip(f"{record.preset} · {record.room or '—'}")
-            self.fu_session.addItem(f"{number} · {_day(record.started_at)}", record.id)
+            if not self.scope.clinic:  # a follow-up goes to this room's own session
+                self.fu_session.addItem(f"{number} · {_day(record.started_at)}", record.id)
         self.fu_session.setCurrentIndex(self.fu_session.count() - 1)
         self.sessions.resizeRowsToContents()
 
@@ -293,15 +342,18 @@ class PatientView(QWidget):
 
     def export_course(self, fmt: str) -> Path | None:
         """Ask for a file (in Documents) and write the patient's course report there."""
-        code = self.selected_code()
-        if code is None:
+        code, report = self.selected_code(), self._report
+        if code is None or report is None:
             return None
         journal = self.store.journal
+        clinic = self.scope.clinic
         return export_with_dialog(
             self, title=f"Export {code}'s course report as {fmt.upper()}",
             suggested_name=f"course-{code}-{date.today():%Y-%m-%d}.{fmt}", fmt=fmt,
             file_filter={"pdf": "PDF report (*.pdf)", "csv": "CSV (*.csv)",
                          "json": "JSON (*.json)"}[fmt],
-            journal=journal, user=self.user or "ketaroom", what=f"course {code}",
-            write=lambda path: export.export_course(journal, code, fmt, path),
+            journal=journal, user=self.user or "ketaroom",
+            what=f"{'clinic ' if clinic else ''}course {code}",
+            write=lambda path: export.write_course_report(report, fmt, path) if clinic
+            else export.export_course(journal, code, fmt, path),
             say=self._say)

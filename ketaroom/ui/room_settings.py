@@ -2,10 +2,11 @@
 
 Owns :class:`RoomSettingsDialog`: the room list (add, rename, remove, *This PC's room*), per
 room the Hue bridge (set up through :class:`ketaroom.ui.bridge_setup.BridgeSetupDialog`), the
-audio output device, the volume cap and the default preset; clinic-wide the *Extend* step and
-the vital-sign alert limits, the nurse-station board and the ketamine dose limits
-(:mod:`ketaroom.ui.dose_limits_form`). *Save* writes the settings file (0600) and emits
-:attr:`RoomSettingsDialog.settingsSaved`.
+audio output device, the volume cap and the default preset; clinic-wide the *Extend* step,
+the vital-sign alert limits, the nurse-station board, the ketamine dose limits
+(:mod:`ketaroom.ui.dose_limits_form`) and the clinic records server
+(:class:`ketaroom.ui.records_server_field.RecordsServerField`). *Save* writes the settings
+file (0600) and emits :attr:`RoomSettingsDialog.settingsSaved`.
 
 Admin PIN: ``exec()`` and ``open()`` first ask for the admin PIN through
 :meth:`PinDialog.ensure_unlocked` (nothing is shown when it is refused), and *Save* asks again
@@ -58,6 +59,7 @@ from ketaroom.ui.bridge_setup import (
 )
 from ketaroom.ui.dose_limits_form import DoseLimitsRow
 from ketaroom.ui.pin_dialog import PinDialog
+from ketaroom.ui.records_server_field import RecordsServerField
 from ketaroom.ui.widgets import Panel, muted_label
 from ketaroom.ui.widgets import spin_box as _spin
 
@@ -257,6 +259,9 @@ class RoomSettingsDialog(QDialog):
         clinic.body.addLayout(board)
         self.dose_limits = DoseLimitsRow(settings.dose_limits)
         clinic.body.addWidget(self.dose_limits)
+        self.records_server = RecordsServerField(settings.central_dsn,
+                                                 settings.central_share_names)
+        clinic.body.addWidget(self.records_server)
 
         self.message = muted_label(wrap=True)
         policy = self.message.sizePolicy()
@@ -457,12 +462,14 @@ class RoomSettingsDialog(QDialog):
         board = BoardBroker(address, self.board_user.text().strip() or None,
                             self.board_password.text() or None,
                             self.board_tls.isChecked()) if address else None
-        # replace(): what this dialog does not show (the records server…) is kept as opened
+        # replace(): what this dialog does not show is kept as opened
         return replace(self._opened, rooms=tuple(self._rooms),
                        current_room=self._rooms[self._current].name,
                        extend_step_min=self.extend_spin.value(), vital_limits=limits,
-                       retention_days=self.retention_spin.value(), board=board, problem=None,
-                       dose_limits=self.dose_limits.limits())
+                       retention_days=self.retention_spin.value(), board=board,
+                       central_dsn=self.records_server.dsn(),
+                       central_share_names=self.records_server.share_names.isChecked(),
+                       dose_limits=self.dose_limits.limits(), problem=None)
 
     def _on_save(self) -> None:
         problem = self._name_problem(self.name_field.text().strip(), self._row)
@@ -477,6 +484,7 @@ class RoomSettingsDialog(QDialog):
                 parse_broker(settings.board.address)
             except ValueError as exc:
                 problem = f"Nurse-station board: {exc}."
+        problem = problem or self.records_server.problem()
         if problem:
             say(self.message, problem, problem=True)
             return
@@ -496,6 +504,7 @@ class RoomSettingsDialog(QDialog):
     def done(self, result: int) -> None:
         self._outputs_call.cancel()
         self._presets_call.cancel()
+        self.records_server.cancel()
         super().done(result)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import socket
 from collections.abc import Iterator
 
 import pytest
@@ -28,3 +29,14 @@ def clinic_dsn(pg_server: PgServer) -> str:
     name = f"clinic_{next(_numbers)}"
     pg_server.admin(f"CREATE DATABASE {name} OWNER ketaroom")
     return pg_server.dsn(dbname=name)
+
+
+@pytest.fixture
+def silent_server() -> Iterator[str]:
+    """A DSN whose server takes the connection and never answers (libpq waits 2 s)."""
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    port = silent.getsockname()[1]
+    yield f"postgresql://ketaroom:x@127.0.0.1:{port}/clinic?connect_timeout=2&sslmode=disable"
+    silent.close()

@@ -6,6 +6,7 @@ import itertools
 import socket
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -23,10 +24,10 @@ pytestmark = pytest.mark.gui
 
 
 @pytest.fixture
-def open_window(qtbot, tmp_path: Path) -> Iterator[Callable[[str], MainWindow]]:
+def open_window(qtbot, tmp_path: Path) -> Iterator[Callable[[str | None], MainWindow]]:
     windows: list[MainWindow] = []
 
-    def make(dsn: str) -> MainWindow:
+    def make(dsn: str | None) -> MainWindow:
         window = build_main_window(Settings(central_dsn=dsn), tmp_path, demo=True,
                                    audio="none")
         window.confirm_close = lambda: True  # type: ignore[method-assign]
@@ -48,6 +49,18 @@ def test_the_window_syncs_and_says_when(qtbot, tmp_path: Path, clinic_dsn: str,
                     timeout=30_000)
     assert window.records_label.isVisible()
     assert pending_count(journal_path(tmp_path)) == 0
+    assert_same(clinic_dsn, journal_path(tmp_path))
+
+
+def test_a_server_set_in_room_settings_is_synced_to_at_once(
+        qtbot, tmp_path: Path, clinic_dsn: str,
+        open_window: Callable[[str | None], MainWindow]) -> None:
+    make_backlog(journal_path(tmp_path), sessions=2, events_per_session=4)
+    window = open_window(None)
+    assert window.service.records_sync is None and not window.records_label.isVisible()
+    window._on_settings_saved(replace(window.settings, central_dsn=clinic_dsn))
+    qtbot.waitUntil(lambda: window.records_label.text().startswith("records synced "),
+                    timeout=30_000)
     assert_same(clinic_dsn, journal_path(tmp_path))
 
 

@@ -327,7 +327,7 @@ def test_the_board_broker_and_its_credentials_are_saved_privately(qtbot, tmp_pat
 
 
 def test_saving_keeps_what_the_dialog_does_not_show(qtbot, tmp_path, open_gate) -> None:
-    """The records server is set in settings.json, not in this dialog: saving keeps it."""
+    """What the admin did not touch (the records server) is saved as it was."""
     dsn = "postgresql://ketaroom@records.clinic:5432/clinic"
     dialog = settings_dialog(qtbot, Settings(room_name="Room 1", central_dsn=dsn), tmp_path,
                              open_gate)

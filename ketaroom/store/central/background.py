@@ -54,9 +54,10 @@ class BackgroundSync:
 
     def __init__(self, journal_path: Path, dsn: str, *,
                  on_status: Callable[[SyncStatus], None],
-                 interval_s: float = DEFAULT_INTERVAL_S) -> None:
+                 interval_s: float = DEFAULT_INTERVAL_S, share_names: bool = False) -> None:
         self._journal_path = Path(journal_path)
         self._dsn = dsn
+        self._share_names = share_names
         self._on_status = on_status
         self._interval_s = interval_s
         self._wake = threading.Event()
@@ -73,9 +74,12 @@ class BackgroundSync:
                                             daemon=True)
             self._thread.start()
 
-    def set_dsn(self, dsn: str) -> None:
-        """Use another server address from the next sync (taken at once)."""
+    def set_dsn(self, dsn: str, *, share_names: bool | None = None) -> None:
+        """Use another server address (and names choice, when given) from the next sync
+        (taken at once)."""
         self._dsn = dsn
+        if share_names is not None:
+            self._share_names = share_names
         self._wake.set()
 
     def sync_now(self) -> None:
@@ -102,7 +106,7 @@ class BackgroundSync:
     def _attempt(self, last: SyncStatus) -> SyncStatus:
         now = datetime.now().astimezone()
         try:
-            sync(self._journal_path, self._dsn)
+            sync(self._journal_path, self._dsn, share_names=self._share_names)
         except CentralUnavailableError:
             return SyncStatus(last.synced_at, last.away_since or now, self._waiting())
         except CentralError as exc:
@@ -113,6 +117,6 @@ class BackgroundSync:
 
     def _waiting(self) -> int:
         try:
-            return pending_count(self._journal_path)
+            return pending_count(self._journal_path, share_names=self._share_names)
         except (JournalError, sqlite3.Error, OSError):
             return self.status.waiting

@@ -13,6 +13,9 @@ on its ``public`` schema): no superuser, no extensions. See docs/central-records
 from __future__ import annotations
 
 import psycopg
+from psycopg.conninfo import conninfo_to_dict
+
+from ketaroom.core.dsn import hide_password_in
 
 __all__ = [
     "MIGRATIONS",
@@ -20,6 +23,7 @@ __all__ = [
     "CentralError",
     "CentralSchemaError",
     "CentralUnavailableError",
+    "check_server",
     "connect",
     "ensure_schema",
     "server_version",
@@ -81,7 +85,55 @@ CREATE TABLE audit (
 );
 """
 
-MIGRATIONS: list[str] = [_V1]
+_V2 = """
+CREATE TABLE patients (
+    room_id uuid NOT NULL REFERENCES rooms (room_id),
+    local_id bigint NOT NULL,
+    code text NOT NULL,
+    display_name text,
+    birth_year integer,
+    created_at text NOT NULL,
+    updated_at text,
+    PRIMARY KEY (room_id, local_id)
+);
+CREATE INDEX patients_code ON patients (lower(code));
+CREATE TABLE courses (
+    id bigserial UNIQUE,
+    room_id uuid NOT NULL REFERENCES rooms (room_id),
+    local_id bigint NOT NULL,
+    uid text NOT NULL,
+    patient_local_id bigint NOT NULL,
+    kind text NOT NULL,
+    planned_sessions integer NOT NULL,
+    spacing_days integer NOT NULL,
+    started text NOT NULL,
+    created_at text NOT NULL,
+    PRIMARY KEY (room_id, local_id)
+);
+ALTER TABLE sessions ADD COLUMN patient_local_id bigint, ADD COLUMN course_local_id bigint,
+    ADD COLUMN course_number integer;
+CREATE INDEX sessions_room_patient ON sessions (room_id, patient_local_id);
+CREATE VIEW clinic_patients AS
+SELECT lower(code) AS key,
+       (array_agg(code ORDER BY created_at::timestamptz, room_id, local_id))[1] AS code,
+       (array_agg(display_name ORDER BY updated_at::timestamptz DESC NULLS LAST)
+           FILTER (WHERE display_name IS NOT NULL OR birth_year IS NOT NULL))[1]
+           AS display_name,
+       (array_agg(birth_year ORDER BY updated_at::timestamptz DESC NULLS LAST)
+           FILTER (WHERE display_name IS NOT NULL OR birth_year IS NOT NULL))[1]
+           AS birth_year,
+       (array_agg(created_at ORDER BY created_at::timestamptz))[1] AS created_at,
+       count(*) AS rooms
+FROM patients GROUP BY lower(code);
+"""
+"""Patients and courses (journal schema v5). ``patients`` holds each room's own row of a
+patient (key: room id + local id); ``clinic_patients`` merges them into one per code
+without regard to case: the spelling first created, the name and year of birth of the
+room that changed them last (NULL unless a room shares them), the earliest creation.
+``courses`` are each room's (a course is planned in one room); ``id`` is clinic-wide.
+Sessions gain their room's patient and course ids and the number in the course."""
+
+MIGRATIONS: list[str] = [_V1, _V2]
 """``MIGRATIONS[n]`` upgrades the server from version n to n + 1 (never edit a shipped one)."""
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -103,14 +155,18 @@ def connect(dsn: str, *, timeout_s: float = 5.0) -> psycopg.Connection:
     """A connection to ``dsn`` (libpq URI or key=value), or :class:`CentralUnavailableError`.
 
     The message is one line naming the cause (away, password, TLS) without the DSN's
-    password.
+    password. ``timeout_s`` applies unless the address sets its own ``connect_timeout``.
     """
     try:
-        return psycopg.connect(dsn, connect_timeout=max(1, round(timeout_s)))
+        given = "connect_timeout" in conninfo_to_dict(dsn)
+    except (psycopg.ProgrammingError, ValueError, TypeError) as exc:
+        raise CentralUnavailableError("the records server address is not valid: "
+                                      + hide_password_in(str(exc), dsn)) from exc
+    timeout = {} if given else {"connect_timeout": max(1, round(timeout_s))}
+    try:
+        return psycopg.connect(dsn, **timeout)  # the address's own timeout wins
     except psycopg.Error as exc:
         raise CentralUnavailableError(_one_line(exc)) from exc
-    except (ValueError, TypeError) as exc:  # a malformed DSN
-        raise CentralUnavailableError(f"the records server address is not valid: {exc}") from exc
 
 
 def _one_line(exc: BaseException) -> str:
@@ -167,3 +223,28 @@ def ensure_schema(conn: psycopg.Connection) -> int:
         ) from exc
     except psycopg.OperationalError as exc:
         raise CentralUnavailableError(_one_line(exc)) from exc
+
+
+def check_server(dsn: str) -> str:
+    """Connect to ``dsn`` and say in words what was found (Room settings' *Test
+    connection*); :class:`CentralError` with one line when it cannot be used."""
+    conn = connect(dsn)
+    try:
+        found = server_version(conn)
+        release = conn.info.server_version
+        tls = " over TLS" if conn.pgconn.ssl_in_use else " (not encrypted)"
+    except psycopg.Error as exc:
+        raise CentralUnavailableError(_one_line(exc)) from exc
+    finally:
+        conn.close()
+    server = f"Connected{tls} to PostgreSQL {release // 10000}.{release % 10000}"
+    if found > SCHEMA_VERSION:
+        raise CentralSchemaError(
+            f"{server}, but its records have schema version {found}, newer than this "
+            f"ketaroom's {SCHEMA_VERSION}: update ketaroom in this room")
+    if found == 0:
+        return f"{server}: an empty database; the first sync creates the tables."
+    if found < SCHEMA_VERSION:
+        return (f"{server}: records of schema version {found}; the next sync upgrades them "
+                f"to {SCHEMA_VERSION}.")
+    return f"{server}: the clinic's records are there and up to date."

@@ -11,6 +11,17 @@ after that transaction committed. A sync killed at any moment therefore resends 
 most one batch, which the server's unique keys turn into no-ops: nothing twice,
 nothing lost.
 
+Small tables whose rows change in place (``patients``: :attr:`Table.whole`) are not
+marked by id: the sync keeps a digest of what it last sent and sends the whole table
+again (upserted) when the digest differs. A patient's name and year of birth
+(:attr:`Table.private`) go as NULL unless the room shares them (``share_names``; the
+contract keeps them on the PC otherwise), and turning that on or off changes the
+digest, so the server follows.
+
+The outbox also keeps the columns each mark was made with (``shape``): when a newer
+ketaroom sends more columns of a table, that table's mark starts again and its rows are
+re-sent, so an upserted table (sessions) gets the new columns filled in on the server.
+
 The sync is table-driven: :data:`TABLES` lists each journal table with its columns,
 server name and key; a new journal table is one more entry (plus its server
 migration in :mod:`.schema`).
@@ -19,6 +30,8 @@ migration in :mod:`.schema`).
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import socket
 import sqlite3
 import time
@@ -55,7 +68,9 @@ class Table:
     rows must reach the server first (a foreign key). ``identity`` (a column) tells a
     row from a later one given the same id: SQLite hands out the highest id again once
     the row holding it is deleted (retention purge), see :func:`_check_id_space`.
-    ``purged`` tables lose rows to retention (their ids can come back).
+    ``purged`` tables lose rows to retention (their ids can come back). ``whole``
+    tables are small and change in place: sent whole (upserted) when their digest
+    changed. ``private`` columns are sent as NULL unless the room shares names.
     """
 
     name: str
@@ -65,10 +80,23 @@ class Table:
     parent: str | None = None
     identity: str | None = None
     purged: bool = False
+    whole: bool = False
+    private: tuple[str, ...] = ()
+
+    def select_list(self, *, share_names: bool) -> str:
+        """The local SELECT list (private columns as NULL unless shared)."""
+        return ", ".join("NULL" if local in self.private and not share_names else f'"{local}"'
+                         for local, _ in self.columns)
 
     @property
-    def local_columns(self) -> str:
-        return ", ".join(f'"{local}"' for local, _ in self.columns)
+    def mutable(self) -> bool:
+        """Rows may change after they were sent (upserted, not only inserted)."""
+        return self.open_when is not None or self.whole
+
+    @property
+    def shape(self) -> str:
+        """The server columns, as the outbox remembers them with the table's mark."""
+        return ",".join(server for _, server in self.columns)
 
     @property
     def server_columns(self) -> tuple[str, ...]:
@@ -77,12 +105,30 @@ class Table:
 
 TABLES: tuple[Table, ...] = (
     Table(
+        "patients",
+        (("id", "local_id"), ("code", "code"), ("display_name", "display_name"),
+         ("birth_year", "birth_year"), ("created_at", "created_at"),
+         ("updated_at", "updated_at")),
+        key=("local_id",),
+        whole=True,
+        private=("display_name", "birth_year", "updated_at"),
+    ),
+    Table(
+        "courses",
+        (("id", "local_id"), ("uid", "uid"), ("patient_id", "patient_local_id"),
+         ("kind", "kind"), ("planned_sessions", "planned_sessions"),
+         ("spacing_days", "spacing_days"), ("started", "started"),
+         ("created_at", "created_at")),
+        key=("local_id",),
+    ),
+    Table(
         "sessions",
         (("id", "local_id"), ("preset", "preset"), ("preset_path", "preset_path"),
          ("preset_yaml", "preset_yaml"), ("room", "room"), ("patient_ref", "patient_ref"),
          ("started_at", "started_at"), ("ended_at", "ended_at"), ("status", "status"),
          ("pid", "pid"), ("host", "host"), ("planned_s", "planned_s"), ("speed", "speed"),
-         ("operator", "operator"), ("kind", "kind")),
+         ("operator", "operator"), ("kind", "kind"), ("patient_id", "patient_local_id"),
+         ("course_id", "course_local_id"), ("course_number", "course_number")),
         key=("local_id",),
         open_when="ended_at IS NULL",
         identity="started_at",
@@ -111,7 +157,9 @@ CREATE TABLE IF NOT EXISTS central_room (room_id TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS central_outbox (
     tbl TEXT PRIMARY KEY,
     synced_through INTEGER NOT NULL,
-    identity TEXT
+    identity TEXT,
+    shape TEXT,
+    digest TEXT
 );
 """
 
@@ -130,6 +178,34 @@ class SyncResult:
         return sum(self.sent.values())
 
 
+def _upgrade_outbox(conn: sqlite3.Connection) -> None:
+    """Give an outbox made before ``shape``/``digest`` existed those columns.
+
+    The append-only tables' marks keep their rows (their columns did not change); the
+    others' marks start again, so their rows go out once more with the new columns.
+    """
+    known = {row[1] for row in conn.execute("PRAGMA table_info(central_outbox)")}
+    if "shape" in known:
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute("ALTER TABLE central_outbox ADD COLUMN shape TEXT")
+        conn.execute("ALTER TABLE central_outbox ADD COLUMN digest TEXT")
+        conn.executemany("UPDATE central_outbox SET shape = ? WHERE tbl = ?",
+                         [(t.shape, t.name) for t in TABLES if not t.mutable])
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def _check_shapes(conn: sqlite3.Connection) -> None:
+    """Start again the mark of a table whose columns changed since it was set."""
+    for table in TABLES:
+        conn.execute("DELETE FROM central_outbox WHERE tbl = ? AND shape IS NOT ?",
+                     (table.name, table.shape))
+
+
 @contextlib.contextmanager
 def _local(journal_path: Path) -> Iterator[sqlite3.Connection]:
     """The journal (created and migrated by :class:`Journal`) with the outbox tables."""
@@ -138,6 +214,7 @@ def _local(journal_path: Path) -> Iterator[sqlite3.Connection]:
     try:
         conn.execute("PRAGMA busy_timeout = 30000")
         conn.executescript(_OUTBOX)
+        _upgrade_outbox(conn)
         yield conn
     finally:
         conn.close()
@@ -179,10 +256,21 @@ def _set_mark(conn: sqlite3.Connection, table: Table, mark: int) -> None:
             f'SELECT "{table.identity}" FROM "{table.name}" WHERE id = ?', (mark,)).fetchone()
         identity = None if row is None else str(row[0])
     conn.execute(
-        "INSERT INTO central_outbox (tbl, synced_through, identity) VALUES (?, ?, ?)"
+        "INSERT INTO central_outbox (tbl, synced_through, identity, shape) VALUES (?, ?, ?, ?)"
         " ON CONFLICT (tbl) DO UPDATE SET synced_through = excluded.synced_through,"
-        " identity = excluded.identity",
-        (table.name, mark, identity))
+        " identity = excluded.identity, shape = excluded.shape",
+        (table.name, mark, identity, table.shape))
+
+
+def _whole_rows(conn: sqlite3.Connection, table: Table, share_names: bool
+                ) -> tuple[list[tuple[object, ...]], str | None]:
+    """A whole table's rows as sent, and None when the server has them (same digest)."""
+    rows = [tuple(r) for r in conn.execute(
+        f'SELECT {table.select_list(share_names=share_names)} FROM "{table.name}" ORDER BY id')]
+    digest = hashlib.sha256(json.dumps([table.shape, rows]).encode()).hexdigest()
+    row = conn.execute("SELECT digest FROM central_outbox WHERE tbl = ?",
+                       (table.name,)).fetchone()
+    return rows, None if row is not None and row[0] == digest else digest
 
 
 def _check_id_space(conn: sqlite3.Connection) -> bool:
@@ -221,22 +309,30 @@ def _check_id_space(conn: sqlite3.Connection) -> bool:
     return False
 
 
-def _waiting(conn: sqlite3.Connection) -> int:
-    return sum(
-        conn.execute(f'SELECT count(*) FROM "{t.name}" WHERE id > ?', (_mark(conn, t),))
-        .fetchone()[0] for t in TABLES)
+def _waiting(conn: sqlite3.Connection, share_names: bool) -> int:
+    waiting = 0
+    for table in TABLES:
+        if table.whole:
+            rows, digest = _whole_rows(conn, table, share_names)
+            waiting += len(rows) if digest is not None else 0
+        else:
+            waiting += conn.execute(f'SELECT count(*) FROM "{table.name}" WHERE id > ?',
+                                    (_mark(conn, table),)).fetchone()[0]
+    return waiting
 
 
-def pending_count(journal_path: Path) -> int:
-    """Local rows not yet on the server (sessions still open count until they end)."""
+def pending_count(journal_path: Path, *, share_names: bool = False) -> int:
+    """Local rows not yet on the server (sessions still open count until they end; a
+    patients table that changed counts whole)."""
     with _local(journal_path) as conn:
-        return _waiting(conn)
+        _check_shapes(conn)
+        return _waiting(conn, share_names)
 
 
 def _upsert_sql(table: Table, staging: str) -> str:
     columns = ", ".join(f'"{c}"' for c in table.server_columns)
     key = ", ".join(("room_id", *table.key))
-    if table.open_when is None:
+    if not table.mutable:
         action = "DO NOTHING"
     else:
         changed = [c for c in table.server_columns if c not in ("room_id", *table.key)]
@@ -277,8 +373,28 @@ def _sessions_statuses(journal: Journal, rows: list[tuple[object, ...]],
     return out
 
 
+def _sync_whole(local: sqlite3.Connection, server: psycopg.Connection, table: Table, room: str,
+                batch_rows: int, share_names: bool,
+                on_batch: Callable[[str, int], None] | None) -> tuple[int, int]:
+    """Send a :attr:`Table.whole` table when it changed; its digest after the last batch."""
+    rows, digest = _whole_rows(local, table, share_names)
+    if digest is None:
+        return 0, 0
+    batches = 0
+    for start in range(0, len(rows), batch_rows):
+        _send(server, table, room, rows[start:start + batch_rows])
+        batches += 1
+        if on_batch is not None:
+            on_batch(table.name, len(rows[start:start + batch_rows]))
+    local.execute(
+        "INSERT INTO central_outbox (tbl, synced_through, shape, digest) VALUES (?, 0, ?, ?)"
+        " ON CONFLICT (tbl) DO UPDATE SET shape = excluded.shape, digest = excluded.digest",
+        (table.name, table.shape, digest))
+    return len(rows), batches
+
+
 def _sync_table(local: sqlite3.Connection, server: psycopg.Connection, journal: Journal,
-                table: Table, room: str, batch_rows: int,
+                table: Table, room: str, batch_rows: int, share_names: bool,
                 on_batch: Callable[[str, int], None] | None) -> tuple[int, int]:
     """Send every row above the table's mark; returns (rows sent, batches).
 
@@ -293,7 +409,8 @@ def _sync_table(local: sqlite3.Connection, server: psycopg.Connection, journal: 
     status_at = local_names.index("status") if table.name == "sessions" else -1
     while True:
         fetched = local.execute(
-            f'SELECT {table.local_columns}{open_col} FROM "{table.name}"'
+            f'SELECT {table.select_list(share_names=share_names)}{open_col}'
+            f' FROM "{table.name}"'
             " WHERE id > ? ORDER BY id LIMIT ?", (after, batch_rows)).fetchall()
         if not fetched:
             return sent, batches
@@ -307,7 +424,7 @@ def _sync_table(local: sqlite3.Connection, server: psycopg.Connection, journal: 
                 raise
             # a parent row written after the parent's pass (a session started meanwhile)
             parent = next(t for t in TABLES if t.name == table.parent)
-            _sync_table(local, server, journal, parent, room, batch_rows, None)
+            _sync_table(local, server, journal, parent, room, batch_rows, share_names, None)
             _send(server, table, room, rows)
         if not held:
             first_open = next((row[0] for row in fetched if row[-1]), None)
@@ -324,9 +441,12 @@ def _sync_table(local: sqlite3.Connection, server: psycopg.Connection, journal: 
 
 
 def sync(journal_path: Path, dsn: str, *, batch_rows: int = BATCH_ROWS,
+         share_names: bool = False,
          on_batch: Callable[[str, int], None] | None = None) -> SyncResult:
     """Copy everything the server lacks from the journal at ``journal_path`` to ``dsn``.
 
+    Patients' display names and years of birth go only with ``share_names`` (the
+    room setting ``central_share_names``); otherwise the server holds NULL for them.
     The server's ``rooms.name`` follows the room name of the latest session.
     Raises :class:`~.schema.CentralUnavailableError` (server away, password, TLS) and
     :class:`~.schema.CentralSchemaError` (server newer than us) before writing anything.
@@ -339,6 +459,7 @@ def sync(journal_path: Path, dsn: str, *, batch_rows: int = BATCH_ROWS,
         with _local(journal_path) as local:
             _room_id(local)  # made before the id space is checked against it
             _check_id_space(local)
+            _check_shapes(local)
             room = _room_id(local)
             latest = local.execute("SELECT room FROM sessions ORDER BY id DESC LIMIT 1").fetchone()
             room_name = str(latest[0] or "") if latest else ""
@@ -354,8 +475,12 @@ def sync(journal_path: Path, dsn: str, *, batch_rows: int = BATCH_ROWS,
             journal = Journal(journal_path)
             try:
                 for table in TABLES:
-                    count, done = _sync_table(local, server, journal, table, room, batch_rows,
-                                              on_batch)
+                    if table.whole:
+                        count, done = _sync_whole(local, server, table, room, batch_rows,
+                                                  share_names, on_batch)
+                    else:
+                        count, done = _sync_table(local, server, journal, table, room,
+                                                  batch_rows, share_names, on_batch)
                     sent[table.name] = count
                     batches += done
             finally:
