@@ -104,5 +104,6 @@ def test_the_next_session_honours_them_and_says_so(qtbot, make_window) -> None:
     journal = window.service.journal
     qtbot.waitUntil(lambda: len(journal.events(sid, (RecordKind.PREFERENCES,))) == 2,
                     timeout=3000)
+    qtbot.waitUntil(lambda: bool(journal.events(sid, (RecordKind.LIGHT,))), timeout=3000)
     light = journal.events(sid, (RecordKind.LIGHT,))[0].payload
     assert (light["brightness"], light["kelvin"]) == (40.0, 2400)  # the only lit phase
