@@ -29,7 +29,7 @@ from typing import Any
 from ketaroom.core.atomic_file import write_atomic
 from ketaroom.core.safe_read import read_text
 from ketaroom.core.vitals import PLAUSIBLE, VitalLimits
-from ketaroom.music_library.scan import DEFAULT_TARGET_LUFS
+from ketaroom.music_library.target import DEFAULT_TARGET_LUFS
 from ketaroom.store.paths import settings_path
 
 FILE_MODE = 0o600
