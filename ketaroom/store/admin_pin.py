@@ -32,12 +32,12 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
-
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ketaroom.core.atomic_file import write_atomic
+
+if TYPE_CHECKING:  # argon2 is imported where a PIN is hashed or checked (issue 14: cold start)
+    from argon2 import PasswordHasher
 
 __all__ = [
     "IDLE_S",
@@ -89,6 +89,8 @@ class AdminPin:
 
     def __init__(self, path: Path, *, hasher: PasswordHasher | None = None,
                  on_written: Callable[[], None] | None = None) -> None:
+        from argon2 import PasswordHasher
+
         self.path = Path(path)
         self._hasher = hasher or PasswordHasher()
         self.on_written = on_written
@@ -122,6 +124,8 @@ class AdminPin:
 
     def verify(self, pin: str) -> bool:
         """True when ``pin`` matches the stored hash; never raises."""
+        from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
         _, stored = self._read()
         if stored is None or not isinstance(pin, str):
             return False
