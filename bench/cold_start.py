@@ -58,11 +58,14 @@ def _bare_child() -> int:
 
 
 def _child() -> int:
+    # In the order the ``ketaroom`` command imports them: the composition root (no Qt),
+    # then Qt and the window.
+    from ketaroom.app import build_main_window  # noqa: I001
+    from ketaroom.store.settings import Settings
+
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from ketaroom.app import build_main_window
-    from ketaroom.store.settings import Settings
     from ketaroom.ui.theme import apply_theme
 
     app = QApplication(sys.argv[:1])

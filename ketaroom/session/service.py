@@ -33,7 +33,6 @@ volume is the engine's, published by :meth:`RoomService.state`.
 
 from __future__ import annotations
 
-import getpass
 import logging
 import tempfile
 import threading
@@ -46,7 +45,6 @@ from typing import TYPE_CHECKING, Protocol
 from ketaroom.core.clock import Clock, RealClock
 from ketaroom.core.timeline import Status
 from ketaroom.session.pending_room import PendingRoom
-from ketaroom.session.qt_post import MainThreadPoster
 
 if TYPE_CHECKING:  # the rest is imported where it is first needed (see the docstring)
     from ketaroom.core.board import BrokerAddress
@@ -64,6 +62,7 @@ if TYPE_CHECKING:  # the rest is imported where it is first needed (see the docs
     from ketaroom.session.devices import RoomDevices
     from ketaroom.session.library import MusicLibrary
     from ketaroom.session.loudness import LibraryLoudness
+    from ketaroom.session.qt_post import MainThreadPoster
     from ketaroom.session.recorder import RecorderHealth, SessionRecorder
     from ketaroom.session.recovery import InterruptedSession, RecoveryMode
     from ketaroom.session.room_check import RoomCheckRequest
@@ -179,7 +178,9 @@ class RoomService:
         self._audio_override = audio
         self.clock_factory = clock_factory
         self.wakeups_factory = wakeups_factory
-        self.poster = MainThreadPoster()
+        from ketaroom.session.qt_post import MainThreadPoster  # Qt: only with a window
+
+        self.poster: MainThreadPoster = MainThreadPoster()
         self._retired: list[threading.Thread] = []
         self.emulator: HueEmulator | None = None
         self._force_demo = demo
@@ -204,7 +205,6 @@ class RoomService:
         self._chosen: Preset | None = None
         self._light: LightTarget | None = None
         self._light_health: LightHealth | None = None
-        self.operator = _os_user()
         self.board: BoardLink | None = None
         """Publishes the room's state to the nurse-station board (``--mqtt``), or None."""
         self.board_reachable: bool | None = None
@@ -315,6 +315,17 @@ class RoomService:
             self.open_room()
 
     # -- opened on first use ------------------------------------------------------------------
+
+    @cached_property
+    def operator(self) -> str:
+        """Who is at the keyboard, for the record (the OS account; a shared PC shows the
+        room)."""
+        import getpass
+
+        try:
+            return getpass.getuser()
+        except (OSError, KeyError, ImportError):
+            return ""
 
     @cached_property
     def _records(self) -> tuple[Journal, str | None]:
@@ -901,10 +912,3 @@ def _records_exist(journal: Journal) -> bool:
     except JournalError:
         return True
 
-
-def _os_user() -> str:
-    """Who is at the keyboard, for the record (the OS account; a shared PC shows the room)."""
-    try:
-        return getpass.getuser()
-    except (OSError, KeyError, ImportError):
-        return ""

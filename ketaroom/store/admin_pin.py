@@ -24,7 +24,6 @@ work. The window says so.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import logging
 import re
@@ -97,6 +96,8 @@ class AdminPin:
 
     def fingerprint(self) -> str | None:
         """SHA-256 of the file as it is on disk; ``None`` when there is no file."""
+        import hashlib  # OpenSSL's: loaded when the PIN file is first looked at
+
         try:
             return hashlib.sha256(self.path.read_bytes()).hexdigest()
         except FileNotFoundError:

@@ -21,16 +21,14 @@ the room's setting says an unreachable light blocks it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QMainWindow,
-    QMessageBox,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -40,6 +38,7 @@ from ketaroom.core.clinical import ClinicalInputError
 from ketaroom.core.targets import LightHealth, LightTarget
 from ketaroom.session.service import DEMO_LABEL, RoomService
 from ketaroom.store.paths import playlist_dirs, playlist_files
+from ketaroom.ui import preset_listing
 from ketaroom.ui.banner import ADVICE, Banner
 from ketaroom.ui.clinic_menu import ClinicMenu
 from ketaroom.ui.cue_panel import CuePanel, CueView
@@ -52,14 +51,18 @@ from ketaroom.ui.session_panel import PresetEntry, SessionPanel, short_problem
 from ketaroom.ui.widgets import icon_button, muted_label, scroll_column
 
 if TYPE_CHECKING:  # the rest is imported where it is first needed (issue 14: cold start)
+    from PySide6.QtGui import QCloseEvent, QPaintEvent
+
     from ketaroom.core.preset import Preset
     from ketaroom.core.room_check import RoomCheckResult
+    from ketaroom.core.validation import LoadResult
     from ketaroom.session.assemble import LiveSession
     from ketaroom.session.recorder import RecorderHealth
     from ketaroom.session.room_state import RoomReport
     from ketaroom.store.central.background import SyncStatus
     from ketaroom.store.settings import Settings
     from ketaroom.ui.clinical_panel import ClinicalPanel
+    from ketaroom.ui.preset_listing import PresetListing
 
 REFRESH_MS = 250
 HEALTH_HEADLINES = {
@@ -81,6 +84,8 @@ class MainWindow(QMainWindow):
         self.settings = service.settings
         self._preset: Preset | None = None
         self._preset_warnings: list[str] = []
+        self._preloaded: tuple[Path, LoadResult] | None = None
+        """The default preset as the start-up's background read validated it."""
         self._vitals_cue: int | None = None
         self._last_phase: int | None = None
         self._emergency_line = False
@@ -88,6 +93,8 @@ class MainWindow(QMainWindow):
         self._closed = False
         self._start_pending = False
         """Start was pressed and waits for the room check (the room's setting)."""
+        self._open_after_paint = False
+        """The first frame is being built: records, devices and presets once it is painted."""
         self.setWindowTitle(f"ketaroom — {self.settings.room_name}")
         self.setMinimumSize(1180, 680)
         self.resize(1280, 720)
@@ -107,7 +114,7 @@ class MainWindow(QMainWindow):
         else:  # the first frame first (issue 14), then records, devices and presets
             self.session_panel.set_preparing(True)
             self.room_check_line.show_text("Room check: waiting for the room…")
-            self.installEventFilter(_AfterFirstPaint(self, self._open))
+            self._open_after_paint = True
         self._on_refresh()
 
     # -- start-up ------------------------------------------------------------------------
@@ -136,7 +143,14 @@ class MainWindow(QMainWindow):
             self._on_room_ready(None)
         else:
             service.open_room(wait=False)
-            QTimer.singleShot(0, self._show_presets)  # read while the devices start
+            preset_listing.read_in_background(service.data_dir, self.settings.default_preset,
+                                              service.post, self._show_presets)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if self._open_after_paint:  # the first frame is on screen: now the slow part
+            self._open_after_paint = False
+            QTimer.singleShot(0, self._open)
 
     def _on_room_ready(self, problem: str | None) -> None:
         """The devices are up: the room check runs and Start may be pressed."""
@@ -344,23 +358,16 @@ class MainWindow(QMainWindow):
         self.music_panel.playlist_chosen.connect(self._on_playlist_chosen)
         self.light_panel.light_requested.connect(self._on_light)
 
-    def _show_presets(self) -> None:
-        """Fill the picker (presets are read once) and select the room's default preset;
-        the playlists another phase may switch to."""
-        from ketaroom.ui.session_panel import find_presets
-
-        entries = find_presets(self.service.data_dir)
-        self.session_panel.set_presets(entries, self._default_preset_path(entries))
+    def _show_presets(self, listing: PresetListing | None = None) -> None:
+        """Fill the picker (presets are read once: here, unless ``listing`` was read in the
+        background) and select the room's default preset; the playlists to switch to."""
+        listing = listing or preset_listing.read(self.service.data_dir,
+                                                 self.settings.default_preset)
+        if listing.default is not None and listing.default_loaded is not None:
+            self._preloaded = (listing.default, listing.default_loaded)
+        self.session_panel.set_presets(listing.entries, listing.default)
+        self._preloaded = None
         self.music_panel.set_playlists(playlist_files(self.service.data_dir))
-
-    def _default_preset_path(self, entries: list[PresetEntry]) -> Path | None:
-        name = self.settings.default_preset
-        if not name:
-            return None
-        for entry in entries:
-            if name in (entry.path.name, str(entry.path), entry.path.stem):
-                return entry.path
-        return None
 
     # -- what tests and the app look at --------------------------------------------------
 
@@ -386,8 +393,9 @@ class MainWindow(QMainWindow):
             return
         from ketaroom.core.validation import load_preset
 
-        result = load_preset(entry.path,
-                             playlist_dirs=playlist_dirs(self.service.data_dir))
+        preloaded = self._preloaded
+        result = preloaded[1] if preloaded is not None and preloaded[0] == entry.path else \
+            load_preset(entry.path, playlist_dirs=playlist_dirs(self.service.data_dir))
         self._preset = result.preset
         self._preset_warnings = [w.message for w in result.warnings]
         self.session_panel.show_preset(result.preset,
@@ -631,6 +639,8 @@ class MainWindow(QMainWindow):
         Enter, Escape and closing the question all keep the session running: stopping
         a patient's session takes a deliberate click on *Stop session and close*.
         """
+        from PySide6.QtWidgets import QMessageBox
+
         box = QMessageBox(self)
         box.setObjectName("closeQuestion")
         box.setIcon(QMessageBox.Icon.Question)
@@ -666,17 +676,3 @@ class MainWindow(QMainWindow):
         self._closed = True
         event.accept()
 
-
-class _AfterFirstPaint(QObject):
-    """Calls ``then`` once, on the event loop's next turn after ``widget`` was first painted
-    (so the first frame is on screen before anything slow begins)."""
-
-    def __init__(self, widget: QWidget, then: Callable[[], None]) -> None:
-        super().__init__(widget)
-        self._then = then
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Paint:
-            watched.removeEventFilter(self)
-            QTimer.singleShot(0, self._then)
-        return False

@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
 )
 
 from ketaroom.core.room_check import Check, RoomCheckResult
-from ketaroom.ui.pin_dialog import PinDialog
 from ketaroom.ui.widgets import muted_label
 
 if TYPE_CHECKING:
@@ -166,6 +165,8 @@ class RoomCheckControl:
         return self._dialog
 
     def _on_fix(self) -> None:
+        from ketaroom.ui.pin_dialog import PinDialog  # when a fix is asked for (cold start)
+
         dialog = self._dialog
         if dialog is None or not PinDialog.ensure_unlocked(
                 self.service.gate, reason="Change the power-on behaviour of the room's lights",

@@ -124,7 +124,7 @@ NOT_FOR_THE_FIRST_FRAME = (
     "reportlab", "psycopg", "paho", "argon2", "ketaroom.devices", "ketaroom.store.journal",
     "ketaroom.core.validation", "ketaroom.session.controller", "ketaroom.ui.history_view",
     "ketaroom.ui.patient_view", "ketaroom.ui.preset_library_view", "ketaroom.ui.room_settings",
-    "ketaroom.ui.clinical_panel", "ketaroom.ui.music_library_view",
+    "ketaroom.ui.clinical_panel", "ketaroom.ui.music_library_view", "ketaroom.ui.pin_dialog",
 )
 
 
