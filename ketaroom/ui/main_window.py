@@ -113,7 +113,7 @@ class MainWindow(QMainWindow):
             self._open()
         else:  # the first frame first (issue 14), then records, devices and presets
             self.session_panel.set_preparing(True)
-            self.room_check_line.show_text("Room check: waiting for the room…")
+            self.room_check_line.show_text("Room check: waiting…")  # runs once the room is up
             self._open_after_paint = True
         self._on_refresh()
 
