@@ -66,6 +66,7 @@ def _cpu_child(audio: str, seconds: float) -> dict[str, Any]:
                                    Path(data), demo=True, audio=audio)
         window.confirm_close = lambda: True  # type: ignore[method-assign]
         window.show()
+        window.patient_picker.code.setText("PT-BENCH")  # a clinical session has one
         window.session_panel.start_button.click()
         marks: dict[str, float] = {}
 

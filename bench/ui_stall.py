@@ -42,6 +42,7 @@ def measure(seconds: float, slow_ms: int, speed: float) -> dict[str, Any]:
         assert window.service.emulator is not None
         if slow_ms:
             window.service.emulator.set_fault(Fault.SLOW, slow_ms=slow_ms)
+        window.patient_picker.code.setText("PT-BENCH")  # a clinical session has one
         window.session_panel.start_button.click()
         if window.live is None:
             raise RuntimeError("the session did not start (no preset selected?)")

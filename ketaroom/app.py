@@ -17,7 +17,6 @@ from functools import wraps
 from pathlib import Path
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
-from ketaroom.core.board import BrokerAddress
 from ketaroom.core.clock import Clock, RealClock
 from ketaroom.session.device_setup import (
     AudioOutputChoice,
@@ -25,11 +24,12 @@ from ketaroom.session.device_setup import (
     BridgeSetupError,
     DeviceSetup,
 )
-from ketaroom.session.runner import APSchedulerWakeups, Wakeups
 from ketaroom.session.service import RoomService
 from ketaroom.store.settings import Settings, load_settings
 
 if TYPE_CHECKING:
+    from ketaroom.core.board import BrokerAddress
+    from ketaroom.session.runner import Wakeups
     from ketaroom.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
@@ -82,19 +82,19 @@ def _list_audio_outputs() -> list[AudioOutputChoice]:
 
 
 def device_setup() -> DeviceSetup:
-    """The real set-up calls: mDNS discovery, Hue pairing and groups, libVLC's outputs."""
-    from ketaroom.session.room_check import check_room, fix_power_on
-
+    """The real set-up calls: mDNS discovery, Hue pairing and groups, libVLC's outputs (and
+    the room check, :class:`DeviceSetup`'s own)."""
     return DeviceSetup(discover_bridges=_discover_bridges, pair_bridge=_pair_bridge,
                        list_bridge_groups=_list_bridge_groups,
-                       list_audio_outputs=_list_audio_outputs,
-                       check_room=check_room, fix_power_on=fix_power_on)
+                       list_audio_outputs=_list_audio_outputs)
 
 
 PRELOAD = ("http.client", "ssl", "phue", "apscheduler.triggers.date", "vlc")
-"""Imported before the window shows: PySide6's import hook makes a first import slow
-(it reads the module's source), and a device thread importing one of these mid-session
-would hold the import lock while the main thread waits (measured: stalls of 0.3–2.9 s)."""
+"""Imported before the first session can start (on the thread that builds the room's
+devices, while the window shows "Preparing the room…"): PySide6's import hook makes a
+first import slow (it reads the module's source), and a device thread importing one of
+these mid-session would hold the import lock while the main thread waits (measured:
+stalls of 0.3–2.9 s)."""
 
 
 def preload() -> None:
@@ -109,18 +109,26 @@ def preload() -> None:
 
 def build_main_window(settings: Settings, data_dir: Path, *, demo: bool = False,
                       audio: str | None = None, clock: Clock | None = None,
-                      wakeups_factory: Callable[[], Wakeups] = APSchedulerWakeups,
+                      wakeups_factory: Callable[[], Wakeups] | None = None,
                       setup: DeviceSetup | None = None,
-                      board: BrokerAddress | None = None) -> MainWindow:
+                      board: BrokerAddress | None = None, defer: bool = False) -> MainWindow:
     """The main window with its session service (a QApplication must exist); with
-    ``board``, the room's state goes to the nurse-station board's broker."""
+    ``board``, the room's state goes to the nurse-station board's broker.
+
+    ``defer`` (the ``ketaroom`` command): only the window's first frame is built here; once
+    it is painted the records open, the room's devices start on a worker thread and the
+    presets are read, Start waiting ("Preparing the room…") until the devices are up.
+    Without it the window returns with all of that done (tests, tools).
+    """
     from ketaroom.ui.main_window import MainWindow
 
-    preload()
+    if not defer:
+        preload()
     clock_factory = (lambda: clock) if clock is not None else RealClock
+    extra = {"wakeups_factory": wakeups_factory} if wakeups_factory is not None else {}
     service = RoomService(settings, data_dir, demo=demo, audio=audio,
-                          clock_factory=clock_factory, wakeups_factory=wakeups_factory,
-                          device_setup=setup or device_setup(), board=board)
+                          clock_factory=clock_factory, device_setup=setup or device_setup(),
+                          board=board, defer=defer, warm_up=preload, **extra)
     return MainWindow(service)
 
 
@@ -139,8 +147,16 @@ def run_gui(data_dir: Path, force_demo: bool, board: BrokerAddress | None = None
     app.setWindowIcon(QIcon(str(ICON_FILE)))
     apply_theme(app)  # type: ignore[arg-type]
     settings = load_settings(data_dir)
-    window = build_main_window(settings, data_dir, demo=force_demo, board=board)
+    window = build_main_window(settings, data_dir, demo=force_demo, board=board, defer=True)
+    offered = False
+
+    def offer(problem: str | None) -> None:  # once the room is up: a resume needs it
+        nonlocal offered
+        if problem is None and not offered:
+            offered = True
+            QTimer.singleShot(0, window.offer_recovery)
+            QTimer.singleShot(0, window.offer_purge)
+
+    window.service.on_room_ready(offer)
     window.showMaximized()  # the treatment-room PC runs nothing else
-    QTimer.singleShot(0, window.offer_recovery)
-    QTimer.singleShot(0, window.offer_purge)
     return int(app.exec())

@@ -66,6 +66,11 @@ EMERGENCY_LIGHT = LightTarget(brightness_pct=80.0, transition_s=1.0, kelvin=2700
 """Lights up, warm, fast but not a flash."""
 
 
+NO_AUDIO_OUTPUT = "no_audio_output"
+"""The ``problem`` of a music report whose stream reaches no audio output (no sound
+device): the window has advice of its own for it."""
+
+
 class LightHealth(enum.Enum):
     """How the room's lights answer, from the lights' worker to the window's indicator."""
 

@@ -5,9 +5,28 @@ Owns ``ketaroom music-scan`` below the command line: which files count
 meter), the per-file results cache in the data folder (:mod:`.cache`) and the parallel
 scan that ties them together with the playback gain (:mod:`.scan`). Pure Python plus an
 ``ffmpeg`` executable: no Qt, no libVLC.
+
+The names below are loaded on first use (the settings need only the loudness target,
+:mod:`.target`, and the window's first frame the settings: issue 14).
 """
 
-from ketaroom.music_library.measure import Measurement, Status
-from ketaroom.music_library.scan import DEFAULT_TARGET_LUFS, TrackResult, gain_db, scan
+from __future__ import annotations
 
-__all__ = ["DEFAULT_TARGET_LUFS", "Measurement", "Status", "TrackResult", "gain_db", "scan"]
+import importlib
+from typing import Any
+
+_HOMES = {"DEFAULT_TARGET_LUFS": "ketaroom.music_library.target",
+          "Measurement": "ketaroom.music_library.measure",
+          "Status": "ketaroom.music_library.measure",
+          "TrackResult": "ketaroom.music_library.scan",
+          "gain_db": "ketaroom.music_library.scan",
+          "scan": "ketaroom.music_library.scan"}
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'ketaroom.music_library' has no attribute {name!r}")
+    return getattr(importlib.import_module(home), name)

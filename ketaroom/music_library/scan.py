@@ -26,9 +26,8 @@ from typing import Any
 
 from ketaroom.music_library.cache import MusicCache
 from ketaroom.music_library.measure import Measurement, Status, find_ffmpeg, measure_file
+from ketaroom.music_library.target import DEFAULT_TARGET_LUFS
 
-DEFAULT_TARGET_LUFS = -23.0
-"""The clinic's loudness target unless it sets another (the bundled tracks' level)."""
 PEAK_CEILING_DBTP = -1.0
 """No gain may push a track's true peak above this."""
 LOUD_START_LU = 6.0

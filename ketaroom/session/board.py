@@ -19,7 +19,7 @@ from ketaroom.core.preset import Preset
 from ketaroom.core.timeline import Status, TimelineState
 from ketaroom.session.assemble import LiveSession
 from ketaroom.session.controller import CueRecord
-from ketaroom.session.devices import RoomReport
+from ketaroom.session.room_state import RoomReport
 from ketaroom.store.record_schema import DeviceError, DeviceHealth
 from ketaroom.store.settings import BoardBroker
 

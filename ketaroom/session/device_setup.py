@@ -13,9 +13,11 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from ketaroom.core.room_check import Check, RoomCheckResult
-from ketaroom.session.room_check import RoomCheckRequest, check_room, fix_power_on
+if TYPE_CHECKING:
+    from ketaroom.core.room_check import Check, RoomCheckResult
+    from ketaroom.session.room_check import RoomCheckRequest
 
 DEFAULT_OUTPUT_ID = "default"
 """The system's default audio output (always offered)."""
@@ -49,6 +51,18 @@ class AudioOutputChoice:
 DEFAULT_OUTPUT = AudioOutputChoice(DEFAULT_OUTPUT_ID, "System default output")
 
 
+def _check_room(request: RoomCheckRequest) -> RoomCheckResult:
+    from ketaroom.session.room_check import check_room  # the bridge's and libVLC's modules
+
+    return check_room(request)
+
+
+def _fix_power_on(request: RoomCheckRequest) -> Check:
+    from ketaroom.session.room_check import fix_power_on
+
+    return fix_power_on(request)
+
+
 @dataclass(frozen=True)
 class DeviceSetup:
     """The blocking set-up calls (run them off the Qt main thread)."""
@@ -62,7 +76,7 @@ class DeviceSetup:
     """``(address, username)`` → ``[(group id, name), …]``; :class:`BridgeSetupError`."""
     list_audio_outputs: Callable[[], list[AudioOutputChoice]]
     """The system default first, then every output libVLC reports (never raises)."""
-    check_room: Callable[[RoomCheckRequest], RoomCheckResult] = check_room
+    check_room: Callable[[RoomCheckRequest], RoomCheckResult] = _check_room
     """The room check (bounded; a device problem is a check, never an exception)."""
-    fix_power_on: Callable[[RoomCheckRequest], Check] = fix_power_on
+    fix_power_on: Callable[[RoomCheckRequest], Check] = _fix_power_on
     """Sets the room's lights' power-on behaviour to ``powerfail``; the ``fix`` check."""

@@ -7,62 +7,32 @@ the lights through these methods, never through the player or the lights directl
 
 Devices report from their own threads; the façade hands every report to ``post`` so
 its listeners run on the owner thread (Qt main thread or rehearse's loop), already
-translated into a device-neutral :class:`RoomReport`.
+translated into a device-neutral :class:`RoomReport`. :class:`RoomReport` and
+:class:`MusicState` live in :mod:`ketaroom.session.room_state` (light to import) and are
+re-exported here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ketaroom.core.targets import LightHealth, LightTarget, MusicTarget
+from ketaroom.core.targets import LightTarget, MusicTarget
 from ketaroom.devices.lights import HueLights, LightReport, Lights, NullLights
 from ketaroom.devices.music import (
-    NO_AUDIO_OUTPUT,
     LoudnessSource,
     MusicReport,
     MusicStatus,
     Player,
     create_player,
 )
+from ketaroom.session.room_state import MusicState, RoomReport
 from ketaroom.session.runner import Post
 from ketaroom.store.record_schema import MusicPlan, light_fields, music_report_fields
 from ketaroom.store.settings import BridgeSettings
 
-__all__ = ["NO_AUDIO_OUTPUT", "MusicState", "RoomDevices", "RoomReport", "light_payload",
-           "music_payload"]
-
-
-@dataclass(frozen=True)
-class RoomReport:
-    """Something a device says: ``kind`` is music, light, device_error, warning or health."""
-
-    device: str
-    """``music`` or ``lights``."""
-    kind: str
-    message: str
-    data: dict[str, Any] = field(default_factory=dict)
-    """The report as the record stores it."""
-    light: LightTarget | None = None
-    """The light state the bridge confirmed (a ``light`` report of the lights)."""
-    health: LightHealth | None = None
-    """The lights' health when they reported (every report of the lights has it)."""
-    problem: str | None = None
-    """Which known problem this is, when the window has advice of its own for it
-    (:data:`NO_AUDIO_OUTPUT`); ``None`` otherwise."""
-
-
-@dataclass(frozen=True)
-class MusicState:
-    """What the music is doing, for display: the engine's confirmed state."""
-
-    track: Path | None
-    volume_pct: float
-    """Where the volume is heading (the engine's target, capped)."""
-    muted: bool
-    playlist_label: str
+__all__ = ["MusicState", "RoomDevices", "RoomReport", "light_payload", "music_payload"]
 
 
 def _music_report(report: MusicReport) -> RoomReport:

@@ -16,6 +16,16 @@ before the first session so the light and music controls and the emergency butto
 at any time; each new session gets a fresh room so that device reports are never
 recorded into an older session.
 
+Start-up (issue 14: the window's first frame comes before anything slow): with
+``defer=True`` the constructor only notes the settings; :meth:`RoomService.open` then opens
+the records and chooses the bridge (starting the demo emulator), and
+:meth:`RoomService.open_room` builds the devices — libVLC and the bridge's client — on a
+worker thread. Until they are up, a :class:`~ketaroom.session.pending_room.PendingRoom` takes
+the live controls and hands them on, and the listeners of
+:meth:`RoomService.on_room_ready` hear when the room is ready. The records, patients, admin
+gate and music library open on first use. Without ``defer`` all of it happens in the
+constructor (tests, tools).
+
 Owners of values: the volume cap is :attr:`RoomService.cap_pct` (settings and preset);
 the wanted volume is the room's (:attr:`RoomDevices.volume_pct`); what plays and at what
 volume is the engine's, published by :meth:`RoomService.state`.
@@ -23,57 +33,57 @@ volume is the engine's, published by :meth:`RoomService.state`.
 
 from __future__ import annotations
 
-import getpass
 import logging
 import tempfile
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from ketaroom.core.board import BrokerAddress
 from ketaroom.core.clock import Clock, RealClock
-from ketaroom.core.preset import Preset
-from ketaroom.core.room_check import Check, RoomCheckResult
-from ketaroom.core.session import Session
-from ketaroom.core.targets import LightHealth, LightTarget, light_group_for
-from ketaroom.core.timeline import Status, TimelineState
-from ketaroom.core.vitals import VitalLimits, Vitals
-from ketaroom.devices.hue_emulator import HueEmulator
-from ketaroom.session.assemble import LiveSession, build_session
-from ketaroom.session.board import BoardLink, broker_of, link_report
-from ketaroom.session.controller import CueRecord
-from ketaroom.session.device_setup import AudioOutputChoice, DeviceSetup
-from ketaroom.session.devices import MusicState, RoomDevices, RoomReport
-from ketaroom.session.library import MusicLibrary
-from ketaroom.session.loudness import LibraryLoudness
-from ketaroom.session.qt_post import MainThreadPoster
-from ketaroom.session.recorder import RecorderHealth, SessionRecorder
-from ketaroom.session.recovery import (
-    InterruptedSession,
-    RecoveryMode,
-    mark_recovered,
-    plan_recovery,
-)
-from ketaroom.session.room_check import RoomCheckRequest
-from ketaroom.session.runner import APSchedulerWakeups, Wakeups
-from ketaroom.session.test_sound import Outcome, RoomTestSound
-from ketaroom.store.admin_pin import AdminGate, AdminPin, PinWatch, admin_path
-from ketaroom.store.journal import Journal, JournalError
-from ketaroom.store.paths import journal_path
-from ketaroom.store.patients import PatientStore
-from ketaroom.store.record_schema import Payload
-from ketaroom.store.settings import BridgeSettings, Settings
+from ketaroom.core.timeline import Status
+from ketaroom.session.pending_room import PendingRoom
 
-if TYPE_CHECKING:  # psycopg is imported only when a records server is set
+if TYPE_CHECKING:  # the rest is imported where it is first needed (see the docstring)
+    from ketaroom.core.board import BrokerAddress
+    from ketaroom.core.preset import Preset
+    from ketaroom.core.room_check import Check, RoomCheckResult
+    from ketaroom.core.session import Session
+    from ketaroom.core.targets import LightHealth, LightTarget
+    from ketaroom.core.timeline import TimelineState
+    from ketaroom.core.vitals import VitalLimits, Vitals
+    from ketaroom.devices.hue_emulator import HueEmulator
+    from ketaroom.session.assemble import LiveSession
+    from ketaroom.session.board import BoardLink
+    from ketaroom.session.controller import CueRecord
+    from ketaroom.session.device_setup import AudioOutputChoice, DeviceSetup
+    from ketaroom.session.devices import RoomDevices
+    from ketaroom.session.library import MusicLibrary
+    from ketaroom.session.loudness import LibraryLoudness
+    from ketaroom.session.qt_post import MainThreadPoster
+    from ketaroom.session.recorder import RecorderHealth, SessionRecorder
+    from ketaroom.session.recovery import InterruptedSession, RecoveryMode
+    from ketaroom.session.room_check import RoomCheckRequest
+    from ketaroom.session.room_state import MusicState, RoomReport
+    from ketaroom.session.runner import Wakeups
+    from ketaroom.session.test_sound import Outcome, RoomTestSound
+    from ketaroom.store.admin_pin import AdminGate
     from ketaroom.store.central.background import BackgroundSync, SyncStatus
+    from ketaroom.store.journal import Journal
+    from ketaroom.store.patients import PatientStore
+    from ketaroom.store.record_schema import Payload
+    from ketaroom.store.settings import BridgeSettings, Settings
 
 log = logging.getLogger(__name__)
 
 DEMO_LABEL = "Demo mode — built-in bridge emulator, bundled music"
 DEMO_GROUP = "Treatment room"
 CLOSE_TIMEOUT_S = 3.0
+ROOM_OPEN_TIMEOUT_S = 20.0
+"""How long a session that needs the devices waits for them to come up (libVLC's own
+start-up allowance is 15 s)."""
 
 
 class RoomControl(Protocol):
@@ -108,15 +118,60 @@ class RoomState:
     """What the patient's never-play list left out of the music now (None: nothing)."""
 
 
+@dataclass(eq=False)
+class _Arrival:
+    """Devices being built on a worker thread. What they report before they are installed
+    is held here (their listener is registered on the main thread, at installation)."""
+
+    post: Callable[[Callable[[], None]], None]
+    room: RoomDevices | None = None
+    error: str | None = None
+    installed: bool = False
+    done: threading.Event = field(default_factory=threading.Event)
+    _held: list[Callable[[], None]] | None = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def hold_or_post(self, fn: Callable[[], None]) -> None:
+        """The devices' ``post`` (any thread): held until :meth:`release`."""
+        with self._lock:
+            if self._held is not None:
+                self._held.append(fn)
+                return
+        self.post(fn)
+
+    def release(self) -> None:
+        """Run what was held (main thread, once the room's listener is registered)."""
+        with self._lock:
+            held, self._held = self._held or [], None
+        for fn in held:
+            fn()
+
+
+def _apscheduler_wakeups() -> Wakeups:
+    from ketaroom.session.runner import APSchedulerWakeups  # APScheduler: at the first session
+
+    return APSchedulerWakeups()
+
+
+def _room_devices(post: Callable[[Callable[[], None]], None], **options: object) -> RoomDevices:
+    from ketaroom.session.devices import RoomDevices  # libVLC's and the bridge's modules
+
+    return RoomDevices(post, **options)  # type: ignore[arg-type]
+
+
 class RoomService:
     """Intents in, confirmed state out, for one window (see the module docstring)."""
 
     def __init__(self, settings: Settings, data_dir: Path, *, demo: bool,
                  audio: str | None = None, clock_factory: Callable[[], Clock] = RealClock,
-                 wakeups_factory: Callable[[], Wakeups] = APSchedulerWakeups,
+                 wakeups_factory: Callable[[], Wakeups] = _apscheduler_wakeups,
                  device_setup: DeviceSetup,
-                 devices_factory: Callable[..., RoomDevices] = RoomDevices,
-                 board: BrokerAddress | None = None) -> None:
+                 devices_factory: Callable[..., RoomDevices] = _room_devices,
+                 board: BrokerAddress | None = None, defer: bool = False,
+                 warm_up: Callable[[], None] | None = None) -> None:
+        """``defer``: build nothing slow here; the caller then calls :meth:`open` and
+        :meth:`open_room` (see the module docstring). ``warm_up`` runs on the thread that
+        builds the devices, before them (the composition root's imports)."""
         self.settings = settings
         self.device_setup = device_setup
         """Bridge pairing and output listing, injected by the composition root."""
@@ -126,39 +181,33 @@ class RoomService:
         self._audio_override = audio
         self.clock_factory = clock_factory
         self.wakeups_factory = wakeups_factory
-        self.poster = MainThreadPoster()
-        self.journal, self.journal_message = _open_journal(self.data_dir)
-        self.patients = PatientStore(self.journal)
-        """Patients, courses and measures (the patient picker, view and clinical panel)."""
+        from ketaroom.session.qt_post import MainThreadPoster  # Qt: only with a window
+
+        self.poster: MainThreadPoster = MainThreadPoster()
         self._retired: list[threading.Thread] = []
         self.emulator: HueEmulator | None = None
         self._force_demo = demo
-        self.bridge: BridgeSettings = self._choose_bridge()
+        self.bridge: BridgeSettings | None = None
+        """The room's bridge (the emulator's in demo mode); ``None`` until :meth:`open`."""
+        self._opened = False
+        self._closed = False
+        self._arrival: _Arrival | None = None
+        """Devices under way on a worker thread (:meth:`open_room`)."""
+        self._ready_listeners: list[Callable[[str | None], None]] = []
+        self._warm_up = warm_up
         self._room_listeners: list[Callable[[RoomReport], None]] = []
         self._health_listeners: list[Callable[[RecorderHealth], None]] = []
         self._records_listeners: list[Callable[[SyncStatus], None]] = []
         self.records_sync: BackgroundSync | None = None
         """Syncs the journal to the clinic's records server, when one is set."""
-        self._update_records_sync()
-        self.loudness = LibraryLoudness(self.data_dir, settings.loudness_target)
-        """Track gains from the music-library cache (unscanned tracks measured here)."""
-        self.library = MusicLibrary(self.data_dir, lambda: self.settings.loudness_target)
-        """The clinic's music library (Clinic → Music library)."""
-        self.room = self._new_room(settings.max_volume_pct)
+        self.room: RoomDevices | PendingRoom = PendingRoom()
+        """The room's devices; a :class:`PendingRoom` until :meth:`open_room` built them."""
         self._room_used = False
         self._devices_stale = False
         self.live: LiveSession | None = None
         self._chosen: Preset | None = None
         self._light: LightTarget | None = None
         self._light_health: LightHealth | None = None
-        self.operator = _os_user()
-        pin = AdminPin(admin_path(self.data_dir))
-        self.pin_message = PinWatch(pin, self.journal, self.operator).check(
-            records_exist=_records_exist(self.journal))
-        """Set when the PIN file was deleted or replaced outside ketaroom (a reset)."""
-        self.gate = AdminGate(pin)
-        """Guards presets, room profiles and settings; running sessions need no PIN."""
-        self.gate.was_reset = self.pin_message is not None
         self.board: BoardLink | None = None
         """Publishes the room's state to the nurse-station board (``--mqtt``), or None."""
         self.board_reachable: bool | None = None
@@ -166,15 +215,176 @@ class RoomService:
         self._board_listeners: list[Callable[[bool, str], None]] = []
         self._board_override = board
         """``--mqtt`` on the command line: wins over the settings' broker."""
-        self._start_board(board or self._settings_broker(settings))
         self.room_check: RoomCheckResult | None = None
         """The latest room check's result (``None`` before the first one ends)."""
         self._check_waiters: list[Callable[[RoomCheckResult], None]] | None = None
         """Called when the room check under way ends; ``None`` when none is under way."""
         self._next_waiters: list[Callable[[RoomCheckResult], None]] = []
         """Asked for while a check was under way: called when the check after it ends."""
-        self.test_sound = RoomTestSound(self.post)
+        if not defer:
+            self.open()
+            self.open_room()
+
+    # -- start-up: records, bridge, then the devices ---------------------------------------
+
+    def open(self) -> None:
+        """Open the records, choose the bridge (the demo emulator starts here), start the
+        nurse-station board and the records sync. Main thread; once (later calls return)."""
+        if self._opened:
+            return
+        self._opened = True
+        self.bridge = self._choose_bridge()
+        _ = self.gate  # reads the records: the PIN watch compares them with the PIN file
+        self._update_records_sync()
+        self._start_board(self._board_override or self._settings_broker(self.settings))
+
+    def open_room(self, *, wait: bool = True) -> None:
+        """Build the room's devices (after :meth:`open`): here, or with ``wait=False`` on a
+        worker thread (after the warm-up) — the :class:`PendingRoom` holds the live controls
+        meanwhile — and tell the listeners of :meth:`on_room_ready` (main thread)."""
+        self.open()
+        arrival = _Arrival(self.post)
+        self._arrival = arrival
+        build = self._room_builder(self.settings.max_volume_pct, arrival.hold_or_post)
+        warm_up = None if wait else self._warm_up
+
+        def work() -> None:
+            try:
+                if warm_up is not None:
+                    warm_up()
+                arrival.room = build()
+            except Exception as exc:  # said to the window; the process keeps running
+                log.exception("the room's devices did not start")
+                arrival.error = f"The room's devices did not start: {exc}"
+            arrival.done.set()
+            if not wait:
+                self.post(lambda: self._room_arrived(arrival))
+
+        if wait:
+            work()
+            self._room_arrived(arrival)
+        else:
+            threading.Thread(target=work, name="ketaroom-room-open", daemon=True).start()
+
+    @property
+    def room_ready(self) -> bool:
+        """The room's devices are up (the live controls reach them; a session may start)."""
+        return self.devices() is not None
+
+    def devices(self) -> RoomDevices | None:
+        """The room's devices once they are up (previews use them directly)."""
+        room = self.room
+        return None if isinstance(room, PendingRoom) else room
+
+    def on_room_ready(self, listener: Callable[[str | None], None]) -> None:
+        """``listener(problem)`` on the main thread when :meth:`open_room` is done:
+        ``problem`` is ``None``, or says why the devices did not start."""
+        self._ready_listeners.append(listener)
+
+    def _room_arrived(self, arrival: _Arrival) -> None:
+        """Install devices built by :meth:`open_room` (main thread), hand the held controls
+        on, and tell the listeners; devices nobody waits for any more are closed."""
+        if arrival.installed:
+            return
+        arrival.installed = True
+        room = arrival.room
+        if arrival is not self._arrival or self._closed:
+            if room is not None:
+                self._retire(room)
+            return
+        self._arrival = None
+        if room is not None:
+            room.on_report(lambda report: self._forward(room, report))
+            pending, self.room = self.room, room
+            arrival.release()
+            if isinstance(pending, PendingRoom):
+                pending.hand_over(room)
+        for listener in self._ready_listeners:
+            listener(arrival.error)
+
+    def _await_room(self) -> None:
+        """A session needs the devices: wait (bounded) for those under way, else build
+        them here."""
+        arrival = self._arrival
+        if arrival is not None and arrival.done.wait(ROOM_OPEN_TIMEOUT_S):
+            self._room_arrived(arrival)
+        if not self.room_ready:
+            self.open_room()
+
+    # -- opened on first use ------------------------------------------------------------------
+
+    @cached_property
+    def operator(self) -> str:
+        """Who is at the keyboard, for the record (the OS account; a shared PC shows the
+        room)."""
+        import getpass
+
+        try:
+            return getpass.getuser()
+        except (OSError, KeyError, ImportError):
+            return ""
+
+    @cached_property
+    def _records(self) -> tuple[Journal, str | None]:
+        return _open_journal(self.data_dir)
+
+    @property
+    def journal(self) -> Journal:
+        return self._records[0]
+
+    @property
+    def journal_message(self) -> str | None:
+        """Set when the records file could not be used (the session is recorded elsewhere)."""
+        return self._records[1]
+
+    @cached_property
+    def patients(self) -> PatientStore:
+        """Patients, courses and measures (the patient picker, view and clinical panel)."""
+        from ketaroom.store.patients import PatientStore
+
+        return PatientStore(self.journal)
+
+    @cached_property
+    def _admin(self) -> tuple[AdminGate, str | None]:
+        from ketaroom.store.admin_pin import AdminGate, AdminPin, PinWatch, admin_path
+
+        pin = AdminPin(admin_path(self.data_dir))
+        message = PinWatch(pin, self.journal, self.operator).check(
+            records_exist=_records_exist(self.journal))
+        gate = AdminGate(pin)
+        gate.was_reset = message is not None
+        return gate, message
+
+    @property
+    def gate(self) -> AdminGate:
+        """Guards presets, room profiles and settings; running sessions need no PIN."""
+        return self._admin[0]
+
+    @property
+    def pin_message(self) -> str | None:
+        """Set when the PIN file was deleted or replaced outside ketaroom (a reset)."""
+        return self._admin[1]
+
+    @cached_property
+    def test_sound(self) -> RoomTestSound:
         """The room check's test sound on this room's player (never during a session)."""
+        from ketaroom.session.test_sound import RoomTestSound
+
+        return RoomTestSound(self.post)
+
+    @cached_property
+    def loudness(self) -> LibraryLoudness:
+        """Track gains from the music-library cache (unscanned tracks measured here)."""
+        from ketaroom.session.loudness import LibraryLoudness
+
+        return LibraryLoudness(self.data_dir, self.settings.loudness_target)
+
+    @cached_property
+    def library(self) -> MusicLibrary:
+        """The clinic's music library (Clinic → Music library)."""
+        from ketaroom.session.library import MusicLibrary
+
+        return MusicLibrary(self.data_dir, lambda: self.settings.loudness_target)
 
     @property
     def audio(self) -> str:
@@ -183,13 +393,20 @@ class RoomService:
 
     @property
     def demo(self) -> bool:
+        """Demo mode: the built-in emulator (before :meth:`open`: what the settings make)."""
+        if self.bridge is None:
+            return self._force_demo or self.settings.bridge is None
         return self.emulator is not None
 
     def _choose_bridge(self) -> BridgeSettings:
         """The room's bridge, or the built-in emulator (demo mode) when none is paired."""
+        from ketaroom.store.settings import BridgeSettings
+
         bridge = self.settings.bridge
         if self._force_demo or bridge is None:
             if self.emulator is None:
+                from ketaroom.devices.hue_emulator import HueEmulator
+
                 self.emulator = HueEmulator(lights=3)
                 self.emulator.start()
             return BridgeSettings(self.emulator.address, self.emulator.username, DEMO_GROUP)
@@ -205,6 +422,7 @@ class RoomService:
         otherwise from the next session (a running session keeps its room). The volume
         limit applies at once, to a running session too.
         """
+        self.open()
         devices_changed = (settings.bridge, settings.audio, settings.audio_device) != (
             self.settings.bridge, self.settings.audio, self.settings.audio_device)
         if settings.bridge != self.settings.bridge:
@@ -251,6 +469,10 @@ class RoomService:
             else None
 
     def _replace_room(self) -> None:
+        if not self.room_ready:  # devices under way with the old settings: start again
+            self.bridge = self._choose_bridge()
+            self.open_room(wait=False)
+            return
         self.test_sound.stop("the room's speakers or bridge changed")
         self._retire(self.room)
         self.bridge = self._choose_bridge()
@@ -260,8 +482,12 @@ class RoomService:
 
     @property
     def light_group(self) -> str | None:
-        """The room's own light group (``None``: the room set none)."""
-        return self.bridge.group if self.bridge is not None else None
+        """The room's own light group (``None``: the room set none; before :meth:`open`:
+        the one the settings name)."""
+        if self.bridge is not None:
+            return self.bridge.group
+        planned = self.settings.bridge
+        return DEMO_GROUP if self._force_demo or planned is None else planned.group
 
     @property
     def steered_light_group(self) -> str | None:
@@ -269,6 +495,8 @@ class RoomService:
         (:func:`~ketaroom.core.targets.light_group_for`): the room's group, else the running
         — or chosen — preset's fallback ``light_group``, else ``None``: the lights' default,
         every light on the bridge (Room settings' "All lights on the bridge")."""
+        from ketaroom.core.targets import light_group_for
+
         preset = self._current_preset()
         return light_group_for(self.light_group,
                                preset.light_group if preset is not None else None)
@@ -291,6 +519,8 @@ class RoomService:
     def _settings_broker(settings: Settings) -> BrokerAddress | None:
         if settings.board is None:
             return None
+        from ketaroom.session.board import broker_of
+
         try:
             return broker_of(settings.board)
         except ValueError as exc:
@@ -313,6 +543,7 @@ class RoomService:
         if address is None:
             return
         from ketaroom.devices.mqtt import BoardPublisher  # paho only when a board is set
+        from ketaroom.session.board import BoardLink
 
         def on_link(reachable: bool, message: str) -> None:  # paho's thread
             self.post(lambda: self._board_link(reachable, message))
@@ -324,6 +555,8 @@ class RoomService:
 
     def _board_link(self, reachable: bool, message: str) -> None:
         """The board's broker came or went: recorded in a running session, and told."""
+        from ketaroom.session.board import link_report
+
         self.board_reachable = reachable
         live = self.live
         if live is not None and not live.session.state().status.ended:
@@ -340,12 +573,17 @@ class RoomService:
         for listener in self._records_listeners:
             listener(status)
 
+    def _room_builder(self, max_volume_pct: float, post: Callable[[Callable[[], None]], None]
+                      ) -> Callable[[], RoomDevices]:
+        """Builds the room's devices as the settings say now (callable on any thread)."""
+        factory, options = self._devices_factory, {
+            "audio": self.audio, "bridge": self.bridge, "max_volume_pct": max_volume_pct,
+            "lights_config_dir": self.data_dir, "output_device": self.settings.audio_device,
+            "loudness": self.loudness}
+        return lambda: factory(post, **options)
+
     def _new_room(self, max_volume_pct: float) -> RoomDevices:
-        room = self._devices_factory(self.post, audio=self.audio, bridge=self.bridge,
-                                     max_volume_pct=max_volume_pct,
-                                     lights_config_dir=self.data_dir,
-                                     output_device=self.settings.audio_device,
-                                     loudness=self.loudness)
+        room = self._room_builder(max_volume_pct, self.post)()
         room.on_report(lambda report: self._forward(room, report))
         return room
 
@@ -501,6 +739,10 @@ class RoomService:
     def room_check_request(self) -> RoomCheckRequest:
         """The room as this window drives it (in demo mode: the built-in emulator): the
         lights of the group its sessions steer (:attr:`steered_light_group`)."""
+        from ketaroom.session.room_check import RoomCheckRequest
+
+        self.open()
+        assert self.bridge is not None
         return RoomCheckRequest(
             self.data_dir, self.bridge.address, self.bridge.username, self.steered_light_group,
             audio=self.audio, audio_device=self.settings.audio_device,
@@ -553,6 +795,8 @@ class RoomService:
             return "A session is running: the test sound would play into it."
         if self.audio == "none":
             return "This room plays no music (its audio output is set to none)."
+        if not self.room_ready:
+            return "The room's devices are still starting."
         if self.test_sound.playing:
             return "The test sound is playing."
         return None
@@ -563,7 +807,9 @@ class RoomService:
         the main thread. Returns why not when it cannot play now (nothing is played)."""
         blocker = self.test_sound_blocker()
         if blocker is None:
-            self.test_sound.start(self.room.player, self.cap_pct, on_done)
+            room = self.devices()
+            assert room is not None  # the blocker says so otherwise
+            self.test_sound.start(room.player, self.cap_pct, on_done)
         return blocker
 
     def start_blocker(self) -> str | None:
@@ -586,6 +832,9 @@ class RoomService:
         and course (it gets the next number in the course); the session honours the
         patient's preferences (comfortable volume, never-play list, warmer/dimmer light).
         """
+        from ketaroom.core.session import Session
+        from ketaroom.session.recorder import SessionRecorder
+
         self._prepare_room(preset)
         recorder = SessionRecorder(self.journal, on_health=self._recorder_health)
         recorder.begin(preset, room=self.settings.room_name, operator=self.operator,
@@ -623,6 +872,9 @@ class RoomService:
 
         Raises :class:`~ketaroom.session.recovery.RecoveryError` when it cannot be resumed.
         """
+        from ketaroom.session.recorder import SessionRecorder
+        from ketaroom.session.recovery import mark_recovered, plan_recovery
+
         plan = plan_recovery(interrupted, mode, self.clock_factory(),
                            room_group=self.light_group)
         self._prepare_room(plan.session.preset)
@@ -637,6 +889,7 @@ class RoomService:
 
     def _prepare_room(self, preset: Preset) -> None:
         """A fresh room for a new session (the previous one's fades finish on their own)."""
+        self._await_room()
         self.test_sound.stop("a session started")
         if self._devices_stale:
             self.bridge = self._choose_bridge()
@@ -654,6 +907,8 @@ class RoomService:
             self._in_background(old.recorder.close, "recorder")
 
     def _assemble(self, session: Session, recorder: SessionRecorder) -> LiveSession:
+        from ketaroom.session.assemble import build_session
+
         self.live = build_session(session, recorder, self.room, post=self.post,
                                   wakeups=self.wakeups_factory(), operator=self.operator)
         return self.live
@@ -675,6 +930,10 @@ class RoomService:
 
     def close(self) -> None:
         """Stop everything (the window is closing); bounded in time."""
+        self._closed = True
+        arrival, self._arrival = self._arrival, None
+        if arrival is not None and arrival.done.wait(CLOSE_TIMEOUT_S) and arrival.room:
+            self._retire(arrival.room)  # devices that came up too late for this window
         if self.board is not None:
             self.board.close(self.live, gone=True)
         self.poster.close()
@@ -686,10 +945,12 @@ class RoomService:
         self.room.close()
         for thread in self._retired:
             thread.join(CLOSE_TIMEOUT_S)
-        self.loudness.close()
+        if "loudness" in self.__dict__:  # opened on first use
+            self.loudness.close()
         if self.records_sync is not None:
             self.records_sync.stop(CLOSE_TIMEOUT_S)  # a batch cut short is resent next time
-        self.journal.close()
+        if "_records" in self.__dict__:
+            self.journal.close()
         if self.emulator is not None:
             self.emulator.stop()
 
@@ -701,6 +962,9 @@ def _open_journal(data_dir: Path) -> tuple[Journal, str | None]:
     ketaroom or a folder that refuses writes must not stop the room from working: the
     session is then recorded in a temporary file whose place the banner names.
     """
+    from ketaroom.store.journal import Journal, JournalError
+    from ketaroom.store.paths import journal_path
+
     try:
         return Journal.open_or_recover(journal_path(data_dir))
     except (JournalError, OSError) as exc:
@@ -712,15 +976,10 @@ def _open_journal(data_dir: Path) -> tuple[Journal, str | None]:
 
 def _records_exist(journal: Journal) -> bool:
     """Whether any session was recorded (unreadable records count as existing)."""
+    from ketaroom.store.journal import JournalError
+
     try:
         return bool(journal.sessions())
     except JournalError:
         return True
 
-
-def _os_user() -> str:
-    """Who is at the keyboard, for the record (the OS account; a shared PC shows the room)."""
-    try:
-        return getpass.getuser()
-    except (OSError, KeyError, ImportError):
-        return ""

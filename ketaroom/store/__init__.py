@@ -3,32 +3,29 @@
 No Qt here. See :mod:`ketaroom.store.journal` for the schema and event kinds,
 :mod:`ketaroom.store.export` for JSON/CSV/PDF reports, :mod:`ketaroom.store.paths`
 for where files live.
+
+The names below are loaded on first use: importing any ``ketaroom.store.…`` module runs
+this file, and the window's first frame needs the settings, not the journal (issue 14).
 """
 
-from ketaroom.store.journal import (
-    BufferedJournalWriter,
-    EventRecord,
-    Journal,
-    JournalCorruptError,
-    JournalError,
-    JournalVersionError,
-    JournalWriteError,
-    SessionRecord,
-)
-from ketaroom.store.paths import data_dir, journal_path, playlists_dir, presets_dir, settings_path
+from __future__ import annotations
 
-__all__ = [
-    "BufferedJournalWriter",
-    "EventRecord",
-    "Journal",
-    "JournalCorruptError",
-    "JournalError",
-    "JournalVersionError",
-    "JournalWriteError",
-    "SessionRecord",
-    "data_dir",
-    "journal_path",
-    "playlists_dir",
-    "presets_dir",
-    "settings_path",
-]
+import importlib
+from typing import Any
+
+_HOMES = {
+    **dict.fromkeys(("BufferedJournalWriter", "EventRecord", "Journal", "JournalCorruptError",
+                     "JournalError", "JournalVersionError", "JournalWriteError",
+                     "SessionRecord"), "ketaroom.store.journal"),
+    **dict.fromkeys(("data_dir", "journal_path", "playlists_dir", "presets_dir",
+                     "settings_path"), "ketaroom.store.paths"),
+}
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'ketaroom.store' has no attribute {name!r}")
+    return getattr(importlib.import_module(home), name)

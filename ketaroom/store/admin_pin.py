@@ -24,7 +24,6 @@ work. The window says so.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import logging
 import re
@@ -32,12 +31,12 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
-
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ketaroom.core.atomic_file import write_atomic
+
+if TYPE_CHECKING:  # argon2 is imported where a PIN is hashed or checked (issue 14: cold start)
+    from argon2 import PasswordHasher
 
 __all__ = [
     "IDLE_S",
@@ -89,12 +88,16 @@ class AdminPin:
 
     def __init__(self, path: Path, *, hasher: PasswordHasher | None = None,
                  on_written: Callable[[], None] | None = None) -> None:
+        from argon2 import PasswordHasher
+
         self.path = Path(path)
         self._hasher = hasher or PasswordHasher()
         self.on_written = on_written
 
     def fingerprint(self) -> str | None:
         """SHA-256 of the file as it is on disk; ``None`` when there is no file."""
+        import hashlib  # OpenSSL's: loaded when the PIN file is first looked at
+
         try:
             return hashlib.sha256(self.path.read_bytes()).hexdigest()
         except FileNotFoundError:
@@ -122,6 +125,8 @@ class AdminPin:
 
     def verify(self, pin: str) -> bool:
         """True when ``pin`` matches the stored hash; never raises."""
+        from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
         _, stored = self._read()
         if stored is None or not isinstance(pin, str):
             return False

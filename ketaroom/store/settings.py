@@ -30,7 +30,7 @@ from ketaroom.core.atomic_file import write_atomic
 from ketaroom.core.clinical import PLAUSIBLE_MG, PLAUSIBLE_MG_PER_KG, DoseLimits
 from ketaroom.core.safe_read import read_text
 from ketaroom.core.vitals import PLAUSIBLE, VitalLimits
-from ketaroom.music_library.scan import DEFAULT_TARGET_LUFS
+from ketaroom.music_library.target import DEFAULT_TARGET_LUFS
 from ketaroom.store.paths import settings_path
 
 FILE_MODE = 0o600

@@ -10,7 +10,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from ketaroom.session.devices import NO_AUDIO_OUTPUT, RoomReport
+from ketaroom.core.targets import NO_AUDIO_OUTPUT
+from ketaroom.session.room_state import RoomReport
 from ketaroom.ui.theme import icon
 from ketaroom.ui.widgets import icon_button
 

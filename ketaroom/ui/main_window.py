@@ -21,54 +21,48 @@ the room's setting says an unreachable light blocks it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QMainWindow,
-    QMessageBox,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from ketaroom.core.clinical import ClinicalInputError
-from ketaroom.core.room_check import RoomCheckResult
 from ketaroom.core.targets import LightHealth, LightTarget
-from ketaroom.core.validation import load_preset
-from ketaroom.session.devices import RoomReport
-from ketaroom.session.recovery import RecoveryError, close_session, find_interrupted
 from ketaroom.session.service import DEMO_LABEL, RoomService
-from ketaroom.store.journal import JournalError, SessionRecord
-from ketaroom.store.paths import playlist_dirs, playlist_files, preset_library
+from ketaroom.store.paths import playlist_dirs, playlist_files
+from ketaroom.ui import preset_listing
 from ketaroom.ui.banner import ADVICE, Banner
-from ketaroom.ui.clinical_panel import ClinicalPanel
+from ketaroom.ui.clinic_menu import ClinicMenu
 from ketaroom.ui.cue_panel import CuePanel, CueView
-from ketaroom.ui.history_view import HistoryView, ask_to_purge
 from ketaroom.ui.light_panel import LightPanel
-from ketaroom.ui.music_library_view import MusicLibraryView
 from ketaroom.ui.music_panel import MusicPanel
 from ketaroom.ui.notes_panel import NotesPanel
 from ketaroom.ui.patient_picker import PatientPicker
-from ketaroom.ui.patient_view import PatientView, due_line
-from ketaroom.ui.preset_library_view import PresetLibraryView
-from ketaroom.ui.preview import LIGHT_TRANSITION_S, RoomPreview
-from ketaroom.ui.recovery_dialog import RecoveryChoice, RecoveryDialog
 from ketaroom.ui.room_check_view import RoomCheckControl
-from ketaroom.ui.room_settings import RoomSettingsDialog
-from ketaroom.ui.session_panel import PresetEntry, SessionPanel, find_presets, short_problem
+from ketaroom.ui.session_panel import PresetEntry, SessionPanel, short_problem
 from ketaroom.ui.widgets import icon_button, muted_label, scroll_column
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the rest is imported where it is first needed (issue 14: cold start)
+    from PySide6.QtGui import QCloseEvent, QPaintEvent
+
     from ketaroom.core.preset import Preset
+    from ketaroom.core.room_check import RoomCheckResult
+    from ketaroom.core.validation import LoadResult
     from ketaroom.session.assemble import LiveSession
     from ketaroom.session.recorder import RecorderHealth
+    from ketaroom.session.room_state import RoomReport
     from ketaroom.store.central.background import SyncStatus
     from ketaroom.store.settings import Settings
+    from ketaroom.ui.clinical_panel import ClinicalPanel
+    from ketaroom.ui.preset_listing import PresetListing
 
 REFRESH_MS = 250
 HEALTH_HEADLINES = {
@@ -90,6 +84,8 @@ class MainWindow(QMainWindow):
         self.settings = service.settings
         self._preset: Preset | None = None
         self._preset_warnings: list[str] = []
+        self._preloaded: tuple[Path, LoadResult] | None = None
+        """The default preset as the start-up's background read validated it."""
         self._vitals_cue: int | None = None
         self._last_phase: int | None = None
         self._emergency_line = False
@@ -97,6 +93,8 @@ class MainWindow(QMainWindow):
         self._closed = False
         self._start_pending = False
         """Start was pressed and waits for the room check (the room's setting)."""
+        self._open_after_paint = False
+        """The first frame is being built: records, devices and presets once it is painted."""
         self.setWindowTitle(f"ketaroom — {self.settings.room_name}")
         self.setMinimumSize(1180, 680)
         self.resize(1280, 720)
@@ -106,18 +104,60 @@ class MainWindow(QMainWindow):
         service.on_recorder_health(self._on_recorder_health)
         service.on_board_link(self._on_board_link)
         service.on_records_sync(self._show_records_sync)
-        self._show_presets()
-        self.music_panel.set_playlists(playlist_files(service.data_dir))
+        service.on_room_ready(self._on_room_ready)
+        self._timer = QTimer(self)
+        self._timer.setInterval(REFRESH_MS)
+        self._timer.timeout.connect(self._on_refresh)
+        self._timer.start()
+        if service.room_ready:  # built with its devices (tests, tools): all of it now
+            self._open()
+        else:  # the first frame first (issue 14), then records, devices and presets
+            self.session_panel.set_preparing(True)
+            self.room_check_line.show_text("Room check: waiting…")  # runs once the room is up
+            self._open_after_paint = True
+        self._on_refresh()
+
+    # -- start-up ------------------------------------------------------------------------
+
+    def _open(self) -> None:
+        """The records and the bridge; the devices (on a worker thread, unless they are up
+        already), then the presets. Runs once, just after the first frame is painted."""
+        if self._closed:  # closed before its first frame was painted
+            return
+        service = self.service
+        service.open()
+        self.patient_picker.set_store(service.patients)
         # Each start-up problem under its own key: one must never hide another.
         for source, problem in (("records_file", service.journal_message),
                                 ("settings", self.settings.problem),
                                 ("admin_pin", service.pin_message)):
             if problem:
                 self.banner.report(source, problem, "")
-        self._timer = QTimer(self)
-        self._timer.setInterval(REFRESH_MS)
-        self._timer.timeout.connect(self._on_refresh)
-        self._timer.start()
+        if service.board is not None and not self.board_label.isVisible():
+            self.board_label.setText("Nurse-station board: connecting…")
+            self.board_label.setVisible(True)
+        self._show_mode()
+        self._show_due()
+        if service.room_ready:
+            self._show_presets()
+            self._on_room_ready(None)
+        else:
+            service.open_room(wait=False)
+            preset_listing.read_in_background(service.data_dir, self.settings.default_preset,
+                                              service.post, self._show_presets)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if self._open_after_paint:  # the first frame is on screen: now the slow part
+            self._open_after_paint = False
+            QTimer.singleShot(0, self._open)
+
+    def _on_room_ready(self, problem: str | None) -> None:
+        """The devices are up: the room check runs and Start may be pressed."""
+        if problem is not None:  # Start keeps waiting: a session needs its devices
+            self.banner.report("devices", problem, "")
+            return
+        self.session_panel.set_preparing(False)
         self._on_refresh()
         self.check_room()
 
@@ -135,7 +175,7 @@ class MainWindow(QMainWindow):
             tip=f"Emergency: warm light up, music off, recorded ({EMERGENCY_SHORTCUT})")
         self.banner = Banner()
         self.session_panel.add_control(self.emergency_button)
-        self.patient_picker = PatientPicker(self.service.patients)
+        self.patient_picker = PatientPicker(None)  # the records open after the first frame
         self.session_panel.set_patient_picker(self.patient_picker)
         outer.addWidget(self.banner)
         outer.addWidget(self.session_panel)
@@ -143,11 +183,12 @@ class MainWindow(QMainWindow):
         columns.setSpacing(8)
         self.cue_panel = CuePanel()
         self.notes_panel = NotesPanel()
-        self.clinical_panel = ClinicalPanel(self.service)
+        self._clinical: ClinicalPanel | None = None
         self.record_tabs = QTabWidget()
         self.record_tabs.setObjectName("recordTabs")
         self.record_tabs.addTab(self.notes_panel, "Notes && vitals")
-        self.record_tabs.addTab(self.clinical_panel, "Clinical")
+        self.record_tabs.addTab(QWidget(), "Clinical")  # built when first shown or needed
+        self.record_tabs.currentChanged.connect(self._on_record_tab)
         self.music_panel = MusicPanel()
         self.light_panel = LightPanel(lambda: self.service.steered_light_group)
         columns.addWidget(self.cue_panel, 7)
@@ -162,9 +203,7 @@ class MainWindow(QMainWindow):
         self.shortcut_hint = muted_label(
             f"Space pause/resume · Ctrl+N note · {EMERGENCY_SHORTCUT} emergency")
         self.board_label = muted_label()
-        self.board_label.setVisible(self.service.board is not None)
-        if self.service.board is not None:
-            self.board_label.setText("Nurse-station board: connecting…")
+        self.board_label.hide()  # shown once a board is configured (when the room opens)
         status.addWidget(self.mode_label)
         self.due_label = muted_label()
         self.due_label.setObjectName("dueLine")
@@ -177,103 +216,48 @@ class MainWindow(QMainWindow):
         self.records_label.hide()  # shown once a records server is configured
         status.addPermanentWidget(self.records_label)
         status.addPermanentWidget(self.shortcut_hint)
-        self._build_menu()
-        self._show_due()
+        self.clinic = ClinicMenu(self)
+        self._side_windows = self.clinic.side_windows
+        # The menu's actions under the names the window always had (tests use them).
+        self._on_open_history = self.clinic.open_history
+        self._on_open_patients = self.clinic.open_patients
+        self._on_open_presets = self.clinic.open_presets
+        self._on_open_room_settings = self.clinic.open_room_settings
+        self._on_open_music_library = self.clinic.open_music_library
         QShortcut(QKeySequence(EMERGENCY_SHORTCUT), self, self._on_emergency)
         QShortcut(QKeySequence(Qt.Key.Key_Space), self, self._on_pause_toggled)
         QShortcut(QKeySequence("Ctrl+N"), self, self.notes_panel.focus_note)
 
-    def _build_menu(self) -> None:
-        """Records, presets, room settings and the music library: admin work, kept out of
-        the session's way."""
-        menu = self.menuBar().addMenu("&Clinic")
-        menu.addAction("Session &records…", self._on_open_history)
-        menu.addAction("Pa&tients…", self._on_open_patients)
-        menu.addAction("&Presets…", self._on_open_presets)
-        menu.addAction("Room &settings…", self._on_open_room_settings)
-        menu.addAction("&Music library…", self._on_open_music_library)
-        menu.addSeparator()
-        quit_action = menu.addAction("&Quit", self.close)  # asks first while a session runs
-        quit_action.setShortcut(QKeySequence("Ctrl+Q"))
-        self._side_windows: dict[str, QWidget] = {}
+    @property
+    def clinical_panel(self) -> ClinicalPanel:
+        """The clinical tab, built the first time it is shown or a session starts."""
+        if self._clinical is None:
+            from ketaroom.ui.clinical_panel import ClinicalPanel
 
-    def _show_side_window(self, key: str, build: Callable[[], QWidget]) -> None:
-        """One instance per kind of side window, raised if already open."""
-        window = self._side_windows.get(key)
-        if window is None:
-            window = build()
-            window.setWindowFlag(Qt.WindowType.Window, True)
-            window.resize(1180, 760)
-            self._side_windows[key] = window
-        window.show()
-        window.raise_()
-        window.activateWindow()
+            self._clinical = ClinicalPanel(self.service)
+            tabs, current = self.record_tabs, self.record_tabs.currentIndex()
+            placeholder = tabs.widget(1)
+            tabs.blockSignals(True)
+            tabs.removeTab(1)
+            tabs.insertTab(1, self._clinical, "Clinical")
+            tabs.setCurrentIndex(current)
+            tabs.blockSignals(False)
+            placeholder.deleteLater()
+        return self._clinical
 
-    def _on_open_history(self) -> None:
-        def build() -> QWidget:
-            view = HistoryView(self.service.journal, self, dsn=lambda: self.settings.central_dsn)
-            view.setWindowTitle("Session records")
-            return view
-        self._show_side_window("history", build)
-        history = self._side_windows["history"]
-        assert isinstance(history, HistoryView)
-        history.refresh()
-
-    def _on_open_patients(self) -> None:
-        def build() -> QWidget:
-            view = PatientView(self.service.patients, self, user=self.service.operator,
-                               data_dir=self.service.data_dir,
-                               dsn=lambda: self.settings.central_dsn)
-            view.setWindowTitle("Patients")
-            view.changed.connect(self._show_due)
-            return view
-        self._show_side_window("patients", build)
-        patients = self._side_windows["patients"]
-        assert isinstance(patients, PatientView)
-        patients.refresh()
+    def _on_record_tab(self, index: int) -> None:
+        if index == 1:
+            self.clinical_panel.show()
 
     def _show_due(self) -> None:
         """What is due today, one calm line in the status bar (start-up, between sessions)."""
+        from ketaroom.store.journal import JournalError
+        from ketaroom.ui.patient_view import due_line
+
         try:
             self.due_label.setText(due_line(self.service.patients))
         except JournalError as exc:
             self.due_label.setText(f"What is due could not be read: {exc}")
-
-    def _on_open_presets(self) -> None:
-        def build() -> QWidget:
-            library = preset_library(self.service.data_dir, auditor=self.service.journal)
-            # Previews reach the room only while no session runs; "back to room light"
-            # re-applies what the light panel shows (the room light this window knows).
-            view = PresetLibraryView(library, gate=self.service.gate,
-                                     preview=self._room_preview(), parent=self)
-            view.presetsChanged.connect(self._on_presets_changed)
-            return view
-        self._show_side_window("presets", build)
-
-    def _room_preview(self) -> RoomPreview:
-        """Previews on this room's devices, only while no session runs."""
-        panel = self.light_panel
-        return RoomPreview(
-            lambda: None if self._closed else self.service.room, self._running,
-            room_light=lambda: panel.room_light(LIGHT_TRANSITION_S),
-            room_group=lambda: self.service.light_group)
-
-    def _on_open_music_library(self) -> None:
-        def build() -> QWidget:
-            return MusicLibraryView(self.service.library, gate=self.service.gate,
-                                    preview=self._room_preview(), parent=self)
-        self._show_side_window("music-library", build)
-
-    def _on_presets_changed(self) -> None:
-        if not self._running():
-            current = self.session_panel.current_path()
-            self.session_panel.set_presets(find_presets(self.service.data_dir), current)
-
-    def _on_open_room_settings(self) -> None:
-        dialog = RoomSettingsDialog(self.settings, self.service.data_dir, self.service.gate,
-                                    self.service.device_setup, self)
-        dialog.settingsSaved.connect(self._on_settings_saved)
-        dialog.exec()
 
     def _on_settings_saved(self, settings: Settings) -> None:
         self.service.journal.audit(self.service.operator, "settings_saved",
@@ -307,10 +291,19 @@ class MainWindow(QMainWindow):
 
     def confirm_purge(self, count: int, days: int) -> bool:
         """Ask before deleting records (tests replace this)."""
+        from ketaroom.ui.history_view import ask_to_purge
+
         return ask_to_purge(self, count, days)
 
     def offer_recovery(self) -> None:
         """At start-up: offer each session a crash or power cut interrupted."""
+        from ketaroom.session.recovery import RecoveryError, close_session, find_interrupted
+        from ketaroom.ui.recovery_dialog import (
+            RecoveryChoice,
+            RecoveryDialog,
+            resumed_patient_label,
+        )
+
         dirs = playlist_dirs(self.service.data_dir)
         try:
             interrupted = find_interrupted(self.service.journal, playlist_dirs=dirs)
@@ -331,21 +324,9 @@ class MainWindow(QMainWindow):
                     self.banner.report("records", f"Could not resume: {exc}")
                     continue
                 self._preset = live.session.preset
-                self.session_panel.show_patient(self._patient_label(candidate.record))
+                self.session_panel.show_patient(
+                    resumed_patient_label(candidate.record, self.service.patients))
                 self._attach()
-
-    def _patient_label(self, record: SessionRecord) -> str:
-        """``PT-0042 · session 3 of 6`` for a resumed session (the code alone outside a
-        course; empty without a patient)."""
-        if not record.patient:
-            return ""
-        if record.course_id is None or record.course_number is None:
-            return record.patient
-        try:
-            course = self.service.patients.course(record.course_id)
-        except (KeyError, JournalError):
-            return record.patient
-        return f"{record.patient} · {course.label(record.course_number)}"
 
     def _show_mode(self) -> None:
         """Demo mode said plainly, or which bridge this room uses."""
@@ -376,19 +357,16 @@ class MainWindow(QMainWindow):
         self.music_panel.playlist_chosen.connect(self._on_playlist_chosen)
         self.light_panel.light_requested.connect(self._on_light)
 
-    def _show_presets(self) -> None:
-        """Fill the picker (presets are read once) and select the room's default preset."""
-        entries = find_presets(self.service.data_dir)
-        self.session_panel.set_presets(entries, self._default_preset_path(entries))
-
-    def _default_preset_path(self, entries: list[PresetEntry]) -> Path | None:
-        name = self.settings.default_preset
-        if not name:
-            return None
-        for entry in entries:
-            if name in (entry.path.name, str(entry.path), entry.path.stem):
-                return entry.path
-        return None
+    def _show_presets(self, listing: PresetListing | None = None) -> None:
+        """Fill the picker (presets are read once: here, unless ``listing`` was read in the
+        background) and select the room's default preset; the playlists to switch to."""
+        listing = listing or preset_listing.read(self.service.data_dir,
+                                                 self.settings.default_preset)
+        if listing.default is not None and listing.default_loaded is not None:
+            self._preloaded = (listing.default, listing.default_loaded)
+        self.session_panel.set_presets(listing.entries, listing.default)
+        self._preloaded = None
+        self.music_panel.set_playlists(playlist_files(self.service.data_dir))
 
     # -- what tests and the app look at --------------------------------------------------
 
@@ -412,8 +390,11 @@ class MainWindow(QMainWindow):
             self.session_panel.show_preset(None, [], [])
             self._show_room()
             return
-        result = load_preset(entry.path,
-                             playlist_dirs=playlist_dirs(self.service.data_dir))
+        from ketaroom.core.validation import load_preset
+
+        preloaded = self._preloaded
+        result = preloaded[1] if preloaded is not None and preloaded[0] == entry.path else \
+            load_preset(entry.path, playlist_dirs=playlist_dirs(self.service.data_dir))
         self._preset = result.preset
         self._preset_warnings = [w.message for w in result.warnings]
         self.session_panel.show_preset(result.preset,
@@ -658,6 +639,8 @@ class MainWindow(QMainWindow):
         Enter, Escape and closing the question all keep the session running: stopping
         a patient's session takes a deliberate click on *Stop session and close*.
         """
+        from PySide6.QtWidgets import QMessageBox
+
         box = QMessageBox(self)
         box.setObjectName("closeQuestion")
         box.setIcon(QMessageBox.Icon.Question)

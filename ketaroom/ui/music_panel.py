@@ -2,7 +2,7 @@
 and a quiet line when the patient's never-play list left something out.
 
 Renders the room's state as the session service publishes it (:meth:`MusicPanel.show_state`,
-polled by the main window): a :class:`~ketaroom.session.devices.MusicState` — what the
+polled by the main window): a :class:`~ketaroom.session.room_state.MusicState` — what the
 music engine confirmed — and the volume cap. The engine owns the volume and the slider
 renders its target, except while the clinician moves it and until the engine took the
 clinician's last value (the worker thread needs a moment; a poll in between must not pull
@@ -19,7 +19,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QSlider, QWidget
 
-from ketaroom.session.devices import MusicState
+from ketaroom.session.room_state import MusicState
 from ketaroom.ui.theme import icon
 from ketaroom.ui.widgets import Panel, SliderGesture, Throttle, icon_button, muted_label
 

@@ -12,6 +12,7 @@ The picker reads and writes through :class:`~ketaroom.store.patients.PatientStor
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QStringListModel, Qt
 from PySide6.QtWidgets import (
@@ -25,8 +26,10 @@ from PySide6.QtWidgets import (
 )
 
 from ketaroom.core.clinical import COURSE_KINDS, ClinicalInputError, validate_code
-from ketaroom.store.patients import Course, PatientStore
 from ketaroom.ui.widgets import muted_label
+
+if TYPE_CHECKING:
+    from ketaroom.store.patients import Course, PatientStore
 
 COURSE_LABELS = {"induction": "Induction series", "maintenance": "Maintenance",
                  "esketamine_rems": "Esketamine (REMS)"}
@@ -56,7 +59,9 @@ class PatientChoice:
 class PatientPicker(QWidget):
     """Code with type-ahead, new-patient details, and the course to run the session in."""
 
-    def __init__(self, store: PatientStore, parent: QWidget | None = None) -> None:
+    def __init__(self, store: PatientStore | None, parent: QWidget | None = None) -> None:
+        """``store``: ``None`` while the records open (the window's first frame); the
+        type-ahead and the courses come with :meth:`set_store`."""
         super().__init__(parent)
         self.store = store
         layout = QVBoxLayout(self)
@@ -111,9 +116,16 @@ class PatientPicker(QWidget):
         self.refresh_codes()
         self._on_code("")
 
+    def set_store(self, store: PatientStore) -> None:
+        """The records are open: offer their codes, and look again at what was typed."""
+        self.store = store
+        self.refresh_codes()
+        self._on_code(self.code.text())
+
     def refresh_codes(self) -> None:
         """Reload the codes the type-ahead offers."""
-        self._codes.setStringList([p.code for p in self.store.patients()])
+        if self.store is not None:
+            self._codes.setStringList([p.code for p in self.store.patients()])
 
     def clear(self) -> None:
         """Empty the picker for the next patient."""
@@ -154,6 +166,8 @@ class PatientPicker(QWidget):
         self._show_plan()
 
     def _known(self, text: str) -> str | None:
+        if self.store is None:
+            return None
         try:
             return self.store.patient(text).code if text.strip() else None
         except KeyError:
@@ -167,23 +181,26 @@ class PatientPicker(QWidget):
     def resolve(self) -> PatientChoice:
         """Create what was typed (patient, planned course) and say who the session is for;
         :class:`ClinicalInputError` with a calm sentence when it cannot be."""
+        store = self.store
+        if store is None:  # Start waits for the room, which opens the records first
+            raise ClinicalInputError("The records are still opening; a moment, please.")
         code = validate_code(self.code.text())
         known = self._known(code)
         if known is None:
             year_text = self.birth_year.text().strip()
             if year_text and not year_text.isdigit():
                 raise ClinicalInputError("The year of birth is four digits, e.g. 1980.")
-            patient = self.store.add_patient(code, display_name=self.name.text().strip(),
-                                             birth_year=int(year_text) if year_text else None)
+            patient = store.add_patient(code, display_name=self.name.text().strip(),
+                                        birth_year=int(year_text) if year_text else None)
         else:
-            patient = self.store.patient(known)
+            patient = store.patient(known)
         chosen = self.course.currentData()
         if chosen == PLAN_NEW or chosen is None:
-            course = self.store.start_course(patient.code, str(self.kind.currentData()),
-                                             planned_sessions=self.planned.value(),
-                                             spacing_days=self.spacing.value())
+            course = store.start_course(patient.code, str(self.kind.currentData()),
+                                        planned_sessions=self.planned.value(),
+                                        spacing_days=self.spacing.value())
         else:
-            course = self.store.course(int(chosen))
+            course = store.course(int(chosen))
         self.refresh_codes()
         return PatientChoice(patient.id, course.id, patient.code, course.sessions_done + 1,
                              course.planned_sessions)

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QLabel, QPushButton, QVBoxLayout, QWidget
@@ -36,8 +37,13 @@ from PySide6.QtWidgets import QDialog, QLabel, QPushButton, QVBoxLayout, QWidget
 from ketaroom.core.durations import format_clock
 from ketaroom.core.recovery import RecoveryMode
 from ketaroom.session.recovery import InterruptedSession
+from ketaroom.store.journal import JournalError
 
-__all__ = ["RecoveryChoice", "RecoveryDialog", "describe_stop"]
+if TYPE_CHECKING:
+    from ketaroom.store.journal import SessionRecord
+    from ketaroom.store.patients import PatientStore
+
+__all__ = ["RecoveryChoice", "RecoveryDialog", "describe_stop", "resumed_patient_label"]
 
 BUTTON_MIN_HEIGHT_PX = 56
 
@@ -175,6 +181,20 @@ class RecoveryDialog(QDialog):
     def reject(self) -> None:
         self.choice = None
         super().reject()
+
+
+def resumed_patient_label(record: SessionRecord, patients: PatientStore) -> str:
+    """``PT-0042 · session 3 of 6`` for a resumed session (the code alone outside a
+    course; empty without a patient)."""
+    if not record.patient:
+        return ""
+    if record.course_id is None or record.course_number is None:
+        return record.patient
+    try:
+        course = patients.course(record.course_id)
+    except (KeyError, JournalError):
+        return record.patient
+    return f"{record.patient} · {course.label(record.course_number)}"
 
 
 def _escape(text: str) -> str:

@@ -27,12 +27,12 @@ from PySide6.QtWidgets import (
 )
 
 from ketaroom.core.room_check import Check, RoomCheckResult
-from ketaroom.session.test_sound import TEST_SOUND_MAX_PCT, Outcome
-from ketaroom.ui.pin_dialog import PinDialog
+from ketaroom.session.test_sound import TEST_SOUND_MAX_PCT
 from ketaroom.ui.widgets import muted_label
 
 if TYPE_CHECKING:
     from ketaroom.session.service import RoomService
+    from ketaroom.session.test_sound import Outcome
 
 CHECKING = "Room check: checking…"
 STATUS_WORDS = {"ok": "OK", "warning": "Check", "error": "Problem"}
@@ -183,6 +183,8 @@ class RoomCheckControl:
         return self._dialog
 
     def _on_fix(self) -> None:
+        from ketaroom.ui.pin_dialog import PinDialog  # when a fix is asked for (cold start)
+
         dialog = self._dialog
         if dialog is None or not PinDialog.ensure_unlocked(
                 self.service.gate, reason="Change the power-on behaviour of the room's lights",

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -28,11 +29,12 @@ from PySide6.QtWidgets import (
 from ketaroom.core.durations import format_clock
 from ketaroom.core.preset import Preset
 from ketaroom.core.timeline import Status, TimelineState
-from ketaroom.core.validation import Problem
-from ketaroom.store.paths import preset_library
 from ketaroom.ui.theme import icon
 from ketaroom.ui.timeline_strip import TimelineStrip
 from ketaroom.ui.widgets import Panel, icon_button, muted_label
+
+if TYPE_CHECKING:
+    from ketaroom.core.validation import Problem
 
 CONFIRM_TIMEOUT_MS = 10_000
 
@@ -138,6 +140,7 @@ class SessionPanel(Panel):
         self._has_session = False
         self._preset_ok = False
         self._broken = False
+        self._preparing = False
         self._build_controls(room_name)
         self._build_display()
         self.strip = TimelineStrip()
@@ -244,6 +247,7 @@ class SessionPanel(Panel):
     # -- presets ----------------------------------------------------------------------------
 
     def set_presets(self, entries: list[PresetEntry], selected: Path | None = None) -> None:
+        self.picker.setPlaceholderText("" if entries else "No presets")
         self.picker.blockSignals(True)
         self.picker.clear()
         for entry in entries:
@@ -284,6 +288,16 @@ class SessionPanel(Panel):
         self.problems.setVisible(bool(lines))
         if not self._has_session:
             self.strip.show_state(preset, None)
+            self._show_idle()
+        self._render_buttons()
+
+    def set_preparing(self, preparing: bool) -> None:
+        """While the room's devices start (the window's first moments): Start waits, and
+        the panel says so calmly."""
+        self._preparing = preparing
+        if preparing:
+            self.picker.setPlaceholderText("Reading presets…")
+        if not self._has_session:
             self._show_idle()
         self._render_buttons()
 
@@ -377,13 +391,15 @@ class SessionPanel(Panel):
     def _show_idle(self) -> None:
         preset = self._preset
         if preset is None:
-            self.phase_name.setText("Preset needs fixing" if self._broken
-                                    else "No preset chosen")
+            self.phase_name.setText("Preset needs fixing" if self._broken else
+                                    "Preparing the room…" if self._preparing else
+                                    "No preset chosen")
             self.phase_info.setText("")
             self.remaining.setText("--:--")
         else:
             self.phase_name.setText(preset.name)
-            self.phase_info.setText(f"{len(preset.phases)} phases · ready to start")
+            readiness = "preparing the room…" if self._preparing else "ready to start"
+            self.phase_info.setText(f"{len(preset.phases)} phases · {readiness}")
             self.phase_info.setToolTip(preset.description)
             self.remaining.setText(format_clock(preset.planned_s))
         self.remaining_caption.setText("planned" if not self._has_session else "left in phase")
@@ -394,7 +410,7 @@ class SessionPanel(Panel):
     def _render_buttons(self) -> None:
         live = self._has_session and not self._status.ended and \
             self._status is not Status.NOT_STARTED
-        self.start_button.setEnabled(self._preset_ok and not live)
+        self.start_button.setEnabled(self._preset_ok and not live and not self._preparing)
         self.picker.setEnabled(not live)
         # Between sessions the patient picker takes the place of progress and next cue.
         if self._picker is not None:
@@ -417,6 +433,8 @@ class SessionPanel(Panel):
 
 def find_presets(data_dir: Path) -> list[PresetEntry]:
     """Shipped presets, then the clinic's own (marked), by the names they give themselves."""
+    from ketaroom.store.paths import preset_library  # reads and validates every preset
+
     library = preset_library(data_dir)
     return [PresetEntry(entry.name + ("" if entry.shipped else " (clinic)"), entry.path)
             for entry in library.entries()]

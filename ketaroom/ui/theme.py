@@ -2,7 +2,8 @@
 
 Owns the colours (as named tokens), the font sizes, the style sheet
 (``resources/styles/night.qss`` with ``@token`` placeholders filled in here) and
-icons (qtawesome, tinted to the palette). Nothing on screen should be brighter
+icons (Material Design glyphs from the font qtawesome ships, drawn by
+:mod:`ketaroom.ui.glyphs` and tinted to the palette). Nothing on screen should be brighter
 than the warm off-white text; accents are amber, alarms a deep brick red.
 
 Qt's own dialogs follow the theme too: native dialogs are switched off (a native
@@ -13,6 +14,7 @@ mark…) in palette colours instead of Fusion's white and blue ones.
 
 from __future__ import annotations
 
+import logging
 import re
 from functools import lru_cache
 
@@ -21,6 +23,9 @@ from PySide6.QtGui import QColor, QFont, QIcon, QPalette
 from PySide6.QtWidgets import QApplication, QProxyStyle, QStyle, QStyleOption, QWidget
 
 from ketaroom.shipped import STYLES_DIR
+from ketaroom.ui.glyphs import glyph_icon
+
+log = logging.getLogger(__name__)
 
 COLORS: dict[str, str] = {
     "bg": "#14110e",
@@ -134,10 +139,9 @@ def apply_theme(app: QApplication) -> None:
 
 @lru_cache(maxsize=64)
 def icon(name: str, tint: str = "text") -> QIcon:
-    """A qtawesome icon in a palette colour; an empty icon if the font is unavailable."""
+    """An ``mdi6.`` icon in a palette colour; an empty icon if the font is unavailable."""
     try:
-        import qtawesome
-
-        return qtawesome.icon(name, color=COLORS[tint], color_disabled=COLORS["disabled"])
+        return glyph_icon(name, COLORS[tint], COLORS["disabled"])
     except Exception:  # icons are decoration: never fail the window for them
+        log.debug("icon %s unavailable", name, exc_info=True)
         return QIcon()

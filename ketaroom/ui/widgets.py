@@ -63,7 +63,7 @@ def muted_label(text: str = "", *, wrap: bool = False) -> QLabel:
 def icon_button(text: str, icon_name: str | None = None, *, tip: str = "",
                 object_name: str | None = None, checkable: bool = False,
                 tint: str = "text") -> QPushButton:
-    """A ≥44 px button with an optional qtawesome icon."""
+    """A ≥44 px button with an optional icon (see :func:`ketaroom.ui.theme.icon`)."""
     button = QPushButton(text)
     if icon_name:
         button.setIcon(icon(icon_name, tint))

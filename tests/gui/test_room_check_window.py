@@ -63,7 +63,7 @@ def test_fix_needs_the_admin_pin(qtbot, make_window: Callable[..., MainWindow],
         asked.append(reason)
         return False
 
-    monkeypatch.setattr("ketaroom.ui.room_check_view.PinDialog.ensure_unlocked", refuse)
+    monkeypatch.setattr("ketaroom.ui.pin_dialog.PinDialog.ensure_unlocked", refuse)
     window.room_check.show_details().fix_button.click()
     qtbot.wait(300)
     assert asked and window.service.emulator is not None

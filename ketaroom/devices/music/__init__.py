@@ -11,8 +11,8 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
+from ketaroom.core.targets import NO_AUDIO_OUTPUT
 from ketaroom.devices.music.api import (
-    NO_AUDIO_OUTPUT,
     AudioUnavailable,
     LoudnessSource,
     MusicError,

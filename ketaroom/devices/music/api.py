@@ -14,8 +14,6 @@ from typing import Literal, Protocol, runtime_checkable
 from ketaroom.core.targets import MusicTarget
 
 ReportKind = Literal["music", "device_error", "warning", "state"]
-NO_AUDIO_OUTPUT = "no_audio_output"
-""":attr:`MusicReport.problem` of a stream that reaches no audio output (no sound device)."""
 
 
 class MusicError(Exception):
@@ -43,7 +41,7 @@ class MusicReport:
     wall: float
     problem: str | None = None
     """What went wrong, for a listener that must tell problems apart (the window's advice):
-    :data:`NO_AUDIO_OUTPUT`, or ``None``."""
+    :data:`~ketaroom.core.targets.NO_AUDIO_OUTPUT`, or ``None``."""
 
 
 @dataclass(frozen=True)

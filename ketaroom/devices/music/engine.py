@@ -46,9 +46,8 @@ from pathlib import Path
 from typing import Any
 
 from ketaroom.core.playlists import track_problem
-from ketaroom.core.targets import MusicTarget
+from ketaroom.core.targets import NO_AUDIO_OUTPUT, MusicTarget
 from ketaroom.devices.music.api import (
-    NO_AUDIO_OUTPUT,
     AudioUnavailable,
     LoudnessSource,
     MusicReport,

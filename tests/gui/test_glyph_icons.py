@@ -1,0 +1,39 @@
+"""Icons drawn by ketaroom.ui.glyphs look exactly as qtawesome drew them (issue 14.7)."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QSize
+from PySide6.QtGui import QIcon, QImage
+
+from ketaroom.ui.glyphs import GlyphUnavailable, glyph_icon
+from ketaroom.ui.theme import COLORS, icon
+
+pytestmark = pytest.mark.gui
+
+NAMES = ("mdi6.play", "mdi6.alarm-light-outline", "mdi6.volume-high", "mdi6.heart-pulse",
+         "mdi6.folder-open-outline")
+
+
+def _image(qicon: QIcon, mode: QIcon.Mode) -> QImage:
+    return qicon.pixmap(QSize(22, 22), mode, QIcon.State.Off).toImage()
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("mode", [QIcon.Mode.Normal, QIcon.Mode.Disabled])
+def test_glyph_matches_qtawesome_pixel_for_pixel(qapp, name: str, mode: QIcon.Mode) -> None:
+    qtawesome = pytest.importorskip("qtawesome")
+    theirs = qtawesome.icon(name, color=COLORS["accent"], color_disabled=COLORS["disabled"])
+    ours = glyph_icon(name, COLORS["accent"], COLORS["disabled"])
+    mine, reference = _image(ours, mode), _image(theirs, mode)
+    assert not mine.isNull()
+    assert mine == reference
+
+
+def test_unknown_glyph_is_said_and_the_theme_gives_an_empty_icon(qapp) -> None:
+    with pytest.raises(GlyphUnavailable, match="no icon named"):
+        glyph_icon("mdi6.no-such-glyph", "#ffffff", "#000000")
+    with pytest.raises(GlyphUnavailable, match="only mdi6"):
+        glyph_icon("fa5s.play", "#ffffff", "#000000")
+    assert icon("mdi6.no-such-glyph").isNull()
+    assert not icon("mdi6.play").isNull()
