@@ -214,7 +214,9 @@ class RoomService:
         self.settings = settings
         if board_changed and self._board_override is None:
             self._restart_board()
-        self.loudness.target_lufs = settings.loudness_target  # from the next track on
+        if settings.loudness_target != self.loudness.target_lufs:
+            self.loudness.target_lufs = settings.loudness_target
+            self.room.refresh_gains()  # the track playing glides there, 1 dB/s
         self._update_records_sync()
         if not devices_changed or self.session_running():
             self._devices_stale = devices_changed
