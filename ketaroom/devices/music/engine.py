@@ -371,8 +371,8 @@ class VlcPlayer:
             if active.phase is DeckPhase.PLAYING:
                 active.ramp = Ramp.to(active.ramp.value(now), self._level_db, now, fade)
             self._settle(seq)
-            self._report("music", f"{target.label}: volume {target.volume_pct:g} %",
-                         active.track, fade)
+            named = f"{target.label}: " if target.label else ""
+            self._report("music", f"{named}volume {target.volume_pct:g} %", active.track, fade)
             return
         self._order = list(target.tracks)
         if target.shuffle:
