@@ -28,7 +28,7 @@ import logging
 import tempfile
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -62,7 +62,7 @@ from ketaroom.session.test_sound import Outcome, RoomTestSound
 from ketaroom.store.admin_pin import AdminGate, AdminPin, PinWatch, admin_path
 from ketaroom.store.journal import Journal, JournalError
 from ketaroom.store.paths import journal_path
-from ketaroom.store.patients import PatientStore
+from ketaroom.store.patients import Patient, PatientStore
 from ketaroom.store.record_schema import Payload
 from ketaroom.store.settings import BridgeSettings, Settings
 
@@ -106,6 +106,9 @@ class RoomState:
     """The emergency holds the running session (until Resume or Next)."""
     music_note: str | None = None
     """What the patient's never-play list left out of the music now (None: nothing)."""
+    patient: str | None = None
+    """The code of the patient linked to the session under way or just ended (None: no
+    patient, or a session recovered after a crash)."""
 
 
 class RoomService:
@@ -148,6 +151,8 @@ class RoomService:
         self._room_used = False
         self._devices_stale = False
         self.live: LiveSession | None = None
+        self.session_patient: str | None = None
+        """The code of the live session's patient (None: no patient linked)."""
         self._chosen: Preset | None = None
         self._light: LightTarget | None = None
         self._light_health: LightHealth | None = None
@@ -388,9 +393,10 @@ class RoomService:
         except Exception:  # a broken player must not stop the display
             log.debug("music state unavailable", exc_info=True)
             music = None
+        live = self.live
         return RoomState(music, self.cap_pct, self._light, self._light_health,
-                         self.emergency_held,
-                         self.live.controller.music_note if self.live is not None else None)
+                         self.emergency_held, live.controller.music_note if live else None,
+                         self.session_patient if live else None)
 
     def choose_preset(self, preset: Preset | None) -> None:
         """The preset picked for the next session (its volume limit shows already)."""
@@ -592,17 +598,26 @@ class RoomService:
         recorder = SessionRecorder(self.journal, on_health=self._recorder_health)
         recorder.begin(preset, room=self.settings.room_name, operator=self.operator,
                        patient_ref=patient_ref, patient_id=patient_id, course_id=course_id)
-        preferences = (self.patients.patient_by_id(patient_id).preferences
-                       if patient_id is not None else None)
+        patient = self.patients.patient_by_id(patient_id) if patient_id is not None else None
         live = self._assemble(Session(preset, self.clock_factory(), room_group=self.light_group,
-                                      preferences=preferences), recorder)
+                                      preferences=patient.preferences if patient else None),
+                              recorder)
+        self.session_patient = patient.code if patient else None
         if self.board is not None:  # the board shows the patient's code, never a name
-            self.board.patient = (self.patients.code_of(patient_id)
-                                  if patient_id is not None else None)
+            self.board.patient = self.session_patient
         live.runner.start()
         for warning in warnings:
             live.controller.warn("preset", warning, t=0.0)
         return live
+
+    def remember_comfortable_volume(self, code: str, volume_pct: float) -> Patient:
+        """Store ``volume_pct`` (whole percent) as patient ``code``'s comfortable volume,
+        their other preferences kept; from their next session on. Blocking (SQLite): call
+        off the main thread. :class:`ClinicalInputError` for a volume outside 0–100 %,
+        :class:`KeyError` for an unknown code."""
+        preferences = self.patients.patient(code).preferences
+        return self.patients.set_preferences(
+            code, replace(preferences, volume_pct=float(round(volume_pct))))
 
     def record_clinical(self, entry: Payload) -> bool:
         """Queue a clinical field or measure of the open session through its recorder
@@ -632,6 +647,7 @@ class RoomService:
         recorder = SessionRecorder(self.journal, on_health=self._recorder_health)
         recorder.adopt(interrupted.id, session_t=plan.session_t)
         live = self._assemble(plan.session, recorder)
+        self.session_patient = None
         live.controller.record_missed(plan.missed)
         live.controller.restore_room()
         live.runner.tick()

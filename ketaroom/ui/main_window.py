@@ -148,7 +148,7 @@ class MainWindow(QMainWindow):
         self.record_tabs.setObjectName("recordTabs")
         self.record_tabs.addTab(self.notes_panel, "Notes && vitals")
         self.record_tabs.addTab(self.clinical_panel, "Clinical")
-        self.music_panel = MusicPanel()
+        self.music_panel = MusicPanel(remember=self.service.remember_comfortable_volume)
         self.light_panel = LightPanel(lambda: self.service.steered_light_group)
         columns.addWidget(self.cue_panel, 7)
         columns.addWidget(self.record_tabs, 12)
@@ -648,7 +648,7 @@ class MainWindow(QMainWindow):
     def _show_room(self) -> None:
         """Render the room's state as the service publishes it (music and its cap)."""
         state = self.service.state()
-        self.music_panel.show_state(state.music, state.cap_pct, state.music_note)
+        self.music_panel.show_state(state.music, state.cap_pct, state.music_note, state.patient)
 
     # -- closing ----------------------------------------------------------------------------
 
