@@ -106,7 +106,7 @@ def measured(fade_s: float = 3.0, volume_pct: float = 70.0) -> dict[str, Any]:
     gains = [g for _, g, _ in levels]
     frames = [n for *_, n in levels]
     target_db = pct_to_db(volume_pct)
-    # the fade: from its quietest sound (after the safe-start pad) up to the target
+    # the fade: from its quietest sound (after the silent start) up to the target
     last = next(i for i, g in enumerate(gains) if g >= target_db - 0.3)
     first = min((i for i in range(last) if gains[i] > -120), key=lambda i: gains[i])
     fade = levels[first:last + 1]

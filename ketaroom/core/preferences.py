@@ -5,7 +5,8 @@ next (stored by :class:`~ketaroom.store.patients.PatientStore`); the functions b
 how a session honours them (``docs/presets.md``, "A patient's preferences"):
 
 * **never play** (:func:`withhold`): a track whose file name (with or without its
-  extension) or a playlist whose name is on the list is not played for this patient;
+  extension) or a playlist whose name is on the list is not played for this patient (the
+  files a preset lists itself have no playlist name: only they can match);
   a phase whose every track is withheld plays silence. :class:`Withheld` says what was
   left out, in a sentence for the window and the record;
 * **comfortable volume** (:func:`comfortable_volume`): every phase's volume is scaled so
@@ -144,7 +145,7 @@ class Withheld:
     """What a patient's never-play list left out of a phase's (or a chosen) playlist."""
 
     playlist: str
-    """The playlist as named (its label)."""
+    """The playlist as named (its label); empty for tracks a preset lists itself."""
     tracks: tuple[str, ...]
     """File names left out."""
     whole_playlist: bool
@@ -155,6 +156,9 @@ class Withheld:
         playlist the clinician chose, which is then not switched to)."""
         if self.whole_playlist:
             instead = "not played" if manual else "silence instead"
+            if not self.playlist:
+                return ("This phase's tracks are all on this patient's never-play list — "
+                        f"{instead}")
             return f"Playlist {self.playlist} is on this patient's never-play list — {instead}"
         n = len(self.tracks)
         return f"Skipped {n} track{'s' if n != 1 else ''} this patient asked not to hear"

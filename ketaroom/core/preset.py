@@ -24,7 +24,8 @@ class MusicSpec:
     volume_pct: float
     fade_s: float
     source: str = ""
-    """The playlist as written in the preset (file name or ``list``), for display."""
+    """The playlist's name as written in the preset, for display and the never-play list;
+    empty when the preset lists the phase's files itself (they have no playlist name)."""
     shuffle: bool = False
     loop: bool = True
     missing: tuple[str, ...] = ()

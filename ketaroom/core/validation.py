@@ -604,7 +604,7 @@ class _Checker:
         if isinstance(value, list):
             if not value:
                 self.error(line, where, "expected at least one audio file")
-                return "list"
+                return ""
             for index, entry in enumerate(value):
                 item_line = _item_line(value, index, line)
                 item_where = f"{where}[{index}]"
@@ -623,7 +623,7 @@ class _Checker:
                                f"audio file {show_path(entry.strip())}: {problem}")
                 else:
                     tracks.append(found)
-            return "list"
+            return ""  # files listed in the preset have no playlist name
         if not isinstance(value, str) or not value.strip():
             self.error(line, where,
                        f"expected a playlist file name or a list of audio files, "

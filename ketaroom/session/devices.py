@@ -127,6 +127,10 @@ class RoomDevices:
     def skip_track(self) -> None:
         self.player.skip()
 
+    def refresh_gains(self) -> None:
+        """The loudness target changed: the music playing glides to its new gain."""
+        self.player.refresh_gains()
+
     def set_light(self, target: LightTarget) -> None:
         self.lights.apply(target)
 

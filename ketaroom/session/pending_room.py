@@ -49,6 +49,9 @@ class PendingRoom:
     def skip_track(self) -> None:
         """Nothing plays yet: nothing to skip."""
 
+    def refresh_gains(self) -> None:
+        """Nothing plays yet: the player starts with the loudness target then in force."""
+
     def set_light(self, target: LightTarget) -> None:
         self._hold("set_light", target)
 

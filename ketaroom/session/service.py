@@ -37,7 +37,7 @@ import logging
 import tempfile
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -72,7 +72,7 @@ if TYPE_CHECKING:  # the rest is imported where it is first needed (see the docs
     from ketaroom.store.admin_pin import AdminGate
     from ketaroom.store.central.background import BackgroundSync, SyncStatus
     from ketaroom.store.journal import Journal
-    from ketaroom.store.patients import PatientStore
+    from ketaroom.store.patients import Patient, PatientStore
     from ketaroom.store.record_schema import Payload
     from ketaroom.store.settings import BridgeSettings, Settings
 
@@ -116,6 +116,9 @@ class RoomState:
     """The emergency holds the running session (until Resume or Next)."""
     music_note: str | None = None
     """What the patient's never-play list left out of the music now (None: nothing)."""
+    patient: str | None = None
+    """The code of the patient linked to the session under way or just ended (None: no
+    patient, or a session recovered after a crash)."""
 
 
 @dataclass(eq=False)
@@ -205,6 +208,8 @@ class RoomService:
         self._room_used = False
         self._devices_stale = False
         self.live: LiveSession | None = None
+        self.session_patient: str | None = None
+        """The code of the live session's patient (None: no patient linked)."""
         self._chosen: Preset | None = None
         self._light: LightTarget | None = None
         self._light_health: LightHealth | None = None
@@ -432,7 +437,9 @@ class RoomService:
         self.settings = settings
         if board_changed and self._board_override is None:
             self._restart_board()
-        self.loudness.target_lufs = settings.loudness_target  # from the next track on
+        if settings.loudness_target != self.loudness.target_lufs:
+            self.loudness.target_lufs = settings.loudness_target
+            self.room.refresh_gains()  # the track playing glides there, 1 dB/s
         self._update_records_sync()
         if not devices_changed or self.session_running():
             self._devices_stale = devices_changed
@@ -624,9 +631,10 @@ class RoomService:
         except Exception:  # a broken player must not stop the display
             log.debug("music state unavailable", exc_info=True)
             music = None
+        live = self.live
         return RoomState(music, self.cap_pct, self._light, self._light_health,
-                         self.emergency_held,
-                         self.live.controller.music_note if self.live is not None else None)
+                         self.emergency_held, live.controller.music_note if live else None,
+                         self.session_patient if live else None)
 
     def choose_preset(self, preset: Preset | None) -> None:
         """The preset picked for the next session (its volume limit shows already)."""
@@ -839,17 +847,26 @@ class RoomService:
         recorder = SessionRecorder(self.journal, on_health=self._recorder_health)
         recorder.begin(preset, room=self.settings.room_name, operator=self.operator,
                        patient_ref=patient_ref, patient_id=patient_id, course_id=course_id)
-        preferences = (self.patients.patient_by_id(patient_id).preferences
-                       if patient_id is not None else None)
+        patient = self.patients.patient_by_id(patient_id) if patient_id is not None else None
         live = self._assemble(Session(preset, self.clock_factory(), room_group=self.light_group,
-                                      preferences=preferences), recorder)
+                                      preferences=patient.preferences if patient else None),
+                              recorder)
+        self.session_patient = patient.code if patient else None
         if self.board is not None:  # the board shows the patient's code, never a name
-            self.board.patient = (self.patients.code_of(patient_id)
-                                  if patient_id is not None else None)
+            self.board.patient = self.session_patient
         live.runner.start()
         for warning in warnings:
             live.controller.warn("preset", warning, t=0.0)
         return live
+
+    def remember_comfortable_volume(self, code: str, volume_pct: float) -> Patient:
+        """Store ``volume_pct`` (whole percent) as patient ``code``'s comfortable volume,
+        their other preferences kept; from their next session on. Blocking (SQLite): call
+        off the main thread. :class:`ClinicalInputError` for a volume outside 0–100 %,
+        :class:`KeyError` for an unknown code."""
+        preferences = self.patients.patient(code).preferences
+        return self.patients.set_preferences(
+            code, replace(preferences, volume_pct=float(round(volume_pct))))
 
     def record_clinical(self, entry: Payload) -> bool:
         """Queue a clinical field or measure of the open session through its recorder
@@ -882,6 +899,7 @@ class RoomService:
         recorder = SessionRecorder(self.journal, on_health=self._recorder_health)
         recorder.adopt(interrupted.id, session_t=plan.session_t)
         live = self._assemble(plan.session, recorder)
+        self.session_patient = None
         live.controller.record_missed(plan.missed)
         live.controller.restore_room()
         live.runner.tick()

@@ -136,9 +136,9 @@ def render(spec: TrackSpec) -> np.ndarray:
 
 TEST_SOUND_S = 3.5
 TEST_SOUND_LEAD_S = 0.5
-"""Digital silence before the sound: a fresh libVLC stream plays its first ~150 ms at the
-player's safe-start pad (≈ −43 dB, not silence), which for a quiet level can be above the
-level asked; the test sound has nothing to play then."""
+"""Digital silence before the sound: a calm lead-in while the player's fade starts (added
+when a fresh stream's first ~150 ms could play at the safe-start pad's −43 dB; the player's
+start is digital silence since, see ``devices/music/vlc_backend.py``)."""
 TEST_SOUND_HZ = (220.0, 329.63, 440.0)
 """A3, E4, A4: an open fifth, warm and plain, nothing a patient could take for an alarm."""
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QStandardPaths
-from PySide6.QtWidgets import QFileDialog, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QFileDialog, QPushButton, QWidget
 
 from ketaroom.store.journal import Journal, JournalError
 
@@ -67,10 +67,3 @@ def export_buttons(prefix: str, export: Callable[[str], object]) -> dict[str, QP
         buttons[fmt] = button
     return buttons
 
-
-def show_status(label: QLabel, text: str, *, problem: bool = False) -> None:
-    """The export's status line: muted when saved, warm amber when something went wrong."""
-    label.setObjectName("problem" if problem else "saved")
-    label.style().unpolish(label)
-    label.style().polish(label)
-    label.setText(text)

@@ -63,8 +63,9 @@ from ketaroom.store.journal import (
     SessionRecord,
 )
 from ketaroom.store.record_schema import RecordKind, current_note_tags
-from ketaroom.ui.export_dialog import export_buttons, export_with_dialog, show_status
+from ketaroom.ui.export_dialog import export_buttons, export_with_dialog
 from ketaroom.ui.records_scope import READING, FetchedSession, ScopeToggle
+from ketaroom.ui.widgets import show_status
 
 __all__ = ["HistoryView", "SessionSummary", "TimelineRow", "summarise", "timeline_rows"]
 

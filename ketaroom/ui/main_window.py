@@ -189,7 +189,7 @@ class MainWindow(QMainWindow):
         self.record_tabs.addTab(self.notes_panel, "Notes && vitals")
         self.record_tabs.addTab(QWidget(), "Clinical")  # built when first shown or needed
         self.record_tabs.currentChanged.connect(self._on_record_tab)
-        self.music_panel = MusicPanel()
+        self.music_panel = MusicPanel(remember=self.service.remember_comfortable_volume)
         self.light_panel = LightPanel(lambda: self.service.steered_light_group)
         columns.addWidget(self.cue_panel, 7)
         columns.addWidget(self.record_tabs, 12)
@@ -629,7 +629,7 @@ class MainWindow(QMainWindow):
     def _show_room(self) -> None:
         """Render the room's state as the service publishes it (music and its cap)."""
         state = self.service.state()
-        self.music_panel.show_state(state.music, state.cap_pct, state.music_note)
+        self.music_panel.show_state(state.music, state.cap_pct, state.music_note, state.patient)
 
     # -- closing ----------------------------------------------------------------------------
 

@@ -1,5 +1,7 @@
 """The music panel: what plays, another playlist for this phase, volume (capped), mute, skip,
-and a quiet line when the patient's never-play list left something out.
+a quiet line when the patient's never-play list left something out, and — for a session
+linked to a patient — "Remember 30 % for PT-0042" as their comfortable volume
+(:mod:`.comfortable_volume`).
 
 Renders the room's state as the session service publishes it (:meth:`MusicPanel.show_state`,
 polled by the main window): a :class:`~ketaroom.session.room_state.MusicState` — what the
@@ -20,6 +22,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QSlider, QWidget
 
 from ketaroom.session.room_state import MusicState
+from ketaroom.ui.comfortable_volume import RememberComfortable, Save
 from ketaroom.ui.theme import icon
 from ketaroom.ui.widgets import Panel, SliderGesture, Throttle, icon_button, muted_label
 
@@ -38,7 +41,9 @@ class MusicPanel(Panel):
     playlist_chosen = Signal(object)
     """A :class:`~pathlib.Path` to an M3U playlist to play for the rest of this phase."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, remember: Save | None = None) -> None:
+        """``remember(code, pct)``: stores a patient's comfortable volume (blocking; run off
+        the main thread here); ``None`` offers no such action."""
         super().__init__("Music", parent)
         self.now_playing = QLabel("Nothing playing")
         self.playlist = muted_label()
@@ -71,12 +76,17 @@ class MusicPanel(Panel):
         row.addWidget(self.volume_value)
         row.addWidget(self.skip_button)
         self.body.addLayout(row)
+        self.remember = RememberComfortable(remember) if remember is not None else None
+        if self.remember is not None:
+            self.body.addWidget(self.remember)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self._cap = 100.0
         self._cap_shown = False
         self._throttle: Throttle[float] = Throttle(VOLUME_THROTTLE_MS, self._send_volume, self)
         self._asked: float | None = None
         """The clinician's last volume, until the player's status shows it."""
+        self._patient: str | None = None
+        """The session's patient, as last shown."""
         self.volume.valueChanged.connect(self._on_slider_moved)
         self.volume_gesture = SliderGesture(self.volume, VOLUME_QUIET_MS, self._on_gesture_done)
         self.mute_button.toggled.connect(self._on_mute_toggled)
@@ -121,6 +131,8 @@ class MusicPanel(Panel):
     def _on_gesture_done(self, start: int, end: int) -> None:
         self._throttle.flush()  # the room hears the last value before the record says it
         self.volume_settled.emit(float(start), float(end))
+        if self.remember is not None:
+            self.remember.volume_moved(self._patient)
 
     def follow_player(self) -> None:
         """The room changed the music on its own (phase, emergency, Resume): show the
@@ -135,17 +147,21 @@ class MusicPanel(Panel):
         self._show_muted(muted)
         self.mute_toggled.emit(muted)
 
-    def show_state(self, music: MusicState | None, cap_pct: float, note: str | None = None
-                   ) -> None:
-        """Render the engine's confirmed music and the cap (a drag in progress is kept), and
-        ``note``: what the patient's never-play list left out (None: nothing)."""
+    def show_state(self, music: MusicState | None, cap_pct: float, note: str | None = None,
+                   patient: str | None = None) -> None:
+        """Render the engine's confirmed music and the cap (a drag in progress is kept),
+        ``note``: what the patient's never-play list left out (None: nothing), and the
+        offer to remember the volume for ``patient`` (the session's; None: no offer)."""
         self._show_cap(cap_pct)
+        self._patient = patient
         if (note or "") != self.note.text():
             self.note.setText(note or "")
             self.note.setVisible(bool(note))
         if music is None:
             self.now_playing.setText("Music unavailable")
             self.playlist.setText("")
+            if self.remember is not None:
+                self.remember.offer(None, 0.0)
             return
         if music.track is not None:
             self.now_playing.setText(Path(music.track).stem.replace("_", " "))
@@ -161,6 +177,8 @@ class MusicPanel(Panel):
             self.volume.setValue(round(min(music.volume_pct, self._cap)))
             self.volume.blockSignals(False)
             self.volume_value.setText(f"{round(music.volume_pct)} %")
+        if self.remember is not None:  # the volume heard, as the slider shows it
+            self.remember.offer(patient, self.volume.value() if music.track is not None else 0)
         if self.mute_button.isChecked() != music.muted:
             self.mute_button.blockSignals(True)
             self.mute_button.setChecked(music.muted)

@@ -38,8 +38,7 @@ from ketaroom.store.journal import JournalError
 from ketaroom.store.paths import playlist_files
 from ketaroom.store.patients import PatientStore
 from ketaroom.ui.bridge_setup import BackgroundCall
-from ketaroom.ui.export_dialog import show_status
-from ketaroom.ui.widgets import muted_label
+from ketaroom.ui.widgets import muted_label, show_status
 
 AS_PRESET = "As the preset"
 NO_CHANGE = "No change"

@@ -49,11 +49,11 @@ from ketaroom.store.course_report import CourseReport, load_course
 from ketaroom.store.journal import JournalError
 from ketaroom.store.patients import PatientStore, PatientSummary
 from ketaroom.store.record_schema import FollowUp
-from ketaroom.ui.export_dialog import export_buttons, export_with_dialog, show_status
+from ketaroom.ui.export_dialog import export_buttons, export_with_dialog
 from ketaroom.ui.patient_picker import COURSE_LABELS
 from ketaroom.ui.patient_preferences import PreferencesForm
 from ketaroom.ui.records_scope import READING, ScopeToggle, clinic_course, clinic_patients
-from ketaroom.ui.widgets import muted_label
+from ketaroom.ui.widgets import muted_label, show_status
 
 PATIENT_COLUMNS = ("Patient", "Sessions", "Last", "Next due")
 COURSE_COLUMNS = ("Session", "Dose", "MOAA/S", "Dissociation", "PHQ-9", "Reflection",

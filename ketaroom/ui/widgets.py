@@ -187,3 +187,12 @@ def scroll_column(*panels: QWidget) -> QScrollArea:
     scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     scroll.setWidget(column)
     return scroll
+
+
+def show_status(label: QLabel, text: str, *, problem: bool = False) -> None:
+    """A status line under a form or an export: muted when saved, warm amber when
+    something went wrong."""
+    label.setObjectName("problem" if problem else "saved")
+    label.style().unpolish(label)
+    label.style().polish(label)
+    label.setText(text)

@@ -166,7 +166,8 @@ def test_during_a_session_previews_are_disabled_and_never_reach_the_room(
     assert not preview.restore_light()
     qtbot.wait(800)  # past the light debounce and a preview tick
     assert sent == []
-    qtbot.waitUntil(lambda: room.player.status().playlist_label == "list", timeout=5000)
+    # the session's phase (files listed in the preset: no playlist name), not the preview
+    qtbot.waitUntil(lambda: room.player.status().playlist_label == "", timeout=5000)
     assert room.player.status().target_pct == 40  # the session's music, not faded
 
 

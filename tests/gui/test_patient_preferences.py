@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QAbstractSlider, QWidget
 
 from ketaroom.core.preferences import PatientPreferences
 from ketaroom.shipped import MUSIC_DIR
@@ -102,8 +102,35 @@ def test_the_next_session_honours_them_and_says_so(qtbot, make_window) -> None:
     assert panel.now_playing.text() == "deep hollow"
     screenshot(window, "session-never-play.png")
     journal = window.service.journal
-    qtbot.waitUntil(lambda: len(journal.events(sid, (RecordKind.PREFERENCES,))) == 2,
-                    timeout=3000)
-    qtbot.waitUntil(lambda: bool(journal.events(sid, (RecordKind.LIGHT,))), timeout=3000)
+    qtbot.waitUntil(lambda: len(journal.events(sid, (RecordKind.PREFERENCES,))) == 2
+                    and bool(journal.events(sid, (RecordKind.LIGHT,))), timeout=3000)
     light = journal.events(sid, (RecordKind.LIGHT,))[0].payload
     assert (light["brightness"], light["kelvin"]) == (40.0, 2400)  # the only lit phase
+
+
+def test_the_volume_settled_on_is_remembered_as_comfortable(qtbot, make_window) -> None:
+    """Once the clinician moved the volume in a patient's session, the music panel offers
+    to remember it as their comfortable volume; a click stores it off the main thread,
+    their other preferences kept, and says so."""
+    window = make_window(preset="with-music.yaml", patient=None)
+    store = window.service.patients
+    store.add_patient("PT-0042")
+    store.set_preferences("PT-0042", PatientPreferences(never_play=("rain",), warmer_k=200))
+    panel = window.music_panel
+    remember = panel.remember
+    assert remember is not None
+    start_for(qtbot, window, "PT-0042")
+    qtbot.waitUntil(lambda: panel.volume.value() == 40, timeout=3000)  # the phase's volume
+    assert remember.isHidden()  # nothing moved yet: nothing to remember
+    for _ in range(2):  # the clinician settles on 30 %: two Page Down steps of 5 %
+        panel.volume.triggerAction(QAbstractSlider.SliderAction.SliderPageStepSub)
+    panel.volume_gesture.finish()  # as the quiet timer would
+    qtbot.waitUntil(remember.isVisible, timeout=3000)
+    assert remember.button.text() == "Remember 30 % for PT-0042"
+    assert "30 % as PT-0042's comfortable volume" in remember.button.toolTip()
+    click(qtbot, remember.button)
+    qtbot.waitUntil(lambda: remember.status.text().startswith("Saved"), timeout=3000)
+    assert remember.status.text() == ("Saved: 30 % is PT-0042's comfortable volume from the "
+                                      "next session.")
+    assert store.patient("PT-0042").preferences == PatientPreferences(30.0, ("rain",), 200)
+    screenshot(panel, "music-remember-comfortable.png")

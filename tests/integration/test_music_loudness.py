@@ -199,3 +199,31 @@ def test_peak_rule_limits_a_quiet_track_with_high_peaks(
     heard = captured_lufs(part(cap, 0, 0.5, 3.0)) - LEVEL_DB
     assert heard == pytest.approx(METER.integrated_loudness(written) + gain, abs=0.5)
     assert heard < TARGET - 5
+
+
+def test_a_new_target_glides_the_track_playing_there(tmp_path: Path,
+                                                     loudness: LibraryLoudness) -> None:
+    """Issue 16: the clinic lowers the loudness target by 3 LU mid-track: the track
+    playing glides down 3 dB at 1 dB/s (no step over 0.35 dB per 100 ms) and settles at the
+    new target; it does not wait for the next track."""
+    track = write_at_lufs(tmp_path / "steady.wav", -23.0, 8.0)
+    assert pre_scan(tmp_path / "data", [track])[track] == pytest.approx(0.0, abs=0.3)
+    cap = Capture(realtime=True)
+    player = play(cap, loudness, MusicTarget((track,), VOLUME_PCT, 0.3, loop=False))
+    try:
+        assert wait_for(lambda: stream_seconds(cap, 0) >= 1.5)
+        loudness.target_lufs = TARGET - 3.0  # what RoomService.apply_settings does
+        player.refresh_gains()
+        assert wait_for(lambda: stream_seconds(cap, 0) >= 6.0, 10)
+    finally:
+        player.close()
+    before, after = part(cap, 0, 1.0, 1.5), part(cap, 0, 5.0, 5.8)  # faded in; glided
+    assert captured_lufs(before) == pytest.approx(TARGET + LEVEL_DB, abs=0.5)
+    assert captured_lufs(after) == pytest.approx(TARGET - 3.0 + LEVEL_DB, abs=0.5)
+    win = int(SR * 0.1) * 2
+    stream = cap.streams(0)[0]
+    levels = [rms_db(stream[i:i + win])
+              for i in range(int(1.0 * SR) * 2, int(5.8 * SR) * 2, win)]
+    steps = np.diff(levels)
+    assert np.max(np.abs(steps)) <= 0.35, np.round(steps, 2)  # a glide, never a step
+    assert levels[-1] - levels[0] == pytest.approx(-3.0, abs=0.4)

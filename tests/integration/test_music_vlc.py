@@ -122,6 +122,62 @@ def test_every_start_is_quiet_for_200ms(rig: Rig, tones: dict[str, Path]) -> Non
         assert np.max(np.abs(first)) / 32768 <= 10 ** ((TONE_DB - 37) / 20) * np.sqrt(2)
 
 
+LOW_TARGET_PCT = 10.0
+"""A quiet room (−60 dB): under it, even the start pad's −43 dB would be a jump."""
+STARTS_PER_PLAYER = 5
+START_CHECK_S = 0.3
+CAPTURE_MARGIN_S = 0.2
+"""How much earlier than its due time a buffer may be captured (the capture's lead plus
+scheduling): the fade curve is read this much later than each sample's own time."""
+
+
+def fade_bound_lsb(t_s: float, fade_s: float) -> float:
+    """The largest sample the loud tone may show ``t_s`` into a stream fading in to
+    :data:`LOW_TARGET_PCT` over ``fade_s`` (the curve read :data:`CAPTURE_MARGIN_S` late,
+    plus one step of rounding)."""
+    db = pct_to_db(LOW_TARGET_PCT) - FADE_RANGE_DB * (
+        1 - min(1.0, (t_s + CAPTURE_MARGIN_S) / fade_s))
+    return 0.9 * 32768 * 10 ** (db / 20) + 1
+
+
+def test_twenty_low_volume_starts_are_silent_until_their_fade(tmp_path: Path) -> None:
+    """Safe start, repeated enough to catch a random leak: 20 starts at a 10 % target
+    (4 players × 5: each deck's first start, which warms its output up, and reused decks
+    taken over mid-fade-out). In the first 300 ms of every start no sample rises above
+    the fade curve; before the fix, a fresh audio output played up to 150 ms at the pad's
+    −43 dB (≈ 200 LSB here, the bound is ≤ 3)."""
+    fade_s = 1.0
+    tracks = [write_tone(tmp_path / f"t{i}.wav", 440.0 + 110 * i, 1.5) for i in range(2)]
+    caps = [Capture(realtime=True) for _ in range(4)]
+    players = [VlcPlayer(sample_sink=cap, seed=1) for cap in caps]
+
+    def streams(cap: Capture) -> list[np.ndarray]:
+        return [s for d in (0, 1) for s in cap.streams(d)]
+
+    def all_started(n: int) -> bool:
+        return all(len(found := streams(cap)) == n
+                   and min(s.size for s in found) >= int(SR * START_CHECK_S) * 2
+                   for cap in caps)
+
+    try:
+        for i in range(STARTS_PER_PLAYER):
+            for player in players:
+                player.apply(MusicTarget((tracks[i % 2],), LOW_TARGET_PCT, fade_s,
+                                         loop=False, label=f"phase {i}"))
+            assert wait_for(lambda i=i: all_started(i + 1), 8)  # 300 ms of each captured
+    finally:
+        for player in players:
+            player.close()
+    win = int(SR * 0.01) * 2  # 10 ms of interleaved stereo
+    starts = [s[: int(SR * START_CHECK_S) * 2] for cap in caps for s in streams(cap)]
+    assert len(starts) == 4 * STARTS_PER_PLAYER
+    for n, first in enumerate(starts):
+        for k in range(0, first.size, win):
+            peak = int(np.max(np.abs(first[k:k + win].astype(np.int32))))
+            bound = fade_bound_lsb((k + win) / 2 / SR, fade_s)
+            assert peak <= bound, f"start {n}: {peak} LSB at {k / 2 / SR * 1000:.0f} ms"
+
+
 def test_fade_in_rises_monotonically_to_target(rig: Rig, tones: dict[str, Path]) -> None:
     rig.player.apply(MusicTarget((tones["a"],), 80.0, 1.2, loop=False))
     assert rig.player.flush(5)
@@ -133,8 +189,8 @@ def test_fade_in_rises_monotonically_to_target(rig: Rig, tones: dict[str, Path])
     assert len(w) >= 10
     assert max(w) <= plateau + 0.5
     peak_i = int(np.argmax(w))
-    # the start pad (≤ −40 dB, see the safe-start test) may sit above the ramp's floor;
-    # from where the fade becomes audible it only rises
+    # before the fade: silence (see the safe-start tests); from where the fade becomes
+    # audible it only rises
     first = next(i for i, v in enumerate(w) if v > TONE_DB - 40)
     assert all(v <= TONE_DB - 40 for v in w[:first])
     rising = w[first: peak_i + 1]
@@ -162,8 +218,7 @@ def test_3s_fade_in_is_smooth_at_tick_resolution(rig: Rig, tmp_path: Path) -> No
     stream = rig.cap.streams(0)[0]
     w = [rms_db(stream[i:i + WIN_25]) for i in range(0, len(stream) - WIN_25 + 1, WIN_25)]
     peak = next(i for i, v in enumerate(w) if v >= plateau - 0.3)
-    # the ramp's own start: the last window near its floor before the plateau (the
-    # safe-start pad, ≤ −40 dB re the tone, may come first: see the safe-start test)
+    # the ramp's own start: the last window near its floor before the plateau
     start = max(i for i in range(peak) if w[i] <= plateau - FADE_RANGE_DB + 5)
     ramp = w[start:peak + 1]
     # quietest sound before the top (the 2nd: one window may straddle silence and ramp)

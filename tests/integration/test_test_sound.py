@@ -59,8 +59,7 @@ def test_a_loud_sound_never_plays_above_20_percent_and_fades_in_from_silence(
                              "and out")
     gain = db_to_amplitude(pct_to_db(TEST_SOUND_MAX_PCT))  # −41.9 dB
     assert samples.size >= SR * 2 * 2  # it really played: ≥ 2 s of stereo
-    # gain-wise ≤ 20 % of full scale, the first moments included (the safe-start pad,
-    # ≈ −43 dB, may carry a fresh stream's first ~150 ms: still under 20 %)
+    # gain-wise ≤ 20 % of full scale, the first moments included (the safe start)
     assert peak(samples) <= TONE_AMP * gain * 1.06  # ≤ 0.5 dB over the gain asked
     levels = windows_db(samples)
     loudest = int(np.argmax(levels))
@@ -77,7 +76,7 @@ def test_a_loud_sound_never_plays_above_20_percent_and_fades_in_from_silence(
 
 def test_the_shipped_sound_keeps_under_a_low_room_limit_from_its_first_sample() -> None:
     """A room limit of 10 % (−60 dB): the shipped sound stays under it from the start (its
-    0.5 s of silence covers the start pad) and still fades in from silence."""
+    start is digital silence, then its own 0.5 s lead-in) and still fades in from silence."""
     outcome, samples = played(TEST_SOUND, 10.0)
     assert outcome == ("ok", "test sound played: test-sound.ogg at 10 % (the room's volume "
                              "limit), faded in from silence and out")
@@ -85,7 +84,7 @@ def test_the_shipped_sound_keeps_under_a_low_room_limit_from_its_first_sample() 
     gain = db_to_amplitude(pct_to_db(10.0))
     assert peak(samples) <= float(np.max(np.abs(source))) * gain * 1.06
     assert peak(samples) >= float(np.max(np.abs(source))) * gain * 0.5  # heard, not lost
-    assert peak(samples[: int(SR * 0.4) * 2]) == 0.0  # digital silence while the pad is on
+    assert peak(samples[: int(SR * 0.4) * 2]) == 0.0  # digital silence at the start
 
 
 def test_a_sound_that_cannot_play_is_said_in_one_line(tmp_path: Path) -> None:

@@ -105,6 +105,10 @@ class Player(Protocol):
     def skip(self) -> None:
         """Crossfade to the next track of the current playlist."""
 
+    def refresh_gains(self) -> None:
+        """The loudness source's gains changed (the clinic's loudness target): each track
+        playing glides to its new gain (1 dB/s), one still starting takes it at once."""
+
     def emergency_off(self) -> None:
         """Silence within 2 s; a hard mute/stop path fires even if the fade is stuck."""
 

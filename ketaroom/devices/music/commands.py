@@ -85,5 +85,10 @@ class GainMeasured:
     gain_db: float | None
 
 
+@dataclass(frozen=True)
+class RefreshGains:
+    """The loudness source's gains changed (a new loudness target): look them up again."""
+
+
 Command = (Apply | SetVolume | SetMaxVolume | SetMuted | Skip | Emergency | Close | VlcEvent
-           | GainMeasured)
+           | GainMeasured | RefreshGains)

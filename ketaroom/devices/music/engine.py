@@ -26,8 +26,8 @@ Loudness invariants (the worst bug this product can have is a blast):
   perceived meaning; the sum never goes above 0 dB (libVLC 100 %, trim 0), and a track's
   gain already keeps its peak ≤ −1 dBFS there. A track never measured plays at
   ``SAFE_GAIN_DB`` while it is measured in the background (the playlist's tracks are
-  measured ahead, in order, when it is applied); a gain learnt mid-track glides at
-  ``GAIN_GLIDE_DB_PER_S``;
+  measured ahead, in order, when it is applied); a gain learnt mid-track, or changed by a
+  new loudness target (``refresh_gains``), glides at ``GAIN_GLIDE_DB_PER_S``;
 * ``emergency_off`` also arms a watchdog thread that, 2 s later, hard-mutes and stops
   both players directly if the worker did not reach silence (stuck fade, stuck thread).
 """
@@ -63,6 +63,7 @@ from ketaroom.devices.music.commands import (
     DeckPhase,
     Emergency,
     GainMeasured,
+    RefreshGains,
     SetMaxVolume,
     SetMuted,
     SetVolume,
@@ -103,8 +104,8 @@ master plays only ~6 LU over it, never the 15–20 dB jolt of an unnormalised lo
 a quiet (classical, ambient) track plays quieter than it should until measured, which is
 the safe side."""
 GAIN_GLIDE_DB_PER_S = 1.0
-"""How fast a gain learnt mid-track is reached: a slow drift, never a step (−12 → −22 dB
-takes 10 s)."""
+"""How fast a gain learnt (or re-targeted) mid-track is reached: a slow drift, never a
+step (−12 → −22 dB takes 10 s)."""
 NO_OUTPUT_MESSAGE = "No audio output found — the session goes on without music"
 
 
@@ -211,6 +212,9 @@ class VlcPlayer:
 
     def skip(self) -> None:
         self._q.put(Skip())
+
+    def refresh_gains(self) -> None:
+        self._q.put(RefreshGains())
 
     def emergency_off(self) -> None:
         backend = self._backend
@@ -334,6 +338,8 @@ class VlcPlayer:
             self._on_vlc_event(item.deck, item.gen, item.name, now)
         elif isinstance(item, GainMeasured):
             self._gain_measured(item.path, item.gain_db, now)
+        elif isinstance(item, RefreshGains):
+            self._refresh_gains(now)
 
     def _fade(self) -> float:
         fade = self._target.fade_s if self._target else 2.0
@@ -364,8 +370,8 @@ class VlcPlayer:
             if active.phase is DeckPhase.PLAYING:
                 active.ramp = Ramp.to(active.ramp.value(now), self._level_db, now, fade)
             self._settle(seq)
-            self._report("music", f"{target.label}: volume {target.volume_pct:g} %",
-                         active.track, fade)
+            named = f"{target.label}: " if target.label else ""
+            self._report("music", f"{named}volume {target.volume_pct:g} %", active.track, fade)
             return
         self._order = list(target.tracks)
         if target.shuffle:
@@ -469,12 +475,26 @@ class VlcPlayer:
         if gain_db is None:
             return
         for d in self._decks:
-            if d.track != path or d.phase is DeckPhase.IDLE:
+            if d.track == path and d.phase is not DeckPhase.IDLE:
+                self._move_gain(d, gain_db, now)
+
+    def _refresh_gains(self, now: float) -> None:
+        """The target changed: every deck with a known gain moves to its new value (an
+        unmeasured track keeps the safe default until its measurement lands)."""
+        for d in self._decks:
+            if d.track is None or d.phase is DeckPhase.IDLE:
                 continue
-            if d.phase is DeckPhase.STARTING:
-                d.gain = Ramp.hold(gain_db, now)
-            else:
-                d.gain = Ramp.limited(d.gain.value(now), gain_db, now, GAIN_GLIDE_DB_PER_S)
+            gain_db = self._known_gain(d.track)
+            if gain_db is not None:
+                self._move_gain(d, gain_db, now)
+
+    @staticmethod
+    def _move_gain(d: _DeckState, gain_db: float, now: float) -> None:
+        """A deck behind its pad takes ``gain_db`` at once; an audible one glides."""
+        if d.phase is DeckPhase.STARTING:
+            d.gain = Ramp.hold(gain_db, now)
+        else:
+            d.gain = Ramp.limited(d.gain.value(now), gain_db, now, GAIN_GLIDE_DB_PER_S)
 
     def _pick_deck(self) -> _DeckState:
         others = [d for d in self._decks if d.index != self._active]

@@ -47,6 +47,9 @@ class NullPlayer:
     def skip(self) -> None:
         pass
 
+    def refresh_gains(self) -> None:
+        pass
+
     def emergency_off(self) -> None:
         self._target = None
         self._volume = 0.0

@@ -5,11 +5,28 @@ thread (except :meth:`Deck.hard_silence`, the emergency path). libVLC event call
 run on libVLC's own thread and only *post* :class:`~ketaroom.devices.music.commands.VlcEvent`
 values to the worker queue: calling libVLC from inside a callback deadlocks.
 
-Safe start (python-vlc issue 220): a volume set before the audio output stream exists
-is ignored, and a new output stream (amem, and the first stream of any player) starts
-at 100 %. We therefore keep a *pad* on every deck: a libVLC equalizer with the
-preamp and all ten bands at −20 dB (≈ −43 dB in total). Equalizer settings live on the
-MediaPlayer and are inherited by each new audio output filter chain, so they apply
+Safe start (python-vlc issue 220): a track must start in digital silence. libVLC keeps a
+player's volume and mute in its *audio output object* (``audio_output_t``), which lives
+across streams — and ``libvlc_media_player_stop()`` destroys it
+(``input_resource_Terminate`` → ``input_resource_ResetAout``). After a stop, a volume or
+mute set before ``play()`` has nowhere to go (``audio_set_volume`` returns −1) and the next
+stream opens a *fresh* output at the module's default, 100 % (amem's ``Open`` sets
+``volume = 1.0``; PulseAudio restores the sink input's last volume), until the worker's
+volume 0 lands a few blocks later. Measured before this was understood: 14–15 of 20 starts
+at a 10 % target played 50 or 150 ms behind only the pad (below), −47 dBFS with a 0.9 tone,
+louder than the target itself.
+So a deck never stops its player: :meth:`Deck.stop` *unloads* it
+(``set_media(None)``: the input ends, the output object stays, "keeping audio output"),
+volume 0 is set on the live output before every ``play()``, and each output module
+applies it from the stream's first sample (amem's ``Start`` hands the stored volume to its
+callback, PulseAudio connects the stream at ``volume_force``). A deck whose output object
+does not exist yet (a fresh player has one, but ``audio_set_callbacks`` — amem — resets it,
+and so would a failed output module) is *warmed up* first: a few milliseconds of digital
+silence create the output, which then takes volume 0 and is kept (:meth:`Deck._warm_up`).
+
+Second line of defence, the *pad*: a libVLC equalizer with the preamp and all ten bands at
+−20 dB (≈ −43 dB in total) on every deck until its stream runs. Equalizer settings live on
+the MediaPlayer and are inherited by each new audio output filter chain, so they apply
 from the very first decoded sample, whatever the output module. The engine lifts the
 pad only after the stream runs and the deck volume has been set (and accepted) at the
 fade's start level. Changing preamp/bands with the same filter string does not
@@ -41,7 +58,10 @@ import array
 import ctypes
 import ctypes.util
 import math
+import tempfile
 import threading
+import time
+import wave
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -66,6 +86,12 @@ gain: preamp +12.04 dB with flat bands is transparent (measured within 0.05 dB f
 to 12 kHz; VLC's own "Flat" preset uses +12)."""
 PREAMP_MIN_DB = -20.0
 """libVLC clamps the preamp to −20…+20 dB."""
+
+WARM_UP_S = 0.05
+"""Length of the digital-silence clip that creates a deck's audio output."""
+WARM_UP_TIMEOUT_S = 1.0
+"""How long a warm-up waits for the output to exist (it takes a few milliseconds)."""
+WARM_UP_POLL_S = 0.002
 
 NO_OUTPUT_BLOCKS = 10
 """Audio blocks decoded with none played after which the output is taken to be missing
@@ -142,6 +168,16 @@ def _scale_s16(data: bytes, gain: float) -> bytes:
     return samples.tobytes()
 
 
+def write_silence(path: Path, seconds: float) -> Path:
+    """A WAV file of ``seconds`` of digital silence (44.1 kHz stereo S16)."""
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(2)
+        out.setsampwidth(2)
+        out.setframerate(44100)
+        out.writeframes(bytes(4 * int(44100 * seconds)))
+    return path
+
+
 def _make_eq(preamp_db: float, bands_db: float) -> Any:
     eq = vlc.libvlc_audio_equalizer_new()
     vlc.libvlc_audio_equalizer_set_preamp(eq, preamp_db)
@@ -163,6 +199,8 @@ class Deck:
         self._trim_db = 0.0
         self._volume = 0
         self._media: Any = None
+        self._warming = False
+        """A warm-up plays: its (silent) samples are not a stream for the sample sink."""
         self._callbacks: list[Any] = []  # keep ctypes callbacks alive
         self._hard_lock = threading.Lock()
         self._sink = sink
@@ -192,7 +230,7 @@ class Deck:
         not our levels; so amem hands us the volume (a volume callback, like a
         PulseAudio output, which scales in float) and we apply the cubic law here."""
         index = self.index
-        gain = [1.0]  # amem (re)starts every stream at 100 %
+        gain = [1.0]  # a fresh amem output starts at 100 % (until told otherwise)
 
         @vlc.CallbackDecorators.AudioSetVolumeCb
         def _volume(_opaque: Any, volume: float, mute: bool) -> None:
@@ -200,6 +238,8 @@ class Deck:
 
         @vlc.CallbackDecorators.AudioPlayCb
         def _play(_opaque: Any, samples: Any, count: int, pts: int) -> None:
+            if self._warming:
+                return
             sink(index, _scale_s16(ctypes.string_at(samples, count * 4), gain[0]), pts)
 
         self._callbacks.extend((_play, _volume))
@@ -209,14 +249,15 @@ class Deck:
 
     # -- worker-thread API -------------------------------------------------------------
     def load_and_play(self, path: Path) -> None:
-        """Stop whatever plays, pad, volume 0, start ``path``. Never raises."""
-        self.gen += 1
-        self._mp.stop()
+        """Unload whatever plays, pad, volume 0 on the live audio output (created first
+        if there is none), start ``path``: its first sample plays at volume 0."""
+        self._unload()
         self.set_pad(True)
+        self._ensure_output()
+        self._mp.audio_set_mute(False)  # after volume 0: an emergency's mute may be on
+        self.gen += 1  # events of the unloaded stream and of a warm-up are stale from here
         if self._sink is not None:
             self._sink(self.index, b"", -1)  # marks a new start in test captures
-        self._mp.audio_set_mute(False)
-        self.set_volume(0)  # honoured where the output already exists
         media = self._backend.instance.media_new_path(str(path))
         demux = demux_hint(path)
         if demux is not None:
@@ -225,6 +266,36 @@ class Deck:
         self._release_media()
         self._media = media  # kept for its statistics (audio_flowing)
         self._mp.play()
+
+    def _unload(self) -> None:
+        """End the stream but keep the audio output (and the volume it holds): never
+        ``stop()``, which destroys the output (see the module docstring)."""
+        self._mp.set_media(None)
+
+    def _ensure_output(self) -> bool:
+        """Volume 0 on the deck's audio output, warming one up where there is none. True
+        when the output took it."""
+        return self.set_volume(0) or (self._warm_up() and self.set_volume(0))
+
+    def _warm_up(self) -> bool:
+        """Create the deck's audio output by playing a moment of digital silence until
+        the output exists (a few ms; at most :data:`WARM_UP_TIMEOUT_S`), then unload it.
+        The output is kept from then on. True when it exists."""
+        media = self._backend.instance.media_new_path(str(self._backend.silence_clip()))
+        self._warming = True
+        try:
+            self._mp.set_media(media)
+            self._mp.play()
+            deadline = time.monotonic() + WARM_UP_TIMEOUT_S
+            while not (ok := self._mp.audio_set_volume(0) == 0):
+                if time.monotonic() >= deadline:
+                    break
+                time.sleep(WARM_UP_POLL_S)
+        finally:
+            self._unload()
+            self._warming = False
+            media.release()
+        return ok
 
     def _release_media(self) -> None:
         if self._media is not None:
@@ -297,16 +368,18 @@ class Deck:
         return max(0, int(self._mp.get_length() or 0))
 
     def stop(self) -> None:
+        """End the stream (silently: the engine faded it out); the output is kept."""
         self.gen += 1
-        self._mp.stop()
+        self._unload()
         self.set_pad(True)
 
     def hard_silence(self) -> None:
-        """Emergency path, callable from any thread: mute, volume 0, stop."""
+        """Emergency path, callable from any thread: mute, volume 0, end the stream (the
+        output is kept, muted at volume 0, until the next load)."""
         with self._hard_lock:
             self._mp.audio_set_mute(True)
             self._mp.audio_set_volume(0)
-            self._mp.stop()
+            self._unload()
 
     def release(self) -> None:
         em = self._mp.event_manager()
@@ -340,10 +413,20 @@ class VlcBackend:
             raise AudioUnavailable("libVLC is not installed (vlc-plugin-base missing?)")
         self.instance = instance
         self.post = post
+        self._silence_dir: tempfile.TemporaryDirectory[str] | None = None
         device = output_device if audio == "default" else None
         self.decks = [Deck(self, i, sample_sink, device) for i in range(2)]
+
+    def silence_clip(self) -> Path:
+        """The decks' warm-up clip, written once (worker thread) to a private temp folder."""
+        if self._silence_dir is None:
+            self._silence_dir = tempfile.TemporaryDirectory(prefix="ketaroom-vlc-")
+        path = Path(self._silence_dir.name) / "silence.wav"
+        return path if path.exists() else write_silence(path, WARM_UP_S)
 
     def release(self) -> None:
         for deck in self.decks:
             deck.release()
         self.instance.release()
+        if self._silence_dir is not None:
+            self._silence_dir.cleanup()

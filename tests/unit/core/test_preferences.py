@@ -21,6 +21,8 @@ from ketaroom.core.preset import LightSpec, MusicSpec, Phase, Preset
 from ketaroom.core.session import Session
 from ketaroom.core.targets import LightTarget, MusicTarget
 from ketaroom.core.timeline import EventKind
+from ketaroom.core.validation import load_preset
+from tests.helpers.wav import write_wav
 
 TRACKS = (Path("/m/Ocean.ogg"), Path("/m/rain.ogg"), Path("/m/Drums – live.flac"))
 
@@ -82,6 +84,28 @@ def test_a_playlist_on_the_list_or_all_its_tracks_is_calm_silence(never):
     assert withheld.message() == ("Playlist calm.m3u is on this patient's never-play "
                                   "list — silence instead")
     assert withheld.message(manual=True).endswith("— not played")
+
+
+def test_a_phase_listing_its_tracks_has_no_playlist_name_to_match(tmp_path: Path):
+    """A preset may list a phase's files instead of naming a playlist: those have no
+    playlist name, so a never-play entry "list" (or any other word) matches only tracks,
+    and the message speaks of this phase's tracks."""
+    for name in ("ocean.wav", "rain.wav"):
+        write_wav(tmp_path / name)
+    (tmp_path / "p.yaml").write_text(
+        "name: P\nphases:\n  - name: A\n    duration: 1m\n"
+        "    music: {playlist: [ocean.wav, rain.wav], volume: 40}\n", encoding="utf-8")
+    inline = load_preset(tmp_path / "p.yaml").preset
+    assert inline is not None
+    plain = Session(inline, ManualClock(0)).phase_music(0)
+    target = plain[0]
+    assert target.label == "" and len(target.tracks) == 2
+    never_list = PatientPreferences(never_play=("list",))
+    assert Session(inline, ManualClock(0), preferences=never_list).phase_music(0) == plain
+    silent, withheld = withhold(target, ["ocean", "rain.wav"], silence_fade_s=6.0)
+    assert silent.silent and withheld is not None and withheld.whole_playlist
+    assert withheld.message() == ("This phase's tracks are all on this patient's never-play "
+                                  "list — silence instead")
 
 
 # ---------------------------------------------------------------------------- volume

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import textwrap
-import wave
 from pathlib import Path
 
 import pytest
@@ -24,19 +23,9 @@ from ketaroom.core.validation import (
     validate_text,
 )
 from tests.helpers.blocking import finishes
+from tests.helpers.wav import write_wav
 
 DATA = Path(__file__).resolve().parents[2] / "data"
-
-
-def write_wav(path: Path) -> Path:
-    """A tiny valid WAV file (10 ms of silence)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(8000)
-        out.writeframes(b"\x00\x00" * 80)
-    return path
 
 
 def write(path: Path, text: str) -> Path:
@@ -191,7 +180,7 @@ def test_playlist_as_list_of_files(tmp_path: Path) -> None:
     music = result.preset.phases[0].music
     assert music is not None
     assert music.tracks == (a.resolve(), b.resolve())
-    assert music.source == "list"
+    assert music.source == ""  # no playlist name (a never-play entry matches tracks only)
 
 
 def test_light_group_may_be_a_number(tmp_path: Path) -> None:

@@ -61,6 +61,9 @@ class RecordingRoomDevices:
     def skip_track(self) -> None:
         self.calls.append(("skip_track", None))
 
+    def refresh_gains(self) -> None:
+        self.calls.append(("refresh_gains", None))
+
     def set_light(self, target: LightTarget) -> None:
         self.calls.append(("set_light", target))
 
@@ -167,6 +170,21 @@ def test_during_a_session_intents_are_recorded_and_reach_the_room(
         {k: p[k] for k in ("volume", "from_volume") if k in p} for p in manual]
     assert any(p.get("muted") is True for p in manual)
     assert any(p.get("brightness") == 35.0 for p in manual)
+
+
+def test_a_new_loudness_target_reaches_the_music_playing(service: RoomService) -> None:
+    """Issue 16: a loudness target changed in Room settings during a session reaches the
+    track playing (the player glides to the new gain), not only the next track."""
+    service.start_session(preset(phase("A", 600)))
+    room = devices(service)
+    now = service.settings
+    quieter = Settings(rooms=(dataclasses.replace(now.room, loudness_target=-26.0),),
+                       current_room=now.current_room)
+    service.apply_settings(quieter)
+    assert service.loudness.target_lufs == -26.0
+    assert room.named("refresh_gains") == [None]
+    service.apply_settings(quieter)  # the same target again: nothing to move
+    assert room.named("refresh_gains") == [None]
 
 
 def test_emergency_during_a_session_holds_it(service: RoomService) -> None:
