@@ -36,9 +36,9 @@ from ketaroom.core.board import BrokerAddress
 from ketaroom.core.clock import Clock, RealClock
 from ketaroom.core.preset import Preset
 from ketaroom.core.room_check import Check, RoomCheckResult
-from ketaroom.core.session import Session
+from ketaroom.core.session import Session, SessionEvent
 from ketaroom.core.targets import LightHealth, LightTarget, light_group_for
-from ketaroom.core.timeline import Status, TimelineState
+from ketaroom.core.timeline import EventKind, Status, TimelineState
 from ketaroom.core.vitals import VitalLimits, Vitals
 from ketaroom.devices.hue_emulator import HueEmulator
 from ketaroom.session.assemble import LiveSession, build_session
@@ -144,11 +144,11 @@ class RoomService:
         """Track gains from the music-library cache (unscanned tracks measured here)."""
         self.library = MusicLibrary(self.data_dir, lambda: self.settings.loudness_target)
         """The clinic's music library (Clinic → Music library)."""
+        self.live: LiveSession | None = None
+        self._chosen: Preset | None = None
         self.room = self._new_room(settings.max_volume_pct)
         self._room_used = False
         self._devices_stale = False
-        self.live: LiveSession | None = None
-        self._chosen: Preset | None = None
         self._light: LightTarget | None = None
         self._light_health: LightHealth | None = None
         self.operator = _os_user()
@@ -267,8 +267,10 @@ class RoomService:
     def steered_light_group(self) -> str | None:
         """The group the room's light changes go to now, the session's rule
         (:func:`~ketaroom.core.targets.light_group_for`): the room's group, else the running
-        — or chosen — preset's fallback ``light_group``, else ``None``: the lights' default,
-        every light on the bridge (Room settings' "All lights on the bridge")."""
+        — or chosen — preset's fallback ``light_group``, else ``None``: every light on the
+        bridge (Room settings' "All lights on the bridge"). The room's lights are kept
+        pointed at it (:meth:`RoomDevices.use_light_group`), so the emergency light and the
+        watch for lost lights go where the sliders and the session's lights go."""
         preset = self._current_preset()
         return light_group_for(self.light_group,
                                preset.light_group if preset is not None else None)
@@ -347,7 +349,13 @@ class RoomService:
                                      output_device=self.settings.audio_device,
                                      loudness=self.loudness)
         room.on_report(lambda report: self._forward(room, report))
+        room.use_light_group(self.steered_light_group)
         return room
+
+    def _steer_lights(self) -> None:
+        """Point the room's lights at :attr:`steered_light_group` (it changed: a preset
+        chosen, a session ended); a session's start does so itself (``build_session``)."""
+        self.room.use_light_group(self.steered_light_group)
 
     def _forward(self, room: RoomDevices, report: RoomReport) -> None:
         if room is not self.room:
@@ -391,8 +399,10 @@ class RoomService:
                          self.live.controller.music_note if self.live is not None else None)
 
     def choose_preset(self, preset: Preset | None) -> None:
-        """The preset picked for the next session (its volume limit shows already)."""
+        """The preset picked for the next session (its volume limit shows already; its
+        fallback light group is the room's until a session runs, when the room has none)."""
         self._chosen = preset
+        self._steer_lights()
 
     # -- session intents ---------------------------------------------------------------
 
@@ -656,7 +666,12 @@ class RoomService:
     def _assemble(self, session: Session, recorder: SessionRecorder) -> LiveSession:
         self.live = build_session(session, recorder, self.room, post=self.post,
                                   wakeups=self.wakeups_factory(), operator=self.operator)
+        self.live.runner.on_event(self._on_session_event)
         return self.live
+
+    def _on_session_event(self, event: SessionEvent) -> None:
+        if event.kind is EventKind.SESSION_END:
+            self._steer_lights()  # the chosen preset's group again, as the sliders
 
     def _recorder_health(self, health: RecorderHealth) -> None:
         """Called on the recorder thread."""

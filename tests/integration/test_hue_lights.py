@@ -315,15 +315,22 @@ def test_emergency_jumps_the_queue(emu: HueEmulator, make_lights: Callable[..., 
     assert len(group_puts(emu)) == 2
 
 
-def test_emergency_on_every_group_in_use(emu: HueEmulator,
-                                         make_lights: Callable[..., Any]) -> None:
+def test_emergency_on_the_rooms_group_only(emu: HueEmulator,
+                                          make_lights: Callable[..., Any]) -> None:
+    """Another group once given a target is not the room's: the emergency light goes to the
+    room's group (:meth:`HueLights.use_group`) alone — every light only when that is it."""
     lights, _ = make_lights(group="1")
     lights.apply(LightTarget(brightness_pct=10, transition_s=0.2, group="0"))
     assert lights.flush(3.0)
     lights.emergency_up()
     assert lights.flush(3.0)
-    paths = {p[2] for p in group_puts(emu) if p[3] and p[3].get("bri") == 203}
-    assert paths == {f"/api/{USER}/groups/0/action", f"/api/{USER}/groups/1/action"}
+    paths = [p[2] for p in group_puts(emu) if p[3] and p[3].get("bri") == 203]
+    assert paths == [f"/api/{USER}/groups/1/action"]
+    lights.use_group(None)  # a room whose sessions use every light
+    lights.emergency_up()
+    assert lights.flush(3.0)
+    paths = [p[2] for p in group_puts(emu) if p[3] and p[3].get("bri") == 203]
+    assert paths == [f"/api/{USER}/groups/1/action", f"/api/{USER}/groups/0/action"]
     assert max_in_window([t for t, *_ in group_puts(emu)]) <= 2
 
 

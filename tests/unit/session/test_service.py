@@ -30,6 +30,8 @@ class RecordingRoomDevices:
     def __init__(self, post: Callable[[Callable[[], None]], None], **options: Any) -> None:
         self.options = options
         self.calls: list[tuple[str, Any]] = []
+        self.light_groups: list[str | None] = []
+        """Every group the room's lights were pointed at (``use_light_group``), in order."""
         self.volume_pct = 0.0
         self.music = MusicState(None, 0.0, False, "")
         self._listeners: list[Callable[[RoomReport], None]] = []
@@ -66,6 +68,9 @@ class RecordingRoomDevices:
 
     def emergency(self) -> None:
         self.calls.append(("emergency", None))
+
+    def use_light_group(self, group: str | None) -> None:
+        self.light_groups.append(group)
 
     def music_state(self) -> MusicState:
         return self.music
@@ -177,6 +182,29 @@ def test_emergency_during_a_session_holds_it(service: RoomService) -> None:
     assert service.state().emergency_held
     service.resume()
     assert not service.emergency_held
+
+
+def test_the_rooms_lights_follow_the_sessions_light_group(service: RoomService) -> None:
+    """One resolved group reaches the lights (the emergency and the watch follow it): the
+    room's own group always; in a room without one, the chosen — then the running —
+    preset's fallback; every light only when nothing names a group."""
+    fallback_a = dataclasses.replace(preset(phase("A", 600)), light_group="Room A")
+    fallback_b = dataclasses.replace(preset(phase("B", 600)), light_group="Room B")
+    assert devices(service).light_groups == ["1"]
+    service.choose_preset(fallback_a)
+    assert devices(service).light_groups[-1] == "1"  # the room's group wins
+    service.apply_settings(dataclasses.replace(
+        service.settings, bridge=dataclasses.replace(BRIDGE, group=None)))
+    room = devices(service)  # a new room: no group of its own
+    assert room.light_groups == ["Room A"]  # the chosen preset's fallback
+    service.choose_preset(None)
+    assert room.light_groups[-1] is None  # nothing names a group: every light
+    service.start_session(fallback_a)
+    assert devices(service).light_groups[-1] == "Room A"  # the session's group
+    service.choose_preset(fallback_b)  # the next session's preset, picked meanwhile
+    assert devices(service).light_groups[-1] == "Room A"  # the running session's stays
+    assert service.stop()
+    assert devices(service).light_groups[-1] == "Room B"  # as the sliders, after the end
 
 
 def test_the_cap_has_one_owner(service: RoomService) -> None:
