@@ -17,10 +17,9 @@ from typing import Any
 
 import pytest
 
-from ketaroom.core.targets import EMERGENCY_LIGHT, LightTarget
+from ketaroom.core.targets import EMERGENCY_LIGHT, RETURN_TRANSITION_S, LightTarget
 from ketaroom.devices.hue_emulator import Fault, HueEmulator
 from ketaroom.devices.lights import HueLights, LightReport, target_to_body
-from ketaroom.devices.lights.hue import RETURN_TRANSITION_S
 from tests.integration.hue_fixtures import USER, raw_json, wait_until
 
 PHASE = LightTarget(brightness_pct=20, transition_s=0.0, kelvin=2200, group="Room A")

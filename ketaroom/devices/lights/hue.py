@@ -26,7 +26,7 @@ the bridge's budget) also watches the room's lights: a light that becomes unreac
 it may be full bright white) it is given the room's latest light again. Whatever is re-sent
 without the clinician or the session asking — to a light back after a power cut, or to the
 room when the bridge answers again (its lights may have lost power with it) — fades over at
-least :data:`RETURN_TRANSITION_S`, so nothing jumps.
+least :data:`~ketaroom.core.targets.RETURN_TRANSITION_S`, so nothing jumps.
 
 Rooms of up to :data:`PER_LIGHT_MAX` lights are driven light by light
 (``PUT /lights/<id>/state``, paced to at most 10 commands in any 1.05 s — the bridge allows
@@ -54,7 +54,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from ketaroom.core.targets import EMERGENCY_LIGHT, LightTarget
+from ketaroom.core.targets import EMERGENCY_LIGHT, LightTarget, returning
 from ketaroom.devices.lights.base import (
     BridgeError,
     BridgeUnreachable,
@@ -65,7 +65,7 @@ from ketaroom.devices.lights.base import (
     RateLimited,
     ReportCallback,
 )
-from ketaroom.devices.lights.conversions import describe_target, target_to_body
+from ketaroom.devices.lights.conversions import describe_target, percent_to_bri, target_to_body
 from ketaroom.devices.lights.hue_http import command_failures, request_json
 from ketaroom.devices.lights.pacing import Backoff, Pacer
 from ketaroom.logging_setup import register_secret
@@ -76,9 +76,6 @@ ALL_LIGHTS_GROUP = "0"
 _PROBE = object()
 PER_LIGHT_MAX = 4
 """Rooms with at most this many lights get per-light commands (faster); bigger: group."""
-RETURN_TRANSITION_S = 3.0
-"""A re-sent light (a light back after a power cut, the room after the bridge came back)
-fades to the room's light over at least this long."""
 EMERGENCY_RETRY_MAX_S = 2.0
 """The emergency light is tried again at least this often until it lands."""
 
@@ -158,6 +155,11 @@ class _Slot:
     backoff: Backoff = field(default_factory=Backoff)
     light_sent: dict[str, int] = field(default_factory=dict)
     """Per-light path: seq of the target each light of the group last accepted."""
+    fade: LightTarget | None = None
+    """The last target the bridge took for this group, as sent (its fade may still run)."""
+    fade_seq: int = -1
+    fade_until: float = 0.0
+    """``time.monotonic()`` when :attr:`fade` ends on the lights."""
 
     @property
     def pending(self) -> bool:
@@ -356,7 +358,8 @@ class HueLights:
                 else:
                     slot = self._slots[key]
                     assert slot.target is not None
-                    job = (key, slot.target, slot.seq)
+                    job = (key, self._keep_pace(slot, slot.target, time.monotonic()),
+                           slot.seq)
                     self._in_flight = key
             if job is None:
                 self._probe()
@@ -385,6 +388,28 @@ class HueLights:
                 return None, max(0.005, wait)
             return _PROBE, None
         return None, max(0.005, self._next_probe - now)
+
+    def _keep_pace(self, slot: _Slot, target: LightTarget, now: float) -> LightTarget:
+        """``target`` as it is to be sent: a change that keeps the brightness of the fade
+        under way — only the warmth or colour moves, as when the clinician touches the
+        warmth slider during a phase's slow fade — must not hurry that fade (one command
+        carries one transition: over 1 s the light would jump to the fade's end), so it is
+        sent over the fade's remaining time at least. Under the lock."""
+        fade = slot.fade
+        if fade is None:
+            return target
+        remaining_s = (slot.fade_until - now) * self.time_scale
+        if remaining_s <= target.transition_s or \
+                percent_to_bri(target.brightness_pct) != percent_to_bri(fade.brightness_pct):
+            return target
+        return replace(target, transition_s=round(remaining_s, 1))
+
+    def _took(self, slot: _Slot, target: LightTarget, seq: int, at: float) -> None:
+        """The bridge took ``target`` (``seq``) for ``slot`` at ``at``: its fade runs from
+        then (a light-by-light round counts from its first light). Under the lock."""
+        if slot.fade_seq != seq:
+            slot.fade, slot.fade_seq = target, seq
+            slot.fade_until = at + target.transition_s / self.time_scale
 
     def _cached_per_light(self, key: str) -> list[str] | None:
         """The group's lights when it is driven light by light (known members only; no I/O).
@@ -485,6 +510,8 @@ class HueLights:
             if plan is not None and error is None and light is not None:
                 slot.light_sent[light] = max(slot.light_sent.get(light, -1), seq)
                 round_done = all(slot.light_sent.get(lid, -1) >= seq for lid in plan[0])
+            if error is None and (light is not None or plan is None):
+                self._took(slot, target, seq, finished)
             if round_done or error is not None:
                 slot.attempted_seq = max(slot.attempted_seq, seq)
             if error is None and round_done:
@@ -609,14 +636,14 @@ class HueLights:
 
     def _resend_room(self, lights: list[str] | None) -> None:
         """Send the room's latest light again to ``lights`` (``None``: all of them), fading
-        over at least :data:`RETURN_TRANSITION_S` (they may be full bright after a power
-        cut). Under the lock. Other groups' slots are not the room's: never re-sent. An
-        emergency light still on its way is the emergency sender's (it reaches them all)."""
+        over at least :data:`~ketaroom.core.targets.RETURN_TRANSITION_S` (they may be full
+        bright after a power cut). Under the lock. Other groups' slots are not the room's:
+        never re-sent. An emergency light still on its way is the emergency sender's (it
+        reaches them all)."""
         slot = self._slots.get(self.default_group)
         if slot is None or slot.target is None or slot.urgent:
             return
-        slot.target = replace(slot.target, transition_s=max(slot.target.transition_s,
-                                                            RETURN_TRANSITION_S))
+        slot.target = returning(slot.target)
         slot.sent_seq = -1  # pending again: the worker sends it, paced
         for lid in (list(slot.light_sent) if lights is None else lights):
             slot.light_sent.pop(lid, None)
@@ -661,6 +688,7 @@ class HueLights:
             first_failure = False
             if error is None:
                 slot.ok_seq = max(slot.ok_seq, seq)
+                self._took(slot, target, seq, finished)
                 if self._in_flight != key:
                     # else the worker's older request may land after ours: it sends this again
                     slot.sent_seq = max(slot.sent_seq, seq)

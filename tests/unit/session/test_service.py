@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 
 from ketaroom.core.clock import ManualClock
-from ketaroom.core.targets import LightHealth, LightTarget, MusicTarget
+from ketaroom.core.preset import LightSpec
+from ketaroom.core.targets import RETURN_TRANSITION_S, LightHealth, LightTarget, MusicTarget
 from ketaroom.session.device_setup import AudioOutputChoice, DeviceSetup
 from ketaroom.session.devices import MusicState, RoomReport
 from ketaroom.session.service import RoomService
@@ -205,6 +206,20 @@ def test_the_rooms_lights_follow_the_sessions_light_group(service: RoomService) 
     assert devices(service).light_groups[-1] == "Room A"  # the running session's stays
     assert service.stop()
     assert devices(service).light_groups[-1] == "Room B"  # as the sliders, after the end
+
+
+def test_resume_after_the_emergency_fades_the_phase_light_back(service: RoomService) -> None:
+    """A phase that sets its light at once (transition 0 s) still never makes Resume drop
+    the room from the emergency light to the phase's in an instant."""
+    instant = dataclasses.replace(phase("A", 600, brightness=10),
+                                  light=LightSpec(10.0, 0.0, 2200))
+    service.start_session(preset(instant))
+    assert devices(service).named("apply")[-1][1].transition_s == 0.0  # the phase's own
+    service.emergency()
+    assert service.resume()
+    restored = devices(service).named("apply")[-1][1]
+    assert (restored.brightness_pct, restored.kelvin) == (10.0, 2200)
+    assert restored.transition_s == RETURN_TRANSITION_S
 
 
 def test_the_cap_has_one_owner(service: RoomService) -> None:
