@@ -134,6 +134,12 @@ class Session:
     def intents(self) -> tuple[Intent, ...]:
         return tuple(self._intents)
 
+    @property
+    def light_group(self) -> str | None:
+        """The group this session's lights use (:func:`light_group_for`: the room's, else
+        the preset's fallback; ``None``: every light)."""
+        return light_group_for(self.room_group, self.preset.light_group)
+
     def state(self, now: float | None = None) -> TimelineState:
         return self._replay.state(self._intents, self.clock.now() if now is None else now)
 

@@ -6,7 +6,7 @@ The session produces targets; the device layers reconcile toward them.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 
@@ -64,6 +64,16 @@ def light_group_for(room_group: str | None, preset_group: str | None) -> str | N
 
 EMERGENCY_LIGHT = LightTarget(brightness_pct=80.0, transition_s=1.0, kelvin=2700)
 """Lights up, warm, fast but not a flash."""
+
+RETURN_TRANSITION_S = 3.0
+"""A light state given back — to a light after a power cut, to the room when the bridge
+answers again, on Resume after the emergency, after a crash — fades over at least this
+long: the lights may be anywhere (full bright white after a power cut), and nothing jumps."""
+
+
+def returning(target: LightTarget) -> LightTarget:
+    """``target`` given back: fading over at least :data:`RETURN_TRANSITION_S`."""
+    return replace(target, transition_s=max(target.transition_s, RETURN_TRANSITION_S))
 
 
 NO_AUDIO_OUTPUT = "no_audio_output"

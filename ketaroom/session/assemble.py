@@ -38,8 +38,11 @@ def build_session(session: Session, recorder: SessionRecorder, room: RoomDevices
     """Connect ``session`` to the room's devices and the record (nothing starts yet).
 
     ``post`` hands callables to the session's owner thread; ``wakeups`` wakes the runner
-    when the next event is due; ``emit`` also receives every record as a plain dict.
+    when the next event is due; ``emit`` also receives every record as a plain dict. The
+    room's lights are pointed at the session's light group (the emergency, the watch for
+    lost lights and re-sends follow the session, never every light of the bridge).
     """
+    room.use_light_group(session.light_group)
     runner = SessionRunner(session, post, wakeups)
     controller = SessionController(runner, room, recorder, emit=emit, operator=operator)
     return LiveSession(session, runner, controller, recorder, room)

@@ -19,7 +19,7 @@ from typing import Any
 from ketaroom.core.playlists import playlist_tracks, show_path
 from ketaroom.core.preferences import Withheld, withhold
 from ketaroom.core.session import SILENCE_FADE_S, SessionEvent
-from ketaroom.core.targets import EMERGENCY_LIGHT, LightTarget, MusicTarget
+from ketaroom.core.targets import EMERGENCY_LIGHT, LightTarget, MusicTarget, returning
 from ketaroom.core.timeline import EventKind, Intent, IntentKind, Status
 from ketaroom.core.vitals import VitalLimits, Vitals, check_vitals
 from ketaroom.session.devices import RoomDevices, RoomReport
@@ -215,12 +215,16 @@ class SessionController:
 
     def restore_room(self) -> None:
         """Bring music and light to what the current phase wants (after a crash recovery,
-        or Resume after an emergency)."""
+        or Resume after an emergency); the light fades back over at least
+        :data:`~ketaroom.core.targets.RETURN_TRANSITION_S` (never a jump from the
+        emergency light, nor from whatever the room was left at)."""
         state = self.session.state()
         index = state.phase_index
         if index is None or state.status.ended:
             return
-        self.room.apply(self.session.phase_music(index)[0], self.session.desired_light(index))
+        light = self.session.desired_light(index)
+        self.room.apply(self.session.phase_music(index)[0],
+                        returning(light) if light is not None else None)
 
     def report(self, entry: Payload, *, emit: bool = True) -> None:
         """Record (and, with ``emit``, show) an entry the session's owner adds itself, such

@@ -134,12 +134,19 @@ class RoomDevices:
     def set_light(self, target: LightTarget) -> None:
         self.lights.apply(target)
 
+    def use_light_group(self, group: str | None) -> None:
+        """The group the room's lights are now (the room's, else the session's or chosen
+        preset's fallback; ``None``: every light): the emergency light, the watch for lights
+        lost or back, and re-sends go to it alone."""
+        self.lights.use_group(group)
+
     def music_state(self) -> MusicState:
         status: MusicStatus = self.player.status()
         return MusicState(status.track, status.target_pct, status.muted, status.playlist_label)
 
     def emergency(self) -> None:
-        """Lights up warm and music off, both at once."""
+        """Lights up warm (the room's light group: :meth:`use_light_group`) and music off,
+        both at once."""
         self.lights.emergency_up()
         self.player.emergency_off()
 

@@ -55,6 +55,10 @@ class PendingRoom:
     def set_light(self, target: LightTarget) -> None:
         self._hold("set_light", target)
 
+    def use_light_group(self, group: str | None) -> None:
+        """Nothing to point yet: the service points the room's lights at the group it
+        steers when they arrive, before the held calls are handed on."""
+
     def emergency(self) -> None:
         """Held like the rest: lights up warm (and music off) as soon as the room is up."""
         self._hold("emergency")

@@ -43,14 +43,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from ketaroom.core.clock import Clock, RealClock
-from ketaroom.core.timeline import Status
+from ketaroom.core.timeline import EventKind, Status
 from ketaroom.session.pending_room import PendingRoom
 
 if TYPE_CHECKING:  # the rest is imported where it is first needed (see the docstring)
     from ketaroom.core.board import BrokerAddress
     from ketaroom.core.preset import Preset
     from ketaroom.core.room_check import Check, RoomCheckResult
-    from ketaroom.core.session import Session
+    from ketaroom.core.session import Session, SessionEvent
     from ketaroom.core.targets import LightHealth, LightTarget
     from ketaroom.core.timeline import TimelineState
     from ketaroom.core.vitals import VitalLimits, Vitals
@@ -300,6 +300,7 @@ class RoomService:
         self._arrival = None
         if room is not None:
             room.on_report(lambda report: self._forward(room, report))
+            room.use_light_group(self.steered_light_group)  # before the held emergency
             pending, self.room = self.room, room
             arrival.release()
             if isinstance(pending, PendingRoom):
@@ -500,8 +501,10 @@ class RoomService:
     def steered_light_group(self) -> str | None:
         """The group the room's light changes go to now, the session's rule
         (:func:`~ketaroom.core.targets.light_group_for`): the room's group, else the running
-        — or chosen — preset's fallback ``light_group``, else ``None``: the lights' default,
-        every light on the bridge (Room settings' "All lights on the bridge")."""
+        — or chosen — preset's fallback ``light_group``, else ``None``: every light on the
+        bridge (Room settings' "All lights on the bridge"). The room's lights are kept
+        pointed at it (:meth:`RoomDevices.use_light_group`), so the emergency light and the
+        watch for lost lights go where the sliders and the session's lights go."""
         from ketaroom.core.targets import light_group_for
 
         preset = self._current_preset()
@@ -592,7 +595,13 @@ class RoomService:
     def _new_room(self, max_volume_pct: float) -> RoomDevices:
         room = self._room_builder(max_volume_pct, self.post)()
         room.on_report(lambda report: self._forward(room, report))
+        room.use_light_group(self.steered_light_group)
         return room
+
+    def _steer_lights(self) -> None:
+        """Point the room's lights at :attr:`steered_light_group` (it changed: a preset
+        chosen, a session ended); a session's start does so itself (``build_session``)."""
+        self.room.use_light_group(self.steered_light_group)
 
     def _forward(self, room: RoomDevices, report: RoomReport) -> None:
         if room is not self.room:
@@ -637,8 +646,10 @@ class RoomService:
                          self.session_patient if live else None)
 
     def choose_preset(self, preset: Preset | None) -> None:
-        """The preset picked for the next session (its volume limit shows already)."""
+        """The preset picked for the next session (its volume limit shows already; its
+        fallback light group is the room's until a session runs, when the room has none)."""
         self._chosen = preset
+        self._steer_lights()
 
     # -- session intents ---------------------------------------------------------------
 
@@ -929,7 +940,12 @@ class RoomService:
 
         self.live = build_session(session, recorder, self.room, post=self.post,
                                   wakeups=self.wakeups_factory(), operator=self.operator)
+        self.live.runner.on_event(self._on_session_event)
         return self.live
+
+    def _on_session_event(self, event: SessionEvent) -> None:
+        if event.kind is EventKind.SESSION_END:
+            self._steer_lights()  # the chosen preset's group again, as the sliders
 
     def _recorder_health(self, health: RecorderHealth) -> None:
         """Called on the recorder thread."""

@@ -16,7 +16,7 @@ panel never invents a state.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QSlider, QWidget
@@ -52,6 +52,12 @@ HEALTH_TEXT = {
     LightHealth.UNREACHABLE: ("Bridge not reachable", "danger"),
     LightHealth.NOT_PAIRED: ("Bridge does not know this computer", "danger"),
 }
+
+
+def _light_of(target: LightTarget) -> LightTarget:
+    """The light a target asks for, whatever its fade (the lights may send a request over
+    a longer fade than asked, so as not to hurry one under way)."""
+    return replace(target, transition_s=0.0)
 
 
 class LightPanel(Panel):
@@ -161,7 +167,7 @@ class LightPanel(Panel):
 
     def _render_confirmed(self) -> None:
         target = self._confirmed
-        if target is None or self.moving or target in self._sent[:-1]:
+        if target is None or self.moving or _light_of(target) in map(_light_of, self._sent[:-1]):
             return  # the newest request's own confirmation (or a newer state) follows
         self._sent.clear()
         self._show_known(True)

@@ -85,3 +85,39 @@ def test_during_a_session_the_panel_follows_and_steers_the_sessions_group(
     qtbot.mouseClick(window.light_panel.scene_buttons[NIGHT.name], Qt.MouseButton.LeftButton)
     night_in_room_a(qtbot, two_rooms)
     assert two_rooms.target_state(3) == before  # Room B untouched
+
+
+# -- the emergency goes to exactly the session's group (issue: "Lights up" lit Room B) --
+
+EMERGENCY_BRI = percent_to_bri(80)
+
+
+def emergency_in_room_a_only(qtbot, window: MainWindow, bridge: HueEmulator) -> None:
+    """Press "Lights up": Room A comes up; Room B's lights and groups are never asked."""
+    room_b = bridge.target_state(3)
+    bridge.clear_log()
+    qtbot.mouseClick(window.emergency_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: [bridge.target_state(i).get("bri") for i in (1, 2)]
+                    == [EMERGENCY_BRI] * 2, timeout=6000)
+    assert window.service.room.flush(3.0)
+    assert bridge.target_state(3) == room_b  # Room B untouched
+    puts = {path for _t, method, path, _b, _s in bridge.requests() if method == "PUT"}
+    assert puts == {f"/api/{bridge.username}/groups/1/action"}  # Room A's group, only
+
+
+def test_emergency_in_a_session_on_the_presets_fallback_group_lights_only_that_group(
+        qtbot, make_window, two_rooms: HueEmulator) -> None:
+    window = make_window(preset="room-a.yaml")
+    room_without_group(window, two_rooms)
+    start(qtbot, window)
+    qtbot.waitUntil(lambda: two_rooms.target_state(1).get("bri") == percent_to_bri(40),
+                    timeout=6000)
+    emergency_in_room_a_only(qtbot, window, two_rooms)
+
+
+def test_emergency_before_a_session_lights_only_the_chosen_presets_group(
+        qtbot, make_window, two_rooms: HueEmulator) -> None:
+    window = make_window(preset="room-a.yaml")
+    room_without_group(window, two_rooms)
+    assert window.service.steered_light_group == "Room A"
+    emergency_in_room_a_only(qtbot, window, two_rooms)

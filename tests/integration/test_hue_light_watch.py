@@ -12,10 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from ketaroom.core.targets import LightTarget
+from ketaroom.core.targets import RETURN_TRANSITION_S, LightTarget
 from ketaroom.devices.hue_emulator import HueEmulator
 from ketaroom.devices.lights import HueLights, LightReport
-from ketaroom.devices.lights.hue import RETURN_TRANSITION_S
 from tests.integration.hue_fixtures import USER, wait_until
 
 PHASE = LightTarget(brightness_pct=20, transition_s=0.0, kelvin=2200)

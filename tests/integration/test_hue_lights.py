@@ -315,16 +315,68 @@ def test_emergency_jumps_the_queue(emu: HueEmulator, make_lights: Callable[..., 
     assert len(group_puts(emu)) == 2
 
 
-def test_emergency_on_every_group_in_use(emu: HueEmulator,
-                                         make_lights: Callable[..., Any]) -> None:
+def test_emergency_never_waits_behind_a_light_by_light_round(
+        emu: HueEmulator, make_lights: Callable[..., Any]) -> None:
+    """A small room is driven light by light (up to 10 commands a second, a slider's
+    targets queued behind each other): the emergency light goes out at once anyway."""
+    lights, _ = make_lights(group="1")
+    lights.apply(LightTarget(brightness_pct=10, transition_s=0.2, kelvin=6000))
+    assert lights.flush(3.0)
+    for pct in range(11, 40):  # a drag: a round is under way, the light pacer is busy
+        lights.apply(LightTarget(brightness_pct=pct, transition_s=5, kelvin=6000))
+    start = time.monotonic()
+    lights.emergency_up()
+    assert wait_until(lambda: all(abs(emu.light_state(i)["bri"] - 203) <= 2
+                                  for i in (1, 2, 3)), 1.5)
+    sent = [t for t, *_ in group_puts(emu) if t >= start]
+    assert sent and sent[0] - start < 0.3
+    assert lights.flush(3.0)
+    assert all(emu.target_state(i)["bri"] == 203 for i in (1, 2, 3))  # and stays
+
+
+def test_emergency_on_the_rooms_group_only(emu: HueEmulator,
+                                          make_lights: Callable[..., Any]) -> None:
+    """Another group once given a target is not the room's: the emergency light goes to the
+    room's group (:meth:`HueLights.use_group`) alone — every light only when that is it."""
     lights, _ = make_lights(group="1")
     lights.apply(LightTarget(brightness_pct=10, transition_s=0.2, group="0"))
     assert lights.flush(3.0)
     lights.emergency_up()
     assert lights.flush(3.0)
-    paths = {p[2] for p in group_puts(emu) if p[3] and p[3].get("bri") == 203}
-    assert paths == {f"/api/{USER}/groups/0/action", f"/api/{USER}/groups/1/action"}
+    paths = [p[2] for p in group_puts(emu) if p[3] and p[3].get("bri") == 203]
+    assert paths == [f"/api/{USER}/groups/1/action"]
+    lights.use_group(None)  # a room whose sessions use every light
+    lights.emergency_up()
+    assert lights.flush(3.0)
+    paths = [p[2] for p in group_puts(emu) if p[3] and p[3].get("bri") == 203]
+    assert paths == [f"/api/{USER}/groups/1/action", f"/api/{USER}/groups/0/action"]
     assert max_in_window([t for t, *_ in group_puts(emu)]) <= 2
+
+
+@pytest.mark.parametrize("group", ["1", None], ids=["light by light", "group command"])
+def test_a_warmth_change_never_hurries_the_fade_under_way(
+        emu: HueEmulator, make_lights: Callable[..., Any], group: str | None) -> None:
+    """The clinician touches only the warmth during a phase's slow fade up: sent over 1 s,
+    the brightness would jump to the fade's end; it keeps the fade's pace instead. A
+    brightness the clinician chooses is sent as asked."""
+    lights, reports = make_lights(group=group)
+    lights.apply(LightTarget(brightness_pct=10, transition_s=0, kelvin=2700))
+    assert lights.flush(3.0)
+    lights.apply(LightTarget(brightness_pct=70, transition_s=20, kelvin=2700))  # the phase
+    assert lights.flush(3.0)
+    emu.clear_log()
+    lights.apply(LightTarget(brightness_pct=70, transition_s=1, kelvin=3500))  # warmth only
+    assert lights.flush(3.0)
+    times = [body["transitiontime"] for _t, method, _p, body, _s in emu.requests()
+             if method == "PUT"]
+    assert times and all(150 <= t <= 200 for t in times)  # what is left of the 20 s fade
+    assert reports.of("light")[-1].target.transition_s >= 15  # the record says so
+    emu.clear_log()
+    lights.apply(LightTarget(brightness_pct=40, transition_s=1, kelvin=3500))  # brightness
+    assert lights.flush(3.0)
+    times = [body["transitiontime"] for _t, method, _p, body, _s in emu.requests()
+             if method == "PUT"]
+    assert times and set(times) == {10}
 
 
 def test_pair(emu: HueEmulator) -> None:

@@ -11,7 +11,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol, runtime_checkable
 
 from ketaroom.core.targets import EMERGENCY_LIGHT, LightHealth, LightTarget
@@ -68,17 +68,24 @@ ReportCallback = Callable[[LightReport], None]
 
 @runtime_checkable
 class Lights(Protocol):
-    """Drives a light group toward desired states. No method blocks on the network.
+    """Drives the room's light group toward desired states. No method blocks on the network.
 
     Results (applied, failures, health changes) arrive through an ``on_report`` callback given
     at construction; adapters document which thread calls it.
     """
 
     def apply(self, target: LightTarget) -> None:
-        """Non-blocking; coalesced: only the newest target per group matters."""
+        """Non-blocking; coalesced: only the newest target per group matters. A target
+        without a group goes to the room's group."""
+
+    def use_group(self, group: str | None) -> None:
+        """The room's group from now on (``None``: every light). Targets without a group,
+        the emergency light and anything the adapter re-sends or watches by itself go to
+        it, never to another group."""
 
     def emergency_up(self) -> None:
-        """Jumps the queue: :data:`EMERGENCY_LIGHT` on every group in use within about 1 s."""
+        """Jumps the queue: :data:`EMERGENCY_LIGHT` on the room's group, and no other,
+        within about 1 s."""
 
     def flush(self, timeout_s: float) -> bool:
         """Wait until the latest target was sent or failed; True if it was sent OK."""
@@ -103,6 +110,8 @@ class NullLights:
     def __init__(self, on_report: ReportCallback | None = None,
                  note: str = "no light bridge configured") -> None:
         self.note = note
+        self.group: str | None = None
+        """The room's group (:meth:`use_group`): the emergency light names it."""
         self._on_report = on_report
         self._lock = threading.Lock()
         self.targets: list[LightTarget] = []
@@ -115,8 +124,11 @@ class NullLights:
     def apply(self, target: LightTarget) -> None:
         self._accept(target, f"Lights {describe_target(target)} ({self.note})")
 
+    def use_group(self, group: str | None) -> None:
+        self.group = group
+
     def emergency_up(self) -> None:
-        self._accept(EMERGENCY_LIGHT,
+        self._accept(replace(EMERGENCY_LIGHT, group=self.group),
                      f"Emergency light {describe_target(EMERGENCY_LIGHT)} ({self.note})")
 
     def _accept(self, target: LightTarget, message: str) -> None:

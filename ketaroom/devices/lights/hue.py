@@ -8,15 +8,25 @@ every request goes through :func:`~ketaroom.devices.lights.hue_http.request_json
 deadline and a size cap instead of phue's 10 s per read), and Hue errors / HTTP 429 / garbage
 become our exceptions.
 
+**The room's group** (:meth:`HueLights.use_group`; the session service sets it to the
+group the session's lights use: the room's, else the preset's fallback, ``None`` = every
+light only when the session itself uses every light) is the one group this adapter acts on
+by itself: targets without a group, the emergency light, the reachability watch, and the
+re-sends after the bridge or a light comes back. A group other than the room's is only
+ever sent a target that names it; the room next door never gets our emergency or a stale
+re-send.
+
 The emergency light never waits behind another request: :meth:`HueLights.emergency_up`
 hands it to its own thread, which sends it on its own connection (with its own deadline),
 retries it until it lands, and says so at once when a try fails.
 
 The idle probe (every ``probe_interval_s``, 10 s by default: one ``GET /lights``, far inside
-the bridge's budget) also watches the default group's lights: a light that becomes
-unreachable (switched off at the wall) is reported once, and when it answers again (after a
-power cut it may be full bright white) every group's latest light is sent again, with a
-transition of at least :data:`RETURN_TRANSITION_S`, so nothing jumps.
+the bridge's budget) also watches the room's lights: a light that becomes unreachable
+(switched off at the wall) is reported once, and when it answers again (after a power cut
+it may be full bright white) it is given the room's latest light again. Whatever is re-sent
+without the clinician or the session asking — to a light back after a power cut, or to the
+room when the bridge answers again (its lights may have lost power with it) — fades over at
+least :data:`~ketaroom.core.targets.RETURN_TRANSITION_S`, so nothing jumps.
 
 Rooms of up to :data:`PER_LIGHT_MAX` lights are driven light by light
 (``PUT /lights/<id>/state``, paced to at most 10 commands in any 1.05 s — the bridge allows
@@ -44,7 +54,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from ketaroom.core.targets import EMERGENCY_LIGHT, LightTarget
+from ketaroom.core.targets import EMERGENCY_LIGHT, LightTarget, returning
 from ketaroom.devices.lights.base import (
     BridgeError,
     BridgeUnreachable,
@@ -55,7 +65,7 @@ from ketaroom.devices.lights.base import (
     RateLimited,
     ReportCallback,
 )
-from ketaroom.devices.lights.conversions import describe_target, target_to_body
+from ketaroom.devices.lights.conversions import describe_target, percent_to_bri, target_to_body
 from ketaroom.devices.lights.hue_http import command_failures, request_json
 from ketaroom.devices.lights.pacing import Backoff, Pacer
 from ketaroom.logging_setup import register_secret
@@ -66,8 +76,6 @@ ALL_LIGHTS_GROUP = "0"
 _PROBE = object()
 PER_LIGHT_MAX = 4
 """Rooms with at most this many lights get per-light commands (faster); bigger: group."""
-RETURN_TRANSITION_S = 3.0
-"""A light back after a power cut fades to the phase's light over at least this long."""
 EMERGENCY_RETRY_MAX_S = 2.0
 """The emergency light is tried again at least this often until it lands."""
 
@@ -122,6 +130,12 @@ def pair(address: str, devicetype: str = "ketaroom#pc", timeout_s: float = 2.0) 
 # --------------------------------------------------------------------------- the adapter
 
 
+def _group_key(group: str | int | None) -> str:
+    """A group as the adapter keys it: its name or id, stripped; ``None`` or blank: group 0."""
+    text = "" if group is None else str(group).strip()
+    return text or ALL_LIGHTS_GROUP
+
+
 @dataclass
 class _Slot:
     """Desired and sent state of one group."""
@@ -141,6 +155,11 @@ class _Slot:
     backoff: Backoff = field(default_factory=Backoff)
     light_sent: dict[str, int] = field(default_factory=dict)
     """Per-light path: seq of the target each light of the group last accepted."""
+    fade: LightTarget | None = None
+    """The last target the bridge took for this group, as sent (its fade may still run)."""
+    fade_seq: int = -1
+    fade_until: float = 0.0
+    """``time.monotonic()`` when :attr:`fade` ends on the lights."""
 
     @property
     def pending(self) -> bool:
@@ -150,7 +169,7 @@ class _Slot:
 class HueLights:
     """Drives Hue light groups toward the newest target, within the bridge's limits.
 
-    ``group`` is the default group (name or id) for targets without one; ``None`` means group
+    ``group`` is the room's group (name or id; see :meth:`use_group`); ``None`` means group
     0 (all lights). ``time_scale`` > 1 shortens transitions (rehearsal). See the module
     docstring for the threading contract. Retries never stop while a target is not applied;
     the bridge is probed every ``probe_interval_s`` when idle, and all desired states are
@@ -168,7 +187,8 @@ class HueLights:
         self.address = address
         self.username = username
         register_secret(username)
-        self.default_group = ALL_LIGHTS_GROUP if group is None else str(group).strip()
+        self.default_group = _group_key(group)
+        """The room's group (:meth:`use_group`); read and written under the lock."""
         self.time_scale = time_scale
         self.request_timeout_s = request_timeout_s
         self.probe_interval_s = probe_interval_s
@@ -192,7 +212,7 @@ class HueLights:
         self._members: dict[str, list[str]] = {}
         """Light ids of a group, by group key (read once, for the reachability watch)."""
         self._unreachable: set[str] = set()
-        """The default group's lights seen unreachable (reported once each)."""
+        """The room's lights seen unreachable (reported once each)."""
         self._in_flight: str | None = None
         """Group key of the worker's request under way (``None``: idle or probing)."""
         self._emergency_told = False
@@ -211,35 +231,48 @@ class HueLights:
             return self._health
 
     def apply(self, target: LightTarget) -> None:
-        key = self._key(target.group)
         with self._cond:
             if self._closing:
                 log.warning("apply() after close() ignored")
                 return
+            key = self._key(target.group)
             slot = self._slots.setdefault(key, self._new_slot())
             self._seq += 1
             slot.target, slot.seq, slot.urgent = target, self._seq, False
             self._cond.notify_all()
 
+    def use_group(self, group: str | int | None) -> None:
+        """The room's group from now on (name or id; ``None``: every light on the bridge).
+
+        Targets without a group, the emergency light, the reachability watch and the re-sends
+        after the bridge or a light comes back go to it, and to no other group. Targets
+        already given keep the group they named."""
+        key = _group_key(group)
+        with self._cond:
+            if key == self.default_group:
+                return
+            self.default_group = key
+            self._unreachable = set()  # the new group's lights are watched afresh
+            self._next_probe = 0.0
+            self._cond.notify_all()
+
     def emergency_up(self) -> None:
-        """Every group in use (and the default one) to :data:`EMERGENCY_LIGHT`, ahead of
-        anything pending, on the emergency sender's own connection (never behind a request
-        under way), using the bridge's burst allowance; retried until it lands."""
+        """The room's group (:meth:`use_group`) to :data:`EMERGENCY_LIGHT`, and no other,
+        ahead of anything pending, on the emergency sender's own connection (never behind a
+        request under way), using the bridge's burst allowance; retried until it lands."""
         with self._cond:
             if self._closing:
                 return
-            self._slots.setdefault(self.default_group, self._new_slot())
-            for key, slot in self._slots.items():
-                self._seq += 1
-                group = None if key == self.default_group else key
-                slot.target = LightTarget(EMERGENCY_LIGHT.brightness_pct,
-                                          EMERGENCY_LIGHT.transition_s, EMERGENCY_LIGHT.kelvin,
-                                          EMERGENCY_LIGHT.color, group)
-                slot.seq, slot.urgent, slot.retry_at = self._seq, True, 0.0
-                slot.backoff.reset()
+            key = self.default_group
+            slot = self._slots.setdefault(key, self._new_slot())
+            self._seq += 1
+            slot.target = replace(EMERGENCY_LIGHT,
+                                  group=None if key == ALL_LIGHTS_GROUP else key)
+            slot.seq, slot.urgent, slot.retry_at = self._seq, True, 0.0
+            slot.backoff.reset()
             self._emergency_told = False
             self._cond.notify_all()
-        log.warning("emergency light requested")
+        log.warning("emergency light requested for %s", self._group_label(key))
 
     def flush(self, timeout_s: float) -> bool:
         deadline = time.monotonic() + timeout_s
@@ -277,6 +310,7 @@ class HueLights:
         return _Slot(backoff=Backoff(*self._backoff))
 
     def _key(self, group: str | int | None) -> str:
+        """The slot key of a target's group (under the lock: no group = the room's)."""
         if group is None or str(group).strip() == "":
             return self.default_group
         return str(group).strip()
@@ -324,7 +358,8 @@ class HueLights:
                 else:
                     slot = self._slots[key]
                     assert slot.target is not None
-                    job = (key, slot.target, slot.seq)
+                    job = (key, self._keep_pace(slot, slot.target, time.monotonic()),
+                           slot.seq)
                     self._in_flight = key
             if job is None:
                 self._probe()
@@ -353,6 +388,28 @@ class HueLights:
                 return None, max(0.005, wait)
             return _PROBE, None
         return None, max(0.005, self._next_probe - now)
+
+    def _keep_pace(self, slot: _Slot, target: LightTarget, now: float) -> LightTarget:
+        """``target`` as it is to be sent: a change that keeps the brightness of the fade
+        under way — only the warmth or colour moves, as when the clinician touches the
+        warmth slider during a phase's slow fade — must not hurry that fade (one command
+        carries one transition: over 1 s the light would jump to the fade's end), so it is
+        sent over the fade's remaining time at least. Under the lock."""
+        fade = slot.fade
+        if fade is None:
+            return target
+        remaining_s = (slot.fade_until - now) * self.time_scale
+        if remaining_s <= target.transition_s or \
+                percent_to_bri(target.brightness_pct) != percent_to_bri(fade.brightness_pct):
+            return target
+        return replace(target, transition_s=round(remaining_s, 1))
+
+    def _took(self, slot: _Slot, target: LightTarget, seq: int, at: float) -> None:
+        """The bridge took ``target`` (``seq``) for ``slot`` at ``at``: its fade runs from
+        then (a light-by-light round counts from its first light). Under the lock."""
+        if slot.fade_seq != seq:
+            slot.fade, slot.fade_seq = target, seq
+            slot.fade_until = at + target.transition_s / self.time_scale
 
     def _cached_per_light(self, key: str) -> list[str] | None:
         """The group's lights when it is driven light by light (known members only; no I/O).
@@ -453,6 +510,8 @@ class HueLights:
             if plan is not None and error is None and light is not None:
                 slot.light_sent[light] = max(slot.light_sent.get(light, -1), seq)
                 round_done = all(slot.light_sent.get(lid, -1) >= seq for lid in plan[0])
+            if error is None and (light is not None or plan is None):
+                self._took(slot, target, seq, finished)
             if round_done or error is not None:
                 slot.attempted_seq = max(slot.attempted_seq, seq)
             if error is None and round_done:
@@ -498,11 +557,13 @@ class HueLights:
         return "all lights" if key == ALL_LIGHTS_GROUP else key
 
     def _probe(self) -> None:
-        """Is the bridge there, and are the default group's lights reachable?"""
+        """Is the bridge there, and are the room's lights reachable?"""
         error: LightsError | None = None
         reachable: dict[str, bool] = {}
+        with self._cond:
+            key = self.default_group
         try:
-            reachable = self._reachability()
+            reachable = self._reachability(key)
         except LightsError as exc:
             error = exc
         except Exception as exc:
@@ -518,16 +579,16 @@ class HueLights:
                 self._next_probe = now + self._probe_backoff.next_delay()
         if error is None:
             self._on_success()
-            self._watch(reachable)
+            self._watch(key, reachable)
         else:
             self._on_failure(error, None)
 
-    def _reachability(self) -> dict[str, bool]:
-        """``{light id: reachable}`` of the default group, from one ``GET /lights``."""
+    def _reachability(self, key: str) -> dict[str, bool]:
+        """``{light id: reachable}`` of group ``key``, from one ``GET /lights``."""
         lights = self._bridge.request("GET", f"/api/{self.username}/lights")
         if not isinstance(lights, dict):
             raise BridgeError("the bridge answered the light list with something unexpected")
-        members = self._group_members(self.default_group)
+        members = self._group_members(key)
         found = {}
         for lid, info in lights.items():
             if members is not None and str(lid) not in members:
@@ -554,28 +615,39 @@ class HueLights:
             self._members[key] = members
         return members
 
-    def _watch(self, reachable: dict[str, bool]) -> None:
-        """Report a light lost once; give a light that is back its light again, gently."""
+    def _watch(self, key: str, reachable: dict[str, bool]) -> None:
+        """Report a light of the room's group ``key`` lost once; give a light that is back
+        the room's light again, gently."""
         with self._cond:
+            if key != self.default_group:
+                return  # the room's group changed during the probe: the next one watches it
             lost = sorted(lid for lid, ok in reachable.items()
                           if not ok and lid not in self._unreachable)
             back = sorted(lid for lid in self._unreachable if reachable.get(lid, False))
             self._unreachable = (self._unreachable | set(lost)) - set(back)
             if back:
-                for slot in self._slots.values():
-                    if slot.target is not None and not slot.urgent:
-                        slot.target = replace(slot.target, transition_s=max(
-                            slot.target.transition_s, RETURN_TRANSITION_S))
-                        slot.sent_seq = -1  # pending again: the worker sends it, paced
-                        for lid in back:
-                            slot.light_sent.pop(lid, None)
-                self._cond.notify_all()
+                self._resend_room(back)
         for lid in lost:
             self._report("warning", f"Light {lid} is unreachable (switched off at the wall?); "
                                     "the other lights go on", None, LightHealth.OK)
         for lid in back:
             self._report("warning", f"Light {lid} is back: it gets the phase's light again",
                          None, LightHealth.OK)
+
+    def _resend_room(self, lights: list[str] | None) -> None:
+        """Send the room's latest light again to ``lights`` (``None``: all of them), fading
+        over at least :data:`~ketaroom.core.targets.RETURN_TRANSITION_S` (they may be full
+        bright after a power cut). Under the lock. Other groups' slots are not the room's:
+        never re-sent. An emergency light still on its way is the emergency sender's (it
+        reaches them all)."""
+        slot = self._slots.get(self.default_group)
+        if slot is None or slot.target is None or slot.urgent:
+            return
+        slot.target = returning(slot.target)
+        slot.sent_seq = -1  # pending again: the worker sends it, paced
+        for lid in (list(slot.light_sent) if lights is None else lights):
+            slot.light_sent.pop(lid, None)
+        self._cond.notify_all()
 
     # ----------------------------------------------------------------- emergency sender
 
@@ -616,6 +688,7 @@ class HueLights:
             first_failure = False
             if error is None:
                 slot.ok_seq = max(slot.ok_seq, seq)
+                self._took(slot, target, seq, finished)
                 if self._in_flight != key:
                     # else the worker's older request may land after ours: it sends this again
                     slot.sent_seq = max(slot.sent_seq, seq)
@@ -641,11 +714,9 @@ class HueLights:
             previous, known = self._health, self._health_known
             self._health, self._health_known, self._episode = LightHealth.OK, True, None
             self._next_probe = time.monotonic() + self.probe_interval_s
-            if previous in (LightHealth.UNREACHABLE, LightHealth.NOT_PAIRED):
-                for key, slot in self._slots.items():  # reconcile: the lights may have reset
-                    if key != sent_key:
-                        slot.sent_seq = -1
-                self._cond.notify_all()
+            if previous in (LightHealth.UNREACHABLE, LightHealth.NOT_PAIRED) \
+                    and sent_key != self.default_group:
+                self._resend_room(None)  # reconcile: the lights may have lost power too
         if previous is not LightHealth.OK or not known:
             self._report("health", f"Hue bridge at {self.address}: connected",
                          None, LightHealth.OK)

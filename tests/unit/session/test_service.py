@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 
 from ketaroom.core.clock import ManualClock
-from ketaroom.core.targets import LightHealth, LightTarget, MusicTarget
+from ketaroom.core.preset import LightSpec
+from ketaroom.core.targets import RETURN_TRANSITION_S, LightHealth, LightTarget, MusicTarget
 from ketaroom.session.device_setup import AudioOutputChoice, DeviceSetup
 from ketaroom.session.devices import MusicState, RoomReport
 from ketaroom.session.service import RoomService
@@ -30,6 +31,8 @@ class RecordingRoomDevices:
     def __init__(self, post: Callable[[Callable[[], None]], None], **options: Any) -> None:
         self.options = options
         self.calls: list[tuple[str, Any]] = []
+        self.light_groups: list[str | None] = []
+        """Every group the room's lights were pointed at (``use_light_group``), in order."""
         self.volume_pct = 0.0
         self.music = MusicState(None, 0.0, False, "")
         self._listeners: list[Callable[[RoomReport], None]] = []
@@ -69,6 +72,9 @@ class RecordingRoomDevices:
 
     def emergency(self) -> None:
         self.calls.append(("emergency", None))
+
+    def use_light_group(self, group: str | None) -> None:
+        self.light_groups.append(group)
 
     def music_state(self) -> MusicState:
         return self.music
@@ -195,6 +201,43 @@ def test_emergency_during_a_session_holds_it(service: RoomService) -> None:
     assert service.state().emergency_held
     service.resume()
     assert not service.emergency_held
+
+
+def test_the_rooms_lights_follow_the_sessions_light_group(service: RoomService) -> None:
+    """One resolved group reaches the lights (the emergency and the watch follow it): the
+    room's own group always; in a room without one, the chosen — then the running —
+    preset's fallback; every light only when nothing names a group."""
+    fallback_a = dataclasses.replace(preset(phase("A", 600)), light_group="Room A")
+    fallback_b = dataclasses.replace(preset(phase("B", 600)), light_group="Room B")
+    assert devices(service).light_groups == ["1"]
+    service.choose_preset(fallback_a)
+    assert devices(service).light_groups[-1] == "1"  # the room's group wins
+    service.apply_settings(dataclasses.replace(
+        service.settings, bridge=dataclasses.replace(BRIDGE, group=None)))
+    room = devices(service)  # a new room: no group of its own
+    assert room.light_groups == ["Room A"]  # the chosen preset's fallback
+    service.choose_preset(None)
+    assert room.light_groups[-1] is None  # nothing names a group: every light
+    service.start_session(fallback_a)
+    assert devices(service).light_groups[-1] == "Room A"  # the session's group
+    service.choose_preset(fallback_b)  # the next session's preset, picked meanwhile
+    assert devices(service).light_groups[-1] == "Room A"  # the running session's stays
+    assert service.stop()
+    assert devices(service).light_groups[-1] == "Room B"  # as the sliders, after the end
+
+
+def test_resume_after_the_emergency_fades_the_phase_light_back(service: RoomService) -> None:
+    """A phase that sets its light at once (transition 0 s) still never makes Resume drop
+    the room from the emergency light to the phase's in an instant."""
+    instant = dataclasses.replace(phase("A", 600, brightness=10),
+                                  light=LightSpec(10.0, 0.0, 2200))
+    service.start_session(preset(instant))
+    assert devices(service).named("apply")[-1][1].transition_s == 0.0  # the phase's own
+    service.emergency()
+    assert service.resume()
+    restored = devices(service).named("apply")[-1][1]
+    assert (restored.brightness_pct, restored.kelvin) == (10.0, 2200)
+    assert restored.transition_s == RETURN_TRANSITION_S
 
 
 def test_the_cap_has_one_owner(service: RoomService) -> None:
