@@ -60,7 +60,7 @@ from ketaroom.session.room_check import RoomCheckRequest
 from ketaroom.session.runner import APSchedulerWakeups, Wakeups
 from ketaroom.session.test_sound import Outcome, RoomTestSound
 from ketaroom.store.admin_pin import AdminGate, AdminPin, PinWatch, admin_path
-from ketaroom.store.journal import Journal, JournalError
+from ketaroom.store.journal import EventRecord, Journal, JournalError
 from ketaroom.store.paths import journal_path
 from ketaroom.store.patients import PatientStore
 from ketaroom.store.record_schema import Payload
@@ -137,6 +137,7 @@ class RoomService:
         self._room_listeners: list[Callable[[RoomReport], None]] = []
         self._health_listeners: list[Callable[[RecorderHealth], None]] = []
         self._records_listeners: list[Callable[[SyncStatus], None]] = []
+        self._before_end: list[Callable[[], None]] = []
         self.records_sync: BackgroundSync | None = None
         """Syncs the journal to the clinic's records server, when one is set."""
         self._update_records_sync()
@@ -330,6 +331,16 @@ class RoomService:
             live.controller.report(link_report(reachable, message), emit=False)
         for listener in self._board_listeners:
             listener(reachable, message)
+    def before_session_end(self, listener: Callable[[], None]) -> None:
+        """``listener()`` runs on the main thread just before the session is stopped or
+        replaced by another, and before the window closes: a panel records what is still
+        waiting for its debounce (the dose) into the session it belongs to."""
+        self._before_end.append(listener)
+
+    def _flush_entries(self) -> None:
+        for listener in self._before_end:
+            listener()
+
     def on_records_sync(self, listener: Callable[[SyncStatus], None]) -> None:
         """Tell ``listener`` (on the main thread) each background sync's outcome."""
         self._records_listeners.append(listener)
@@ -410,7 +421,10 @@ class RoomService:
         return self.live is not None and self.live.runner.extend(seconds)
 
     def stop(self) -> bool:
-        return self.live is not None and self.live.runner.stop()
+        if self.live is None:
+            return False
+        self._flush_entries()
+        return self.live.runner.stop()
 
     def tick(self) -> None:
         """The monotonic watchdog the runner asks for (idempotent)."""
@@ -431,6 +445,11 @@ class RoomService:
     def cues(self) -> list[CueRecord]:
         """The cues that fired in the current session, acknowledged or not."""
         return list(self.live.controller.cues) if self.live is not None else []
+
+    def earlier_entries(self) -> tuple[EventRecord, ...]:
+        """The cues and clinical entries the current session recorded before a crash
+        interrupted it (empty for a session started here)."""
+        return self.live.earlier if self.live is not None else ()
 
     def acknowledge_cue(self, ticket: int) -> None:
         if self.live is not None:
@@ -586,6 +605,7 @@ class RoomService:
         and course (it gets the next number in the course); the session honours the
         patient's preferences (comfortable volume, never-play list, warmer/dimmer light).
         """
+        self._flush_entries()
         self._prepare_room(preset)
         recorder = SessionRecorder(self.journal, on_health=self._recorder_health)
         recorder.begin(preset, room=self.settings.room_name, operator=self.operator,
@@ -625,11 +645,13 @@ class RoomService:
         """
         plan = plan_recovery(interrupted, mode, self.clock_factory(),
                            room_group=self.light_group)
+        self._flush_entries()
         self._prepare_room(plan.session.preset)
         mark_recovered(self.journal, plan)
         recorder = SessionRecorder(self.journal, on_health=self._recorder_health)
         recorder.adopt(interrupted.id, session_t=plan.session_t)
         live = self._assemble(plan.session, recorder)
+        live.earlier = interrupted.earlier
         live.controller.record_missed(plan.missed)
         live.controller.restore_room()
         live.runner.tick()
@@ -675,6 +697,7 @@ class RoomService:
 
     def close(self) -> None:
         """Stop everything (the window is closing); bounded in time."""
+        self._flush_entries()
         if self.board is not None:
             self.board.close(self.live, gone=True)
         self.poster.close()

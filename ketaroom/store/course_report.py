@@ -41,7 +41,7 @@ from ketaroom.store.export_pdf import (
 )
 from ketaroom.store.journal import EventRecord, Journal, SessionRecord
 from ketaroom.store.patients import Course, Patient, PatientStore, session_measures
-from ketaroom.store.record_schema import CLINICAL_KINDS, RecordKind
+from ketaroom.store.record_schema import CLINICAL_KINDS, RecordKind, dose_confirmed
 
 __all__ = [
     "CSV_COLUMNS",
@@ -241,7 +241,8 @@ def _dose(m: dict[str, Any]) -> str:
     lot = f", lot {dose['lot']}" if dose.get("lot") else ""
     drug = "esk. " if dose.get("drug") == "esketamine" else ""
     route = dose["route"].upper() if len(dose["route"]) <= 2 else dose["route"]
-    return f"{drug}{dose['mg']:g} mg {route}{per_kg}{lot}"
+    unconfirmed = "" if dose_confirmed(dose) else ", above the limit, not confirmed"
+    return f"{drug}{dose['mg']:g} mg {route}{per_kg}{lot}{unconfirmed}"
 
 
 def _follow_up_text(f: dict[str, Any]) -> str:

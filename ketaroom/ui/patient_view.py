@@ -48,7 +48,7 @@ from ketaroom.store import export
 from ketaroom.store.course_report import CourseReport, load_course
 from ketaroom.store.journal import JournalError
 from ketaroom.store.patients import PatientStore, PatientSummary
-from ketaroom.store.record_schema import FollowUp
+from ketaroom.store.record_schema import FollowUp, dose_confirmed
 from ketaroom.ui.export_dialog import export_buttons, export_with_dialog, show_status
 from ketaroom.ui.patient_picker import COURSE_LABELS
 from ketaroom.ui.patient_preferences import PreferencesForm
@@ -101,7 +101,8 @@ def _measure_cells(m: dict[str, Any]) -> list[str]:
     dose_text = "—"
     if dose:
         per_kg = f" · {dose['mg_per_kg']:.2f} mg/kg" if dose.get("mg_per_kg") else ""
-        dose_text = f"{dose['mg']:g} mg {dose['route']}{per_kg}"
+        unconfirmed = "" if dose_confirmed(dose) else " · not confirmed"
+        dose_text = f"{dose['mg']:g} mg {dose['route']}{per_kg}{unconfirmed}"
     sedation = ", ".join(str(s["moaas"]) for s in m["sedation"]) or "—"
     rated = m["dissociation"][-1] if m["dissociation"] else None  # the latest rating
     dissociation = "—" if rated is None else f"{rated['score']}" + {
