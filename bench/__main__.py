@@ -22,7 +22,8 @@ from bench.common import machine
 
 NAMES = (
     "timing", "ui_stall", "hue_pacing", "hue_stall", "cold_start", "idle", "fade",
-    "preset_scale", "music_scan", "central_sync", "clinic_scale", "board_load",
+    "preset_scale", "music_scan", "central_sync", "central_search", "clinic_scale",
+    "board_load",
 )
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 
@@ -78,6 +79,10 @@ ROWS: tuple[tuple[str, str, str, str | None, str], ...] = (
     ("central_sync", "total_s", "s", None, ""),
     ("central_sync", "server_db_mb", "MB", None, ""),
     ("central_course", "course_s", "s", "course_s", "<="),
+    ("central_search", "history_s", "s", "history_s", "<="),
+    ("central_search", "search_s", "s", "search_s", "<="),
+    ("central_search", "search_common_s", "s", "search_s", "<="),
+    ("central_search", "search_none_s", "s", "search_s", "<="),
     ("clinic_scale", "generate_s", "s", None, ""),
     ("clinic_scale", "history_s", "s", "history_s", "<="),
     ("clinic_scale", "history_all_s", "s", None, ""),

@@ -14,6 +14,7 @@ from ketaroom.session.controller import Emit, SessionController
 from ketaroom.session.devices import RoomDevices
 from ketaroom.session.recorder import SessionRecorder
 from ketaroom.session.runner import Post, SessionRunner, Wakeups
+from ketaroom.store.journal import EventRecord
 
 
 @dataclass
@@ -25,6 +26,9 @@ class LiveSession:
     controller: SessionController
     recorder: SessionRecorder
     room: RoomDevices
+    earlier: tuple[EventRecord, ...] = ()
+    """What a crash-resumed session recorded before the crash (its cues and clinical
+    entries, :attr:`~ketaroom.session.recovery.InterruptedSession.earlier`)."""
 
     @property
     def session_id(self) -> int | None:

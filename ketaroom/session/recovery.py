@@ -54,7 +54,12 @@ from ketaroom.core.targets import LightTarget, MusicTarget
 from ketaroom.core.timeline import EventKind, Intent, TimelineState
 from ketaroom.core.validation import LoadResult, load_preset, validate_text
 from ketaroom.store.journal import EventRecord, Journal, JournalError, SessionRecord
-from ketaroom.store.record_schema import RecordKind, SyntheticPause, preferences_of
+from ketaroom.store.record_schema import (
+    CLINICAL_KINDS,
+    RecordKind,
+    SyntheticPause,
+    preferences_of,
+)
 
 __all__ = [
     "InterruptedSession",
@@ -70,6 +75,7 @@ __all__ = [
 ]
 
 _MAX_PROBLEMS_SHOWN = 3
+_EARLIER_KINDS = frozenset({RecordKind.CUE, *CLINICAL_KINDS})
 
 
 class RecoveryError(Exception):
@@ -103,6 +109,9 @@ class InterruptedSession:
     warnings: tuple[str, ...] = field(default=())
     preferences: PatientPreferences | None = None
     """The patient's preferences the session honoured (recorded at its start)."""
+    earlier: tuple[EventRecord, ...] = ()
+    """Its cues and clinical entries (dose, checks, ready to leave…) recorded before the
+    crash, in journal order: the Clinical tab shows them again on resume."""
 
     @property
     def id(self) -> int:
@@ -272,6 +281,7 @@ def load_interrupted(journal: Journal, session_id: int, *,
         warnings=tuple(warnings),
         preferences=next((p for e in events if e.kind == RecordKind.PREFERENCES
                           and (p := preferences_of(e.payload)) is not None), None),
+        earlier=tuple(e for e in events if e.kind in _EARLIER_KINDS),
     )
 
 

@@ -71,7 +71,7 @@ if TYPE_CHECKING:  # the rest is imported where it is first needed (see the docs
     from ketaroom.session.test_sound import Outcome, RoomTestSound
     from ketaroom.store.admin_pin import AdminGate
     from ketaroom.store.central.background import BackgroundSync, SyncStatus
-    from ketaroom.store.journal import Journal
+    from ketaroom.store.journal import EventRecord, Journal
     from ketaroom.store.patients import Patient, PatientStore
     from ketaroom.store.record_schema import Payload
     from ketaroom.store.settings import BridgeSettings, Settings
@@ -201,6 +201,7 @@ class RoomService:
         self._room_listeners: list[Callable[[RoomReport], None]] = []
         self._health_listeners: list[Callable[[RecorderHealth], None]] = []
         self._records_listeners: list[Callable[[SyncStatus], None]] = []
+        self._before_end: list[Callable[[], None]] = []
         self.records_sync: BackgroundSync | None = None
         """Syncs the journal to the clinic's records server, when one is set."""
         self.room: RoomDevices | PendingRoom = PendingRoom()
@@ -573,6 +574,17 @@ class RoomService:
             live.controller.report(link_report(reachable, message), emit=False)
         for listener in self._board_listeners:
             listener(reachable, message)
+
+    def before_session_end(self, listener: Callable[[], None]) -> None:
+        """``listener()`` runs on the main thread just before the session is stopped or
+        replaced by another, and before the window closes: a panel records what is still
+        waiting for its debounce (the dose) into the session it belongs to."""
+        self._before_end.append(listener)
+
+    def _flush_entries(self) -> None:
+        for listener in self._before_end:
+            listener()
+
     def on_records_sync(self, listener: Callable[[SyncStatus], None]) -> None:
         """Tell ``listener`` (on the main thread) each background sync's outcome."""
         self._records_listeners.append(listener)
@@ -667,7 +679,10 @@ class RoomService:
         return self.live is not None and self.live.runner.extend(seconds)
 
     def stop(self) -> bool:
-        return self.live is not None and self.live.runner.stop()
+        if self.live is None:
+            return False
+        self._flush_entries()
+        return self.live.runner.stop()
 
     def tick(self) -> None:
         """The monotonic watchdog the runner asks for (idempotent)."""
@@ -688,6 +703,11 @@ class RoomService:
     def cues(self) -> list[CueRecord]:
         """The cues that fired in the current session, acknowledged or not."""
         return list(self.live.controller.cues) if self.live is not None else []
+
+    def earlier_entries(self) -> tuple[EventRecord, ...]:
+        """The cues and clinical entries the current session recorded before a crash
+        interrupted it (empty for a session started here)."""
+        return self.live.earlier if self.live is not None else ()
 
     def acknowledge_cue(self, ticket: int) -> None:
         if self.live is not None:
@@ -854,6 +874,7 @@ class RoomService:
         from ketaroom.core.session import Session
         from ketaroom.session.recorder import SessionRecorder
 
+        self._flush_entries()
         self._prepare_room(preset)
         recorder = SessionRecorder(self.journal, on_health=self._recorder_health)
         recorder.begin(preset, room=self.settings.room_name, operator=self.operator,
@@ -905,12 +926,14 @@ class RoomService:
 
         plan = plan_recovery(interrupted, mode, self.clock_factory(),
                            room_group=self.light_group)
+        self._flush_entries()
         self._prepare_room(plan.session.preset)
         mark_recovered(self.journal, plan)
         recorder = SessionRecorder(self.journal, on_health=self._recorder_health)
         recorder.adopt(interrupted.id, session_t=plan.session_t)
         live = self._assemble(plan.session, recorder)
         self.session_patient = None
+        live.earlier = interrupted.earlier
         live.controller.record_missed(plan.missed)
         live.controller.restore_room()
         live.runner.tick()
@@ -964,6 +987,7 @@ class RoomService:
 
     def close(self) -> None:
         """Stop everything (the window is closing); bounded in time."""
+        self._flush_entries()
         self._closed = True
         arrival, self._arrival = self._arrival, None
         if arrival is not None and arrival.done.wait(CLOSE_TIMEOUT_S) and arrival.room:

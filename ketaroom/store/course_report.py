@@ -4,9 +4,10 @@
 through :func:`ketaroom.store.export.export_course` (private 0600 files). JSON is the
 contract of ``docs/cli.md``: ``{"patient": CODE, "sessions": [{"id", "started_at",
 "ended_at", "preset", "room", "kind", "status", "measures": {…}}, …]}`` (plus
-``courses``); CSV is one row per session. The PDF has the look of the session report
-(it draws with :class:`ketaroom.store.export_pdf._Report`): the patient and their
-courses, a table of sessions (preset, room, dose, BP peak, sedation, dissociation,
+``courses``, each with the ``room`` it was planned in); CSV is one row per session.
+The PDF has the look of the session report (it draws with
+:class:`ketaroom.store.export_pdf._Report`): the patient and their courses (with their
+room), a table of sessions (preset, room, dose, BP peak, sedation, dissociation,
 PHQ-9, REMS completeness), blood pressure at baseline, about +40 min and discharge
 (``measures["bp"]``), the PHQ-9 trend, what REMS monitoring missed, adverse events,
 the patient's reflections and the follow-ups, and a sign-off line.
@@ -41,7 +42,7 @@ from ketaroom.store.export_pdf import (
 )
 from ketaroom.store.journal import EventRecord, Journal, SessionRecord
 from ketaroom.store.patients import Course, Patient, PatientStore, session_measures
-from ketaroom.store.record_schema import CLINICAL_KINDS, RecordKind
+from ketaroom.store.record_schema import CLINICAL_KINDS, RecordKind, dose_confirmed
 
 __all__ = [
     "CSV_COLUMNS",
@@ -59,7 +60,7 @@ CSV_COLUMNS = ("id", "started_at", "ended_at", "preset", "room", "kind", "status
                "course_number", "dose_mg", "route", "mg_per_kg", "bp_peak", "moaas_min",
                "dissociation_max", "phq9_total", "phq9_band", "rems_missing",
                "adverse_events", "reflections", "follow_ups", "bp_baseline", "bp_post_dose",
-               "bp_discharge")
+               "bp_discharge", "course_room", "dose_confirmed")
 _PHQ9_CHART_H = 62.0
 _PHQ9_BANDS = ((5, "mild"), (10, "moderate"), (15, "mod. severe"), (20, "severe"))
 _TREND = (40, 90, 150)
@@ -99,7 +100,8 @@ class CourseReport:
                 "courses": [{"uid": c.uid, "kind": c.kind, "planned_sessions":
                              c.planned_sessions, "spacing_days": c.spacing_days,
                              "started": c.started.isoformat(), "sessions_done": c.sessions_done,
-                             "next_due": c.next_due.isoformat() if c.next_due else None}
+                             "next_due": c.next_due.isoformat() if c.next_due else None,
+                             "room": c.room}
                             for c in self.courses],
                 "sessions": [row.to_dict() for row in self.rows]}
 
@@ -189,9 +191,11 @@ def course_csv(report: CourseReport) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
+    rooms = {c.id: c.room for c in report.courses}
     for row in report.rows:
         s, m = row.session, row.measures
         dose = m["dose"] or {}
+        confirmed = "" if not dose.get("warnings") else "yes" if dose_confirmed(dose) else "no"
         values = [s.id, s.started_at, s.ended_at or "", s.preset, s.room, s.kind, s.status,
                   s.course_number or "", dose.get("mg", ""), dose.get("route", ""),
                   dose.get("mg_per_kg") or "", _bp_peak(m), _moaas(m), _dissociation(m),
@@ -200,7 +204,8 @@ def course_csv(report: CourseReport) -> str:
                   "; ".join(a["text"] for a in m["adverse_events"]),
                   " / ".join(r["text"] for r in m["reflections"]),
                   "; ".join(_follow_up_text(f) for f in m["follow_ups"]),
-                  *(_bp(m["bp"][slot]) for slot in BP_SLOTS)]
+                  *(_bp(m["bp"][slot]) for slot in BP_SLOTS),
+                  rooms.get(s.course_id) or "", confirmed]
         writer.writerow([_spreadsheet_safe(str(v)) for v in values])
     return out.getvalue()
 
@@ -241,7 +246,8 @@ def _dose(m: dict[str, Any]) -> str:
     lot = f", lot {dose['lot']}" if dose.get("lot") else ""
     drug = "esk. " if dose.get("drug") == "esketamine" else ""
     route = dose["route"].upper() if len(dose["route"]) <= 2 else dose["route"]
-    return f"{drug}{dose['mg']:g} mg {route}{per_kg}{lot}"
+    unconfirmed = "" if dose_confirmed(dose) else ", above the limit, not confirmed"
+    return f"{drug}{dose['mg']:g} mg {route}{per_kg}{lot}{unconfirmed}"
 
 
 def _follow_up_text(f: dict[str, Any]) -> str:
@@ -293,12 +299,12 @@ def _render_patient(pdf: _Report, report: CourseReport) -> None:
     if report.courses:
         pdf.section("Courses")
         pdf.table_rows(
-            ("Kind", "Started", "Plan", "Done", "Next due"),
-            [(c.kind.replace("_", " "), c.started.strftime("%d %b %Y"),
+            ("Kind", "Room", "Started", "Plan", "Done", "Next due"),
+            [(c.kind.replace("_", " "), c.room or "—", c.started.strftime("%d %b %Y"),
               f"{c.planned_sessions} sessions, every {c.spacing_days} days",
               f"{c.sessions_done} of {c.planned_sessions}",
               c.next_due.strftime("%d %b %Y") if c.next_due else "complete")
-             for c in report.courses], (30, 28, 52, 22, 28))
+             for c in report.courses], (28, 24, 24, 48, 18, 24))
 
 
 def _render_sessions(pdf: _Report, report: CourseReport) -> None:

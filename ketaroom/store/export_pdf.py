@@ -39,7 +39,13 @@ from ketaroom.core.durations import format_clock, parse_duration
 from ketaroom.store.export import event_summary
 from ketaroom.store.journal import EventRecord, RecordSource, SessionRecord
 from ketaroom.store.patients import bp_by_slot
-from ketaroom.store.record_schema import RecordKind, cue_kind, note_root, phase_name
+from ketaroom.store.record_schema import (
+    RecordKind,
+    cue_kind,
+    dose_confirmed,
+    note_root,
+    phase_name,
+)
 
 FONT_DIRS = (
     Path("/usr/share/fonts/truetype/dejavu"),
@@ -878,8 +884,9 @@ def _dose_and_ready(facts: SessionFacts) -> _DoseAndReady:
         latest = doses[-1].payload
         lot = f", lot {latest['lot']}" if latest.get("lot") else ""
         dose_wall: datetime | None = _wall(doses[0])
+        unconfirmed = "" if dose_confirmed(latest) else " (above the clinic limit, not confirmed)"
         dose_text = f"{latest.get('drug', 'ketamine')} {_fmt(latest.get('mg'))} mg " \
-                    f"{latest.get('route', '')}{lot}"
+                    f"{latest.get('route', '')}{lot}{unconfirmed}"
     elif note:
         dose_wall, dose_text = _wall(note.event), _latest_text(note)
     else:

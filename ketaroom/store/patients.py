@@ -48,6 +48,8 @@ __all__ = [
     "PatientStore",
     "PatientSummary",
     "bp_by_slot",
+    "due_items",
+    "due_since",
     "session_measures",
 ]
 
@@ -78,6 +80,9 @@ class Course:
     started: date
     session_days: tuple[date, ...] = ()
     """The days of the course's clinical sessions so far, oldest first."""
+    room: str | None = None
+    """The room the course was planned in, by the name it has now (the room of its
+    journal's latest session; on the server ``rooms.name``); None when not known yet."""
 
     @property
     def sessions_done(self) -> int:
@@ -132,9 +137,11 @@ class Due:
 
 _PATIENT_COLS = "id, code, display_name, birth_year, preferences, created_at"
 _COURSE_SELECT = (
-    "SELECT c.id, c.uid, p.code, c.kind, c.planned_sessions, c.spacing_days, c.started"
+    "SELECT c.id, c.uid, p.code, c.kind, c.planned_sessions, c.spacing_days, c.started,"
+    " (SELECT room FROM sessions WHERE room <> '' ORDER BY id DESC LIMIT 1)"
     " FROM courses c JOIN patients p ON p.id = c.patient_id"
 )
+"""Every course read; its room is this journal's (named as central sync names it)."""
 _FOLLOW_UP_DAYS = {"24h": 1, "7d": 7}
 _FEW_COURSES = 200
 
@@ -278,7 +285,8 @@ class PatientStore:
         days = self._session_days([int(r[0]) for r in rows])
         return [Course(id=int(r[0]), uid=r[1], patient=r[2], kind=r[3],
                        planned_sessions=int(r[4]), spacing_days=int(r[5]),
-                       started=date.fromisoformat(r[6]), session_days=days.get(int(r[0]), ()))
+                       started=date.fromisoformat(r[6]), session_days=days.get(int(r[0]), ()),
+                       room=r[7] or None)
                 for r in rows]
 
     def _session_days(self, course_ids: Sequence[int]) -> dict[int, tuple[date, ...]]:
@@ -331,22 +339,15 @@ class PatientStore:
         """What is due up to ``until`` (reminders): the next session of each course not
         complete, and the 24 h / 7 d follow-ups of clinical sessions not recorded yet
         (of the 8 days before ``until``), by date."""
-        out = [Due(c.patient, "session", c.next_due)
-               for c in self._courses("", ()) if c.next_due is not None and c.next_due <= until]
-        since = datetime.combine(until - timedelta(days=8), datetime.min.time()).astimezone()
         rows = self.journal._read(
             "SELECT s.id, p.code, s.started_at, (SELECT group_concat(e.payload, char(30))"
             " FROM events e WHERE e.session_id = s.id AND e.kind = ?)"
             " FROM sessions s JOIN patients p ON p.id = s.patient_id"
             " WHERE s.kind = 'clinical' AND s.started_at >= ? ORDER BY s.started_at",
-            (str(RecordKind.FOLLOW_UP), _iso(since)))
-        for session_id, code, started_at, payloads in rows:
-            done = {json.loads(p).get("after") for p in (payloads or "").split("\x1e") if p}
-            for after, days in _FOLLOW_UP_DAYS.items():
-                day = _day(started_at) + timedelta(days=days)
-                if after not in done and day <= until:
-                    out.append(Due(code, f"follow-up {after}", day, session_id))
-        return sorted(out, key=lambda d: (d.due, d.patient, d.what))
+            (str(RecordKind.FOLLOW_UP), _iso(due_since(until))))
+        return due_items(self._courses("", ()), [
+            (sid, code, started_at, (payloads or "").split("\x1e"))
+            for sid, code, started_at, payloads in rows], until)
 
     # ---------------------------------------------------------------- clinical entries
 
@@ -386,6 +387,29 @@ class PatientStore:
         return session_measures(self.journal.events(
             session_id, (*CLINICAL_KINDS, RecordKind.VITALS)),
             started_at=self.journal.session(session_id).started_at)
+
+
+def due_since(until: date) -> datetime:
+    """The earliest session start whose follow-ups :func:`due_items` looks at."""
+    return datetime.combine(until - timedelta(days=8), datetime.min.time()).astimezone()
+
+
+def due_items(courses: Sequence[Course],
+              sessions: Sequence[tuple[int, str, str, Sequence[str]]], until: date
+              ) -> list[Due]:
+    """What is due up to ``until``, by date: the next session of each of ``courses`` not
+    complete, and the 24 h / 7 d follow-ups not recorded of ``sessions`` (``(id, patient
+    code, started_at, payloads of its follow_up entries)``, clinical, started since
+    :func:`due_since`). One rule for this room's journal and the clinic's server."""
+    out = [Due(c.patient, "session", c.next_due)
+           for c in courses if c.next_due is not None and c.next_due <= until]
+    for session_id, code, started_at, payloads in sessions:
+        done = {json.loads(p).get("after") for p in payloads if p}
+        for after, days in _FOLLOW_UP_DAYS.items():
+            day = _day(started_at) + timedelta(days=days)
+            if after not in done and day <= until:
+                out.append(Due(code, f"follow-up {after}", day, session_id))
+    return sorted(out, key=lambda d: (d.due, d.patient, d.what))
 
 
 def session_measures(events: Sequence[EventRecord], *, started_at: str | None = None

@@ -74,6 +74,7 @@ __all__ = [
     "brightness",
     "cue_kind",
     "current_note_tags",
+    "dose_confirmed",
     "light_fields",
     "music_report_fields",
     "note_root",
@@ -390,7 +391,10 @@ class Emergency:
 class Dose:
     """The dose given: ``mg`` of ``drug`` by ``route``; ``mg_per_kg`` follows from
     ``weight_kg``. Esketamine: 56 or 84 mg intranasal with the device ``lot``.
-    ``warnings``: the clinic limits crossed (see :func:`clinical.check_dose`)."""
+    ``warnings``: the clinic limits crossed (see :func:`clinical.check_dose`);
+    ``confirmed`` (written only with warnings): False while the clinician has not yet
+    confirmed a dose above the clinic's limits — it is recorded as entered at once, so
+    the record never misses a dose that was given — True once they have."""
 
     kind: ClassVar[RecordKind] = RecordKind.DOSE
     mg: float
@@ -400,6 +404,7 @@ class Dose:
     lot: str = ""
     warnings: Sequence[str] = ()
     by: str = ""
+    confirmed: bool = True
 
     def __post_init__(self) -> None:
         clinical.check_dose(self.drug, self.mg, self.route, self.weight_kg)
@@ -423,7 +428,23 @@ class Dose:
         if self.lot:
             out["lot"] = self.lot
         out.update(warnings=list(self.warnings), by=self.by)
+        if self.warnings:
+            out["confirmed"] = self.confirmed
         return out
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> Dose:
+        """The dose a ``dose`` entry recorded (:class:`clinical.ClinicalInputError` when it
+        cannot be one: a hand-made or damaged entry)."""
+        try:
+            weight = payload.get("weight_kg")
+            return cls(float(payload["mg"]), str(payload["route"]),
+                       None if weight is None else float(weight),
+                       str(payload.get("drug") or "ketamine"), str(payload.get("lot") or ""),
+                       tuple(map(str, payload.get("warnings") or ())),
+                       str(payload.get("by") or ""), dose_confirmed(payload))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise clinical.ClinicalInputError(f"Not a dose entry: {exc}") from exc
 
 
 @dataclass(frozen=True)
@@ -774,6 +795,13 @@ def volume(payload: Mapping[str, Any]) -> Any:
 def brightness(payload: Mapping[str, Any]) -> Any:
     """A light entry's brightness: ``brightness`` (written), ``brightness_pct`` (older)."""
     return payload.get("brightness_pct", payload.get("brightness"))
+
+
+def dose_confirmed(payload: Mapping[str, Any]) -> bool:
+    """Whether a dose entry stands as confirmed: False only for a dose above the clinic's
+    limits recorded before the clinician confirmed it (``confirmed: false``); entries
+    written before the field existed were recorded only once confirmed."""
+    return payload.get("confirmed") is not False
 
 
 def phase_name(payload: Mapping[str, Any]) -> str:

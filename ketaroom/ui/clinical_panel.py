@@ -10,16 +10,26 @@ Everything goes to the session journal through the recorder, like notes (no Save
 for the scales; the dose is recorded :data:`DOSE_SAVE_MS` after typing stops). Input the
 core checks refuse (``ketaroom.core.clinical``: 5000 mg, a PHQ-9 with a missing item) is
 not recorded: a calm line under the panel says why. A dose past the clinic's limits (Room
-settings) waits for *Record this dose anyway* and is then recorded with its warning. A
-sedation or dissociation entry records the cue it answers (or none: its own time).
+settings) is recorded at once as entered, with its warning and ``confirmed: false`` (a
+session that ends or a crash never loses a dose that was given), and *Confirm this dose*
+records it again, confirmed. A dose still waiting for its debounce is recorded before
+the session stops, another starts or the window closes
+(:meth:`~ketaroom.session.service.RoomService.before_session_end`). A sedation or
+dissociation entry records the cue it answers (or none: its own time).
+
+After a crash resume the tab shows what the session recorded before the crash
+(:meth:`ClinicalPanel.set_session` reads ``earlier_entries()``): the check lines done or
+due, the latest sedation and dissociation, the dose (with its question, if it was never
+confirmed) and the ready-to-leave time.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Protocol
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QSignalBlocker, Qt, QTimer
 from PySide6.QtGui import QDoubleValidator
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -40,6 +50,7 @@ from ketaroom.core.clinical import PHQ9_ITEMS, ROUTES, ClinicalInputError
 from ketaroom.core.preset import Preset
 from ketaroom.core.timeline import TimelineState
 from ketaroom.session.controller import CueRecord
+from ketaroom.store.journal import EventRecord
 from ketaroom.store.record_schema import (
     AdverseEvent,
     CueRef,
@@ -48,6 +59,7 @@ from ketaroom.store.record_schema import (
     Payload,
     Phq9,
     ReadyToLeave,
+    RecordKind,
     Reflection,
     Sedation,
 )
@@ -81,6 +93,14 @@ class ClinicalSource(Protocol):
 
     def cues(self) -> list[CueRecord]: ...
 
+    def earlier_entries(self) -> Sequence[EventRecord]:
+        """Cues and clinical entries recorded before a crash resumed the session."""
+        ...
+
+    def before_session_end(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` before the session stops or is replaced, and at closing."""
+        ...
+
 
 def _scale(low: int, high: int, on_pick: Callable[[int], None]
            ) -> tuple[QHBoxLayout, QButtonGroup]:
@@ -107,9 +127,12 @@ class ClinicalPanel(Panel):
         self._source = source
         self._by = ""
         self._pending_dose: Dose | None = None
-        """A dose above the clinic's limits, waiting for *Record this dose anyway*."""
+        """A dose above the clinic's limits, recorded unconfirmed, waiting for *Confirm this
+        dose*."""
         self._confirmed: tuple[object, ...] | None = None
         """Drug, mg, route and weight of the dose last confirmed above the limits."""
+        self._earlier_fired: dict[tuple[int, int], float] = {}
+        """Cues that fired before a crash resumed the session (session time)."""
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -159,6 +182,7 @@ class ClinicalPanel(Panel):
         self._slots_timer.setInterval(SLOTS_REFRESH_MS)
         self._slots_timer.timeout.connect(self.refresh_slots)
         self._slots_timer.start()
+        source.before_session_end(self.flush)
         self.set_session(False)
 
     # -- building ---------------------------------------------------------------------------
@@ -212,7 +236,7 @@ class ClinicalPanel(Panel):
         form.addWidget(self.dose_saved)
         self.dose_warning = QLabel(wordWrap=True)
         self.dose_warning.setObjectName("problem")
-        self.confirm_dose = QPushButton("Record this dose anyway")
+        self.confirm_dose = QPushButton("Confirm this dose")
         self.confirm_dose.setMinimumHeight(44)
         self.confirm_dose.clicked.connect(self._on_confirm_dose)
         confirm = QHBoxLayout()
@@ -274,8 +298,10 @@ class ClinicalPanel(Panel):
     # -- state ------------------------------------------------------------------------------
 
     def set_session(self, active: bool, *, by: str = "") -> None:
-        """Enable the fields for a running session (cleared for a new one)."""
+        """Enable the fields for a running session: cleared for a new one, showing what
+        was recorded before the crash for a resumed one."""
         if active:
+            self._dose_timer.stop()  # the service flushed it into the session before
             self._by = by
             for edit in (self.mg, self.weight, self.lot, self.adverse):
                 edit.clear()
@@ -291,8 +317,10 @@ class ClinicalPanel(Panel):
                 label.clear()
             self._pending_dose = self._confirmed = None
             self._show_confirm(False)
-            self._show_per_kg()
             self.slots.reset()
+            self._earlier_fired = {}
+            self._restore(self._source.earlier_entries())
+            self._show_per_kg()
             self.refresh_slots()
         else:
             self.flush()
@@ -308,8 +336,77 @@ class ClinicalPanel(Panel):
         if state is None:
             self.slots.show_slots(None, {}, 0.0)
             return
-        fired = {(c.phase_index, c.cue_index): c.t for c in source.cues()}
+        fired = {**self._earlier_fired,
+                 **{(c.phase_index, c.cue_index): c.t for c in source.cues()}}
         self.slots.show_slots(source.session_preset, fired, state.active_s)
+
+    def _restore(self, entries: Sequence[EventRecord]) -> None:
+        """Show what a crash-resumed session recorded before the crash: fired cues and
+        the check answers (the slot lines), the latest scales, dose and ready time."""
+        dose: EventRecord | None = None
+        for entry in entries:
+            p = entry.payload
+            if entry.kind == RecordKind.CUE:
+                try:
+                    self._earlier_fired[(int(p["phase_index"]), int(p["cue_index"]))] = \
+                        entry.session_t
+                except (KeyError, TypeError, ValueError):
+                    continue  # a cue entry without its place: no slot to mark
+            elif entry.kind in (RecordKind.SEDATION, RecordKind.DISSOCIATION):
+                self._restore_check(entry)
+            elif entry.kind == RecordKind.DOSE:
+                dose = entry
+            elif entry.kind == RecordKind.READY_TO_LEAVE:
+                self.ready_at.setText(f"Ready to leave at {entry.wall_dt:%H:%M}")
+        if dose is not None:
+            self._restore_dose(dose)
+        if entries:
+            self._say("Resumed: what was recorded before the interruption is shown.")
+
+    def _restore_check(self, entry: EventRecord) -> None:
+        sedation = entry.kind == RecordKind.SEDATION
+        check, key = ("sedation", "moaas") if sedation else ("dissociation", "score")
+        value = entry.payload.get(key)
+        if not isinstance(value, int):
+            return
+        cue = entry.payload.get("cue")
+        if isinstance(cue, dict) and isinstance(cue.get("phase_index"), int) \
+                and isinstance(cue.get("cue_index"), int):
+            self.slots.answers[check][(cue["phase_index"], cue["cue_index"])] = value
+        button = (self.sedation if sedation else self.dissociation).button(value)
+        if button is not None:
+            button.setChecked(True)  # no click: nothing is recorded again
+        if not sedation:
+            rems = self.rems.findData(entry.payload.get("rems_dissociation"))
+            with QSignalBlocker(self.rems):
+                self.rems.setCurrentIndex(max(rems, 0))
+
+    def _restore_dose(self, entry: EventRecord) -> None:
+        """The latest dose back in its fields; unconfirmed, its question asked again."""
+        try:
+            dose = Dose.from_payload(entry.payload)
+        except ClinicalInputError:
+            return
+        with QSignalBlocker(self.drug), QSignalBlocker(self.route):
+            self.drug.setCurrentIndex(max(self.drug.findData(dose.drug), 0))
+            self.route.setCurrentIndex(max(self.route.findData(dose.route), 0))
+        esketamine = dose.drug == "esketamine"
+        self.lot.setVisible(esketamine)
+        self.lot_label.setVisible(esketamine)
+        self.mg.setText(f"{dose.mg:g}")
+        self.weight.setText("" if dose.weight_kg is None else f"{dose.weight_kg:g}")
+        self.lot.setText(dose.lot)
+        per_kg = f" · {dose.mg_per_kg:.2f} mg/kg" if dose.mg_per_kg else ""
+        when = f"{entry.wall_dt:%H:%M:%S}"
+        if dose.confirmed:
+            self._confirmed = _dose_key(dose) if dose.warnings else None
+            self.dose_saved.setText(f"Saved {when}: {dose.mg:g} mg{per_kg}")
+            return
+        self._pending_dose = dose
+        self.dose_saved.setText(f"Recorded {when} as entered, not confirmed: {dose.mg:g} mg"
+                                f"{per_kg}, above the clinic's limit.")
+        self._show_confirm(True, "; ".join(dose.warnings)
+                           + ". Check dose and weight, or confirm it.")
 
     def _now_s(self) -> float:
         state = self._source.session_state()
@@ -394,19 +491,29 @@ class ClinicalPanel(Panel):
             self._say(str(exc))
             return
         if dose.warnings and _dose_key(dose) != self._confirmed:
-            self._pending_dose = dose
-            self.dose_saved.setText("Dose not recorded yet: it is above the clinic's limit.")
-            self._show_confirm(True, "; ".join(dose.warnings)
-                               + ". Check dose and weight, or confirm it.")
+            self._ask_to_confirm(replace(dose, confirmed=False))
             return
         self._record_dose(dose)
+
+    def _ask_to_confirm(self, dose: Dose) -> None:
+        """Record a dose above the clinic's limits as entered, not confirmed (nothing a
+        crash or the end of the session could lose), and ask for the confirmation."""
+        if not self._put(dose, f"Dose {dose.mg:g} mg {_route_label(dose.route)} recorded "
+                               "as entered, not confirmed"):
+            self.dose_saved.setText("Dose not recorded.")
+            return
+        self._pending_dose = dose
+        self.dose_saved.setText(f"Recorded {datetime.now():%H:%M:%S} as entered, not "
+                                "confirmed: it is above the clinic's limit.")
+        self._show_confirm(True, "; ".join(dose.warnings)
+                           + ". Check dose and weight, or confirm it.")
 
     def _on_confirm_dose(self) -> None:
         dose, self._pending_dose = self._pending_dose, None
         self._show_confirm(False)
         if dose is not None:
             self._confirmed = _dose_key(dose)
-            self._record_dose(dose)
+            self._record_dose(replace(dose, confirmed=True, by=self._by))
 
     def _record_dose(self, dose: Dose) -> None:
         if self._put(dose, f"Dose {dose.mg:g} mg {_route_label(dose.route)} recorded"):

@@ -6,6 +6,9 @@ playlists: picked from the clinic's and the shipped playlists and their tracks, 
 and the warmer / dimmer light offsets. What they do to a session is in
 ``docs/presets.md`` ("A patient's preferences").
 
+In the patient view's *Clinic* mode the form shows this room's preferences read-only
+(they are not on the clinic's server) with one calm line saying so.
+
 Reading the patient is a small indexed query on the main thread, like the rest of the
 patient view; saving and gathering the names to offer (reading playlists from disk) run on
 a worker thread (:class:`~ketaroom.ui.bridge_setup.BackgroundCall`), so a slow disk never
@@ -40,8 +43,14 @@ from ketaroom.store.patients import PatientStore
 from ketaroom.ui.bridge_setup import BackgroundCall
 from ketaroom.ui.widgets import muted_label, show_status
 
+TITLE = "Preferences — carried to every session of this patient"
+CLINIC_TITLE = "Preferences in this room — read-only in Clinic"
 AS_PRESET = "As the preset"
 NO_CHANGE = "No change"
+CLINIC_LINE = ("This room's preferences, read-only here: they stay on each room's PC and "
+               "are not on the clinic's server. Change them in This room.")
+CLINIC_NONE = ("No preferences for {code} in this room: preferences stay on the PC of the "
+               "room that set them and are not on the clinic's server.")
 
 
 def known_names(data_dir: Path) -> list[str]:
@@ -83,7 +92,8 @@ class PreferencesForm(QWidget):
         self.code: str | None = None
         outer = QVBoxLayout(self)
         outer.setContentsMargins(10, 8, 10, 8)
-        outer.addWidget(QLabel("Preferences — carried to every session of this patient"))
+        self.title = QLabel(TITLE)
+        outer.addWidget(self.title)
         grid = QGridLayout()
         self.volume = _spin(AS_PRESET, 100, 5, " % comfortable")
         self.volume.setToolTip("The music volume this patient found comfortable: every "
@@ -152,15 +162,27 @@ class PreferencesForm(QWidget):
 
     # -- showing ------------------------------------------------------------------------
 
-    def show_patient(self, code: str | None) -> None:
-        """Show the stored preferences of ``code`` (None: nothing to edit)."""
-        self.code = code
+    def show_patient(self, code: str | None, *, clinic: bool = False) -> None:
+        """Show the stored preferences of ``code`` (None: nothing to edit).
+
+        ``clinic``: the patient view shows the clinic's records. Preferences are not on
+        the server (they belong to the PC of the room that uses them), so the form shows
+        this room's, read-only, and one calm line says so (or that this room has none).
+        """
+        self.code = None if clinic else code
+        self.title.setText(CLINIC_TITLE if clinic else TITLE)
         prefs = PatientPreferences()
+        line, problem = "", False
         if code is not None:
             try:
                 prefs = self.store.patient(code).preferences
-            except (KeyError, JournalError) as exc:
-                self._say(f"Preferences could not be read: {exc}", problem=True)
+                if clinic:
+                    line = CLINIC_LINE
+            except KeyError:
+                line, problem = (CLINIC_NONE.format(code=code), False) if clinic else (
+                    f"Preferences could not be read: no patient {code} in this room.", True)
+            except JournalError as exc:
+                line, problem = f"Preferences could not be read: {exc}", True
         self.volume.setValue(round(prefs.volume_pct or 0))
         self.warmer.setValue(prefs.warmer_k)
         self.dimmer.setValue(round(prefs.dimmer_pct))
@@ -168,9 +190,9 @@ class PreferencesForm(QWidget):
         self.never.addItems(list(prefs.never_play))
         for widget in (self.volume, self.warmer, self.dimmer, self.never, self.entry,
                        self.add_button, self.remove_button, self.save_button):
-            widget.setEnabled(code is not None)
-        if not self._save_call.busy:
-            self.status.setText("")
+            widget.setEnabled(self.code is not None)
+        if line or not self._save_call.busy:
+            self._say(line, problem=problem)
 
     def _on_names(self, names: object, _error: object) -> None:
         if isinstance(names, list):

@@ -15,7 +15,10 @@ PatientStore` on the main thread (indexed queries, a few ms at clinic scale).
 With a records server configured, *This room | Clinic*
 (:class:`~ketaroom.ui.records_scope.ScopeToggle`) lists the clinic's patients and a
 patient's course across every room from the server, read on a worker thread (the course
-report exports what was read); follow-ups are recorded in *This room* only.
+report exports what was read); follow-ups are recorded in *This room* only. In *Clinic*
+each course line names the room it was planned in, the due line covers every room ("Due
+today in the clinic", read with the patient list), and the preferences tab shows this
+room's, read-only (preferences are not on the server).
 """
 from __future__ import annotations
 
@@ -47,14 +50,22 @@ from ketaroom.core.clinical import ClinicalInputError
 from ketaroom.store import export
 from ketaroom.store.course_report import CourseReport, load_course
 from ketaroom.store.journal import JournalError
-from ketaroom.store.patients import PatientStore, PatientSummary
-from ketaroom.store.record_schema import FollowUp
+from ketaroom.store.patients import Due, PatientStore, PatientSummary
+from ketaroom.store.record_schema import FollowUp, dose_confirmed
 from ketaroom.ui.export_dialog import export_buttons, export_with_dialog
 from ketaroom.ui.patient_picker import COURSE_LABELS
 from ketaroom.ui.patient_preferences import PreferencesForm
-from ketaroom.ui.records_scope import READING, ScopeToggle, clinic_course, clinic_patients
+from ketaroom.ui.records_scope import (
+    READING,
+    ScopeToggle,
+    clinic_course,
+    clinic_due,
+    clinic_patients,
+)
 from ketaroom.ui.widgets import muted_label, show_status
 
+IN_CLINIC = " in the clinic"
+"""How the due line says it covers every room (Clinic), not only this one."""
 PATIENT_COLUMNS = ("Patient", "Sessions", "Last", "Next due")
 COURSE_COLUMNS = ("Session", "Dose", "MOAA/S", "Dissociation", "PHQ-9", "Reflection",
                   "Follow-ups")
@@ -62,14 +73,18 @@ COURSE_COLUMNS = ("Session", "Dose", "MOAA/S", "Dissociation", "PHQ-9", "Reflect
 
 def due_line(store: PatientStore, today: date | None = None) -> str:
     """``Due today: PT-0042 session 3 · PT-0007 follow-up 24h`` (overdue included), or
-    that nothing is due."""
+    that nothing is due (this room's records)."""
     today = today or date.today()
-    items = store.due(today)
+    return due_text(store.due(today), today)
+
+
+def due_text(items: list[Due], today: date, where: str = "") -> str:
+    """The due line of ``items``; ``where`` says whose (" in the clinic")."""
     if not items:
-        return "Nothing due today."
+        return f"Nothing due today{where}."
     parts = [f"{d.patient} {d.what}" + (f" (since {d.due:%d %b})" if d.due < today else "")
              for d in items]
-    return "Due today: " + " · ".join(parts)
+    return f"Due today{where}: " + " · ".join(parts)
 
 
 def _cell(text: str) -> QTableWidgetItem:
@@ -101,7 +116,8 @@ def _measure_cells(m: dict[str, Any]) -> list[str]:
     dose_text = "—"
     if dose:
         per_kg = f" · {dose['mg_per_kg']:.2f} mg/kg" if dose.get("mg_per_kg") else ""
-        dose_text = f"{dose['mg']:g} mg {dose['route']}{per_kg}"
+        unconfirmed = "" if dose_confirmed(dose) else " · not confirmed"
+        dose_text = f"{dose['mg']:g} mg {dose['route']}{per_kg}{unconfirmed}"
     sedation = ", ".join(str(s["moaas"]) for s in m["sedation"]) or "—"
     rated = m["dissociation"][-1] if m["dissociation"] else None  # the latest rating
     dissociation = "—" if rated is None else f"{rated['score']}" + {
@@ -224,13 +240,22 @@ class PatientView(QWidget):
         is due here (keeps the selected patient)."""
         self.scope.update_visibility()
         chosen = self.selected_code()
-        self.due.setText(due_line(self.store))
         if self.scope.clinic:
             self._say(READING)
-            self.scope.read("list", clinic_patients,
-                            lambda found: self._fill_patients(found, chosen))
+            today = date.today()
+            self.due.setText(f"Due today{IN_CLINIC}: …")
+            self.scope.read("list", lambda records: (clinic_patients(records),
+                                                     clinic_due(records, today)),
+                            lambda found: self._fill_clinic(found, chosen, today))
             return
+        self.due.setText(due_line(self.store))
         self._fill_patients(self.store.summaries(), chosen)
+
+    def _fill_clinic(self, found: tuple[list[PatientSummary], list[Due]], chosen: str | None,
+                     today: date) -> None:
+        summaries, due = found
+        self.due.setText(due_text(due, today, IN_CLINIC))
+        self._fill_patients(summaries, chosen)
 
     def _fill_patients(self, summaries: list[PatientSummary], chosen: str | None) -> None:
         if self.scope.clinic or self.scope.notice or self.status.text() == READING:
@@ -269,7 +294,9 @@ class PatientView(QWidget):
         self.fu_title.setText("Follow-up after a session" + (
             " — recorded in This room" if self.scope.clinic else ""))
         self.fu_session.clear()
-        self.preferences.show_patient(code)
+        self.preferences.show_patient(code, clinic=self.scope.clinic)
+        self.tabs.setTabText(1, "Preferences · this room" if self.scope.clinic
+                             else "Preferences")
         if code is None:
             self.heading.setText("Select a patient.")
             self.courses.clear()
@@ -291,8 +318,11 @@ class PatientView(QWidget):
         for widget in (self.fu_button, *self.export_buttons.values()):
             widget.setEnabled(widget is not self.fu_button or not self.scope.clinic)
         courses = {c.id: c for c in report.courses}
+        clinic = self.scope.clinic
         self.courses.setText("\n".join(
-            f"{COURSE_LABELS.get(c.kind, c.kind)} from {c.started:%d %b %Y}: "
+            f"{COURSE_LABELS.get(c.kind, c.kind)}"
+            + (f" (planned in {c.room})" if clinic and c.room else "")
+            + f" from {c.started:%d %b %Y}: "
             f"{c.sessions_done} of {c.planned_sessions} done, every {c.spacing_days} days"
             + (f" · next due {c.next_due:%a %d %b}" if c.next_due else " · complete")
             for c in courses.values()) or "No course planned yet.")

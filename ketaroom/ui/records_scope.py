@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Signal
@@ -24,13 +24,14 @@ from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QPushButton, QWidget
 
 from ketaroom.store.course_report import CourseReport, load_course
 from ketaroom.store.journal import EventRecord, SessionRecord
-from ketaroom.store.patients import PatientSummary
+from ketaroom.store.patients import Due, PatientSummary
 from ketaroom.ui.bridge_setup import BackgroundCall
 
 if TYPE_CHECKING:
     from ketaroom.store.central.reader import CentralRecords
 
-__all__ = ["READING", "FetchedSession", "ScopeToggle", "clinic_course", "clinic_patients"]
+__all__ = ["READING", "FetchedSession", "ScopeToggle", "clinic_course", "clinic_due",
+           "clinic_patients"]
 
 READING = "Reading the clinic's records…"
 """What a view says while a read of the server is under way."""
@@ -60,6 +61,14 @@ def clinic_patients(records: CentralRecords) -> list[PatientSummary]:
     from ketaroom.store.central.reader import CentralPatients
 
     return CentralPatients(records).summaries()
+
+
+def clinic_due(records: CentralRecords, until: date) -> list[Due]:
+    """What is due up to ``until`` in every room: courses' next sessions, follow-ups
+    (worker thread)."""
+    from ketaroom.store.central.reader import CentralPatients
+
+    return CentralPatients(records).due(until)
 
 
 def clinic_course(records: CentralRecords, code: str) -> CourseReport:

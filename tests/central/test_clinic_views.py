@@ -19,6 +19,7 @@ from ketaroom.store.journal import Journal
 from ketaroom.store.paths import journal_path
 from ketaroom.store.patients import PatientStore
 from ketaroom.ui.history_view import HistoryView
+from ketaroom.ui.patient_preferences import CLINIC_LINE, CLINIC_NONE
 from ketaroom.ui.patient_view import PatientView
 from ketaroom.ui.theme import apply_theme
 from tests.central.courses import course_room
@@ -125,28 +126,49 @@ def test_patients_switch_to_the_clinic_course_and_back_when_the_server_is_away(
     view.resize(1180, 760)
     view.show()
     assert view.patients.rowCount() == 1
+    assert view.due.text().startswith("Due today: PT-0042 session")  # this room's
     view.scope.clinic_button.click()
     _until_live(lambda: view.patients.rowCount() == 2)
+    assert view.due.text().startswith("Due today in the clinic: ")  # read with the list
+    assert "PT-0100 session" in view.due.text()  # Room B's patient too
+    assert "pt-0042" not in view.due.text()  # one patient, as the clinic spells the code
     assert view.select_patient("PT-0042")
     _until_live(lambda: view.sessions.rowCount() == 3)
     assert view.patients.item(0, 1).text() == "3"  # clinical sessions in every room
     assert [view.sessions.item(r, 0).toolTip().split(" · ")[-1] for r in range(3)] == [
         "Room A", "Room A", "Room B"]
+    assert [line.split(" from ")[0] for line in view.courses.text().splitlines()] == [
+        "Induction series (planned in Room A)", "Induction series (planned in Room B)"]
     assert not view.fu_button.isEnabled()  # follow-ups go to this room's sessions only
     assert view.export_buttons["pdf"].isEnabled()
+    prefs = view.preferences  # not on the server: this room's, read-only, said calmly
+    assert view.tabs.tabText(1) == "Preferences · this room"
+    assert prefs.status.text() == CLINIC_LINE and prefs.status.objectName() == "saved"
+    assert not prefs.save_button.isEnabled() and not prefs.volume.isEnabled()
     _screenshot(view, "patients-clinic.png")
+    view.tabs.setCurrentIndex(1)
+    _screenshot(view, "patients-clinic-preferences.png")
+    view.tabs.setCurrentIndex(0)
     out = tmp_path / "clinic-course.json"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(
         lambda parent, caption, suggested, filters: (str(out), filters)))
     assert view.export_course("json") == out
-    assert [s["room"] for s in json.loads(out.read_text())["sessions"]] == [
-        "Room A", "Room A", "Room B"]
+    doc = json.loads(out.read_text())
+    assert [s["room"] for s in doc["sessions"]] == ["Room A", "Room A", "Room B"]
+    assert [c["room"] for c in doc["courses"]] == ["Room A", "Room B"]
+    assert view.select_patient("PT-0100")  # only Room B knows them
+    assert prefs.status.text() == CLINIC_NONE.format(code="PT-0100")
+    assert prefs.status.objectName() == "saved"
+    assert view.select_patient("PT-0042")
+    _until_live(lambda: view.sessions.rowCount() == 3)
 
     dsn[0] = silent_server
     view.refresh()
     _until_live(lambda: not view.scope.clinic_button.isChecked())
     assert view.status.text().startswith(AWAY_LINE)
     assert view.patients.rowCount() == 1 and view.fu_button.isEnabled()
+    assert view.due.text().startswith("Due today: ")
+    assert view.tabs.tabText(1) == "Preferences" and prefs.save_button.isEnabled()
 
 
 def test_without_a_records_server_there_is_no_toggle(qtbot, tmp_path: Path) -> None:

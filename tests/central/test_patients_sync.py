@@ -85,7 +85,8 @@ def test_a_server_and_outbox_from_before_patients_are_upgraded_and_filled_in(
     sync(path, clinic_dsn)
     # put back what the previous ketaroom left: schema 1 and an outbox without shapes
     with psycopg.connect(clinic_dsn) as conn:
-        conn.execute("DROP VIEW clinic_patients; DROP TABLE patients, courses;"
+        conn.execute("DROP INDEX events_words; DROP FUNCTION ketaroom_event_words(text);"
+                     " DROP VIEW clinic_patients; DROP TABLE patients, courses;"
                      " ALTER TABLE sessions DROP COLUMN patient_local_id,"
                      " DROP COLUMN course_local_id, DROP COLUMN course_number;"
                      " UPDATE ketaroom_schema SET version = 1")

@@ -89,8 +89,10 @@ def test_the_dose_row_has_its_units_and_the_clinic_limit_needs_confirming(
     assert panel.per_kg.objectName() == "problem"
     qtbot.waitUntil(panel.confirm_dose.isVisible, timeout=2000)
     assert "above the clinic limit 0.8 mg/kg" in panel.dose_warning.text()
-    assert panel.dose_saved.text().startswith("Dose not recorded yet")
-    assert measures(window, sid)["dose"] is None  # nothing recorded without the click
+    assert "as entered, not confirmed" in panel.dose_saved.text()
+    qtbot.waitUntil(lambda: measures(window, sid)["dose"] is not None, timeout=2000)
+    entered = measures(window, sid)["dose"]  # on record at once, flagged, before the click
+    assert (entered["mg"], entered["confirmed"]) == (70, False) and entered["warnings"]
 
     qtbot.keyClicks(panel.mg, "0")  # 700 mg: a correction withdraws the question …
     assert not panel.confirm_dose.isVisible()
@@ -100,7 +102,7 @@ def test_the_dose_row_has_its_units_and_the_clinic_limit_needs_confirming(
     qtbot.keyClicks(panel.mg, "70")
     qtbot.waitUntil(panel.confirm_dose.isVisible, timeout=2000)
     click(qtbot, panel.confirm_dose)
-    qtbot.waitUntil(lambda: measures(window, sid)["dose"] is not None, timeout=2000)
+    qtbot.waitUntil(lambda: measures(window, sid)["dose"]["confirmed"], timeout=2000)
     dose = measures(window, sid)["dose"]
     assert dose["mg"] == 70 and dose["warnings"] == [
         "Dose 1.00 mg/kg iv is above the clinic limit 0.8 mg/kg"]

@@ -6,11 +6,13 @@ import shutil
 import sqlite3
 import stat
 import subprocess
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from ketaroom.core.clinical import DoseLimits
 from ketaroom.store.course_report import load_course, rems_missing
 from ketaroom.store.export import export_course
 from ketaroom.store.journal import Journal
@@ -111,6 +113,8 @@ def test_course_pdf_reads_like_a_clinic_document(journal: Journal, tmp_path: Pat
     text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True,
                           text=True, check=True).stdout
     assert "Course report · PT-0042" in text and "A. Example" in text
+    courses = text[text.index("Courses"):text.index("Sessions", text.index("Courses"))]
+    assert "Room" in courses and courses.count("Room 1") == 2  # where each was planned
     for heading in ("Courses", "Sessions", "PHQ-9 trend", "Esketamine REMS monitoring",
                     "Adverse events", "Reflections — what I want to remember", "Follow-ups"):
         assert heading in text
@@ -134,9 +138,27 @@ def test_course_csv_has_the_bp_slots(journal: Journal) -> None:
     from ketaroom.store.course_report import CSV_COLUMNS, course_csv
 
     rows = course_csv(load_course(journal, "PT-0042")).splitlines()
-    assert CSV_COLUMNS[-3:] == ("bp_baseline", "bp_post_dose", "bp_discharge")
-    assert rows[-1].endswith(",124/85,146/85,")
-    assert rows[1].endswith(",130/85,,150/85")  # no reading near +40 min; the last after
+    assert CSV_COLUMNS[-5:] == ("bp_baseline", "bp_post_dose", "bp_discharge", "course_room",
+                                "dose_confirmed")  # new columns go last
+    assert rows[-1].endswith(",124/85,146/85,,Room 1,")
+    assert rows[1].endswith(",130/85,,150/85,Room 1,")  # no reading near +40 min
+
+
+def test_a_course_says_which_room_planned_it_and_an_unconfirmed_dose_says_so(
+        journal: Journal) -> None:
+    from ketaroom.store.course_report import course_csv
+
+    report = load_course(journal, "PT-0042")
+    assert [c["room"] for c in report.to_dict()["courses"]] == ["Room 1", "Room 1"]
+    first = report.rows[0].session.id
+    over = Dose.checked(84, "iv", 70.0, limits=DoseLimits({"iv": 1.0}))
+    PatientStore(journal).record(first, replace(over, confirmed=False))
+    rows = course_csv(load_course(journal, "PT-0042")).splitlines()
+    assert rows[1].endswith(",Room 1,no")
+    with sqlite3.connect(journal.path) as raw:  # the room was renamed since
+        raw.execute("UPDATE sessions SET room = 'Quiet room' WHERE id = ?", (first,))
+        raw.execute("UPDATE sessions SET room = '' WHERE id > ?", (first,))
+    assert [c.room for c in PatientStore(journal).courses("PT-0042")] == ["Quiet room"] * 2
 
 
 def test_unknown_patient_touches_no_file(journal: Journal, tmp_path: Path) -> None:

@@ -26,6 +26,7 @@ import psycopg
 
 from ketaroom.store.central.schema import (
     SCHEMA_VERSION,
+    WORDS_KINDS_SQL,
     CentralSchemaError,
     CentralUnavailableError,
     _one_line,
@@ -35,15 +36,23 @@ from ketaroom.store.central.schema import (
 from ketaroom.store.journal import (
     _INCIDENT_KINDS,
     _SEARCH_TERM,
-    _TEXT_KINDS_SQL,
+    _WORD,
     EventRecord,
     HistoryRow,
     SessionRecord,
     decode_payload,
 )
-from ketaroom.store.patients import Course, Patient, PatientPreferences, PatientSummary
+from ketaroom.store.patients import (
+    Course,
+    Due,
+    Patient,
+    PatientPreferences,
+    PatientSummary,
+    due_items,
+    due_since,
+)
 
-__all__ = ["CentralPatients", "CentralRecords"]
+__all__ = ["WORDS_MATCH", "CentralPatients", "CentralRecords"]
 
 _SESSION_SELECT = (
     "SELECT s.id, s.preset, s.preset_path, s.preset_yaml, s.room, s.patient_ref, s.started_at,"
@@ -55,6 +64,12 @@ _SESSION_SELECT = (
     " LEFT JOIN courses c ON c.room_id = s.room_id AND c.local_id = s.course_local_id")
 """Every session read (``s``: sessions, ``p``: the room's patient row, ``c``: course); the
 patient's code is the clinic's spelling (``clinic_patients``), whichever room typed it."""
+WORDS_MATCH = (
+    "SELECT e.room_id, e.session_local_id FROM events e"
+    f" WHERE e.kind IN ({WORDS_KINDS_SQL})"
+    " AND ketaroom_event_words(e.payload) @@ to_tsquery('simple', %s)")
+"""The sessions (room id, local id) with an entry whose words match a tsquery: the
+partial GIN index ``events_words`` of schema version 3 answers it."""
 _SEARCHED = ("s.started_at", "s.preset", "s.room", "s.status", "p.code", "s.patient_ref",
              "s.operator")
 
@@ -138,9 +153,11 @@ class CentralRecords:
     def history(self, *, include_rehearsals: bool = False, patient: str | None = None,
                 search: str = "", limit: int | None = 500) -> list[HistoryRow]:
         """The clinic's newest ``limit`` sessions, newest first, like
-        :meth:`Journal.history <ketaroom.store.journal.Journal.history>` (a search word
-        matches the session's fields, or the text of one of its notes, cues, reflections…
-        anywhere, case ignored)."""
+        :meth:`Journal.history <ketaroom.store.journal.Journal.history>`: a search word
+        (or ``"quoted phrase"``) occurs in the session's fields (anywhere, case ignored),
+        or its words begin words of the text, prompt or tags of one of its notes, cues,
+        emergencies, reflections or adverse events (in that order for a phrase), found
+        through the server's full-text index (:data:`WORDS_MATCH`)."""
         where: list[str] = []
         params: list[Any] = []
         if not include_rehearsals:
@@ -152,12 +169,12 @@ class CentralRecords:
             term = quoted or word
             if not term:
                 continue
-            like = "%" + _escape_like(term) + "%"
-            where.append("(" + " OR ".join(f"{c} ILIKE %s" for c in _SEARCHED)
-                         + " OR EXISTS (SELECT 1 FROM events e WHERE e.room_id = s.room_id"
-                         " AND e.session_local_id = s.local_id"
-                         f" AND e.kind IN ({_TEXT_KINDS_SQL}) AND e.payload ILIKE %s))")
-            params += [like] * (len(_SEARCHED) + 1)
+            matches = [f"{c} ILIKE %s" for c in _SEARCHED]
+            params += ["%" + _escape_like(term) + "%"] * len(_SEARCHED)
+            if _WORD.search(term):  # the words of its entries, through events_words
+                matches.append(f"(s.room_id, s.local_id) IN ({WORDS_MATCH})")
+                params.append(_prefix_query(term))
+            where.append(f"({' OR '.join(matches)})")
         clause = f" WHERE {' AND '.join(where)}" if where else ""
         params.append(limit)  # LIMIT NULL: all
         records = self.select_sessions(
@@ -206,8 +223,11 @@ class CentralRecords:
 
 
 _COURSE_SELECT = (
-    "SELECT c.id, c.uid, p.code, c.kind, c.planned_sessions, c.spacing_days, c.started"
-    " FROM courses c JOIN patients p ON p.room_id = c.room_id AND p.local_id = c.patient_local_id")
+    "SELECT c.id, c.uid, (SELECT cp.code FROM clinic_patients cp WHERE cp.key = lower(p.code)),"
+    " c.kind, c.planned_sessions, c.spacing_days, c.started, r.name FROM courses c"
+    " JOIN patients p ON p.room_id = c.room_id AND p.local_id = c.patient_local_id"
+    " JOIN rooms r ON r.room_id = c.room_id")
+"""Every course read: its patient's code as the clinic spells it, its room's name now."""
 
 
 class CentralPatients:
@@ -246,7 +266,7 @@ class CentralPatients:
         return [Course(id=int(r[0]), uid=r[1], patient=r[2], kind=r[3],
                        planned_sessions=int(r[4]), spacing_days=int(r[5]),
                        started=date.fromisoformat(r[6]),
-                       session_days=tuple(days.get(int(r[0]), ())))
+                       session_days=tuple(days.get(int(r[0]), ())), room=r[7] or None)
                 for r in rows]
 
     def sessions(self, code: str, *, include_rehearsals: bool = False) -> list[SessionRecord]:
@@ -257,6 +277,19 @@ class CentralPatients:
 
     def events(self, session_id: int, kinds: Sequence[str] = ()) -> list[EventRecord]:
         return self.records.events(session_id, kinds)
+
+    def due(self, until: date) -> list[Due]:
+        """What is due up to ``until`` across the clinic, like :meth:`PatientStore.due
+        <ketaroom.store.patients.PatientStore.due>` (``session_id``: the server's id)."""
+        rows = self.records._read(
+            "SELECT s.id, (SELECT cp.code FROM clinic_patients cp WHERE cp.key = lower(p.code)),"
+            " s.started_at, array_remove(array_agg(e.payload), NULL) FROM sessions s"
+            " JOIN patients p ON p.room_id = s.room_id AND p.local_id = s.patient_local_id"
+            " LEFT JOIN events e ON e.room_id = s.room_id AND e.session_local_id = s.local_id"
+            " AND e.kind = 'follow_up' WHERE s.kind = 'clinical'"
+            " AND s.started_at::timestamptz >= %s GROUP BY s.id, p.code",
+            (due_since(until),))
+        return due_items(self._courses("", ()), [tuple(r) for r in rows], until)
 
     def summaries(self) -> list[PatientSummary]:
         """One :class:`PatientSummary` per clinic patient, by code (every room counted)."""
@@ -276,6 +309,13 @@ class CentralPatients:
                                next_due=latest[code.lower()].next_due
                                if code.lower() in latest else None)
                 for code, clinical, rehearsals, first, last in rows]
+
+
+def _prefix_query(term: str) -> str:
+    """``term`` as one quoted tsquery token whose words are prefixes: PostgreSQL splits
+    it with the parser that made the index (``'in room b':*`` → ``'in':* <-> 'room':*
+    <-> 'b':*``, a phrase), so punctuation typed in the search box is never syntax."""
+    return "'" + term.lower().replace("\\", "\\\\").replace("'", "''") + "':*"
 
 
 def _escape_like(text: str) -> str:

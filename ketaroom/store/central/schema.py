@@ -20,6 +20,7 @@ from ketaroom.core.dsn import hide_password_in
 __all__ = [
     "MIGRATIONS",
     "SCHEMA_VERSION",
+    "WORDS_KINDS_SQL",
     "CentralError",
     "CentralSchemaError",
     "CentralUnavailableError",
@@ -133,7 +134,43 @@ room that changed them last (NULL unless a room shares them), the earliest creat
 ``courses`` are each room's (a course is planned in one room); ``id`` is clinic-wide.
 Sessions gain their room's patient and course ids and the number in the course."""
 
-MIGRATIONS: list[str] = [_V1, _V2]
+WORDS_KINDS_SQL = ("'note', 'note_correction', 'note_tags', 'cue', 'emergency', 'reflection',"
+                   " 'adverse_event'")
+"""The kinds whose words the server indexes (``events_words``), the same as the journal's
+``_TEXT_KINDS_SQL`` (a room's ``session_text``). A query must name exactly these for
+PostgreSQL to use the partial index (:meth:`CentralRecords.history
+<ketaroom.store.central.reader.CentralRecords.history>`)."""
+
+_V3 = f"""
+CREATE FUNCTION ketaroom_event_words(payload text) RETURNS tsvector
+LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+    doc jsonb;
+BEGIN
+    BEGIN
+        doc := payload::jsonb;
+    EXCEPTION WHEN others THEN
+        RETURN to_tsvector('simple', payload);
+    END;
+    IF jsonb_typeof(doc) <> 'object' THEN
+        RETURN to_tsvector('simple', payload);
+    END IF;
+    RETURN to_tsvector('simple', coalesce(doc ->> 'text', '') || ' '
+                       || coalesce(doc ->> 'prompt', '') || ' ' || coalesce(doc ->> 'tags', ''));
+END
+$$;
+CREATE INDEX events_words ON events USING gin (ketaroom_event_words(payload))
+    WHERE kind IN ({WORDS_KINDS_SQL});
+"""
+"""Full-text search of the clinic's records: the words of each note, cue prompt, tags,
+emergency, reflection and adverse event (what a room's ``session_text`` holds), in a GIN
+index on a tsvector expression (``simple`` configuration: no stemming, case ignored).
+Built-in only: no extension, no superuser. A payload that is not a JSON object (a
+hand-made record) has all its text indexed instead of failing the sync; that exception
+block is a subtransaction, so the function is PARALLEL UNSAFE (the default): a parallel
+plan calling it would fail."""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3]
 """``MIGRATIONS[n]`` upgrades the server from version n to n + 1 (never edit a shipped one)."""
 
 SCHEMA_VERSION = len(MIGRATIONS)
