@@ -78,6 +78,18 @@ def icon_button(text: str, icon_name: str | None = None, *, tip: str = "",
     return button
 
 
+def keep_text_whole(*buttons: QPushButton) -> None:
+    """Never let a layout squeeze ``buttons`` below their text.
+
+    The style sheet's ``min-width`` (the 44 px touch target) becomes each button's explicit
+    minimum width, which layouts honour instead of the text's width: a crowded row would
+    cut "Add room" to "dd roo". Call once the buttons have their text.
+    """
+    for button in buttons:
+        button.ensurePolished()  # the style sheet's minimum is set while polishing
+        button.setMinimumWidth(button.sizeHint().width())
+
+
 class Throttle(QObject, Generic[T]):
     """Passes values on at most every ``interval_ms``, and always the last one.
 
