@@ -61,7 +61,8 @@ from ketaroom.ui.recovery_dialog import RecoveryChoice, RecoveryDialog
 from ketaroom.ui.room_check_view import RoomCheckControl
 from ketaroom.ui.room_settings import RoomSettingsDialog
 from ketaroom.ui.session_panel import PresetEntry, SessionPanel, find_presets, short_problem
-from ketaroom.ui.widgets import icon_button, muted_label, scroll_column
+from ketaroom.ui.status_line import StatusLine
+from ketaroom.ui.widgets import icon_button, scroll_column
 
 if TYPE_CHECKING:
     from ketaroom.core.preset import Preset
@@ -77,6 +78,8 @@ HEALTH_HEADLINES = {
     LightHealth.DEGRADED: "Lights: the Hue bridge is refusing some commands",
 }
 EMERGENCY_SHORTCUT = "Ctrl+Shift+E"
+SHORTCUTS = f"{EMERGENCY_SHORTCUT} emergency · Space pause/resume · Ctrl+N note"
+"""The status line's reminder; cut from its end when the line is short."""
 EMERGENCY_MESSAGE_MS = 30_000
 """How long the status line mentions an emergency that holds no session."""
 EMERGENCY_LIGHT_PROBLEM = "emergency_light"
@@ -155,28 +158,16 @@ class MainWindow(QMainWindow):
         columns.addWidget(scroll_column(self.music_panel, self.light_panel), 9)
         outer.addLayout(columns, 1)
         self.setCentralWidget(central)
-        status = self.statusBar()
-        status.setSizeGripEnabled(False)
-        self.mode_label = muted_label()
-        self._show_mode()
-        self.shortcut_hint = muted_label(
-            f"Space pause/resume · Ctrl+N note · {EMERGENCY_SHORTCUT} emergency")
-        self.board_label = muted_label()
-        self.board_label.setVisible(self.service.board is not None)
-        if self.service.board is not None:
-            self.board_label.setText("Nurse-station board: connecting…")
-        status.addWidget(self.mode_label)
-        self.due_label = muted_label()
-        self.due_label.setObjectName("dueLine")
-        status.addWidget(self.due_label, 1)
-        status.addPermanentWidget(self.board_label)
         self.room_check = RoomCheckControl(self.service, self, lambda: self._closed)
         self.room_check_line = self.room_check.line
-        status.addWidget(self.room_check_line, 1)
-        self.records_label = muted_label()
-        self.records_label.hide()  # shown once a records server is configured
-        status.addPermanentWidget(self.records_label)
-        status.addPermanentWidget(self.shortcut_hint)
+        self.status_line = StatusLine(self.room_check_line, SHORTCUTS)
+        self.status_line.install(self.statusBar())
+        line = self.status_line
+        self.mode_label, self.due_label, self.shortcut_hint = line.mode, line.due, line.shortcuts
+        self.board_label, self.records_label = line.board, line.records
+        if self.service.board is not None:
+            line.show_board("Nurse-station board: connecting…", problem=False)
+        self._show_mode()
         self._build_menu()
         self._show_due()
         QShortcut(QKeySequence(EMERGENCY_SHORTCUT), self, self._on_emergency)
@@ -350,11 +341,9 @@ class MainWindow(QMainWindow):
     def _show_mode(self) -> None:
         """Demo mode said plainly, or which bridge this room uses."""
         bridge = self.service.bridge
-        self.mode_label.setText(DEMO_LABEL if self.service.demo else
-                                f"Bridge {bridge.address if bridge else '—'}")
-        self.mode_label.setObjectName("demoLabel" if self.service.demo else "muted")
-        self.mode_label.style().unpolish(self.mode_label)
-        self.mode_label.style().polish(self.mode_label)
+        self.status_line.show_mode(DEMO_LABEL if self.service.demo else
+                                   f"Bridge {bridge.address if bridge else '—'}",
+                                   demo=self.service.demo)
 
     def _connect(self) -> None:
         panel = self.session_panel
@@ -611,13 +600,9 @@ class MainWindow(QMainWindow):
     def _on_board_link(self, reachable: bool, message: str) -> None:
         """The status line says whether the nurse-station board hears this room (the
         session never depends on it)."""
-        self.board_label.setText("Nurse-station board: connected" if reachable
-                                 else "Nurse-station board unreachable — retrying")
-        self.board_label.setToolTip(message)
-        self.board_label.setVisible(True)
-        self.board_label.setObjectName("muted" if reachable else "problem")
-        self.board_label.style().unpolish(self.board_label)
-        self.board_label.style().polish(self.board_label)
+        self.status_line.show_board("Nurse-station board: connected" if reachable
+                                    else "Nurse-station board unreachable — retrying",
+                                    problem=not reachable, tip=message)
 
     def _on_recorder_health(self, health: RecorderHealth) -> None:
         if health.pending:
@@ -673,8 +658,7 @@ class MainWindow(QMainWindow):
 
     def _show_records_sync(self, status: SyncStatus) -> None:
         """The central records' line: "records synced 10:42" / "server away since …"."""
-        self.records_label.setText(status.line())
-        self.records_label.show()
+        self.status_line.show_records(status.line())
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._closed:
