@@ -28,7 +28,6 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QHBoxLayout,
     QMainWindow,
     QMessageBox,
     QTabWidget,
@@ -62,7 +61,7 @@ from ketaroom.ui.room_check_view import RoomCheckControl
 from ketaroom.ui.room_settings import RoomSettingsDialog
 from ketaroom.ui.session_panel import PresetEntry, SessionPanel, find_presets, short_problem
 from ketaroom.ui.status_line import StatusLine
-from ketaroom.ui.widgets import icon_button, scroll_column
+from ketaroom.ui.widgets import Columns, ScrollArea, icon_button, scroll_column
 
 if TYPE_CHECKING:
     from ketaroom.core.preset import Preset
@@ -142,21 +141,22 @@ class MainWindow(QMainWindow):
         self.session_panel.set_patient_picker(self.patient_picker)
         outer.addWidget(self.banner)
         outer.addWidget(self.session_panel)
-        columns = QHBoxLayout()
-        columns.setSpacing(8)
+        columns = Columns()
         self.cue_panel = CuePanel()
         self.notes_panel = NotesPanel()
         self.clinical_panel = ClinicalPanel(self.service)
         self.record_tabs = QTabWidget()
         self.record_tabs.setObjectName("recordTabs")
-        self.record_tabs.addTab(self.notes_panel, "Notes && vitals")
+        self.record_tabs.addTab(ScrollArea(self.notes_panel, "notesScroll"), "Notes && vitals")
         self.record_tabs.addTab(self.clinical_panel, "Clinical")
+        for panel in (self.notes_panel, self.clinical_panel):
+            panel.title.hide()  # the tab says it; the room goes to the notes
         self.music_panel = MusicPanel()
         self.light_panel = LightPanel(lambda: self.service.steered_light_group)
-        columns.addWidget(self.cue_panel, 7)
-        columns.addWidget(self.record_tabs, 12)
-        columns.addWidget(scroll_column(self.music_panel, self.light_panel), 9)
-        outer.addLayout(columns, 1)
+        columns.add(self.cue_panel, 7)
+        columns.add(self.record_tabs, 12)
+        columns.add(scroll_column(self.music_panel, self.light_panel), 9)
+        outer.addWidget(columns, 1)
         self.setCentralWidget(central)
         self.room_check = RoomCheckControl(self.service, self, lambda: self._closed)
         self.room_check_line = self.room_check.line

@@ -8,6 +8,7 @@ from typing import Any, Generic, TypeVar
 from PySide6.QtCore import QObject, QSize, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractSlider,
+    QApplication,
     QDoubleSpinBox,
     QFrame,
     QHBoxLayout,
@@ -181,6 +182,51 @@ class SliderGesture(QObject):
             self._done(start, self._slider.value())
 
 
+class Columns(QWidget):
+    """Panels side by side whose row never claims its full height as its minimum.
+
+    Qt's box layouts take a height-for-width item's preferred height as its *minimum*:
+    one word-wrapped label in a column ("No cues waiting.") made the window's lower row
+    refuse to shrink, and on a 720 px screen with a banner the layout squeezed the session
+    panel's controls over each other instead. This row reports no height-for-width, so it
+    shrinks to its columns' minimum (they scroll) and the panels above keep theirs.
+    """
+
+    def __init__(self, spacing: int = 8, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._row = QHBoxLayout(self)
+        self._row.setContentsMargins(0, 0, 0, 0)
+        self._row.setSpacing(spacing)
+
+    def add(self, widget: QWidget, stretch: int = 0) -> None:
+        self._row.addWidget(widget, stretch)
+
+    def hasHeightForWidth(self) -> bool:
+        return False
+
+
+class ScrollArea(QScrollArea):
+    """Scrolls ``content`` vertically when the window is too short for it, never
+    sideways; the field that takes the keyboard focus is scrolled into view (Ctrl+N, a
+    vitals cue)."""
+
+    def __init__(self, content: QWidget, object_name: str) -> None:
+        super().__init__()
+        self.setObjectName(object_name)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setWidget(content)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._on_focus_changed)
+
+    def _on_focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
+        content = self.widget()
+        if new is not None and content is not None and content.isAncestorOf(new):
+            self.ensureWidgetVisible(new, 0, 8)
+
+
 def scroll_column(*panels: QWidget) -> QScrollArea:
     """Panels stacked top-down; on a short screen (a banner showing at 1280×720) the
     column scrolls instead of squeezing its controls over each other."""
@@ -192,10 +238,4 @@ def scroll_column(*panels: QWidget) -> QScrollArea:
     for panel in panels:
         stack.addWidget(panel)
     stack.addStretch(1)
-    scroll = QScrollArea()
-    scroll.setObjectName("sideScroll")
-    scroll.setWidgetResizable(True)
-    scroll.setFrameShape(QFrame.Shape.NoFrame)
-    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    scroll.setWidget(column)
-    return scroll
+    return ScrollArea(column, "sideScroll")
