@@ -207,8 +207,8 @@ class Columns(QWidget):
 
 class ScrollArea(QScrollArea):
     """Scrolls ``content`` vertically when the window is too short for it, never
-    sideways; the field that takes the keyboard focus is scrolled into view (Ctrl+N, a
-    vitals cue)."""
+    sideways; a field given the keyboard focus (Ctrl+N, a vitals cue, Tab) is scrolled into
+    view — never one clicked on."""
 
     def __init__(self, content: QWidget, object_name: str) -> None:
         super().__init__()
@@ -222,6 +222,8 @@ class ScrollArea(QScrollArea):
             app.focusChanged.connect(self._on_focus_changed)
 
     def _on_focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
+        if QApplication.mouseButtons() != Qt.MouseButton.NoButton:
+            return  # a click: scrolling now would move a slider under the pointer
         content = self.widget()
         if new is not None and content is not None and content.isAncestorOf(new):
             self.ensureWidgetVisible(new, 0, 8)

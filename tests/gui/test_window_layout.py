@@ -101,3 +101,26 @@ def test_a_field_taking_the_focus_is_scrolled_into_view(qtbot, make_window) -> N
     qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(editor.hasFocus, timeout=2000)
     assert viewport.contains(_rect(editor, window))
+
+
+def test_a_click_never_scrolls_what_is_under_the_pointer(qtbot, make_window) -> None:
+    """A field half out of view, clicked: it takes the focus where it is (scrolling then
+    would move a slider under the pointer and change its value)."""
+    window = make_window()
+    window.resize(1280, 720)
+    window.session_panel.start_button.click()
+    qtbot.waitUntil(lambda: window.live is not None, timeout=5000)
+    for source, message in PROBLEMS:
+        window.banner.report(source, message)
+    qtbot.wait(50)
+    scroll = window.record_tabs.currentWidget()
+    assert isinstance(scroll, QScrollArea)
+    field = window.notes_panel.editor
+    window.notes_panel.history.setFocus()
+    bar = scroll.verticalScrollBar()
+    bar.setValue(field.mapTo(scroll.widget(), QPoint(0, 0)).y() + 20)  # its top hidden
+    assert bar.value() > 0
+    before = bar.value()
+    qtbot.mouseClick(field, Qt.MouseButton.LeftButton, pos=QPoint(20, field.height() - 8))
+    qtbot.waitUntil(field.hasFocus, timeout=2000)
+    assert bar.value() == before
