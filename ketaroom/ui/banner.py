@@ -81,9 +81,11 @@ class Banner(QFrame):
                 self.hide()
 
     def _render(self) -> None:
-        parts = [f"<b>{_escape(message)}</b><br>{_escape(advice)}"
-                 for message, advice in self._problems.values()]
-        self.text.setText("<br><br>".join(parts))
+        # a small gap between problems, not a blank line: the banner stays compact
+        parts = [f"<p style='margin-top:{6 if i else 0}px; margin-bottom:0'>"
+                 f"<b>{_escape(message)}</b>" + (f"<br>{_escape(advice)}" if advice else "")
+                 + "</p>" for i, (message, advice) in enumerate(self._problems.values())]
+        self.text.setText("".join(parts))
 
     def _on_hide(self) -> None:
         self.hide()

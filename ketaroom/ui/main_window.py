@@ -27,7 +27,6 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QHBoxLayout,
     QMainWindow,
     QTabWidget,
     QVBoxLayout,
@@ -48,7 +47,8 @@ from ketaroom.ui.notes_panel import NotesPanel
 from ketaroom.ui.patient_picker import PatientPicker
 from ketaroom.ui.room_check_view import RoomCheckControl
 from ketaroom.ui.session_panel import PresetEntry, SessionPanel, short_problem
-from ketaroom.ui.widgets import icon_button, muted_label, scroll_column
+from ketaroom.ui.status_line import StatusLine
+from ketaroom.ui.widgets import Columns, ScrollArea, icon_button, scroll_column
 
 if TYPE_CHECKING:  # the rest is imported where it is first needed (issue 14: cold start)
     from PySide6.QtGui import QCloseEvent, QPaintEvent
@@ -71,6 +71,8 @@ HEALTH_HEADLINES = {
     LightHealth.DEGRADED: "Lights: the Hue bridge is refusing some commands",
 }
 EMERGENCY_SHORTCUT = "Ctrl+Shift+E"
+SHORTCUTS = f"{EMERGENCY_SHORTCUT} emergency · Space pause/resume · Ctrl+N note"
+"""The status line's reminder; cut from its end when the line is short."""
 EMERGENCY_MESSAGE_MS = 30_000
 """How long the status line mentions an emergency that holds no session."""
 EMERGENCY_LIGHT_PROBLEM = "emergency_light"
@@ -134,8 +136,7 @@ class MainWindow(QMainWindow):
             if problem:
                 self.banner.report(source, problem, "")
         if service.board is not None and not self.board_label.isVisible():
-            self.board_label.setText("Nurse-station board: connecting…")
-            self.board_label.setVisible(True)
+            self.status_line.show_board("Nurse-station board: connecting…", problem=False)
         self._show_mode()
         self._show_due()
         if service.room_ready:
@@ -179,43 +180,31 @@ class MainWindow(QMainWindow):
         self.session_panel.set_patient_picker(self.patient_picker)
         outer.addWidget(self.banner)
         outer.addWidget(self.session_panel)
-        columns = QHBoxLayout()
-        columns.setSpacing(8)
+        columns = Columns()
         self.cue_panel = CuePanel()
         self.notes_panel = NotesPanel()
         self._clinical: ClinicalPanel | None = None
         self.record_tabs = QTabWidget()
         self.record_tabs.setObjectName("recordTabs")
-        self.record_tabs.addTab(self.notes_panel, "Notes && vitals")
+        self.record_tabs.addTab(ScrollArea(self.notes_panel, "notesScroll"), "Notes && vitals")
         self.record_tabs.addTab(QWidget(), "Clinical")  # built when first shown or needed
         self.record_tabs.currentChanged.connect(self._on_record_tab)
+        self.notes_panel.title.hide()  # the tab says it; the room goes to the notes
         self.music_panel = MusicPanel(remember=self.service.remember_comfortable_volume)
         self.light_panel = LightPanel(lambda: self.service.steered_light_group)
-        columns.addWidget(self.cue_panel, 7)
-        columns.addWidget(self.record_tabs, 12)
-        columns.addWidget(scroll_column(self.music_panel, self.light_panel), 9)
-        outer.addLayout(columns, 1)
+        columns.add(self.cue_panel, 7)
+        columns.add(self.record_tabs, 12)
+        columns.add(scroll_column(self.music_panel, self.light_panel), 9)
+        outer.addWidget(columns, 1)
         self.setCentralWidget(central)
-        status = self.statusBar()
-        status.setSizeGripEnabled(False)
-        self.mode_label = muted_label()
-        self._show_mode()
-        self.shortcut_hint = muted_label(
-            f"Space pause/resume · Ctrl+N note · {EMERGENCY_SHORTCUT} emergency")
-        self.board_label = muted_label()
-        self.board_label.hide()  # shown once a board is configured (when the room opens)
-        status.addWidget(self.mode_label)
-        self.due_label = muted_label()
-        self.due_label.setObjectName("dueLine")
-        status.addWidget(self.due_label, 1)
-        status.addPermanentWidget(self.board_label)
         self.room_check = RoomCheckControl(self.service, self, lambda: self._closed)
         self.room_check_line = self.room_check.line
-        status.addWidget(self.room_check_line, 1)
-        self.records_label = muted_label()
-        self.records_label.hide()  # shown once a records server is configured
-        status.addPermanentWidget(self.records_label)
-        status.addPermanentWidget(self.shortcut_hint)
+        self.status_line = StatusLine(self.room_check_line, SHORTCUTS)
+        self.status_line.install(self.statusBar())
+        line = self.status_line
+        self.mode_label, self.due_label, self.shortcut_hint = line.mode, line.due, line.shortcuts
+        self.board_label, self.records_label = line.board, line.records
+        self._show_mode()
         self.clinic = ClinicMenu(self)
         self._side_windows = self.clinic.side_windows
         # The menu's actions under the names the window always had (tests use them).
@@ -235,6 +224,7 @@ class MainWindow(QMainWindow):
             from ketaroom.ui.clinical_panel import ClinicalPanel
 
             self._clinical = ClinicalPanel(self.service)
+            self._clinical.title.hide()  # the tab says it
             tabs, current = self.record_tabs, self.record_tabs.currentIndex()
             placeholder = tabs.widget(1)
             tabs.blockSignals(True)
@@ -331,11 +321,9 @@ class MainWindow(QMainWindow):
     def _show_mode(self) -> None:
         """Demo mode said plainly, or which bridge this room uses."""
         bridge = self.service.bridge
-        self.mode_label.setText(DEMO_LABEL if self.service.demo else
-                                f"Bridge {bridge.address if bridge else '—'}")
-        self.mode_label.setObjectName("demoLabel" if self.service.demo else "muted")
-        self.mode_label.style().unpolish(self.mode_label)
-        self.mode_label.style().polish(self.mode_label)
+        self.status_line.show_mode(DEMO_LABEL if self.service.demo else
+                                   f"Bridge {bridge.address if bridge else '—'}",
+                                   demo=self.service.demo)
 
     def _connect(self) -> None:
         panel = self.session_panel
@@ -592,13 +580,9 @@ class MainWindow(QMainWindow):
     def _on_board_link(self, reachable: bool, message: str) -> None:
         """The status line says whether the nurse-station board hears this room (the
         session never depends on it)."""
-        self.board_label.setText("Nurse-station board: connected" if reachable
-                                 else "Nurse-station board unreachable — retrying")
-        self.board_label.setToolTip(message)
-        self.board_label.setVisible(True)
-        self.board_label.setObjectName("muted" if reachable else "problem")
-        self.board_label.style().unpolish(self.board_label)
-        self.board_label.style().polish(self.board_label)
+        self.status_line.show_board("Nurse-station board: connected" if reachable
+                                    else "Nurse-station board unreachable — retrying",
+                                    problem=not reachable, tip=message)
 
     def _on_recorder_health(self, health: RecorderHealth) -> None:
         if health.pending:
@@ -656,8 +640,7 @@ class MainWindow(QMainWindow):
 
     def _show_records_sync(self, status: SyncStatus) -> None:
         """The central records' line: "records synced 10:42" / "server away since …"."""
-        self.records_label.setText(status.line())
-        self.records_label.show()
+        self.status_line.show_records(status.line())
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._closed:

@@ -47,6 +47,9 @@ QUICK_TAGS: tuple[tuple[str, str], ...] = (
 PLACEHOLDER = "Type a note — it is saved as you type (Ctrl+N)"
 VITAL_FIELDS = ("sys", "dia", "hr", "spo2")
 VITAL_HINTS = {"sys": "Sys", "dia": "Dia", "hr": "HR", "spo2": "SpO₂"}
+HISTORY_MIN_PX = 48
+"""The entries so far may shrink to about one row (1280×720): the fields above them
+stay whole."""
 
 
 class NoteSink(Protocol):
@@ -97,6 +100,7 @@ class NotesPanel(Panel):
         self.history = QListWidget()
         self.history.setWordWrap(True)
         self.history.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.history.setMinimumHeight(HISTORY_MIN_PX)
         self.body.addWidget(self.history, 1)
         self._autosave = QTimer(self)
         self._autosave.setSingleShot(True)

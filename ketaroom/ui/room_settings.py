@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QPushButton,
     QSpinBox,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -60,7 +61,7 @@ from ketaroom.ui.bridge_setup import (
 from ketaroom.ui.dose_limits_form import DoseLimitsRow
 from ketaroom.ui.pin_dialog import PinDialog
 from ketaroom.ui.records_server_field import RecordsServerField
-from ketaroom.ui.widgets import Panel, muted_label
+from ketaroom.ui.widgets import Panel, keep_text_whole, muted_label
 from ketaroom.ui.widgets import spin_box as _spin
 
 __all__ = ["RoomSettingsDialog", "bridge_summary"]
@@ -143,6 +144,37 @@ class RoomSettingsDialog(QDialog):
     # -- construction ----------------------------------------------------------------------
 
     def _build(self, settings: Settings) -> None:
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("settingsTabs")
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self._rooms_tab(), "Rooms")
+        self.tabs.addTab(self._clinic_tab(settings), "Clinic-wide limits")
+        self.tabs.addTab(self._links_tab(settings), "Board && records server")
+
+        self.message = muted_label(wrap=True)
+        policy = self.message.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)  # keeps Cancel and Save at the right
+        self.message.setSizePolicy(policy)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.reject)
+        self.save_button = QPushButton("Save")
+        self.save_button.setObjectName("primary")
+        self.save_button.clicked.connect(self._on_save)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.message, 1)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.save_button)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(18, 14, 18, 18)
+        layout.setSpacing(12)
+        layout.addWidget(self.tabs, 1)
+        layout.addLayout(buttons)
+        keep_text_whole(self.add_button, self.remove_button, self.this_pc_button)
+        self.resize(1000, 600)
+
+    def _rooms_tab(self) -> QWidget:
+        """The room list, and the chosen room's bridge, audio, caps and default preset."""
         rooms = Panel("Treatment rooms")
         self.room_list = QListWidget()
         self.room_list.setAccessibleName("Rooms")
@@ -193,24 +225,24 @@ class RoomSettingsDialog(QDialog):
         form.addRow("Audio output", self.output_combo)
         self.volume_spin = _spin(QSpinBox(), 0, 100, " %")
         self.volume_spin.valueChanged.connect(self._on_volume_changed)
-        volume_row = QHBoxLayout()
-        volume_row.addWidget(self.volume_spin)
-        volume_row.addWidget(muted_label("no preset or slider plays this room louder"), 1)
-        form.addRow("Volume cap", volume_row)
+        form.addRow("Volume cap", _with_note(
+            self.volume_spin, "no preset or slider plays this room louder"))
         self.loudness_spin = _spin(QSpinBox(), round(LOUDNESS_TARGET_RANGE[0]),
                                    round(LOUDNESS_TARGET_RANGE[1]), " LUFS")
         self.loudness_spin.valueChanged.connect(self._on_loudness_changed)
-        loudness_row = QHBoxLayout()
-        loudness_row.addWidget(self.loudness_spin)
-        loudness_row.addWidget(muted_label("every track of the clinic's music plays at this "
-                                           "loudness (−23: the shipped music)"), 1)
-        form.addRow("Music loudness", loudness_row)
+        form.addRow("Music loudness", _with_note(
+            self.loudness_spin, "every track of the clinic's music plays at this loudness "
+                                "(−23: the shipped music)"))
         self.preset_combo = QComboBox()
         self.preset_combo.setAccessibleName("Default preset")
         self.preset_combo.currentIndexChanged.connect(self._on_preset_chosen)
         form.addRow("Default preset", self.preset_combo)
         self.room_panel.body.addLayout(form)
+        self.room_panel.body.addStretch(1)
+        return _tab(rooms, self.room_panel)
 
+    def _clinic_tab(self, settings: Settings) -> QWidget:
+        """*Extend*, record keeping, the vital-sign alert limits and the dose limits."""
         clinic = Panel("Clinic-wide (all rooms)")
         grid = QGridLayout()
         grid.setHorizontalSpacing(14)
@@ -239,6 +271,15 @@ class RoomSettingsDialog(QDialog):
         grid.setColumnStretch(4, 1)
         grid.addWidget(muted_label("Vital signs outside these limits are flagged:"), 1, 0, 1, 5)
         clinic.body.addLayout(grid)
+        self.dose_limits = DoseLimitsRow(settings.dose_limits)
+        clinic.body.addSpacing(6)
+        clinic.body.addWidget(self.dose_limits)
+        clinic.body.addStretch(1)
+        return _tab(clinic)
+
+    def _links_tab(self, settings: Settings) -> QWidget:
+        """The nurse-station board's broker and the clinic records server."""
+        links = Panel("Nurse station and records server (all rooms)")
         board = QHBoxLayout()
         board.setSpacing(8)
         self.board_field = QLineEdit(settings.board.address if settings.board else "")
@@ -256,42 +297,21 @@ class RoomSettingsDialog(QDialog):
         board.addWidget(self.board_user, 2)
         board.addWidget(self.board_password, 2)
         board.addWidget(self.board_tls)
-        clinic.body.addLayout(board)
-        self.dose_limits = DoseLimitsRow(settings.dose_limits)
-        clinic.body.addWidget(self.dose_limits)
+        links.body.addLayout(board)
+        links.body.addSpacing(6)
         self.records_server = RecordsServerField(settings.central_dsn,
                                                  settings.central_share_names)
-        clinic.body.addWidget(self.records_server)
+        links.body.addWidget(self.records_server)
+        links.body.addStretch(1)
+        return _tab(links)
 
-        self.message = muted_label(wrap=True)
-        policy = self.message.sizePolicy()
-        policy.setRetainSizeWhenHidden(True)  # keeps Cancel and Save at the right
-        self.message.setSizePolicy(policy)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.clicked.connect(self.reject)
-        self.save_button = QPushButton("Save")
-        self.save_button.setObjectName("primary")
-        self.save_button.clicked.connect(self._on_save)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.message, 1)
-        buttons.addWidget(self.cancel_button)
-        buttons.addWidget(self.save_button)
-
-        right = QVBoxLayout()
-        right.setSpacing(12)
-        right.addWidget(self.room_panel)
-        right.addWidget(clinic)
-        right.addStretch(1)
-        columns = QHBoxLayout()
-        columns.setSpacing(12)
-        columns.addWidget(rooms, 2)
-        columns.addLayout(right, 5)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(18, 18, 18, 18)
-        layout.setSpacing(12)
-        layout.addLayout(columns, 1)
-        layout.addLayout(buttons)
-        self.resize(1040, 700)
+    def reveal(self, widget: QWidget) -> None:
+        """Bring the tab holding ``widget`` to the front (a problem found on Save, a
+        screenshot)."""
+        for index in range(self.tabs.count()):
+            if self.tabs.widget(index).isAncestorOf(widget):
+                self.tabs.setCurrentIndex(index)
+                return
 
     # -- the room list ---------------------------------------------------------------------
 
@@ -471,22 +491,34 @@ class RoomSettingsDialog(QDialog):
                        central_share_names=self.records_server.share_names.isChecked(),
                        dose_limits=self.dose_limits.limits(), problem=None)
 
-    def _on_save(self) -> None:
-        problem = self._name_problem(self.name_field.text().strip(), self._row)
-        settings = self.build_settings()
+    def _save_problem(self, settings: Settings) -> tuple[str, QWidget] | None:
+        """What stops ``settings`` from being saved, and the field that holds it."""
+        name_problem = self._name_problem(self.name_field.text().strip(), self._row)
+        if name_problem:
+            return name_problem, self.name_field
         limits = settings.vital_limits
-        if not problem and limits.sys_min >= limits.sys_max:
-            problem = "The low systolic limit must be below the high one."
-        if not problem and limits.hr_min >= limits.hr_max:
-            problem = "The low heart-rate limit must be below the high one."
-        if not problem and settings.board is not None:
+        if limits.sys_min >= limits.sys_max:
+            return ("The low systolic limit must be below the high one.",
+                    self.vital_spins["sys_min"])
+        if limits.hr_min >= limits.hr_max:
+            return ("The low heart-rate limit must be below the high one.",
+                    self.vital_spins["hr_min"])
+        if settings.board is not None:
             try:
                 parse_broker(settings.board.address)
             except ValueError as exc:
-                problem = f"Nurse-station board: {exc}."
-        problem = problem or self.records_server.problem()
-        if problem:
-            say(self.message, problem, problem=True)
+                return f"Nurse-station board: {exc}.", self.board_field
+        records_problem = self.records_server.problem()
+        return (records_problem, self.records_server.address) if records_problem else None
+
+    def _on_save(self) -> None:
+        settings = self.build_settings()
+        problem = self._save_problem(settings)
+        if problem is not None:
+            text, field = problem
+            say(self.message, text, problem=True)
+            self.reveal(field)
+            field.setFocus()
             return
         if not self.unlock():
             say(self.message, "Not saved: the admin PIN is needed.", problem=True)
@@ -513,3 +545,23 @@ def _fill_combo(combo: QComboBox, choices: list[tuple[str, str]], selected: str)
     for key, text in choices:
         combo.addItem(text, key)
     combo.setCurrentIndex(max(0, combo.findData(selected)))
+
+
+def _tab(*panels: QWidget) -> QWidget:
+    """A tab page: ``panels`` side by side (the first one at its natural width)."""
+    page = QWidget()
+    row = QHBoxLayout(page)
+    row.setContentsMargins(0, 12, 0, 0)
+    row.setSpacing(12)
+    for index, panel in enumerate(panels):
+        row.addWidget(panel, 0 if index < len(panels) - 1 else 1)
+    return page
+
+
+def _with_note(spin: QWidget, note: str) -> QHBoxLayout:
+    """A spin box with a muted explanation beside it (wrapped when the dialog is narrow)."""
+    row = QHBoxLayout()
+    row.setSpacing(12)
+    row.addWidget(spin)
+    row.addWidget(muted_label(note, wrap=True), 1)
+    return row

@@ -9,7 +9,9 @@ than the warm off-white text; accents are amber, alarms a deep brick red.
 Qt's own dialogs follow the theme too: native dialogs are switched off (a native
 file dialog is a white sheet in a dark room) and :class:`NightStyle` draws the
 standard icons those dialogs and message boxes use (files, folders, the question
-mark…) in palette colours instead of Fusion's white and blue ones.
+mark…) in palette colours instead of Fusion's white and blue ones. Greyed-out widgets
+have dimmer text and borders (a disabled palette group, and ``:disabled`` rules in the QSS),
+and an unticked check box shows its box.
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ import logging
 import re
 from functools import lru_cache
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QFont, QIcon, QPalette
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QApplication, QProxyStyle, QStyle, QStyleOption, QWidget
 
 from ketaroom.shipped import STYLES_DIR
@@ -71,6 +73,9 @@ def style_sheet() -> str:
 
 
 _SP = QStyle.StandardPixmap
+_PM = QStyle.PixelMetric
+CHECK_BOX_PX = 20
+"""Check boxes are drawn this big (Fusion's 14 px is hard to see and to hit)."""
 STANDARD_ICONS: dict[QStyle.StandardPixmap, tuple[str, str]] = {
     _SP.SP_FileIcon: ("mdi6.file-outline", "muted"),
     _SP.SP_FileLinkIcon: ("mdi6.file-link-outline", "muted"),
@@ -99,7 +104,8 @@ STANDARD_ICONS: dict[QStyle.StandardPixmap, tuple[str, str]] = {
 
 
 class NightStyle(QProxyStyle):
-    """Fusion, with :data:`STANDARD_ICONS` in palette colours (see module docstring)."""
+    """Fusion, with :data:`STANDARD_ICONS` in palette colours (see module docstring) and
+    check boxes that show on the dark palette (:func:`draw_check_box`)."""
 
     def __init__(self) -> None:
         super().__init__("Fusion")
@@ -113,6 +119,61 @@ class NightStyle(QProxyStyle):
             if not found.isNull():
                 return found
         return super().standardIcon(standard_icon, option, widget)
+
+    def pixelMetric(self, metric: QStyle.PixelMetric, option: QStyleOption | None = None,
+                    widget: QWidget | None = None) -> int:
+        if metric in (_PM.PM_IndicatorWidth, _PM.PM_IndicatorHeight):
+            return CHECK_BOX_PX
+        return super().pixelMetric(metric, option, widget)
+
+    def drawPrimitive(self, element: QStyle.PrimitiveElement, option: QStyleOption,
+                      painter: QPainter, widget: QWidget | None = None) -> None:
+        if element == QStyle.PrimitiveElement.PE_IndicatorCheckBox:
+            draw_check_box(painter, option)
+            return
+        super().drawPrimitive(element, option, painter, widget)
+
+
+def draw_check_box(painter: QPainter, option: QStyleOption) -> None:
+    """A check box that shows when unticked: Fusion outlines it in a darker shade of the
+    window colour, invisible on this dark palette. Muted outline when unticked, amber when
+    ticked, both dimmer when greyed out; never brighter than the text."""
+    state = option.state
+    enabled = bool(state & QStyle.StateFlag.State_Enabled)
+    ticked = bool(state & (QStyle.StateFlag.State_On | QStyle.StateFlag.State_NoChange))
+    if not enabled:
+        edge, fill, mark = "line", "panel", "disabled"
+    elif ticked:
+        edge, fill, mark = "accent", "accent_bg", "accent"
+    else:
+        edge, fill, mark = "muted", "field", "accent"
+    box = QRectF(option.rect).adjusted(1, 1, -1, -1)
+    painter.save()
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(QPen(color(edge), 1.5))
+    painter.setBrush(color(fill))
+    painter.drawRoundedRect(box, 4, 4)
+    if ticked:
+        pen = QPen(color(mark), 2.2)
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+        painter.setPen(pen)
+        w, h, x, y = box.width(), box.height(), box.x(), box.y()
+        if state & QStyle.StateFlag.State_NoChange:  # partly ticked: a bar
+            painter.drawLine(QPointF(x + w * 0.28, y + h / 2), QPointF(x + w * 0.72, y + h / 2))
+        else:
+            painter.drawPolyline([QPointF(x + w * 0.24, y + h * 0.52),
+                                  QPointF(x + w * 0.43, y + h * 0.70),
+                                  QPointF(x + w * 0.77, y + h * 0.32)])
+    painter.restore()
+
+
+DISABLED_ROLES: dict[QPalette.ColorRole, str] = {
+    QPalette.ColorRole.WindowText: "disabled", QPalette.ColorRole.Text: "disabled",
+    QPalette.ColorRole.ButtonText: "disabled", QPalette.ColorRole.PlaceholderText: "disabled",
+    QPalette.ColorRole.Base: "panel",
+}
+"""Greyed-out widgets the style sheet does not reach look greyed out too (dim text)."""
 
 
 def apply_theme(app: QApplication) -> None:
@@ -130,6 +191,8 @@ def apply_theme(app: QApplication) -> None:
     }
     for role, name in roles.items():
         palette.setColor(role, color(name))
+    for role, name in DISABLED_ROLES.items():  # greyed out: what Fusion draws (spin boxes…)
+        palette.setColor(QPalette.ColorGroup.Disabled, role, color(name))
     app.setPalette(palette)
     font = QFont(app.font())
     font.setPixelSize(SIZES_PX["base_pt"])

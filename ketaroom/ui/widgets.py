@@ -8,6 +8,7 @@ from typing import Any, Generic, TypeVar
 from PySide6.QtCore import QObject, QSize, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractSlider,
+    QApplication,
     QDoubleSpinBox,
     QFrame,
     QHBoxLayout,
@@ -76,6 +77,18 @@ def icon_button(text: str, icon_name: str | None = None, *, tip: str = "",
     button.setCursor(Qt.CursorShape.PointingHandCursor)
     button.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
     return button
+
+
+def keep_text_whole(*buttons: QPushButton) -> None:
+    """Never let a layout squeeze ``buttons`` below their text.
+
+    The style sheet's ``min-width`` (the 44 px touch target) becomes each button's explicit
+    minimum width, which layouts honour instead of the text's width: a crowded row would
+    cut "Add room" to "dd roo". Call once the buttons have their text.
+    """
+    for button in buttons:
+        button.ensurePolished()  # the style sheet's minimum is set while polishing
+        button.setMinimumWidth(button.sizeHint().width())
 
 
 class Throttle(QObject, Generic[T]):
@@ -169,6 +182,53 @@ class SliderGesture(QObject):
             self._done(start, self._slider.value())
 
 
+class Columns(QWidget):
+    """Panels side by side whose row never claims its full height as its minimum.
+
+    Qt's box layouts take a height-for-width item's preferred height as its *minimum*:
+    one word-wrapped label in a column ("No cues waiting.") made the window's lower row
+    refuse to shrink, and on a 720 px screen with a banner the layout squeezed the session
+    panel's controls over each other instead. This row reports no height-for-width, so it
+    shrinks to its columns' minimum (they scroll) and the panels above keep theirs.
+    """
+
+    def __init__(self, spacing: int = 8, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._row = QHBoxLayout(self)
+        self._row.setContentsMargins(0, 0, 0, 0)
+        self._row.setSpacing(spacing)
+
+    def add(self, widget: QWidget, stretch: int = 0) -> None:
+        self._row.addWidget(widget, stretch)
+
+    def hasHeightForWidth(self) -> bool:
+        return False
+
+
+class ScrollArea(QScrollArea):
+    """Scrolls ``content`` vertically when the window is too short for it, never
+    sideways; a field given the keyboard focus (Ctrl+N, a vitals cue, Tab) is scrolled into
+    view — never one clicked on."""
+
+    def __init__(self, content: QWidget, object_name: str) -> None:
+        super().__init__()
+        self.setObjectName(object_name)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setWidget(content)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._on_focus_changed)
+
+    def _on_focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
+        if QApplication.mouseButtons() != Qt.MouseButton.NoButton:
+            return  # a click: scrolling now would move a slider under the pointer
+        content = self.widget()
+        if new is not None and content is not None and content.isAncestorOf(new):
+            self.ensureWidgetVisible(new, 0, 8)
+
+
 def scroll_column(*panels: QWidget) -> QScrollArea:
     """Panels stacked top-down; on a short screen (a banner showing at 1280×720) the
     column scrolls instead of squeezing its controls over each other."""
@@ -180,13 +240,7 @@ def scroll_column(*panels: QWidget) -> QScrollArea:
     for panel in panels:
         stack.addWidget(panel)
     stack.addStretch(1)
-    scroll = QScrollArea()
-    scroll.setObjectName("sideScroll")
-    scroll.setWidgetResizable(True)
-    scroll.setFrameShape(QFrame.Shape.NoFrame)
-    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    scroll.setWidget(column)
-    return scroll
+    return ScrollArea(column, "sideScroll")
 
 
 def show_status(label: QLabel, text: str, *, problem: bool = False) -> None:

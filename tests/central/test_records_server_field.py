@@ -43,6 +43,7 @@ def test_a_saved_password_is_never_shown_and_is_kept_on_save(qtbot, tmp_path: Pa
     field.share_names.setChecked(True)
     folder = os.environ.get("KETAROOM_SCREENSHOT_DIR")
     if folder:
+        dialog.reveal(field)
         QApplication.processEvents()  # the layout follows the result line
         dialog.grab().save(str(Path(folder) / "room-settings-records-server.png"))
     with qtbot.waitSignal(dialog.settingsSaved, timeout=2000):

@@ -103,6 +103,7 @@ def test_screenshot_clinical_checks_and_dose_limit(qtbot, make_window, data_dir)
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitUntil(lambda: dialog.ready, timeout=10_000)
+    dialog.reveal(dialog.dose_limits)
     dialog.grab().save(str(out / "room-settings-dose-limits.png"))
     dialog.dose_limits.change_button.click()
     editor = dialog.dose_limits.editor

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QDialog, QLineEdit
+from PySide6.QtWidgets import QAbstractButton, QApplication, QDialog, QLineEdit
 
 from ketaroom.app import device_setup
 from ketaroom.devices.hue_emulator import HueEmulator
@@ -28,6 +28,7 @@ from ketaroom.store.settings import (
 from ketaroom.ui.bridge_setup import BridgeSetupDialog, normalize_address
 from ketaroom.ui.pin_dialog import PinDialog
 from ketaroom.ui.room_settings import RoomSettingsDialog
+from ketaroom.ui.theme import apply_theme
 
 pytestmark = pytest.mark.gui
 
@@ -303,6 +304,31 @@ def test_setting_up_the_bridge_from_the_room(qtbot, tmp_path, open_gate, emulato
     assert dialog.build_settings().bridge == chosen
 
 
+def test_the_dialog_fits_a_small_screen_with_every_button_whole(qtbot, tmp_path,
+                                                                 open_gate) -> None:
+    """1280×720 (a treatment-room PC): the dialog fits with room for the title bar, and no
+    button is cut — neither by the dialog's edge nor by a crowded row ("dd roo")."""
+    apply_theme(QApplication.instance())
+    settings = Settings(rooms=(RoomProfile("Room 1"), RoomProfile("Garden room")),
+                        current_room="Room 1",
+                        central_dsn="postgresql://ketaroom@records.clinic:5432/clinic")
+    dialog = settings_dialog(qtbot, settings, tmp_path, open_gate)
+    dialog.room_list.setCurrentRow(1)  # every room button enabled
+    for hint in (dialog.sizeHint(), dialog.minimumSizeHint()):
+        assert hint.width() <= 1280 and hint.height() <= 700, hint
+    for size in (dialog.size(), dialog.minimumSizeHint()):
+        dialog.resize(size)
+        for index in range(dialog.tabs.count()):
+            dialog.tabs.setCurrentIndex(index)
+            dialog.layout().activate()
+            QApplication.processEvents()
+            buttons = [b for b in dialog.findChildren(QAbstractButton) if b.isVisible()]
+            assert len(buttons) >= 3
+            for button in buttons:
+                assert button.visibleRegion().boundingRect() == button.rect(), button.text()
+                assert button.width() >= button.sizeHint().width(), button.text()
+
+
 
 
 def test_the_board_broker_and_its_credentials_are_saved_privately(qtbot, tmp_path,
@@ -310,8 +336,10 @@ def test_the_board_broker_and_its_credentials_are_saved_privately(qtbot, tmp_pat
     dialog = settings_dialog(qtbot, Settings(room_name="Room 1"), tmp_path, open_gate)
     assert dialog.board_password.echoMode() == QLineEdit.EchoMode.Password
     qtbot.keyClicks(dialog.board_field, "broker.clinic:x")
+    dialog.tabs.setCurrentIndex(0)
     dialog.save_button.click()
     assert "Nurse-station board" in dialog.message.text()
+    assert dialog.tabs.currentWidget().isAncestorOf(dialog.board_field)  # shown where it is
     assert not settings_path(tmp_path).exists()
     dialog.board_field.clear()
     qtbot.keyClicks(dialog.board_field, "broker.clinic:8883")

@@ -106,9 +106,9 @@ def playlist_choices(dirs: list[Path]) -> list[str]:
 
 
 def local_style() -> str:
-    """Editor-only rules: fields at fault, check boxes and scroll bars, in theme colours."""
-    colours = {"warn": "#b7792f", "line": "#3a3128", "field": "#120f0c",
-               "accent_dim": "#9a6a34", "panel": "#1d1915"}
+    """Editor-only rules: fields at fault and scroll bars, in theme colours (check boxes
+    are the theme's: :func:`ketaroom.ui.theme.draw_check_box`)."""
+    colours = {"warn": "#b7792f", "line": "#3a3128", "panel": "#1d1915"}
     try:
         from ketaroom.ui.theme import COLORS
 
@@ -119,9 +119,6 @@ def local_style() -> str:
     return (
         'QLineEdit[problem="true"], QSpinBox[problem="true"], QComboBox[problem="true"], '
         f'QTableWidget[problem="true"] {{ border: 2px solid {c["warn"]}; }}\n'
-        f"QCheckBox::indicator {{ width: 22px; height: 22px; border: 1px solid {c['line']};"
-        f" border-radius: 5px; background: {c['field']}; }}\n"
-        f"QCheckBox::indicator:checked {{ background: {c['accent_dim']}; }}\n"
         f"QScrollBar:horizontal {{ background: {c['panel']}; height: 12px; }}\n"
         f"QScrollBar::handle:horizontal {{ background: {c['line']}; border-radius: 6px;"
         " min-width: 30px; }\n"

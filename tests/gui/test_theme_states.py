@@ -1,0 +1,97 @@
+"""The night theme tells greyed-out fields from live ones, and shows an unticked check box —
+judged on the pixels Qt draws, with the app's real theme."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from PySide6.QtCore import QRect
+from PySide6.QtGui import QColor, QImage
+from PySide6.QtWidgets import (
+    QApplication,
+    QCheckBox,
+    QComboBox,
+    QLineEdit,
+    QPlainTextEdit,
+    QSpinBox,
+    QStyle,
+    QStyleOptionButton,
+    QWidget,
+)
+
+from ketaroom.ui.theme import COLORS, apply_theme
+
+pytestmark = pytest.mark.gui
+
+
+def _lightest(image: QImage, rect: QRect | None = None) -> int:
+    """The lightness (0-255) of the lightest pixel of ``image`` inside ``rect``."""
+    area = rect or image.rect()
+    return max(image.pixelColor(x, y).lightness()
+               for y in range(area.top(), area.bottom() + 1)
+               for x in range(area.left(), area.right() + 1))
+
+
+def _shown(qtbot, widget: QWidget) -> QImage:
+    apply_theme(QApplication.instance())
+    qtbot.addWidget(widget)
+    widget.resize(max(widget.sizeHint().width(), 220), widget.sizeHint().height())
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget.grab().toImage()
+
+
+def _line_edit() -> QWidget:
+    return QLineEdit("128")
+
+
+def _combo() -> QWidget:
+    combo = QComboBox()
+    combo.addItem("System default output")
+    return combo
+
+
+def _spin() -> QWidget:
+    spin = QSpinBox()
+    spin.setSuffix(" %")
+    spin.setValue(80)
+    return spin
+
+
+def _note() -> QWidget:
+    editor = QPlainTextEdit("Patient relaxed")
+    editor.setFixedHeight(60)
+    return editor
+
+
+@pytest.mark.parametrize("make", [_line_edit, _combo, _spin, _note],
+                         ids=["line edit", "combo", "spin box", "note editor"])
+def test_a_greyed_out_field_is_dimmer_than_a_live_one(qtbot, make: Callable[[], QWidget]
+                                                      ) -> None:
+    live = _shown(qtbot, make())
+    greyed_widget = make()
+    greyed_widget.setEnabled(False)
+    greyed = _shown(qtbot, greyed_widget)
+    # the text is the lightest thing in a field: greyed out, it is clearly dimmer
+    assert _lightest(greyed) < _lightest(live) - 60
+    if not isinstance(greyed_widget, QSpinBox):  # and its outline too (the style sheet's)
+        edge = QRect(0, greyed.height() // 2, 2, 1)
+        assert _lightest(greyed, edge) < _lightest(live, edge)
+
+
+@pytest.mark.parametrize("enabled", [True, False], ids=["live", "greyed out"])
+def test_an_unticked_check_box_shows_its_box_calmly(qtbot, enabled: bool) -> None:
+    box = QCheckBox("Also send patients' names")
+    box.setEnabled(enabled)
+    image = _shown(qtbot, box)
+    option = QStyleOptionButton()
+    box.initStyleOption(option)
+    indicator = box.style().subElementRect(QStyle.SubElement.SE_CheckBoxIndicator, option, box)
+    outline = _lightest(image, indicator)
+    background = QColor(COLORS["bg"]).lightness()
+    assert outline - background >= (60 if enabled else 15)  # the box is there to see
+    assert outline <= QColor(COLORS["text"]).lightness()  # and never brighter than the text
+    if not enabled:
+        box.setEnabled(True)
+        assert outline < _lightest(box.grab().toImage(), indicator)  # greyed out: dimmer
