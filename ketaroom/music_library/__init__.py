@@ -12,8 +12,7 @@ The names below are loaded on first use (the settings need only the loudness tar
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from ketaroom.core.lazy import lazy_attributes
 
 _HOMES = {"DEFAULT_TARGET_LUFS": "ketaroom.music_library.target",
           "Measurement": "ketaroom.music_library.measure",
@@ -24,9 +23,4 @@ _HOMES = {"DEFAULT_TARGET_LUFS": "ketaroom.music_library.target",
 
 __all__ = sorted(_HOMES)
 
-
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module 'ketaroom.music_library' has no attribute {name!r}")
-    return getattr(importlib.import_module(home), name)
+__getattr__ = lazy_attributes(__name__, _HOMES)

@@ -10,8 +10,7 @@ this file, and the window's first frame needs the settings, not the journal (iss
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from ketaroom.core.lazy import lazy_attributes
 
 _HOMES = {
     **dict.fromkeys(("BufferedJournalWriter", "EventRecord", "Journal", "JournalCorruptError",
@@ -23,9 +22,4 @@ _HOMES = {
 
 __all__ = sorted(_HOMES)
 
-
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module 'ketaroom.store' has no attribute {name!r}")
-    return getattr(importlib.import_module(home), name)
+__getattr__ = lazy_attributes(__name__, _HOMES)

@@ -14,6 +14,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ketaroom.ui.main_window import MainWindow
+
 pytestmark = pytest.mark.gui
 
 
@@ -80,8 +82,8 @@ def test_nothing_overlaps_at_1280x720_with_one_or_two_problems(qtbot, make_windo
             assert _overlaps(panel, window) == [], (count, panel)
 
 
-def test_a_field_taking_the_focus_is_scrolled_into_view(qtbot, make_window) -> None:
-    """Two problems at 1280×720: the notes scroll; Ctrl+N shows the note field again."""
+def _session_with_two_problems(qtbot, make_window) -> tuple[MainWindow, QScrollArea]:
+    """A session at 1280×720 under a two-problem banner; the notes tab's scroll area."""
     window = make_window()
     window.resize(1280, 720)
     window.session_panel.start_button.click()
@@ -91,6 +93,12 @@ def test_a_field_taking_the_focus_is_scrolled_into_view(qtbot, make_window) -> N
     qtbot.wait(50)
     scroll = window.record_tabs.currentWidget()
     assert isinstance(scroll, QScrollArea)
+    return window, scroll
+
+
+def test_a_field_taking_the_focus_is_scrolled_into_view(qtbot, make_window) -> None:
+    """Two problems at 1280×720: the notes scroll; Ctrl+N shows the note field again."""
+    window, scroll = _session_with_two_problems(qtbot, make_window)
     bar = scroll.verticalScrollBar()
     assert bar.maximum() > 0
     window.notes_panel.history.setFocus()  # somewhere else, scrolled to the end
@@ -106,15 +114,7 @@ def test_a_field_taking_the_focus_is_scrolled_into_view(qtbot, make_window) -> N
 def test_a_click_never_scrolls_what_is_under_the_pointer(qtbot, make_window) -> None:
     """A field half out of view, clicked: it takes the focus where it is (scrolling then
     would move a slider under the pointer and change its value)."""
-    window = make_window()
-    window.resize(1280, 720)
-    window.session_panel.start_button.click()
-    qtbot.waitUntil(lambda: window.live is not None, timeout=5000)
-    for source, message in PROBLEMS:
-        window.banner.report(source, message)
-    qtbot.wait(50)
-    scroll = window.record_tabs.currentWidget()
-    assert isinstance(scroll, QScrollArea)
+    window, scroll = _session_with_two_problems(qtbot, make_window)
     field = window.notes_panel.editor
     window.notes_panel.history.setFocus()
     bar = scroll.verticalScrollBar()
