@@ -20,6 +20,9 @@ SAFE_STARTUP_MODES = ("powerfail", "custom")
 DISK_ERROR_BYTES = 50 * 1024**2
 """Below this, a session's record may not fit: the check fails."""
 DISK_WARNING_BYTES = 1024**3
+TEST_SOUND_MAX_PCT = 20.0
+"""The audio check's optional test sound plays at this level at most (and never above the
+room's volume limit)."""
 
 
 @dataclass(frozen=True)

@@ -25,11 +25,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ketaroom.core.room_check import Status
+from ketaroom.core.room_check import TEST_SOUND_MAX_PCT, Status
 from ketaroom.core.targets import MusicTarget
 from ketaroom.shipped import TEST_SOUND
 
-if TYPE_CHECKING:  # light to import: the window's room-check line names the level
+if TYPE_CHECKING:
     from ketaroom.devices.music import MusicReport, Player, ReportSink
     from ketaroom.session.room_state import RoomReport
     from ketaroom.session.runner import Post
@@ -37,8 +37,6 @@ if TYPE_CHECKING:  # light to import: the window's room-check line names the lev
 __all__ = ["TEST_SOUND_MAX_PCT", "RoomTestSound", "TestSoundWatch", "play_test_sound",
            "test_sound_level", "test_sound_target"]
 
-TEST_SOUND_MAX_PCT = 20.0
-"""The test sound never plays louder than this (the room's limit applies too)."""
 TEST_SOUND_FADE_S = 1.0
 """Fade in from silence, and out before the sound's end."""
 TEST_SOUND_LABEL = "test sound"

@@ -14,14 +14,10 @@ after choosing *Pair*.
 
 from __future__ import annotations
 
-import contextlib
 import re
-import threading
 import time
-from collections.abc import Callable
-from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -38,10 +34,10 @@ from PySide6.QtWidgets import (
 
 from ketaroom.session.device_setup import BridgeProblem, BridgeSetupError, DeviceSetup
 from ketaroom.store.settings import BridgeSettings
+from ketaroom.ui.background_call import BackgroundCall
 from ketaroom.ui.widgets import Panel, muted_label
 
-__all__ = ["BackgroundCall", "BridgeSetupDialog", "normalize_address",
-           "say"]
+__all__ = ["BridgeSetupDialog", "normalize_address", "say"]
 
 PAIR_WINDOW_S = 30.0
 """The bridge accepts pairing for 30 s after its link button is pressed."""
@@ -89,52 +85,6 @@ def restyle(widget: QWidget, object_name: str) -> None:
 
 def _problem(error: object) -> BridgeProblem | None:
     return error.problem if isinstance(error, BridgeSetupError) else None
-
-
-class BackgroundCall(QObject):
-    """One blocking call at a time on a daemon thread; :attr:`done` arrives on the main thread.
-
-    ``done(result, error)``: ``error`` is the exception the call raised, else ``None``. A call
-    started again or :meth:`cancel` led makes the older one's result disappear unseen.
-    """
-
-    done = Signal(object, object)
-    _finished = Signal(int, object, object)
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._token = 0
-        self._running: int | None = None
-        self._finished.connect(self._on_finished, Qt.ConnectionType.QueuedConnection)
-
-    @property
-    def busy(self) -> bool:
-        return self._running is not None
-
-    def start(self, fn: Callable[[], Any], name: str = "ketaroom-call") -> None:
-        self._token += 1
-        token = self._token
-        self._running = token
-
-        def work() -> None:
-            try:
-                result, error = fn(), None
-            except Exception as exc:
-                result, error = None, exc
-            with contextlib.suppress(RuntimeError):  # the dialog is gone: nobody waits
-                self._finished.emit(token, result, error)
-
-        threading.Thread(target=work, name=name, daemon=True).start()
-
-    def cancel(self) -> None:
-        self._token += 1
-        self._running = None
-
-    def _on_finished(self, token: int, result: object, error: object) -> None:
-        if token != self._token:
-            return
-        self._running = None
-        self.done.emit(result, error)
 
 
 class BridgeSetupDialog(QDialog):

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton, QVBoxLayout, QWidget
 
-from ketaroom.ui.bridge_setup import BackgroundCall
+from ketaroom.ui.background_call import BackgroundCall
 from ketaroom.ui.widgets import muted_label, show_status
 
 Save = Callable[[str, float], object]

@@ -11,7 +11,7 @@ In the patient view's *Clinic* mode the form shows this room's preferences read-
 
 Reading the patient is a small indexed query on the main thread, like the rest of the
 patient view; saving and gathering the names to offer (reading playlists from disk) run on
-a worker thread (:class:`~ketaroom.ui.bridge_setup.BackgroundCall`), so a slow disk never
+a worker thread (:class:`~ketaroom.ui.background_call.BackgroundCall`), so a slow disk never
 freezes the window.
 """
 from __future__ import annotations
@@ -40,7 +40,7 @@ from ketaroom.core.preferences import MAX_ENTRY_CHARS, WARMER_MAX_K, PatientPref
 from ketaroom.store.journal import JournalError
 from ketaroom.store.paths import playlist_files
 from ketaroom.store.patients import PatientStore
-from ketaroom.ui.bridge_setup import BackgroundCall
+from ketaroom.ui.background_call import BackgroundCall
 from ketaroom.ui.widgets import muted_label, show_status
 
 TITLE = "Preferences — carried to every session of this patient"

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QPushButton, QWidget
 from ketaroom.store.course_report import CourseReport, load_course
 from ketaroom.store.journal import EventRecord, SessionRecord
 from ketaroom.store.patients import Due, PatientSummary
-from ketaroom.ui.bridge_setup import BackgroundCall
+from ketaroom.ui.background_call import BackgroundCall
 
 if TYPE_CHECKING:
     from ketaroom.store.central.reader import CentralRecords

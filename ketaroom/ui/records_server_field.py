@@ -15,7 +15,8 @@ from __future__ import annotations
 from PySide6.QtWidgets import QCheckBox, QGridLayout, QLabel, QLineEdit, QPushButton, QWidget
 
 from ketaroom.core.dsn import hide_password_in, mask_password, unmask_password
-from ketaroom.ui.bridge_setup import BackgroundCall, say
+from ketaroom.ui.background_call import BackgroundCall
+from ketaroom.ui.bridge_setup import say
 from ketaroom.ui.widgets import muted_label
 
 __all__ = ["PLACEHOLDER", "RecordsServerField", "dsn_problem"]

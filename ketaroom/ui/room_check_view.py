@@ -26,8 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ketaroom.core.room_check import Check, RoomCheckResult
-from ketaroom.session.test_sound import TEST_SOUND_MAX_PCT
+from ketaroom.core.room_check import TEST_SOUND_MAX_PCT, Check, RoomCheckResult
 from ketaroom.ui.widgets import muted_label
 
 if TYPE_CHECKING:

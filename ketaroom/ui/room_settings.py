@@ -53,11 +53,8 @@ from ketaroom.store.settings import (
     Settings,
     save_settings,
 )
-from ketaroom.ui.bridge_setup import (
-    BackgroundCall,
-    BridgeSetupDialog,
-    say,
-)
+from ketaroom.ui.background_call import BackgroundCall
+from ketaroom.ui.bridge_setup import BridgeSetupDialog, say
 from ketaroom.ui.dose_limits_form import DoseLimitsRow
 from ketaroom.ui.pin_dialog import PinDialog
 from ketaroom.ui.records_server_field import RecordsServerField
