@@ -53,6 +53,8 @@ class LightInfo:
     reachable: bool
     startup_mode: str | None
     """``config.startup.mode``; ``None`` when the light's firmware does not say (before 1.50)."""
+    light_type: str = ""
+    """The bridge's ``type`` ("Dimmable light"…): what power-on settings it can take."""
 
 
 @dataclass(frozen=True)

@@ -164,7 +164,7 @@ def fix_power_on(request: RoomCheckRequest, mode: str = "powerfail") -> Check:
     for light in wanted:
         try:
             set_startup_mode(request.bridge, request.username, light.id, mode,
-                             request.timeout_s)
+                             request.timeout_s, light.light_type)
         except LightsError as exc:
             failed.append(f"light {light.id}: {exc}")
         else:
