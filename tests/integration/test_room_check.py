@@ -135,6 +135,19 @@ def test_fix_custom_gives_a_dimmable_only_light_brightness_only(tmp_path: Path) 
     assert lights["1"]["config"]["startup"]["customsettings"] == {"bri": 20, "ct": 454}
 
 
+def test_fix_says_which_lights_were_bright_and_which_unknown(tmp_path: Path) -> None:
+    """A light whose power-on behaviour the bridge states oddly (diyHue takes any mode) is
+    fixed too, and the fix never claims it was full bright white."""
+    with HueEmulator(lights=2, username=USER, rooms={"Room A": [1, 2]},
+                     startup_modes={1: "safety", 2: "lastonstate"}) as emulator:
+        done = room_check(*bridge_args(emulator), "--json", "--fix", data_dir=tmp_path)
+        assert emulator.startup_mode(2) == "powerfail"
+    assert done.returncode == 0, done.stderr
+    assert by_name(as_json(done))["fix"]["message"] == (
+        "lights 1, 2 now keep their last state after a power cut (was full bright white or "
+        "unknown)")
+
+
 def test_dead_bridge_is_one_error_check_without_traceback(tmp_path: Path) -> None:
     emulator = HueEmulator(lights=1, username=USER)
     emulator.start()
