@@ -56,6 +56,8 @@ class LightInfo:
     reachable: bool
     startup_mode: str | None
     """``config.startup.mode``; ``None`` when the light's firmware does not say (before 1.50)."""
+    light_type: str = ""
+    """The bridge's ``type`` ("Dimmable light"…): what power-on settings it can take."""
 
 
 @dataclass(frozen=True)
@@ -128,17 +130,18 @@ def light_checks(group_label: str, lights: Sequence[LightInfo], *,
                if light.startup_mode is not None and light.startup_mode != "safety"
                and light.startup_mode not in SAFE_STARTUP_MODES]
     silent = [light for light in present if light.startup_mode is None]
+    odd = unknown + silent
+    not_known = (f"power-on behaviour unknown for {_plural(len(odd), 'light')}: "
+                 f"{', '.join(_ids(odd))}")
     if safety:
+        flagged = [light for light in present if light in safety or light in odd]
         checks.append(Check(
             "power-on", "warning",
             f"{_plural(len(safety), 'light')} full bright white after a power cut: "
-            f"{', '.join(_ids(safety))}", _ids(safety),
+            f"{', '.join(_ids(safety))}" + (f"; {not_known}" if odd else ""), _ids(flagged),
             f"{_plural(len(safety), 'light')} bright after a power cut"))
-    elif unknown or silent:
-        odd = unknown + silent
-        checks.append(Check("power-on", "warning",
-                            f"power-on behaviour unknown for {_plural(len(odd), 'light')}: "
-                            f"{', '.join(_ids(odd))}", _ids(odd)))
+    elif odd:
+        checks.append(Check("power-on", "warning", not_known, _ids(odd)))
     else:
         checks.append(Check("power-on", "ok", "every light keeps a dim state after a power cut",
                             _ids(present)))

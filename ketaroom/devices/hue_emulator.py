@@ -13,6 +13,12 @@ as diyHue does),
 ``PUT /api/<user>/groups/<id>/action``, ``PUT /api/<user>/lights/<id>/config``
 (power-on behaviour). Trailing slashes are accepted everywhere.
 
+Lights are colour bulbs (``Extended color light``) unless ``light_kinds`` makes some
+colour-temperature (``ct``: no ``xy``/``hue``/``sat``) or dimmable-only (``dimmable``: ``bri``
+only) bulbs: like a real bridge, a light state command with a parameter the bulb lacks is
+answered error 6 for that parameter (the rest applied); a group action applies to each bulb
+what it can take.
+
 Like firmware 1.50+, every light has ``config.startup`` (``mode``: ``safety`` — full bright
 warm white after a power cut, the factory default —, ``powerfail`` — its last state —, or
 ``custom`` with ``customsettings``) and ``state.reachable``. Test hooks:
@@ -23,7 +29,8 @@ warm white after a power cut, the factory default —, ``powerfail`` — its las
 Also the ``ketaroom bridge-emulator`` sub-command (:func:`add_arguments`, :func:`run_cli`),
 which sets up the same real-room faults from the command line: ``--startup-mode``/``--startup
 ID=MODE`` (power-on behaviour), ``--unreachable ID`` (switched off at the wall), ``--room``
-(several rooms on one bridge) and every :class:`Fault` (``--fault``).
+(several rooms on one bridge), ``--light-kind ID=KIND`` (colour-temperature or dimmable-only
+bulbs) and every :class:`Fault` (``--fault``).
 """
 
 from __future__ import annotations
@@ -39,6 +46,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -108,6 +116,31 @@ class Fault(enum.Enum):
 _NUMERIC = ("bri", "ct", "hue", "sat")
 
 
+@dataclass(frozen=True)
+class _Kind:
+    """What a kind of bulb is called and which state parameters it has."""
+
+    type: str
+    modelid: str
+    productname: str
+    params: tuple[str, ...]
+    """Of ``bri``, ``ct``, ``xy``, ``hue``, ``sat`` (``on`` every light has)."""
+    control: dict[str, Any]
+
+
+LIGHT_KINDS = {
+    "color": _Kind("Extended color light", "LCT015", "Hue color lamp",
+                   ("bri", "ct", "xy", "hue", "sat"),
+                   {"mindimlevel": 1000, "maxlumen": 806, "colorgamuttype": "C",
+                    "ct": {"min": 153, "max": 500}}),
+    "ct": _Kind("Color temperature light", "LTW001", "Hue white ambiance lamp", ("bri", "ct"),
+                {"mindimlevel": 1000, "maxlumen": 806, "ct": {"min": 153, "max": 454}}),
+    "dimmable": _Kind("Dimmable light", "LWB010", "Hue white lamp", ("bri",),
+                      {"mindimlevel": 5000, "maxlumen": 806}),
+}
+"""``light_kinds`` values: a colour bulb (the default), colour temperature, dimmable only."""
+
+
 def _error(kind: int, address: str, description: str) -> dict[str, Any]:
     return {"error": {"type": kind, "address": address, "description": description}}
 
@@ -115,9 +148,10 @@ def _error(kind: int, address: str, description: str) -> dict[str, Any]:
 class _Light:
     """One emulated bulb: target state plus a linear transition from where it was."""
 
-    def __init__(self, light_id: int) -> None:
+    def __init__(self, light_id: int, kind: str = "color") -> None:
         self.light_id = light_id
-        self.name = f"Hue color lamp {light_id}"
+        self.kind = LIGHT_KINDS[kind]
+        self.name = f"{self.kind.productname} {light_id}"
         self.end: dict[str, Any] = {
             "on": False, "bri": 254, "ct": 366, "xy": [0.4573, 0.41], "hue": 8418, "sat": 140,
             "colormode": "ct",
@@ -160,7 +194,9 @@ class _Light:
         return state
 
     def apply(self, params: dict[str, Any], now: float) -> None:
-        """Apply validated ``params``; the transition starts from the current modelled state."""
+        """Apply validated ``params`` (those the bulb lacks are ignored); the transition starts
+        from the current modelled state."""
+        params = {k: v for k, v in params.items() if k not in _COLOUR or k in self.kind.params}
         current = self.current(now)
         was_on = current["on"]
         end = copy.deepcopy(self.end)
@@ -185,21 +221,21 @@ class _Light:
         self.t0, self.duration_s = now, tt / 10.0
 
     def describe(self, now: float) -> dict[str, Any]:
-        state = {k: copy.deepcopy(self.end[k]) for k in ("on", "bri", "hue", "sat", "xy", "ct")}
-        state.update(alert="none", effect="none", colormode=self.end["colormode"],
-                     mode="homeautomation", reachable=self.reachable)
+        state = {k: copy.deepcopy(self.end[k]) for k in ("on", *self.kind.params)}
+        state.update(alert="none", mode="homeautomation", reachable=self.reachable)
+        if "ct" in self.kind.params:  # a ct-only bulb never leaves colormode ct: no xy for it
+            state.update(effect="none", colormode=self.end["colormode"])
         startup: dict[str, Any] = {"mode": self.startup_mode, "configured": True}
         if self.startup_mode == "custom":
             startup["customsettings"] = copy.deepcopy(self.custom)
         return {
-            "state": state, "type": "Extended color light", "name": self.name,
+            "state": state, "type": self.kind.type, "name": self.name,
             "config": {"archetype": "sultanbulb", "function": "mixed",
                        "direction": "omnidirectional", "startup": startup},
-            "modelid": "LCT015", "manufacturername": "Signify Netherlands B.V.",
-            "productname": "Hue color lamp",
+            "modelid": self.kind.modelid, "manufacturername": "Signify Netherlands B.V.",
+            "productname": self.kind.productname,
             "uniqueid": f"00:17:88:01:00:00:00:{self.light_id:02x}-0b", "swversion": "1.88.1",
-            "capabilities": {"control": {"mindimlevel": 1000, "maxlumen": 806,
-                                         "colorgamuttype": "C", "ct": {"min": 153, "max": 500}}},
+            "capabilities": {"control": copy.deepcopy(self.kind.control)},
         }
 
 
@@ -248,12 +284,14 @@ class HueEmulator:
                  username: str = "ketaroom-demo", enforce_rate_limits: bool = True,
                  rooms: Mapping[str, Sequence[int]] | None = None, *,
                  list_group_zero: bool = False,
-                 startup_modes: Mapping[int, str] | None = None) -> None:
+                 startup_modes: Mapping[int, str] | None = None,
+                 light_kinds: Mapping[int, str] | None = None) -> None:
         """``rooms``: group name → light ids, as groups 1, 2, …; default: one group
         "Treatment room" with every light. ``list_group_zero``: ``GET /groups`` also lists
         group ``0`` ("Group 0", every light), as the diyHue bridge emulator does (a real
         bridge does not). ``startup_modes``: light id → power-on behaviour (default
-        ``safety``, as a bulb leaves the factory)."""
+        ``safety``, as a bulb leaves the factory). ``light_kinds``: light id → a
+        :data:`LIGHT_KINDS` key (default ``color``)."""
         self.list_group_zero = list_group_zero
         self.host = host
         self._requested_port = port
@@ -261,7 +299,8 @@ class HueEmulator:
         self.enforce_rate_limits = enforce_rate_limits
         self._lock = threading.RLock()
         self._users: dict[str, str] = {username: "ketaroom#demo"}
-        self._lights = {i: _Light(i) for i in range(1, lights + 1)}
+        kinds = {int(lid): kind for lid, kind in (light_kinds or {}).items()}
+        self._lights = {i: _Light(i, kinds.get(i, "color")) for i in range(1, lights + 1)}
         for lid, mode in (startup_modes or {}).items():
             self._lights[int(lid)].startup_mode = mode
         if rooms is None:
@@ -563,6 +602,9 @@ class HueEmulator:
         if not self._rate_ok(self._light_times, LIGHT_LIMIT_PER_S):
             return 429, None
         params, errors = _validate(body, address)
+        for key in [k for k in params if k in _COLOUR and k not in light.kind.params]:
+            del params[key]
+            errors.append(_error(6, f"{address}/{key}", f"parameter, {key}, not available"))
         is_on = light.current(now)["on"] and light.end["on"]
         if not params.get("on", is_on):
             for key in ("bri", "ct", "xy", "hue", "sat"):
@@ -588,6 +630,9 @@ class HueEmulator:
                                 "invalid value for parameter, startup/mode")]
         settings, errors = _validate(startup.get("customsettings", {}),
                                      f"{address}/startup/customsettings")
+        errors += [_error(6, f"{address}/startup/customsettings/{k}",
+                          f"parameter, {k}, not available")
+                   for k in settings if k in _COLOUR and k not in light.kind.params]
         if errors or (startup["mode"] == "custom" and not settings):
             return 200, errors or [_error(7, f"{address}/startup/customsettings",
                                           "custom needs customsettings")]
@@ -764,6 +809,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--startup", action="append", default=[], type=_startup_arg,
                         metavar="ID=MODE",
                         help="one light's power-on behaviour (repeatable), e.g. 2=powerfail")
+    parser.add_argument("--light-kind", action="append", default=[], type=_kind_arg,
+                        metavar="ID=KIND",
+                        help="one light's kind (repeatable): color (default), ct (colour "
+                             "temperature only) or dimmable (brightness only), e.g. 2=dimmable")
     parser.add_argument("--unreachable", action="append", default=[], type=_light_id_arg,
                         metavar="ID",
                         help="a light switched off at the wall (repeatable): reachable false, "
@@ -801,10 +850,21 @@ def _startup_arg(text: str) -> tuple[int, str]:
     return _light_id_arg(light.strip()), mode
 
 
+def _kind_arg(text: str) -> tuple[int, str]:
+    light, sep, kind = text.partition("=")
+    kind = kind.strip().lower()
+    if not sep or kind not in LIGHT_KINDS:
+        raise argparse.ArgumentTypeError(
+            f"expected ID=KIND with KIND one of {', '.join(LIGHT_KINDS)} (e.g. 2=dimmable), "
+            f"got {text!r}")
+    return _light_id_arg(light.strip()), kind
+
+
 def _real_room_faults(args: argparse.Namespace) -> tuple[dict[int, str], list[int]]:
-    """``--startup-mode``/``--startup`` and ``--unreachable``, checked against ``--lights``:
-    (light id → power-on behaviour, the unreachable light ids)."""
-    named = {lid for lid, _mode in args.startup} | set(args.unreachable)
+    """``--startup-mode``/``--startup``, ``--light-kind`` and ``--unreachable``, checked
+    against ``--lights``: (light id → power-on behaviour, the unreachable light ids)."""
+    named = ({lid for lid, _mode in args.startup} | {lid for lid, _kind in args.light_kind}
+             | set(args.unreachable))
     unknown = sorted(named - set(range(1, args.lights + 1)))
     if unknown:
         raise ValueError(f"no light {', '.join(map(str, unknown))}: the emulator has lights "
@@ -817,8 +877,8 @@ def _real_room_faults(args: argparse.Namespace) -> tuple[dict[int, str], list[in
 def run_cli(args: argparse.Namespace) -> int:
     """Serve until Ctrl+C (or SIGTERM); prints the address and the demo username first.
 
-    Exit 2 (nothing served) when ``--startup``/``--unreachable`` name a light the emulator
-    does not have."""
+    Exit 2 (nothing served) when ``--startup``/``--light-kind``/``--unreachable`` name a light
+    the emulator does not have."""
     try:
         startup_modes, unreachable = _real_room_faults(args)
     except ValueError as exc:
@@ -829,7 +889,8 @@ def run_cli(args: argparse.Namespace) -> int:
                            enforce_rate_limits=not args.no_rate_limits,
                            rooms=dict(args.room) or None,
                            list_group_zero=args.list_group_zero,
-                           startup_modes=startup_modes)
+                           startup_modes=startup_modes,
+                           light_kinds=dict(args.light_kind))
     for light_id in unreachable:
         emulator.power_cut(light_id)
     emulator.start()
@@ -847,6 +908,10 @@ def run_cli(args: argparse.Namespace) -> int:
         lights = [str(lid) for lid, m in startup_modes.items() if m == mode]
         if lights:
             print(f"power-on {mode}: lights {', '.join(lights)}", flush=True)
+    for kind in LIGHT_KINDS:
+        lights = [str(lid) for lid, k in args.light_kind if k == kind]
+        if lights:
+            print(f"{kind}: lights {', '.join(lights)}", flush=True)
     if unreachable:
         print(f"unreachable: lights {', '.join(map(str, unreachable))}", flush=True)
     print("Ctrl+C to stop.", flush=True)

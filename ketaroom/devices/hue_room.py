@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 from ketaroom.core.room_check import LightInfo
 from ketaroom.devices.lights.base import BridgeError, NotPaired
+from ketaroom.devices.lights.conversions import fit_body, light_params
 from ketaroom.devices.lights.hue_http import command_failures, request_json
 from ketaroom.logging_setup import register_secret
 
@@ -78,18 +79,21 @@ def read_room(address: str, username: str, group: str | None, timeout_s: float =
         config = info.get("config") if isinstance(info.get("config"), dict) else {}
         startup = config.get("startup") if isinstance(config.get("startup"), dict) else {}
         mode = startup.get("mode")
+        kind = info.get("type")
         found.append(LightInfo(lid, str(info.get("name", "")), present=True,
                                reachable=state.get("reachable") is True,
-                               startup_mode=mode if isinstance(mode, str) else None))
+                               startup_mode=mode if isinstance(mode, str) else None,
+                               light_type=kind if isinstance(kind, str) else ""))
     return label, found
 
 
 def set_startup_mode(address: str, username: str, light_id: str, mode: str,
-                     timeout_s: float = 2.0) -> None:
-    """Set one light's power-on behaviour: ``powerfail`` or ``custom`` (dim warm)."""
+                     timeout_s: float = 2.0, light_type: str = "") -> None:
+    """Set one light's power-on behaviour: ``powerfail`` or ``custom`` (dim warm; a light
+    whose ``light_type`` takes no colour temperature, dim only)."""
     startup: dict[str, Any] = {"mode": mode}
     if mode == "custom":
-        startup["customsettings"] = dict(DIM_WARM_STARTUP)
+        startup["customsettings"] = fit_body(dict(DIM_WARM_STARTUP), light_params(light_type))
     answer = request_json(address, "PUT", f"{_base(username)}/lights/{quote(light_id)}/config",
                           {"startup": startup}, timeout_s)
     failures = command_failures(answer)

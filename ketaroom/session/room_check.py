@@ -164,7 +164,7 @@ def fix_power_on(request: RoomCheckRequest, mode: str = "powerfail") -> Check:
     for light in wanted:
         try:
             set_startup_mode(request.bridge, request.username, light.id, mode,
-                             request.timeout_s)
+                             request.timeout_s, light.light_type)
         except LightsError as exc:
             failed.append(f"light {light.id}: {exc}")
         else:
@@ -172,10 +172,13 @@ def fix_power_on(request: RoomCheckRequest, mode: str = "powerfail") -> Check:
     one = len(changed) == 1
     what = ((f"keep{'s' if one else ''} {'its' if one else 'their'} last state")
             if mode == "powerfail" else f"come{'s' if one else ''} on dim and warm")
+    bright = {light.id for light in wanted if light.startup_mode == "safety"}
+    was = " or ".join(w for w, some in (("full bright white", bright & set(changed)),
+                                        ("unknown", set(changed) - bright)) if some)
     parts = []
     if changed:
         parts.append(f"light{'' if one else 's'} {', '.join(changed)} now "
-                     f"{what} after a power cut (was full bright white)")
+                     f"{what} after a power cut (was {was})")
     if failed:
         parts.append("not changed: " + "; ".join(failed))
     if unreachable:

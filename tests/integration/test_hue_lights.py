@@ -579,6 +579,36 @@ def light_storm(lights: HueLights) -> list[LightTarget]:
     return targets
 
 
+def test_each_light_gets_only_what_its_type_takes(tmp_path: Any) -> None:
+    """A dimmable-only bulb in a room driven light by light gets ``bri`` and never ``ct``
+    (a real bridge refuses it; diyHue stored it and then failed every ``GET /lights`` with
+    HTTP 500 until the next ``ct``); a colour-temperature bulb never gets ``xy``. No
+    warnings: nothing is refused."""
+    with HueEmulator(lights=3, username=USER, light_kinds={2: "dimmable", 3: "ct"}) as emu:
+        reports = Reports()
+        lights = HueLights(emu.address, USER, "Treatment room", on_report=reports,
+                           config_dir=tmp_path)
+        try:
+            warm = LightTarget(brightness_pct=30, transition_s=0.2, kelvin=2200)
+            lights.apply(warm)  # before any poll: the lights' types are read first
+            assert lights.flush(3.0)
+            lights.apply(LightTarget(brightness_pct=40, transition_s=0.2, color="#ff8800"))
+            assert lights.flush(3.0)
+            assert not wait_until(lambda: reports.of("warning"), 0.3)
+        finally:
+            lights.close()
+        bodies = {lid: [r[3] for r in emu.requests()
+                        if r[1] == "PUT" and r[2] == f"/api/{USER}/lights/{lid}/state"]
+                  for lid in (1, 2, 3)}
+        assert [b["bri"] for b in bodies[2]] == [75, 101]
+        assert not any({"ct", "xy"} & set(b) for b in bodies[2])
+        assert [b.get("ct") for b in bodies[3]] == [455, None]
+        assert not any("xy" in b for b in bodies[3])
+        assert [b.get("ct") for b in bodies[1]] == [455, None] and "xy" in bodies[1][1]
+        assert emu.target_state(2)["bri"] == 101 and emu.target_state(3)["ct"] == 455
+        assert lights.health is LightHealth.OK and not reports.of("device_error")
+
+
 @pytest.mark.parametrize(("count", "per_light"), [(4, True), (6, False)])
 def test_small_rooms_go_light_by_light_big_rooms_by_group(tmp_path: Any, count: int,
                                                           per_light: bool) -> None:

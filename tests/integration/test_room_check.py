@@ -119,6 +119,35 @@ def test_fix_custom_sets_dim_warm_and_survives_a_power_cut(rooms: HueEmulator,
     assert state["on"] is True and state["bri"] == 20 and state["ct"] == 454
 
 
+def test_fix_custom_gives_a_dimmable_only_light_brightness_only(tmp_path: Path) -> None:
+    """A dimmable-only bulb takes no colour temperature: its dim power-on setting is
+    ``bri`` alone (a real bridge refuses ``ct`` with error 6); a colour bulb also gets
+    warm."""
+    with HueEmulator(lights=2, username=USER, rooms={"Room A": [1, 2]},
+                     light_kinds={2: "dimmable"}) as emulator:
+        done = room_check(*bridge_args(emulator), "--json", "--fix", "custom",
+                          data_dir=tmp_path)
+        assert done.returncode == 0, done.stderr
+        fix = by_name(as_json(done))["fix"]
+        assert (fix["status"], fix["lights"]) == ("ok", ["1", "2"])
+        lights = json.loads(raw(emulator.address, "GET", f"/api/{USER}/lights")[1])
+    assert lights["2"]["config"]["startup"]["customsettings"] == {"bri": 20}
+    assert lights["1"]["config"]["startup"]["customsettings"] == {"bri": 20, "ct": 454}
+
+
+def test_fix_says_which_lights_were_bright_and_which_unknown(tmp_path: Path) -> None:
+    """A light whose power-on behaviour the bridge states oddly (diyHue takes any mode) is
+    fixed too, and the fix never claims it was full bright white."""
+    with HueEmulator(lights=2, username=USER, rooms={"Room A": [1, 2]},
+                     startup_modes={1: "safety", 2: "lastonstate"}) as emulator:
+        done = room_check(*bridge_args(emulator), "--json", "--fix", data_dir=tmp_path)
+        assert emulator.startup_mode(2) == "powerfail"
+    assert done.returncode == 0, done.stderr
+    assert by_name(as_json(done))["fix"]["message"] == (
+        "lights 1, 2 now keep their last state after a power cut (was full bright white or "
+        "unknown)")
+
+
 def test_dead_bridge_is_one_error_check_without_traceback(tmp_path: Path) -> None:
     emulator = HueEmulator(lights=1, username=USER)
     emulator.start()
@@ -222,8 +251,9 @@ def test_emulator_cli_starts_a_real_room_with_its_faults(
     address, banner = emulator_process(
         "--lights", "5", "--room", "Room A=1,2,3", "--room", "Room B=4,5",
         "--startup-mode", "powerfail", "--startup", "1=safety", "--startup", "4=safety",
-        "--unreachable", "3")
+        "--unreachable", "3", "--light-kind", "2=dimmable", "--light-kind", "5=ct")
     assert "power-on safety: lights 1, 4\n" in banner
+    assert "ct: lights 5\ndimmable: lights 2\n" in banner
     assert "power-on powerfail: lights 2, 3, 5\n" in banner
     assert "unreachable: lights 3\n" in banner
     status, body = raw(address, "GET", f"/api/{USER}/lights")
@@ -232,6 +262,8 @@ def test_emulator_cli_starts_a_real_room_with_its_faults(
     assert {i: lights[i]["config"]["startup"]["mode"] for i in lights} == {
         "1": "safety", "2": "powerfail", "3": "powerfail", "4": "safety", "5": "powerfail"}
     assert [i for i in lights if not lights[i]["state"]["reachable"]] == ["3"]
+    assert [lights[i]["type"] for i in ("1", "2", "5")] == [
+        "Extended color light", "Dimmable light", "Color temperature light"]
     done = room_check(*bridge_args(address), "--json", "--fix", data_dir=tmp_path)
     checks = by_name(as_json(done))
     assert done.returncode == 0, done.stderr
@@ -246,6 +278,7 @@ def test_emulator_cli_starts_a_real_room_with_its_faults(
     (["--unreachable", "9"], "no light 9: the emulator has lights 1–3"),
     (["--startup", "2=bright"], "expected ID=MODE with MODE one of safety, powerfail, custom"),
     (["--unreachable", "x"], "expected a light id"),
+    (["--light-kind", "2=rgb"], "expected ID=KIND with KIND one of color, ct, dimmable"),
 ])
 def test_emulator_cli_refuses_lights_it_does_not_have(tmp_path: Path, args: list[str],
                                                       words: str) -> None:

@@ -1,8 +1,9 @@
 """Pure conversions from a :class:`~ketaroom.core.targets.LightTarget` to Hue v1 values.
 
 Owns: percent → ``bri``, kelvin → ``ct`` (mired), ``#rrggbb`` → CIE ``xy`` (Wide gamut D65),
-seconds → ``transitiontime`` (100 ms units, scaled for rehearsal), and the request body built
-from them. No I/O, no phue.
+seconds → ``transitiontime`` (100 ms units, scaled for rehearsal), the request body built
+from them, and what one light can take of it (:func:`light_params`, :func:`fit_body`: a
+dimmable-only bulb gets no ``ct``). No I/O, no phue.
 """
 
 from __future__ import annotations
@@ -17,6 +18,17 @@ BRI_MIN, BRI_MAX = 1, 254
 MIRED_MIN, MIRED_MAX = 153, 500
 TRANSITION_DS_MAX = 65535
 """The longest transition the bridge accepts (about 1 h 49 min)."""
+LIGHT_PARAMS = ("bri", "ct", "xy")
+"""The parameters of a light command that not every light can take (``on`` they all can)."""
+_TYPE_PARAMS: tuple[tuple[str, frozenset[str]], ...] = (
+    ("extended color", frozenset({"bri", "ct", "xy"})),
+    ("color temperature", frozenset({"bri", "ct"})),
+    ("color", frozenset({"bri", "xy"})),
+    ("dimmable", frozenset({"bri"})),
+    ("on/off", frozenset()),
+    ("plug", frozenset()),
+)
+"""Words of a light's API v1 ``type`` (Hue, diyHue, deCONZ), first match wins → what it takes."""
 _HEX = re.compile(r"^#?([0-9a-fA-F]{6})$")
 D65_XY = (0.3127, 0.329)
 """White point; what black (no light) maps to — brightness carries the darkness."""
@@ -96,6 +108,28 @@ def target_to_body(target: LightTarget, time_scale: float = 1.0) -> dict[str, An
             body["ct"] = kelvin_to_mired(target.kelvin)
     body["transitiontime"] = transition_ds(target.transition_s, time_scale)
     return body
+
+
+def light_params(light_type: object) -> frozenset[str] | None:
+    """What of :data:`LIGHT_PARAMS` a light takes, from its ``type`` in ``GET /lights``
+    (``"Dimmable light"`` → ``{"bri"}``); ``None`` for a type not known here (send it all).
+
+    The type, not ``capabilities``: a bridge lists no ``capabilities.control`` for lights it
+    has not certified (IKEA, Innr…), though they take ``ct``.
+    """
+    if not isinstance(light_type, str):
+        return None
+    text = light_type.casefold()
+    return next((params for word, params in _TYPE_PARAMS if word in text), None)
+
+
+def fit_body(body: dict[str, Any], params: frozenset[str] | None) -> dict[str, Any]:
+    """``body`` without what the light cannot take (``params`` from :func:`light_params`;
+    ``None``: unknown, all of it). A real bridge refuses ``ct`` to a dimmable-only bulb
+    with error 6; diyHue stores it and then fails every ``GET /lights`` with HTTP 500."""
+    if params is None:
+        return body
+    return {k: v for k, v in body.items() if k not in LIGHT_PARAMS or k in params}
 
 
 def describe_target(target: LightTarget) -> str:

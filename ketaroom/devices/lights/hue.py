@@ -34,6 +34,9 @@ Rooms of up to :data:`PER_LIGHT_MAX` lights are driven light by light
 goes first, so the first light follows a slider within a command or two and every light
 within a round. Bigger rooms, group 0 and the emergency light keep the group command (~1/s).
 The newest target always wins: a round interrupted by a newer target starts over with it.
+Each light gets only what its ``type`` (from ``GET /lights``: read before the first round,
+then with every reachability poll) says it takes: a dimmable-only bulb gets ``bri`` and no
+``ct`` (a real bridge refuses it; diyHue stores it and then fails every ``GET /lights``).
 
 Threading contract: every public method of :class:`HueLights` returns at once (it only takes a
 lock held for bookkeeping, never across network I/O), except :meth:`HueLights.flush` which
@@ -65,7 +68,13 @@ from ketaroom.devices.lights.base import (
     RateLimited,
     ReportCallback,
 )
-from ketaroom.devices.lights.conversions import describe_target, percent_to_bri, target_to_body
+from ketaroom.devices.lights.conversions import (
+    describe_target,
+    fit_body,
+    light_params,
+    percent_to_bri,
+    target_to_body,
+)
 from ketaroom.devices.lights.hue_http import command_failures, request_json
 from ketaroom.devices.lights.pacing import Backoff, Pacer
 from ketaroom.logging_setup import register_secret
@@ -211,6 +220,9 @@ class HueLights:
         self._group_ids: dict[str, int] = {}
         self._members: dict[str, list[str]] = {}
         """Light ids of a group, by group key (read once, for the reachability watch)."""
+        self._params: dict[str, frozenset[str] | None] = {}
+        """What each light takes (:func:`light_params` of its ``type``; ``None``: unknown or
+        not on the bridge: all of it), from the last ``GET /lights``."""
         self._unreachable: set[str] = set()
         """The room's lights seen unreachable (reported once each)."""
         self._in_flight: str | None = None
@@ -427,6 +439,13 @@ class HueLights:
             self._group_members(key)
         with self._cond:
             members = self._cached_per_light(key)
+            unknown = members is not None and any(lid not in self._params for lid in members)
+        if unknown:
+            self._read_lights()
+            with self._cond:
+                self._light_pacer.record(time.monotonic())  # a poll: the per-light budget
+        with self._cond:
+            members = self._cached_per_light(key)
             if members is None:
                 return None
             sent = self._slots[key].light_sent
@@ -434,7 +453,9 @@ class HueLights:
             return members, min(behind, key=lambda lid: sent.get(lid, -1), default=None)
 
     def _put_light(self, light_id: str, target: LightTarget) -> list[str]:
-        body = target_to_body(target, self.time_scale)
+        with self._cond:
+            params = self._params.get(light_id)
+        body = fit_body(target_to_body(target, self.time_scale), params)
         answer = self._bridge.request(
             "PUT", f"/api/{self.username}/lights/{light_id}/state", body)
         return command_failures(answer)
@@ -583,11 +604,23 @@ class HueLights:
         else:
             self._on_failure(error, None)
 
-    def _reachability(self, key: str) -> dict[str, bool]:
-        """``{light id: reachable}`` of group ``key``, from one ``GET /lights``."""
+    def _read_lights(self) -> dict[str, Any]:
+        """One ``GET /lights``: every light's entry, by id; what each takes is noted (a light
+        not listed: unknown, sent everything)."""
         lights = self._bridge.request("GET", f"/api/{self.username}/lights")
         if not isinstance(lights, dict):
             raise BridgeError("the bridge answered the light list with something unexpected")
+        params = {str(lid): light_params(info.get("type")) if isinstance(info, dict) else None
+                  for lid, info in lights.items()}
+        with self._cond:
+            for members in self._members.values():
+                self._params.update({lid: None for lid in members if lid not in params})
+            self._params.update(params)
+        return lights
+
+    def _reachability(self, key: str) -> dict[str, bool]:
+        """``{light id: reachable}`` of group ``key``, from one ``GET /lights``."""
+        lights = self._read_lights()
         members = self._group_members(key)
         found = {}
         for lid, info in lights.items():

@@ -85,3 +85,15 @@ def test_with_test_sound_keeps_the_shape_and_takes_the_worse_status() -> None:
     assert with_test_sound(audio, "warning", "did not play").status == "warning"
     missing = Check("audio", "warning", "no audio device found")
     assert with_test_sound(missing, "ok", "played").status == "warning"
+
+
+def test_lights_of_unknown_power_on_are_named_next_to_the_bright_ones() -> None:
+    """diyHue accepts any ``startup.mode`` (or a light may not say): such a light is named
+    too, never hidden behind the ``safety`` ones."""
+    lights = [light("1", mode="safety"), light("2", mode="bogus"), light("3", mode=None),
+              light("4")]
+    check = light_checks("A", lights)[2]
+    assert check == Check("power-on", "warning",
+                          "1 light full bright white after a power cut: 1; power-on "
+                          "behaviour unknown for 2 lights: 2, 3", ("1", "2", "3"),
+                          "1 light bright after a power cut")
