@@ -611,6 +611,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as exc:
         print(f"ketaroom: {exc}", file=sys.stderr)
         return EXIT_PROBLEMS
+    except BrokenPipeError:  # `ketaroom … --json | head`: the reader has had enough
+        # Python flushes stdout again at exit: point it at /dev/null so that says nothing
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_PROBLEMS
     except Exception as exc:
         from ketaroom.store.central import CentralError
 

@@ -151,3 +151,15 @@ def test_rehearse_labels_each_preset_warning_by_where_it_is(tmp_path):
               if e["event"] == "device_error" and e.get("severity") == "warning"}
     assert ("music", "phases[0].music.volume") in warned
     assert ("lights", "light_group") in warned
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(tmp_path: Path) -> None:
+    """`ketaroom sessions --json | head -1`: stdout closed before ketaroom writes."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ketaroom", "sessions", "--json", "--data-dir", str(tmp_path)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()
+    err = process.stderr.read().decode()
+    assert process.wait(timeout=30) == 1
+    assert err == ""
