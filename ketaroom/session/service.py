@@ -147,14 +147,13 @@ class RoomService:
         from ketaroom.session.qt_post import MainThreadPoster  # Qt: only with a window
 
         self.poster: MainThreadPoster = MainThreadPoster()
-        closer = BackgroundCloser()
-        self._closer = closer
+        self._closer = BackgroundCloser()
         self._hardware = RoomHardware(
-            self.post, closer, settings=lambda: self.settings, options=self._device_options,
+            self.post, self._closer, settings=lambda: self.settings, options=self._device_options,
             connect=self._connect, devices_factory=devices_factory, force_demo=demo,
             warm_up=warm_up)
         self._records = RoomRecords(self.data_dir)
-        self._board = BoardConnection(self.post, closer, override=board,
+        self._board = BoardConnection(self.post, self._closer, override=board,
                                       record=self._record_link)
         self._sync = RecordsSyncLink(self.post, lambda: self.journal.path)
         self._checks = RoomCheckRunner(self.post, self.room_check_request,
