@@ -1,4 +1,4 @@
-"""What the room's devices say and what the music is doing, as the window receives them.
+"""What the room's devices say, what the music is doing, and the room as the window renders it.
 
 Plain data, light to import: the window's first frame renders these before the devices
 (:mod:`ketaroom.session.devices`, which loads libVLC's and the bridge's modules) exist.
@@ -41,3 +41,25 @@ class MusicState:
     """Where the volume is heading (the engine's target, capped)."""
     muted: bool
     playlist_label: str
+
+
+@dataclass(frozen=True)
+class RoomState:
+    """What the window renders of the room (the read model of
+    :meth:`~ketaroom.session.service.RoomService.state`)."""
+
+    music: MusicState | None
+    """What the music engine confirmed; ``None`` when the player cannot say."""
+    cap_pct: float
+    """The volume limit here: the room's, and the preset's (running, else chosen)."""
+    light: LightTarget | None
+    """The light state the bridge last confirmed; ``None`` until it confirmed one."""
+    light_health: LightHealth | None
+    """How the lights last answered; ``None`` before their first answer."""
+    emergency_held: bool
+    """The emergency holds the running session (until Resume or Next)."""
+    music_note: str | None = None
+    """What the patient's never-play list left out of the music now (None: nothing)."""
+    patient: str | None = None
+    """The code of the patient linked to the session under way or just ended (None: no
+    patient, or a session recovered after a crash)."""

@@ -1,20 +1,32 @@
 """The window's one door to the room and the session: :class:`RoomService`.
 
 The window sends *intents* (start, pause, set the volume, a light, the emergency…) and
-renders what the service publishes: :meth:`RoomService.state` (the read model: the music
-the engine confirmed, the volume cap, the confirmed light and the lights' health) and the
-room reports it forwards. Whether a session runs is the service's business: a live
-control goes through the session controller (recorded) during a session and straight to
-the room's devices before the first one — both take the same :class:`RoomControl` calls,
-so each intent is one line, not a fork.
+renders what the service publishes: :meth:`RoomService.state` (the read model,
+:class:`~ketaroom.session.room_state.RoomState`: the music the engine confirmed, the volume
+cap, the confirmed light and the lights' health) and the room reports it forwards. Whether
+a session runs is the service's business: a live control goes through the session
+controller (recorded) during a session and straight to the room's devices before the first
+one — both take the same :class:`RoomControl` calls, so each intent is one line, not a fork.
 
-The service owns the long-lived parts — the journal, the demo bridge emulator, the
-poster that carries device and scheduler callbacks to the main thread, and the current
-:class:`~ketaroom.session.devices.RoomDevices` — and assembles a
-:class:`~ketaroom.session.assemble.LiveSession` when Start is pressed. A room exists
-before the first session so the light and music controls and the emergency button work
-at any time; each new session gets a fresh room so that device reports are never
-recorded into an older session.
+What the door does itself: the session's life (start, crash recovery, the intents), the
+read model, and the rules that join the parts (the volume cap, the light group the room
+steers, when the test sound may play). The rest it owns through collaborators, one concept
+each:
+
+- :class:`~ketaroom.session.room_hardware.RoomHardware` — which bridge (the demo emulator),
+  the room's :class:`~ketaroom.session.devices.RoomDevices` built, replaced when the
+  settings change, renewed for each session (so that device reports are never recorded into
+  an older session) and retired in the background;
+- :class:`~ketaroom.session.room_records.RoomRecords` — the journal, patients, admin gate;
+- :class:`~ketaroom.session.room_check_runner.RoomCheckRunner` — the room check and the
+  power-on fix, off the main thread;
+- :class:`~ketaroom.session.links.BoardConnection` and
+  :class:`~ketaroom.session.links.RecordsSyncLink` — the nurse-station board and the
+  clinic's records server.
+
+A room exists before the first session so the light and music controls and the emergency
+button work at any time, and the service builds a
+:class:`~ketaroom.session.assemble.LiveSession` when Start is pressed.
 
 Start-up (issue 14: the window's first frame comes before anything slow): with
 ``defer=True`` the constructor only notes the settings; :meth:`RoomService.open` then opens
@@ -24,7 +36,8 @@ worker thread. Until they are up, a :class:`~ketaroom.session.pending_room.Pendi
 the live controls and hands them on, and the listeners of
 :meth:`RoomService.on_room_ready` hear when the room is ready. The records, patients, admin
 gate and music library open on first use. Without ``defer`` all of it happens in the
-constructor (tests, tools).
+constructor (tests, tools). Every module named here is imported where it is first needed
+(the collaborators above import nothing slow themselves).
 
 Owners of values: the volume cap is :attr:`RoomService.cap_pct` (settings and preset);
 the wanted volume is the room's (:attr:`RoomDevices.volume_pct`); what plays and at what
@@ -34,17 +47,20 @@ volume is the engine's, published by :meth:`RoomService.state`.
 from __future__ import annotations
 
 import logging
-import tempfile
-import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from ketaroom.core.clock import Clock, RealClock
 from ketaroom.core.timeline import EventKind, Status
+from ketaroom.session.links import BoardConnection, RecordsSyncLink
 from ketaroom.session.pending_room import PendingRoom
+from ketaroom.session.room_check_runner import RoomCheckRunner
+from ketaroom.session.room_hardware import CLOSE_TIMEOUT_S, BackgroundCloser, RoomHardware
+from ketaroom.session.room_records import RoomRecords
+from ketaroom.session.room_state import RoomState
 
 if TYPE_CHECKING:  # the rest is imported where it is first needed (see the docstring)
     from ketaroom.core.board import BrokerAddress
@@ -73,17 +89,12 @@ if TYPE_CHECKING:  # the rest is imported where it is first needed (see the docs
     from ketaroom.store.central.background import BackgroundSync, SyncStatus
     from ketaroom.store.journal import EventRecord, Journal
     from ketaroom.store.patients import Patient, PatientStore
-    from ketaroom.store.record_schema import Payload
+    from ketaroom.store.record_schema import DeviceError, DeviceHealth, Payload
     from ketaroom.store.settings import BridgeSettings, Settings
 
 log = logging.getLogger(__name__)
 
 DEMO_LABEL = "Demo mode — built-in bridge emulator, bundled music"
-DEMO_GROUP = "Treatment room"
-CLOSE_TIMEOUT_S = 3.0
-ROOM_OPEN_TIMEOUT_S = 20.0
-"""How long a session that needs the devices waits for them to come up (libVLC's own
-start-up allowance is 15 s)."""
 
 
 class RoomControl(Protocol):
@@ -98,56 +109,6 @@ class RoomControl(Protocol):
     def set_light(self, target: LightTarget) -> None: ...
 
     def emergency(self) -> None: ...
-
-
-@dataclass(frozen=True)
-class RoomState:
-    """What the window renders of the room (the read model)."""
-
-    music: MusicState | None
-    """What the music engine confirmed; ``None`` when the player cannot say."""
-    cap_pct: float
-    """The volume limit here: the room's, and the preset's (running, else chosen)."""
-    light: LightTarget | None
-    """The light state the bridge last confirmed; ``None`` until it confirmed one."""
-    light_health: LightHealth | None
-    """How the lights last answered; ``None`` before their first answer."""
-    emergency_held: bool
-    """The emergency holds the running session (until Resume or Next)."""
-    music_note: str | None = None
-    """What the patient's never-play list left out of the music now (None: nothing)."""
-    patient: str | None = None
-    """The code of the patient linked to the session under way or just ended (None: no
-    patient, or a session recovered after a crash)."""
-
-
-@dataclass(eq=False)
-class _Arrival:
-    """Devices being built on a worker thread. What they report before they are installed
-    is held here (their listener is registered on the main thread, at installation)."""
-
-    post: Callable[[Callable[[], None]], None]
-    room: RoomDevices | None = None
-    error: str | None = None
-    installed: bool = False
-    done: threading.Event = field(default_factory=threading.Event)
-    _held: list[Callable[[], None]] | None = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def hold_or_post(self, fn: Callable[[], None]) -> None:
-        """The devices' ``post`` (any thread): held until :meth:`release`."""
-        with self._lock:
-            if self._held is not None:
-                self._held.append(fn)
-                return
-        self.post(fn)
-
-    def release(self) -> None:
-        """Run what was held (main thread, once the room's listener is registered)."""
-        with self._lock:
-            held, self._held = self._held or [], None
-        for fn in held:
-            fn()
 
 
 def _apscheduler_wakeups() -> Wakeups:
@@ -174,12 +135,11 @@ class RoomService:
                  warm_up: Callable[[], None] | None = None) -> None:
         """``defer``: build nothing slow here; the caller then calls :meth:`open` and
         :meth:`open_room` (see the module docstring). ``warm_up`` runs on the thread that
-        builds the devices, before them (the composition root's imports)."""
+        builds the devices, before them (the composition root's imports);
+        ``devices_factory`` builds the room's devices (unit tests give a fake)."""
         self.settings = settings
         self.device_setup = device_setup
         """Bridge pairing and output listing, injected by the composition root."""
-        self._devices_factory = devices_factory
-        """Builds the room's devices (:class:`RoomDevices`; unit tests give a fake)."""
         self.data_dir = Path(data_dir)
         self._audio_override = audio
         self.clock_factory = clock_factory
@@ -187,46 +147,27 @@ class RoomService:
         from ketaroom.session.qt_post import MainThreadPoster  # Qt: only with a window
 
         self.poster: MainThreadPoster = MainThreadPoster()
-        self._retired: list[threading.Thread] = []
-        self.emulator: HueEmulator | None = None
-        self._force_demo = demo
-        self.bridge: BridgeSettings | None = None
-        """The room's bridge (the emulator's in demo mode); ``None`` until :meth:`open`."""
+        self._closer = BackgroundCloser()
+        self._hardware = RoomHardware(
+            self.post, self._closer, settings=lambda: self.settings, options=self._device_options,
+            connect=self._connect, devices_factory=devices_factory, force_demo=demo,
+            warm_up=warm_up)
+        self._records = RoomRecords(self.data_dir)
+        self._board = BoardConnection(self.post, self._closer, override=board,
+                                      record=self._record_link)
+        self._sync = RecordsSyncLink(self.post, lambda: self.journal.path)
+        self._checks = RoomCheckRunner(self.post, self.room_check_request,
+                                       lambda: self.device_setup)
         self._opened = False
-        self._closed = False
-        self._arrival: _Arrival | None = None
-        """Devices under way on a worker thread (:meth:`open_room`)."""
-        self._ready_listeners: list[Callable[[str | None], None]] = []
-        self._warm_up = warm_up
         self._room_listeners: list[Callable[[RoomReport], None]] = []
         self._health_listeners: list[Callable[[RecorderHealth], None]] = []
-        self._records_listeners: list[Callable[[SyncStatus], None]] = []
         self._before_end: list[Callable[[], None]] = []
-        self.records_sync: BackgroundSync | None = None
-        """Syncs the journal to the clinic's records server, when one is set."""
-        self.room: RoomDevices | PendingRoom = PendingRoom()
-        """The room's devices; a :class:`PendingRoom` until :meth:`open_room` built them."""
-        self._room_used = False
-        self._devices_stale = False
         self.live: LiveSession | None = None
         self.session_patient: str | None = None
         """The code of the live session's patient (None: no patient linked)."""
         self._chosen: Preset | None = None
         self._light: LightTarget | None = None
         self._light_health: LightHealth | None = None
-        self.board: BoardLink | None = None
-        """Publishes the room's state to the nurse-station board (``--mqtt``), or None."""
-        self.board_reachable: bool | None = None
-        """The board's broker answers (None: not known yet, or no board)."""
-        self._board_listeners: list[Callable[[bool, str], None]] = []
-        self._board_override = board
-        """``--mqtt`` on the command line: wins over the settings' broker."""
-        self.room_check: RoomCheckResult | None = None
-        """The latest room check's result (``None`` before the first one ends)."""
-        self._check_waiters: list[Callable[[RoomCheckResult], None]] | None = None
-        """Called when the room check under way ends; ``None`` when none is under way."""
-        self._next_waiters: list[Callable[[RoomCheckResult], None]] = []
-        """Asked for while a check was under way: called when the check after it ends."""
         if not defer:
             self.open()
             self.open_room()
@@ -239,38 +180,17 @@ class RoomService:
         if self._opened:
             return
         self._opened = True
-        self.bridge = self._choose_bridge()
+        self._hardware.choose_bridge()
         _ = self.gate  # reads the records: the PIN watch compares them with the PIN file
-        self._update_records_sync()
-        self._start_board(self._board_override or self._settings_broker(self.settings))
+        self._sync.update(self.settings)
+        self._board.start(self.settings)
 
     def open_room(self, *, wait: bool = True) -> None:
         """Build the room's devices (after :meth:`open`): here, or with ``wait=False`` on a
         worker thread (after the warm-up) — the :class:`PendingRoom` holds the live controls
         meanwhile — and tell the listeners of :meth:`on_room_ready` (main thread)."""
         self.open()
-        arrival = _Arrival(self.post)
-        self._arrival = arrival
-        build = self._room_builder(self.settings.max_volume_pct, arrival.hold_or_post)
-        warm_up = None if wait else self._warm_up
-
-        def work() -> None:
-            try:
-                if warm_up is not None:
-                    warm_up()
-                arrival.room = build()
-            except Exception as exc:  # said to the window; the process keeps running
-                log.exception("the room's devices did not start")
-                arrival.error = f"The room's devices did not start: {exc}"
-            arrival.done.set()
-            if not wait:
-                self.post(lambda: self._room_arrived(arrival))
-
-        if wait:
-            work()
-            self._room_arrived(arrival)
-        else:
-            threading.Thread(target=work, name="ketaroom-room-open", daemon=True).start()
+        self._hardware.open(self.settings.max_volume_pct, wait=wait)
 
     @property
     def room_ready(self) -> bool:
@@ -279,98 +199,76 @@ class RoomService:
 
     def devices(self) -> RoomDevices | None:
         """The room's devices once they are up (previews use them directly)."""
-        room = self.room
-        return None if isinstance(room, PendingRoom) else room
+        return self._hardware.devices()
 
     def on_room_ready(self, listener: Callable[[str | None], None]) -> None:
         """``listener(problem)`` on the main thread when :meth:`open_room` is done:
         ``problem`` is ``None``, or says why the devices did not start."""
-        self._ready_listeners.append(listener)
+        self._hardware.on_ready(listener)
 
-    def _room_arrived(self, arrival: _Arrival) -> None:
-        """Install devices built by :meth:`open_room` (main thread), hand the held controls
-        on, and tell the listeners; devices nobody waits for any more are closed."""
-        if arrival.installed:
-            return
-        arrival.installed = True
-        room = arrival.room
-        if arrival is not self._arrival or self._closed:
-            if room is not None:
-                self._retire(room)
-            return
-        self._arrival = None
-        if room is not None:
-            room.on_report(lambda report: self._forward(room, report))
-            room.use_light_group(self.steered_light_group)  # before the held emergency
-            pending, self.room = self.room, room
-            arrival.release()
-            if isinstance(pending, PendingRoom):
-                pending.hand_over(room)
-        for listener in self._ready_listeners:
-            listener(arrival.error)
+    @property
+    def room(self) -> RoomDevices | PendingRoom:
+        """The room's devices; a :class:`PendingRoom` until :meth:`open_room` built them."""
+        return self._hardware.room
 
-    def _await_room(self) -> None:
-        """A session needs the devices: wait (bounded) for those under way, else build
-        them here."""
-        arrival = self._arrival
-        if arrival is not None and arrival.done.wait(ROOM_OPEN_TIMEOUT_S):
-            self._room_arrived(arrival)
-        if not self.room_ready:
-            self.open_room()
+    @property
+    def bridge(self) -> BridgeSettings | None:
+        """The room's bridge (the emulator's in demo mode); ``None`` until :meth:`open`."""
+        return self._hardware.bridge
 
-    # -- opened on first use ------------------------------------------------------------------
+    @property
+    def emulator(self) -> HueEmulator | None:
+        """The built-in bridge emulator (demo mode), else ``None``."""
+        return self._hardware.emulator
 
-    @cached_property
+    @property
+    def demo(self) -> bool:
+        """Demo mode: the built-in emulator (before :meth:`open`: what the settings make)."""
+        return self._hardware.demo
+
+    def _device_options(self) -> dict[str, object]:
+        """The room's devices' options besides its bridge and volume limit."""
+        return {"audio": self.audio, "lights_config_dir": self.data_dir,
+                "output_device": self.settings.audio_device, "loudness": self.loudness}
+
+    def _connect(self, room: RoomDevices) -> None:
+        """A new room, before it takes a control: its reports come here, its lights go to
+        the group the room steers (before a held emergency is handed on)."""
+        room.on_report(lambda report: self._forward(room, report))
+        room.use_light_group(self.steered_light_group)
+
+    # -- the records (opened on first use) --------------------------------------------------
+
+    @property
     def operator(self) -> str:
-        """Who is at the keyboard, for the record (the OS account; a shared PC shows the
-        room)."""
-        import getpass
-
-        try:
-            return getpass.getuser()
-        except (OSError, KeyError, ImportError):
-            return ""
-
-    @cached_property
-    def _records(self) -> tuple[Journal, str | None]:
-        return _open_journal(self.data_dir)
+        """Who is at the keyboard, for the record (the OS account)."""
+        return self._records.operator
 
     @property
     def journal(self) -> Journal:
-        return self._records[0]
+        return self._records.journal
 
     @property
     def journal_message(self) -> str | None:
         """Set when the records file could not be used (the session is recorded elsewhere)."""
-        return self._records[1]
+        return self._records.journal_message
 
-    @cached_property
+    @property
     def patients(self) -> PatientStore:
         """Patients, courses and measures (the patient picker, view and clinical panel)."""
-        from ketaroom.store.patients import PatientStore
-
-        return PatientStore(self.journal)
-
-    @cached_property
-    def _admin(self) -> tuple[AdminGate, str | None]:
-        from ketaroom.store.admin_pin import AdminGate, AdminPin, PinWatch, admin_path
-
-        pin = AdminPin(admin_path(self.data_dir))
-        message = PinWatch(pin, self.journal, self.operator).check(
-            records_exist=_records_exist(self.journal))
-        gate = AdminGate(pin)
-        gate.was_reset = message is not None
-        return gate, message
+        return self._records.patients
 
     @property
     def gate(self) -> AdminGate:
         """Guards presets, room profiles and settings; running sessions need no PIN."""
-        return self._admin[0]
+        return self._records.gate
 
     @property
     def pin_message(self) -> str | None:
         """Set when the PIN file was deleted or replaced outside ketaroom (a reset)."""
-        return self._admin[1]
+        return self._records.pin_message
+
+    # -- the music's helpers (opened on first use) -----------------------------------------
 
     @cached_property
     def test_sound(self) -> RoomTestSound:
@@ -398,29 +296,7 @@ class RoomService:
         """libVLC output: the room's setting unless the caller forced one (tests, tools)."""
         return self._audio_override or self.settings.audio
 
-    @property
-    def demo(self) -> bool:
-        """Demo mode: the built-in emulator (before :meth:`open`: what the settings make)."""
-        if self.bridge is None:
-            return self._force_demo or self.settings.bridge is None
-        return self.emulator is not None
-
-    def _choose_bridge(self) -> BridgeSettings:
-        """The room's bridge, or the built-in emulator (demo mode) when none is paired."""
-        from ketaroom.store.settings import BridgeSettings
-
-        bridge = self.settings.bridge
-        if self._force_demo or bridge is None:
-            if self.emulator is None:
-                from ketaroom.devices.hue_emulator import HueEmulator
-
-                self.emulator = HueEmulator(lights=3)
-                self.emulator.start()
-            return BridgeSettings(self.emulator.address, self.emulator.username, DEMO_GROUP)
-        if self.emulator is not None:
-            self._in_background(self.emulator.stop, "emulator")
-            self.emulator = None
-        return bridge
+    # -- settings -----------------------------------------------------------------------------
 
     def apply_settings(self, settings: Settings) -> bool:
         """Use new settings; returns whether the room's devices changed now.
@@ -433,41 +309,22 @@ class RoomService:
         devices_changed = (settings.bridge, settings.audio, settings.audio_device) != (
             self.settings.bridge, self.settings.audio, self.settings.audio_device)
         if settings.bridge != self.settings.bridge:
-            self._force_demo = False  # an admin just chose this room's bridge: use it
-        board_changed = (settings.board, settings.room_name) != (self.settings.board,
-                                                                  self.settings.room_name)
-        self.settings = settings
-        if board_changed and self._board_override is None:
-            self._restart_board()
+            self._hardware.force_demo = False  # an admin just chose this room's bridge: use it
+        old, self.settings = self.settings, settings
+        self._board.settings_changed(old, settings)
         if settings.loudness_target != self.loudness.target_lufs:
             self.loudness.target_lufs = settings.loudness_target
             self.room.refresh_gains()  # the track playing glides there, 1 dB/s
-        self._update_records_sync()
+        self._sync.update(settings)
         if not devices_changed or self.session_running():
-            self._devices_stale = devices_changed
+            self._hardware.stale = devices_changed
             # the volume limit is a safety setting: it applies to the room now
             self.room.set_max_volume(self.room_cap(self._live_preset()))
             return False
-        self._replace_room()
+        if self.room_ready:
+            self.test_sound.stop("the room's speakers or bridge changed")
+        self._hardware.replace(settings.max_volume_pct)
         return True
-
-    def _update_records_sync(self) -> None:
-        """Start, re-point or stop the background sync for the settings' records server
-        (never waits: a sync under way finishes, or is cut short and resent, by itself)."""
-        dsn, share = self.settings.central_dsn, self.settings.central_share_names
-        if self.records_sync is not None and dsn:
-            self.records_sync.set_dsn(dsn, share_names=share)
-            return
-        if self.records_sync is not None:
-            self.records_sync.stop(timeout_s=0)
-            self.records_sync = None
-        if dsn:
-            from ketaroom.store.central.background import BackgroundSync
-
-            self.records_sync = BackgroundSync(
-                self.journal.path, dsn, share_names=share,
-                on_status=lambda status: self.poster.post(lambda: self._records_status(status)))
-            self.records_sync.start()
 
     def session_running(self) -> bool:
         return self.live is not None and not self.live.session.state().status.ended
@@ -477,26 +334,11 @@ class RoomService:
         return self.live.session.preset if self.live is not None and self.session_running() \
             else None
 
-    def _replace_room(self) -> None:
-        if not self.room_ready:  # devices under way with the old settings: start again
-            self.bridge = self._choose_bridge()
-            self.open_room(wait=False)
-            return
-        self.test_sound.stop("the room's speakers or bridge changed")
-        self._retire(self.room)
-        self.bridge = self._choose_bridge()
-        self.room = self._new_room(self.settings.max_volume_pct)
-        self._room_used = False
-        self._devices_stale = False
-
     @property
     def light_group(self) -> str | None:
         """The room's own light group (``None``: the room set none; before :meth:`open`:
         the one the settings name)."""
-        if self.bridge is not None:
-            return self.bridge.group
-        planned = self.settings.bridge
-        return DEMO_GROUP if self._force_demo or planned is None else planned.group
+        return self._hardware.light_group
 
     @property
     def steered_light_group(self) -> str | None:
@@ -512,6 +354,8 @@ class RoomService:
         return light_group_for(self.light_group,
                                preset.light_group if preset is not None else None)
 
+    # -- what the window hears ----------------------------------------------------------------
+
     def post(self, fn: Callable[[], None]) -> None:
         self.poster.post(fn)
 
@@ -524,56 +368,22 @@ class RoomService:
     def on_board_link(self, listener: Callable[[bool, str], None]) -> None:
         """``listener(reachable, message)`` on the main thread when the board's broker
         comes or goes."""
-        self._board_listeners.append(listener)
+        self._board.on_link(listener)
 
-    @staticmethod
-    def _settings_broker(settings: Settings) -> BrokerAddress | None:
-        if settings.board is None:
-            return None
-        from ketaroom.session.board import broker_of
+    @property
+    def board(self) -> BoardLink | None:
+        """Publishes the room's state to the nurse-station board (``--mqtt``), or None."""
+        return self._board.link
 
-        try:
-            return broker_of(settings.board)
-        except ValueError as exc:
-            log.warning("nurse-station board: unusable broker address in the settings: %s",
-                        exc)
-            return None
+    @property
+    def board_reachable(self) -> bool | None:
+        """The board's broker answers (None: not known yet, or no board)."""
+        return self._board.reachable
 
-    def _restart_board(self) -> None:
-        """The settings name another broker: leave the old one (in the background, its
-        last state stays there) and publish to the new one."""
-        old = self.board
-        if old is not None:
-            self._room_listeners.remove(old.on_room_report)
-            self._in_background(old.publisher.close, "board")
-            self.board = None
-            self.board_reachable = None
-        self._start_board(self._settings_broker(self.settings))
-
-    def _start_board(self, address: BrokerAddress | None) -> None:
-        if address is None:
-            return
-        from ketaroom.devices.mqtt import BoardPublisher  # paho only when a board is set
-        from ketaroom.session.board import BoardLink
-
-        def on_link(reachable: bool, message: str) -> None:  # paho's thread
-            self.post(lambda: self._board_link(reachable, message))
-
-        publisher = BoardPublisher(address, self.settings.room_name, on_link=on_link)
-        publisher.start()
-        self.board = BoardLink(publisher, self.settings.room_name)
-        self._room_listeners.append(self.board.on_room_report)
-
-    def _board_link(self, reachable: bool, message: str) -> None:
-        """The board's broker came or went: recorded in a running session, and told."""
-        from ketaroom.session.board import link_report
-
-        self.board_reachable = reachable
-        live = self.live
-        if live is not None and not live.session.state().status.ended:
-            live.controller.report(link_report(reachable, message), emit=False)
-        for listener in self._board_listeners:
-            listener(reachable, message)
+    def _record_link(self, entry: DeviceHealth | DeviceError) -> None:
+        """The board's broker came or went: recorded in a running session."""
+        if self.live is not None and self.session_running():
+            self.live.controller.report(entry, emit=False)
 
     def before_session_end(self, listener: Callable[[], None]) -> None:
         """``listener()`` runs on the main thread just before the session is stopped or
@@ -587,28 +397,12 @@ class RoomService:
 
     def on_records_sync(self, listener: Callable[[SyncStatus], None]) -> None:
         """Tell ``listener`` (on the main thread) each background sync's outcome."""
-        self._records_listeners.append(listener)
-        if self.records_sync is not None and self.records_sync.attempted:
-            listener(self.records_sync.status)
+        self._sync.on_status(listener)
 
-    def _records_status(self, status: SyncStatus) -> None:
-        for listener in self._records_listeners:
-            listener(status)
-
-    def _room_builder(self, max_volume_pct: float, post: Callable[[Callable[[], None]], None]
-                      ) -> Callable[[], RoomDevices]:
-        """Builds the room's devices as the settings say now (callable on any thread)."""
-        factory, options = self._devices_factory, {
-            "audio": self.audio, "bridge": self.bridge, "max_volume_pct": max_volume_pct,
-            "lights_config_dir": self.data_dir, "output_device": self.settings.audio_device,
-            "loudness": self.loudness}
-        return lambda: factory(post, **options)
-
-    def _new_room(self, max_volume_pct: float) -> RoomDevices:
-        room = self._room_builder(max_volume_pct, self.post)()
-        room.on_report(lambda report: self._forward(room, report))
-        room.use_light_group(self.steered_light_group)
-        return room
+    @property
+    def records_sync(self) -> BackgroundSync | None:
+        """Syncs the journal to the clinic's records server, when one is set."""
+        return self._sync.sync
 
     def _steer_lights(self) -> None:
         """Point the room's lights at :attr:`steered_light_group` (it changed: a preset
@@ -623,6 +417,7 @@ class RoomService:
         if report.health is not None:
             self._light_health = report.health
         self.test_sound.report(report)
+        self._board.on_room_report(report)
         for listener in self._room_listeners:
             listener(report)
 
@@ -787,46 +582,21 @@ class RoomService:
             audio=self.audio, audio_device=self.settings.audio_device,
             unreachable_blocks=self.settings.room.unreachable_blocks_start)
 
+    @property
+    def room_check(self) -> RoomCheckResult | None:
+        """The latest room check's result (``None`` before the first one ends)."""
+        return self._checks.result
+
     def check_room(self, on_done: Callable[[RoomCheckResult], None] | None = None) -> None:
         """Run the room check on a worker thread; ``on_done`` gets the result on the main
         thread (and :attr:`room_check` holds it). Asked while one is under way, a new check
         follows it (the room may have changed since it began): one at a time."""
-        waiter = on_done if on_done is not None else (lambda _result: None)
-        if self._check_waiters is not None:
-            self._next_waiters.append(waiter)
-        else:
-            self._start_check([waiter])
-
-    def _start_check(self, waiters: list[Callable[[RoomCheckResult], None]]) -> None:
-        self._check_waiters = waiters
-        request, checker = self.room_check_request(), self.device_setup.check_room
-
-        def work() -> None:
-            result = checker(request)
-            self.post(lambda: self._room_checked(result))
-
-        threading.Thread(target=work, name="ketaroom-room-check", daemon=True).start()
-
-    def _room_checked(self, result: RoomCheckResult) -> None:
-        self.room_check = result
-        waiters, self._check_waiters = self._check_waiters or [], None
-        for waiter in waiters:
-            waiter(result)
-        following, self._next_waiters = self._next_waiters, []
-        if following:
-            self._start_check(following)
+        self._checks.check(on_done)
 
     def fix_power_on(self, on_done: Callable[[Check], None]) -> None:
         """Set the room's lights' power-on behaviour (worker thread; the admin unlocked the
-        gate first); ``on_done`` gets the ``fix`` check on the main thread, then the room
-        is checked again."""
-        request, fixer = self.room_check_request(), self.device_setup.fix_power_on
-
-        def work() -> None:
-            fixed = fixer(request)
-            self.post(lambda: on_done(fixed))
-
-        threading.Thread(target=work, name="ketaroom-power-on-fix", daemon=True).start()
+        gate first); ``on_done`` gets the ``fix`` check on the main thread."""
+        self._checks.fix_power_on(on_done)
 
     def test_sound_blocker(self) -> str | None:
         """Why the test sound cannot play now (``None``: it can)."""
@@ -854,11 +624,7 @@ class RoomService:
     def start_blocker(self) -> str | None:
         """Why Start must wait, from the latest room check: only what would make the
         session unsafe (an unreachable light, when the room's setting says it blocks)."""
-        result = self.room_check
-        reachable = result.find("reachable") if result is not None else None
-        if reachable is not None and reachable.status == "error":
-            return reachable.message
-        return None
+        return self._checks.start_blocker()
 
     def start_session(self, preset: Preset, patient_ref: str | None = None, *,
                       warnings: Sequence[str] = (), patient_id: int | None = None,
@@ -941,22 +707,14 @@ class RoomService:
 
     def _prepare_room(self, preset: Preset) -> None:
         """A fresh room for a new session (the previous one's fades finish on their own)."""
-        self._await_room()
+        self.open()
+        self._hardware.await_room(self.settings.max_volume_pct)
         self.test_sound.stop("a session started")
-        if self._devices_stale:
-            self.bridge = self._choose_bridge()
-            self._devices_stale = False
-            self._room_used = True
-        if self._room_used:
-            self._retire(self.room)
-            self.room = self._new_room(self.room_cap(preset))
-        else:
-            self.room.set_max_volume(self.room_cap(preset))
-        self._room_used = True
+        self._hardware.renew(self.room_cap(preset))
         old = self.live
         if old is not None:
             old.runner.close()
-            self._in_background(old.recorder.close, "recorder")
+            self._closer.close(old.recorder.close, "recorder")
 
     def _assemble(self, session: Session, recorder: SessionRecorder) -> LiveSession:
         from ketaroom.session.assemble import build_session
@@ -977,21 +735,9 @@ class RoomService:
                 listener(health)
         self.post(deliver)
 
-    def _retire(self, room: RoomDevices) -> None:
-        self._in_background(room.close, "room")
-
-    def _in_background(self, fn: Callable[[], None], name: str) -> None:
-        thread = threading.Thread(target=fn, name=f"ketaroom-close-{name}", daemon=True)
-        thread.start()
-        self._retired.append(thread)
-
     def close(self) -> None:
         """Stop everything (the window is closing); bounded in time."""
         self._flush_entries()
-        self._closed = True
-        arrival, self._arrival = self._arrival, None
-        if arrival is not None and arrival.done.wait(CLOSE_TIMEOUT_S) and arrival.room:
-            self._retire(arrival.room)  # devices that came up too late for this window
         if self.board is not None:
             self.board.close(self.live, gone=True)
         self.poster.close()
@@ -1000,44 +746,8 @@ class RoomService:
             live.runner.close()
             live.recorder.flush(CLOSE_TIMEOUT_S)
             live.recorder.close(CLOSE_TIMEOUT_S)
-        self.room.close()
-        for thread in self._retired:
-            thread.join(CLOSE_TIMEOUT_S)
+        self._hardware.close()
         if "loudness" in self.__dict__:  # opened on first use
             self.loudness.close()
-        if self.records_sync is not None:
-            self.records_sync.stop(CLOSE_TIMEOUT_S)  # a batch cut short is resent next time
-        if "_records" in self.__dict__:
-            self.journal.close()
-        if self.emulator is not None:
-            self.emulator.stop()
-
-
-def _open_journal(data_dir: Path) -> tuple[Journal, str | None]:
-    """The records file, or — if it cannot be used at all — a temporary one, said plainly.
-
-    A damaged file is set aside by :meth:`Journal.open_or_recover`. A file from a newer
-    ketaroom or a folder that refuses writes must not stop the room from working: the
-    session is then recorded in a temporary file whose place the banner names.
-    """
-    from ketaroom.store.journal import Journal, JournalError
-    from ketaroom.store.paths import journal_path
-
-    try:
-        return Journal.open_or_recover(journal_path(data_dir))
-    except (JournalError, OSError) as exc:
-        spare = Path(tempfile.mkdtemp(prefix="ketaroom-records-")) / "sessions.sqlite3"
-        return Journal(spare), (f"The session records could not be opened ({exc}). This "
-                                f"session is recorded in {spare} instead; copy it before "
-                                "the computer restarts.")
-
-
-def _records_exist(journal: Journal) -> bool:
-    """Whether any session was recorded (unreadable records count as existing)."""
-    from ketaroom.store.journal import JournalError
-
-    try:
-        return bool(journal.sessions())
-    except JournalError:
-        return True
-
+        self._sync.stop(CLOSE_TIMEOUT_S)  # a batch cut short is resent next time
+        self._records.close()
