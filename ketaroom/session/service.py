@@ -316,6 +316,8 @@ class RoomService:
             self.loudness.target_lufs = settings.loudness_target
             self.room.refresh_gains()  # the track playing glides there, 1 dB/s
         self._sync.update(settings)
+        # a change made during a session waits for its end, whatever is saved meanwhile
+        devices_changed = devices_changed or self._hardware.stale
         if not devices_changed or self.session_running():
             self._hardware.stale = devices_changed
             # the volume limit is a safety setting: it applies to the room now

@@ -294,3 +294,18 @@ def test_a_session_is_linked_to_its_patient_and_course(service: RoomService) -> 
     record = service.journal.session(live.session_id)
     assert (record.patient, record.course_id, record.course_number) == ("PT-0042", course.id, 1)
     assert store.course(course.id).label(record.course_number or 0) == "session 1 of 6"
+
+
+def test_a_bridge_changed_mid_session_survives_a_later_unrelated_save(
+        service: RoomService) -> None:
+    """The new bridge waits for the session's end; saving another setting in between (or
+    after) must not forget it: the next session runs on the new bridge."""
+    new_bridge = dataclasses.replace(BRIDGE, address="127.0.0.1:10")
+    service.start_session(preset(phase("A", 600)))
+    service.apply_settings(dataclasses.replace(service.settings, bridge=new_bridge))
+    assert devices(service).options["bridge"] == BRIDGE  # the session keeps its room
+    service.apply_settings(dataclasses.replace(service.settings, extend_step_min=10.0))
+    assert service.stop()
+    service.apply_settings(dataclasses.replace(service.settings, extend_step_min=15.0))
+    service.start_session(preset(phase("B", 600)))
+    assert devices(service).options["bridge"] == new_bridge
