@@ -23,7 +23,9 @@ __all__ = [
     "KELVIN_MAX",
     "KELVIN_MIN",
     "KELVIN_STEP",
+    "LIGHT_TRANSITION_FLOOR_S",
     "MAX_DURATION_S",
+    "MUSIC_FADE_FLOOR_S",
     "VOLUME_MAX",
     "VOLUME_MIN",
     "is_brightness",
@@ -43,7 +45,15 @@ VOLUME_MIN, VOLUME_MAX = 0, 100
 """Percent, for a phase's ``volume`` and the preset's ``max_volume``."""
 DEFAULT_VOLUME_PCT = 50.0
 DEFAULT_FADE_S = 5.0
-DEFAULT_TRANSITION_S = 2.0
+LIGHT_TRANSITION_FLOOR_S = 3.0
+"""The shortest light transition a session sends for a phase: a preset's ``transition: 0s``
+would make the lights jump at the phase start, so it goes out over this (``validate`` and
+the editor warn). The emergency light is exempt: it has its own fast-but-not-a-flash 1 s."""
+MUSIC_FADE_FLOOR_S = 2.0
+"""The shortest music fade or crossfade a session uses for a phase (same rule as
+:data:`LIGHT_TRANSITION_FLOOR_S`; the emergency's music off is exempt)."""
+DEFAULT_TRANSITION_S = LIGHT_TRANSITION_FLOOR_S
+"""A ``light:`` without ``transition`` fades over the floor."""
 MAX_DURATION_S = 24 * 3600.0
 """The longest a phase, an expected time, a cue offset, a fade, a transition or one
 extension can be: no clinic session comes near it, and every time computed from

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from ketaroom.core.clock import Clock
 from ketaroom.core.durations import MAX_DURATION_S
+from ketaroom.core.fades import gentle_light, gentle_music
 from ketaroom.core.preferences import (
     PatientPreferences,
     Withheld,
@@ -50,6 +51,11 @@ class SessionEvent:
     """Set on PHASE_START when the phase changes the light."""
     withheld: Withheld | None = None
     """Set on PHASE_START when the patient's never-play list left something out."""
+    music_asked_s: float | None = None
+    """Set on PHASE_START when the preset's music fade was shorter than the floor
+    (:func:`~ketaroom.core.fades.gentle_music`): what it asked; ``music`` has the floor."""
+    light_asked_s: float | None = None
+    """Likewise for the preset's light transition (:func:`~ketaroom.core.fades.gentle_light`)."""
 
     @property
     def kind(self) -> EventKind:
@@ -78,21 +84,22 @@ def phase_music(preset: Preset, phase: Phase, preferences: PatientPreferences | 
                 ) -> tuple[MusicTarget, Withheld | None]:
     """Desired music for ``phase``, volume capped by the preset's ``max_volume``, as the
     patient's ``preferences`` want it (comfortable volume, never-play list; see
-    :mod:`ketaroom.core.preferences`), and what the never-play list left out."""
+    :mod:`ketaroom.core.preferences`), and what the never-play list left out. It fades in
+    over at least :data:`~ketaroom.core.limits.MUSIC_FADE_FLOOR_S` (:func:`gentle_music`)."""
     if phase.music is None or not phase.music.tracks:
         return MusicTarget((), 0.0, SILENCE_FADE_S, label=SILENCE.label), None
     spec = phase.music
     volume = min(spec.volume_pct, preset.max_volume_pct)
     if preferences is not None:
         volume = comfortable_volume(volume, preset, preferences.volume_pct)
-    target = MusicTarget(
+    target = gentle_music(MusicTarget(
         tracks=spec.tracks,
         volume_pct=volume,
         fade_s=spec.fade_s,
         shuffle=spec.shuffle,
         loop=spec.loop,
         label=spec.source,
-    )
+    ))
     if preferences is None:
         return target, None
     return withhold(target, preferences.never_play, silence_fade_s=SILENCE_FADE_S)
@@ -102,14 +109,24 @@ def light_target(preset: Preset, phase: Phase, room_group: str | None = None,
                  preferences: PatientPreferences | None = None) -> LightTarget | None:
     """Desired light for ``phase`` in a room whose group is ``room_group`` (see
     :func:`light_group_for`), warmer and dimmer as the patient's ``preferences`` want it
-    (:func:`~ketaroom.core.preferences.adjust_light`); ``None`` when the phase keeps the
-    current light."""
+    (:func:`~ketaroom.core.preferences.adjust_light`), fading over at least
+    :data:`~ketaroom.core.limits.LIGHT_TRANSITION_FLOOR_S` (:func:`gentle_light`); ``None``
+    when the phase keeps the current light."""
     if phase.light is None:
         return None
     spec = phase.light
-    target = LightTarget(spec.brightness_pct, spec.transition_s, spec.kelvin, spec.color,
-                         light_group_for(room_group, preset.light_group))
+    target = gentle_light(LightTarget(spec.brightness_pct, spec.transition_s, spec.kelvin,
+                                      spec.color, light_group_for(room_group,
+                                                                  preset.light_group)))
     return adjust_light(target, preset, preferences) if preferences is not None else target
+
+
+def _raised(asked_s: float | None, applied_s: float | None) -> float | None:
+    """``asked_s`` (what the preset says) when the floor made ``applied_s`` longer, else
+    ``None``."""
+    if asked_s is None or applied_s is None or applied_s <= asked_s:
+        return None
+    return asked_s
 
 
 class Session:
@@ -194,9 +211,14 @@ class Session:
             assert event.cue_index is not None
             return SessionEvent(event, phase, cue=phase.cues[event.cue_index])
         music, withheld = self.phase_music(event.phase_index)
-        return SessionEvent(event, phase, music=music, withheld=withheld,
-                            light=light_target(self.preset, phase, self.room_group,
-                                               self.preferences))
+        light = light_target(self.preset, phase, self.room_group, self.preferences)
+        asked_fade = phase.music.fade_s if phase.music is not None and music.tracks else None
+        asked_transition = phase.light.transition_s if phase.light is not None else None
+        return SessionEvent(
+            event, phase, music=music, withheld=withheld, light=light,
+            music_asked_s=_raised(asked_fade, music.fade_s),
+            light_asked_s=_raised(asked_transition,
+                                  light.transition_s if light is not None else None))
 
     def phase_music(self, phase_index: int) -> tuple[MusicTarget, Withheld | None]:
         """The music of phase ``phase_index`` for this session's patient, and what their

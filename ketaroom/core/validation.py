@@ -40,7 +40,9 @@ from ketaroom.core.limits import (
     DEFAULT_VOLUME_PCT,
     KELVIN_MAX,
     KELVIN_MIN,
+    LIGHT_TRANSITION_FLOOR_S,
     MAX_DURATION_S,
+    MUSIC_FADE_FLOOR_S,
     VOLUME_MAX,
     VOLUME_MIN,
 )
@@ -226,6 +228,11 @@ def _first_content_line(text: str) -> int:
     return 1
 
 
+def _duration_text(seconds: float) -> str:
+    """``0s``, ``1.5s``, ``3s``: a short duration as a preset would write it."""
+    return f"{seconds:g}s" if seconds < 60 else format_duration(seconds)
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
@@ -358,6 +365,15 @@ class _Checker:
                        f"(at most {format_duration(MAX_DURATION_S)})")
             return None
         return seconds
+
+    def floor(self, seconds: float, floor_s: float, line: int, where: str, what: str,
+              name: str) -> None:
+        """Warn when a fade of ``seconds`` is shorter than ``floor_s``: a session uses the
+        floor (:mod:`ketaroom.core.fades`), so the preset stays valid."""
+        if seconds < floor_s:
+            self.warn(line, where, f"{_duration_text(seconds)} would make {what} jump; "
+                      f"{_duration_text(floor_s)} will be used (the shortest {name} a "
+                      f"session allows)")
 
     # -- the preset
 
@@ -565,6 +581,9 @@ class _Checker:
         fade = DEFAULT_FADE_S
         if "fade" in values:
             got = self.duration(values["fade"], lines["fade"][1], f"{where}.fade")
+            if got is not None:
+                self.floor(got, MUSIC_FADE_FLOOR_S, lines["fade"][1], f"{where}.fade",
+                           "the music", "fade")
             fade = got if got is not None else fade
         shuffle, loop = False, True
         if "shuffle" in values:
@@ -724,6 +743,9 @@ class _Checker:
         if "transition" in values:
             got = self.duration(values["transition"], lines["transition"][1],
                                 f"{where}.transition")
+            if got is not None:
+                self.floor(got, LIGHT_TRANSITION_FLOOR_S, lines["transition"][1],
+                           f"{where}.transition", "the lights", "light transition")
             transition = got if got is not None else transition
 
         if len(self.errors) > before or brightness is None:

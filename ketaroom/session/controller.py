@@ -156,9 +156,11 @@ class SessionController:
             self.room.apply(event.music, event.light)
             self._withheld(event.withheld, t=t)
             if event.music is not None:
-                self._record(MusicPlan.from_target(event.music), t=t)
+                self._record(MusicPlan.from_target(event.music,
+                                                   asked_fade_s=event.music_asked_s), t=t)
             if event.light is not None:
-                self._record(LightState(event.light), t=t)
+                self._record(LightState(event.light, asked_transition=event.light_asked_s),
+                             t=t)
         elif kind is EventKind.SESSION_END:
             # The session is over: the music fades out gently; the light stays as it is.
             self.room.apply(MusicTarget((), 0.0, SILENCE_FADE_S, label="session ended"), None)

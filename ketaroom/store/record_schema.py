@@ -598,18 +598,23 @@ class MusicPlan:
     volume: float
     """Percent."""
     fade: float
-    """Seconds."""
+    """Seconds, as played (a phase's at least :data:`~ketaroom.core.limits.MUSIC_FADE_FLOOR_S`)."""
     manual: bool = False
+    asked_fade: float | None = None
+    """The preset's shorter fade, when the floor replaced it (``asked_fade`` in the record)."""
 
     @classmethod
-    def from_target(cls, target: MusicTarget, *, manual: bool = False) -> MusicPlan:
+    def from_target(cls, target: MusicTarget, *, manual: bool = False,
+                    asked_fade_s: float | None = None) -> MusicPlan:
         return cls(target.label, [Path(t).name for t in target.tracks], target.volume_pct,
-                   target.fade_s, manual)
+                   target.fade_s, manual, asked_fade_s)
 
     def to_payload(self) -> dict[str, Any]:
         out: dict[str, Any] = {"manual": True} if self.manual else {}
         out.update(playlist=self.playlist, tracks=list(self.tracks), volume=self.volume,
                    fade=self.fade)
+        if self.asked_fade is not None:
+            out["asked_fade"] = self.asked_fade
         return out
 
 
@@ -705,11 +710,18 @@ class LightState:
 
     kind: ClassVar[RecordKind] = RecordKind.LIGHT
     target: LightTarget
+    """As sent (a phase's over at least :data:`~ketaroom.core.limits.
+    LIGHT_TRANSITION_FLOOR_S`)."""
     manual: bool = False
+    asked_transition: float | None = None
+    """The preset's shorter transition, when the floor replaced it (``asked_transition``
+    in the record)."""
 
     def to_payload(self) -> dict[str, Any]:
         out: dict[str, Any] = {"manual": True} if self.manual else {}
         out.update(light_fields(self.target))
+        if self.asked_transition is not None:
+            out["asked_transition"] = self.asked_transition
         return out
 
 

@@ -11,24 +11,35 @@ confirmations of the clinician's own earlier drag values still arriving after a 
 one was sent (the bridge paces commands, so they lag). Until the bridge confirmed
 anything the values read "—" and the handles are drawn dim (``unknown`` property): the
 panel never invents a state.
+
+The brightness shown is the level the room is at *now*: while a confirmed state is still
+fading in (a phase's 30 s rise), the handle moves along with the lights
+(:class:`~ketaroom.core.fades.LightFade`, from the level before, redrawn a few times a
+second) and the value reads "32 → 60 %". A drag therefore starts from what the patient
+sees, and goes out at a gentle pace from there (:func:`~ketaroom.core.fades.
+manual_transition_s`); a warmth-only change keeps the fade's end, so the lights keep
+the fade's pace.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QSlider, QWidget
 
+from ketaroom.core.fades import MANUAL_MIN_S, LightFade, manual_transition_s
 from ketaroom.core.limits import BRIGHTNESS_MAX, BRIGHTNESS_MIN, KELVIN_MAX, KELVIN_MIN
 from ketaroom.core.targets import LightHealth, LightTarget
 from ketaroom.ui.theme import COLORS
 from ketaroom.ui.widgets import Panel, Throttle, icon_button, muted_label
 
 SLIDER_THROTTLE_MS = 250
+FOLLOW_MS = 250
+"""How often the handle follows a running fade."""
 UNKNOWN = "—"
-SLIDER_TRANSITION_S = 1.0
 SCENE_TRANSITION_S = 8.0
 
 
@@ -65,11 +76,14 @@ class LightPanel(Panel):
     """A :class:`LightTarget`."""
 
     def __init__(self, group: Callable[[], str | None] = lambda: None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         """``group``: the Hue group the sliders and scenes steer, asked at each change — the
-        session's (the room's, else the preset's fallback; ``None``: the lights' default)."""
+        session's (the room's, else the preset's fallback; ``None``: the lights' default).
+        ``clock``: seconds, for following a fade (monotonic)."""
         super().__init__("Light", parent)
         self._group = group
+        self._clock = clock
         self.health_dot = QLabel("●")
         self.health = muted_label("Bridge: waiting for first answer")
         self.title_row.addWidget(self.health_dot)
@@ -81,8 +95,11 @@ class LightPanel(Panel):
         self.warmth.setPageStep(250)
         self.brightness_value = muted_label()
         self.warmth_value = muted_label()
+        # wide enough for "99 → 100 %": the sliders keep their length when a fade's
+        # arrow comes and goes (a handle never moves under the clinician's finger)
+        widest = self.brightness_value.fontMetrics().horizontalAdvance("99 → 100 %") + 4
         for value in (self.brightness_value, self.warmth_value):
-            value.setMinimumWidth(62)
+            value.setMinimumWidth(max(62, widest))
         grid.addWidget(muted_label("Bright"), 0, 0)
         grid.addWidget(self.brightness, 0, 1)
         grid.addWidget(self.brightness_value, 0, 2)
@@ -101,19 +118,28 @@ class LightPanel(Panel):
             self.scene_buttons[scene.name] = button
         self.body.addLayout(scenes)
         self.body.addStretch(1)
-        self._throttle: Throttle[LightTarget] = Throttle(SLIDER_THROTTLE_MS, self._send, self)
+        self._throttle: Throttle[LightTarget] = Throttle(SLIDER_THROTTLE_MS,
+                                                         self._send_manual, self)
         self._sent: list[LightTarget] = []
         """What this panel asked for since the room last confirmed something, oldest first."""
         self._confirmed: LightTarget | None = None
         """The newest state the room confirmed (``None``: nothing yet)."""
+        self._fade: LightFade | None = None
+        """The room's brightness, from the confirmed states (``None``: nothing yet)."""
+        self._brightness_moved = False
+        """The clinician moved the brightness since the room's state was last shown."""
+        self._follow = QTimer(self)
+        self._follow.setInterval(FOLLOW_MS)
+        self._follow.timeout.connect(self._on_follow)
         self._set_sliders(40, 2700)
         self.brightness_value.setText(UNKNOWN)
         self.warmth_value.setText(UNKNOWN)
         self._show_known(False)
         self.show_health(LightHealth.OK, "")
         self.health.setText("Bridge: waiting for first answer")
+        self.brightness.valueChanged.connect(self._on_brightness_moved)
+        self.warmth.valueChanged.connect(self._on_slider_moved)
         for slider in (self.brightness, self.warmth):
-            slider.valueChanged.connect(self._on_slider_moved)
             slider.sliderReleased.connect(self._render_confirmed)
 
     def _slider(self, low: int, high: int, tip: str) -> QSlider:
@@ -122,9 +148,14 @@ class LightPanel(Panel):
         slider.setToolTip(tip)
         return slider
 
-    def _target(self, transition_s: float) -> LightTarget:
-        return LightTarget(float(self.brightness.value()), transition_s,
-                           kelvin=self._kelvin(), group=self._group())
+    def _wanted(self) -> LightTarget:
+        """The sliders' light. Its brightness is the fade's end unless the clinician moved
+        the brightness: a warmth-only change must not stop a phase's fade where it is."""
+        confirmed = self._confirmed
+        brightness = (float(self.brightness.value())
+                      if self._brightness_moved or confirmed is None
+                      else confirmed.brightness_pct)
+        return LightTarget(brightness, MANUAL_MIN_S, kelvin=self._kelvin(), group=self._group())
 
     def _kelvin(self) -> int:
         # Left is warm: the slider runs from 2000 K on the left to 6500 K on the right.
@@ -134,9 +165,18 @@ class LightPanel(Panel):
         self.brightness_value.setText(f"{self.brightness.value()} %")
         self.warmth_value.setText(f"{self._kelvin()} K")
 
+    def _on_brightness_moved(self, value: int) -> None:
+        self._brightness_moved = True
+        self._on_slider_moved(value)
+
     def _on_slider_moved(self, _value: int) -> None:
         self._label_values()
-        self._throttle.push(self._target(SLIDER_TRANSITION_S))
+        self._throttle.push(self._wanted())
+
+    def _send_manual(self, target: LightTarget) -> None:
+        """A slider value, as it goes out: at a gentle pace from where the room is now."""
+        self._send(replace(target, transition_s=manual_transition_s(
+            target.brightness_pct, self._fade, self._clock())))
 
     def _on_scene(self, scene: Scene) -> None:
         self._send(LightTarget(scene.brightness_pct, SCENE_TRANSITION_S, kelvin=scene.kelvin,
@@ -153,6 +193,11 @@ class LightPanel(Panel):
             self._throttle.pending
 
     @property
+    def fading(self) -> bool:
+        """The lights are still on their way to the newest confirmed state."""
+        return self._fade is not None and self._fade.running(self._clock())
+
+    @property
     def confirmed(self) -> LightTarget | None:
         """The newest light state the room confirmed (``None`` until it confirmed one)."""
         return self._confirmed
@@ -162,17 +207,36 @@ class LightPanel(Panel):
         this panel's group or the clinician is busy with the sliders (see module docstring)."""
         if target.group not in (None, self._group()):
             return
+        now = self._clock()
+        end, duration = target.brightness_pct, target.transition_s
+        self._fade = (self._fade.then(end, duration, now) if self._fade is not None
+                      else LightFade(end, duration, now))
         self._confirmed = target
+        self._follow.start()
         self._render_confirmed()
 
+    def _on_follow(self) -> None:
+        """Move the handle along with a running fade (a last time once it is over)."""
+        if not self.fading:
+            self._follow.stop()
+        if not self._sent:  # else a request of ours is on its way: its confirmation redraws
+            self._render_confirmed()
+
     def _render_confirmed(self) -> None:
-        target = self._confirmed
-        if target is None or self.moving or _light_of(target) in map(_light_of, self._sent[:-1]):
+        target, fade = self._confirmed, self._fade
+        if target is None or fade is None:
+            return
+        now = self._clock()
+        if self.moving or _light_of(target) in map(_light_of, self._sent[:-1]):
             return  # the newest request's own confirmation (or a newer state) follows
         self._sent.clear()
+        self._brightness_moved = False
         self._show_known(True)
-        self._set_sliders(target.brightness_pct, target.kelvin)
+        self._set_sliders(fade.level(now), target.kelvin)
         self._label_values()
+        if fade.running(now) and round(fade.level(now)) != round(target.brightness_pct):
+            self.brightness_value.setText(
+                f"{self.brightness.value()} → {round(target.brightness_pct)} %")
         if target.kelvin is None:
             self.warmth_value.setText(UNKNOWN)  # a colour, not a white: no warmth to show
 

@@ -24,7 +24,7 @@ name: Board window
 phases:
   - name: Arrival
     duration: 10m
-    light: {brightness: 40, kelvin: 2700, transition: 1s}
+    light: {brightness: 40, kelvin: 2700, transition: 3s}
     cues:
       - at: 0s
         prompt: Check blood pressure

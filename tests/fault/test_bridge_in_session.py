@@ -37,22 +37,22 @@ name: Flap
 phases:
   - name: A
     duration: 30s
-    light: {brightness: 40, kelvin: 2700, transition: 2s}
+    light: {brightness: 40, kelvin: 2700, transition: 3s}
     cues:
       - {at: 15s, prompt: Check, kind: vitals}
   - name: B
     duration: 30s
-    light: {brightness: 20, kelvin: 2200, transition: 2s}
+    light: {brightness: 20, kelvin: 2200, transition: 3s}
   - name: C
     duration: 30s
-    light: {brightness: 70, kelvin: 3000, transition: 2s}
+    light: {brightness: 70, kelvin: 3000, transition: 3s}
     cues:
       - {at: 10s, prompt: Note, kind: note}
   - name: D
     duration: 30s
-    light: {brightness: 55, kelvin: 2700, transition: 0s}
+    light: {brightness: 55, kelvin: 2700, transition: 3s}
 """
-FINAL = LightTarget(brightness_pct=55, transition_s=0, kelvin=2700)
+FINAL = LightTarget(brightness_pct=55, transition_s=3, kelvin=2700)
 PLANNED_STARTS = [0.0, 30.0, 60.0, 90.0]
 PLANNED_CUES = [15.0, 70.0]
 

@@ -20,14 +20,14 @@ name: GUI lights only
 phases:
   - name: Arrival
     duration: 10m
-    light: {brightness: 40, kelvin: 2700, transition: 1s}
+    light: {brightness: 40, kelvin: 2700, transition: 3s}
     cues:
       - at: 1s
         prompt: Check blood pressure
         kind: vitals
   - name: Deep
     duration: 10m
-    light: {brightness: 10, kelvin: 2000, transition: 1s}
+    light: {brightness: 10, kelvin: 2000, transition: 3s}
   - name: Return
     duration: open
     expected: 5m
@@ -43,8 +43,8 @@ max_volume: 60
 phases:
   - name: Arrival
     duration: 5m
-    music: {{playlist: [{listed}], volume: 40, fade: 1s}}
-    light: {{brightness: 40, kelvin: 2700, transition: 1s}}
+    music: {{playlist: [{listed}], volume: 40, fade: 2s}}
+    light: {{brightness: 40, kelvin: 2700, transition: 3s}}
 """
 
 

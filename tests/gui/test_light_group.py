@@ -30,7 +30,7 @@ light_group: Room A
 phases:
   - name: Arrival
     duration: 10m
-    light: {brightness: 40, kelvin: 2700, transition: 1s}
+    light: {brightness: 40, kelvin: 2700, transition: 3s}
 """
 NIGHT = next(scene for scene in SCENES if scene.name == "Night")
 

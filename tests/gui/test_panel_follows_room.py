@@ -36,12 +36,12 @@ max_volume: 70
 phases:
   - name: Arrival
     duration: 10m
-    music: {{playlist: [{tracks}], volume: 45, fade: 1s}}
-    light: {{brightness: 50, kelvin: 2400, transition: 1s}}
+    music: {{playlist: [{tracks}], volume: 45, fade: 2s}}
+    light: {{brightness: 50, kelvin: 2400, transition: 3s}}
   - name: Deep
     duration: 10m
-    music: {{playlist: [{tracks}], volume: 30, fade: 1s}}
-    light: {{brightness: 10, kelvin: 2000, transition: 1s}}
+    music: {{playlist: [{tracks}], volume: 30, fade: 2s}}
+    light: {{brightness: 10, kelvin: 2000, transition: 3s}}
 """
 
 
@@ -54,12 +54,14 @@ def walk_window(make_window, data_dir: Path) -> MainWindow:
 
 
 def shows_light(window: MainWindow, brightness: int, kelvin: int) -> bool:
-    """The sliders and their labels show this light, and the bridge has it."""
+    """The sliders and their labels show this light — the brightness one on its way there
+    while the lights still fade ("32 → 60 %") — and the bridge has it."""
     panel, emulator = window.light_panel, window.service.emulator
     assert emulator is not None
-    return (panel.brightness.value() == brightness and panel.warmth.value() == kelvin
-            and panel.brightness_value.text() == f"{brightness} %"
-            and panel.warmth_value.text() == f"{kelvin} K"
+    label = panel.brightness_value.text()
+    arrived = panel.brightness.value() == brightness and label == f"{brightness} %"
+    return ((arrived or (panel.fading and label.endswith(f"→ {brightness} %")))
+            and panel.warmth.value() == kelvin and panel.warmth_value.text() == f"{kelvin} K"
             and emulator.target_state(1).get("bri") == percent_to_bri(brightness))
 
 

@@ -172,6 +172,26 @@ def test_live_validation_flags_a_cue_past_its_phase(qtbot, library: PresetLibrar
     qtbot.waitUntil(lambda: editor.problems()[0].startswith("No problems"), timeout=2000)
 
 
+def test_a_0s_transition_is_a_note_and_the_preset_still_saves(qtbot, library: PresetLibrary,
+                                                              tmp_path: Path):
+    """The editor shows the validator's warning (one validator, one set of limits): the
+    session will fade over the floor; the preset is not refused."""
+    editor = make_editor(qtbot, library)
+    editor.select_phase(0)
+    editor.light_group.setChecked(True)
+    retype(qtbot, editor.transition_edit, "0s")
+    qtbot.waitUntil(lambda: any("would make the lights jump" in p for p in editor.problems()),
+                    timeout=2000)
+    note = next(p for p in editor.problems() if "jump" in p)
+    assert note.startswith("Line ") and ": Note: phases[0].light.transition: 0s would make " \
+        "the lights jump; 3s will be used" in note
+    assert editor.transition_edit.property("problem") is not True  # a note, not an error
+    if os.environ.get("KETAROOM_SCREENSHOT_DIR"):
+        editor.grab().save(str(Path(os.environ["KETAROOM_SCREENSHOT_DIR"]) /
+                               "editor-transition-note.png"))
+    assert editor.save(), editor.problems()
+
+
 def test_phases_reorder_by_drag_and_buttons(qtbot, library: PresetLibrary):
     editor = make_editor(qtbot, library)
     editor.add_phase()

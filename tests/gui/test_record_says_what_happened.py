@@ -21,7 +21,7 @@ name: Note cue
 phases:
   - name: Arrival
     duration: 10m
-    light: {brightness: 40, kelvin: 2700, transition: 1s}
+    light: {brightness: 40, kelvin: 2700, transition: 3s}
     cues:
       - at: 1s
         prompt: How does the patient describe the room?

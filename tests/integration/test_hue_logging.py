@@ -30,7 +30,7 @@ CONNECTED = "ketaroom.devices.lights.hue: health: Hue bridge at"
 PRESET = """\
 name: Log check
 phases:
-  - {name: A, duration: 20s, light: {brightness: 30, kelvin: 2700, transition: 1s}}
+  - {name: A, duration: 20s, light: {brightness: 30, kelvin: 2700, transition: 3s}}
 """
 
 

@@ -33,10 +33,10 @@ PRESET = """\
 name: Written for room A
 light_group: Room A
 phases:
-  - {name: One, duration: 30s, light: {brightness: 30, kelvin: 2200, transition: 1s}}
-  - {name: Two, duration: 30s, light: {brightness: 45, kelvin: 2700, transition: 1s}}
+  - {name: One, duration: 30s, light: {brightness: 30, kelvin: 2200, transition: 3s}}
+  - {name: Two, duration: 30s, light: {brightness: 45, kelvin: 2700, transition: 3s}}
 """
-LAST = LightTarget(brightness_pct=45, transition_s=1, kelvin=2700)
+LAST = LightTarget(brightness_pct=45, transition_s=3, kelvin=2700)
 
 
 @pytest.fixture

@@ -23,12 +23,12 @@ max_volume: 60
 phases:
   - name: Arrive
     duration: 40s
-    music: {playlist: [ocean.wav, rain.wav, wind.wav], volume: 50, fade: 1s}
-    light: {brightness: 60, kelvin: 3000, transition: 1s}
+    music: {playlist: [ocean.wav, rain.wav, wind.wav], volume: 50, fade: 2s}
+    light: {brightness: 60, kelvin: 3000, transition: 3s}
   - name: Journey
     duration: 10s
-    music: {playlist: drums.m3u, volume: 25, fade: 1s}
-    light: {brightness: 20, kelvin: 2700, transition: 1s}
+    music: {playlist: drums.m3u, volume: 25, fade: 2s}
+    light: {brightness: 20, kelvin: 2700, transition: 3s}
 """
 
 

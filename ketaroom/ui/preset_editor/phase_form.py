@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 from ruamel.yaml.comments import CommentedMap
 
 from ketaroom.core import limits, preset_yaml
+from ketaroom.core.durations import format_duration
 from ketaroom.ui.preset_editor import edits
 from ketaroom.ui.preset_editor.common import FIELD_HEIGHT, form, int_or, row, set_text, text_of
 from ketaroom.ui.preset_editor.preview_controls import PreviewControls
@@ -159,7 +160,7 @@ class PhaseForm(QWidget):
             lambda v: edits.set_in(phase(), "music", "volume", v), " %")
         self.fade_edit = line(
             edit, "music.fade", lambda t: edits.set_in(phase(), "music", "fade", as_value(t)),
-            "5s")
+            format_duration(limits.DEFAULT_FADE_S))
         playlist_row = QHBoxLayout()
         playlist_row.addWidget(combo, 1)
         playlist_row.addWidget(controls.music_button)
@@ -199,7 +200,8 @@ class PhaseForm(QWidget):
         colour_row.addWidget(self.swatch)
         self.transition_edit = line(
             edit, "light.transition",
-            lambda t: edits.set_in(phase(), "light", "transition", as_value(t)), "2s")
+            lambda t: edits.set_in(phase(), "light", "transition", as_value(t)),
+            format_duration(limits.DEFAULT_TRANSITION_S))
         row(light, "Brightness", self.brightness_spin)
         row(light, "Shade", self.colour_mode)
         row(light, "Temperature", self.kelvin_spin)

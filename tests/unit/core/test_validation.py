@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ketaroom.core.durations import parse_duration
+from ketaroom.core.limits import DEFAULT_TRANSITION_S
 from ketaroom.core.playlists import Skipped
 from ketaroom.core.preset import Cue, CueKind, LightSpec, Preset
 from ketaroom.core.validation import (
@@ -147,7 +148,8 @@ def test_full_valid_preset_builds_dataclasses(tmp_path: Path) -> None:
     assert peak.music.volume_pct == 50  # default
     assert peak.music.fade_s == 5  # default
     assert (peak.music.shuffle, peak.music.loop) == (False, False)
-    assert peak.light == LightSpec(brightness_pct=20, transition_s=2, color="#ffb070")
+    assert peak.light == LightSpec(brightness_pct=20, transition_s=DEFAULT_TRANSITION_S,
+                                   color="#ffb070")  # the default: the floor
     assert back.is_open and back.duration_s is None and back.expected_s == 900
     assert back.music is None and back.light is None
     assert back.cues == (Cue(at_s=0, prompt="Write a note", kind=CueKind.NOTE),)
@@ -296,6 +298,51 @@ def test_volume_above_max_volume_is_a_warning_and_capped(tmp_path: Path) -> None
     ]
     assert result.preset is not None and result.preset.phases[0].music is not None
     assert result.preset.phases[0].music.volume_pct == 70
+
+
+def test_transitions_and_fades_below_the_floor_are_warnings_not_errors(tmp_path: Path) -> None:
+    """A 0 s light transition or music fade would make the room jump at the phase start:
+    the preset stays valid (and keeps what it says), ``validate`` and the editor warn."""
+    write_wav(tmp_path / "a.wav")
+    result = check(
+        tmp_path,
+        """\
+        name: P
+        phases:
+          - name: A
+            duration: 1m
+            music: {playlist: a.wav, fade: 0s}
+            light: {brightness: 40, transition: 0s}
+          - name: B
+            duration: 1m
+            music:
+              playlist: a.wav
+              fade: 1.5
+            light:
+              brightness: 60
+              transition: 2.9s
+          - name: C
+            duration: 1m
+            music: {playlist: a.wav, fade: 2s}
+            light: {brightness: 60, transition: 3s}
+        """,
+    )
+    assert result.problems == ()
+    assert [(w.line, w.message) for w in result.warnings] == [
+        (5, "phases[0].music.fade: 0s would make the music jump; 2s will be used "
+            "(the shortest fade a session allows)"),
+        (6, "phases[0].light.transition: 0s would make the lights jump; 3s will be used "
+            "(the shortest light transition a session allows)"),
+        (11, "phases[1].music.fade: 1.5s would make the music jump; 2s will be used "
+             "(the shortest fade a session allows)"),
+        (14, "phases[1].light.transition: 2.9s would make the lights jump; 3s will be used "
+             "(the shortest light transition a session allows)"),
+    ]
+    assert [w.area for w in result.warnings] == ["music", "lights", "music", "lights"]
+    assert result.preset is not None
+    first = result.preset.phases[0]
+    assert first.light is not None and first.light.transition_s == 0  # as written
+    assert first.music is not None and first.music.fade_s == 0
 
 
 # --------------------------------------------------------------------------- error classes

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from ketaroom.core.clock import ManualClock
+from ketaroom.core.limits import LIGHT_TRANSITION_FLOOR_S
 from ketaroom.core.preset import LightSpec
 from ketaroom.core.targets import RETURN_TRANSITION_S, LightHealth, LightTarget, MusicTarget
 from ketaroom.session.device_setup import AudioOutputChoice, DeviceSetup
@@ -232,7 +233,8 @@ def test_resume_after_the_emergency_fades_the_phase_light_back(service: RoomServ
     instant = dataclasses.replace(phase("A", 600, brightness=10),
                                   light=LightSpec(10.0, 0.0, 2200))
     service.start_session(preset(instant))
-    assert devices(service).named("apply")[-1][1].transition_s == 0.0  # the phase's own
+    # the phase's own 0 s goes out at the floor (the start of a phase never jumps)
+    assert devices(service).named("apply")[-1][1].transition_s == LIGHT_TRANSITION_FLOOR_S
     service.emergency()
     assert service.resume()
     restored = devices(service).named("apply")[-1][1]
