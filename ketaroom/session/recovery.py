@@ -75,7 +75,7 @@ __all__ = [
 ]
 
 _MAX_PROBLEMS_SHOWN = 3
-_EARLIER_KINDS = frozenset({RecordKind.CUE, *CLINICAL_KINDS})
+_EARLIER_KINDS = frozenset({RecordKind.CUE, RecordKind.CUE_ACK, *CLINICAL_KINDS})
 
 
 class RecoveryError(Exception):
@@ -110,8 +110,10 @@ class InterruptedSession:
     preferences: PatientPreferences | None = None
     """The patient's preferences the session honoured (recorded at its start)."""
     earlier: tuple[EventRecord, ...] = ()
-    """Its cues and clinical entries (dose, checks, ready to leave…) recorded before the
-    crash, in journal order: the Clinical tab shows them again on resume."""
+    """Its cues, their acknowledgements and its clinical entries (dose, checks, PHQ-9,
+    reflection, ready to leave…) recorded before the crash, in journal order: on resume
+    the cues never acknowledged wait again in the cue panel and the Clinical tab shows
+    what was recorded."""
 
     @property
     def id(self) -> int:
