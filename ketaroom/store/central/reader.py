@@ -280,14 +280,16 @@ class CentralPatients:
 
     def due(self, until: date) -> list[Due]:
         """What is due up to ``until`` across the clinic, like :meth:`PatientStore.due
-        <ketaroom.store.patients.PatientStore.due>` (``session_id``: the server's id)."""
+        <ketaroom.store.patients.PatientStore.due>` (``session_id``: the server's id;
+        ``room``: the name the course's or session's room has now)."""
         rows = self.records._read(
             "SELECT s.id, (SELECT cp.code FROM clinic_patients cp WHERE cp.key = lower(p.code)),"
-            " s.started_at, array_remove(array_agg(e.payload), NULL) FROM sessions s"
+            " s.started_at, array_remove(array_agg(e.payload), NULL), nullif(r.name, '')"
+            " FROM sessions s JOIN rooms r ON r.room_id = s.room_id"
             " JOIN patients p ON p.room_id = s.room_id AND p.local_id = s.patient_local_id"
             " LEFT JOIN events e ON e.room_id = s.room_id AND e.session_local_id = s.local_id"
             " AND e.kind = 'follow_up' WHERE s.kind = 'clinical'"
-            " AND s.started_at::timestamptz >= %s GROUP BY s.id, p.code",
+            " AND s.started_at::timestamptz >= %s GROUP BY s.id, p.code, r.name",
             (due_since(until),))
         return due_items(self._courses("", ()), [tuple(r) for r in rows], until)
 
