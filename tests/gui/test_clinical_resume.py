@@ -213,3 +213,18 @@ def test_a_resumed_session_shows_its_phq9_answers_and_reflection_again(
     with Journal(journal_path(data_dir)) as journal:
         recorded = [e.payload["items"] for e in journal.events(sid, ("phq9",))]
     assert recorded == [first, answers, answers]
+
+
+def test_cues_that_came_due_while_the_app_was_down_say_so(
+        qtbot, make_window, data_dir, monkeypatch) -> None:
+    """Resumed as if it kept running: the two early cues fell in the 5 minutes the app was
+    down; they wait like any cue, their cards saying when they came due."""
+    sid = _crash(data_dir, FIRST_CUES[:2])  # died before its first cue
+    choose(monkeypatch, RecoveryChoice.RUNNING)
+    window = make_window(preset="checks.yaml", patient=None)
+    window.offer_recovery()
+    assert window.live is not None and window.live.session_id == sid
+    cards = [window.cue_panel.card(t) for t in window.cue_panel.waiting]
+    assert [(c.prompt.text(), c.origin.text()) for c in cards if c is not None] == [
+        ("Sedation and dissociation check, SpO₂", "Came due while ketaroom was closed"),
+        ("Sedation (MOAA/S)", "Came due while ketaroom was closed")]
