@@ -81,6 +81,7 @@ ROWS: tuple[tuple[str, str, str, str | None, str], ...] = (
     ("central_course", "course_s", "s", "course_s", "<="),
     ("central_search", "history_s", "s", "history_s", "<="),
     ("central_search", "search_s", "s", "search_s", "<="),
+    ("central_search", "search_folded_s", "s", "search_s", "<="),
     ("central_search", "search_common_s", "s", "search_s", "<="),
     ("central_search", "search_none_s", "s", "search_s", "<="),
     ("clinic_scale", "generate_s", "s", None, ""),

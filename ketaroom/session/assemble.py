@@ -7,7 +7,7 @@ same way whether a clinician or the command line drives it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ketaroom.core.session import Session
 from ketaroom.session.controller import Emit, SessionController
@@ -26,9 +26,22 @@ class LiveSession:
     controller: SessionController
     recorder: SessionRecorder
     room: RoomDevices
-    earlier: tuple[EventRecord, ...] = ()
-    """What a crash-resumed session recorded before the crash (its cues and clinical
-    entries, :attr:`~ketaroom.session.recovery.InterruptedSession.earlier`)."""
+    _earlier: tuple[EventRecord, ...] = field(default=(), repr=False)
+
+    @property
+    def earlier(self) -> tuple[EventRecord, ...]:
+        """What a crash-resumed session recorded before the crash (its cues, their
+        acknowledgements and clinical entries,
+        :attr:`~ketaroom.session.recovery.InterruptedSession.earlier`)."""
+        return self._earlier
+
+    @earlier.setter
+    def earlier(self, entries: tuple[EventRecord, ...]) -> None:
+        """Set once, when the session is taken over after a crash (before the events the
+        interruption skipped are recorded): the cues never acknowledged wait again
+        (:meth:`~ketaroom.session.controller.SessionController.resume_cues`)."""
+        self._earlier = entries
+        self.controller.resume_cues(entries)
 
     @property
     def session_id(self) -> int | None:

@@ -11,8 +11,9 @@ do their slow work on their own threads).
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from ketaroom.core.vitals import VitalLimits, Vitals, check_vitals
 from ketaroom.session.devices import RoomDevices, RoomReport
 from ketaroom.session.recorder import SessionRecorder
 from ketaroom.session.runner import SessionRunner
+from ketaroom.store.journal import EventRecord
 from ketaroom.store.record_schema import (
     DEVICE_REPORT_KINDS,
     CueAck,
@@ -57,6 +59,17 @@ Emit = Callable[[dict[str, Any]], None]
 PLAYLIST_SWITCH_FADE_S = 6.0
 
 
+class CueOrigin(enum.Enum):
+    """When a cue fired, as the cue panel says it after a crash resume."""
+
+    LIVE = "live"
+    """In this process."""
+    BEFORE_INTERRUPTION = "before"
+    """Before the crash, and never acknowledged: it waits again after the resume."""
+    WHILE_INTERRUPTED = "while"
+    """Its time passed while the app was down (recorded at the resume)."""
+
+
 @dataclass(frozen=True)
 class CueRecord:
     """A cue that fired, for the panel: acknowledged or still waiting."""
@@ -66,6 +79,7 @@ class CueRecord:
     cue_index: int
     t: float
     acknowledged: bool = False
+    origin: CueOrigin = CueOrigin.LIVE
 
 
 class SessionController:
@@ -211,9 +225,30 @@ class SessionController:
             if event.kind is EventKind.CUE:
                 assert event.event.phase_index is not None and event.event.cue_index is not None
                 self.cues.append(CueRecord(ticket, event.event.phase_index,
-                                           event.event.cue_index, event.t))
+                                           event.event.cue_index, event.t,
+                                           origin=CueOrigin.WHILE_INTERRUPTED))
             elif event.kind is EventKind.SESSION_END and event.event.status is not None:
                 self.recorder.end(event.event.status.value)
+
+    def resume_cues(self, earlier: Sequence[EventRecord]) -> None:
+        """Crash recovery: the cues among ``earlier`` (what the session recorded before the
+        crash) that were never acknowledged wait again, oldest first, before any cue that
+        fires from now on; acknowledging one records a ``cue_ack`` referring to it as
+        usual. Call once, before :meth:`record_missed`. A cue the preset no longer has
+        (the snapshot changed) is left on record only."""
+        answered = {e.refers_to for e in earlier if e.kind == RecordKind.CUE_ACK}
+        phases = self.session.preset.phases
+        waiting = []
+        for event in earlier:
+            if event.kind != RecordKind.CUE or event.id in answered:
+                continue
+            phase, cue = event.payload.get("phase_index"), event.payload.get("cue_index")
+            if not (isinstance(phase, int) and isinstance(cue, int)
+                    and 0 <= phase < len(phases) and 0 <= cue < len(phases[phase].cues)):
+                continue
+            waiting.append(CueRecord(self.recorder.existing(event.id), phase, cue,
+                                     event.session_t, origin=CueOrigin.BEFORE_INTERRUPTION))
+        self.cues[:0] = waiting
 
     def restore_room(self) -> None:
         """Bring music and light to what the current phase wants (after a crash recovery,
@@ -269,7 +304,7 @@ class SessionController:
     def acknowledge_cue(self, ticket: int) -> None:
         for i, cue in enumerate(self.cues):
             if cue.ticket == ticket and not cue.acknowledged:
-                self.cues[i] = CueRecord(cue.ticket, cue.phase_index, cue.cue_index, cue.t, True)
+                self.cues[i] = replace(cue, acknowledged=True)
                 self._record(CueAck(self.operator), refers_to=ticket, emit=False)
 
     def emergency(self) -> None:

@@ -113,6 +113,15 @@ class SessionRecorder:
         self.journal.resume_session(session_id, session_t=session_t)
         self.session_id = session_id
 
+    def existing(self, event_id: int) -> int:
+        """A ticket for entry ``event_id``, already in the journal (recorded before a crash
+        interrupted the session), so later entries can refer to it (a cue's
+        acknowledgement). Call before queueing any entry that refers to it: the queue
+        hands the mapping to the recorder thread."""
+        ticket = next(self._tickets)
+        self._ids[ticket] = event_id
+        return ticket
+
     def record(self, kind: RecordKind | str, *, session_t: float,
                phase_index: int | None = None,
                payload: dict[str, Any] | None = None, refers_to: int | None = None) -> int:

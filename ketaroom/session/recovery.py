@@ -75,7 +75,7 @@ __all__ = [
 ]
 
 _MAX_PROBLEMS_SHOWN = 3
-_EARLIER_KINDS = frozenset({RecordKind.CUE, *CLINICAL_KINDS})
+_EARLIER_KINDS = frozenset({RecordKind.CUE, RecordKind.CUE_ACK, *CLINICAL_KINDS})
 
 
 class RecoveryError(Exception):
@@ -110,8 +110,10 @@ class InterruptedSession:
     preferences: PatientPreferences | None = None
     """The patient's preferences the session honoured (recorded at its start)."""
     earlier: tuple[EventRecord, ...] = ()
-    """Its cues and clinical entries (dose, checks, ready to leave…) recorded before the
-    crash, in journal order: the Clinical tab shows them again on resume."""
+    """Its cues, their acknowledgements and its clinical entries (dose, checks, PHQ-9,
+    reflection, ready to leave…) recorded before the crash, in journal order: on resume
+    the cues never acknowledged wait again in the cue panel and the Clinical tab shows
+    what was recorded."""
 
     @property
     def id(self) -> int:
@@ -347,8 +349,7 @@ def plan_recovery(interrupted: InterruptedSession, mode: RecoveryMode, clock: Cl
                       preferences=interrupted.preferences)
     past = session.poll(now_clock)
     state = session.state(now_clock)
-    missed = tuple(e for e in past if e.t > interrupted.crashed_t + 1e-6
-                   or (e.kind is EventKind.SESSION_END and not interrupted.finished))
+    missed = tuple(e for e in past if _missed(e, interrupted))
     music: MusicTarget | None = None
     light: LightTarget | None = None
     if not state.status.ended and state.phase_index is not None:
@@ -357,6 +358,21 @@ def plan_recovery(interrupted: InterruptedSession, mode: RecoveryMode, clock: Cl
     return RecoveryPlan(interrupted, mode, session, state, music, light, missed,
                       session_t=state.active_s, added_pause=added, now_clock=now_clock,
                       now_wall=wall)
+
+
+def _missed(event: SessionEvent, interrupted: InterruptedSession) -> bool:
+    """Whether the timeline passed ``event`` without it being recorded: after the last
+    recorded moment, an end never recorded, or a cue due at that very moment the crash
+    came before (a phase start and its cue at 0 s, the cue not written yet)."""
+    crashed_t = interrupted.crashed_t
+    if event.t > crashed_t + 1e-6 or (event.kind is EventKind.SESSION_END
+                                      and not interrupted.finished):
+        return True
+    if event.kind is not EventKind.CUE or event.t < crashed_t - 1e-6:
+        return False  # everything before the last recorded entry was written before it
+    recorded = {(e.payload.get("phase_index"), e.payload.get("cue_index"))
+                for e in interrupted.earlier if e.kind == RecordKind.CUE}
+    return (event.event.phase_index, event.event.cue_index) not in recorded
 
 
 def mark_recovered(journal: Journal, plan: RecoveryPlan, *, take_over: bool = False) -> None:

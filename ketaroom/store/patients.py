@@ -48,6 +48,7 @@ __all__ = [
     "PatientStore",
     "PatientSummary",
     "bp_by_slot",
+    "due_by_patient",
     "due_items",
     "due_since",
     "session_measures",
@@ -133,6 +134,9 @@ class Due:
     due: date
     session_id: int | None = None
     """The session a follow-up is for."""
+    room: str | None = None
+    """Where: the room a course was planned in, the room of a follow-up's session (by
+    the name it has now on the server); None when not known."""
 
 
 _PATIENT_COLS = "id, code, display_name, birth_year, preferences, created_at"
@@ -341,13 +345,13 @@ class PatientStore:
         (of the 8 days before ``until``), by date."""
         rows = self.journal._read(
             "SELECT s.id, p.code, s.started_at, (SELECT group_concat(e.payload, char(30))"
-            " FROM events e WHERE e.session_id = s.id AND e.kind = ?)"
+            " FROM events e WHERE e.session_id = s.id AND e.kind = ?), s.room"
             " FROM sessions s JOIN patients p ON p.id = s.patient_id"
             " WHERE s.kind = 'clinical' AND s.started_at >= ? ORDER BY s.started_at",
             (str(RecordKind.FOLLOW_UP), _iso(due_since(until))))
         return due_items(self._courses("", ()), [
-            (sid, code, started_at, (payloads or "").split("\x1e"))
-            for sid, code, started_at, payloads in rows], until)
+            (sid, code, started_at, (payloads or "").split("\x1e"), room or None)
+            for sid, code, started_at, payloads, room in rows], until)
 
     # ---------------------------------------------------------------- clinical entries
 
@@ -395,21 +399,41 @@ def due_since(until: date) -> datetime:
 
 
 def due_items(courses: Sequence[Course],
-              sessions: Sequence[tuple[int, str, str, Sequence[str]]], until: date
-              ) -> list[Due]:
+              sessions: Sequence[tuple[int, str, str, Sequence[str], str | None]],
+              until: date) -> list[Due]:
     """What is due up to ``until``, by date: the next session of each of ``courses`` not
-    complete, and the 24 h / 7 d follow-ups not recorded of ``sessions`` (``(id, patient
-    code, started_at, payloads of its follow_up entries)``, clinical, started since
-    :func:`due_since`). One rule for this room's journal and the clinic's server."""
-    out = [Due(c.patient, "session", c.next_due)
+    complete (in the course's room), and the 24 h / 7 d follow-ups not recorded of
+    ``sessions`` (``(id, patient code, started_at, payloads of its follow_up entries,
+    room)``, clinical, started since :func:`due_since`). One rule for this room's
+    journal and the clinic's server (where a patient may have courses in several
+    rooms: :func:`due_by_patient` groups them)."""
+    out = [Due(c.patient, "session", c.next_due, room=c.room)
            for c in courses if c.next_due is not None and c.next_due <= until]
-    for session_id, code, started_at, payloads in sessions:
+    for session_id, code, started_at, payloads, room in sessions:
         done = {json.loads(p).get("after") for p in payloads if p}
         for after, days in _FOLLOW_UP_DAYS.items():
             day = _day(started_at) + timedelta(days=days)
             if after not in done and day <= until:
-                out.append(Due(code, f"follow-up {after}", day, session_id))
-    return sorted(out, key=lambda d: (d.due, d.patient, d.what))
+                out.append(Due(code, f"follow-up {after}", day, session_id, room))
+    return sorted(out, key=lambda d: (d.due, d.patient, d.what, d.room or ""))
+
+
+def due_by_patient(items: Sequence[Due], *, rooms: bool = True
+                   ) -> list[tuple[str, str, list[tuple[str | None, date]]]]:
+    """``items`` (by date) once per patient and kind (``session``, ``follow-up 24h``…),
+    in the order each first comes due: ``(patient, what, [(room, due), …])`` with the
+    earliest date of each room (a patient with open courses in two rooms is one entry
+    naming both); without ``rooms``, one ``(None, earliest)``."""
+    grouped: dict[tuple[str, str], dict[str | None, date]] = {}
+    names: dict[str, str] = {}
+    for item in items:
+        key = item.patient.lower()
+        names.setdefault(key, item.patient)
+        places = grouped.setdefault((key, item.what), {})
+        room = item.room if rooms else None
+        places[room] = min(places.get(room, item.due), item.due)
+    return [(names[key], what, list(places.items()))
+            for (key, what), places in grouped.items()]
 
 
 def session_measures(events: Sequence[EventRecord], *, started_at: str | None = None

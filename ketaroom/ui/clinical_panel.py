@@ -20,7 +20,8 @@ dissociation entry records the cue it answers (or none: its own time).
 After a crash resume the tab shows what the session recorded before the crash
 (:meth:`ClinicalPanel.set_session` reads ``earlier_entries()``): the check lines done or
 due, the latest sedation and dissociation, the dose (with its question, if it was never
-confirmed) and the ready-to-leave time.
+confirmed), the ready-to-leave time, the latest PHQ-9 answers and the patient's
+reflection.
 """
 from __future__ import annotations
 
@@ -342,8 +343,10 @@ class ClinicalPanel(Panel):
 
     def _restore(self, entries: Sequence[EventRecord]) -> None:
         """Show what a crash-resumed session recorded before the crash: fired cues and
-        the check answers (the slot lines), the latest scales, dose and ready time."""
+        the check answers (the slot lines), the latest scales, dose and ready time, the
+        latest PHQ-9 answers and reflection."""
         dose: EventRecord | None = None
+        latest: dict[str, EventRecord] = {}
         for entry in entries:
             p = entry.payload
             if entry.kind == RecordKind.CUE:
@@ -358,8 +361,15 @@ class ClinicalPanel(Panel):
                 dose = entry
             elif entry.kind == RecordKind.READY_TO_LEAVE:
                 self.ready_at.setText(f"Ready to leave at {entry.wall_dt:%H:%M}")
+            elif entry.kind in (RecordKind.PHQ9, RecordKind.REFLECTION):
+                latest[entry.kind] = entry  # corrected by recording again: the latest
         if dose is not None:
             self._restore_dose(dose)
+        if RecordKind.PHQ9 in latest:
+            self._restore_phq9(latest[RecordKind.PHQ9].payload.get("items"))
+        if RecordKind.REFLECTION in latest:
+            text = latest[RecordKind.REFLECTION].payload.get("text")
+            self.reflection.setPlainText(text if isinstance(text, str) else "")
         if entries:
             self._say("Resumed: what was recorded before the interruption is shown.")
 
@@ -380,6 +390,14 @@ class ClinicalPanel(Panel):
             rems = self.rems.findData(entry.payload.get("rems_dissociation"))
             with QSignalBlocker(self.rems):
                 self.rems.setCurrentIndex(max(rems, 0))
+
+    def _restore_phq9(self, items: object) -> None:
+        """The recorded answers back in their fields (nothing for a malformed entry)."""
+        if not (isinstance(items, list) and len(items) == len(self.phq9)):
+            return
+        for answer, item in zip(self.phq9, items, strict=True):
+            valid = isinstance(item, int) and 0 <= item < len(PHQ9_ANSWERS) - 1
+            answer.setCurrentIndex(item + 1 if valid else 0)
 
     def _restore_dose(self, entry: EventRecord) -> None:
         """The latest dose back in its fields; unconfirmed, its question asked again."""

@@ -3,7 +3,9 @@
 No pop-up, no sound, no focus stealing: a fired cue appears as a card with a warm
 left edge; it stays until acknowledged (so a missed cue is never lost from view)
 and says how long it has been waiting. A ``vitals`` cue offers to open the vitals
-entry; recording vitals acknowledges it.
+entry; recording vitals acknowledges it. After a crash resume, a cue that fired before
+the interruption and was never acknowledged waits again, and its card says so (as does
+the card of a cue whose time passed while ketaroom was closed).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from ketaroom.core.durations import format_clock
+from ketaroom.session.controller import CueOrigin
 from ketaroom.ui.widgets import Panel, icon_button, muted_label
 
 
@@ -26,6 +29,12 @@ class CueView:
     phase_name: str
     t: float
     """Active session seconds when it fired."""
+    origin: CueOrigin = CueOrigin.LIVE
+
+
+ORIGIN_TEXT = {CueOrigin.BEFORE_INTERRUPTION: "From before the interruption",
+               CueOrigin.WHILE_INTERRUPTED: "Came due while ketaroom was closed"}
+"""What a card says about a cue that did not fire in this process."""
 
 
 class CueCard(QFrame):
@@ -41,6 +50,9 @@ class CueCard(QFrame):
         self.when = muted_label(wrap=True)
         layout.addWidget(self.prompt)
         layout.addWidget(self.when)
+        self.origin = muted_label(ORIGIN_TEXT.get(cue.origin, ""), wrap=True)
+        self.origin.setVisible(cue.origin in ORIGIN_TEXT)
+        layout.addWidget(self.origin)
         row = QHBoxLayout()
         row.setSpacing(6)
         row.setContentsMargins(0, 0, 0, 0)
@@ -60,9 +72,12 @@ class CueCard(QFrame):
             button.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # a click never steals typing focus
 
     def show_age(self, now_t: float) -> None:
+        """How long it has waited in session time ("just now" only for a cue that fired
+        in this process: one from before an interruption has waited longer)."""
         waited = max(0.0, now_t - self.cue.t)
-        age = "just now" if waited < 60 else f"waiting {int(waited // 60)} min"
-        self.when.setText(f"{self.cue.phase_name} · at {format_clock(self.cue.t)} · {age}")
+        age = (f" · waiting {int(waited // 60)} min" if waited >= 60 else
+               " · just now" if self.cue.origin is CueOrigin.LIVE else "")
+        self.when.setText(f"{self.cue.phase_name} · at {format_clock(self.cue.t)}{age}")
 
 
 class CuePanel(Panel):

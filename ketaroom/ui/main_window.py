@@ -550,7 +550,7 @@ class MainWindow(QMainWindow):
                 continue
             spec = phases[cue.phase_index].cues[cue.cue_index]
             waiting.append(CueView(cue.ticket, spec.prompt, spec.kind.value,
-                                   phases[cue.phase_index].name, cue.t))
+                                   phases[cue.phase_index].name, cue.t, cue.origin))
         self.cue_panel.sync(waiting, state.active_s)
 
     # -- reports --------------------------------------------------------------------------

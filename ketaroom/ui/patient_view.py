@@ -50,7 +50,7 @@ from ketaroom.core.clinical import ClinicalInputError
 from ketaroom.store import export
 from ketaroom.store.course_report import CourseReport, load_course
 from ketaroom.store.journal import JournalError
-from ketaroom.store.patients import Due, PatientStore, PatientSummary
+from ketaroom.store.patients import Due, PatientStore, PatientSummary, due_by_patient
 from ketaroom.store.record_schema import FollowUp, dose_confirmed
 from ketaroom.ui.export_dialog import export_buttons, export_with_dialog
 from ketaroom.ui.patient_picker import COURSE_LABELS
@@ -78,12 +78,18 @@ def due_line(store: PatientStore, today: date | None = None) -> str:
     return due_text(store.due(today), today)
 
 
-def due_text(items: list[Due], today: date, where: str = "") -> str:
-    """The due line of ``items``; ``where`` says whose (" in the clinic")."""
+def due_text(items: list[Due], today: date, where: str = "", *, rooms: bool = False) -> str:
+    """The due line of ``items``, each patient once per kind of item (since the earliest
+    date); ``where`` says whose (" in the clinic"); ``rooms`` names the rooms (the
+    clinic's line: ``PT-0042 session (Room A, since 08 Mar; Room B)``)."""
     if not items:
         return f"Nothing due today{where}."
-    parts = [f"{d.patient} {d.what}" + (f" (since {d.due:%d %b})" if d.due < today else "")
-             for d in items]
+    parts = []
+    for patient, what, places in due_by_patient(items, rooms=rooms):
+        said = (", ".join(w for w in (room, f"since {due:%d %b}" if due < today else None)
+                          if w) for room, due in places)
+        shown = "; ".join(w for w in said if w)
+        parts.append(f"{patient} {what}" + (f" ({shown})" if shown else ""))
     return f"Due today{where}: " + " · ".join(parts)
 
 
@@ -254,7 +260,7 @@ class PatientView(QWidget):
     def _fill_clinic(self, found: tuple[list[PatientSummary], list[Due]], chosen: str | None,
                      today: date) -> None:
         summaries, due = found
-        self.due.setText(due_text(due, today, IN_CLINIC))
+        self.due.setText(due_text(due, today, IN_CLINIC, rooms=True))
         self._fill_patients(summaries, chosen)
 
     def _fill_patients(self, summaries: list[PatientSummary], chosen: str | None) -> None:

@@ -4,6 +4,7 @@ names only when the room shares them, and an older server and outbox brought up 
 from __future__ import annotations
 
 import sqlite3
+from datetime import date
 
 import psycopg
 
@@ -13,6 +14,7 @@ from ketaroom.store.course_report import load_course
 from ketaroom.store.journal import Journal
 from ketaroom.store.paths import journal_path
 from ketaroom.store.patients import PatientStore
+from ketaroom.ui.patient_view import IN_CLINIC, due_text
 from tests.central.courses import course_room
 from tests.central.records import assert_same
 
@@ -57,6 +59,36 @@ def test_one_code_typed_in_two_rooms_is_one_clinic_patient_with_both_rooms_cours
     assert (summary.code, summary.sessions, summary.rehearsals) == ("PT-0042", 3, 1)
     # nothing twice: a second sync sends no patient, course or session again
     assert sync(journal_path(room_b), clinic_dsn).total == 0
+
+
+def test_the_clinic_due_line_names_each_patient_once_per_item_with_its_rooms(
+        tmp_path, clinic_dsn: str) -> None:
+    """PT-0042 has an open course in Room A and in Room B (typed pt-0042 there): one
+    entry for their next session naming both rooms, each since its own date; their
+    follow-ups likewise; never the patient twice without the room."""
+    room_a = course_room(tmp_path, "Room A", "PT-0042", days=[0, 2])  # 4 and 6 March
+    room_b = course_room(tmp_path, "Room B", "pt-0042", days=[4])  # 8 March
+    course_room(room_b.parent, "Room B", "PT-0100", days=[1])  # 5 March
+    for data in (room_a, room_b):
+        sync(journal_path(data), clinic_dsn)
+    today = date(2024, 3, 11)
+    with CentralRecords(clinic_dsn) as central:
+        due = CentralPatients(central).due(today)
+    sessions = [(d.patient, d.room, d.due.day) for d in due if d.what == "session"]
+    assert sessions == [("PT-0100", "Room B", 7), ("PT-0042", "Room A", 8),
+                        ("PT-0042", "Room B", 10)]
+    assert due_text(due, today, IN_CLINIC, rooms=True) == (
+        "Due today in the clinic: "
+        "PT-0042 follow-up 24h (Room A, since 05 Mar; Room B, since 09 Mar) · "
+        "PT-0100 follow-up 24h (Room B, since 06 Mar) · "
+        "PT-0100 session (Room B, since 07 Mar) · "
+        "PT-0042 session (Room A, since 08 Mar; Room B, since 10 Mar) · "
+        "PT-0042 follow-up 7d (Room A)")
+    with Journal(journal_path(room_a)) as journal:  # this room's line: no rooms named
+        local = PatientStore(journal).due(today)
+    assert due_text(local, today) == (
+        "Due today: PT-0042 follow-up 24h (since 05 Mar) · PT-0042 session (since 08 Mar)"
+        " · PT-0042 follow-up 7d")
 
 
 def test_names_go_only_when_the_room_shares_them_and_follow_changes(

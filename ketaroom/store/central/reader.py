@@ -18,6 +18,7 @@ and sessions are found through each room's own patient row.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
@@ -36,7 +37,6 @@ from ketaroom.store.central.schema import (
 from ketaroom.store.journal import (
     _INCIDENT_KINDS,
     _SEARCH_TERM,
-    _WORD,
     EventRecord,
     HistoryRow,
     SessionRecord,
@@ -52,7 +52,7 @@ from ketaroom.store.patients import (
     due_since,
 )
 
-__all__ = ["WORDS_MATCH", "CentralPatients", "CentralRecords"]
+__all__ = ["WORDS_MATCH", "CentralPatients", "CentralRecords", "words_query"]
 
 _SESSION_SELECT = (
     "SELECT s.id, s.preset, s.preset_path, s.preset_yaml, s.room, s.patient_ref, s.started_at,"
@@ -66,10 +66,11 @@ _SESSION_SELECT = (
 patient's code is the clinic's spelling (``clinic_patients``), whichever room typed it."""
 WORDS_MATCH = (
     "SELECT e.room_id, e.session_local_id FROM events e"
-    f" WHERE e.kind IN ({WORDS_KINDS_SQL})"
-    " AND ketaroom_event_words(e.payload) @@ to_tsquery('simple', %s)")
-"""The sessions (room id, local id) with an entry whose words match a tsquery: the
-partial GIN index ``events_words`` of schema version 3 answers it."""
+    f" WHERE e.kind IN ({WORDS_KINDS_SQL}) AND ketaroom_event_words(e.payload) @@ ")
+"""The sessions (room id, local id) with an entry whose words match a tsquery (SQL to
+follow, :func:`words_query`): the partial GIN index ``events_words`` answers it."""
+_SEARCH_WORD = re.compile(r"[^\W_]")
+"""A typed word with a letter or digit: one the parser makes a word of."""
 _SEARCHED = ("s.started_at", "s.preset", "s.room", "s.status", "p.code", "s.patient_ref",
              "s.operator")
 
@@ -171,9 +172,10 @@ class CentralRecords:
                 continue
             matches = [f"{c} ILIKE %s" for c in _SEARCHED]
             params += ["%" + _escape_like(term) + "%"] * len(_SEARCHED)
-            if _WORD.search(term):  # the words of its entries, through events_words
-                matches.append(f"(s.room_id, s.local_id) IN ({WORDS_MATCH})")
-                params.append(_prefix_query(term))
+            query, words = words_query(term)
+            if words:  # the words of its entries, through events_words
+                matches.append(f"(s.room_id, s.local_id) IN ({WORDS_MATCH}{query})")
+                params += words
             where.append(f"({' OR '.join(matches)})")
         clause = f" WHERE {' AND '.join(where)}" if where else ""
         params.append(limit)  # LIMIT NULL: all
@@ -280,14 +282,16 @@ class CentralPatients:
 
     def due(self, until: date) -> list[Due]:
         """What is due up to ``until`` across the clinic, like :meth:`PatientStore.due
-        <ketaroom.store.patients.PatientStore.due>` (``session_id``: the server's id)."""
+        <ketaroom.store.patients.PatientStore.due>` (``session_id``: the server's id;
+        ``room``: the name the course's or session's room has now)."""
         rows = self.records._read(
             "SELECT s.id, (SELECT cp.code FROM clinic_patients cp WHERE cp.key = lower(p.code)),"
-            " s.started_at, array_remove(array_agg(e.payload), NULL) FROM sessions s"
+            " s.started_at, array_remove(array_agg(e.payload), NULL), nullif(r.name, '')"
+            " FROM sessions s JOIN rooms r ON r.room_id = s.room_id"
             " JOIN patients p ON p.room_id = s.room_id AND p.local_id = s.patient_local_id"
             " LEFT JOIN events e ON e.room_id = s.room_id AND e.session_local_id = s.local_id"
             " AND e.kind = 'follow_up' WHERE s.kind = 'clinical'"
-            " AND s.started_at::timestamptz >= %s GROUP BY s.id, p.code",
+            " AND s.started_at::timestamptz >= %s GROUP BY s.id, p.code, r.name",
             (due_since(until),))
         return due_items(self._courses("", ()), [tuple(r) for r in rows], until)
 
@@ -311,11 +315,20 @@ class CentralPatients:
                 for code, clinical, rehearsals, first, last in rows]
 
 
-def _prefix_query(term: str) -> str:
-    """``term`` as one quoted tsquery token whose words are prefixes: PostgreSQL splits
-    it with the parser that made the index (``'in room b':*`` → ``'in':* <-> 'room':*
-    <-> 'b':*``, a phrase), so punctuation typed in the search box is never syntax."""
-    return "'" + term.lower().replace("\\", "\\\\").replace("'", "''") + "':*"
+def words_query(term: str) -> tuple[str, list[str]]:
+    """``term`` (a word, or a phrase) as a tsquery expression and its parameters: each
+    typed word one quoted tsquery token, folded like the index (``ketaroom_fold``:
+    accents ignored) and split by the parser that made it, the words in order (``<->``),
+    only the last one a prefix, like a room's search (``"in room b"`` → ``'in' <-> 'room'
+    <-> 'b':*``). Punctuation typed in the search box is never syntax. No words (only
+    punctuation): ``("", [])``."""
+    tokens = ["'" + w.lower().replace("\\", "\\\\").replace("'", "''") + "'"
+              for w in term.split() if _SEARCH_WORD.search(w)]
+    if not tokens:
+        return "", []
+    tokens[-1] += ":*"
+    one = "to_tsquery('simple', ketaroom_fold(%s))"
+    return "(" + " <-> ".join([one] * len(tokens)) + ")", tokens
 
 
 def _escape_like(text: str) -> str:

@@ -170,7 +170,54 @@ hand-made record) has all its text indexed instead of failing the sync; that exc
 block is a subtransaction, so the function is PARALLEL UNSAFE (the default): a parallel
 plan calling it would fail."""
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3]
+_COMBINING_MARKS = r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]"
+"""The combining diacritical marks (PostgreSQL regular expression) folding removes."""
+
+_V4 = f"""
+DO $fold$
+BEGIN
+    IF current_setting('server_encoding') = 'UTF8'
+            AND current_setting('server_version_num')::integer >= 130000 THEN
+        EXECUTE $create$CREATE OR REPLACE FUNCTION ketaroom_fold(words text) RETURNS text
+            LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
+            AS $body$ SELECT regexp_replace(normalize(words, NFD),
+                                            '{_COMBINING_MARKS}', '', 'g') $body$$create$;
+    ELSE
+        EXECUTE $create$CREATE OR REPLACE FUNCTION ketaroom_fold(words text) RETURNS text
+            LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT AS $body$ SELECT words $body$$create$;
+    END IF;
+END
+$fold$;
+DROP INDEX events_words;
+CREATE OR REPLACE FUNCTION ketaroom_event_words(payload text) RETURNS tsvector
+LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+    doc jsonb;
+BEGIN
+    BEGIN
+        doc := payload::jsonb;
+    EXCEPTION WHEN others THEN
+        RETURN to_tsvector('simple', ketaroom_fold(payload));
+    END;
+    IF jsonb_typeof(doc) <> 'object' THEN
+        RETURN to_tsvector('simple', ketaroom_fold(payload));
+    END IF;
+    RETURN to_tsvector('simple', ketaroom_fold(
+        coalesce(doc ->> 'text', '') || ' ' || coalesce(doc ->> 'prompt', '') || ' '
+        || coalesce(doc ->> 'tags', '')));
+END
+$$;
+CREATE INDEX events_words ON events USING gin (ketaroom_event_words(payload))
+    WHERE kind IN ({WORDS_KINDS_SQL});
+"""
+"""Accents ignored, like a room's search (``Müller`` is found by ``muller``): the indexed
+words are folded by ``ketaroom_fold`` (canonical decomposition, NFD, with the combining
+marks removed: built-in ``normalize`` and ``regexp_replace``, no ``unaccent`` extension),
+and a search folds its words with the same function. The index is rebuilt over what the
+server holds. A server that cannot fold (PostgreSQL 12, or a database not in UTF-8) gets
+a ``ketaroom_fold`` that changes nothing: its search ignores case only, as before."""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4]
 """``MIGRATIONS[n]`` upgrades the server from version n to n + 1 (never edit a shipped one)."""
 
 SCHEMA_VERSION = len(MIGRATIONS)
