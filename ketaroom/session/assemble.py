@@ -26,22 +26,17 @@ class LiveSession:
     controller: SessionController
     recorder: SessionRecorder
     room: RoomDevices
-    _earlier: tuple[EventRecord, ...] = field(default=(), repr=False)
+    earlier: tuple[EventRecord, ...] = field(default=(), repr=False)
+    """What a crash-resumed session recorded before the crash (its cues, their
+    acknowledgements and clinical entries,
+    :attr:`~ketaroom.session.recovery.InterruptedSession.earlier`); empty otherwise."""
 
-    @property
-    def earlier(self) -> tuple[EventRecord, ...]:
-        """What a crash-resumed session recorded before the crash (its cues, their
-        acknowledgements and clinical entries,
-        :attr:`~ketaroom.session.recovery.InterruptedSession.earlier`)."""
-        return self._earlier
-
-    @earlier.setter
-    def earlier(self, entries: tuple[EventRecord, ...]) -> None:
-        """Set once, when the session is taken over after a crash (before the events the
-        interruption skipped are recorded): the cues never acknowledged wait again
-        (:meth:`~ketaroom.session.controller.SessionController.resume_cues`)."""
-        self._earlier = entries
-        self.controller.resume_cues(entries)
+    def take_over(self, earlier: tuple[EventRecord, ...]) -> None:
+        """A session taken over after a crash, before the events the interruption skipped
+        are recorded: keep what it recorded before, and let the cues never acknowledged
+        wait again (:meth:`~ketaroom.session.controller.SessionController.resume_cues`)."""
+        self.earlier = earlier
+        self.controller.resume_cues(earlier)
 
     @property
     def session_id(self) -> int | None:

@@ -701,7 +701,7 @@ class RoomService:
         recorder.adopt(interrupted.id, session_t=plan.session_t)
         live = self._assemble(plan.session, recorder)
         self.session_patient = None
-        live.earlier = interrupted.earlier
+        live.take_over(interrupted.earlier)
         live.controller.record_missed(plan.missed)
         live.controller.restore_room()
         live.runner.tick()
