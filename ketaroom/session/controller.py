@@ -11,7 +11,6 @@ do their slow work on their own threads).
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any
 
 from ketaroom.core.playlists import playlist_tracks, show_path
 from ketaroom.core.preferences import Withheld, withhold
+from ketaroom.core.recovery import CueOrigin
 from ketaroom.core.session import SILENCE_FADE_S, SessionEvent
 from ketaroom.core.targets import EMERGENCY_LIGHT, LightTarget, MusicTarget, returning
 from ketaroom.core.timeline import EventKind, Intent, IntentKind, Status
@@ -57,17 +57,6 @@ from ketaroom.store.record_schema import (
 
 Emit = Callable[[dict[str, Any]], None]
 PLAYLIST_SWITCH_FADE_S = 6.0
-
-
-class CueOrigin(enum.Enum):
-    """When a cue fired, as the cue panel says it after a crash resume."""
-
-    LIVE = "live"
-    """In this process."""
-    BEFORE_INTERRUPTION = "before"
-    """Before the crash, and never acknowledged: it waits again after the resume."""
-    WHILE_INTERRUPTED = "while"
-    """Its time passed while the app was down (recorded at the resume)."""
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""A phase that says ``transition: 3s`` never makes the lights jump (nothing may jump).
+"""A phase that says ``transition: 0s`` never makes the lights jump (nothing may jump).
 
 ``ketaroom rehearse`` (the real command line, real time) drives the Hue emulator over real
 HTTP: the preset's 0 s light transition arrives at the bridge as ``transitiontime`` of at
@@ -22,7 +22,7 @@ name: Jumpy
 phases:
   - name: At once
     duration: 1s
-    light: {brightness: 35, kelvin: 2400, transition: 3s}
+    light: {brightness: 35, kelvin: 2400, transition: 0s}
 """
 
 
@@ -33,7 +33,7 @@ def test_a_0s_phase_transition_reaches_the_bridge_at_the_floor(emu: HueEmulator,
     validate = subprocess.run([sys.executable, "-m", "ketaroom", "validate", str(preset)],
                               capture_output=True, text=True, timeout=60, check=False)
     assert validate.returncode == 0, validate.stdout  # still a valid preset
-    assert "phases[0].light.transition: 3s would make the lights jump; 3s will be used" \
+    assert "phases[0].light.transition: 0s would make the lights jump; 3s will be used" \
         in validate.stderr
 
     proc = subprocess.run(
