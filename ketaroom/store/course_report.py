@@ -291,11 +291,11 @@ def _render_patient(pdf: _Report, report: CourseReport) -> None:
     pairs = [("Patient", p.code), ("Name", p.display_name or "—"),
              ("Year of birth", str(p.birth_year) if p.birth_year else "—"),
              ("Sessions", f"{len(clinical)} clinical"
-                          + (f", {len(report.rows) - len(clinical)} rehearsals"
-                             if len(clinical) < len(report.rows) else "")),
+                          + (f", {rehearsals} rehearsal{'s' if rehearsals > 1 else ''}"
+                             if (rehearsals := len(report.rows) - len(clinical)) else "")),
              ("First", _day(report.rows[0].session.started_at) if report.rows else "—"),
              ("Last", _day(report.rows[-1].session.started_at) if report.rows else "—")]
-    _kv_block(pdf, pairs, columns=3)
+    _kv_block(pdf, pairs)  # two columns: "3 clinical, 2 rehearsals" whole
     if report.courses:
         pdf.section("Courses")
         pdf.table_rows(
@@ -327,7 +327,7 @@ def _render_sessions(pdf: _Report, report: CourseReport) -> None:
                      str((m["phq9"] or {}).get("total", "—")), rems))
     pdf.table_rows(("#", "Date", "Preset", "Room", "Dose", "BP peak", "MOAA/S", "Dissoc.",
                     "PHQ-9", "REMS"), rows, (6, 22, 26, 15, 30, 14, 15, 17, 12, 17),
-                   alert_rows=alerts, whole=(5, 6, 7, 8))
+                   alert_rows=alerts)
     _render_bp(pdf, report)
 
 
@@ -346,7 +346,7 @@ def _render_bp(pdf: _Report, report: CourseReport) -> None:
                    [(str(r.session.course_number or "—"), _day(r.session.started_at),
                      *(cell(r.measures["bp"][slot]) for slot in BP_SLOTS),
                      _bp_peak(r.measures)) for r in rows],
-                   (8, 26, 38, 38, 38, 32), whole=(2, 3, 4, 5))
+                   (8, 26, 38, 38, 38, 32))
     pdf.muted_line("Baseline: the last reading before the dose. +40 min: the reading "
                    "nearest 40 min after the dose (±15 min). Discharge: the last reading "
                    "before ready-to-leave (from 30 min before).")

@@ -82,6 +82,9 @@ _CJK_FALLBACK = "CJK"
 _TABLE_PT = 8.5
 _LINE_H = 4.6
 _CELL_PAD_V, _CELL_PAD_H = 1.2, 1.5
+_WORD_MAX_SHARE = 0.4
+"""A column is widened for its widest word up to this share of the page (a pasted URL in
+a note still wraps inside its cell)."""
 _HEADING_H = 13.0  # space above, the heading line and its rule
 _KEEP_LINES = 3  # lines of a section's first paragraph kept with its heading
 _BP_CHART_H = 70.0
@@ -617,21 +620,19 @@ class _Report(FPDF):
         widths: tuple[float, ...],
         *,
         alert_rows: set[int] | None = None,
-        whole: tuple[int, ...] = (),
     ) -> None:
         """A table; a row taller than :data:`FLOW_ROW_MM` leaves it and flows as paragraphs.
 
         fpdf2 cannot split a table row across pages, so a long note, warning or prompt
         is drawn below the rows before it as a caption (the row's other cells) and a
         paragraph that wraps and continues on the next page; the table then resumes.
-        The columns in ``whole`` (blood pressures, scores, short headings) are widened
-        until no word of theirs breaks ("146/90" never becomes "146/9" over "0").
+        Columns are widened where the page allows until no word breaks ("146/90" never
+        becomes "146/9" over "0", a room's name stays whole).
         """
         alerts = alert_rows or set()
         scale = self.epw / sum(widths)
         widths = tuple(w * scale for w in widths)
-        if whole:
-            widths = self._fit_whole(headings, rows, widths, whole)
+        widths = self._fit_words(headings, rows, widths)
         head_h = self._row_height(headings, widths, "B")
         heights = [
             self._row_height(values, widths, "B" if n in alerts else "")
@@ -652,26 +653,30 @@ class _Report(FPDF):
             start = stop
         self.font(9)
 
-    def _fit_whole(
+    def _fit_words(
         self,
         headings: tuple[str, ...],
         rows: list[tuple[str, ...]],
         widths: tuple[float, ...],
-        whole: tuple[int, ...],
     ) -> tuple[float, ...]:
-        """``widths`` with each ``whole`` column as wide as its widest word (in bold),
-        the room taken from the widest other column."""
+        """``widths`` with each column as wide as its widest word (in bold; at most
+        :data:`_WORD_MAX_SHARE` of the page), the room taken from the columns wider than
+        theirs, in proportion to what they can spare."""
         self.font(_TABLE_PT, "B")
+        need = [min(max((self.get_string_width(self.t(word)) for values in (headings, *rows)
+                         for word in values[column].split()), default=0.0)
+                    + 2 * _CELL_PAD_H + 0.6, self.epw * _WORD_MAX_SHARE)
+                for column in range(len(widths))]
+        short = {i: need[i] - w for i, w in enumerate(widths) if need[i] > w}
+        spare = {i: w - need[i] for i, w in enumerate(widths) if w > need[i]}
+        move = min(sum(short.values()), sum(spare.values()))
+        if move <= 0:
+            return widths
         fitted = list(widths)
-        for column in whole:
-            words = [w for values in (headings, *rows) for w in values[column].split()]
-            need = max((self.get_string_width(self.t(w)) for w in words), default=0.0)
-            extra = need + 2 * _CELL_PAD_H + 0.6 - fitted[column]
-            donor = max((i for i in range(len(fitted)) if i not in whole),
-                        key=lambda i: fitted[i], default=None)
-            if extra > 0 and donor is not None:
-                fitted[column] += extra
-                fitted[donor] -= extra
+        for i, amount in short.items():
+            fitted[i] += amount * move / sum(short.values())
+        for i, amount in spare.items():
+            fitted[i] -= amount * move / sum(spare.values())
         return tuple(fitted)
 
     def _row_height(self, values: tuple[str, ...], widths: tuple[float, ...], style: str) -> float:
@@ -1052,7 +1057,6 @@ def _render_vitals(pdf: _Report, facts: SessionFacts) -> None:
         rows,
         (20, 20, 24, 18, 18, 80),
         alert_rows=alerts,
-        whole=(2,),
     )
     if bp_points:
         slots = _bp_slot_texts(facts, _dose_and_ready(facts))

@@ -165,3 +165,23 @@ def test_unknown_patient_touches_no_file(journal: Journal, tmp_path: Path) -> No
     with pytest.raises(KeyError):
         export_course(journal, "PT-1", "json", tmp_path / "x.json")
     assert not (tmp_path / "x.json").exists()
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils missing")
+def test_course_pdf_never_breaks_a_word_it_has_room_for(journal: Journal,
+                                                         tmp_path: Path) -> None:
+    """A long room name and a rehearsal's number stay whole in the sessions table, and
+    the header's session count is not cut short."""
+    with sqlite3.connect(journal.path) as raw:
+        raw.execute("UPDATE sessions SET room = 'Behandlungsraum'")
+    sid = journal.start_session(preset="Demo", preset_path=None, preset_yaml=None,
+                                room="Behandlungsraum", planned_s=180.0, kind="rehearsal",
+                                patient_id=PatientStore(journal).patient("PT-0042").id)
+    journal.end_session(sid, "completed")
+    out = tmp_path / "course.pdf"
+    assert export_course(journal, "PT-0042", "pdf", out, include_rehearsals=True) == []
+    text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    sessions = text[text.index("Sessions\n"):text.index("Blood pressure (mmHg)")]
+    assert sessions.count("Behandlungsraum") == 5 and "reh." in sessions
+    assert "4 clinical, 1 rehearsal" in text
