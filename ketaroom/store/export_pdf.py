@@ -786,7 +786,7 @@ def _kv_block(pdf: _Report, pairs: list[tuple[str, str]], columns: int = 2) -> N
         pdf.set_text_color(*_MUTED)
         pdf.cell(label_w, 5.6, pdf.t(label))
         pdf.set_text_color(*_INK)
-        pdf.font(9.5, "B" if label in ("Patient ref", "Preset") else "")
+        pdf.font(9.5, "B" if label in ("Patient", "Preset") else "")
         text = pdf.t(value)
         while text and pdf.get_string_width(text) > col_w - label_w - 3:
             text = text[:-2] + "…" if pdf.unicode else text[:-4] + "..."
@@ -838,13 +838,22 @@ def _render_header(pdf: _Report, facts: SessionFacts) -> None:
         ("Session #", str(s.id)),
         ("Preset", s.preset),
         ("Room", s.room or "—"),
-        ("Patient ref", s.patient_ref or "—"),
+        ("Patient", _patient_text(s)),
         ("Operator", s.operator or "—"),
         ("Planned", _human(s.planned_s)),
         ("Actual (wall)", _human(wall_length)),
         ("Host", s.host or "—"),
     ]
     _kv_block(pdf, pairs)
+
+
+def _patient_text(session: SessionRecord) -> str:
+    """The patient's code and the session's number in their course (``PT-0042 · session
+    3``); a record from before patients existed keeps its free-text reference."""
+    if session.patient is None:
+        return session.patient_ref or "—"
+    number = f" · session {session.course_number}" if session.course_number else ""
+    return session.patient + number
 
 
 def _utc_offset(moment: datetime) -> str:

@@ -7,6 +7,7 @@ import io
 import json
 import sqlite3
 import stat
+import subprocess
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -152,3 +153,16 @@ def test_export_patient_refusals(tmp_path: Path) -> None:
                        "postgresql://nobody@127.0.0.1:1/none", data_dir=tmp_path)
     assert (central.returncode, central.stderr) == (  # the server's course: one calm line
         1, "ketaroom export: the records server is away (no answer)\n")
+
+
+def test_a_session_report_names_the_sessions_patient(tmp_path: Path) -> None:
+    """The PDF's header says whose session it was (the code and its number in the
+    course), not the empty free-text reference of older records."""
+    sid = _clinical_course(tmp_path)[1]
+    out = tmp_path / "session.pdf"
+    exported = ketaroom("export", str(sid), "--format", "pdf", "-o", str(out),
+                        data_dir=tmp_path)
+    assert exported.returncode == 0, exported.stderr
+    text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    assert "PT-0042 · session 2" in text
