@@ -21,8 +21,10 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
-from ketaroom.core.preset import Preset
+if TYPE_CHECKING:
+    from ketaroom.core.preset import Preset
 
 __all__ = [
     "CHECKS",
