@@ -142,6 +142,7 @@ NOT_FOR_THE_FIRST_FRAME = (
     "vlc", "phue", "http.client", "apscheduler", "ruamel.yaml", "qtawesome", "qtpy",
     "reportlab", "psycopg", "paho", "argon2", "ketaroom.devices", "ketaroom.store.journal",
     "ketaroom.core.validation", "ketaroom.core.preset", "ketaroom.core.timeline",
+    "ketaroom.core.room_check", "ketaroom.ui.room_check_dialog", "datetime",
     "ketaroom.session.controller", "ketaroom.ui.history_view",
     "ketaroom.ui.patient_view", "ketaroom.ui.preset_library_view", "ketaroom.ui.room_settings",
     "ketaroom.ui.clinical_panel", "ketaroom.ui.music_library_view", "ketaroom.ui.pin_dialog",
