@@ -53,6 +53,8 @@ ROWS: tuple[tuple[str, str, str, str | None, str], ...] = (
     ("cold_start", "median_s", "s", "median_s", "<"),
     ("cold_start", "bare_median_s", "s", None, ""),
     ("cold_start", "ratio", "x", "ratio", "<="),
+    ("cold_start", "painted_median_s", "s", None, ""),
+    ("cold_start", "painted_ratio", "x", None, ""),
     ("cold_start", "ready_median_s", "s", None, ""),
     ("idle_cpu", "cpu_pct_one_core", "%", "cpu_pct_one_core", "<"),
     ("memory_soak", "rss_growth_mb", "MB", "rss_growth_mb", "<"),

@@ -20,9 +20,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
-from ketaroom.core.preset import Preset
+if TYPE_CHECKING:
+    from datetime import date
+
+    from ketaroom.core.preset import Preset
 
 __all__ = [
     "CHECKS",
@@ -225,6 +228,8 @@ def next_due(started: date, spacing_days: int, planned: int,
         return None
     if not clinical_days:
         return started
+    from datetime import timedelta  # here: the settings need this module, not datetime
+
     return max(clinical_days) + timedelta(days=spacing_days)
 
 

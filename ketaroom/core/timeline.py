@@ -22,10 +22,14 @@ import itertools
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar, overload
+from typing import TYPE_CHECKING, TypeVar, overload
 
 from ketaroom.core.durations import MAX_DURATION_S
-from ketaroom.core.preset import Preset
+from ketaroom.core.timeline_kinds import EventKind as EventKind  # callers import them here too
+from ketaroom.core.timeline_kinds import Status as Status
+
+if TYPE_CHECKING:
+    from ketaroom.core.preset import Preset
 
 _T = TypeVar("_T")
 
@@ -47,25 +51,6 @@ class Intent:
     """Session-clock time at which the intent was given."""
     amount_s: float = 0.0
     """Seconds added by EXTEND."""
-
-
-class Status(enum.Enum):
-    NOT_STARTED = "not_started"
-    RUNNING = "running"
-    PAUSED = "paused"
-    COMPLETED = "completed"
-    STOPPED = "stopped"
-
-    @property
-    def ended(self) -> bool:
-        return self in (Status.COMPLETED, Status.STOPPED)
-
-
-class EventKind(enum.Enum):
-    SESSION_START = "session_start"
-    PHASE_START = "phase_start"
-    CUE = "cue"
-    SESSION_END = "session_end"
 
 
 @dataclass(frozen=True)

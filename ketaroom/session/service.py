@@ -54,7 +54,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from ketaroom.core.clock import Clock, RealClock
-from ketaroom.core.timeline import EventKind, Status
+from ketaroom.core.timeline_kinds import EventKind, Status
 from ketaroom.session.links import BoardConnection, RecordsSyncLink
 from ketaroom.session.pending_room import PendingRoom
 from ketaroom.session.room_check_runner import RoomCheckRunner

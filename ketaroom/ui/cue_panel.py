@@ -97,9 +97,11 @@ class CuePanel(Panel):
         self._list.setSpacing(8)
         self._list.addStretch(1)
         scroll = QScrollArea()
+        viewport = QWidget()  # made here: asking Qt for its own would cost ~6 ms (issue 14)
+        viewport.setObjectName("cueViewport")
+        scroll.setViewport(viewport)
         scroll.setWidgetResizable(True)
         scroll.setWidget(holder)
-        scroll.viewport().setObjectName("cueViewport")
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.body.addWidget(scroll, 1)
         self.title_base = "CUES"

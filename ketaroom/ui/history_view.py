@@ -37,7 +37,6 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QCheckBox,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
@@ -65,7 +64,7 @@ from ketaroom.store.journal import (
 from ketaroom.store.record_schema import RecordKind, current_note_tags
 from ketaroom.ui.export_dialog import export_buttons, export_with_dialog
 from ketaroom.ui.records_scope import READING, FetchedSession, ScopeToggle
-from ketaroom.ui.widgets import show_status
+from ketaroom.ui.widgets import check_box, show_status
 
 __all__ = ["HistoryView", "SessionSummary", "TimelineRow", "summarise", "timeline_rows"]
 
@@ -306,7 +305,7 @@ class HistoryView(QWidget):
         self.patient_filter.currentIndexChanged.connect(
             lambda _i: self._on_search(self.search.text()))
         top.addWidget(self.patient_filter)
-        self.show_rehearsals = QCheckBox("Show rehearsals")
+        self.show_rehearsals = check_box("Show rehearsals")
         self.show_rehearsals.setObjectName("showRehearsals")
         self.show_rehearsals.setToolTip("Sessions run with `ketaroom rehearse` are left out "
                                         "of the history unless this is ticked.")

@@ -48,7 +48,7 @@ from ketaroom.ui.patient_picker import PatientPicker
 from ketaroom.ui.room_check_view import RoomCheckControl
 from ketaroom.ui.session_panel import PresetEntry, SessionPanel, short_problem
 from ketaroom.ui.status_line import StatusLine
-from ketaroom.ui.widgets import Columns, ScrollArea, icon_button, scroll_column
+from ketaroom.ui.widgets import Columns, icon_button, scroll_column, scroll_tab
 
 if TYPE_CHECKING:  # the rest is imported where it is first needed (issue 14: cold start)
     from PySide6.QtGui import QCloseEvent, QPaintEvent
@@ -165,38 +165,38 @@ class MainWindow(QMainWindow):
     # -- construction --------------------------------------------------------------------
 
     def _build(self) -> None:
+        # Containers in place first: a widget moved into a styled tree is restyled (issue 14).
         central = QWidget()
+        self.setCentralWidget(central)
         outer = QVBoxLayout(central)
         outer.setContentsMargins(12, 10, 12, 8)
         outer.setSpacing(8)
-        self.session_panel = SessionPanel(self.settings.room_name, self.settings.extend_step_min)
+        self.banner = Banner(central)
+        outer.addWidget(self.banner)
+        self.session_panel = SessionPanel(self.settings.room_name, self.settings.extend_step_min,
+                                          central)
+        outer.addWidget(self.session_panel)
         self.emergency_button = icon_button(
             "Lights up / music off", "mdi6.alarm-light-outline", object_name="emergency",
             tint="danger_text",
             tip=f"Emergency: warm light up, music off, recorded ({EMERGENCY_SHORTCUT})")
-        self.banner = Banner()
         self.session_panel.add_control(self.emergency_button)
         self.patient_picker = PatientPicker(None)  # the records open after the first frame
         self.session_panel.set_patient_picker(self.patient_picker)
-        outer.addWidget(self.banner)
-        outer.addWidget(self.session_panel)
-        columns = Columns()
-        self.cue_panel = CuePanel()
+        columns = Columns(parent=central)
+        outer.addWidget(columns, 1)
+        self.cue_panel = columns.add(CuePanel(columns), 7)
+        self.record_tabs = columns.add(QTabWidget(columns), 12)
+        self.record_tabs.setObjectName("recordTabs")
         self.notes_panel = NotesPanel()
         self._clinical: ClinicalPanel | None = None
-        self.record_tabs = QTabWidget()
-        self.record_tabs.setObjectName("recordTabs")
-        self.record_tabs.addTab(ScrollArea(self.notes_panel, "notesScroll"), "Notes && vitals")
+        scroll_tab(self.record_tabs, self.notes_panel, "notesScroll", "Notes && vitals")
         self.record_tabs.addTab(QWidget(), "Clinical")  # built when first shown or needed
         self.record_tabs.currentChanged.connect(self._on_record_tab)
         self.notes_panel.title.hide()  # the tab says it; the room goes to the notes
         self.music_panel = MusicPanel(remember=self.service.remember_comfortable_volume)
         self.light_panel = LightPanel(lambda: self.service.steered_light_group)
-        columns.add(self.cue_panel, 7)
-        columns.add(self.record_tabs, 12)
-        columns.add(scroll_column(self.music_panel, self.light_panel), 9)
-        outer.addWidget(columns, 1)
-        self.setCentralWidget(central)
+        columns.add(scroll_column(self.music_panel, self.light_panel, parent=columns), 9)
         self.room_check = RoomCheckControl(self.service, self, lambda: self._closed)
         self.room_check_line = self.room_check.line
         self.status_line = StatusLine(self.room_check_line, SHORTCUTS)

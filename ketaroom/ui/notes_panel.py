@@ -14,8 +14,8 @@ recorded and their warnings shown. Every entry shows session time and wall time.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Protocol
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -83,7 +83,7 @@ class Draft:
 
 
 def stamp(session_t: float) -> tuple[str, str]:
-    return format_clock(session_t), datetime.now().strftime("%H:%M")
+    return format_clock(session_t), time.strftime("%H:%M")  # local time, as datetime.now()
 
 
 class NotesPanel(Panel):
@@ -242,7 +242,7 @@ class NotesPanel(Panel):
         if draft.item is not None:
             shown = " ".join([text.strip(), *(f"#{t}" for t in tags)]).strip()
             draft.item.setText(f"{draft.session_clock} · {draft.wall}   {shown}")
-        self.saved.setText(f"Saved {datetime.now().strftime('%H:%M:%S')}")
+        self.saved.setText(f"Saved {time.strftime('%H:%M:%S')}")
 
     def _on_new_note(self) -> None:
         self.start_note()

@@ -12,12 +12,12 @@ and says in words what it found, or why not.
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QCheckBox, QGridLayout, QLabel, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QGridLayout, QLabel, QLineEdit, QPushButton, QWidget
 
 from ketaroom.core.dsn import hide_password_in, mask_password, unmask_password
 from ketaroom.ui.background_call import BackgroundCall
 from ketaroom.ui.bridge_setup import say
-from ketaroom.ui.widgets import muted_label
+from ketaroom.ui.widgets import check_box, muted_label
 
 __all__ = ["PLACEHOLDER", "RecordsServerField", "dsn_problem"]
 
@@ -66,7 +66,7 @@ class RecordsServerField(QWidget):
         self.address.textEdited.connect(lambda _text: say(self.result, ""))
         self.test_button = QPushButton("Test connection")
         self.test_button.clicked.connect(self.test_connection)
-        self.share_names = QCheckBox("Also send patients' names and years of birth")
+        self.share_names = check_box("Also send patients' names and years of birth")
         self.share_names.setChecked(share_names)
         self.share_names.setToolTip(
             "Off: only the patient code leaves this PC (names stay here and appear only in "

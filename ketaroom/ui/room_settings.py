@@ -22,7 +22,6 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QCheckBox,
     QComboBox,
     QDialog,
     QDoubleSpinBox,
@@ -58,7 +57,7 @@ from ketaroom.ui.bridge_setup import BridgeSetupDialog, say
 from ketaroom.ui.dose_limits_form import DoseLimitsRow
 from ketaroom.ui.pin_dialog import PinDialog
 from ketaroom.ui.records_server_field import RecordsServerField
-from ketaroom.ui.widgets import Panel, keep_text_whole, muted_label
+from ketaroom.ui.widgets import Panel, check_box, keep_text_whole, muted_label
 from ketaroom.ui.widgets import spin_box as _spin
 
 __all__ = ["RoomSettingsDialog", "bridge_summary"]
@@ -209,7 +208,7 @@ class RoomSettingsDialog(QDialog):
         bridge_row.addWidget(self.bridge_label, 1)
         bridge_row.addWidget(self.bridge_button)
         form.addRow("Hue bridge", bridge_row)
-        self.unreachable_blocks = QCheckBox("An unreachable light blocks Start")
+        self.unreachable_blocks = check_box("An unreachable light blocks Start")
         self.unreachable_blocks.setToolTip(
             "Off: the room check reports a light switched off at the wall and the session "
             "may start; on: Start waits until every light answers")
@@ -287,7 +286,7 @@ class RoomSettingsDialog(QDialog):
         self.board_password = QLineEdit((settings.board.password or "") if settings.board else "")
         self.board_password.setPlaceholderText("password")
         self.board_password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.board_tls = QCheckBox("TLS")
+        self.board_tls = check_box("TLS")
         self.board_tls.setChecked(bool(settings.board and settings.board.tls))
         board.addWidget(QLabel("Nurse-station board"))
         board.addWidget(self.board_field, 3)

@@ -27,13 +27,14 @@ from PySide6.QtWidgets import (
 )
 
 from ketaroom.core.durations import format_clock
-from ketaroom.core.preset import Preset
-from ketaroom.core.timeline import Status, TimelineState
+from ketaroom.core.timeline_kinds import Status
 from ketaroom.ui.theme import icon
 from ketaroom.ui.timeline_strip import TimelineStrip
 from ketaroom.ui.widgets import Panel, icon_button, muted_label
 
 if TYPE_CHECKING:
+    from ketaroom.core.preset import Preset
+    from ketaroom.core.timeline import TimelineState
     from ketaroom.core.validation import Problem
 
 CONFIRM_TIMEOUT_MS = 10_000

@@ -11,7 +11,8 @@ file dialog is a white sheet in a dark room) and :class:`NightStyle` draws the
 standard icons those dialogs and message boxes use (files, folders, the question
 mark…) in palette colours instead of Fusion's white and blue ones. Greyed-out widgets
 have dimmer text and borders (a disabled palette group, and ``:disabled`` rules in the QSS),
-and an unticked check box shows its box.
+and an unticked check box shows its box (:class:`CheckBoxStyle`, which every check box made
+by :func:`ketaroom.ui.widgets.check_box` has).
 """
 
 from __future__ import annotations
@@ -52,7 +53,10 @@ COLORS: dict[str, str] = {
     "now": "#e0a55c",
 }
 
-SIZES_PX: dict[str, int] = {"base_pt": 16, "small_pt": 13, "phase_pt": 34, "clock_pt": 56}
+SIZES_PX: dict[str, int] = {"base_pt": 16, "small_pt": 13, "phase_pt": 34, "clock_pt": 56,
+                            "check_box": 20}
+"""``check_box``: check boxes are drawn this big (Fusion's 14 px is hard to see and to hit);
+the style sheet sizes them (``QCheckBox::indicator``), :func:`draw_check_box` draws them."""
 
 STYLE_FILE = STYLES_DIR / "night.qss"
 
@@ -73,9 +77,6 @@ def style_sheet() -> str:
 
 
 _SP = QStyle.StandardPixmap
-_PM = QStyle.PixelMetric
-CHECK_BOX_PX = 20
-"""Check boxes are drawn this big (Fusion's 14 px is hard to see and to hit)."""
 STANDARD_ICONS: dict[QStyle.StandardPixmap, tuple[str, str]] = {
     _SP.SP_FileIcon: ("mdi6.file-outline", "muted"),
     _SP.SP_FileLinkIcon: ("mdi6.file-link-outline", "muted"),
@@ -104,8 +105,13 @@ STANDARD_ICONS: dict[QStyle.StandardPixmap, tuple[str, str]] = {
 
 
 class NightStyle(QProxyStyle):
-    """Fusion, with :data:`STANDARD_ICONS` in palette colours (see module docstring) and
-    check boxes that show on the dark palette (:func:`draw_check_box`)."""
+    """The application's style: Fusion, with :data:`STANDARD_ICONS` in palette colours (see
+    module docstring).
+
+    It draws nothing itself: Qt asks the style for every metric and every primitive of
+    every widget, and each answer given from Python cost the first frame dearly (issue 14:
+    a ``pixelMetric`` about 9 ms, a ``drawPrimitive`` about 12 ms of the first paint). Check
+    boxes have their own style (:class:`CheckBoxStyle`) and the style sheet's size."""
 
     def __init__(self) -> None:
         super().__init__("Fusion")
@@ -120,11 +126,11 @@ class NightStyle(QProxyStyle):
                 return found
         return super().standardIcon(standard_icon, option, widget)
 
-    def pixelMetric(self, metric: QStyle.PixelMetric, option: QStyleOption | None = None,
-                    widget: QWidget | None = None) -> int:
-        if metric in (_PM.PM_IndicatorWidth, _PM.PM_IndicatorHeight):
-            return CHECK_BOX_PX
-        return super().pixelMetric(metric, option, widget)
+
+class CheckBoxStyle(NightStyle):
+    """The night style of a check box: a box that shows when unticked (:func:`draw_check_box`).
+    Set on each check box (:func:`ketaroom.ui.widgets.check_box`), not on the application
+    (see :class:`NightStyle`)."""
 
     def drawPrimitive(self, element: QStyle.PrimitiveElement, option: QStyleOption,
                       painter: QPainter, widget: QWidget | None = None) -> None:
@@ -132,6 +138,13 @@ class NightStyle(QProxyStyle):
             draw_check_box(painter, option)
             return
         super().drawPrimitive(element, option, painter, widget)
+
+
+@lru_cache(maxsize=1)
+def check_box_style() -> CheckBoxStyle:
+    """The one :class:`CheckBoxStyle` every check box shares (kept for the whole run: a
+    widget does not own its style)."""
+    return CheckBoxStyle()
 
 
 def draw_check_box(painter: QPainter, option: QStyleOption) -> None:

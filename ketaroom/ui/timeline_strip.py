@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QFontMetrics, QPainter, QPaintEvent, QPen, QPolygonF
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from ketaroom.core.preset import Preset
-from ketaroom.core.timeline import EventKind, TimelineState
+from ketaroom.core.timeline_kinds import EventKind
 from ketaroom.ui.theme import SIZES_PX, color
+
+if TYPE_CHECKING:
+    from ketaroom.core.preset import Preset
+    from ketaroom.core.timeline import TimelineState
 
 
 @dataclass(frozen=True)

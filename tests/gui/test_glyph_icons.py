@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from PySide6.QtCore import QSize
 from PySide6.QtGui import QIcon, QImage
 
+from ketaroom.ui import glyphs
 from ketaroom.ui.glyphs import GlyphUnavailable, glyph_icon
 from ketaroom.ui.theme import COLORS, icon
 
@@ -37,3 +40,13 @@ def test_unknown_glyph_is_said_and_the_theme_gives_an_empty_icon(qapp) -> None:
         glyph_icon("fa5s.play", "#ffffff", "#000000")
     assert icon("mdi6.no-such-glyph").isNull()
     assert not icon("mdi6.play").isNull()
+
+
+def test_every_glyph_is_found_in_the_charmap_as_json_reads_it(qapp) -> None:
+    """Codes are looked up in the charmap's text, not parsed from all of it (issue 14): the
+    same code for every one of its ~7,400 names (``play`` and ``play-box`` alike)."""
+    _family, text = glyphs._font()
+    parsed = json.loads(text)
+    assert {name: glyphs._code(text, name) for name in parsed} == parsed
+    assert glyphs._code(text, "no-such-glyph") is None
+    assert glyphs._code(text, 'play": "0x1') is None

@@ -14,7 +14,8 @@ from dataclasses import replace
 from ketaroom.session.room_check import check_room
 from ketaroom.store.settings import RoomProfile, Settings
 from ketaroom.ui.main_window import MainWindow
-from ketaroom.ui.room_check_view import CHECKING, TEST_SOUND_TIP
+from ketaroom.ui.room_check_dialog import TEST_SOUND_TIP
+from ketaroom.ui.room_check_view import CHECKING
 
 PIN = "2468"
 

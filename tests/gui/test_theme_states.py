@@ -3,14 +3,15 @@ judged on the pixels Qt draws, with the app's real theme."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QRect
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import (
     QApplication,
-    QCheckBox,
     QComboBox,
     QLineEdit,
     QPlainTextEdit,
@@ -20,7 +21,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ketaroom.ui.theme import COLORS, apply_theme
+import ketaroom
+from ketaroom.ui.theme import COLORS, CheckBoxStyle, NightStyle, apply_theme
+from ketaroom.ui.widgets import check_box
 
 pytestmark = pytest.mark.gui
 
@@ -82,7 +85,7 @@ def test_a_greyed_out_field_is_dimmer_than_a_live_one(qtbot, make: Callable[[], 
 
 @pytest.mark.parametrize("enabled", [True, False], ids=["live", "greyed out"])
 def test_an_unticked_check_box_shows_its_box_calmly(qtbot, enabled: bool) -> None:
-    box = QCheckBox("Also send patients' names")
+    box = check_box("Also send patients' names")
     box.setEnabled(enabled)
     image = _shown(qtbot, box)
     option = QStyleOptionButton()
@@ -95,3 +98,28 @@ def test_an_unticked_check_box_shows_its_box_calmly(qtbot, enabled: bool) -> Non
     if not enabled:
         box.setEnabled(True)
         assert outline < _lightest(box.grab().toImage(), indicator)  # greyed out: dimmer
+
+
+PER_WIDGET = ("pixelMetric", "drawPrimitive", "drawControl", "drawComplexControl",
+              "sizeFromContents", "subElementRect", "subControlRect", "styleHint", "polish",
+              "unpolish", "hitTestComplexControl", "drawItemText", "drawItemPixmap")
+
+
+def test_the_application_style_answers_qt_from_python_only_for_dialog_icons() -> None:
+    """Qt asks the application's style about every widget, thousands of times while the
+    window is built and painted; an answer from Python cost the first frame ~20 ms
+    (issue 14). Only :class:`CheckBoxStyle`, on check boxes alone, draws from Python."""
+    overridden = [name for name in PER_WIDGET if name in vars(NightStyle)]
+    assert overridden == []
+    assert "drawPrimitive" in vars(CheckBoxStyle)
+
+
+def test_every_check_box_gets_the_night_check_box() -> None:
+    """A check box made without :func:`check_box` would be Fusion's, invisible when unticked
+    on the dark palette."""
+    package = Path(ketaroom.__file__).parent
+    made_bare = [f"{path.relative_to(package)}:{number}"
+                 for path in sorted(package.rglob("*.py")) if path.name != "widgets.py"
+                 for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+                 if re.search(r"\bQCheckBox\(", line)]
+    assert made_bare == []

@@ -15,7 +15,6 @@ from typing import Any, Protocol
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QCheckBox,
     QColorDialog,
     QComboBox,
     QGroupBox,
@@ -38,6 +37,7 @@ from ketaroom.core.durations import format_duration
 from ketaroom.ui.preset_editor import edits
 from ketaroom.ui.preset_editor.common import FIELD_HEIGHT, form, int_or, row, set_text, text_of
 from ketaroom.ui.preset_editor.preview_controls import PreviewControls
+from ketaroom.ui.widgets import check_box
 
 __all__ = ["CUE_KINDS", "FormHost", "PhaseForm", "PresetFields"]
 
@@ -125,7 +125,7 @@ class PhaseForm(QWidget):
         self.duration_edit = line(
             edit, "phase.duration",
             lambda t: edits.set_phase(phase(), "duration", as_value(t)), "10m, 90s or 1h30m")
-        self.open_check = QCheckBox("Open: waits for Next")
+        self.open_check = check_box("Open: waits for Next")
         self.open_check.toggled.connect(
             lambda on: edit("open", lambda: edits.set_open(phase(), on)))
         self.expected_edit = line(

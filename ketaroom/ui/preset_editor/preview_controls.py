@@ -16,11 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer
-from PySide6.QtWidgets import QCheckBox, QLabel, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout
 
 from ketaroom.core.targets import LightTarget
 from ketaroom.ui.preset_editor.common import FIELD_HEIGHT, text_of
 from ketaroom.ui.preview import RoomPreview, first_track, light_from_section
+from ketaroom.ui.widgets import check_box
 
 __all__ = ["PreviewControls"]
 
@@ -81,7 +82,7 @@ class PreviewControls(QObject):
         self.music_button.setMinimumHeight(FIELD_HEIGHT)
         self.music_button.toggled.connect(self._on_music_toggled)
         self.music_status = QLabel(objectName="muted", wordWrap=True)
-        self.light_check = QCheckBox("Live preview on the lights")
+        self.light_check = check_box("Live preview on the lights")
         self.light_check.toggled.connect(self._on_light_toggled)
         self.room_light_button = QPushButton("Back to room light")
         self.room_light_button.setToolTip(
