@@ -37,7 +37,7 @@ from collections.abc import Sequence
 
 from ketaroom.core.timeline import Intent, IntentKind
 
-__all__ = ["CueOrigin", "RecoveryMode", "active_at", "rebuild_intents"]
+__all__ = ["RecoveryMode", "active_at", "rebuild_intents"]
 
 
 class RecoveryMode(enum.Enum):
@@ -153,14 +153,3 @@ def rebuild_intents(
             crash_at = min(crash_at + behind, now_clock)
     out.append(Intent(IntentKind.PAUSE, crash_at))
     return out
-
-
-class CueOrigin(enum.Enum):
-    """When a cue fired, as the cue panel says it after a crash resume."""
-
-    LIVE = "live"
-    """In this process."""
-    BEFORE_INTERRUPTION = "before"
-    """Before the crash, and never acknowledged: it waits again after the resume."""
-    WHILE_INTERRUPTED = "while"
-    """Its time passed while the app was down (recorded at the resume)."""

@@ -18,13 +18,13 @@ from typing import Any
 
 from ketaroom.core.playlists import playlist_tracks, show_path
 from ketaroom.core.preferences import Withheld, withhold
-from ketaroom.core.recovery import CueOrigin
 from ketaroom.core.session import SILENCE_FADE_S, SessionEvent
 from ketaroom.core.targets import EMERGENCY_LIGHT, LightTarget, MusicTarget, returning
 from ketaroom.core.timeline import EventKind, Intent, IntentKind, Status
 from ketaroom.core.vitals import VitalLimits, Vitals, check_vitals
 from ketaroom.session.devices import RoomDevices, RoomReport
 from ketaroom.session.recorder import SessionRecorder
+from ketaroom.session.room_state import CueOrigin
 from ketaroom.session.runner import SessionRunner
 from ketaroom.store.journal import EventRecord
 from ketaroom.store.record_schema import (

@@ -6,6 +6,7 @@ Plain data, light to import: the window's first frame renders these before the d
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -63,3 +64,14 @@ class RoomState:
     patient: str | None = None
     """The code of the patient linked to the session under way or just ended (None: no
     patient, or a session recovered after a crash)."""
+
+
+class CueOrigin(enum.Enum):
+    """When a cue fired, as the cue panel says it after a crash resume."""
+
+    LIVE = "live"
+    """In this process."""
+    BEFORE_INTERRUPTION = "before"
+    """Before the crash, and never acknowledged: it waits again after the resume."""
+    WHILE_INTERRUPTED = "while"
+    """Its time passed while the app was down (recorded at the resume)."""

@@ -16,7 +16,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from ketaroom.core.durations import format_clock
-from ketaroom.core.recovery import CueOrigin
+from ketaroom.session.room_state import CueOrigin
 from ketaroom.ui.widgets import Panel, icon_button, muted_label
 
 
