@@ -607,7 +607,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return hue_emulator.run_cli(args) or EXIT_OK
     try:
-        return commands.get(args.command, cmd_gui)(args)
+        code = commands.get(args.command, cmd_gui)(args)
+        sys.stdout.flush()  # a closed pipe is said here, not in Python's exit
+        return code
     except CliError as exc:
         print(f"ketaroom: {exc}", file=sys.stderr)
         return EXIT_PROBLEMS

@@ -153,11 +153,16 @@ def test_rehearse_labels_each_preset_warning_by_where_it_is(tmp_path):
     assert ("lights", "light_group") in warned
 
 
-def test_a_reader_that_stops_early_gets_no_traceback(tmp_path: Path) -> None:
-    """`ketaroom sessions --json | head -1`: stdout closed before ketaroom writes."""
+@pytest.mark.parametrize("unbuffered", [False, True], ids=["buffered", "PYTHONUNBUFFERED"])
+def test_a_reader_that_stops_early_gets_no_traceback(tmp_path: Path, unbuffered: bool) -> None:
+    """`ketaroom sessions --json | head -1`: stdout closed before ketaroom writes (said
+    while writing when unbuffered, when Python flushes at exit otherwise)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    if unbuffered:
+        env["PYTHONUNBUFFERED"] = "1"
     process = subprocess.Popen(
         [sys.executable, "-m", "ketaroom", "sessions", "--json", "--data-dir", str(tmp_path)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     assert process.stdout is not None and process.stderr is not None
     process.stdout.close()
     err = process.stderr.read().decode()
