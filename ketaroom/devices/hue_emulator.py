@@ -840,24 +840,25 @@ def _light_id_arg(text: str) -> int:
     return light_id
 
 
-def _startup_arg(text: str) -> tuple[int, str]:
-    light, sep, mode = text.partition("=")
-    mode = mode.strip().lower()
-    if not sep or mode not in STARTUP_MODES:
+def _light_choice(text: str, name: str, choices: Sequence[str], example: str
+                  ) -> tuple[int, str]:
+    """``ID=VALUE`` of a light option, ``VALUE`` one of ``choices`` (``name`` in the
+    message, e.g. ``MODE``)."""
+    light, sep, value = text.partition("=")
+    value = value.strip().lower()
+    if not sep or value not in choices:
         raise argparse.ArgumentTypeError(
-            f"expected ID=MODE with MODE one of {', '.join(STARTUP_MODES)} "
-            f"(e.g. 2=powerfail), got {text!r}")
-    return _light_id_arg(light.strip()), mode
+            f"expected ID={name} with {name} one of {', '.join(choices)} (e.g. {example}), "
+            f"got {text!r}")
+    return _light_id_arg(light.strip()), value
+
+
+def _startup_arg(text: str) -> tuple[int, str]:
+    return _light_choice(text, "MODE", STARTUP_MODES, "2=powerfail")
 
 
 def _kind_arg(text: str) -> tuple[int, str]:
-    light, sep, kind = text.partition("=")
-    kind = kind.strip().lower()
-    if not sep or kind not in LIGHT_KINDS:
-        raise argparse.ArgumentTypeError(
-            f"expected ID=KIND with KIND one of {', '.join(LIGHT_KINDS)} (e.g. 2=dimmable), "
-            f"got {text!r}")
-    return _light_id_arg(light.strip()), kind
+    return _light_choice(text, "KIND", LIGHT_KINDS, "2=dimmable")
 
 
 def _real_room_faults(args: argparse.Namespace) -> tuple[dict[int, str], list[int]]:
