@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QStandardPaths
-from PySide6.QtWidgets import QFileDialog, QPushButton, QWidget
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from ketaroom.store.journal import Journal, JournalError
 
@@ -54,6 +54,21 @@ def export_with_dialog(parent: QWidget, *, title: str, suggested_name: str, fmt:
     say(" ".join([f"Saved {path}.", *(f"Note: {w}." for w in warnings)]),
         problem=bool(warnings))
     return path
+
+
+def export_row(prefix: str, export: Callable[[str], object]
+               ) -> tuple[QHBoxLayout, QLabel, dict[str, QPushButton]]:
+    """The export row under a records view: a status line (see
+    :func:`~ketaroom.ui.widgets.show_status`) and the :func:`export_buttons`."""
+    row = QHBoxLayout()
+    status = QLabel("")
+    status.setObjectName("saved")
+    status.setWordWrap(True)
+    row.addWidget(status, 1)
+    buttons = export_buttons(prefix, export)
+    for button in buttons.values():
+        row.addWidget(button)
+    return row, status, buttons
 
 
 def export_buttons(prefix: str, export: Callable[[str], object]) -> dict[str, QPushButton]:

@@ -62,7 +62,7 @@ from ketaroom.store.journal import (
     SessionRecord,
 )
 from ketaroom.store.record_schema import RecordKind, current_note_tags
-from ketaroom.ui.export_dialog import export_buttons, export_with_dialog
+from ketaroom.ui.export_dialog import export_row, export_with_dialog
 from ketaroom.ui.records_scope import READING, FetchedSession, ScopeToggle
 from ketaroom.ui.widgets import check_box, show_status
 
@@ -344,15 +344,10 @@ class HistoryView(QWidget):
         self.timeline.setWordWrap(True)
         detail_layout.addWidget(self.timeline, 1)
 
-        buttons = QHBoxLayout()
-        self.status_label = QLabel("")
-        self.status_label.setObjectName("saved")
-        self.status_label.setWordWrap(True)
-        buttons.addWidget(self.status_label, 1)
-        self.export_buttons = export_buttons("Export", self.export_selected)
+        buttons, self.status_label, self.export_buttons = export_row("Export",
+                                                                     self.export_selected)
         for button in self.export_buttons.values():
-            button.setEnabled(False)
-            buttons.addWidget(button)
+            button.setEnabled(False)  # until a session is chosen
         detail_layout.addLayout(buttons)
         splitter.addWidget(detail)
         splitter.setStretchFactor(0, 2)

@@ -52,7 +52,7 @@ from ketaroom.store.course_report import CourseReport, load_course
 from ketaroom.store.journal import JournalError
 from ketaroom.store.patients import Due, PatientStore, PatientSummary, due_by_patient
 from ketaroom.store.record_schema import FollowUp, dose_confirmed
-from ketaroom.ui.export_dialog import export_buttons, export_with_dialog
+from ketaroom.ui.export_dialog import export_row, export_with_dialog
 from ketaroom.ui.patient_picker import COURSE_LABELS
 from ketaroom.ui.patient_preferences import PreferencesForm
 from ketaroom.ui.records_scope import (
@@ -229,14 +229,8 @@ class PatientView(QWidget):
         side.addLayout(grid)
 
     def _build_export(self, side: QVBoxLayout) -> None:
-        row = QHBoxLayout()
-        self.status = QLabel("")
-        self.status.setObjectName("saved")
-        self.status.setWordWrap(True)
-        row.addWidget(self.status, 1)
-        self.export_buttons = export_buttons("Course report", self.export_course)
-        for button in self.export_buttons.values():
-            row.addWidget(button)
+        row, self.status, self.export_buttons = export_row("Course report",
+                                                           self.export_course)
         side.addLayout(row)
 
     # -- data -------------------------------------------------------------------------------
