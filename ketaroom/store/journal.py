@@ -332,6 +332,17 @@ _SEARCH_TERM = re.compile(r'"([^"]*)"|(\S+)')
 _WORD = re.compile(r"\w")
 
 
+def search_terms(search: str) -> list[str]:
+    """The words and ``"quoted phrases"`` of a history search, in order (empty ones out)."""
+    return [term for quoted, word in _SEARCH_TERM.findall(search) if (term := quoted or word)]
+
+
+def like_pattern(term: str) -> str:
+    """``%term%`` for a ``LIKE … ESCAPE '\\'`` (or ILIKE), its own ``%``, ``_`` and
+    backslashes taken literally."""
+    return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
 class RecordSource(Protocol):
     """What the exports read: a :class:`Journal`, or the clinic's server
     (:class:`ketaroom.store.central.reader.CentralRecords`)."""
@@ -983,11 +994,8 @@ class Journal:
         if patient is not None:
             where.append("p.code = ?")
             params.append(patient.strip())
-        for quoted, word in _SEARCH_TERM.findall(search):
-            term = quoted or word
-            if not term:
-                continue
-            like = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        for term in search_terms(search):
+            like = like_pattern(term)
             columns = ("s.started_at", "s.preset", "s.room", "s.status", "p.code",
                        "s.patient_ref", "s.operator")
             matches = [f"{c} LIKE ? ESCAPE '\\'" for c in columns]

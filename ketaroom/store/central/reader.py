@@ -36,11 +36,12 @@ from ketaroom.store.central.schema import (
 )
 from ketaroom.store.journal import (
     _INCIDENT_KINDS,
-    _SEARCH_TERM,
     EventRecord,
     HistoryRow,
     SessionRecord,
     decode_payload,
+    like_pattern,
+    search_terms,
 )
 from ketaroom.store.patients import (
     Course,
@@ -166,12 +167,9 @@ class CentralRecords:
         if patient is not None:
             where.append("lower(p.code) = lower(%s)")
             params.append(patient.strip())
-        for quoted, word in _SEARCH_TERM.findall(search):
-            term = quoted or word
-            if not term:
-                continue
+        for term in search_terms(search):
             matches = [f"{c} ILIKE %s" for c in _SEARCHED]
-            params += ["%" + _escape_like(term) + "%"] * len(_SEARCHED)
+            params += [like_pattern(term)] * len(_SEARCHED)
             query, words = words_query(term)
             if words:  # the words of its entries, through events_words
                 matches.append(f"(s.room_id, s.local_id) IN ({WORDS_MATCH}{query})")
@@ -329,10 +327,6 @@ def words_query(term: str) -> tuple[str, list[str]]:
     tokens[-1] += ":*"
     one = "to_tsquery('simple', ketaroom_fold(%s))"
     return "(" + " <-> ".join([one] * len(tokens)) + ")", tokens
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _day(text: str) -> date:
