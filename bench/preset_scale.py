@@ -69,7 +69,7 @@ def _rehearse(text: str, phases: int, budget_s: float) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as folder:
         journal, _ = Journal.open_or_recover(Path(folder) / "journal.sqlite")
         try:
-            status = run_rehearsal(preset, speed=float(phases), journal=journal, audio="none",
+            outcome = run_rehearsal(preset, speed=float(phases), journal=journal, audio="none",
                                    bridge=None, emit=emit)
         finally:
             journal.close()
@@ -78,7 +78,7 @@ def _rehearse(text: str, phases: int, budget_s: float) -> dict[str, Any]:
     rate = (len(tail) - 1) / (tail[-1] - tail[0]) if len(tail) > 1 and tail[-1] > tail[0] \
         else float("nan")
     return {"rehearse_s": round(took, 2), "rehearse_phases_reached": len(starts),
-            "rehearse_completed": status == "completed" and len(starts) == phases,
+            "rehearse_completed": outcome.status == "completed" and len(starts) == phases,
             "rehearse_phases_per_s_at_end": round(rate, 1)}
 
 
