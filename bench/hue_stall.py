@@ -33,8 +33,8 @@ RSS_TARGET_MB = 200.0
 PRESET = """\
 name: Stall bench
 phases:
-  - {name: A, duration: 30s, light: {brightness: 40, kelvin: 2700, transition: 2s}}
-  - {name: B, duration: 30s, light: {brightness: 20, kelvin: 2200, transition: 2s}}
+  - {name: A, duration: 30s, light: {brightness: 40, kelvin: 2700, transition: 3s}}
+  - {name: B, duration: 30s, light: {brightness: 20, kelvin: 2200, transition: 3s}}
 """
 
 
