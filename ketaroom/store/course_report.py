@@ -5,12 +5,12 @@ through :func:`ketaroom.store.export.export_course` (private 0600 files). JSON i
 contract of ``docs/cli.md``: ``{"patient": CODE, "sessions": [{"id", "started_at",
 "ended_at", "preset", "room", "kind", "status", "measures": {…}}, …]}`` (plus
 ``courses``, each with the ``room`` it was planned in); CSV is one row per session.
-The PDF has the look of the session report (it draws with
-:class:`ketaroom.store.export_pdf._Report`): the patient and their courses (with their
-room), a table of sessions (preset, room, dose, BP peak, sedation, dissociation,
-PHQ-9, REMS completeness), blood pressure at baseline, about +40 min and discharge
-(``measures["bp"]``), the PHQ-9 trend, what REMS monitoring missed, adverse events,
-the patient's reflections and the follow-ups, and a sign-off line.
+The PDF has the look of the session report (both draw on
+:class:`ketaroom.store.report_document.ReportDocument`): the patient and their courses
+(with their room), a table of sessions (preset, room, dose, BP peak, sedation,
+dissociation, PHQ-9, REMS completeness), blood pressure at baseline, about +40 min and
+discharge (``measures["bp"]``), the PHQ-9 trend, what REMS monitoring missed, adverse
+events, the patient's reflections and the follow-ups, and a sign-off line.
 
 The display name and year of birth appear only in the PDF (a document the clinic files);
 the JSON and CSV carry the pseudonymous code alone.
@@ -30,19 +30,15 @@ from typing import Any, Protocol
 from fpdf.enums import XPos, YPos
 
 from ketaroom.store.export import _spreadsheet_safe
-from ketaroom.store.export_pdf import (
-    _MUTED,
-    REMS_MIN_MONITORING_MIN,
-    REMS_POST_DOSE_CHECK_MIN,
-    _font_library_quiet,
-    _kv_block,
-    _render_signoff,
-    _Report,
-    is_rems_session,
-)
 from ketaroom.store.journal import EventRecord, Journal, SessionRecord
 from ketaroom.store.patients import Course, Patient, PatientStore, session_measures
 from ketaroom.store.record_schema import CLINICAL_KINDS, RecordKind, dose_confirmed
+from ketaroom.store.report_document import MUTED, ReportDocument, font_library_quiet
+from ketaroom.store.session_facts import (
+    REMS_MIN_MONITORING_MIN,
+    REMS_POST_DOSE_CHECK_MIN,
+    is_rems_session,
+)
 
 __all__ = [
     "CSV_COLUMNS",
@@ -264,15 +260,15 @@ def _follow_up_text(f: dict[str, Any]) -> str:
 def render_course_pdf(report: CourseReport) -> tuple[bytes, list[str]]:
     """The course report (PDF, A4) and warnings about its text (see ``render_pdf``)."""
     code = report.patient.code
-    with _font_library_quiet():
-        pdf = _Report("Course report", f"patient {code}")
+    with font_library_quiet():
+        pdf = ReportDocument("Course report", f"patient {code}")
         pdf.add_page()
         _render_patient(pdf, report)
         _render_sessions(pdf, report)
         _render_phq9(pdf, report)
         _render_rems(pdf, report)
         _render_lists(pdf, report)
-        _render_signoff(pdf)
+        pdf.signoff()
         data = bytes(pdf.output())
     return data, pdf.glyph_warnings()
 
@@ -281,7 +277,7 @@ def _day(text: str) -> str:
     return _when(text).strftime("%d %b %Y")
 
 
-def _render_patient(pdf: _Report, report: CourseReport) -> None:
+def _render_patient(pdf: ReportDocument, report: CourseReport) -> None:
     p = report.patient
     pdf.font(17, "B")
     pdf.multi_cell(0, 9, pdf.t(f"{pdf.title_text} · {p.code}"), new_x=XPos.LMARGIN,
@@ -295,7 +291,7 @@ def _render_patient(pdf: _Report, report: CourseReport) -> None:
                              if (rehearsals := len(report.rows) - len(clinical)) else "")),
              ("First", _day(report.rows[0].session.started_at) if report.rows else "—"),
              ("Last", _day(report.rows[-1].session.started_at) if report.rows else "—")]
-    _kv_block(pdf, pairs)  # two columns: "3 clinical, 2 rehearsals" whole
+    pdf.key_values(pairs)  # two columns: "3 clinical, 2 rehearsals" whole
     if report.courses:
         pdf.section("Courses")
         pdf.table_rows(
@@ -307,7 +303,7 @@ def _render_patient(pdf: _Report, report: CourseReport) -> None:
              for c in report.courses], (28, 24, 24, 48, 18, 24))
 
 
-def _render_sessions(pdf: _Report, report: CourseReport) -> None:
+def _render_sessions(pdf: ReportDocument, report: CourseReport) -> None:
     pdf.section("Sessions")
     if not report.rows:
         pdf.muted_line("No sessions recorded for this patient.")
@@ -331,7 +327,7 @@ def _render_sessions(pdf: _Report, report: CourseReport) -> None:
     _render_bp(pdf, report)
 
 
-def _render_bp(pdf: _Report, report: CourseReport) -> None:
+def _render_bp(pdf: ReportDocument, report: CourseReport) -> None:
     """Blood pressure at the three moments clinics (and REMS) ask for, per session."""
     rows = [row for row in report.rows if row.measures["bp_peak"]]
     if not rows:
@@ -352,7 +348,7 @@ def _render_bp(pdf: _Report, report: CourseReport) -> None:
                    "before ready-to-leave (from 30 min before).")
 
 
-def _render_phq9(pdf: _Report, report: CourseReport) -> None:
+def _render_phq9(pdf: ReportDocument, report: CourseReport) -> None:
     points = [(row.session, row.measures["phq9"]) for row in report.rows
               if row.measures["phq9"]]
     pdf.section("PHQ-9 trend")
@@ -376,7 +372,7 @@ def _render_phq9(pdf: _Report, report: CourseReport) -> None:
     for cut, band in _PHQ9_BANDS:
         pdf.set_draw_color(225, 225, 225)
         pdf.line(x0, py(cut), x0 + width, py(cut))
-        pdf.set_text_color(*_MUTED)
+        pdf.set_text_color(*MUTED)
         pdf.set_xy(x0 + width + 1, py(cut) - 2)
         pdf.cell(21, 4, band)
     for value in (0, 9, 18, 27):
@@ -397,7 +393,7 @@ def _render_phq9(pdf: _Report, report: CourseReport) -> None:
         pdf.ellipse(x - 1, y - 1, 2, 2, style="F")
         pdf.set_xy(x - 6, y - 5.5)
         pdf.cell(12, 4, str(phq["total"]), align="C")
-        pdf.set_text_color(*_MUTED)
+        pdf.set_text_color(*MUTED)
         pdf.set_xy(x - 10, base + 1)
         label = f"#{session.course_number}" if session.course_number else "reh."
         pdf.cell(20, 3.5, pdf.t(f"{label} {_when(session.started_at):%d %b}"), align="C")
@@ -411,7 +407,7 @@ def _render_phq9(pdf: _Report, report: CourseReport) -> None:
                    f"({last['band']}): {change:+d} over {len(points)} measurements.")
 
 
-def _render_rems(pdf: _Report, report: CourseReport) -> None:
+def _render_rems(pdf: ReportDocument, report: CourseReport) -> None:
     rems = [row for row in report.rows if row.rems]
     if not rems:
         return
@@ -426,7 +422,7 @@ def _render_rems(pdf: _Report, report: CourseReport) -> None:
     pdf.table_rows(("Date", "Dose", "Monitoring"), rows, (25, 45, 110), alert_rows=alerts)
 
 
-def _render_lists(pdf: _Report, report: CourseReport) -> None:
+def _render_lists(pdf: ReportDocument, report: CourseReport) -> None:
     sections: list[tuple[str, tuple[str, ...], tuple[float, ...], list[tuple[str, ...]]]] = [
         ("Adverse events", ("Date", "Event", "Severity", "Action"), (25, 75, 20, 60),
          [(_day(r.session.started_at), a["text"], a["severity"], a.get("action") or "—")

@@ -342,9 +342,9 @@ def test_pdf_title_names_the_room_and_cjk_survives(clinical, tmp_path):
     text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True,
                           check=True).stdout
     assert text.splitlines()[0] == f"Session report · {ROOM}"
-    from ketaroom.store import export_pdf
+    from ketaroom.store.report_document import cjk_font
 
-    if export_pdf.cjk_font() is not None:  # else the note shows as markers, with a warning
+    if cjk_font() is not None:  # else the note shows as markers, with a warning
         assert CJK_NOTE in text
 
 

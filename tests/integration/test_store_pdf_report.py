@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ketaroom.store import export_pdf as pdf_module
+from ketaroom.store import report_document
 from ketaroom.store.export import export_pdf
 from ketaroom.store.journal import Journal
 
@@ -199,7 +199,7 @@ def test_empty_and_odd_sessions_render(tmp_path: Path) -> None:
 
 def test_core_font_fallback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Without DejaVu: latin-1 survives, the rest becomes a visible marker, with a warning."""
-    monkeypatch.setattr(pdf_module, "FONT_DIRS", ())
+    monkeypatch.setattr(report_document, "FONT_DIRS", ())
     j = Journal(tmp_path / "s.sqlite3")
     sid = record_rems_session(j)
     j.append(sid, "note", session_t=8600, payload={"text": "Émile ✓ calm"})
@@ -405,7 +405,7 @@ def _record_with_note(j: Journal, text: str) -> int:
 
 
 def test_cjk_and_hangul_are_drawn(tmp_path: Path) -> None:
-    if pdf_module.cjk_font() is None:
+    if report_document.cjk_font() is None:
         pytest.skip("no CJK font installed (Debian: fonts-wqy-microhei)")
     j = Journal(tmp_path / "s.sqlite3")
     sid = _record_with_note(j, CJK_NOTE)
@@ -440,7 +440,7 @@ def test_font_library_log_lines_never_reach_stderr(
 ) -> None:
     """Should a glyph slip past the marker, fpdf2's "missing glyphs" line (which quotes
     the note) is swallowed, not printed or passed to the application's log."""
-    monkeypatch.setattr(pdf_module._Report, "_can_draw", lambda self, char: True)
+    monkeypatch.setattr(report_document.ReportDocument, "_can_draw", lambda self, char: True)
     j = Journal(tmp_path / "s.sqlite3")
     sid = _record_with_note(j, f"secret {EMOJI} note")
     with caplog.at_level(logging.DEBUG):
@@ -454,7 +454,7 @@ def test_font_library_log_lines_never_reach_stderr(
 def test_without_a_cjk_font_the_text_is_marked_with_advice(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(pdf_module, "CJK_FONTS", ())
+    monkeypatch.setattr(report_document, "CJK_FONTS", ())
     j = Journal(tmp_path / "s.sqlite3")
     sid = _record_with_note(j, f"{CJK_NOTE} ok")
     out = tmp_path / "nocjk.pdf"

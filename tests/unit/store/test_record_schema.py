@@ -9,7 +9,7 @@ import pytest
 
 from ketaroom.core.preferences import PatientPreferences, Withheld
 from ketaroom.core.targets import EMERGENCY_LIGHT, LightTarget, MusicTarget
-from ketaroom.store import export_pdf
+from ketaroom.store import session_facts
 from ketaroom.store.export import SUMMARIES, event_summary
 from ketaroom.store.journal import Journal
 from ketaroom.store.record_schema import (
@@ -156,7 +156,7 @@ def test_an_old_format_journal_reads_as_before(tmp_path: Path) -> None:
         assert [event_summary(e) for e in events] == [
             "Session started: IV", "Phase 1 started: Settle", "Cue (vitals): BP",
             "Music: p volume 30 %", "Light: 20 % 2200 K", "Device error (lights): gone"]
-        facts = export_pdf.analyse(journal.session(sid), events)
+        facts = session_facts.analyse(journal.session(sid), events)
         assert [(p.name, p.planned_s, p.planned_start_s) for p in facts.phases] == [
             ("Settle", 600.0, 0.0)]
         assert cue_kind(facts.cues[0].event.payload) == "vitals"
@@ -164,7 +164,7 @@ def test_an_old_format_journal_reads_as_before(tmp_path: Path) -> None:
 
 def test_every_summarised_kind_is_a_record_kind() -> None:
     assert set(SUMMARIES) <= set(RecordKind)
-    assert set(export_pdf._COLLECTORS) <= set(RecordKind)
+    assert set(session_facts._COLLECTORS) <= set(RecordKind)
 
 
 _SPELLED_BY_HAND = re.compile(
