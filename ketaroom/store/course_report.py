@@ -40,9 +40,10 @@ from ketaroom.store.export_pdf import (
     _Report,
     is_rems_session,
 )
-from ketaroom.store.journal import EventRecord, Journal, SessionRecord
+from ketaroom.store.journal import Journal
 from ketaroom.store.patients import Course, Patient, PatientStore, session_measures
 from ketaroom.store.record_schema import CLINICAL_KINDS, RecordKind, dose_confirmed
+from ketaroom.store.session_records import EventRecord, SessionRecord
 
 __all__ = [
     "CSV_COLUMNS",

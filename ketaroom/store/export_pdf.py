@@ -37,7 +37,6 @@ from fpdf.fonts import FontFace
 
 from ketaroom.core.durations import format_clock, parse_duration
 from ketaroom.store.export import event_summary
-from ketaroom.store.journal import EventRecord, RecordSource, SessionRecord
 from ketaroom.store.patients import bp_by_slot
 from ketaroom.store.record_schema import (
     RecordKind,
@@ -46,6 +45,7 @@ from ketaroom.store.record_schema import (
     note_root,
     phase_name,
 )
+from ketaroom.store.session_records import EventRecord, RecordSource, SessionRecord
 
 FONT_DIRS = (
     Path("/usr/share/fonts/truetype/dejavu"),
