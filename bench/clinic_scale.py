@@ -89,7 +89,8 @@ def _template() -> list[tuple[str, float, int | None, dict[str, Any]]]:
 
 def generate(path: Path, sessions: int) -> float:
     """Fill a new journal at ``path`` with ``sessions`` sessions; the seconds it took."""
-    from ketaroom.store.journal import MIGRATIONS, Journal, _split_sql
+    from ketaroom.store.journal import Journal
+    from ketaroom.store.journal_schema import MIGRATIONS, split_sql
 
     begin = time.perf_counter()
     Journal(path).close()  # the real schema, triggers and indexes
@@ -141,7 +142,7 @@ def generate(path: Path, sessions: int) -> float:
         "INSERT INTO events (session_id, seq, kind, wall, session_t, payload)"
         " SELECT id, 1000, 'device_error', started_at, 900.0, ? FROM sessions WHERE id % 8 = 0",
         (error,))
-    for statement in _split_sql(MIGRATIONS[6]):
+    for statement in split_sql(MIGRATIONS[6]):
         raw.execute(statement)
     raw.execute("COMMIT")
     raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")

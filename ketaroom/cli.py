@@ -16,8 +16,9 @@ import ketaroom
 
 if TYPE_CHECKING:
     from ketaroom.store.course_report import CourseSource
-    from ketaroom.store.journal import Journal, RecordSource
+    from ketaroom.store.journal import Journal
     from ketaroom.store.patients import Patient
+    from ketaroom.store.session_records import RecordSource
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 EXIT_UNRECORDED = 3

@@ -14,7 +14,7 @@ from ketaroom.session.controller import Emit, SessionController
 from ketaroom.session.devices import RoomDevices
 from ketaroom.session.recorder import SessionRecorder
 from ketaroom.session.runner import Post, SessionRunner, Wakeups
-from ketaroom.store.journal import EventRecord
+from ketaroom.store.session_records import EventRecord
 
 
 @dataclass

@@ -26,7 +26,6 @@ from ketaroom.session.devices import RoomDevices, RoomReport
 from ketaroom.session.recorder import SessionRecorder
 from ketaroom.session.room_state import CueOrigin
 from ketaroom.session.runner import SessionRunner
-from ketaroom.store.journal import EventRecord
 from ketaroom.store.record_schema import (
     DEVICE_REPORT_KINDS,
     CueAck,
@@ -54,6 +53,7 @@ from ketaroom.store.record_schema import (
     SessionStart,
     VitalsReading,
 )
+from ketaroom.store.session_records import EventRecord
 
 Emit = Callable[[dict[str, Any]], None]
 PLAYLIST_SWITCH_FADE_S = 6.0

@@ -3,7 +3,7 @@
 The session (on the Qt main thread, or rehearse's loop) must never wait for the
 disk, and nothing it records may be lost: :meth:`SessionRecorder.record` only puts
 the entry on a queue and returns a *ticket*; the recorder thread appends entries in
-order through a :class:`~ketaroom.store.journal.BufferedJournalWriter`, which keeps
+order through a :class:`~ketaroom.store.journal_buffer.BufferedJournalWriter`, which keeps
 them in memory while the disk refuses and writes them out as soon as it can.
 Entries refer to earlier ones (a cue acknowledgement to its cue, a correction to
 its note) by ticket; the thread maps tickets to journal ids.
@@ -25,7 +25,8 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ketaroom.core.preset import Preset
-from ketaroom.store.journal import BufferedJournalWriter, Journal, JournalError
+from ketaroom.store.journal import Journal, JournalError
+from ketaroom.store.journal_buffer import BufferedJournalWriter
 from ketaroom.store.record_schema import RecordKind
 
 log = logging.getLogger(__name__)

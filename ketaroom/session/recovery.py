@@ -53,13 +53,14 @@ from ketaroom.core.session import Session, SessionEvent
 from ketaroom.core.targets import LightTarget, MusicTarget
 from ketaroom.core.timeline import EventKind, Intent, TimelineState
 from ketaroom.core.validation import LoadResult, load_preset, validate_text
-from ketaroom.store.journal import EventRecord, Journal, JournalError, SessionRecord
+from ketaroom.store.journal import Journal, JournalError
 from ketaroom.store.record_schema import (
     CLINICAL_KINDS,
     RecordKind,
     SyntheticPause,
     preferences_of,
 )
+from ketaroom.store.session_records import EventRecord, SessionRecord
 
 __all__ = [
     "InterruptedSession",

@@ -87,9 +87,10 @@ if TYPE_CHECKING:  # the rest is imported where it is first needed (see the docs
     from ketaroom.session.test_sound import Outcome, RoomTestSound
     from ketaroom.store.admin_pin import AdminGate
     from ketaroom.store.central.background import BackgroundSync, SyncStatus
-    from ketaroom.store.journal import EventRecord, Journal
+    from ketaroom.store.journal import Journal
     from ketaroom.store.patients import Patient, PatientStore
     from ketaroom.store.record_schema import DeviceError, DeviceHealth, Payload
+    from ketaroom.store.session_records import EventRecord
     from ketaroom.store.settings import BridgeSettings, Settings
 
 log = logging.getLogger(__name__)

@@ -30,7 +30,7 @@ from typing import Any, Protocol
 from fpdf.enums import XPos, YPos
 
 from ketaroom.store.export import _spreadsheet_safe
-from ketaroom.store.journal import EventRecord, Journal, SessionRecord
+from ketaroom.store.journal import Journal
 from ketaroom.store.patients import Course, Patient, PatientStore, session_measures
 from ketaroom.store.record_schema import CLINICAL_KINDS, RecordKind, dose_confirmed
 from ketaroom.store.report_document import MUTED, ReportDocument, font_library_quiet
@@ -39,6 +39,7 @@ from ketaroom.store.session_facts import (
     REMS_POST_DOSE_CHECK_MIN,
     is_rems_session,
 )
+from ketaroom.store.session_records import EventRecord, SessionRecord
 
 __all__ = [
     "CSV_COLUMNS",

@@ -29,7 +29,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from ketaroom.store.journal import EventRecord, Journal, RecordSource, SessionRecord
+from ketaroom.store.journal import Journal
 from ketaroom.store.record_schema import (
     RecordKind,
     brightness,
@@ -38,6 +38,7 @@ from ketaroom.store.record_schema import (
     phase_name,
     volume,
 )
+from ketaroom.store.session_records import EventRecord, RecordSource, SessionRecord
 
 if TYPE_CHECKING:
     from ketaroom.store.course_report import CourseReport, CourseSource

@@ -27,7 +27,6 @@ from fpdf.enums import XPos, YPos
 
 from ketaroom.core.durations import format_clock
 from ketaroom.store.export import event_summary
-from ketaroom.store.journal import EventRecord, RecordSource, SessionRecord
 from ketaroom.store.patients import bp_by_slot
 from ketaroom.store.record_schema import RecordKind, cue_kind, dose_confirmed
 from ketaroom.store.report_document import INK, MUTED, RULE, ReportDocument, font_library_quiet
@@ -43,6 +42,7 @@ from ketaroom.store.session_facts import (
     local_time,
     wall_time,
 )
+from ketaroom.store.session_records import EventRecord, RecordSource, SessionRecord
 
 _SYS_COLOUR = (196, 40, 40)
 _DIA_COLOUR = (30, 90, 180)

@@ -12,14 +12,16 @@ a session may be lost, so
   a mistaken note is corrected by a ``note_correction`` event that refers to it;
 * a damaged file is moved aside (never deleted) by :meth:`Journal.open_or_recover`;
 * a failing disk (read-only, full, I/O error) raises :class:`JournalWriteError`;
-  :class:`BufferedJournalWriter` keeps a session going in memory and writes the
-  backlog out, in order, as soon as the disk takes it again.
+  :class:`~ketaroom.store.journal_buffer.BufferedJournalWriter` keeps a session going
+  in memory and writes the backlog out, in order, as soon as the disk takes it again.
 
-The schema version lives in ``PRAGMA user_version``; :data:`MIGRATIONS` upgrades
-older files step by step. A session's status is computed on read: an ended session
-has its stored status (``completed``/``stopped``/``interrupted``); one with no end
-is ``running`` while the process that started it is alive on this host, else
-``interrupted`` (crash, power cut), which the app offers to resume. Every session
+The schema version lives in ``PRAGMA user_version``; the schema and the migrations that
+upgrade older files step by step are in :mod:`ketaroom.store.journal_schema`. What is
+read comes back as the records of :mod:`ketaroom.store.session_records`. A session's
+status is computed on read: an ended session has its stored status
+(``completed``/``stopped``/``interrupted``); one with no end is ``running`` while the
+process that started it is alive on this host (:mod:`ketaroom.store.process_owner`),
+else ``interrupted`` (crash, power cut), which the app offers to resume. Every session
 has a ``kind`` (:data:`KINDS`): ``clinical`` or ``rehearsal``.
 
 Events: ``kind`` is a :class:`~ketaroom.store.record_schema.RecordKind` and ``payload``
@@ -43,16 +45,24 @@ import os
 import re
 import socket
 import sqlite3
-import sys
 import threading
 import urllib.parse
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
+from ketaroom.store.journal_schema import SCHEMA_VERSION, upgrade
+from ketaroom.store.process_owner import owner_alive, process_token
 from ketaroom.store.record_schema import Resume, SessionEnd
+from ketaroom.store.search_terms import like_pattern, search_terms
+from ketaroom.store.session_records import (
+    INCIDENT_KINDS,
+    EventRecord,
+    HistoryRow,
+    SessionRecord,
+    decode_payload,
+)
 
 FILE_MODE = 0o600
 END_STATUSES = ("completed", "stopped", "interrupted")
@@ -63,19 +73,11 @@ views and counts unless asked for)."""
 __all__ = [
     "END_STATUSES",
     "KINDS",
-    "MIGRATIONS",
-    "SCHEMA_VERSION",
-    "BufferedJournalWriter",
-    "EventRecord",
-    "HistoryRow",
     "Journal",
     "JournalCorruptError",
     "JournalError",
     "JournalVersionError",
     "JournalWriteError",
-    "RecordSource",
-    "SessionRecord",
-    "decode_payload",
 ]
 
 
@@ -95,261 +97,8 @@ class JournalVersionError(JournalError):
     """The file was written by a newer ketaroom (schema version above ours)."""
 
 
-# --------------------------------------------------------------------------- schema
-
-_V1 = """
-CREATE TABLE IF NOT EXISTS sessions (
-    id INTEGER PRIMARY KEY,
-    preset TEXT NOT NULL,
-    preset_path TEXT,
-    preset_yaml TEXT,
-    room TEXT NOT NULL DEFAULT '',
-    patient_ref TEXT,
-    started_at TEXT NOT NULL,
-    ended_at TEXT,
-    status TEXT NOT NULL DEFAULT 'running',
-    pid INTEGER,
-    host TEXT,
-    planned_s REAL,
-    speed REAL NOT NULL DEFAULT 1.0
-);
-CREATE TABLE IF NOT EXISTS events (
-    id INTEGER PRIMARY KEY,
-    session_id INTEGER NOT NULL REFERENCES sessions(id),
-    seq INTEGER NOT NULL,
-    kind TEXT NOT NULL,
-    wall TEXT NOT NULL,
-    session_t REAL NOT NULL,
-    phase_index INTEGER,
-    payload TEXT NOT NULL DEFAULT '{}',
-    UNIQUE (session_id, seq)
-);
-"""
-
-_V2 = """
-ALTER TABLE sessions ADD COLUMN operator TEXT;
-ALTER TABLE events ADD COLUMN refers_to INTEGER REFERENCES events(id);
-CREATE TABLE IF NOT EXISTS audit (
-    id INTEGER PRIMARY KEY,
-    wall TEXT NOT NULL,
-    user TEXT NOT NULL,
-    action TEXT NOT NULL,
-    detail TEXT NOT NULL DEFAULT ''
-);
-CREATE TABLE IF NOT EXISTS purge_permit (token INTEGER);
-CREATE INDEX IF NOT EXISTS events_refers_to ON events(refers_to);
-CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
-BEGIN
-    SELECT RAISE(ABORT, 'events are append-only');
-END;
-CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
-WHEN NOT EXISTS (SELECT 1 FROM purge_permit)
-BEGIN
-    SELECT RAISE(ABORT, 'events are append-only (delete only by retention purge)');
-END;
-"""
-
-_V3 = """
-ALTER TABLE sessions ADD COLUMN proc_token TEXT;
-"""
-"""``proc_token`` identifies the owning process across pid reuse and reboots (Linux:
-``<boot_id>:<process start ticks>``; NULL where unknown)."""
-
-_V4 = """
-ALTER TABLE sessions ADD COLUMN kind TEXT NOT NULL DEFAULT 'clinical'
-    CHECK (kind IN ('clinical', 'rehearsal'));
-UPDATE sessions SET kind = 'rehearsal' WHERE room = 'rehearse' OR operator = 'rehearse';
-"""
-"""``kind``: ``clinical`` (run from the window) or ``rehearsal`` (``ketaroom rehearse``).
-Sessions recorded before the column existed are classified by what rehearse has always
-written: room ``rehearse`` (every version) or operator ``rehearse`` (later versions)
-marks a rehearsal; every other session was run from the window and is ``clinical``."""
-
-_V5 = """
-CREATE TABLE IF NOT EXISTS patients (
-    id INTEGER PRIMARY KEY,
-    code TEXT NOT NULL UNIQUE COLLATE NOCASE,
-    display_name TEXT,
-    birth_year INTEGER,
-    preferences TEXT NOT NULL DEFAULT '{}',
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS courses (
-    id INTEGER PRIMARY KEY,
-    uid TEXT NOT NULL UNIQUE,
-    patient_id INTEGER NOT NULL REFERENCES patients(id),
-    kind TEXT NOT NULL CHECK (kind IN ('induction', 'maintenance', 'esketamine_rems')),
-    planned_sessions INTEGER NOT NULL CHECK (planned_sessions >= 1),
-    spacing_days INTEGER NOT NULL CHECK (spacing_days >= 0),
-    started TEXT NOT NULL,
-    created_at TEXT NOT NULL
-);
-ALTER TABLE sessions ADD COLUMN patient_id INTEGER REFERENCES patients(id);
-ALTER TABLE sessions ADD COLUMN course_id INTEGER REFERENCES courses(id);
-ALTER TABLE sessions ADD COLUMN course_number INTEGER;
-CREATE INDEX IF NOT EXISTS sessions_patient ON sessions(patient_id, started_at);
-CREATE INDEX IF NOT EXISTS sessions_course ON sessions(course_id, kind);
-CREATE INDEX IF NOT EXISTS sessions_kind_started ON sessions(kind, started_at);
-CREATE INDEX IF NOT EXISTS courses_patient ON courses(patient_id);
-"""
-"""Patients and their courses of care (see :mod:`ketaroom.store.patients`). ``patients``:
-a pseudonymous ``code`` unique without regard to case (the natural key), optional name
-and year of birth, ``preferences`` (JSON). ``courses``: ``uid`` (natural key), kind,
-plan. A session links to its patient and course; ``course_number`` counts the course's
-clinical sessions (1, 2, …; rehearsals have none). Every earlier record is kept as it was:
-the new columns are NULL for sessions recorded before."""
-
-_V6 = """
-CREATE INDEX IF NOT EXISTS events_session_kind ON events(session_id, kind);
-"""
-"""For the history at clinic scale (tens of thousands of sessions, millions of events): a
-session's entries of some kinds (notes and prompts searched, incidents counted) without
-reading all its events."""
-
-_TEXT_OF_NEW = """CASE WHEN json_valid(NEW.payload) THEN
-        COALESCE(json_extract(NEW.payload, '$.text'), '') || ' ' ||
-        COALESCE(json_extract(NEW.payload, '$.prompt'), '') || ' ' ||
-        COALESCE(json_extract(NEW.payload, '$.tags'), '')
-    ELSE NEW.payload END"""
-_TEXT_KINDS_SQL = ("'note', 'note_correction', 'note_tags', 'cue', 'emergency', 'reflection',"
-                   " 'adverse_event'")
-
-_V7 = f"""
-CREATE VIRTUAL TABLE IF NOT EXISTS session_text USING fts5(
-    text, tokenize = 'unicode61 remove_diacritics 2'
-);
-INSERT INTO session_text (rowid, text)
-    SELECT session_id, group_concat({_TEXT_OF_NEW.replace("NEW.", "")}, ' ') FROM events
-    WHERE kind IN ({_TEXT_KINDS_SQL}) GROUP BY session_id;
-CREATE TRIGGER IF NOT EXISTS events_text_insert AFTER INSERT ON events
-WHEN NEW.kind IN ({_TEXT_KINDS_SQL})
-BEGIN
-    INSERT OR REPLACE INTO session_text (rowid, text) VALUES (NEW.session_id,
-        COALESCE((SELECT text FROM session_text WHERE rowid = NEW.session_id) || ' ', '')
-        || {_TEXT_OF_NEW});
-END;
-CREATE TRIGGER IF NOT EXISTS sessions_text_delete AFTER DELETE ON sessions
-BEGIN
-    DELETE FROM session_text WHERE rowid = OLD.id;
-END;
-"""
-"""The words of each session's notes, prompts, tags, reflections and adverse events, one
-full-text row per session (SQLite FTS5, ``rowid`` = session id; kept by triggers, filled
-from every earlier event), so the history search does not read millions of events."""
-
-MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5, _V6, _V7]
-"""``MIGRATIONS[n]`` upgrades a file from ``user_version`` n to n + 1."""
-
-SCHEMA_VERSION = len(MIGRATIONS)
-
 _CORRUPT_MARKERS = ("not a database", "malformed", "corrupt", "encrypted")
-
-
-# --------------------------------------------------------------------------- records
-
-
-@dataclass(frozen=True)
-class SessionRecord:
-    """One session as stored, with ``status`` computed at read time."""
-
-    id: int
-    preset: str
-    preset_path: str | None
-    preset_yaml: str | None
-    room: str
-    patient_ref: str | None
-    started_at: str
-    ended_at: str | None
-    status: str
-    pid: int | None
-    host: str | None
-    planned_s: float | None
-    speed: float
-    operator: str | None
-    kind: str = "clinical"
-    patient: str | None = None
-    """The patient's code (:mod:`ketaroom.store.patients`), when the session has one."""
-    course_id: int | None = None
-    course_number: int | None = None
-    """The session's number in its course (1, 2, …); None for rehearsals."""
-
-    @property
-    def started(self) -> datetime:
-        return datetime.fromisoformat(self.started_at)
-
-    @property
-    def ended(self) -> datetime | None:
-        return datetime.fromisoformat(self.ended_at) if self.ended_at else None
-
-    def to_dict(self, *, with_yaml: bool = True) -> dict[str, Any]:
-        """A JSON-ready dict (``with_yaml=False`` drops the preset snapshot)."""
-        out = asdict(self)
-        if not with_yaml:
-            out.pop("preset_yaml")
-        return out
-
-
-@dataclass(frozen=True)
-class EventRecord:
-    """One journal event. ``payload`` is the decoded JSON object."""
-
-    id: int
-    session_id: int
-    seq: int
-    kind: str
-    wall: str
-    session_t: float
-    phase_index: int | None
-    payload: dict[str, Any] = field(default_factory=dict)
-    refers_to: int | None = None
-
-    @property
-    def wall_dt(self) -> datetime:
-        return datetime.fromisoformat(self.wall)
-
-    def to_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["payload"] = dict(self.payload)
-        return out
-
-
-@dataclass(frozen=True)
-class HistoryRow:
-    """One line of the session history (:meth:`Journal.history`)."""
-
-    record: SessionRecord
-    actual_s: float | None
-    """The latest session time recorded (how far the session got)."""
-    interruptions: int
-    """Resumes after a crash, plus one if it is interrupted now."""
-    incidents: int
-    """Device errors and emergency presses."""
-
-
-_INCIDENT_KINDS = ("device_error", "emergency")
-_SEARCH_TERM = re.compile(r'"([^"]*)"|(\S+)')
 _WORD = re.compile(r"\w")
-
-
-def search_terms(search: str) -> list[str]:
-    """The words and ``"quoted phrases"`` of a history search, in order (empty ones out)."""
-    return [term for quoted, word in _SEARCH_TERM.findall(search) if (term := quoted or word)]
-
-
-def like_pattern(term: str) -> str:
-    """``%term%`` for a ``LIKE … ESCAPE '\\'`` (or ILIKE), its own ``%``, ``_`` and
-    backslashes taken literally."""
-    return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
-class RecordSource(Protocol):
-    """What the exports read: a :class:`Journal`, or the clinic's server
-    (:class:`ketaroom.store.central.reader.CentralRecords`)."""
-
-    def session(self, session_id: int) -> SessionRecord: ...
-
-    def events(self, session_id: int) -> list[EventRecord]: ...
 
 
 # --------------------------------------------------------------------------- helpers
@@ -378,75 +127,11 @@ def _chmod_private(path: Path) -> None:
             os.chmod(path, FILE_MODE)
 
 
-def _pid_alive(pid: int | None) -> bool:
-    """Is there a live process with this pid on this machine?"""
-    if not pid or pid <= 0:
-        return False
-    if pid == os.getpid():
-        return True
-    if sys.platform == "win32":
-        return _pid_alive_windows(pid)
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # exists, belongs to someone else
-    except OSError:
-        return False
-    return True
-
-
-def _process_token(pid: int) -> str | None:
-    """``<boot_id>:<start ticks>`` for a Linux process: unique across pid reuse and reboots.
-
-    Start ticks count from boot (monotonic), so wall-clock jumps (NTP at boot on a
-    machine without RTC) cannot make a live session look dead. None where unknown.
-    """
-    try:
-        boot_id = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
-        stat_text = Path(f"/proc/{pid}/stat").read_text()
-        start_ticks = int(stat_text.rsplit(")", 1)[1].split()[19])  # field 22: starttime
-    except (OSError, ValueError, IndexError):
-        return None
-    return f"{boot_id}:{start_ticks}"
-
-
-def _owner_alive(pid: int | None, token: str | None) -> bool:
-    """Is the process that recorded (pid, token) still running?"""
-    if token and sys.platform.startswith("linux"):
-        if pid == os.getpid():
-            return token == _process_token(os.getpid())
-        return bool(pid) and _process_token(int(pid or 0)) == token
-    return _pid_alive(pid)
-
-
-def _pid_alive_windows(pid: int) -> bool:  # pragma: no cover - exercised on Windows only
-    try:
-        import ctypes
-
-        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
-        process_query_limited_information = 0x1000
-        still_active = 259
-        handle = kernel32.OpenProcess(process_query_limited_information, False, pid)
-        if not handle:
-            return False
-        try:
-            code = ctypes.c_ulong()
-            if not kernel32.GetExitCodeProcess(handle, ctypes.byref(code)):
-                return False
-            return code.value == still_active
-        finally:
-            kernel32.CloseHandle(handle)
-    except Exception:
-        return False  # unknown: treat as interrupted
-
-
 # --------------------------------------------------------------------------- journal
 
 
 class Journal:
-    """The session journal at ``path`` (created, migrated to :data:`SCHEMA_VERSION`).
+    """The session journal at ``path`` (created, migrated to the current schema).
 
     Raises :class:`JournalCorruptError` for a damaged file (use
     :meth:`open_or_recover` to move it aside), :class:`JournalVersionError` for a
@@ -458,7 +143,7 @@ class Journal:
         self.path = Path(path)
         self._lock = threading.RLock()
         self._host = socket.gethostname()
-        self._token = _process_token(os.getpid())
+        self._token = process_token(os.getpid())
         self._needs_reconnect = False
         self.read_only = False
         """True while the file could only be opened for reading."""
@@ -581,17 +266,7 @@ class Journal:
                 f"{self.path} has schema version {version}; this ketaroom knows up to "
                 f"{SCHEMA_VERSION}. Update ketaroom to read it."
             )
-        while version < SCHEMA_VERSION:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                for statement in _split_sql(MIGRATIONS[version]):
-                    conn.execute(statement)
-                conn.execute(f"PRAGMA user_version = {version + 1}")
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            version += 1
+        upgrade(conn, version)
 
     def _quick_check(self) -> bool:
         try:
@@ -912,7 +587,7 @@ class Journal:
          course_number) = row  # fmt: skip
         if ended_at is not None:
             status = stored
-        elif host == self._host and _owner_alive(pid, token):
+        elif host == self._host and owner_alive(pid, token):
             status = "running"
         else:
             status = "interrupted"
@@ -1014,7 +689,7 @@ class Journal:
             ids = [r.id for r in records[start:start + 500]]
             for sid, actual, resumes, incidents in self._read(
                     "SELECT session_id, MAX(session_t), SUM(kind = 'resume'),"
-                    f" SUM(kind IN {_INCIDENT_KINDS!r}) FROM events"
+                    f" SUM(kind IN {INCIDENT_KINDS!r}) FROM events"
                     f" WHERE session_id IN ({', '.join('?' * len(ids))}) GROUP BY session_id",
                     tuple(ids)):
                 facts[int(sid)] = (actual, int(resumes), int(incidents))
@@ -1043,15 +718,6 @@ class Journal:
         ]
 
 
-def decode_payload(payload: str | None) -> dict[str, Any]:
-    """An event's stored payload text as a dict (kept readable if it is not an object)."""
-    try:
-        decoded = json.loads(payload) if payload else {}
-    except ValueError:
-        return {"raw": payload}
-    return decoded if isinstance(decoded, dict) else {"value": decoded}
-
-
 def _wants_reconnect(exc: BaseException) -> bool:
     """A read-only or I/O failure may heal only with a fresh connection; a full disk not."""
     name = getattr(exc, "sqlite_errorname", "") or ""
@@ -1063,21 +729,6 @@ def _parse_wall(text: str) -> datetime:
     if moment.tzinfo is None:
         moment = moment.astimezone()
     return moment
-
-
-def _split_sql(script: str) -> list[str]:
-    """Split a migration script into statements (triggers keep their inner ``;``)."""
-    statements: list[str] = []
-    buffer = ""
-    for line in script.splitlines(keepends=True):
-        buffer += line
-        if sqlite3.complete_statement(buffer):
-            if buffer.strip():
-                statements.append(buffer.strip())
-            buffer = ""
-    if buffer.strip():
-        statements.append(buffer.strip())
-    return statements
 
 
 def _move_aside(path: Path) -> Path:
@@ -1095,126 +746,3 @@ def _move_aside(path: Path) -> Path:
             with contextlib.suppress(OSError):
                 os.rename(companion, target.with_name(target.name + suffix))
     return target
-
-
-# --------------------------------------------------------------------------- buffering
-
-
-@dataclass
-class _Pending:
-    op: str
-    args: tuple[Any, ...]
-    kwargs: dict[str, Any]
-    placeholder: int | None = None
-
-
-class BufferedJournalWriter:
-    """Writes through a :class:`Journal` without ever raising, so a session goes on.
-
-    When the disk refuses a write, events are kept in memory in order and retried on
-    the next :meth:`append` (or an explicit :meth:`retry`); nothing is written out of
-    order. While buffered, :meth:`append` returns a provisional negative id; events
-    that refer to it (``note_correction``, ``cue_ack``) are rewritten to the real id
-    when flushed, and :meth:`resolve` maps it afterwards. ``on_change`` (optional) is
-    called with no argument whenever :attr:`pending_count` or :attr:`last_error`
-    changes, e.g. to post a banner update to the UI thread.
-    """
-
-    def __init__(self, journal: Journal, *, on_change: Callable[[], None] | None = None) -> None:
-        self.journal = journal
-        self._lock = threading.RLock()
-        self._pending: list[_Pending] = []
-        self._ids: dict[int, int] = {}
-        self._next_placeholder = -1
-        self._on_change = on_change
-        self.last_error: str | None = None
-        self.rejected: list[tuple[str, tuple[Any, ...], dict[str, Any], str]] = []
-        """Items the journal refused for a reason other than the disk (kept, not lost)."""
-
-    @property
-    def pending_count(self) -> int:
-        with self._lock:
-            return len(self._pending)
-
-    def resolve(self, event_id: int) -> int | None:
-        """The real id for a provisional one (None while still buffered)."""
-        if event_id >= 0:
-            return event_id
-        with self._lock:
-            return self._ids.get(event_id)
-
-    def append(self, session_id: int, kind: str, **kwargs: Any) -> int:
-        """Like :meth:`Journal.append` but never raises; returns a real or provisional id."""
-        with self._lock:
-            try:
-                placeholder = self._next_placeholder
-                self._next_placeholder -= 1
-                wall = kwargs.get("wall") or _now()
-                kwargs = {**kwargs, "wall": wall}
-                self._pending.append(_Pending("append", (session_id, kind), kwargs, placeholder))
-                self._flush()
-                return self._ids.get(placeholder, placeholder)
-            except Exception as exc:  # never raise into the session
-                self._set_error(f"{type(exc).__name__}: {exc}")
-                return placeholder
-
-    def end_session(self, session_id: int, status: str) -> None:
-        """Queue the end of a session behind any buffered events; never raises."""
-        with self._lock:
-            self._pending.append(_Pending("end", (session_id, status), {}))
-            try:
-                self._flush()
-            except Exception as exc:
-                self._set_error(f"{type(exc).__name__}: {exc}")
-
-    def retry(self) -> bool:
-        """Try to write the backlog now; True when nothing is left pending."""
-        with self._lock:
-            try:
-                self._flush()
-            except Exception as exc:
-                self._set_error(f"{type(exc).__name__}: {exc}")
-            return not self._pending
-
-    def _flush(self) -> None:
-        changed = False
-        rejected_now = False
-        while self._pending:
-            item = self._pending[0]
-            try:
-                if item.op == "append":
-                    kwargs = dict(item.kwargs)
-                    ref = kwargs.get("refers_to")
-                    if ref is not None and ref < 0:
-                        kwargs["refers_to"] = self._ids.get(ref)
-                    new_id = self.journal.append(*item.args, **kwargs)
-                    if item.placeholder is not None:
-                        self._ids[item.placeholder] = new_id
-                else:
-                    self.journal.end_session(*item.args)
-            except JournalWriteError as exc:
-                self._set_error(str(exc))
-                return
-            except (JournalError, KeyError, ValueError, TypeError) as exc:
-                # Not a disk problem: this item can never be written. Keep the session
-                # going and say so, rather than blocking everything behind it forever.
-                self._pending.pop(0)
-                self.rejected.append((item.op, item.args, item.kwargs, str(exc)))
-                rejected_now = True
-                self._set_error(f"could not record {item.op} {item.args}: {exc}")
-                continue
-            self._pending.pop(0)
-            changed = True
-        if changed and not rejected_now:
-            self.last_error = None
-        if changed or rejected_now:
-            self._notify()
-
-    def _set_error(self, message: str) -> None:
-        self.last_error = message
-        self._notify()
-
-    def _notify(self) -> None:
-        if self._on_change is not None:
-            with contextlib.suppress(Exception):
-                self._on_change()

@@ -37,8 +37,9 @@ from typing import Any
 from ketaroom.core import clinical
 from ketaroom.core.clinical import ClinicalInputError
 from ketaroom.core.preferences import PatientPreferences
-from ketaroom.store.journal import EventRecord, Journal, JournalError, SessionRecord, _iso
+from ketaroom.store.journal import Journal, JournalError, _iso
 from ketaroom.store.record_schema import CLINICAL_KINDS, Payload, RecordKind
+from ketaroom.store.session_records import EventRecord, SessionRecord
 
 __all__ = [
     "Course",

@@ -21,8 +21,8 @@ from datetime import datetime
 from typing import Any
 
 from ketaroom.core.durations import parse_duration
-from ketaroom.store.journal import EventRecord, SessionRecord
 from ketaroom.store.record_schema import RecordKind, note_root, phase_name
+from ketaroom.store.session_records import EventRecord, SessionRecord
 
 REMS_MIN_MONITORING_MIN = 120
 """Esketamine REMS: the patient is monitored at least this long from dose to leaving."""

@@ -51,7 +51,6 @@ from ketaroom.core.clinical import PHQ9_ITEMS, ROUTES, ClinicalInputError
 from ketaroom.core.preset import Preset
 from ketaroom.core.timeline import TimelineState
 from ketaroom.session.controller import CueRecord
-from ketaroom.store.journal import EventRecord
 from ketaroom.store.record_schema import (
     AdverseEvent,
     CueRef,
@@ -64,6 +63,7 @@ from ketaroom.store.record_schema import (
     Reflection,
     Sedation,
 )
+from ketaroom.store.session_records import EventRecord
 from ketaroom.store.settings import Settings
 from ketaroom.ui.clinical_slots import CheckSlots
 from ketaroom.ui.widgets import Panel, muted_label

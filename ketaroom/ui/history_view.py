@@ -53,15 +53,9 @@ from PySide6.QtWidgets import (
 
 from ketaroom.core.durations import format_clock
 from ketaroom.store import export
-from ketaroom.store.journal import (
-    EventRecord,
-    HistoryRow,
-    Journal,
-    JournalError,
-    RecordSource,
-    SessionRecord,
-)
+from ketaroom.store.journal import Journal, JournalError
 from ketaroom.store.record_schema import RecordKind, current_note_tags
+from ketaroom.store.session_records import EventRecord, HistoryRow, RecordSource, SessionRecord
 from ketaroom.ui.export_dialog import export_row, export_with_dialog
 from ketaroom.ui.records_scope import READING, FetchedSession, ScopeToggle
 from ketaroom.ui.widgets import check_box, show_status

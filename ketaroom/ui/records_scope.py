@@ -23,8 +23,8 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QPushButton, QWidget
 
 from ketaroom.store.course_report import CourseReport, load_course
-from ketaroom.store.journal import EventRecord, SessionRecord
 from ketaroom.store.patients import Due, PatientSummary
+from ketaroom.store.session_records import EventRecord, SessionRecord
 from ketaroom.ui.background_call import BackgroundCall
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ READING = "Reading the clinic's records…"
 @dataclass(frozen=True)
 class FetchedSession:
     """One session and its events as read from the server: a
-    :class:`~ketaroom.store.journal.RecordSource` the exports write from without going
+    :class:`~ketaroom.store.session_records.RecordSource` the exports write from without going
     back to the server on the main thread."""
 
     record: SessionRecord

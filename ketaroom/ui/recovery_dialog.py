@@ -40,8 +40,8 @@ from ketaroom.session.recovery import InterruptedSession
 from ketaroom.store.journal import JournalError
 
 if TYPE_CHECKING:
-    from ketaroom.store.journal import SessionRecord
     from ketaroom.store.patients import PatientStore
+    from ketaroom.store.session_records import SessionRecord
 
 __all__ = ["RecoveryChoice", "RecoveryDialog", "describe_stop", "resumed_patient_label"]
 

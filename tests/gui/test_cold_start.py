@@ -141,6 +141,9 @@ with tempfile.TemporaryDirectory() as data:
 NOT_FOR_THE_FIRST_FRAME = (
     "vlc", "phue", "http.client", "apscheduler", "ruamel.yaml", "qtawesome", "qtpy",
     "reportlab", "psycopg", "paho", "argon2", "ketaroom.devices", "ketaroom.store.journal",
+    "ketaroom.store.journal_schema", "ketaroom.store.journal_buffer",
+    "ketaroom.store.session_records", "ketaroom.store.search_terms",
+    "ketaroom.store.process_owner",
     "ketaroom.core.validation", "ketaroom.core.preset", "ketaroom.core.timeline",
     "ketaroom.core.room_check", "ketaroom.ui.room_check_dialog", "datetime",
     "ketaroom.session.controller", "ketaroom.ui.history_view",

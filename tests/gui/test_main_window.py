@@ -11,7 +11,8 @@ from PySide6.QtWidgets import QApplication
 from ketaroom.core.timeline import Status
 from ketaroom.devices.hue_emulator import Fault
 from ketaroom.devices.lights import percent_to_bri
-from ketaroom.store.journal import EventRecord, Journal
+from ketaroom.store.journal import Journal
+from ketaroom.store.session_records import EventRecord
 from ketaroom.ui.main_window import MainWindow
 from ketaroom.ui.notes_panel import AUTOSAVE_MS
 

@@ -8,8 +8,9 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QStyle, QStyleOptionSlider
 
-from ketaroom.store.journal import EventRecord, Journal
+from ketaroom.store.journal import Journal
 from ketaroom.store.paths import presets_dir
+from ketaroom.store.session_records import EventRecord
 from ketaroom.ui.main_window import MainWindow
 from ketaroom.ui.music_panel import VOLUME_QUIET_MS
 from ketaroom.ui.notes_panel import AUTOSAVE_MS

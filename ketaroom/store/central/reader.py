@@ -34,15 +34,6 @@ from ketaroom.store.central.schema import (
     connect,
     server_version,
 )
-from ketaroom.store.journal import (
-    _INCIDENT_KINDS,
-    EventRecord,
-    HistoryRow,
-    SessionRecord,
-    decode_payload,
-    like_pattern,
-    search_terms,
-)
 from ketaroom.store.patients import (
     Course,
     Due,
@@ -51,6 +42,14 @@ from ketaroom.store.patients import (
     PatientSummary,
     due_items,
     due_since,
+)
+from ketaroom.store.search_terms import like_pattern, search_terms
+from ketaroom.store.session_records import (
+    INCIDENT_KINDS,
+    EventRecord,
+    HistoryRow,
+    SessionRecord,
+    decode_payload,
 )
 
 __all__ = ["WORDS_MATCH", "CentralPatients", "CentralRecords", "words_query"]
@@ -185,7 +184,7 @@ class CentralRecords:
                      " count(*) FILTER (WHERE e.kind = ANY(%s)) FROM sessions s"
                      " JOIN events e ON e.room_id = s.room_id AND e.session_local_id = s.local_id"
                      " WHERE s.id = ANY(%s) GROUP BY s.id",
-                     (list(_INCIDENT_KINDS), [r.id for r in records]))}
+                     (list(INCIDENT_KINDS), [r.id for r in records]))}
         out = []
         for record in records:
             actual, resumes, incidents = facts.get(record.id, (None, 0, 0))

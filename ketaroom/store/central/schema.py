@@ -136,10 +136,10 @@ Sessions gain their room's patient and course ids and the number in the course."
 
 WORDS_KINDS_SQL = ("'note', 'note_correction', 'note_tags', 'cue', 'emergency', 'reflection',"
                    " 'adverse_event'")
-"""The kinds whose words the server indexes (``events_words``), the same as the journal's
-``_TEXT_KINDS_SQL`` (a room's ``session_text``). A query must name exactly these for
-PostgreSQL to use the partial index (:meth:`CentralRecords.history
-<ketaroom.store.central.reader.CentralRecords.history>`)."""
+"""The kinds whose words the server indexes (``events_words``), the same as
+``_TEXT_KINDS_SQL`` in :mod:`ketaroom.store.journal_schema` (a room's ``session_text``). A
+query must name exactly these for PostgreSQL to use the partial index
+(:meth:`CentralRecords.history <ketaroom.store.central.reader.CentralRecords.history>`)."""
 
 _V3 = f"""
 CREATE FUNCTION ketaroom_event_words(payload text) RETURNS tsvector

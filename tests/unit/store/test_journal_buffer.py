@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from ketaroom.store.journal import BufferedJournalWriter, Journal, JournalWriteError
+from ketaroom.store.journal import Journal, JournalWriteError
+from ketaroom.store.journal_buffer import BufferedJournalWriter
 
 UNLIMITED_PAGES = 1073741823
 

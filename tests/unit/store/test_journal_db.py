@@ -15,14 +15,13 @@ import pytest
 
 from ketaroom.store import paths
 from ketaroom.store.journal import (
-    MIGRATIONS,
-    SCHEMA_VERSION,
     Journal,
     JournalCorruptError,
     JournalError,
     JournalVersionError,
     JournalWriteError,
 )
+from ketaroom.store.journal_schema import MIGRATIONS, SCHEMA_VERSION
 
 
 @pytest.fixture

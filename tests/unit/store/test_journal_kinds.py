@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from ketaroom.store.journal import KINDS, MIGRATIONS, SCHEMA_VERSION, Journal
+from ketaroom.store.journal import KINDS, Journal
+from ketaroom.store.journal_schema import MIGRATIONS, SCHEMA_VERSION
 
 
 def _start(journal: Journal, **kw: object) -> int:

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from ketaroom.core.clinical import ClinicalInputError, DoseLimits
-from ketaroom.store.journal import SCHEMA_VERSION, Journal
+from ketaroom.store.journal import Journal
+from ketaroom.store.journal_schema import SCHEMA_VERSION
 from ketaroom.store.patients import PatientPreferences, PatientStore
 from ketaroom.store.record_schema import (
     AdverseEvent,
