@@ -8,7 +8,7 @@ Pure maths, no I/O.
 
 Their errors, checked by the unit tests: the spline gives 2700 K as (0.4593, 0.4107), the
 exact locus (0.4599, 0.4106); McCamy read back on the spline is within 25 K over
-2000-6500 K (within 12 K from 2222 K up, 1 K at 6500 K; 21 K at 2000 K, 37 K at 1667 K)
+2000-6500 K (13 K from 2700 K up, 1 K at 6500 K; 21 K near 2000 K, 37 K at 1667 K)
 and gives D65 (0.3127, 0.3290) as 6505 K. Above 6500 K McCamy drifts (125 K low at
 10000 K), where no Hue bulb's ``ct`` reaches anyway (153 mired ≈ 6536 K).
 """

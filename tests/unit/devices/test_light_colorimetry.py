@@ -56,9 +56,9 @@ def test_mccamy_gives_d65_as_6500_k() -> None:
     assert mccamy_cct((0.3127, 0.3290)) == pytest.approx(6500, abs=10)
 
 
-def test_mccamy_is_within_50_k_on_the_locus_from_2000_to_6500_k() -> None:
+def test_mccamy_is_within_25_k_on_the_locus_from_2000_to_6500_k() -> None:
     errors = {t: abs(mccamy_cct(planckian_xy(t)) - t) for t in range(2000, 6501, 50)}
-    assert max(errors.values()) < 50, max(errors.items(), key=lambda item: item[1])
+    assert max(errors.values()) < 25, max(errors.items(), key=lambda item: item[1])
     assert max(e for t, e in errors.items() if t >= 2700) < 15
 
 
