@@ -13,11 +13,13 @@ as diyHue does),
 ``PUT /api/<user>/groups/<id>/action``, ``PUT /api/<user>/lights/<id>/config``
 (power-on behaviour). Trailing slashes are accepted everywhere.
 
-Lights are colour bulbs (``Extended color light``) unless ``light_kinds`` makes some
-colour-temperature (``ct``: no ``xy``/``hue``/``sat``) or dimmable-only (``dimmable``: ``bri``
-only) bulbs: like a real bridge, a light state command with a parameter the bulb lacks is
-answered error 6 for that parameter (the rest applied); a group action applies to each bulb
-what it can take.
+Lights are colour bulbs (``Extended color light``, gamut C) unless ``light_kinds`` makes some
+colour-temperature (``ct``: no ``xy``/``hue``/``sat``; ``ct`` 153-454), colour-only (``xy``:
+``Color light``, a Hue Bloom of gamut A: no ``ct``) or dimmable-only (``dimmable``: ``bri``
+only) bulbs. Every light lists ``capabilities.control`` as a real bridge does (``ct``
+``min``/``max``, ``colorgamuttype`` and ``colorgamut`` where it has them). Like a real
+bridge, a light state command with a parameter the bulb lacks is answered error 6 for that
+parameter (the rest applied); a group action applies to each bulb what it can take.
 
 Like firmware 1.50+, every light has ``config.startup`` (``mode``: ``safety`` — full bright
 warm white after a power cut, the factory default —, ``powerfail`` — its last state —, or
@@ -63,6 +65,8 @@ _COLOUR = ("ct", "xy", "hue", "sat")
 STARTUP_MODES = ("safety", "powerfail", "custom")
 SAFETY_STATE = {"on": True, "bri": 254, "ct": 366, "colormode": "ct"}
 """What a light at power-on behaviour ``safety`` shows after a power cut."""
+SAFETY_XY = (0.4573, 0.41)
+"""That warm white (``ct`` 366) on a light that takes only ``xy``."""
 
 RequestRecord = tuple[float, str, str, "dict[str, Any] | None", int]
 """(monotonic time, method, path, JSON body if it was an object, HTTP status; 0 = closed)."""
@@ -132,13 +136,18 @@ LIGHT_KINDS = {
     "color": _Kind("Extended color light", "LCT015", "Hue color lamp",
                    ("bri", "ct", "xy", "hue", "sat"),
                    {"mindimlevel": 1000, "maxlumen": 806, "colorgamuttype": "C",
+                    "colorgamut": [[0.6915, 0.3083], [0.17, 0.7], [0.1532, 0.0475]],
                     "ct": {"min": 153, "max": 500}}),
     "ct": _Kind("Color temperature light", "LTW001", "Hue white ambiance lamp", ("bri", "ct"),
                 {"mindimlevel": 1000, "maxlumen": 806, "ct": {"min": 153, "max": 454}}),
     "dimmable": _Kind("Dimmable light", "LWB010", "Hue white lamp", ("bri",),
                       {"mindimlevel": 5000, "maxlumen": 806}),
+    "xy": _Kind("Color light", "LLC012", "Hue bloom", ("bri", "xy", "hue", "sat"),
+                {"mindimlevel": 10000, "maxlumen": 120, "colorgamuttype": "A",
+                 "colorgamut": [[0.704, 0.296], [0.2151, 0.7106], [0.138, 0.08]]}),
 }
-"""``light_kinds`` values: a colour bulb (the default), colour temperature, dimmable only."""
+"""``light_kinds`` values: a colour bulb (the default), colour temperature, dimmable only,
+colour only (no ``ct``)."""
 
 
 def _error(kind: int, address: str, description: str) -> dict[str, Any]:
@@ -153,8 +162,8 @@ class _Light:
         self.kind = LIGHT_KINDS[kind]
         self.name = f"{self.kind.productname} {light_id}"
         self.end: dict[str, Any] = {
-            "on": False, "bri": 254, "ct": 366, "xy": [0.4573, 0.41], "hue": 8418, "sat": 140,
-            "colormode": "ct",
+            "on": False, "bri": 254, "ct": 366, "xy": list(SAFETY_XY), "hue": 8418, "sat": 140,
+            "colormode": "ct" if "ct" in self.kind.params else "xy",
         }
         self.start: dict[str, Any] = copy.deepcopy(self.end)
         self.t0 = 0.0
@@ -169,10 +178,12 @@ class _Light:
         last = self.current(now)
         if self.startup_mode == "safety":
             self.end = {**self.end, **SAFETY_STATE}
+            if "ct" not in self.kind.params:  # a colour-only light: the same warm white in xy
+                self.end.update(xy=list(SAFETY_XY), colormode="xy")
         elif self.startup_mode == "custom":
             self.end = {**self.end, "on": True, **self.custom}
-            if "ct" in self.custom:
-                self.end["colormode"] = "ct"
+            if "xy" in self.custom or "ct" in self.custom:
+                self.end["colormode"] = "xy" if "xy" in self.custom else "ct"
         else:
             self.end = last
         self.start = copy.deepcopy(self.end)
@@ -223,7 +234,7 @@ class _Light:
     def describe(self, now: float) -> dict[str, Any]:
         state = {k: copy.deepcopy(self.end[k]) for k in ("on", *self.kind.params)}
         state.update(alert="none", mode="homeautomation", reachable=self.reachable)
-        if "ct" in self.kind.params:  # a ct-only bulb never leaves colormode ct: no xy for it
+        if {"ct", "xy"} & set(self.kind.params):  # a ct-only bulb stays in colormode ct
             state.update(effect="none", colormode=self.end["colormode"])
         startup: dict[str, Any] = {"mode": self.startup_mode, "configured": True}
         if self.startup_mode == "custom":
@@ -812,7 +823,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--light-kind", action="append", default=[], type=_kind_arg,
                         metavar="ID=KIND",
                         help="one light's kind (repeatable): color (default), ct (colour "
-                             "temperature only) or dimmable (brightness only), e.g. 2=dimmable")
+                             "temperature only), dimmable (brightness only) or xy (colour "
+                             "only, no colour temperature), e.g. 2=dimmable")
     parser.add_argument("--unreachable", action="append", default=[], type=_light_id_arg,
                         metavar="ID",
                         help="a light switched off at the wall (repeatable): reachable false, "

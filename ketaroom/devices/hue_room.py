@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from ketaroom.core.room_check import LightInfo
 from ketaroom.devices.lights.base import BridgeError, NotPaired
-from ketaroom.devices.lights.conversions import fit_body, light_params
+from ketaroom.devices.lights.conversions import LightCaps, fit_body, light_params
 from ketaroom.devices.lights.hue_http import command_failures, request_json
 from ketaroom.logging_setup import register_secret
 
@@ -90,10 +90,12 @@ def read_room(address: str, username: str, group: str | None, timeout_s: float =
 def set_startup_mode(address: str, username: str, light_id: str, mode: str,
                      timeout_s: float = 2.0, light_type: str = "") -> None:
     """Set one light's power-on behaviour: ``powerfail`` or ``custom`` (dim warm; a light
-    whose ``light_type`` takes no colour temperature, dim only)."""
+    whose ``light_type`` takes no colour temperature, dim only, or dim in the colour of
+    that warm white when it takes colours)."""
     startup: dict[str, Any] = {"mode": mode}
     if mode == "custom":
-        startup["customsettings"] = fit_body(dict(DIM_WARM_STARTUP), light_params(light_type))
+        startup["customsettings"] = fit_body(dict(DIM_WARM_STARTUP),
+                                               LightCaps(light_params(light_type)))
     answer = request_json(address, "PUT", f"{_base(username)}/lights/{quote(light_id)}/config",
                           {"startup": startup}, timeout_s)
     failures = command_failures(answer)

@@ -16,7 +16,8 @@ from ketaroom.core.targets import LightHealth, LightTarget
 
 @dataclass(frozen=True)
 class RoomReport:
-    """Something a device says: ``kind`` is music, light, device_error, warning or health."""
+    """Something a device says: ``kind`` is music, light, device_error, warning, health or
+    note (worth recording, nothing wrong: not shown as a problem)."""
 
     device: str
     """``music`` or ``lights``."""

@@ -22,6 +22,7 @@ from ketaroom.devices.lights import (
     LightHealth,
     LightReport,
     NotPaired,
+    hex_to_xy,
     pair,
     percent_to_bri,
     target_to_body,
@@ -582,8 +583,8 @@ def light_storm(lights: HueLights) -> list[LightTarget]:
 def test_each_light_gets_only_what_its_type_takes(tmp_path: Any) -> None:
     """A dimmable-only bulb in a room driven light by light gets ``bri`` and never ``ct``
     (a real bridge refuses it; diyHue stored it and then failed every ``GET /lights`` with
-    HTTP 500 until the next ``ct``); a colour-temperature bulb never gets ``xy``. No
-    warnings: nothing is refused."""
+    HTTP 500 until the next ``ct``); a colour-temperature bulb never gets ``xy`` (the
+    colour comes as its warmest white, ``ct`` 454). No warnings: nothing is refused."""
     with HueEmulator(lights=3, username=USER, light_kinds={2: "dimmable", 3: "ct"}) as emu:
         reports = Reports()
         lights = HueLights(emu.address, USER, "Treatment room", on_report=reports,
@@ -602,10 +603,10 @@ def test_each_light_gets_only_what_its_type_takes(tmp_path: Any) -> None:
                   for lid in (1, 2, 3)}
         assert [b["bri"] for b in bodies[2]] == [75, 101]
         assert not any({"ct", "xy"} & set(b) for b in bodies[2])
-        assert [b.get("ct") for b in bodies[3]] == [455, None]
+        assert [b.get("ct") for b in bodies[3]] == [455, 454]
         assert not any("xy" in b for b in bodies[3])
         assert [b.get("ct") for b in bodies[1]] == [455, None] and "xy" in bodies[1][1]
-        assert emu.target_state(2)["bri"] == 101 and emu.target_state(3)["ct"] == 455
+        assert emu.target_state(2)["bri"] == 101 and emu.target_state(3)["ct"] == 454
         assert lights.health is LightHealth.OK and not reports.of("device_error")
 
 
@@ -631,3 +632,55 @@ def test_small_rooms_go_light_by_light_big_rooms_by_group(tmp_path: Any, count: 
         assert (len(puts) == len(by_light)) is per_light
         polls = [r for r in emu.requests() if r[1] == "GET" and r[2].endswith("/lights")]
         assert max_in_window([t for t, *_ in by_light + polls]) <= 10  # the poll shares it
+
+
+def test_white_only_and_colour_only_lights_show_the_nearest_they_can(tmp_path: Any) -> None:
+    """A colour-temperature bulb and a colour-only light (a Hue Bloom, gamut A) in the same
+    room: a phase's colour reaches the first as the nearest white in its ``ct`` range and a
+    phase's colour temperature the second as the locus colour, while the brightness, the
+    on and the transition are those of the phase for both. Each light's approximation is
+    said once, calmly (a ``note``), not at every phase; nothing is a warning."""
+    with HueEmulator(lights=2, username=USER, light_kinds={1: "ct", 2: "xy"}) as emu:
+        reports = Reports()
+        lights = HueLights(emu.address, USER, "Treatment room", on_report=reports,
+                           config_dir=tmp_path)
+        phases = [LightTarget(brightness_pct=40, transition_s=0.3, color="#ffd8a8"),
+                  LightTarget(brightness_pct=30, transition_s=0.3, kelvin=2700),
+                  LightTarget(brightness_pct=20, transition_s=0.3, color="#ffb070"),
+                  LightTarget(brightness_pct=25, transition_s=0.3, kelvin=3000)]
+        seen = []
+        try:
+            for phase in phases:
+                lights.apply(phase)
+                assert lights.flush(3.0)
+                seen.append((emu.target_state(1), emu.target_state(2)))
+            assert wait_until(lambda: all(emu.light_state(i) == emu.target_state(i)
+                                          for i in (1, 2)), 2.0)
+        finally:
+            lights.close()
+        for phase, (white, colour) in zip(phases, seen, strict=True):
+            bri = percent_to_bri(phase.brightness_pct)
+            assert (white["on"], white["bri"], colour["on"], colour["bri"]) == (
+                True, bri, True, bri)
+        # the colours on the white bulb: the nearest white, then this bulb's warmest;
+        # its colour temperatures as they were asked
+        assert [w["ct"] for w, _ in seen] == [306, 370, 454, 333]
+        assert {w["colormode"] for w, _ in seen} == {"ct"}
+        # the whites on the colour-only light: on the Planckian locus
+        assert seen[1][1]["xy"] == pytest.approx([0.4599, 0.4106], abs=0.003)
+        assert seen[3][1]["xy"] == pytest.approx([0.4369, 0.4041], abs=0.003)
+        assert {c["colormode"] for _, c in seen} == {"xy"}
+        # and its colours as they were asked
+        assert [seen[i][1]["xy"] for i in (0, 2)] == [list(hex_to_xy(c))
+                                                      for c in ("#ffd8a8", "#ffb070")]
+        bodies = [r[3] for r in emu.requests() if r[1] == "PUT" and "/lights/" in r[2]]
+        assert all(r[4] == 200 for r in emu.requests())  # never an error 6, never refused
+        assert all(b["transitiontime"] == 3 for b in bodies)
+        notes = reports.of("note")
+        assert sorted(n.message for n in notes) == [
+            "Light 1 cannot show it exactly: colour #ffd8a8 shown as 3268 K, the nearest "
+            "white it has",
+            "Light 2 cannot show it exactly: 2700 K shown as colour xy "
+            f"({seen[1][1]['xy'][0]:g}, {seen[1][1]['xy'][1]:g}), the nearest it can show"]
+        assert all(n.health is LightHealth.OK for n in notes)
+        assert not reports.of("warning") and not reports.of("device_error")

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from ketaroom.devices.hue_emulator import Fault, HueEmulator
+from ketaroom.devices.lights.conversions import colour_for
 from ketaroom.store.settings import BridgeSettings, RoomProfile, Settings, save_settings
 from tests.integration.hue_fixtures import USER, raw
 
@@ -122,17 +123,24 @@ def test_fix_custom_sets_dim_warm_and_survives_a_power_cut(rooms: HueEmulator,
 def test_fix_custom_gives_a_dimmable_only_light_brightness_only(tmp_path: Path) -> None:
     """A dimmable-only bulb takes no colour temperature: its dim power-on setting is
     ``bri`` alone (a real bridge refuses ``ct`` with error 6); a colour bulb also gets
-    warm."""
-    with HueEmulator(lights=2, username=USER, rooms={"Room A": [1, 2]},
-                     light_kinds={2: "dimmable"}) as emulator:
+    warm, and a colour-only light (no ``ct``) that warm white as a colour."""
+    with HueEmulator(lights=3, username=USER, rooms={"Room A": [1, 2, 3]},
+                     light_kinds={2: "dimmable", 3: "xy"}) as emulator:
         done = room_check(*bridge_args(emulator), "--json", "--fix", "custom",
                           data_dir=tmp_path)
         assert done.returncode == 0, done.stderr
         fix = by_name(as_json(done))["fix"]
-        assert (fix["status"], fix["lights"]) == ("ok", ["1", "2"])
+        assert (fix["status"], fix["lights"]) == ("ok", ["1", "2", "3"])
         lights = json.loads(raw(emulator.address, "GET", f"/api/{USER}/lights")[1])
+        emulator.power_cut(3)
+        emulator.power_restore(3)
+        after_power_cut = emulator.light_state(3)
     assert lights["2"]["config"]["startup"]["customsettings"] == {"bri": 20}
     assert lights["1"]["config"]["startup"]["customsettings"] == {"bri": 20, "ct": 454}
+    assert lights["3"]["config"]["startup"]["customsettings"] == {"bri": 20,
+                                                                  "xy": colour_for(454)}
+    assert (after_power_cut["bri"], after_power_cut["colormode"]) == (20, "xy")
+    assert after_power_cut["xy"] == pytest.approx([0.505, 0.415], abs=0.003)  # 2203 K
 
 
 def test_fix_says_which_lights_were_bright_and_which_unknown(tmp_path: Path) -> None:
@@ -278,7 +286,7 @@ def test_emulator_cli_starts_a_real_room_with_its_faults(
     (["--unreachable", "9"], "no light 9: the emulator has lights 1–3"),
     (["--startup", "2=bright"], "expected ID=MODE with MODE one of safety, powerfail, custom"),
     (["--unreachable", "x"], "expected a light id"),
-    (["--light-kind", "2=rgb"], "expected ID=KIND with KIND one of color, ct, dimmable"),
+    (["--light-kind", "2=rgb"], "expected ID=KIND with KIND one of color, ct, dimmable, xy"),
 ])
 def test_emulator_cli_refuses_lights_it_does_not_have(tmp_path: Path, args: list[str],
                                                       words: str) -> None:

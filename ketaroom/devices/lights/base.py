@@ -53,7 +53,8 @@ class LightReport:
     """Something to show and journal: a target applied, a device error, or a health change."""
 
     kind: str
-    """``"light"`` | ``"device_error"`` | ``"health"``."""
+    """``"light"`` | ``"device_error"`` | ``"warning"`` | ``"health"`` | ``"note"`` (worth
+    recording, nothing wrong: e.g. a light shows the phase's colour as the nearest it can)."""
     message: str
     target: LightTarget | None
     health: LightHealth

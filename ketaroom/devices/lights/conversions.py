@@ -2,17 +2,30 @@
 
 Owns: percent → ``bri``, kelvin → ``ct`` (mired), ``#rrggbb`` → CIE ``xy`` (Wide gamut D65),
 seconds → ``transitiontime`` (100 ms units, scaled for rehearsal), the request body built
-from them, and what one light can take of it (:func:`light_params`, :func:`fit_body`: a
-dimmable-only bulb gets no ``ct``). No I/O, no phue.
+from them, and what one light can take of it (:func:`light_caps`, :func:`fit_body`: a
+dimmable-only bulb gets no ``ct``; a colour on a colour-temperature bulb becomes the nearest
+white it has, a colour temperature on a colour-only light the nearest colour it can show —
+the maths in :mod:`~ketaroom.devices.lights.colorimetry`). No I/O, no phue.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from ketaroom.core.targets import LightTarget
+from ketaroom.devices.lights.colorimetry import (
+    GAMUTS,
+    WHITE_DUV_MAX,
+    XY,
+    Gamut,
+    clamp_to_gamut,
+    locus_distance,
+    mccamy_cct,
+    planckian_xy,
+)
 
 BRI_MIN, BRI_MAX = 1, 254
 MIRED_MIN, MIRED_MAX = 153, 500
@@ -123,13 +136,108 @@ def light_params(light_type: object) -> frozenset[str] | None:
     return next((params for word, params in _TYPE_PARAMS if word in text), None)
 
 
-def fit_body(body: dict[str, Any], params: frozenset[str] | None) -> dict[str, Any]:
-    """``body`` without what the light cannot take (``params`` from :func:`light_params`;
-    ``None``: unknown, all of it). A real bridge refuses ``ct`` to a dimmable-only bulb
-    with error 6; diyHue stores it and then fails every ``GET /lights`` with HTTP 500."""
+@dataclass(frozen=True)
+class LightCaps:
+    """What one light can show, from its entry in ``GET /lights`` (:func:`light_caps`)."""
+
+    params: frozenset[str] | None = None
+    """What of :data:`LIGHT_PARAMS` it takes (:func:`light_params`); ``None``: unknown, send
+    it everything as it is."""
+    ct_range: tuple[int, int] = (MIRED_MIN, MIRED_MAX)
+    """Its ``ct`` range in mired (``capabilities.control.ct``; else the bridge's)."""
+    gamut: Gamut | None = None
+    """The colours it can show (``capabilities.control.colorgamut``, else its
+    ``colorgamuttype``); ``None``: not said, colours are sent as they are."""
+
+
+def light_caps(info: object) -> LightCaps:
+    """A light's :class:`LightCaps` from its entry in ``GET /lights``: ``type``, and
+    ``capabilities.control``'s ``ct`` range and colour gamut where the bridge lists them
+    (what is missing or odd falls back: the full ``ct`` range, no gamut)."""
+    if not isinstance(info, dict):
+        return LightCaps()
+    capabilities = info.get("capabilities")
+    control = capabilities.get("control") if isinstance(capabilities, dict) else None
+    control = control if isinstance(control, dict) else {}
+    return LightCaps(light_params(info.get("type")), _ct_range(control.get("ct")),
+                     _gamut(control.get("colorgamut")) or GAMUTS.get(
+                         str(control.get("colorgamuttype", "")).upper()))
+
+
+def _ct_range(ct: object) -> tuple[int, int]:
+    if isinstance(ct, dict):
+        low, high = ct.get("min"), ct.get("max")
+        if isinstance(low, int) and isinstance(high, int) \
+                and MIRED_MIN <= low < high <= MIRED_MAX:
+            return low, high
+    return MIRED_MIN, MIRED_MAX
+
+
+def _gamut(corners: object) -> Gamut | None:
+    """``[[x, y], [x, y], [x, y]]`` (red, green, blue) as a :data:`Gamut`, if it is one."""
+    if not isinstance(corners, list) or len(corners) != 3:
+        return None
+    points = []
+    for corner in corners:
+        if not (isinstance(corner, list) and len(corner) == 2
+                and all(isinstance(v, int | float) and not isinstance(v, bool)
+                        and 0.0 <= v <= 1.0 for v in corner)):
+            return None
+        points.append((float(corner[0]), float(corner[1])))
+    return points[0], points[1], points[2]
+
+
+def white_for(xy: XY, ct_range: tuple[int, int] = (MIRED_MIN, MIRED_MAX)) -> int:
+    """The ``ct`` (mired) a colour-temperature bulb shows for the colour ``xy``: McCamy's
+    colour temperature of it, within ``ct_range``. A colour that is no white (farther than
+    :data:`~ketaroom.devices.lights.colorimetry.WHITE_DUV_MAX` from the locus: a red, a
+    blue, a green) gets the warmest white: never a cold white where a colour was asked."""
+    low, high = ct_range
+    kelvin = mccamy_cct(xy)
+    if locus_distance(xy) > WHITE_DUV_MAX or not 0 < kelvin < math.inf:
+        return high
+    return max(low, min(high, round(1e6 / kelvin)))
+
+
+def colour_for(mired: int, gamut: Gamut | None = None) -> list[float]:
+    """The ``xy`` a colour-only light shows for ``ct`` ``mired``: the Planckian locus
+    there, moved into ``gamut`` (when the light says it) to the nearest colour it can show."""
+    xy = planckian_xy(1e6 / mired)
+    if gamut is not None:
+        xy = clamp_to_gamut(xy, gamut)
+    return [round(xy[0], 4), round(xy[1], 4)]
+
+
+def fit_body(body: dict[str, Any], caps: LightCaps) -> dict[str, Any]:
+    """``body`` as the light of ``caps`` can take it: without what it cannot (a real bridge
+    refuses ``ct`` to a dimmable-only bulb with error 6; diyHue stores it and then fails
+    every ``GET /lights`` with HTTP 500), a colour (``xy``) it cannot show as the nearest
+    white (:func:`white_for`) when it takes ``ct``, and a colour temperature (``ct``) as
+    the nearest colour (:func:`colour_for`) when it takes ``xy``. Only the colour ever
+    changes: ``on``, ``bri`` and the transition are as given. ``caps.params`` ``None``
+    (unknown): all of it, as it is."""
+    params = caps.params
     if params is None:
         return body
-    return {k: v for k, v in body.items() if k not in LIGHT_PARAMS or k in params}
+    fitted = {k: v for k, v in body.items() if k not in LIGHT_PARAMS or k in params}
+    if "xy" in body and "xy" not in params and "ct" in params and "ct" not in fitted:
+        fitted["ct"] = white_for((body["xy"][0], body["xy"][1]), caps.ct_range)
+    elif "ct" in body and "ct" not in params and "xy" in params and "xy" not in fitted:
+        fitted["xy"] = colour_for(body["ct"], caps.gamut)
+    return fitted
+
+
+def approximation(target: LightTarget, fitted: dict[str, Any]) -> str | None:
+    """What :func:`fit_body` made of ``target``'s colour, ``fitted`` being what a light was
+    sent (``colour #ffb070 shown as 2012 K, the nearest white it has``); ``None`` when the
+    light was sent the colour asked (or none)."""
+    if target.color and "ct" in fitted and "xy" not in fitted:
+        return (f"colour {target.color} shown as {round(1e6 / fitted['ct'])} K, "
+                "the nearest white it has")
+    if not target.color and target.kelvin and "xy" in fitted and "ct" not in fitted:
+        x, y = fitted["xy"]
+        return f"{target.kelvin} K shown as colour xy ({x:g}, {y:g}), the nearest it can show"
+    return None
 
 
 def describe_target(target: LightTarget) -> str:

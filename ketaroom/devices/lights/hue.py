@@ -36,7 +36,11 @@ within a round. Bigger rooms, group 0 and the emergency light keep the group com
 The newest target always wins: a round interrupted by a newer target starts over with it.
 Each light gets only what its ``type`` (from ``GET /lights``: read before the first round,
 then with every reachability poll) says it takes: a dimmable-only bulb gets ``bri`` and no
-``ct`` (a real bridge refuses it; diyHue stores it and then fails every ``GET /lights``).
+``ct`` (a real bridge refuses it; diyHue stores it and then fails every ``GET /lights``); a
+colour-temperature bulb gets a colour as the nearest white in its ``ct`` range, a
+colour-only light a colour temperature as the nearest colour in its gamut (see
+:func:`~ketaroom.devices.lights.conversions.fit_body`), said once per light in a ``note``
+report (nothing is wrong: it is recorded, not shown as a problem).
 
 Threading contract: every public method of :class:`HueLights` returns at once (it only takes a
 lock held for bookkeeping, never across network I/O), except :meth:`HueLights.flush` which
@@ -69,9 +73,11 @@ from ketaroom.devices.lights.base import (
     ReportCallback,
 )
 from ketaroom.devices.lights.conversions import (
+    LightCaps,
+    approximation,
     describe_target,
     fit_body,
-    light_params,
+    light_caps,
     percent_to_bri,
     target_to_body,
 )
@@ -220,9 +226,12 @@ class HueLights:
         self._group_ids: dict[str, int] = {}
         self._members: dict[str, list[str]] = {}
         """Light ids of a group, by group key (read once, for the reachability watch)."""
-        self._params: dict[str, frozenset[str] | None] = {}
-        """What each light takes (:func:`light_params` of its ``type``; ``None``: unknown or
-        not on the bridge: all of it), from the last ``GET /lights``."""
+        self._caps: dict[str, LightCaps] = {}
+        """What each light takes and shows (:func:`light_caps`; a light not on the bridge:
+        unknown, all of it), from the last ``GET /lights``."""
+        self._noted: set[str] = set()
+        """Lights already told to show an approximated colour (said once; this adapter
+        lives one session)."""
         self._unreachable: set[str] = set()
         """The room's lights seen unreachable (reported once each)."""
         self._in_flight: str | None = None
@@ -439,7 +448,7 @@ class HueLights:
             self._group_members(key)
         with self._cond:
             members = self._cached_per_light(key)
-            unknown = members is not None and any(lid not in self._params for lid in members)
+            unknown = members is not None and any(lid not in self._caps for lid in members)
         if unknown:
             self._read_lights()
             with self._cond:
@@ -452,13 +461,15 @@ class HueLights:
             behind = [lid for lid in members if sent.get(lid, -1) < seq]
             return members, min(behind, key=lambda lid: sent.get(lid, -1), default=None)
 
-    def _put_light(self, light_id: str, target: LightTarget) -> list[str]:
+    def _put_light(self, light_id: str, target: LightTarget) -> tuple[list[str], str | None]:
+        """Send ``target`` to one light as it can take it: (parameters refused, what its
+        colour was shown as when the light could not show it as asked)."""
         with self._cond:
-            params = self._params.get(light_id)
-        body = fit_body(target_to_body(target, self.time_scale), params)
+            caps = self._caps.get(light_id, LightCaps())
+        body = fit_body(target_to_body(target, self.time_scale), caps)
         answer = self._bridge.request(
             "PUT", f"/api/{self.username}/lights/{light_id}/state", body)
-        return command_failures(answer)
+        return command_failures(answer), approximation(target, body)
 
     def _group_id(self, key: str, request: Request) -> int:
         if key.isdigit():
@@ -506,6 +517,7 @@ class HueLights:
     def _send(self, key: str, target: LightTarget, seq: int) -> None:
         plan: tuple[list[str], str | None] | None = None
         refused: list[str] = []
+        shown: str | None = None
         error: LightsError | None = None
         try:
             plan = self._next_light(key, seq)
@@ -514,7 +526,7 @@ class HueLights:
         light = plan[1] if plan is not None else None
         if error is None and plan is not None and light is not None:
             try:
-                refused = self._put_light(light, target)
+                refused, shown = self._put_light(light, target)
             except LightsError as exc:
                 error = exc
             except Exception as exc:  # a bug or a phue surprise: never kill a worker
@@ -549,6 +561,8 @@ class HueLights:
                 elif getattr(error, "transient", True):
                     slot.retry_at = finished + slot.backoff.next_delay()
             self._cond.notify_all()
+        if error is None and light is not None and shown is not None:
+            self._note_once(light, shown, target)
         if error is None and not round_done:
             self._on_success(sent_key=key)
             if refused:
@@ -573,6 +587,15 @@ class HueLights:
             self._report("warning", f"Hue bridge at {self.address} applied the light change "
                                     f"to group {self._group_label(key)} except: "
                                     f"{'; '.join(refused)}", target, LightHealth.OK)
+
+    def _note_once(self, light: str, shown: str, target: LightTarget) -> None:
+        """Say, once per light, that it shows the phase's colour approximately."""
+        with self._cond:
+            if light in self._noted:
+                return
+            self._noted.add(light)
+        self._report("note", f"Light {light} cannot show it exactly: {shown}", target,
+                     LightHealth.OK)
 
     def _group_label(self, key: str) -> str:
         return "all lights" if key == ALL_LIGHTS_GROUP else key
@@ -610,12 +633,11 @@ class HueLights:
         lights = self._bridge.request("GET", f"/api/{self.username}/lights")
         if not isinstance(lights, dict):
             raise BridgeError("the bridge answered the light list with something unexpected")
-        params = {str(lid): light_params(info.get("type")) if isinstance(info, dict) else None
-                  for lid, info in lights.items()}
+        caps = {str(lid): light_caps(info) for lid, info in lights.items()}
         with self._cond:
             for members in self._members.values():
-                self._params.update({lid: None for lid in members if lid not in params})
-            self._params.update(params)
+                self._caps.update({lid: LightCaps() for lid in members if lid not in caps})
+            self._caps.update(caps)
         return lights
 
     def _reachability(self, key: str) -> dict[str, bool]:

@@ -16,7 +16,7 @@ from ketaroom.devices.lights import (
     target_to_body,
     transition_ds,
 )
-from ketaroom.devices.lights.conversions import fit_body, light_params
+from ketaroom.devices.lights.conversions import LightCaps, fit_body, light_params
 from ketaroom.devices.lights.pacing import Backoff, Pacer
 
 
@@ -193,11 +193,12 @@ def test_light_params_from_the_bridges_type(light_type: str, params: set[str]) -
 def test_an_unknown_type_takes_everything(light_type: object) -> None:
     body = {"on": True, "bri": 75, "ct": 455, "transitiontime": 2}
     assert light_params(light_type) is None
-    assert fit_body(body, light_params(light_type)) == body
+    assert fit_body(body, LightCaps(light_params(light_type))) == body
 
 
 def test_fit_body_keeps_on_and_transition_and_drops_what_the_light_lacks() -> None:
     body = target_to_body(LightTarget(brightness_pct=30, transition_s=0.2, kelvin=2200))
-    assert fit_body(body, frozenset({"bri"})) == {"on": True, "bri": 75, "transitiontime": 2}
+    assert fit_body(body, LightCaps(frozenset({"bri"}))) == {"on": True, "bri": 75,
+                                                             "transitiontime": 2}
     off = target_to_body(LightTarget(brightness_pct=0, transition_s=1.0))
-    assert fit_body(off, frozenset()) == off
+    assert fit_body(off, LightCaps(frozenset())) == off
