@@ -8,9 +8,10 @@ What the sliders show has one owner: the room. Every light state the bridge conf
 (a phase, a scene, the emergency light, Resume, a drag) reaches :meth:`show_confirmed`
 and the panel renders it — except while the clinician holds a slider, and except
 confirmations of the clinician's own earlier drag values still arriving after a newer
-one was sent (the bridge paces commands, so they lag). Until the bridge confirmed
-anything the values read "—" and the handles are drawn dim (``unknown`` property): the
-panel never invents a state.
+one was sent (the bridge paces commands, so they lag). The first such state may be the
+room's lights as read from the bridge before anything was sent. Until the bridge told
+anything, and for a warmth no light shows, the value reads "—" and the handle is drawn
+dim (``unknown`` property): the panel never invents a state.
 
 The brightness shown is the level the room is at *now*: while a confirmed state is still
 fading in (a phase's 30 s rise), the handle moves along with the lights
@@ -134,7 +135,7 @@ class LightPanel(Panel):
         self._set_sliders(40, 2700)
         self.brightness_value.setText(UNKNOWN)
         self.warmth_value.setText(UNKNOWN)
-        self._show_known(False)
+        self._show_known(brightness=False, warmth=False)
         self.show_health(LightHealth.OK, "")
         self.health.setText("Bridge: waiting for first answer")
         self.brightness.valueChanged.connect(self._on_brightness_moved)
@@ -231,7 +232,7 @@ class LightPanel(Panel):
             return  # the newest request's own confirmation (or a newer state) follows
         self._sent.clear()
         self._brightness_moved = False
-        self._show_known(True)
+        self._show_known(brightness=True, warmth=target.kelvin is not None)
         self._set_sliders(fade.level(now), target.kelvin)
         self._label_values()
         if fade.running(now) and round(fade.level(now)) != round(target.brightness_pct):
@@ -240,8 +241,9 @@ class LightPanel(Panel):
         if target.kelvin is None:
             self.warmth_value.setText(UNKNOWN)  # a colour, not a white: no warmth to show
 
-    def _show_known(self, known: bool) -> None:
-        for slider in (self.brightness, self.warmth):
+    def _show_known(self, *, brightness: bool, warmth: bool) -> None:
+        """Dim the handle of a slider whose value the room has not told (``—``)."""
+        for slider, known in ((self.brightness, brightness), (self.warmth, warmth)):
             if slider.property("unknown") != (not known):
                 slider.setProperty("unknown", not known)
                 slider.style().unpolish(slider)

@@ -83,10 +83,16 @@ def status_line(window: MainWindow) -> str:
 def test_panel_follows_the_room_through_a_whole_evening(qtbot, walk_window) -> None:
     window = walk_window
     panel = window.session_panel
-    assert window.light_panel.brightness_value.text() == "—"  # nothing confirmed yet
+    # Nothing sent yet: the panel shows the room's light as read from the bridge (the demo
+    # emulator's lights start off), never a level from before or a guess.
+    qtbot.waitUntil(lambda: window.light_panel.brightness_value.text() == "0 %", timeout=4000)
+    assert window.light_panel.warmth_value.text() == "—"  # no light on: no warmth to show
+    assert window.light_panel.warmth.property("unknown")  # its handle dimmed, as it says
+    assert not window.light_panel.brightness.property("unknown")
 
     click(qtbot, panel.start_button)  # phase 1: 50 %, 2400 K, volume 45
     qtbot.waitUntil(lambda: shows_light(window, 50, 2400), timeout=4000)
+    assert not window.light_panel.warmth.property("unknown")
     qtbot.waitUntil(lambda: shows_volume(window, 45), timeout=5000)
     notes = window.notes_panel
     qtbot.keyClicks(notes.editor, "Calm")

@@ -684,3 +684,39 @@ def test_white_only_and_colour_only_lights_show_the_nearest_they_can(tmp_path: A
             f"({seen[1][1]['xy'][0]:g}, {seen[1][1]['xy'][1]:g}), the nearest it can show"]
         assert all(n.health is LightHealth.OK for n in notes)
         assert not reports.of("warning") and not reports.of("device_error")
+
+
+def test_the_rooms_light_is_read_before_anything_is_sent(tmp_path: Any) -> None:
+    """Before its first target the room's group says what its lights show (the panel's
+    first truth); the room next door and later probes say nothing more."""
+    with HueEmulator(lights=3, username=USER, rooms={"Room A": [1, 2], "Room B": [3]}) as emu:
+        for light in (1, 3):  # back from a power cut: full bright warm white (safety)
+            emu.power_cut(light)
+            emu.power_restore(light)
+        reports = Reports()
+        lights = HueLights(emu.address, USER, "Room A", on_report=reports, config_dir=tmp_path,
+                           probe_interval_s=0.2)
+        try:
+            assert wait_until(lambda: reports.of("light"), 5)
+            (read,) = reports.of("light")
+            # light 1 at 100 % (bri 254, ct 366), light 2 off (0 %): the room at 50 %
+            assert read.target == LightTarget(50.0, 0.0, kelvin=round(1e6 / 366))
+            assert "read from the bridge" in read.message and "Room A" in read.message
+            lights.apply(LightTarget(20.0, 3.0, kelvin=2200))
+            assert lights.flush(5)
+            probes = len([r for r in emu.requests() if r[1] == "GET" and r[2].endswith("/lights")])
+            assert wait_until(lambda: len([r for r in emu.requests() if r[1] == "GET"
+                                           and r[2].endswith("/lights")]) > probes + 1, 5)
+            assert [r.target for r in reports.of("light")][1:] == [
+                LightTarget(20.0, 3.0, kelvin=2200)], "no second read once a light was sent"
+        finally:
+            lights.close()
+
+
+def test_a_room_whose_lights_answer_nothing_is_not_guessed(emu: HueEmulator, make_lights
+                                                           ) -> None:
+    for light in (1, 2, 3):
+        emu.power_cut(light)  # unreachable: its state is not the room's
+    _lights, reports = make_lights()
+    assert wait_until(lambda: reports.has("warning"), 5)  # the watch saw them go
+    assert not reports.of("light")

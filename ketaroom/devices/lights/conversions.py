@@ -59,6 +59,11 @@ def percent_to_bri(brightness_pct: float) -> int | None:
     return max(BRI_MIN, min(BRI_MAX, round(BRI_MIN + (pct - 1.0) * (BRI_MAX - BRI_MIN) / 99.0)))
 
 
+def bri_to_percent(bri: int) -> float:
+    """``bri`` → percent, the inverse of :func:`percent_to_bri` (1 → 1 %, 254 → 100 %)."""
+    return 1.0 + (min(BRI_MAX, max(BRI_MIN, bri)) - BRI_MIN) * 99.0 / (BRI_MAX - BRI_MIN)
+
+
 def kelvin_to_mired(kelvin: float) -> int:
     """Colour temperature in kelvin → ``ct`` in mired (1e6/K), clamped to 153-500."""
     if kelvin <= 0 or not math.isfinite(kelvin):
@@ -240,14 +245,57 @@ def approximation(target: LightTarget, fitted: dict[str, Any]) -> str | None:
     return None
 
 
+def _kelvin_shown(state: dict[str, Any]) -> float | None:
+    """The colour temperature a light that is on shows: its ``ct`` in ``ct`` mode, the
+    temperature of its ``xy`` when that is a white; ``None`` for a colour or no answer."""
+    mode, ct, xy = state.get("colormode"), state.get("ct"), state.get("xy")
+    if mode == "ct" and isinstance(ct, int) and not isinstance(ct, bool) and ct > 0:
+        return 1e6 / ct
+    if (mode == "xy" and isinstance(xy, list) and len(xy) == 2
+            and all(isinstance(c, int | float) and not isinstance(c, bool) for c in xy)):
+        point = (float(xy[0]), float(xy[1]))
+        if locus_distance(point) <= WHITE_DUV_MAX:
+            return mccamy_cct(point)
+    return None
+
+
+def lights_now(states: list[object]) -> LightTarget | None:
+    """What the lights show now, as one light (their ``state`` from ``GET /lights``).
+
+    The brightness is the mean of every light that answered, a light that is off counting
+    as 0 %; the warmth the mean temperature of the lights on that show a white. ``None``
+    when no light's state could be read."""
+    levels: list[float] = []
+    kelvins: list[float] = []
+    for state in states:
+        if not isinstance(state, dict) or state.get("reachable") is False:
+            continue
+        bri = state.get("bri")
+        if state.get("on") is not True:
+            levels.append(0.0)
+        elif isinstance(bri, int) and not isinstance(bri, bool):
+            levels.append(bri_to_percent(bri))
+            kelvin = _kelvin_shown(state)
+            if kelvin is not None:
+                kelvins.append(kelvin)
+    if not levels:
+        return None
+    kelvin = round(sum(kelvins) / len(kelvins)) if kelvins else None
+    return LightTarget(float(round(sum(levels) / len(levels))), 0.0, kelvin=kelvin)
+
+
+def describe_light(target: LightTarget) -> str:
+    """The light itself, in short: ``60 %, 2700 K`` (or ``off``)."""
+    if percent_to_bri(target.brightness_pct) is None:
+        return "off"
+    text = f"{target.brightness_pct:g} %"
+    if target.color:
+        text += f", colour {target.color}"
+    elif target.kelvin:
+        text += f", {target.kelvin} K"
+    return text
+
+
 def describe_target(target: LightTarget) -> str:
     """Short human description: ``60 %, 2700 K, over 30 s``."""
-    if percent_to_bri(target.brightness_pct) is None:
-        text = "off"
-    else:
-        text = f"{target.brightness_pct:g} %"
-        if target.color:
-            text += f", colour {target.color}"
-        elif target.kelvin:
-            text += f", {target.kelvin} K"
-    return f"{text}, over {target.transition_s:g} s"
+    return f"{describe_light(target)}, over {target.transition_s:g} s"

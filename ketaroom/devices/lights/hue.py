@@ -23,7 +23,10 @@ retries it until it lands, and says so at once when a try fails.
 The idle probe (every ``probe_interval_s``, 10 s by default: one ``GET /lights``, far inside
 the bridge's budget) also watches the room's lights: a light that becomes unreachable
 (switched off at the wall) is reported once, and when it answers again (after a power cut
-it may be full bright white) it is given the room's latest light again. Whatever is re-sent
+it may be full bright white) it is given the room's latest light again. Its first answer
+for a group nothing was sent to yet is reported as that group's light (a ``light`` report,
+read from the bridge: :func:`~ketaroom.devices.lights.conversions.lights_now`), so the
+window shows the room as it is before the first phase. Whatever is re-sent
 without the clinician or the session asking — to a light back after a power cut, or to the
 room when the bridge answers again (its lights may have lost power with it) — fades over at
 least :data:`~ketaroom.core.targets.RETURN_TRANSITION_S`, so nothing jumps.
@@ -75,9 +78,11 @@ from ketaroom.devices.lights.base import (
 from ketaroom.devices.lights.conversions import (
     LightCaps,
     approximation,
+    describe_light,
     describe_target,
     fit_body,
     light_caps,
+    lights_now,
     percent_to_bri,
     target_to_body,
 )
@@ -238,6 +243,8 @@ class HueLights:
         """Group key of the worker's request under way (``None``: idle or probing)."""
         self._emergency_told = False
         """A failed try of the current emergency was already reported."""
+        self._room_read: str | None = None
+        """The group whose lights' state, read from the bridge, was reported (once)."""
         self._thread = threading.Thread(target=self._run, name="hue-lights", daemon=True)
         self._thread.start()
         self._emergency_thread = threading.Thread(target=self._run_emergency,
@@ -604,10 +611,12 @@ class HueLights:
         """Is the bridge there, and are the room's lights reachable?"""
         error: LightsError | None = None
         reachable: dict[str, bool] = {}
+        lights: dict[str, Any] = {}
         with self._cond:
             key = self.default_group
         try:
-            reachable = self._reachability(key)
+            lights = self._read_lights()
+            reachable = self._reachability(key, lights)
         except LightsError as exc:
             error = exc
         except Exception as exc:
@@ -624,8 +633,28 @@ class HueLights:
         if error is None:
             self._on_success()
             self._watch(key, reachable)
+            self._tell_room_light(key, lights, reachable)
         else:
             self._on_failure(error, None)
+
+    def _tell_room_light(self, key: str, lights: dict[str, Any],
+                         reachable: dict[str, bool]) -> None:
+        """Before anything is sent to the room's group ``key``, say once what its lights
+        show now, as read from the bridge: the panel shows the room's real level from the
+        start instead of nothing (or, worse, a level from before)."""
+        with self._cond:
+            slot = self._slots.get(key)
+            if (self._room_read == key or key != self.default_group
+                    or (slot is not None and slot.target is not None)):
+                return
+            self._room_read = key
+        states = [info.get("state") for lid, info in lights.items()
+                  if reachable.get(str(lid)) and isinstance(info, dict)]
+        shown = lights_now(states)
+        if shown is not None:
+            self._report("light", f"The room's lights show {describe_light(shown)} "
+                                  f"(read from the bridge, group {self._group_label(key)})",
+                         shown, LightHealth.OK)
 
     def _read_lights(self) -> dict[str, Any]:
         """One ``GET /lights``: every light's entry, by id; what each takes is noted (a light
@@ -640,9 +669,8 @@ class HueLights:
             self._caps.update(caps)
         return lights
 
-    def _reachability(self, key: str) -> dict[str, bool]:
+    def _reachability(self, key: str, lights: dict[str, Any]) -> dict[str, bool]:
         """``{light id: reachable}`` of group ``key``, from one ``GET /lights``."""
-        lights = self._read_lights()
         members = self._group_members(key)
         found = {}
         for lid, info in lights.items():

@@ -16,7 +16,13 @@ from ketaroom.devices.lights import (
     target_to_body,
     transition_ds,
 )
-from ketaroom.devices.lights.conversions import LightCaps, fit_body, light_params
+from ketaroom.devices.lights.conversions import (
+    LightCaps,
+    bri_to_percent,
+    fit_body,
+    light_params,
+    lights_now,
+)
 from ketaroom.devices.lights.pacing import Backoff, Pacer
 
 
@@ -202,3 +208,28 @@ def test_fit_body_keeps_on_and_transition_and_drops_what_the_light_lacks() -> No
                                                              "transitiontime": 2}
     off = target_to_body(LightTarget(brightness_pct=0, transition_s=1.0))
     assert fit_body(off, LightCaps(frozenset())) == off
+
+
+def test_bri_to_percent_undoes_percent_to_bri() -> None:
+    for pct in range(1, 101):
+        bri = percent_to_bri(pct)
+        assert bri is not None and round(bri_to_percent(bri)) == pct
+
+
+def test_lights_now_is_the_rooms_mean_light() -> None:
+    warm = {"on": True, "bri": 254, "ct": 370, "colormode": "ct", "reachable": True}
+    dim_white_xy = {"on": True, "bri": 1, "xy": [0.4593, 0.4107], "colormode": "xy"}
+    off = {"on": False, "bri": 200, "ct": 153, "colormode": "ct"}
+    assert lights_now([warm, off]) == LightTarget(50.0, 0.0, kelvin=2703)
+    shown = lights_now([warm, dim_white_xy])
+    assert shown is not None and shown.brightness_pct == 50.0
+    assert shown.kelvin is not None and abs(shown.kelvin - 2700) <= 15  # xy white → its K
+
+
+def test_lights_now_leaves_out_colours_unreachable_lights_and_nonsense() -> None:
+    red = {"on": True, "bri": 127, "xy": [0.675, 0.322], "colormode": "xy"}
+    gone = {"on": True, "bri": 254, "ct": 153, "colormode": "ct", "reachable": False}
+    shown = lights_now([red, gone, None, "x", {"on": True, "bri": "high"}])
+    assert shown == LightTarget(50.0, 0.0, kelvin=None)  # a colour has no warmth
+    assert lights_now([gone, None]) is None
+    assert lights_now([{"on": False}]) == LightTarget(0.0, 0.0)  # a dark room is 0 %
