@@ -63,8 +63,8 @@ class RoomState:
     music_note: str | None = None
     """What the patient's never-play list left out of the music now (None: nothing)."""
     patient: str | None = None
-    """The code of the patient linked to the session under way or just ended (None: no
-    patient, or a session recovered after a crash)."""
+    """The code of the patient linked to the session under way or just ended — resumed
+    after a crash too (None: no patient)."""
 
 
 class CueOrigin(enum.Enum):

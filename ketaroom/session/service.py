@@ -652,9 +652,7 @@ class RoomService:
         live = self._assemble(Session(preset, self.clock_factory(), room_group=self.light_group,
                                       preferences=patient.preferences if patient else None),
                               recorder)
-        self.session_patient = patient.code if patient else None
-        if self.board is not None:  # the board shows the patient's code, never a name
-            self.board.patient = self.session_patient
+        self._link_patient(patient.code if patient else None)
         live.runner.start()
         for warning in warnings:
             live.controller.warn("preset", warning, t=0.0)
@@ -701,12 +699,19 @@ class RoomService:
         recorder = SessionRecorder(self.journal, on_health=self._recorder_health)
         recorder.adopt(interrupted.id, session_t=plan.session_t)
         live = self._assemble(plan.session, recorder)
-        self.session_patient = None
+        self._link_patient(interrupted.record.patient)  # its course goes on after a crash
         live.take_over(interrupted.earlier)
         live.controller.record_missed(plan.missed)
         live.controller.restore_room()
         live.runner.tick()
         return live
+
+    def _link_patient(self, code: str | None) -> None:
+        """The live session's patient (``None``: none): the music panel's offer to remember
+        a comfortable volume, and the board, which shows the code, never a name."""
+        self.session_patient = code
+        if self.board is not None:
+            self.board.patient = code
 
     def _prepare_room(self, preset: Preset) -> None:
         """A fresh room for a new session (the previous one's fades finish on their own)."""

@@ -134,3 +134,41 @@ def test_the_volume_settled_on_is_remembered_as_comfortable(qtbot, make_window) 
                                       "next session.")
     assert store.patient("PT-0042").preferences == PatientPreferences(30.0, ("rain",), 200)
     screenshot(panel, "music-remember-comfortable.png")
+
+
+def test_a_session_resumed_after_a_crash_still_offers_to_remember(
+        qtbot, make_window, data_dir: Path, monkeypatch) -> None:
+    """The patient's link survives a crash: after Resume the offer names their code."""
+    import sqlite3
+    from datetime import datetime, timedelta, timezone
+
+    from ketaroom.store.journal import Journal
+    from ketaroom.store.paths import journal_path, presets_dir
+    from ketaroom.store.patients import PatientStore
+    from ketaroom.ui.recovery_dialog import RecoveryChoice
+    from tests.gui.test_main_window_clinic import choose
+
+    preset = presets_dir(data_dir) / "with-music.yaml"
+    start = datetime.now(timezone.utc) - timedelta(seconds=20)
+    with Journal(journal_path(data_dir)) as journal:
+        patient = PatientStore(journal).add_patient("PT-0042")
+        sid = journal.start_session(preset="With music", preset_path=str(preset),
+                                    preset_yaml=preset.read_text(encoding="utf-8"),
+                                    room="Room 1", planned_s=600, patient_id=patient.id)
+        journal.append(sid, "session_start", session_t=0.0, payload={}, wall=start)
+    with sqlite3.connect(journal_path(data_dir)) as conn:  # its process is gone
+        conn.execute("UPDATE sessions SET pid = 999999999, started_at = ? WHERE id = ?",
+                     (start.isoformat(), sid))
+    choose(monkeypatch, RecoveryChoice.RUNNING)
+    window = make_window(preset="with-music.yaml", patient=None)
+    window.offer_recovery()
+    assert window.live is not None and window.live.session_id == sid
+    assert window.service.session_patient == "PT-0042"
+    panel = window.music_panel
+    remember = panel.remember
+    assert remember is not None
+    qtbot.waitUntil(lambda: panel.volume.value() == 40, timeout=3000)  # the phase's volume
+    panel.volume.triggerAction(QAbstractSlider.SliderAction.SliderPageStepSub)
+    panel.volume_gesture.finish()
+    qtbot.waitUntil(remember.isVisible, timeout=3000)
+    assert remember.button.text() == "Remember 35 % for PT-0042"
