@@ -133,3 +133,29 @@ def test_a_server_and_outbox_from_before_patients_are_upgraded_and_filled_in(
     with CentralRecords(clinic_dsn) as central:
         assert [s.patient for s in central.sessions()] == ["PT-9", "PT-9"]
     assert sync(path, clinic_dsn).total == 0
+
+
+def test_a_course_that_goes_on_under_a_new_room_id_is_one_course(tmp_path, clinic_dsn: str
+                                                                 ) -> None:
+    """A retention purge that hands session ids out again gives the room a new id space on
+    the server; the course it had stays one course there, with every session in it."""
+    room = course_room(tmp_path, "Room A", "PT-0042", days=[0, 2])
+    path = journal_path(room)
+    first = sync(path, clinic_dsn).room_id
+    with Journal(path) as journal:
+        assert journal.purge_older_than(0) == 2  # retention: both sessions were old
+        store = PatientStore(journal)
+        [course] = store.courses("PT-0042")
+        sid = journal.start_session(preset="IV ketamine", preset_path=None, preset_yaml=None,
+                                    room="Room A", planned_s=2400.0, course_id=course.id)
+        assert sid == 1  # SQLite hands the purged ids out again
+        journal.append(sid, "session_start", session_t=0.0, payload={})
+        journal.end_session(sid, "completed")
+    assert sync(path, clinic_dsn).room_id != first
+    with CentralRecords(clinic_dsn) as central:
+        courses = CentralPatients(central).courses("PT-0042")
+        report = load_course(CentralPatients(central), "PT-0042")
+    assert [(c.uid, c.sessions_done) for c in courses] == [(course.uid, 3)]
+    assert len(report.rows) == 3 and [c.uid for c in report.courses] == [course.uid]
+    with psycopg.connect(clinic_dsn) as conn:  # the new id space has its own course row
+        assert conn.execute("SELECT count(DISTINCT room_id) FROM courses").fetchone() == (2,)

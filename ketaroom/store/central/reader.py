@@ -254,19 +254,26 @@ class CentralPatients:
         return self._courses(" WHERE lower(p.code) = lower(%s)", (code.strip(),))
 
     def _courses(self, where: str, params: tuple[Any, ...]) -> list[Course]:
+        """The courses, one per ``uid``: a room whose ids began again after a purge sent
+        its courses again under its new room id (see ``_check_id_space`` in
+        :mod:`~ketaroom.store.central.sync`); the first copy stands for the course and the
+        sessions of every copy count in it."""
         rows = self.records._read(f"{_COURSE_SELECT}{where} ORDER BY c.started, c.id", params)
+        first: dict[str, int] = {}
+        for row in rows:
+            first.setdefault(row[1], int(row[0]))
         days: dict[int, list[date]] = {}
-        for course_id, started_at in self.records._read(
-                "SELECT c.id, s.started_at FROM sessions s JOIN courses c ON c.room_id ="
+        for course_id, uid, started_at in self.records._read(
+                "SELECT c.id, c.uid, s.started_at FROM sessions s JOIN courses c ON c.room_id ="
                 " s.room_id AND c.local_id = s.course_local_id WHERE s.kind = 'clinical'"
                 " AND c.id = ANY(%s) ORDER BY s.started_at::timestamptz",
                 ([int(r[0]) for r in rows],)):
-            days.setdefault(int(course_id), []).append(_day(started_at))
+            days.setdefault(first.get(uid, int(course_id)), []).append(_day(started_at))
         return [Course(id=int(r[0]), uid=r[1], patient=r[2], kind=r[3],
                        planned_sessions=int(r[4]), spacing_days=int(r[5]),
                        started=date.fromisoformat(r[6]),
                        session_days=tuple(days.get(int(r[0]), ())), room=r[7] or None)
-                for r in rows]
+                for r in rows if first[r[1]] == int(r[0])]
 
     def sessions(self, code: str, *, include_rehearsals: bool = False) -> list[SessionRecord]:
         """The patient's sessions in every room, oldest first (clinical unless asked)."""

@@ -68,7 +68,9 @@ class Table:
     rows must reach the server first (a foreign key). ``identity`` (a column) tells a
     row from a later one given the same id: SQLite hands out the highest id again once
     the row holding it is deleted (retention purge), see :func:`_check_id_space`.
-    ``purged`` tables lose rows to retention (their ids can come back). ``whole``
+    ``purged`` tables lose rows to retention (their ids can come back). ``referred``
+    tables hold what later rows point at by local id (a session's patient and course):
+    under a new room id they are sent again, so the new id space is whole. ``whole``
     tables are small and change in place: sent whole (upserted) when their digest
     changed. ``private`` columns are sent as NULL unless the room shares names.
     """
@@ -80,6 +82,7 @@ class Table:
     parent: str | None = None
     identity: str | None = None
     purged: bool = False
+    referred: bool = False
     whole: bool = False
     private: tuple[str, ...] = ()
 
@@ -110,6 +113,7 @@ TABLES: tuple[Table, ...] = (
          ("birth_year", "birth_year"), ("created_at", "created_at"),
          ("updated_at", "updated_at")),
         key=("local_id",),
+        referred=True,
         whole=True,
         private=("display_name", "birth_year", "updated_at"),
     ),
@@ -120,6 +124,7 @@ TABLES: tuple[Table, ...] = (
          ("spacing_days", "spacing_days"), ("started", "started"),
          ("created_at", "created_at")),
         key=("local_id",),
+        referred=True,
     ),
     Table(
         "sessions",
@@ -281,7 +286,10 @@ def _check_id_space(conn: sqlite3.Connection) -> bool:
     server's keys (dropped as duplicates). Seen as the highest id below the mark, or
     the row at the mark no longer being the one marked (its ``identity`` changed).
     The journal then gets a new room id — a new id space on the server — and the marks
-    of the ``purged`` tables start again; what the server holds stays under the old id.
+    of the ``purged`` and ``referred`` tables start again (the patients and courses are
+    sent again under the new id, as its sessions point at them); what the server holds
+    stays under the old id. A course is then on the server twice, under both ids, with the
+    same ``uid``: the readers count it once.
     """
     for table in TABLES:
         if table.identity is None:
@@ -300,7 +308,7 @@ def _check_id_space(conn: sqlite3.Connection) -> bool:
         try:
             conn.execute("UPDATE central_room SET room_id = ?", (str(uuid.uuid4()),))
             conn.executemany("DELETE FROM central_outbox WHERE tbl = ?",
-                             [(t.name,) for t in TABLES if t.purged])
+                             [(t.name,) for t in TABLES if t.purged or t.referred])
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
