@@ -2,10 +2,10 @@
 previews send.
 
 Plain numbers and three small checks, no imports beyond the standard library, so a panel
-can use them without loading the validator. :mod:`ketaroom.core.validation` reports
-against these; the preset editor's spin boxes, the light panel's warmth slider and the
-editor's live light preview (:func:`ketaroom.ui.preview.light_from_section`) take their
-ranges from here.
+can use them without loading the validator. The validator's checks
+(:mod:`ketaroom.core.preset_checks` and the modules it builds on) report against these;
+the preset editor's spin boxes, the light panel's warmth slider and the editor's live light
+preview (:func:`ketaroom.ui.preview.light_from_section`) take their ranges from here.
 """
 
 from __future__ import annotations
