@@ -2,10 +2,10 @@
 previews send.
 
 Plain numbers and three small checks, no imports beyond the standard library, so a panel
-can use them without loading the validator. :mod:`ketaroom.core.validation` reports
-against these; the preset editor's spin boxes, the light panel's warmth slider and the
-editor's live light preview (:func:`ketaroom.ui.preview.light_from_section`) take their
-ranges from here.
+can use them without loading the validator. The validator's checks
+(:mod:`ketaroom.core.preset_checks` and the modules it builds on) report against these;
+the preset editor's spin boxes, the light panel's warmth slider and the editor's live light
+preview (:func:`ketaroom.ui.preview.light_from_section`) take their ranges from here.
 """
 
 from __future__ import annotations
@@ -24,7 +24,9 @@ __all__ = [
     "KELVIN_MIN",
     "KELVIN_STEP",
     "LIGHT_TRANSITION_FLOOR_S",
+    "MAX_CUES_PER_PHASE",
     "MAX_DURATION_S",
+    "MAX_PHASES",
     "MUSIC_FADE_FLOOR_S",
     "VOLUME_MAX",
     "VOLUME_MIN",
@@ -58,6 +60,10 @@ MAX_DURATION_S = 24 * 3600.0
 """The longest a phase, an expected time, a cue offset, a fade, a transition or one
 extension can be: no clinic session comes near it, and every time computed from
 validated values stays far from float and ``datetime`` limits."""
+MAX_PHASES = 10_000
+"""Phases in one preset (a real protocol has a handful)."""
+MAX_CUES_PER_PHASE = 1_000
+"""Cues in one phase."""
 
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 """A light ``color``: ``#rrggbb`` (surrounding blanks are allowed and stripped)."""

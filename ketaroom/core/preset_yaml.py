@@ -24,16 +24,11 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from ketaroom.core.atomic_file import write_atomic
+from ketaroom.core.light_checks import LIGHT_KEYS
+from ketaroom.core.music_checks import MUSIC_KEYS
 from ketaroom.core.names import name_key
-from ketaroom.core.validation import (
-    CUE_KEYS,
-    LIGHT_KEYS,
-    MUSIC_KEYS,
-    PHASE_KEYS,
-    TOP_KEYS,
-    LoadResult,
-    validate_text,
-)
+from ketaroom.core.preset_checks import CUE_KEYS, PHASE_KEYS, TOP_KEYS
+from ketaroom.core.validation import LoadResult, validate_text
 
 __all__ = [
     "PresetYamlError",

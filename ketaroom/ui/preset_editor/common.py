@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ketaroom.core.validation import PLAYLIST_SUFFIXES
+from ketaroom.core.playlists import PLAYLIST_SUFFIXES
 
 FIELD_HEIGHT = 44
 """Every field and button of the form is at least this tall (touch screens)."""

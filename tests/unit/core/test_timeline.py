@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from ketaroom.core.clock import ManualClock
 from ketaroom.core.durations import MAX_DURATION_S
+from ketaroom.core.limits import MAX_PHASES
 from ketaroom.core.session import Session
 from ketaroom.core.timeline import (
     EventKind,
@@ -22,7 +23,6 @@ from ketaroom.core.timeline import (
     _Walk,
     timeline_at,
 )
-from ketaroom.core.validation import MAX_PHASES
 from tests.helpers.fakes import phase, preset
 
 P = preset(phase("Arrival", 60, cues=(10, 30)), phase("Deep", 120), phase("Return", 60))

@@ -11,18 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ketaroom.core.durations import parse_duration
-from ketaroom.core.limits import DEFAULT_TRANSITION_S
-from ketaroom.core.playlists import Skipped
+from ketaroom.core.limits import DEFAULT_TRANSITION_S, MAX_CUES_PER_PHASE, MAX_PHASES
+from ketaroom.core.playlists import Skipped, read_playlist
 from ketaroom.core.preset import Cue, CueKind, LightSpec, Preset
-from ketaroom.core.validation import (
-    MAX_CUES_PER_PHASE,
-    MAX_PHASES,
-    LoadResult,
-    Problem,
-    load_preset,
-    read_playlist,
-    validate_text,
-)
+from ketaroom.core.validation import LoadResult, Problem, load_preset, validate_text
 from tests.helpers.blocking import finishes
 from tests.helpers.wav import write_wav
 
