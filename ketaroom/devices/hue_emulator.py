@@ -19,7 +19,9 @@ colour-temperature (``ct``: no ``xy``/``hue``/``sat``; ``ct`` 153-454), colour-o
 only) bulbs. Every light lists ``capabilities.control`` as a real bridge does (``ct``
 ``min``/``max``, ``colorgamuttype`` and ``colorgamut`` where it has them). Like a real
 bridge, a light state command with a parameter the bulb lacks is answered error 6 for that
-parameter (the rest applied); a group action applies to each bulb what it can take.
+parameter (the rest applied); a group action applies to each bulb what it can take and
+ignores the rest, without an error. A bulb given several colour parameters shows them by
+the bridge's precedence, xy > ct > hue/sat.
 
 Like firmware 1.50+, every light has ``config.startup`` (``mode``: ``safety`` — full bright
 warm white after a power cut, the factory default —, ``powerfail`` — its last state —, or

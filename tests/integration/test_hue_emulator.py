@@ -292,6 +292,27 @@ def test_fault_huge_streams_an_endless_body(emu: HueEmulator) -> None:
         conn.close()
 
 
+def test_a_group_action_gives_each_kind_of_light_what_it_takes() -> None:
+    """Like a real bridge, a group action on mixed lights is no error: each light takes
+    the parameters it has and ignores the rest, and one that takes several colour
+    parameters shows them by precedence xy > ct > hue/sat."""
+    kinds = {1: "color", 2: "ct", 3: "xy", 4: "dimmable"}
+    with HueEmulator(lights=4, username=USER, light_kinds=kinds) as emu:
+        status, answer = raw_json(emu.address, "PUT", f"/api/{USER}/groups/1/action",
+                                  {"on": True, "bri": 90, "ct": 400, "xy": [0.2, 0.3],
+                                   "transitiontime": 0})
+        assert status == 200 and error_types(answer) == []
+        assert {"success": {"/groups/1/action/ct": 400}} in answer
+        states = {i: emu.target_state(i) for i in kinds}
+        assert all((s["on"], s["bri"]) == (True, 90) for s in states.values())
+        assert (states[1]["colormode"], states[1]["xy"]) == ("xy", [0.2, 0.3])
+        assert (states[2]["colormode"], states[2]["ct"]) == ("ct", 400)
+        assert (states[3]["colormode"], states[3]["xy"]) == ("xy", [0.2, 0.3])
+        _, lights = raw_json(emu.address, "GET", f"/api/{USER}/lights")
+        assert "xy" not in lights["2"]["state"] and "ct" not in lights["3"]["state"]
+        assert set(lights["4"]["state"]) & {"ct", "xy", "colormode"} == set()
+
+
 def test_rooms_are_groups() -> None:
     with HueEmulator(lights=4, rooms={"Room A": [1, 2], "Behandlungsraum": [3, 4]}) as two:
         status, groups = raw_json(two.address, "GET", f"/api/{two.username}/groups")

@@ -5,13 +5,15 @@ seconds → ``transitiontime`` (100 ms units, scaled for rehearsal), the request
 from them, and what one light can take of it (:func:`light_caps`, :func:`fit_body`: a
 dimmable-only bulb gets no ``ct``; a colour on a colour-temperature bulb becomes the nearest
 white it has, a colour temperature on a colour-only light the nearest colour it can show —
-the maths in :mod:`~ketaroom.devices.lights.colorimetry`). No I/O, no phue.
+the maths in :mod:`~ketaroom.devices.lights.colorimetry`), and what a group of such lights
+is sent at once (:func:`fit_group_body`). No I/O, no phue.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -213,23 +215,67 @@ def colour_for(mired: int, gamut: Gamut | None = None) -> list[float]:
     return [round(xy[0], 4), round(xy[1], 4)]
 
 
+def _shows_only(caps: LightCaps, param: str) -> bool:
+    """The light of ``caps`` takes ``param`` (``ct`` or ``xy``) and not the other one."""
+    other = "xy" if param == "ct" else "ct"
+    return caps.params is not None and param in caps.params and other not in caps.params
+
+
+def _shared_ct_range(ranges: list[tuple[int, int]]) -> tuple[int, int]:
+    """The ``ct`` range every one of ``ranges`` holds (where they share none: the warmest
+    white the least warm of them reaches; each bulb clamps what it cannot show)."""
+    high = min(h for _low, h in ranges)
+    return min(high, max(low for low, _high in ranges)), high
+
+
+def _gamut_area(gamut: Gamut) -> float:
+    (rx, ry), (gx, gy), (bx, by) = gamut
+    return abs((gx - rx) * (by - ry) - (bx - rx) * (gy - ry)) / 2.0
+
+
+def fit_group_body(body: dict[str, Any], members: Iterable[LightCaps]) -> dict[str, Any]:
+    """``body`` for a command to lights of ``members`` at once (a group action): the
+    bridge gives each light what it takes of it and ignores the rest, so what a member
+    cannot show is added in a form it can — a colour (``xy``) also as the ``ct`` of its
+    nearest white (:func:`white_for`, within the ``ct`` range every white-only member has)
+    when a member shows only whites, a colour temperature (``ct``) also as the ``xy`` of
+    its locus colour (:func:`colour_for`, within the narrowest gamut the colour-only
+    members report; unclamped when none does) when a member shows only colours.
+
+    A light that takes both then gets both, and shows ``xy`` (the bridge's precedence:
+    xy > ct > hue/sat). For a colour that is the colour asked; for a colour temperature a
+    colour bulb shows the locus colour of that temperature instead of its own ``ct`` white
+    — which is why ``xy`` is added only when the group really has a colour-only member.
+    Members of unknown kind (``params`` ``None``) change nothing. Only the colour is
+    added: ``on``, ``bri`` and the transition are as given."""
+    members = list(members)
+    fitted = dict(body)
+    if "xy" in body and "ct" not in body:
+        whites = [caps.ct_range for caps in members if _shows_only(caps, "ct")]
+        if whites:
+            fitted["ct"] = white_for((body["xy"][0], body["xy"][1]), _shared_ct_range(whites))
+    elif "ct" in body and "xy" not in body:
+        colours = [caps for caps in members if _shows_only(caps, "xy")]
+        if colours:
+            gamuts = [caps.gamut for caps in colours if caps.gamut is not None]
+            fitted["xy"] = colour_for(body["ct"], min(gamuts, key=_gamut_area, default=None))
+    return fitted
+
+
 def fit_body(body: dict[str, Any], caps: LightCaps) -> dict[str, Any]:
     """``body`` as the light of ``caps`` can take it: without what it cannot (a real bridge
     refuses ``ct`` to a dimmable-only bulb with error 6; diyHue stores it and then fails
     every ``GET /lights`` with HTTP 500), a colour (``xy``) it cannot show as the nearest
     white (:func:`white_for`) when it takes ``ct``, and a colour temperature (``ct``) as
-    the nearest colour (:func:`colour_for`) when it takes ``xy``. Only the colour ever
-    changes: ``on``, ``bri`` and the transition are as given. ``caps.params`` ``None``
-    (unknown): all of it, as it is."""
+    the nearest colour (:func:`colour_for`) when it takes ``xy`` — :func:`fit_group_body`
+    for a group of one, less what the light lacks. Only the colour ever changes: ``on``,
+    ``bri`` and the transition are as given. ``caps.params`` ``None`` (unknown): all of
+    it, as it is."""
     params = caps.params
     if params is None:
         return body
-    fitted = {k: v for k, v in body.items() if k not in LIGHT_PARAMS or k in params}
-    if "xy" in body and "xy" not in params and "ct" in params and "ct" not in fitted:
-        fitted["ct"] = white_for((body["xy"][0], body["xy"][1]), caps.ct_range)
-    elif "ct" in body and "ct" not in params and "xy" in params and "xy" not in fitted:
-        fitted["xy"] = colour_for(body["ct"], caps.gamut)
-    return fitted
+    return {k: v for k, v in fit_group_body(body, [caps]).items()
+            if k not in LIGHT_PARAMS or k in params}
 
 
 def approximation(target: LightTarget, fitted: dict[str, Any]) -> str | None:

@@ -37,13 +37,18 @@ Rooms of up to :data:`PER_LIGHT_MAX` lights are driven light by light
 goes first, so the first light follows a slider within a command or two and every light
 within a round. Bigger rooms, group 0 and the emergency light keep the group command (~1/s).
 The newest target always wins: a round interrupted by a newer target starts over with it.
-Each light gets only what its ``type`` (from ``GET /lights``: read before the first round,
+Each light gets only what its ``type`` (from ``GET /lights``: read before the first command,
 then with every reachability poll) says it takes: a dimmable-only bulb gets ``bri`` and no
 ``ct`` (a real bridge refuses it; diyHue stores it and then fails every ``GET /lights``); a
 colour-temperature bulb gets a colour as the nearest white in its ``ct`` range, a
 colour-only light a colour temperature as the nearest colour in its gamut (see
-:func:`~ketaroom.devices.lights.conversions.fit_body`), said once per light in a ``note``
-report (nothing is wrong: it is recorded, not shown as a problem).
+:func:`~ketaroom.devices.lights.conversions.fit_body`). A group command carries the same
+for its lights (:func:`~ketaroom.devices.lights.conversions.fit_group_body`): a colour also
+as ``ct`` when a member shows only whites, a colour temperature also as ``xy`` when a member
+shows only colours — the bridge gives each light what it takes, ``xy`` before ``ct`` —, so
+the emergency light brings every light of the room up warm whatever it can show. Each light
+that shows a target approximately is said once in a ``note`` report (nothing is wrong: it
+is recorded, not shown as a problem).
 
 Threading contract: every public method of :class:`HueLights` returns at once (it only takes a
 lock held for bookkeeping, never across network I/O), except :meth:`HueLights.flush` which
@@ -81,6 +86,7 @@ from ketaroom.devices.lights.conversions import (
     describe_light,
     describe_target,
     fit_body,
+    fit_group_body,
     light_caps,
     lights_now,
     percent_to_bri,
@@ -102,6 +108,8 @@ EMERGENCY_RETRY_MAX_S = 2.0
 Request = Callable[[str, str, Any], Any]
 """``(method, path, JSON body or None) -> answer``: a phue ``Bridge.request`` or the same on
 the emergency sender's own connection."""
+Shown = dict[str, str]
+"""Light id → what it shows of a target it cannot show as asked (:func:`approximation`)."""
 
 
 _bridge_class: type | None = None
@@ -145,6 +153,12 @@ def pair(address: str, devicetype: str = "ketaroom#pc", timeout_s: float = 2.0) 
                     register_secret(username)
                     return username
     raise LightsError(f"unexpected pairing answer from the bridge: {answer!r}"[:300])
+
+
+def _shown(lights: dict[str, LightCaps], target: LightTarget, body: dict[str, Any]) -> Shown:
+    """Which of ``lights`` show ``target`` only approximately when sent ``body``, and how."""
+    return {lid: text for lid, caps in lights.items()
+            if (text := approximation(target, fit_body(body, caps))) is not None}
 
 
 # --------------------------------------------------------------------------- the adapter
@@ -452,12 +466,12 @@ class HueLights:
         whose state is oldest; ``None`` when all have it); ``None``: use the group command.
         Reads the group's lights once (I/O, without the lock); raises :class:`LightsError`."""
         if key != ALL_LIGHTS_GROUP:
-            self._group_members(key)
+            self._group_members(key, self._bridge.request)
         with self._cond:
             members = self._cached_per_light(key)
             unknown = members is not None and any(lid not in self._caps for lid in members)
         if unknown:
-            self._read_lights()
+            self._read_lights(self._bridge.request)
             with self._cond:
                 self._light_pacer.record(time.monotonic())  # a poll: the per-light budget
         with self._cond:
@@ -468,7 +482,7 @@ class HueLights:
             behind = [lid for lid in members if sent.get(lid, -1) < seq]
             return members, min(behind, key=lambda lid: sent.get(lid, -1), default=None)
 
-    def _put_light(self, light_id: str, target: LightTarget) -> tuple[list[str], str | None]:
+    def _put_light(self, light_id: str, target: LightTarget) -> tuple[list[str], Shown]:
         """Send ``target`` to one light as it can take it: (parameters refused, what its
         colour was shown as when the light could not show it as asked)."""
         with self._cond:
@@ -476,7 +490,7 @@ class HueLights:
         body = fit_body(target_to_body(target, self.time_scale), caps)
         answer = self._bridge.request(
             "PUT", f"/api/{self.username}/lights/{light_id}/state", body)
-        return command_failures(answer), approximation(target, body)
+        return command_failures(answer), _shown({light_id: caps}, target, body)
 
     def _group_id(self, key: str, request: Request) -> int:
         if key.isdigit():
@@ -502,29 +516,47 @@ class HueLights:
             self._group_ids[key] = match
         return match
 
-    def _put_group(self, key: str, target: LightTarget, request: Request) -> list[str]:
-        """Send ``target`` to group ``key``; what the bridge did not apply (see
-        :func:`command_failures`)."""
+    def _put_group(self, key: str, target: LightTarget, request: Request
+                   ) -> tuple[list[str], Shown]:
+        """Send ``target`` to group ``key``, fitted to what its lights can show
+        (:func:`fit_group_body`: the bridge gives each light what it takes of it): (what
+        the bridge did not apply — see :func:`command_failures` —, what each light that
+        cannot show it as asked shows instead)."""
         group_id = self._group_id(key, request)
-        body = target_to_body(target, self.time_scale)
+        members = self._group_caps(key, request)
+        body = fit_group_body(target_to_body(target, self.time_scale), members.values())
         answer = request("PUT", f"/api/{self.username}/groups/{group_id}/action", body)
-        return command_failures(answer)
+        return command_failures(answer), _shown(members, target, body)
+
+    def _group_caps(self, key: str, request: Request) -> dict[str, LightCaps]:
+        """What each light of group ``key`` (group 0: every light) can show; read from the
+        bridge with ``request`` only while not known (the probe reads it at start)."""
+        members = self._group_members(key, request)
+        with self._cond:
+            known = bool(self._caps) and (members is None
+                                          or all(lid in self._caps for lid in members))
+        if not known:
+            self._read_lights(request)
+        with self._cond:
+            return {lid: self._caps.get(lid, LightCaps())
+                    for lid in (list(self._caps) if members is None else members)}
 
     def _attempt(self, key: str, target: LightTarget, request: Request
-                 ) -> tuple[list[str], LightsError | None]:
-        """One send: (parameters refused, error); never raises."""
+                 ) -> tuple[list[str], Shown, LightsError | None]:
+        """One group send: (parameters refused, lights that show it approximately, error);
+        never raises."""
         try:
-            return self._put_group(key, target, request), None
+            return *self._put_group(key, target, request), None
         except LightsError as exc:
-            return [], exc
+            return [], {}, exc
         except Exception as exc:  # a bug or a phue surprise: never kill a worker
             log.exception("unexpected error sending to the Hue bridge")
-            return [], BridgeError(f"unexpected error: {exc}", transient=True)
+            return [], {}, BridgeError(f"unexpected error: {exc}", transient=True)
 
     def _send(self, key: str, target: LightTarget, seq: int) -> None:
         plan: tuple[list[str], str | None] | None = None
         refused: list[str] = []
-        shown: str | None = None
+        shown: Shown = {}
         error: LightsError | None = None
         try:
             plan = self._next_light(key, seq)
@@ -540,7 +572,7 @@ class HueLights:
                 log.exception("unexpected error sending to the Hue bridge")
                 error = BridgeError(f"unexpected error: {exc}", transient=True)
         elif error is None and plan is None:
-            refused, error = self._attempt(key, target, self._bridge.request)
+            refused, shown, error = self._attempt(key, target, self._bridge.request)
         finished = time.monotonic()
         with self._cond:
             self._in_flight = None
@@ -568,8 +600,8 @@ class HueLights:
                 elif getattr(error, "transient", True):
                     slot.retry_at = finished + slot.backoff.next_delay()
             self._cond.notify_all()
-        if error is None and light is not None and shown is not None:
-            self._note_once(light, shown, target)
+        if error is None:
+            self._note_once(shown, target)
         if error is None and not round_done:
             self._on_success(sent_key=key)
             if refused:
@@ -595,14 +627,14 @@ class HueLights:
                                     f"to group {self._group_label(key)} except: "
                                     f"{'; '.join(refused)}", target, LightHealth.OK)
 
-    def _note_once(self, light: str, shown: str, target: LightTarget) -> None:
+    def _note_once(self, shown: Shown, target: LightTarget) -> None:
         """Say, once per light, that it shows the phase's colour approximately."""
         with self._cond:
-            if light in self._noted:
-                return
-            self._noted.add(light)
-        self._report("note", f"Light {light} cannot show it exactly: {shown}", target,
-                     LightHealth.OK)
+            new = {lid: text for lid, text in shown.items() if lid not in self._noted}
+            self._noted.update(new)
+        for light, text in sorted(new.items()):
+            self._report("note", f"Light {light} cannot show it exactly: {text}", target,
+                         LightHealth.OK)
 
     def _group_label(self, key: str) -> str:
         return "all lights" if key == ALL_LIGHTS_GROUP else key
@@ -615,7 +647,7 @@ class HueLights:
         with self._cond:
             key = self.default_group
         try:
-            lights = self._read_lights()
+            lights = self._read_lights(self._bridge.request)
             reachable = self._reachability(key, lights)
         except LightsError as exc:
             error = exc
@@ -656,10 +688,10 @@ class HueLights:
                                   f"(read from the bridge, group {self._group_label(key)})",
                          shown, LightHealth.OK)
 
-    def _read_lights(self) -> dict[str, Any]:
+    def _read_lights(self, request: Request) -> dict[str, Any]:
         """One ``GET /lights``: every light's entry, by id; what each takes is noted (a light
         not listed: unknown, sent everything)."""
-        lights = self._bridge.request("GET", f"/api/{self.username}/lights")
+        lights = request("GET", f"/api/{self.username}/lights", None)
         if not isinstance(lights, dict):
             raise BridgeError("the bridge answered the light list with something unexpected")
         caps = {str(lid): light_caps(info) for lid, info in lights.items()}
@@ -671,7 +703,7 @@ class HueLights:
 
     def _reachability(self, key: str, lights: dict[str, Any]) -> dict[str, bool]:
         """``{light id: reachable}`` of group ``key``, from one ``GET /lights``."""
-        members = self._group_members(key)
+        members = self._group_members(key, self._bridge.request)
         found = {}
         for lid, info in lights.items():
             if members is not None and str(lid) not in members:
@@ -680,7 +712,7 @@ class HueLights:
             found[str(lid)] = not (isinstance(state, dict) and state.get("reachable") is False)
         return found
 
-    def _group_members(self, key: str) -> list[str] | None:
+    def _group_members(self, key: str, request: Request) -> list[str] | None:
         """The light ids of group ``key`` (``None``: group 0, every light); read once."""
         if key == ALL_LIGHTS_GROUP:
             return None
@@ -688,8 +720,8 @@ class HueLights:
             known = self._members.get(key)
         if known is not None:
             return known
-        group_id = self._group_id(key, self._bridge.request)
-        info = self._bridge.request("GET", f"/api/{self.username}/groups/{group_id}")
+        group_id = self._group_id(key, request)
+        info = request("GET", f"/api/{self.username}/groups/{group_id}", None)
         lights = info.get("lights") if isinstance(info, dict) else None
         if not isinstance(lights, list):
             raise BridgeError("the bridge answered the group with something unexpected")
@@ -762,7 +794,7 @@ class HueLights:
         return (key, slot.target, slot.seq), None
 
     def _send_emergency(self, key: str, target: LightTarget, seq: int) -> None:
-        refused, error = self._attempt(key, target, self._direct_request)
+        refused, shown, error = self._attempt(key, target, self._direct_request)
         finished = time.monotonic()
         with self._cond:
             self._pacer.record(finished)
@@ -789,6 +821,8 @@ class HueLights:
         if error is not None and not first_failure:
             return  # told once per emergency; still trying
         self._after_send(key, target, refused, error, emergency=True)
+        if error is None:
+            self._note_once(shown, target)
 
     # ----------------------------------------------------------------- health
 

@@ -23,6 +23,7 @@ from ketaroom.devices.lights.conversions import (
     approximation,
     colour_for,
     fit_body,
+    fit_group_body,
     hex_to_xy,
     light_caps,
     target_to_body,
@@ -170,6 +171,65 @@ def test_a_dimmable_bulb_still_gets_no_colour_at_all() -> None:
     fitted = fit_body(target_to_body(target), LightCaps(frozenset({"bri"})))
     assert fitted == {"on": True, "bri": 101, "transitiontime": 30}
     assert approximation(target, fitted) is None
+
+
+# ------------------------------------------------------------------ what a group is sent
+
+
+def test_a_colour_to_a_group_with_a_white_only_bulb_also_carries_its_nearest_white() -> None:
+    """The bridge gives each light what it takes: the white bulb its ``ct``, the colour
+    lights the ``xy`` (which wins over ``ct`` on a light that takes both)."""
+    target = LightTarget(brightness_pct=40, transition_s=30, color="#ffd8a8")
+    body = target_to_body(target)
+    fitted = fit_group_body(body, [BOTH, CT_ONLY, XY_ONLY])
+    assert fitted == {**body, "ct": 306}
+    assert fit_body(fitted, CT_ONLY) == fit_body(body, CT_ONLY)  # the per-light mapping
+    assert fit_body(fitted, XY_ONLY)["xy"] == body["xy"]
+
+
+def test_a_non_white_colour_to_a_group_gives_the_warmest_white_all_its_white_bulbs_have(
+        ) -> None:
+    body = target_to_body(LightTarget(brightness_pct=40, transition_s=3, color="#2040ff"))
+    narrower = LightCaps(frozenset({"bri", "ct"}), (200, 400))
+    assert fit_group_body(body, [CT_ONLY, narrower])["ct"] == 400
+    assert fit_group_body(body, [CT_ONLY])["ct"] == 454
+
+
+def test_a_kelvin_to_a_group_carries_a_colour_only_when_a_light_shows_only_colours() -> None:
+    """Without a colour-only light a colour bulb keeps showing the temperature as ``ct``;
+    with one, every colour light gets the locus colour of that temperature."""
+    target = LightTarget(brightness_pct=80, transition_s=1, kelvin=2700)
+    body = target_to_body(target)
+    assert fit_group_body(body, [BOTH, CT_ONLY]) == body
+    fitted = fit_group_body(body, [BOTH, CT_ONLY, XY_ONLY])
+    assert fitted == {**body, "xy": fit_body(body, XY_ONLY)["xy"]}
+    assert fitted["xy"] == pytest.approx(list(planckian_xy(1e6 / 370)), abs=0.001)
+
+
+def test_a_kelvin_to_a_group_is_clamped_into_the_narrowest_colour_only_gamut() -> None:
+    narrow = ((0.5, 0.35), (0.3, 0.6), (0.15, 0.05))
+    body = target_to_body(LightTarget(brightness_pct=30, transition_s=3, kelvin=2000))
+    wide_and_narrow = [XY_ONLY, LightCaps(frozenset({"bri", "xy"}), gamut=narrow)]
+    assert fit_group_body(body, wide_and_narrow)["xy"] == colour_for(500, narrow)
+    unknown_gamut = LightCaps(frozenset({"bri", "xy"}))
+    assert fit_group_body(body, [unknown_gamut])["xy"] == colour_for(500)
+
+
+@pytest.mark.parametrize("target", [
+    LightTarget(brightness_pct=40, transition_s=3, kelvin=2700),
+    LightTarget(brightness_pct=40, transition_s=3, color="#ff0000"),
+    LightTarget(brightness_pct=0, transition_s=3, kelvin=2700),
+    LightTarget(brightness_pct=60, transition_s=3),
+])
+def test_a_group_of_lights_that_take_both_or_are_unknown_is_sent_the_body_as_it_is(
+        target: LightTarget) -> None:
+    body = target_to_body(target)
+    dimmable = LightCaps(frozenset({"bri"}))
+    assert fit_group_body(body, [BOTH, LightCaps(), dimmable]) == body
+    assert fit_group_body(body, []) == body
+    fitted = fit_group_body(body, [CT_ONLY, XY_ONLY])  # only ever a colour is added
+    assert {k: fitted[k] for k in body} == body
+    assert set(fitted) - set(body) <= {"ct", "xy"}
 
 
 # ------------------------------------------------------------------ what the bridge says
