@@ -262,6 +262,22 @@ def fit_group_body(body: dict[str, Any], members: Iterable[LightCaps]) -> dict[s
     return fitted
 
 
+def fit_emergency_body(body: dict[str, Any], members: Iterable[LightCaps] | None
+                       ) -> dict[str, Any]:
+    """The emergency light's ``body`` for a group whose lights are ``members`` (``None``:
+    not read yet): :func:`fit_group_body` when every member is known; else its colour
+    temperature also as the ``xy`` of its locus colour, unclamped (a warm white lies inside
+    every Hue gamut), so a light of any kind comes up warm — the emergency never waits for
+    a read of the lights first."""
+    known = None if members is None else list(members)
+    if known is not None and all(caps.params is not None for caps in known):
+        return fit_group_body(body, known)
+    fitted = dict(body)
+    if "ct" in body and "xy" not in body:
+        fitted["xy"] = colour_for(body["ct"])
+    return fitted
+
+
 def fit_body(body: dict[str, Any], caps: LightCaps) -> dict[str, Any]:
     """``body`` as the light of ``caps`` can take it: without what it cannot (a real bridge
     refuses ``ct`` to a dimmable-only bulb with error 6; diyHue stores it and then fails

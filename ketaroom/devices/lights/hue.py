@@ -46,7 +46,9 @@ colour-only light a colour temperature as the nearest colour in its gamut (see
 for its lights (:func:`~ketaroom.devices.lights.conversions.fit_group_body`): a colour also
 as ``ct`` when a member shows only whites, a colour temperature also as ``xy`` when a member
 shows only colours — the bridge gives each light what it takes, ``xy`` before ``ct`` —, so
-the emergency light brings every light of the room up warm whatever it can show. Each light
+the emergency light brings every light of the room up warm whatever it can show. The
+emergency reads nothing first: while the room's lights are not known yet it carries its
+warm white both ways (:func:`~ketaroom.devices.lights.conversions.fit_emergency_body`). Each light
 that shows a target approximately is said once in a ``note`` report (nothing is wrong: it
 is recorded, not shown as a problem).
 
@@ -86,6 +88,7 @@ from ketaroom.devices.lights.conversions import (
     describe_light,
     describe_target,
     fit_body,
+    fit_emergency_body,
     fit_group_body,
     light_caps,
     lights_now,
@@ -516,37 +519,56 @@ class HueLights:
             self._group_ids[key] = match
         return match
 
-    def _put_group(self, key: str, target: LightTarget, request: Request
-                   ) -> tuple[list[str], Shown]:
+    def _put_group(self, key: str, target: LightTarget, request: Request, *,
+                   emergency: bool = False) -> tuple[list[str], Shown]:
         """Send ``target`` to group ``key``, fitted to what its lights can show
         (:func:`fit_group_body`: the bridge gives each light what it takes of it): (what
         the bridge did not apply — see :func:`command_failures` —, what each light that
-        cannot show it as asked shows instead)."""
+        cannot show it as asked shows instead).
+
+        The ``emergency`` light reads nothing first: it is fitted to the lights as far as
+        they are known, and while they are not, it carries its colour for any kind of light
+        (:func:`fit_emergency_body`)."""
         group_id = self._group_id(key, request)
+        body = target_to_body(target, self.time_scale)
+        if emergency:
+            members = self._known_group_caps(key)
+            body = fit_emergency_body(body, None if members is None else members.values())
+            return (command_failures(request(
+                "PUT", f"/api/{self.username}/groups/{group_id}/action", body)),
+                    _shown(members or {}, target, body))
         members = self._group_caps(key, request)
-        body = fit_group_body(target_to_body(target, self.time_scale), members.values())
+        body = fit_group_body(body, members.values())
         answer = request("PUT", f"/api/{self.username}/groups/{group_id}/action", body)
         return command_failures(answer), _shown(members, target, body)
 
     def _group_caps(self, key: str, request: Request) -> dict[str, LightCaps]:
         """What each light of group ``key`` (group 0: every light) can show; read from the
         bridge with ``request`` only while not known (the probe reads it at start)."""
-        members = self._group_members(key, request)
-        with self._cond:
-            known = bool(self._caps) and (members is None
-                                          or all(lid in self._caps for lid in members))
-        if not known:
+        members = self._known_group_caps(key)
+        if members is None:
+            self._group_members(key, request)
             self._read_lights(request)
-        with self._cond:
-            return {lid: self._caps.get(lid, LightCaps())
-                    for lid in (list(self._caps) if members is None else members)}
+            members = self._known_group_caps(key)
+        return members or {}
 
-    def _attempt(self, key: str, target: LightTarget, request: Request
-                 ) -> tuple[list[str], Shown, LightsError | None]:
+    def _known_group_caps(self, key: str) -> dict[str, LightCaps] | None:
+        """What each light of group ``key`` can show, as far as already read; ``None``
+        while its members or any of their kinds are not known yet."""
+        with self._cond:
+            members = (list(self._caps) if key == ALL_LIGHTS_GROUP
+                       else self._members.get(key))
+            if not self._caps or members is None or any(lid not in self._caps
+                                                        for lid in members):
+                return None
+            return {lid: self._caps[lid] for lid in members}
+
+    def _attempt(self, key: str, target: LightTarget, request: Request, *,
+                 emergency: bool = False) -> tuple[list[str], Shown, LightsError | None]:
         """One group send: (parameters refused, lights that show it approximately, error);
         never raises."""
         try:
-            return *self._put_group(key, target, request), None
+            return *self._put_group(key, target, request, emergency=emergency), None
         except LightsError as exc:
             return [], {}, exc
         except Exception as exc:  # a bug or a phue surprise: never kill a worker
@@ -794,7 +816,8 @@ class HueLights:
         return (key, slot.target, slot.seq), None
 
     def _send_emergency(self, key: str, target: LightTarget, seq: int) -> None:
-        refused, shown, error = self._attempt(key, target, self._direct_request)
+        refused, shown, error = self._attempt(key, target, self._direct_request,
+                                              emergency=True)
         finished = time.monotonic()
         with self._cond:
             self._pacer.record(finished)

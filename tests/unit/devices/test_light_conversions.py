@@ -20,6 +20,7 @@ from ketaroom.devices.lights.conversions import (
     LightCaps,
     bri_to_percent,
     fit_body,
+    fit_emergency_body,
     light_params,
     lights_now,
 )
@@ -233,3 +234,17 @@ def test_lights_now_leaves_out_colours_unreachable_lights_and_nonsense() -> None
     assert shown == LightTarget(50.0, 0.0, kelvin=None)  # a colour has no warmth
     assert lights_now([gone, None]) is None
     assert lights_now([{"on": False}]) == LightTarget(0.0, 0.0)  # a dark room is 0 %
+
+
+def test_the_emergency_body_never_waits_to_know_the_lights() -> None:
+    """Lights not read yet (or a member of unknown kind): the emergency's warm white goes
+    as ``ct`` and as its locus ``xy`` at once, so any kind of light comes up warm; lights
+    all known: fitted like any group command (no ``xy`` for colour bulbs' own white)."""
+    body = target_to_body(EMERGENCY_LIGHT)
+    for members in (None, [LightCaps()], [LightCaps(frozenset({"bri", "ct"})), LightCaps()]):
+        sent = fit_emergency_body(body, members)
+        assert sent["ct"] == body["ct"] and sent["bri"] == body["bri"] and sent["on"] is True
+        x, y = sent["xy"]
+        assert abs(x - 0.4593) < 0.003 and abs(y - 0.4107) < 0.003  # 2700 K on the locus
+    known = [LightCaps(frozenset({"bri", "ct", "xy"})), LightCaps(frozenset({"bri", "ct"}))]
+    assert fit_emergency_body(body, known) == body
