@@ -61,6 +61,8 @@ CSV_COLUMNS = ("id", "started_at", "ended_at", "preset", "room", "kind", "status
 _PHQ9_CHART_H = 62.0
 _PHQ9_BANDS = ((5, "mild"), (10, "moderate"), (15, "mod. severe"), (20, "severe"))
 _TREND = (40, 90, 150)
+_COURSE_NAMES = frozenset({1})  # the room
+_SESSION_NAMES = frozenset({2, 3})  # the preset, the room
 BP_SLOTS = ("baseline", "post_dose", "discharge")
 """The keys of ``measures["bp"]`` in the order of the day."""
 
@@ -301,7 +303,7 @@ def _render_patient(pdf: ReportDocument, report: CourseReport) -> None:
               f"{c.planned_sessions} sessions, every {c.spacing_days} days",
               f"{c.sessions_done} of {c.planned_sessions}",
               c.next_due.strftime("%d %b %Y") if c.next_due else "complete")
-             for c in report.courses], (28, 24, 24, 48, 18, 24))
+             for c in report.courses], (28, 24, 24, 48, 18, 24), names=_COURSE_NAMES)
 
 
 def _render_sessions(pdf: ReportDocument, report: CourseReport) -> None:
@@ -324,7 +326,7 @@ def _render_sessions(pdf: ReportDocument, report: CourseReport) -> None:
                      str((m["phq9"] or {}).get("total", "—")), rems))
     pdf.table_rows(("#", "Date", "Preset", "Room", "Dose", "BP peak", "MOAA/S", "Dissoc.",
                     "PHQ-9", "REMS"), rows, (6, 22, 26, 15, 30, 14, 15, 17, 12, 17),
-                   alert_rows=alerts)
+                   alert_rows=alerts, names=_SESSION_NAMES)
     _render_bp(pdf, report)
 
 
