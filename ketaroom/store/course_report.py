@@ -29,7 +29,7 @@ from typing import Any, Protocol
 
 from fpdf.enums import XPos, YPos
 
-from ketaroom.store.export import _spreadsheet_safe
+from ketaroom.store.export import csv_formula_safe
 from ketaroom.store.journal import Journal
 from ketaroom.store.patients import Course, Patient, PatientStore, session_measures
 from ketaroom.store.record_schema import CLINICAL_KINDS, RecordKind, dose_confirmed
@@ -205,7 +205,7 @@ def course_csv(report: CourseReport) -> str:
                   "; ".join(_follow_up_text(f) for f in m["follow_ups"]),
                   *(_bp(m["bp"][slot]) for slot in BP_SLOTS),
                   rooms.get(s.course_id) or "", confirmed]
-        writer.writerow([_spreadsheet_safe(str(v)) for v in values])
+        writer.writerow([csv_formula_safe(str(v)) for v in values])
     return out.getvalue()
 
 

@@ -70,6 +70,7 @@ __all__ = [
     "JSON_FORMAT",
     "JSON_VERSION",
     "ExportTargetError",
+    "csv_formula_safe",
     "event_summary",
     "export_course",
     "export_csv",
@@ -129,7 +130,7 @@ def export_csv(journal: RecordSource, session_id: int) -> str:
                 f"{event.session_t:.3f}",
                 "" if event.phase_index is None else event.phase_index,
                 event.kind,
-                _spreadsheet_safe(event_summary(event, by_id)),
+                csv_formula_safe(event_summary(event, by_id)),
                 json.dumps(event.payload, ensure_ascii=False, sort_keys=True),
             ]
         )
@@ -257,8 +258,11 @@ def _checked_target(path: Path) -> Path:
     return Path(os.path.realpath(path))
 
 
-def _spreadsheet_safe(text: str) -> str:
-    """Keep a spreadsheet from running a note that starts like a formula."""
+def csv_formula_safe(text: str) -> str:
+    """``text`` for a CSV cell a spreadsheet will not run as a formula (CSV formula
+    injection): text starting with ``= + - @``, a tab or a carriage return gets a
+    leading apostrophe. The session CSV's ``summary`` and every cell of the course CSV
+    go through it; the session CSV's ``payload_json`` keeps each payload exact."""
     if text and text[0] in "=+-@\t\r":
         return "'" + text
     return text
