@@ -24,7 +24,7 @@ import itertools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any, Protocol
 
 from fpdf.enums import XPos, YPos
@@ -40,6 +40,7 @@ from ketaroom.store.session_facts import (
     is_rems_session,
 )
 from ketaroom.store.session_records import EventRecord, SessionRecord
+from ketaroom.store.wall_clock import parse_wall
 
 __all__ = [
     "CSV_COLUMNS",
@@ -167,14 +168,10 @@ def rems_missing(measures: dict[str, Any]) -> list[str]:
         missing.append("BP at discharge")
     if ready is None:
         missing.append("ready to leave")
-    elif _when(ready) - _when(measures["dosed_at"]) < timedelta(minutes=REMS_MIN_MONITORING_MIN):
+    elif (parse_wall(ready) - parse_wall(measures["dosed_at"])
+          < timedelta(minutes=REMS_MIN_MONITORING_MIN)):
         missing.append(f"{REMS_MIN_MONITORING_MIN} min monitoring")
     return missing
-
-
-def _when(text: str) -> datetime:
-    moment = datetime.fromisoformat(text)
-    return moment if moment.tzinfo else moment.astimezone()
 
 
 # --------------------------------------------------------------------------- JSON / CSV
@@ -277,7 +274,7 @@ def render_course_pdf(report: CourseReport) -> tuple[bytes, list[str]]:
 
 
 def _day(text: str) -> str:
-    return _when(text).strftime("%d %b %Y")
+    return parse_wall(text).strftime("%d %b %Y")
 
 
 def _render_patient(pdf: ReportDocument, report: CourseReport) -> None:
@@ -338,7 +335,7 @@ def _render_bp(pdf: ReportDocument, report: CourseReport) -> None:
     pdf.section("Blood pressure (mmHg)")
 
     def cell(reading: dict[str, Any] | None) -> str:
-        return f"{_bp(reading)}  {_when(reading['at']):%H:%M}" if reading else "—"
+        return f"{_bp(reading)}  {parse_wall(reading['at']):%H:%M}" if reading else "—"
 
     pdf.table_rows(("#", "Date", "Baseline", f"~+{REMS_POST_DOSE_CHECK_MIN} min",
                     "Discharge", "Peak"),
@@ -399,7 +396,7 @@ def _render_phq9(pdf: ReportDocument, report: CourseReport) -> None:
         pdf.set_text_color(*MUTED)
         pdf.set_xy(x - 10, base + 1)
         label = f"#{session.course_number}" if session.course_number else "reh."
-        pdf.cell(20, 3.5, pdf.t(f"{label} {_when(session.started_at):%d %b}"), align="C")
+        pdf.cell(20, 3.5, pdf.t(f"{label} {parse_wall(session.started_at):%d %b}"), align="C")
         pdf.set_text_color(30, 30, 30)
     pdf.set_line_width(0.2)
     pdf.set_fill_color(255, 255, 255)
