@@ -24,12 +24,12 @@ import itertools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any, Protocol
 
 from fpdf.enums import XPos, YPos
 
-from ketaroom.store.export import _spreadsheet_safe
+from ketaroom.store.export import csv_formula_safe
 from ketaroom.store.journal import Journal
 from ketaroom.store.patients import Course, Patient, PatientStore, session_measures
 from ketaroom.store.record_schema import CLINICAL_KINDS, RecordKind, dose_confirmed
@@ -40,6 +40,7 @@ from ketaroom.store.session_facts import (
     is_rems_session,
 )
 from ketaroom.store.session_records import EventRecord, SessionRecord
+from ketaroom.store.wall_clock import parse_wall
 
 __all__ = [
     "CSV_COLUMNS",
@@ -61,6 +62,8 @@ CSV_COLUMNS = ("id", "started_at", "ended_at", "preset", "room", "kind", "status
 _PHQ9_CHART_H = 62.0
 _PHQ9_BANDS = ((5, "mild"), (10, "moderate"), (15, "mod. severe"), (20, "severe"))
 _TREND = (40, 90, 150)
+_COURSE_NAMES = frozenset({1})  # the room
+_SESSION_NAMES = frozenset({2, 3})  # the preset, the room
 BP_SLOTS = ("baseline", "post_dose", "discharge")
 """The keys of ``measures["bp"]`` in the order of the day."""
 
@@ -165,14 +168,10 @@ def rems_missing(measures: dict[str, Any]) -> list[str]:
         missing.append("BP at discharge")
     if ready is None:
         missing.append("ready to leave")
-    elif _when(ready) - _when(measures["dosed_at"]) < timedelta(minutes=REMS_MIN_MONITORING_MIN):
+    elif (parse_wall(ready) - parse_wall(measures["dosed_at"])
+          < timedelta(minutes=REMS_MIN_MONITORING_MIN)):
         missing.append(f"{REMS_MIN_MONITORING_MIN} min monitoring")
     return missing
-
-
-def _when(text: str) -> datetime:
-    moment = datetime.fromisoformat(text)
-    return moment if moment.tzinfo else moment.astimezone()
 
 
 # --------------------------------------------------------------------------- JSON / CSV
@@ -203,7 +202,7 @@ def course_csv(report: CourseReport) -> str:
                   "; ".join(_follow_up_text(f) for f in m["follow_ups"]),
                   *(_bp(m["bp"][slot]) for slot in BP_SLOTS),
                   rooms.get(s.course_id) or "", confirmed]
-        writer.writerow([_spreadsheet_safe(str(v)) for v in values])
+        writer.writerow([csv_formula_safe(str(v)) for v in values])
     return out.getvalue()
 
 
@@ -275,7 +274,7 @@ def render_course_pdf(report: CourseReport) -> tuple[bytes, list[str]]:
 
 
 def _day(text: str) -> str:
-    return _when(text).strftime("%d %b %Y")
+    return parse_wall(text).strftime("%d %b %Y")
 
 
 def _render_patient(pdf: ReportDocument, report: CourseReport) -> None:
@@ -301,7 +300,7 @@ def _render_patient(pdf: ReportDocument, report: CourseReport) -> None:
               f"{c.planned_sessions} sessions, every {c.spacing_days} days",
               f"{c.sessions_done} of {c.planned_sessions}",
               c.next_due.strftime("%d %b %Y") if c.next_due else "complete")
-             for c in report.courses], (28, 24, 24, 48, 18, 24))
+             for c in report.courses], (28, 24, 24, 48, 18, 24), names=_COURSE_NAMES)
 
 
 def _render_sessions(pdf: ReportDocument, report: CourseReport) -> None:
@@ -324,7 +323,7 @@ def _render_sessions(pdf: ReportDocument, report: CourseReport) -> None:
                      str((m["phq9"] or {}).get("total", "—")), rems))
     pdf.table_rows(("#", "Date", "Preset", "Room", "Dose", "BP peak", "MOAA/S", "Dissoc.",
                     "PHQ-9", "REMS"), rows, (6, 22, 26, 15, 30, 14, 15, 17, 12, 17),
-                   alert_rows=alerts)
+                   alert_rows=alerts, names=_SESSION_NAMES)
     _render_bp(pdf, report)
 
 
@@ -336,7 +335,7 @@ def _render_bp(pdf: ReportDocument, report: CourseReport) -> None:
     pdf.section("Blood pressure (mmHg)")
 
     def cell(reading: dict[str, Any] | None) -> str:
-        return f"{_bp(reading)}  {_when(reading['at']):%H:%M}" if reading else "—"
+        return f"{_bp(reading)}  {parse_wall(reading['at']):%H:%M}" if reading else "—"
 
     pdf.table_rows(("#", "Date", "Baseline", f"~+{REMS_POST_DOSE_CHECK_MIN} min",
                     "Discharge", "Peak"),
@@ -397,7 +396,7 @@ def _render_phq9(pdf: ReportDocument, report: CourseReport) -> None:
         pdf.set_text_color(*MUTED)
         pdf.set_xy(x - 10, base + 1)
         label = f"#{session.course_number}" if session.course_number else "reh."
-        pdf.cell(20, 3.5, pdf.t(f"{label} {_when(session.started_at):%d %b}"), align="C")
+        pdf.cell(20, 3.5, pdf.t(f"{label} {parse_wall(session.started_at):%d %b}"), align="C")
         pdf.set_text_color(30, 30, 30)
     pdf.set_line_width(0.2)
     pdf.set_fill_color(255, 255, 255)

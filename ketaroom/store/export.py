@@ -70,12 +70,14 @@ __all__ = [
     "JSON_FORMAT",
     "JSON_VERSION",
     "ExportTargetError",
+    "csv_formula_safe",
     "event_summary",
     "export_course",
     "export_csv",
     "export_json",
     "export_pdf",
     "export_session",
+    "number_text",
     "parse_json_export",
     "vitals_text",
     "write_course_report",
@@ -129,7 +131,7 @@ def export_csv(journal: RecordSource, session_id: int) -> str:
                 f"{event.session_t:.3f}",
                 "" if event.phase_index is None else event.phase_index,
                 event.kind,
-                _spreadsheet_safe(event_summary(event, by_id)),
+                csv_formula_safe(event_summary(event, by_id)),
                 json.dumps(event.payload, ensure_ascii=False, sort_keys=True),
             ]
         )
@@ -257,28 +259,35 @@ def _checked_target(path: Path) -> Path:
     return Path(os.path.realpath(path))
 
 
-def _spreadsheet_safe(text: str) -> str:
-    """Keep a spreadsheet from running a note that starts like a formula."""
+def csv_formula_safe(text: str) -> str:
+    """``text`` for a CSV cell a spreadsheet will not run as a formula (CSV formula
+    injection): text starting with ``= + - @``, a tab or a carriage return gets a
+    leading apostrophe. The session CSV's ``summary`` and every cell of the course CSV
+    go through it; the session CSV's ``payload_json`` keeps each payload exact."""
     if text and text[0] in "=+-@\t\r":
         return "'" + text
     return text
 
 
-def _num(value: Any) -> str:
+def number_text(value: Any, missing: str = "?") -> str:
+    """A recorded value as text, as the journal holds it: a whole float without its
+    ``.0`` (``120.0`` → ``120``), anything else unchanged (``32.85``, a hand-made
+    ``"high"``), ``missing`` for none. The CSV summary and the PDF report both write
+    numbers through it, so neither rounds a value nor hides one it cannot read."""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return "?" if value is None else str(value)
+    return missing if value is None else str(value)
 
 
 def vitals_text(payload: dict[str, Any]) -> str:
     """``BP 128/82 · HR 72 · SpO2 98 %`` from a vitals payload (missing parts left out)."""
     parts = []
     if payload.get("sys") is not None or payload.get("dia") is not None:
-        parts.append(f"BP {_num(payload.get('sys'))}/{_num(payload.get('dia'))}")
+        parts.append(f"BP {number_text(payload.get('sys'))}/{number_text(payload.get('dia'))}")
     if payload.get("hr") is not None:
-        parts.append(f"HR {_num(payload['hr'])}")
+        parts.append(f"HR {number_text(payload['hr'])}")
     if payload.get("spo2") is not None:
-        parts.append(f"SpO2 {_num(payload['spo2'])} %")
+        parts.append(f"SpO2 {number_text(payload['spo2'])} %")
     return " · ".join(parts) if parts else "(no values)"
 
 
@@ -307,7 +316,7 @@ def _intent(event: EventRecord, _by_id: dict[int, EventRecord]) -> str:
     intent = str(event.payload.get("intent", "?"))
     amount = event.payload.get("amount_s")
     if intent == "extend" and amount:
-        return f"Extend by {_num(amount)} s"
+        return f"Extend by {number_text(amount)} s"
     return intent.capitalize()
 
 
@@ -349,7 +358,7 @@ def _music(event: EventRecord, _by_id: dict[int, EventRecord]) -> str:
     bits = [str(p.get("track") or p.get("playlist") or p.get("state") or "")]
     level = volume(p)
     if level is not None:
-        bits.append(f"volume {_num(level)} %")
+        bits.append(f"volume {number_text(level)} %")
     bits += [say(p[key]) for key, say in _MUSIC_FLAGS if p.get(key) is not None]
     text = " ".join(b for b in bits if b)
     return f"Music: {text}" if text else "Music"
@@ -359,8 +368,8 @@ def _light(event: EventRecord, _by_id: dict[int, EventRecord]) -> str:
     p = event.payload
     level = brightness(p)
     bits = [
-        f"{_num(level)} %" if level is not None else "",
-        f"{_num(p['kelvin'])} K" if p.get("kelvin") is not None else "",
+        f"{number_text(level)} %" if level is not None else "",
+        f"{number_text(p['kelvin'])} K" if p.get("kelvin") is not None else "",
         str(p["color"]) if p.get("color") else "",
         "(manual)" if p.get("manual") else "",
     ]

@@ -26,7 +26,7 @@ from typing import Any
 from fpdf.enums import XPos, YPos
 
 from ketaroom.core.durations import format_clock
-from ketaroom.store.export import event_summary
+from ketaroom.store.export import event_summary, number_text
 from ketaroom.store.patients import bp_by_slot
 from ketaroom.store.record_schema import RecordKind, cue_kind, dose_confirmed
 from ketaroom.store.report_document import INK, MUTED, RULE, ReportDocument, font_library_quiet
@@ -337,10 +337,8 @@ def _render_vitals(pdf: ReportDocument, facts: SessionFacts) -> None:
 
 
 def _fmt(value: Any) -> str:
-    number = as_number(value)
-    if number is None:
-        return "—"
-    return f"{number:.0f}" if float(number).is_integer() else f"{number:.1f}"
+    """A recorded number for the report: :func:`number_text`, "—" for none."""
+    return number_text(value, "—")
 
 
 

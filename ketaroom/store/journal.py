@@ -63,6 +63,7 @@ from ketaroom.store.session_records import (
     SessionRecord,
     decode_payload,
 )
+from ketaroom.store.wall_clock import local_now, parse_wall, wall_iso
 
 FILE_MODE = 0o600
 END_STATUSES = ("completed", "stopped", "interrupted")
@@ -102,17 +103,6 @@ _WORD = re.compile(r"\w")
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _now() -> datetime:
-    return datetime.now().astimezone()
-
-
-def _iso(moment: datetime | None = None) -> str:
-    moment = _now() if moment is None else moment
-    if moment.tzinfo is None:
-        moment = moment.astimezone()  # naive: local time
-    return moment.isoformat(timespec="milliseconds")
 
 
 def _is_corruption(exc: sqlite3.DatabaseError) -> bool:
@@ -395,7 +385,7 @@ class Journal:
                     preset_yaml,
                     room,
                     patient_ref,
-                    _iso(),
+                    wall_iso(),
                     os.getpid(),
                     self._host,
                     float(planned_s),
@@ -452,7 +442,7 @@ class Journal:
                     session_id,
                     row[0],
                     kind,
-                    _iso(wall),
+                    wall_iso(wall),
                     float(session_t),
                     phase_index,
                     body,
@@ -472,7 +462,7 @@ class Journal:
         with self._write() as conn:
             conn.execute(
                 "UPDATE sessions SET ended_at = ?, status = ? WHERE id = ? AND ended_at IS NULL",
-                (_iso(), status, session_id),
+                (wall_iso(), status, session_id),
             )
 
     def close_interrupted(self, session_id: int) -> None:
@@ -490,7 +480,7 @@ class Journal:
             conn.execute(
                 "UPDATE sessions SET ended_at = ?, status = 'interrupted'"
                 " WHERE id = ? AND ended_at IS NULL",
-                (_iso(), session_id),
+                (wall_iso(), session_id),
             )
         entry = SessionEnd("interrupted", closed_after_interruption=True)
         self.append(session_id, entry.kind, session_t=last_t, payload=entry.to_payload())
@@ -516,16 +506,16 @@ class Journal:
         with self._write() as conn:
             conn.execute(
                 "INSERT INTO audit (wall, user, action, detail) VALUES (?, ?, ?, ?)",
-                (_iso(), user, action, detail),
+                (wall_iso(), user, action, detail),
             )
 
     def purge_candidates(self, days: int) -> list[SessionRecord]:
         """Sessions :meth:`purge_older_than` would delete (to ask before deleting)."""
         if days < 0:
             raise ValueError("days must not be negative")
-        cutoff = _now() - timedelta(days=days)
+        cutoff = local_now() - timedelta(days=days)
         return [record for record in self.sessions()
-                if record.status != "running" and _parse_wall(record.started_at) < cutoff]
+                if record.status != "running" and parse_wall(record.started_at) < cutoff]
 
     def purge_older_than(self, days: int, *, user: str = "ketaroom") -> int:
         """Delete sessions (and their events) that started more than ``days`` ago.
@@ -549,7 +539,7 @@ class Journal:
             conn.execute(
                 "INSERT INTO audit (wall, user, action, detail) VALUES (?, ?, ?, ?)",
                 (
-                    _iso(),
+                    wall_iso(),
                     user,
                     "purge",
                     f"{len(doomed)} session(s) older than {days} days: "
@@ -722,13 +712,6 @@ def _wants_reconnect(exc: BaseException) -> bool:
     """A read-only or I/O failure may heal only with a fresh connection; a full disk not."""
     name = getattr(exc, "sqlite_errorname", "") or ""
     return not (name.startswith("SQLITE_FULL") or "full" in str(exc).lower())
-
-
-def _parse_wall(text: str) -> datetime:
-    moment = datetime.fromisoformat(text)
-    if moment.tzinfo is None:
-        moment = moment.astimezone()
-    return moment
 
 
 def _move_aside(path: Path) -> Path:

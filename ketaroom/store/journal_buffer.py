@@ -15,7 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ketaroom.store.journal import Journal, JournalError, JournalWriteError, _now
+from ketaroom.store.journal import Journal, JournalError, JournalWriteError
+from ketaroom.store.wall_clock import local_now
 
 __all__ = ["BufferedJournalWriter"]
 
@@ -69,7 +70,7 @@ class BufferedJournalWriter:
             try:
                 placeholder = self._next_placeholder
                 self._next_placeholder -= 1
-                wall = kwargs.get("wall") or _now()
+                wall = kwargs.get("wall") or local_now()
                 kwargs = {**kwargs, "wall": wall}
                 self._pending.append(_Pending("append", (session_id, kind), kwargs, placeholder))
                 self._flush()

@@ -129,8 +129,11 @@ _TEXT_OF_NEW = """CASE WHEN json_valid(NEW.payload) THEN
         COALESCE(json_extract(NEW.payload, '$.prompt'), '') || ' ' ||
         COALESCE(json_extract(NEW.payload, '$.tags'), '')
     ELSE NEW.payload END"""
-_TEXT_KINDS_SQL = ("'note', 'note_correction', 'note_tags', 'cue', 'emergency', 'reflection',"
-                   " 'adverse_event'")
+_V7_TEXT_KINDS_SQL = ("'note', 'note_correction', 'note_tags', 'cue', 'emergency',"
+                      " 'reflection', 'adverse_event'")
+"""The searched kinds as v7 was shipped with (its text never changes): the
+:data:`~ketaroom.store.search_terms.SEARCHED_KINDS` of that version, which a test holds
+to it."""
 
 _V7 = f"""
 CREATE VIRTUAL TABLE IF NOT EXISTS session_text USING fts5(
@@ -138,9 +141,9 @@ CREATE VIRTUAL TABLE IF NOT EXISTS session_text USING fts5(
 );
 INSERT INTO session_text (rowid, text)
     SELECT session_id, group_concat({_TEXT_OF_NEW.replace("NEW.", "")}, ' ') FROM events
-    WHERE kind IN ({_TEXT_KINDS_SQL}) GROUP BY session_id;
+    WHERE kind IN ({_V7_TEXT_KINDS_SQL}) GROUP BY session_id;
 CREATE TRIGGER IF NOT EXISTS events_text_insert AFTER INSERT ON events
-WHEN NEW.kind IN ({_TEXT_KINDS_SQL})
+WHEN NEW.kind IN ({_V7_TEXT_KINDS_SQL})
 BEGIN
     INSERT OR REPLACE INTO session_text (rowid, text) VALUES (NEW.session_id,
         COALESCE((SELECT text FROM session_text WHERE rowid = NEW.session_id) || ' ', '')

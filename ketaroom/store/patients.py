@@ -37,9 +37,10 @@ from typing import Any
 from ketaroom.core import clinical
 from ketaroom.core.clinical import ClinicalInputError
 from ketaroom.core.preferences import PatientPreferences
-from ketaroom.store.journal import Journal, JournalError, _iso
+from ketaroom.store.journal import Journal, JournalError
 from ketaroom.store.record_schema import CLINICAL_KINDS, Payload, RecordKind
 from ketaroom.store.session_records import EventRecord, SessionRecord
+from ketaroom.store.wall_clock import local_now, parse_wall, wall_iso
 
 __all__ = [
     "Course",
@@ -171,7 +172,7 @@ class PatientStore:
         """Create a patient; refuses a code already taken (in any case)."""
         code = clinical.validate_code(code)
         _check_birth_year(birth_year)
-        now = _iso()
+        now = wall_iso()
         try:
             with self.journal._write() as conn:
                 conn.execute(
@@ -188,7 +189,7 @@ class PatientStore:
     def ensure_patient(self, code: str) -> Patient:
         """The patient with this code (any case), created if new."""
         code = clinical.validate_code(code)
-        now = _iso()
+        now = wall_iso()
         with self.journal._write() as conn:
             conn.execute("INSERT OR IGNORE INTO patients (code, created_at, updated_at)"
                          " VALUES (?, ?, ?)", (code, now, now))
@@ -237,7 +238,8 @@ class PatientStore:
         patient = self.patient(code)
         with self.journal._write() as conn:
             conn.execute("UPDATE patients SET display_name = ?, birth_year = ?, updated_at = ?"
-                         " WHERE id = ?", (display_name or None, birth_year, _iso(), patient.id))
+                         " WHERE id = ?",
+                         (display_name or None, birth_year, wall_iso(), patient.id))
         return self.patient(code)
 
     def set_preferences(self, code: str, preferences: PatientPreferences) -> Patient:
@@ -245,7 +247,7 @@ class PatientStore:
         patient = self.patient(code)
         with self.journal._write() as conn:
             conn.execute("UPDATE patients SET preferences = ?, updated_at = ? WHERE id = ?",
-                         (json.dumps(preferences.to_dict(), sort_keys=True), _iso(),
+                         (json.dumps(preferences.to_dict(), sort_keys=True), wall_iso(),
                           patient.id))
         return self.patient(code)
 
@@ -265,7 +267,7 @@ class PatientStore:
                 "INSERT INTO courses (uid, patient_id, kind, planned_sessions, spacing_days,"
                 " started, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (uuid.uuid4().hex, patient.id, kind, planned_sessions, spacing_days,
-                 (started or date.today()).isoformat(), _iso()))
+                 (started or date.today()).isoformat(), wall_iso()))
             course_id = int(cur.lastrowid or 0)
         return self.course(course_id)
 
@@ -349,7 +351,7 @@ class PatientStore:
             " FROM events e WHERE e.session_id = s.id AND e.kind = ?), s.room"
             " FROM sessions s JOIN patients p ON p.id = s.patient_id"
             " WHERE s.kind = 'clinical' AND s.started_at >= ? ORDER BY s.started_at",
-            (str(RecordKind.FOLLOW_UP), _iso(due_since(until))))
+            (str(RecordKind.FOLLOW_UP), wall_iso(due_since(until))))
         return due_items(self._courses("", ()), [
             (sid, code, started_at, (payloads or "").split("\x1e"), room or None)
             for sid, code, started_at, payloads, room in rows], until)
@@ -368,7 +370,7 @@ class PatientStore:
         if entry.kind not in CLINICAL_KINDS:
             raise ValueError(f"{entry.kind} is not a clinical field or measure")
         session = self.journal.session(session_id)
-        moment = wall or datetime.now().astimezone()
+        moment = wall or local_now()
         if moment.tzinfo is None:
             moment = moment.astimezone()
         if entry.kind == RecordKind.FOLLOW_UP and moment < session.started:
@@ -490,7 +492,7 @@ def bp_by_slot(readings: Sequence[EventRecord], *, dosed: str | None, ready: str
     None: :func:`ketaroom.core.clinical.bp_slots` on their wall times, with the first dose
     entry's time, the ready-to-leave time and the session start (all wall times)."""
     def seconds(text: str | None) -> float | None:
-        return None if text is None else _moment(text).timestamp()
+        return None if text is None else parse_wall(text).timestamp()
 
     slots = clinical.bp_slots([float(seconds(r.wall) or 0.0) for r in readings],
                               dosed_s=seconds(dosed), ready_s=seconds(ready),
@@ -505,11 +507,6 @@ def bp_by_slot(readings: Sequence[EventRecord], *, dosed: str | None, ready: str
 
     return {"baseline": reading(slots.baseline), "post_dose": reading(slots.post_dose),
             "discharge": reading(slots.discharge)}
-
-
-def _moment(text: str) -> datetime:
-    moment = datetime.fromisoformat(text)
-    return moment if moment.tzinfo else moment.astimezone()
 
 
 def _patient(row: Sequence[Any]) -> Patient:

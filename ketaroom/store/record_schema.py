@@ -825,6 +825,8 @@ class _Event(Protocol):
     @property
     def id(self) -> int: ...
     @property
+    def seq(self) -> int: ...
+    @property
     def kind(self) -> str: ...
     @property
     def refers_to(self) -> int | None: ...
@@ -853,8 +855,14 @@ def note_root(event: _Event, by_id: Mapping[int, _Event]) -> int | None:
 
 def current_note_tags(events: Iterable[_Event]) -> dict[int, list[str]]:
     """Each note's tags now (note id → tags): its own, replaced in journal order by a
-    ``note_correction`` carrying ``tags`` or a ``note_tags`` entry."""
-    events = list(events)
+    ``note_correction`` carrying ``tags`` or a ``note_tags`` entry.
+
+    Journal order is ``seq`` order (the order the journal wrote them; every reader lists
+    a session's events by ``seq``); ``events`` are put in it here, so the answer never
+    depends on the order a caller gathered them in. The one rule for a note's tags:
+    :meth:`ketaroom.store.session_facts.NoteRow.current_tags` asks it too.
+    """
+    events = sorted(events, key=lambda e: e.seq)
     by_id = {e.id: e for e in events}
     tags: dict[int, list[str]] = {}
     for event in events:

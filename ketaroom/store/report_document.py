@@ -23,7 +23,7 @@ import contextlib
 import logging
 import math
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -291,6 +291,7 @@ class ReportDocument(FPDF):
         widths: tuple[float, ...],
         *,
         alert_rows: set[int] | None = None,
+        names: frozenset[int] = frozenset(),
     ) -> None:
         """A table; a row taller than :data:`FLOW_ROW_MM` leaves it and flows as paragraphs.
 
@@ -298,12 +299,15 @@ class ReportDocument(FPDF):
         is drawn below the rows before it as a caption (the row's other cells) and a
         paragraph that wraps and continues on the next page; the table then resumes.
         Columns are widened where the page allows until no word breaks ("146/90" never
-        becomes "146/9" over "0", a room's name stays whole).
+        becomes "146/9" over "0"), then the columns of ``names`` (indexes of columns
+        whose cells are names: a room, a preset) until each name fits on one line
+        ("Room 1" never becomes "Room" over "1"); a name the page has no room for
+        breaks between its words.
         """
         alerts = alert_rows or set()
         scale = self.epw / sum(widths)
         widths = tuple(w * scale for w in widths)
-        widths = self._fit_words(headings, rows, widths)
+        widths = self._fit_words(headings, rows, widths, names)
         head_h = self._row_height(headings, widths, "B")
         heights = [
             self._row_height(values, widths, "B" if n in alerts else "")
@@ -329,26 +333,36 @@ class ReportDocument(FPDF):
         headings: tuple[str, ...],
         rows: list[tuple[str, ...]],
         widths: tuple[float, ...],
+        names: frozenset[int] = frozenset(),
     ) -> tuple[float, ...]:
-        """``widths`` with each column as wide as its widest word (in bold; at most
-        :data:`_WORD_MAX_SHARE` of the page), the room taken from the columns wider than
-        theirs, in proportion to what they can spare."""
+        """``widths`` with each column as wide as its widest word, then each column of
+        ``names`` as wide as its longest name, where the page allows.
+
+        Widths are measured in bold and capped at :data:`_WORD_MAX_SHARE` of the page; a
+        column's extra room comes from the columns wider than they need, in proportion
+        to what they can spare. Names are fitted second, from what is left once every
+        word fits, the shortest shortfall first (as many names whole as the page
+        allows), so a name without room for one line breaks between its words.
+        """
         self.font(_TABLE_PT, "B")
-        need = [min(max((self.get_string_width(self.t(word)) for values in (headings, *rows)
-                         for word in values[column].split()), default=0.0)
-                    + 2 * _CELL_PAD_H + 0.6, self.epw * _WORD_MAX_SHARE)
-                for column in range(len(widths))]
-        short = {i: need[i] - w for i, w in enumerate(widths) if need[i] > w}
-        spare = {i: w - need[i] for i, w in enumerate(widths) if w > need[i]}
-        move = min(sum(short.values()), sum(spare.values()))
-        if move <= 0:
-            return widths
-        fitted = list(widths)
-        for i, amount in short.items():
-            fitted[i] += amount * move / sum(short.values())
-        for i, amount in spare.items():
-            fitted[i] -= amount * move / sum(spare.values())
-        return tuple(fitted)
+        cells = [[values[column] for values in (headings, *rows)]
+                 for column in range(len(widths))]
+        words = [self._need(word for text in column for word in text.split())
+                 for column in cells]
+        fitted = _widen(widths, words)
+        whole = {n: self._need(cells[n][1:]) for n in names}
+        for n in sorted(whole, key=lambda n: whole[n] - fitted[n]):  # most names whole
+            # No column gives up room its words need, nor a name column its name's.
+            need = [max(words[i], min(whole.get(i, 0.0), fitted[i]))
+                    for i in range(len(widths))]
+            need[n] = max(words[n], whole[n])
+            fitted = _widen(fitted, need)
+        return fitted
+
+    def _need(self, texts: Iterable[str]) -> float:
+        """The width a cell needs to hold the widest of ``texts`` on one line (capped)."""
+        widest = max((self.get_string_width(self.t(text)) for text in texts), default=0.0)
+        return min(widest + 2 * _CELL_PAD_H + 0.6, self.epw * _WORD_MAX_SHARE)
 
     def _row_height(self, values: tuple[str, ...], widths: tuple[float, ...], style: str) -> float:
         self.font(_TABLE_PT, style)
@@ -482,6 +496,22 @@ class ReportDocument(FPDF):
         if seconds is None:
             return "—"
         return format_clock(seconds)
+
+
+def _widen(widths: tuple[float, ...], need: list[float]) -> tuple[float, ...]:
+    """``widths`` with the columns narrower than their ``need`` given the room the others
+    can spare (all of it, or as much as there is, shared in proportion)."""
+    short = {i: need[i] - w for i, w in enumerate(widths) if need[i] > w}
+    spare = {i: w - need[i] for i, w in enumerate(widths) if w > need[i]}
+    move = min(sum(short.values()), sum(spare.values()))
+    if move <= 0:
+        return widths
+    fitted = list(widths)
+    for i, amount in short.items():
+        fitted[i] += amount * move / sum(short.values())
+    for i, amount in spare.items():
+        fitted[i] -= amount * move / sum(spare.values())
+    return tuple(fitted)
 
 
 @contextlib.contextmanager

@@ -21,7 +21,12 @@ from datetime import datetime
 from typing import Any
 
 from ketaroom.core.durations import parse_duration
-from ketaroom.store.record_schema import RecordKind, note_root, phase_name
+from ketaroom.store.record_schema import (
+    RecordKind,
+    current_note_tags,
+    note_root,
+    phase_name,
+)
 from ketaroom.store.session_records import EventRecord, SessionRecord
 
 REMS_MIN_MONITORING_MIN = 120
@@ -68,11 +73,8 @@ class NoteRow:
 
     def current_tags(self) -> list[str]:
         """The note's tags now: as last set by a correction or a tag change."""
-        tags = self.event.payload.get("tags") or []
-        for change in sorted(self.corrections + self.tag_changes, key=lambda e: e.seq):
-            if "tags" in change.payload:
-                tags = change.payload.get("tags") or []
-        return [str(t) for t in tags]
+        return current_note_tags([self.event, *self.corrections, *self.tag_changes])[
+            self.event.id]
 
 
 @dataclass

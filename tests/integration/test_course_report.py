@@ -185,3 +185,29 @@ def test_course_pdf_never_breaks_a_word_it_has_room_for(journal: Journal,
     sessions = text[text.index("Sessions\n"):text.index("Blood pressure (mmHg)")]
     assert sessions.count("Behandlungsraum") == 5 and "reh." in sessions
     assert "4 clinical, 1 rehearsal" in text
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils missing")
+def test_course_pdf_keeps_a_preset_and_a_room_name_on_one_line(journal: Journal,
+                                                               tmp_path: Path) -> None:
+    """Names are widened to one line where the page allows ("Room 1" was "Room" over "1"
+    in the bold REMS row, "IV ketamine 40 min" ended in "min" on a line of its own); a name
+    too long for that breaks between its words, never inside one."""
+    out = tmp_path / "course.pdf"
+    assert export_course(journal, "PT-0042", "pdf", out) == []
+    text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    sessions = text[text.index("Sessions\n"):text.index("Blood pressure (mmHg)")]
+    assert sessions.count("IV ketamine 40 min") == 3 and sessions.count("Room 1") == 4
+    assert "Esketamine 84" in sessions
+    long_name = "Integration room beside the garden entrance"
+    with sqlite3.connect(journal.path) as raw:
+        raw.execute("UPDATE sessions SET room = ?", (long_name,))
+    assert export_course(journal, "PT-0042", "pdf", out) == []
+    text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    sessions = text[text.index("Sessions\n"):text.index("Blood pressure (mmHg)")]
+    words = sessions.split()
+    for word in long_name.split():
+        assert words.count(word) >= 4, word  # every word whole in every row
+    assert sessions.count("IV ketamine 40 min") == 3

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from ketaroom.store import report_document
-from ketaroom.store.export import export_pdf
+from ketaroom.store.export import export_csv, export_pdf
 from ketaroom.store.journal import Journal
 
 pytestmark = pytest.mark.skipif(
@@ -476,4 +476,28 @@ def test_title_and_running_header_name_the_room(tmp_path: Path) -> None:
     pages = pdf_text(out).split("\f")
     assert pages[0].splitlines()[0] == "Session report · Treatment room"
     assert pages[1].splitlines()[0] == f"Session report · Treatment room · session #{sid}"
+    j.close()
+
+
+def test_a_recorded_number_reads_as_the_journal_holds_it(tmp_path: Path) -> None:
+    """The PDF neither rounds a value (a hand-made 32.85 mg dose was "32.9 mg", SpO2
+    97.25 was "97.2") nor shows one it cannot read as a number as missing ("high" was
+    "—"): one rule with the CSV summary, which writes the same digits."""
+    j = Journal(tmp_path / "s.sqlite3")
+    sid = j.start_session(preset="esketamine 84 mg", preset_path=None, preset_yaml=None,
+                          room="A", planned_s=3600)
+    j.append(sid, "session_start", session_t=0)
+    j.append(sid, "dose", session_t=5, payload={"drug": "ketamine", "mg": 32.85,
+                                                 "route": "iv"})
+    j.append(sid, "vitals", session_t=10,
+             payload={"sys": 120.0, "dia": "high", "hr": 71.5, "spo2": 97.25})
+    j.end_session(sid, "stopped")
+    out = tmp_path / "numbers.pdf"
+    export_pdf(j, sid, out)
+    text = pdf_text(out)
+    assert "ketamine 32.85 mg iv" in text
+    vitals = next(line for line in text.splitlines() if line.startswith("+00:10"))
+    assert "120/high" in vitals
+    assert "71.5" in vitals and "97.25" in vitals
+    assert "BP 120/high · HR 71.5 · SpO2 97.25 %" in export_csv(j, sid)
     j.close()

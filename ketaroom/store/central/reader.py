@@ -27,7 +27,6 @@ import psycopg
 
 from ketaroom.store.central.schema import (
     SCHEMA_VERSION,
-    WORDS_KINDS_SQL,
     CentralSchemaError,
     CentralUnavailableError,
     _one_line,
@@ -43,7 +42,7 @@ from ketaroom.store.patients import (
     due_items,
     due_since,
 )
-from ketaroom.store.search_terms import like_pattern, search_terms
+from ketaroom.store.search_terms import SEARCHED_KINDS_SQL, like_pattern, search_terms
 from ketaroom.store.session_records import (
     INCIDENT_KINDS,
     EventRecord,
@@ -66,7 +65,7 @@ _SESSION_SELECT = (
 patient's code is the clinic's spelling (``clinic_patients``), whichever room typed it."""
 WORDS_MATCH = (
     "SELECT e.room_id, e.session_local_id FROM events e"
-    f" WHERE e.kind IN ({WORDS_KINDS_SQL}) AND ketaroom_event_words(e.payload) @@ ")
+    f" WHERE e.kind IN ({SEARCHED_KINDS_SQL}) AND ketaroom_event_words(e.payload) @@ ")
 """The sessions (room id, local id) with an entry whose words match a tsquery (SQL to
 follow, :func:`words_query`): the partial GIN index ``events_words`` answers it."""
 _SEARCH_WORD = re.compile(r"[^\W_]")

@@ -20,7 +20,6 @@ from ketaroom.core.dsn import hide_password_in
 __all__ = [
     "MIGRATIONS",
     "SCHEMA_VERSION",
-    "WORDS_KINDS_SQL",
     "CentralError",
     "CentralSchemaError",
     "CentralUnavailableError",
@@ -134,12 +133,12 @@ room that changed them last (NULL unless a room shares them), the earliest creat
 ``courses`` are each room's (a course is planned in one room); ``id`` is clinic-wide.
 Sessions gain their room's patient and course ids and the number in the course."""
 
-WORDS_KINDS_SQL = ("'note', 'note_correction', 'note_tags', 'cue', 'emergency', 'reflection',"
-                   " 'adverse_event'")
-"""The kinds whose words the server indexes (``events_words``), the same as
-``_TEXT_KINDS_SQL`` in :mod:`ketaroom.store.journal_schema` (a room's ``session_text``). A
-query must name exactly these for PostgreSQL to use the partial index
-(:meth:`CentralRecords.history <ketaroom.store.central.reader.CentralRecords.history>`)."""
+_V3_WORDS_KINDS_SQL = ("'note', 'note_correction', 'note_tags', 'cue', 'emergency',"
+                       " 'reflection', 'adverse_event'")
+"""The kinds whose words the server indexes (``events_words``) as v3 and v4 were shipped
+with (their text never changes): the
+:data:`~ketaroom.store.search_terms.SEARCHED_KINDS` of that version, which a test holds
+to it."""
 
 _V3 = f"""
 CREATE FUNCTION ketaroom_event_words(payload text) RETURNS tsvector
@@ -160,7 +159,7 @@ BEGIN
 END
 $$;
 CREATE INDEX events_words ON events USING gin (ketaroom_event_words(payload))
-    WHERE kind IN ({WORDS_KINDS_SQL});
+    WHERE kind IN ({_V3_WORDS_KINDS_SQL});
 """
 """Full-text search of the clinic's records: the words of each note, cue prompt, tags,
 emergency, reflection and adverse event (what a room's ``session_text`` holds), in a GIN
@@ -208,7 +207,7 @@ BEGIN
 END
 $$;
 CREATE INDEX events_words ON events USING gin (ketaroom_event_words(payload))
-    WHERE kind IN ({WORDS_KINDS_SQL});
+    WHERE kind IN ({_V3_WORDS_KINDS_SQL});
 """
 """Accents ignored, like a room's search (``Müller`` is found by ``muller``): the indexed
 words are folded by ``ketaroom_fold`` (canonical decomposition, NFD, with the combining

@@ -134,11 +134,11 @@ def test_csv_content(recorded: tuple[Journal, int]) -> None:
 
 
 def test_summary_formula_guard() -> None:
-    from ketaroom.store.export import _spreadsheet_safe
+    from ketaroom.store.export import csv_formula_safe
 
-    assert _spreadsheet_safe("=1+1") == "'=1+1"
-    assert _spreadsheet_safe("-2") == "'-2"
-    assert _spreadsheet_safe("ok") == "ok"
+    assert csv_formula_safe("=1+1") == "'=1+1"
+    assert csv_formula_safe("-2") == "'-2"
+    assert csv_formula_safe("ok") == "ok"
 
 
 def test_unknown_session(recorded: tuple[Journal, int]) -> None:

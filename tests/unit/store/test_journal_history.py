@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import re
+import sqlite3
 from pathlib import Path
 
+import pytest
+
+from ketaroom.store import journal_schema
+from ketaroom.store.central import schema as central_schema
 from ketaroom.store.journal import Journal
 from ketaroom.store.patients import PatientStore
 from ketaroom.store.record_schema import CueStart, DeviceError, Note, NoteTags, Reflection
+from ketaroom.store.search_terms import SEARCHED_KINDS, SEARCHED_KINDS_SQL
 
 
 def _start(journal: Journal, room: str, **kw: object) -> int:
@@ -68,3 +75,31 @@ def test_search_ignores_accents_and_forgets_purged_sessions(tmp_path: Path) -> N
         with journal._write() as conn:
             assert conn.execute("SELECT COUNT(*) FROM session_text").fetchone()[0] == 0
         assert journal.history(search="cafe") == []
+
+
+_KINDS_IN = re.compile(r"\bkind IN \(([^)]*)\)")
+
+
+@pytest.mark.parametrize("migrations", [journal_schema.MIGRATIONS, central_schema.MIGRATIONS],
+                         ids=["room", "server"])
+def test_the_searched_kinds_are_those_the_newest_migration_indexes(
+        migrations: list[str]) -> None:
+    """A room's ``session_text`` trigger and the server's partial index ``events_words``
+    were shipped naming the searched kinds in their migrations' text, which never changes:
+    ``SEARCHED_KINDS`` (what the server's query names) must still be what the newest one
+    names. Changing the kinds is a new migration of both databases."""
+    lists = [found for script in migrations for found in _KINDS_IN.findall(script)]
+    assert lists and lists[-1] == SEARCHED_KINDS_SQL
+
+
+def test_a_journal_indexes_the_words_of_the_searched_kinds(tmp_path: Path) -> None:
+    with Journal(tmp_path / "sessions.sqlite3") as journal:
+        sid = _start(journal, "Room 1")
+        for kind in SEARCHED_KINDS:
+            journal.append(sid, kind, session_t=1.0, payload={"text": f"word{kind.value}"})
+        journal.append(sid, DeviceError.kind, session_t=2.0,
+                       payload={"text": "wordnotsearched"})
+        with sqlite3.connect(journal.path) as raw:
+            (text,) = raw.execute("SELECT text FROM session_text WHERE rowid = ?",
+                                  (sid,)).fetchone()
+    assert sorted(text.split()) == sorted(f"word{kind.value}" for kind in SEARCHED_KINDS)

@@ -41,6 +41,7 @@ from ketaroom.store.record_schema import (
     VitalsReading,
     brightness,
     cue_kind,
+    current_note_tags,
     phase_name,
     volume,
 )
@@ -160,6 +161,33 @@ def test_an_old_format_journal_reads_as_before(tmp_path: Path) -> None:
         assert [(p.name, p.planned_s, p.planned_start_s) for p in facts.phases] == [
             ("Settle", 600.0, 0.0)]
         assert cue_kind(facts.cues[0].event.payload) == "vitals"
+
+
+def test_a_notes_tags_now_are_one_rule_in_journal_order(tmp_path: Path) -> None:
+    """The session report (``NoteRow.current_tags``) and the history view
+    (``current_note_tags``) give every note the same tags: the last set, in ``seq``
+    order, whatever order the events were gathered in."""
+    with Journal(tmp_path / "sessions.sqlite3") as journal:
+        sid = journal.start_session(preset="IV", preset_path=None, preset_yaml=None,
+                                    room="R", planned_s=600)
+
+        def write(entry: Note | NoteCorrection | NoteTags, t: float,
+                  refers_to: int | None = None) -> int:
+            return journal.append(sid, entry.kind, session_t=t, payload=entry.to_payload(),
+                                  refers_to=refers_to)
+
+        calm = write(Note("calm", ("dose",), "RN"), 1)
+        write(NoteTags(("ready",), "RN"), 2, calm)
+        fixed = write(NoteCorrection("calm, warm", "detail", "RN", ("dose", "ready")), 3, calm)
+        write(NoteTags(("calm-music",), "RN"), 4, fixed)  # through the correction
+        plain = write(Note("asked for water", (), "RN"), 5)
+        write(NoteCorrection("asked for tea", "typo", "RN"), 6, plain)  # text only
+        events = journal.events(sid)
+        facts = session_facts.analyse(journal.session(sid), events)
+    expected = {calm: ["calm-music"], plain: []}
+    assert current_note_tags(events) == expected
+    assert current_note_tags(reversed(events)) == expected
+    assert {row.event.id: row.current_tags() for row in facts.notes} == expected
 
 
 def test_every_summarised_kind_is_a_record_kind() -> None:
