@@ -29,8 +29,8 @@ from ketaroom.store.central.schema import (
     SCHEMA_VERSION,
     CentralSchemaError,
     CentralUnavailableError,
-    _one_line,
     connect,
+    error_line,
     server_version,
 )
 from ketaroom.store.patients import (
@@ -90,7 +90,7 @@ class CentralRecords:
             self._version = server_version(self._conn)
         except psycopg.Error as exc:
             self._conn.close()
-            raise CentralUnavailableError(_one_line(exc)) from exc
+            raise CentralUnavailableError(error_line(exc)) from exc
         if self._version > SCHEMA_VERSION:
             self._conn.close()
             raise CentralSchemaError(
@@ -119,7 +119,7 @@ class CentralRecords:
             with self._conn.transaction():
                 return list(self._conn.execute(sql, params).fetchall())
         except psycopg.OperationalError as exc:
-            raise CentralUnavailableError(_one_line(exc)) from exc
+            raise CentralUnavailableError(error_line(exc)) from exc
 
     def _session(self, row: tuple[Any, ...]) -> SessionRecord:
         (sid, preset, preset_path, preset_yaml, room, patient_ref, started_at, ended_at,

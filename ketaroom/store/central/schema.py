@@ -26,6 +26,7 @@ __all__ = [
     "check_server",
     "connect",
     "ensure_schema",
+    "error_line",
     "server_version",
 ]
 
@@ -249,10 +250,10 @@ def connect(dsn: str, *, timeout_s: float = 5.0) -> psycopg.Connection:
     try:
         return psycopg.connect(dsn, **timeout)  # the address's own timeout wins
     except psycopg.Error as exc:
-        raise CentralUnavailableError(_one_line(exc)) from exc
+        raise CentralUnavailableError(error_line(exc)) from exc
 
 
-def _one_line(exc: BaseException) -> str:
+def error_line(exc: BaseException) -> str:
     """The useful line of a libpq error (its first line, or the cause we recognise)."""
     text = str(exc).strip()
     lowered = text.lower()
@@ -305,7 +306,7 @@ def ensure_schema(conn: psycopg.Connection) -> int:
             "the records server's role may not create tables: see docs/central-records.md"
         ) from exc
     except psycopg.OperationalError as exc:
-        raise CentralUnavailableError(_one_line(exc)) from exc
+        raise CentralUnavailableError(error_line(exc)) from exc
 
 
 def check_server(dsn: str) -> str:
@@ -317,7 +318,7 @@ def check_server(dsn: str) -> str:
         release = conn.info.server_version
         tls = " over TLS" if conn.pgconn.ssl_in_use else " (not encrypted)"
     except psycopg.Error as exc:
-        raise CentralUnavailableError(_one_line(exc)) from exc
+        raise CentralUnavailableError(error_line(exc)) from exc
     finally:
         conn.close()
     server = f"Connected{tls} to PostgreSQL {release // 10000}.{release % 10000}"

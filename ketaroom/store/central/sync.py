@@ -44,9 +44,9 @@ import psycopg
 
 from ketaroom.store.central.schema import (
     CentralUnavailableError,
-    _one_line,
     connect,
     ensure_schema,
+    error_line,
 )
 from ketaroom.store.journal import Journal
 
@@ -494,7 +494,7 @@ def sync(journal_path: Path, dsn: str, *, batch_rows: int = BATCH_ROWS,
             finally:
                 journal.close()
     except psycopg.OperationalError as exc:
-        raise CentralUnavailableError(_one_line(exc)) from exc
+        raise CentralUnavailableError(error_line(exc)) from exc
     finally:
         server.close()
     return SyncResult(room, sent, batches, time.monotonic() - started)
