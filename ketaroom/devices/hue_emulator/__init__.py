@@ -11,10 +11,7 @@ rate limits, the request log, the API routes), ``server`` (the HTTP layer and th
 that act there) and ``cli`` (``ketaroom bridge-emulator``).
 """
 
-from ketaroom.devices.hue_emulator.bridge import HueEmulator
-from ketaroom.devices.hue_emulator.cli import add_arguments, main, run_cli
-from ketaroom.devices.hue_emulator.faults import Fault
-from ketaroom.devices.hue_emulator.light import LIGHT_KINDS, STARTUP_MODES
+from ketaroom.core.lazy import lazy_attributes
 
 __all__ = [
     "LIGHT_KINDS",
@@ -25,3 +22,15 @@ __all__ = [
     "main",
     "run_cli",
 ]
+
+# Lazy: ``ketaroom``'s argument parser needs only the command's options, not the HTTP
+# server (every start of the window builds the parser).
+__getattr__ = lazy_attributes(__name__, {
+    "HueEmulator": f"{__name__}.bridge",
+    "add_arguments": f"{__name__}.cli",
+    "main": f"{__name__}.cli",
+    "run_cli": f"{__name__}.cli",
+    "Fault": f"{__name__}.faults",
+    "LIGHT_KINDS": f"{__name__}.light",
+    "STARTUP_MODES": f"{__name__}.light",
+})

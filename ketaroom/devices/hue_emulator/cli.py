@@ -15,7 +15,6 @@ import sys
 import threading
 from collections.abc import Sequence
 
-from ketaroom.devices.hue_emulator.bridge import HueEmulator
 from ketaroom.devices.hue_emulator.faults import Fault
 from ketaroom.devices.hue_emulator.light import LIGHT_KINDS, STARTUP_MODES
 
@@ -118,6 +117,8 @@ def run_cli(args: argparse.Namespace) -> int:
 
     Exit 2 (nothing served) when ``--startup``/``--light-kind``/``--unreachable`` name a light
     the emulator does not have."""
+    from ketaroom.devices.hue_emulator.bridge import HueEmulator  # the server, when served
+
     try:
         startup_modes, unreachable = _real_room_faults(args)
     except ValueError as exc:
