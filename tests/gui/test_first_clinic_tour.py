@@ -1,0 +1,45 @@
+"""Small things a new clinic hit on its first night with ketaroom (the tour of issue 15):
+blood pressure typed as people write it, text that fits its field, windows that fit the
+screen, controls that move by steps one can see and never do nothing."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from ketaroom.store.journal import Journal
+from ketaroom.ui.main_window import MainWindow
+
+pytestmark = pytest.mark.gui
+
+
+def _start(qtbot, window: MainWindow) -> None:
+    qtbot.mouseClick(window.session_panel.start_button, Qt.MouseButton.LeftButton)
+    assert window.live is not None
+
+
+def _vitals(window: MainWindow) -> list[dict]:
+    live = window.live
+    assert live is not None and live.recorder.flush(5.0)
+    with Journal(window.service.journal.path) as journal:
+        return [e.payload for e in journal.events(live.session_id) if e.kind == "vitals"]
+
+
+def test_blood_pressure_typed_as_142_slash_90_keeps_the_diastolic(qtbot, make_window) -> None:
+    """The slash moves on to Dia (it used to be refused by the field, and the 90 with it:
+    "Sys 142" was recorded, the diastolic silently lost)."""
+    window = make_window()
+    _start(qtbot, window)
+    edits = window.notes_panel.vital_edits
+    edits["dia"].setText("70")  # whatever was there is replaced by what is typed
+    edits["sys"].setFocus()
+    for key in "142/90":  # each key to whichever field has the keyboard, as typing does
+        focused = QApplication.focusWidget()
+        assert focused is not None
+        qtbot.keyClick(focused, key)
+    assert (edits["sys"].text(), edits["dia"].text()) == ("142", "90")
+    assert edits["dia"].hasFocus()
+    qtbot.keyClick(edits["dia"], Qt.Key.Key_Return)
+    [reading] = _vitals(window)
+    assert (reading["sys"], reading["dia"]) == (142, 90)
