@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from ketaroom.store.journal import Journal
 from ketaroom.ui.main_window import MainWindow
@@ -43,3 +43,27 @@ def test_blood_pressure_typed_as_142_slash_90_keeps_the_diastolic(qtbot, make_wi
     qtbot.keyClick(edits["dia"], Qt.Key.Key_Return)
     [reading] = _vitals(window)
     assert (reading["sys"], reading["dia"]) == (142, 90)
+
+
+def _fits(widget: QWidget, text: str, chrome_px: int) -> bool:
+    """``text`` fits in ``widget`` beside ``chrome_px`` of padding, frame and arrow."""
+    return widget.fontMetrics().horizontalAdvance(text) + chrome_px <= widget.width()
+
+
+def test_the_patient_code_and_course_read_whole(qtbot, make_window) -> None:
+    """The code's hint read "Patient code, e.g. PT-…" and a patient's course
+    "Induction series: 1 o": both clipped, on a row with room to spare."""
+    window = make_window(patient=None)
+    picker = window.patient_picker
+    window.resize(1280, 720)
+    qtbot.wait(20)
+    assert _fits(picker.code, picker.code.placeholderText(), 24)
+    picker.code.setText("PT-0107")
+    picker.resolve()  # created with a course of six planned
+    picker.code.setText("pt-0107")  # typed again at the next session
+    qtbot.waitUntil(lambda: picker.course.count() == 2)
+    window.centralWidget().layout().activate()
+    qtbot.wait(20)
+    course = picker.course.currentText()
+    assert course.startswith("Induction series: 0 of 6 done")
+    assert _fits(picker.course, course, 40)
