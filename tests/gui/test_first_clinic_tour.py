@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QWidget
 
 from ketaroom.store.journal import Journal
 from ketaroom.ui.main_window import MainWindow
@@ -67,3 +67,19 @@ def test_the_patient_code_and_course_read_whole(qtbot, make_window) -> None:
     course = picker.course.currentText()
     assert course.startswith("Induction series: 0 of 6 done")
     assert _fits(picker.course, course, 40)
+
+
+def test_every_spin_box_is_as_tall_as_the_fields_beside_it(qtbot, make_window) -> None:
+    """The planned sessions and their spacing (beside 44 px fields) and the follow-up's
+    mood were about 26 px tall: every control is at least 44 px (docs/ui.md)."""
+    window = make_window(patient=None)
+    picker = window.patient_picker
+    picker.code.setText("PT-0108")  # a new patient: the course is planned here
+    qtbot.waitUntil(picker.planned.isVisible)
+    window._on_open_patients()
+    patients = window._side_windows["patients"]
+    spins = [picker.planned, picker.spacing, *patients.findChildren(QAbstractSpinBox)]
+    for spin in spins:
+        spin.ensurePolished()
+        assert spin.sizeHint().height() >= 44, spin
+    assert picker.planned.height() >= 44 and picker.code.height() >= 44
