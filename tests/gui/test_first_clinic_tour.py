@@ -5,7 +5,8 @@ screen, controls that move by steps one can see and never do nothing."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QScreen
 from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QWidget
 
 from ketaroom.store.journal import Journal
@@ -83,3 +84,22 @@ def test_every_spin_box_is_as_tall_as_the_fields_beside_it(qtbot, make_window) -
         spin.ensurePolished()
         assert spin.sizeHint().height() >= 44, spin
     assert picker.planned.height() >= 44 and picker.code.height() >= 44
+
+
+@pytest.mark.parametrize("screen", [(1280, 720), (1366, 768)], ids=["1280x720", "1366x768"])
+@pytest.mark.parametrize("kind", ["history", "patients", "presets", "music-library"])
+def test_each_clinic_window_fits_a_small_screen(qtbot, make_window, monkeypatch, kind: str,
+                                                 screen: tuple[int, int]) -> None:
+    """They opened at 1180×760 whatever the screen: on 1280×720 or 1366×768 their bottom
+    row (exports, Delete, Preview) was under the screen's edge. (The test screen is
+    800×800; the clinic's screen is what its available area says.)"""
+    width, height = screen
+    monkeypatch.setattr(QScreen, "availableGeometry", lambda _self: QRect(0, 0, width, height))
+    window = make_window()
+    window.service.gate.set_first_pin("2580")
+    {"history": window._on_open_history, "patients": window._on_open_patients,
+     "presets": window._on_open_presets,
+     "music-library": window._on_open_music_library}[kind]()
+    side = window._side_windows[kind]
+    assert side.width() <= width and side.height() + 30 <= height  # a title bar above it
+    assert side.width() >= 1180 and side.height() >= 600  # no smaller than it needs to be
