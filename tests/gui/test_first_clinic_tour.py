@@ -103,3 +103,20 @@ def test_each_clinic_window_fits_a_small_screen(qtbot, make_window, monkeypatch,
     side = window._side_windows[kind]
     assert side.width() <= width and side.height() + 30 <= height  # a title bar above it
     assert side.width() >= 1180 and side.height() >= 600  # no smaller than it needs to be
+
+
+def test_the_follow_up_names_its_session_whole(qtbot, make_window) -> None:
+    """At the Clinic window's width the follow-up's session read "2 of 6 · 2026-11-3"."""
+    window = make_window()
+    _start(qtbot, window)
+    window._on_stop()
+    window._on_open_patients()
+    patients = window._side_windows["patients"]
+    patients.resize(1180, 680)
+    patients.patients.selectRow(0)
+    qtbot.waitUntil(lambda: patients.fu_session.count() == 1)
+    patients.layout().activate()
+    qtbot.wait(20)
+    session = patients.fu_session
+    assert session.currentText().startswith("1 of 6 · ")
+    assert _fits(session, session.currentText(), 40)
