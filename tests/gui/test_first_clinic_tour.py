@@ -9,7 +9,9 @@ from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QScreen
 from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QWidget
 
+from ketaroom.core.targets import LightTarget
 from ketaroom.store.journal import Journal
+from ketaroom.ui.light_panel import LightPanel
 from ketaroom.ui.main_window import MainWindow
 
 pytestmark = pytest.mark.gui
@@ -120,3 +122,19 @@ def test_the_follow_up_names_its_session_whole(qtbot, make_window) -> None:
     session = patients.fu_session
     assert session.currentText().startswith("1 of 6 · ")
     assert _fits(session, session.currentText(), 40)
+
+
+def test_a_warmth_key_press_warms_the_room_a_step_one_can_see(qtbot) -> None:
+    """An arrow key moved the warmth 1 K, shown and sent rounded to 50 K: five presses
+    and the room, the value and the record stayed at 2700 K."""
+    light = LightPanel(lambda: "Treatment room")
+    qtbot.addWidget(light)
+    sent: list[LightTarget] = []
+    light.light_requested.connect(sent.append)
+    light.show_confirmed(LightTarget(30.0, 1.0, kelvin=2700, group="Treatment room"))
+    light.show()
+    light.warmth.setFocus()
+    for _ in range(2):
+        qtbot.keyClick(light.warmth, Qt.Key.Key_Left)
+    assert light.warmth_value.text() == "2500 K"
+    qtbot.waitUntil(lambda: bool(sent) and sent[-1].kelvin == 2500, timeout=2000)
