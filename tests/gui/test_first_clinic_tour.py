@@ -10,6 +10,7 @@ from PySide6.QtGui import QScreen
 from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QWidget
 
 from ketaroom.core.targets import LightTarget
+from ketaroom.shipped import MUSIC_DIR
 from ketaroom.store.journal import Journal
 from ketaroom.ui.light_panel import LightPanel
 from ketaroom.ui.main_window import MainWindow
@@ -138,3 +139,28 @@ def test_a_warmth_key_press_warms_the_room_a_step_one_can_see(qtbot) -> None:
         qtbot.keyClick(light.warmth, Qt.Key.Key_Left)
     assert light.warmth_value.text() == "2500 K"
     qtbot.waitUntil(lambda: bool(sent) and sent[-1].kelvin == 2500, timeout=2000)
+
+
+def test_music_library_offers_preview_and_playlist_once_a_track_is_chosen(
+        qtbot, make_window) -> None:
+    """A new clinic's library is empty: Preview, Add to playlist and Remove were offered
+    and did nothing when pressed."""
+    window = make_window()
+    window.service.gate.set_first_pin("2580")
+    window._on_open_music_library()
+    view = window._side_windows["music-library"]
+    assert not view.preview_button.isEnabled()
+    assert not view.add_to_playlist_button.isEnabled()
+    assert not view.remove_button.isEnabled()
+    view.add_folder(MUSIC_DIR)  # the bundled music
+    qtbot.waitUntil(lambda: view.scan_job is None and view.model.rowCount() > 0,
+                    timeout=30000)
+    assert not view.preview_button.isEnabled()  # nothing chosen yet
+    view.table.selectRow(0)
+    assert view.preview_button.isEnabled() and view.add_to_playlist_button.isEnabled()
+    qtbot.mouseClick(view.add_to_playlist_button, Qt.MouseButton.LeftButton)
+    assert not view.remove_button.isEnabled()
+    view.playlist.setCurrentRow(0)
+    assert view.remove_button.isEnabled()
+    qtbot.mouseClick(view.remove_button, Qt.MouseButton.LeftButton)
+    assert view.playlist.count() == 0 and not view.remove_button.isEnabled()
