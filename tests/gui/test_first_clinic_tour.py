@@ -164,3 +164,18 @@ def test_music_library_offers_preview_and_playlist_once_a_track_is_chosen(
     assert view.remove_button.isEnabled()
     qtbot.mouseClick(view.remove_button, Qt.MouseButton.LeftButton)
     assert view.playlist.count() == 0 and not view.remove_button.isEnabled()
+
+
+def test_pause_moves_nothing_in_the_session_row(qtbot, make_window) -> None:
+    """Pause turning into the wider Resume pushed the preset's name and the buttons aside."""
+    window = make_window()
+    _start(qtbot, window)
+    panel = window.session_panel
+    window.layout().activate()
+    before = [(w.x(), w.width()) for w in (panel.picker, panel.pause_button, panel.next_button)]
+    panel.pause_button.click()  # as Space does: the keyboard focus stays where it was
+    assert panel.pause_button.text() == "Resume"
+    window.layout().activate()
+    qtbot.wait(20)
+    after = [(w.x(), w.width()) for w in (panel.picker, panel.pause_button, panel.next_button)]
+    assert after == before
