@@ -104,10 +104,13 @@ def _open_journal(data_dir: Path) -> tuple[Journal, str | None]:
 
 
 def _records_exist(journal: Journal) -> bool:
-    """Whether any session was recorded (unreadable records count as existing)."""
+    """Whether any clinical session was recorded (unreadable records count as existing).
+
+    Rehearsals do not count: ``ketaroom rehearse`` (the README's first check) records
+    them before the window, and its PIN watch, ever ran."""
     from ketaroom.store.journal import JournalError
 
     try:
-        return bool(journal.sessions())
+        return bool(journal.sessions(include_rehearsals=False))
     except JournalError:
         return True

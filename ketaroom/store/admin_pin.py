@@ -15,10 +15,12 @@ A damaged ``admin.json`` fails *closed*: the PIN counts as set and nothing verif
 The PIN file is *tamper-evident* (:class:`PinWatch`): every time ketaroom writes it, the
 file's SHA-256 fingerprint goes into the records' audit trail. At start-up the file is
 compared with the last fingerprint recorded; a file deleted or replaced outside
-ketaroom — or missing while session records exist — is a *PIN reset*: it is written
-to the audit trail with the OS user, a replaced file is set aside (so a PIN someone
-put there does not open anything), and a new PIN must be chosen before any admin
-work. The window says so.
+ketaroom — or missing while clinical records from before fingerprints exist — is a
+*PIN reset*: it is written to the audit trail with the OS user, a replaced file is set
+aside (so a PIN someone put there does not open anything), and a new PIN must be chosen
+before any admin work. The window says so. A first start with no PIN file records "no
+PIN yet" (:data:`NO_FILE`), so a clinic that has not chosen one is never told it was
+reset.
 """
 
 from __future__ import annotations
@@ -264,6 +266,8 @@ class PinWatch:
         if expected is None and (actual is not None or not records_exist):
             if actual is not None:  # a PIN from before fingerprints: trust it from now on
                 self._record("admin_pin_recorded", "admin PIN file found; fingerprint recorded")
+            else:  # a first start: "no PIN yet" is what the next start compares with
+                self._record("admin_pin_recorded", "no admin PIN set yet")
             return None
         if expected == (actual or NO_FILE):
             return None

@@ -12,13 +12,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QWidget
 
 if TYPE_CHECKING:
     from ketaroom.ui.main_window import MainWindow
     from ketaroom.ui.preview import RoomPreview
+
+
+SIDE_WINDOW = QSize(1180, 760)
+"""A Clinic window's size on a screen with room for it."""
+FRAME_PX = 40
+"""The title bar and borders the window manager adds: they stay on the screen too."""
 
 
 class ClinicMenu:
@@ -45,12 +51,19 @@ class ClinicMenu:
         if window is None:
             window = build()
             window.setWindowFlag(Qt.WindowType.Window, True)
-            window.resize(1180, 760)
+            window.resize(self._fitted(SIDE_WINDOW))
             self.side_windows[key] = window
         window.show()
         window.raise_()
         window.activateWindow()
         return window
+
+    def _fitted(self, wanted: QSize) -> QSize:
+        """``wanted``, no taller than the main window's screen has room for (1280×720,
+        1366×768: a 760 px window there had its bottom row, the exports, off the screen).
+        The width is kept: the main window itself needs 1180 px."""
+        area = self._window.screen().availableGeometry()
+        return QSize(wanted.width(), min(wanted.height(), area.height() - FRAME_PX))
 
     def open_history(self) -> None:
         from ketaroom.ui.history_view import HistoryView

@@ -41,6 +41,8 @@ SLIDER_THROTTLE_MS = 250
 FOLLOW_MS = 250
 """How often the handle follows a running fade."""
 UNKNOWN = "—"
+WARMTH_KEY_STEP_K = 100
+"""An arrow key's warmth step: two of the 50 K steps the warmth is shown and sent in."""
 SCENE_TRANSITION_S = 8.0
 
 
@@ -93,6 +95,7 @@ class LightPanel(Panel):
         grid.setHorizontalSpacing(8)
         self.brightness = self._slider(BRIGHTNESS_MIN, BRIGHTNESS_MAX, "Brightness")
         self.warmth = self._slider(KELVIN_MIN, KELVIN_MAX, "Colour temperature: warm ← → cool")
+        self.warmth.setSingleStep(WARMTH_KEY_STEP_K)
         self.warmth.setPageStep(250)
         self.brightness_value = muted_label()
         self.warmth_value = muted_label()

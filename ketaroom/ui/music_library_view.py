@@ -192,6 +192,10 @@ class MusicLibraryView(QWidget):
         right.addLayout(buttons)
         right.addWidget(self.saved_label)
 
+        self.table.selectionModel().selectionChanged.connect(self._show_choices)
+        self.playlist.itemSelectionChanged.connect(self._show_choices)
+        self._show_choices()
+
         body = QHBoxLayout()
         body.addLayout(left, 3)
         body.addLayout(right, 1)
@@ -214,6 +218,13 @@ class MusicLibraryView(QWidget):
             "Library folders: " + ", ".join(str(f) for f in folders) if folders
             else "No library folder yet: add the folder where the clinic's music is.")
         self.scan_button.setEnabled(bool(folders) and self.scan_job is None)
+
+    def _show_choices(self) -> None:
+        """What needs a track chosen is offered once one is (never a button doing nothing)."""
+        chosen = self.table.selectionModel().hasSelection()
+        self.preview_button.setEnabled(chosen)
+        self.add_to_playlist_button.setEnabled(chosen)
+        self.remove_button.setEnabled(bool(self.playlist.selectedItems()))
 
     def selected_paths(self) -> list[tuple[Path, str]]:
         """The selected tracks (path, title), in the table's order."""

@@ -7,7 +7,8 @@ ever lost; a change of its tags alone is recorded as that (``note_tags``), not a
 correction. *New note* closes the draft. Quick tags go with the draft. A note cue's
 *Note* starts a fresh draft that answers that cue (:meth:`NotesPanel.start_note`).
 
-Vitals: systolic / diastolic / heart rate / SpO₂; implausible values (most likely
+Vitals: systolic / diastolic / heart rate / SpO₂ (blood pressure typed as it is written,
+``142/90``, fills both: the slash moves on to the diastolic); implausible values (most likely
 typos) are refused with a calm message, readings outside the clinic's limits are
 recorded and their warnings shown. Every entry shows session time and wall time.
 """
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QIntValidator, QKeySequence, QShortcut
+from PySide6.QtGui import QIntValidator, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
@@ -86,6 +87,18 @@ def stamp(session_t: float) -> tuple[str, str]:
     return format_clock(session_t), time.strftime("%H:%M")  # local time, as datetime.now()
 
 
+class SystolicEdit(QLineEdit):
+    """The systolic field: a slash typed in it (``142/90``) moves on to the diastolic."""
+
+    slash = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.text() == "/":
+            self.slash.emit()
+            return
+        super().keyPressEvent(event)
+
+
 class NotesPanel(Panel):
     vitals_recorded = Signal(int)
     """Ticket of a vitals entry just recorded."""
@@ -148,7 +161,7 @@ class NotesPanel(Panel):
         grid.setHorizontalSpacing(6)
         self.vital_edits: dict[str, QLineEdit] = {}
         for column, key in enumerate(VITAL_FIELDS):
-            edit = QLineEdit()
+            edit = SystolicEdit() if key == "sys" else QLineEdit()
             edit.setPlaceholderText(VITAL_HINTS[key])
             edit.setValidator(QIntValidator(0, 999, edit))
             edit.setToolTip(LABELS[key])
@@ -156,6 +169,9 @@ class NotesPanel(Panel):
             edit.returnPressed.connect(self._on_record_vitals)
             grid.addWidget(edit, 0, column)
             self.vital_edits[key] = edit
+        systolic = self.vital_edits["sys"]
+        assert isinstance(systolic, SystolicEdit)
+        systolic.slash.connect(self._on_systolic_slash)
         self.record_vitals = icon_button("Record vitals", "mdi6.heart-pulse")
         self.record_vitals.clicked.connect(self._on_record_vitals)
         grid.addWidget(self.record_vitals, 0, len(VITAL_FIELDS))
@@ -195,6 +211,11 @@ class NotesPanel(Panel):
 
     def focus_vitals(self) -> None:
         self.vital_edits["sys"].setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _on_systolic_slash(self) -> None:
+        diastolic = self.vital_edits["dia"]
+        diastolic.setFocus(Qt.FocusReason.TabFocusReason)
+        diastolic.selectAll()  # what is typed next replaces an earlier reading
 
     # -- notes ------------------------------------------------------------------------------
 

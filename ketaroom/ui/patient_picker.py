@@ -36,6 +36,8 @@ COURSE_LABELS = {"induction": "Induction series", "maintenance": "Maintenance",
 """How each course kind reads in the window."""
 PLAN_NEW = -1
 """The course choice that plans a new course."""
+CODE_CHROME_PX = 36
+"""The code field's padding and frame around its text (the theme's 10 px each side)."""
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,9 @@ class PatientPicker(QWidget):
         self.code = QLineEdit()
         self.code.setObjectName("patientCode")
         self.code.setPlaceholderText("Patient code, e.g. PT-0042")
-        self.code.setFixedWidth(220)
+        self.code.ensurePolished()  # the theme's font: the hint is measured as it is drawn
+        hint_px = self.code.fontMetrics().horizontalAdvance(self.code.placeholderText())
+        self.code.setFixedWidth(max(220, hint_px + CODE_CHROME_PX))
         self.code.setMaxLength(200)
         self._codes = QStringListModel(self)
         completer = QCompleter(self._codes, self)
@@ -81,6 +85,8 @@ class PatientPicker(QWidget):
         self.course = QComboBox()
         self.course.setObjectName("courseChoice")
         self.course.setMinimumWidth(200)
+        # as wide as its longest course line, not as it was at first show (empty)
+        self.course.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.kind = QComboBox()
         for kind in COURSE_KINDS:
             self.kind.addItem(COURSE_LABELS[kind], kind)

@@ -203,6 +203,8 @@ class PatientView(QWidget):
         side.addWidget(self.fu_title)
         grid = QGridLayout()
         self.fu_session = QComboBox()
+        # as wide as "2 of 6 · 2026-11-30" (sized when first shown, it was still empty)
+        self.fu_session.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.fu_after = QComboBox()
         self.fu_after.addItem("24 h after", "24h")
         self.fu_after.addItem("7 days after", "7d")

@@ -30,7 +30,7 @@ from ketaroom.core.durations import format_clock
 from ketaroom.core.timeline_kinds import Status
 from ketaroom.ui.theme import icon
 from ketaroom.ui.timeline_strip import TimelineStrip
-from ketaroom.ui.widgets import Panel, icon_button, muted_label
+from ketaroom.ui.widgets import Panel, icon_button, keep_text_whole, muted_label
 
 if TYPE_CHECKING:
     from ketaroom.core.preset import Preset
@@ -174,6 +174,9 @@ class SessionPanel(Panel):
             row.addWidget(button)
         self.body.addLayout(row)
         self._controls = row
+        self._show_pause(paused=True)  # as wide as Resume: pausing moves nothing in the row
+        keep_text_whole(self.pause_button)
+        self._show_pause(paused=False)
         self.problems = QLabel()
         self.problems.setObjectName("problem")
         self.problems.setWordWrap(True)
@@ -423,13 +426,16 @@ class SessionPanel(Panel):
             button.setEnabled(live)
         paused = self._status is Status.PAUSED
         if self.pause_button.text() != ("Resume" if paused else "Pause"):
-            self.pause_button.setText("Resume" if paused else "Pause")
-            self.pause_button.setIcon(icon("mdi6.play" if paused else "mdi6.pause",
-                                           "accent" if paused else "text"))
+            self._show_pause(paused=paused)
         self.remaining_caption.setText("left in phase" if live else (
             "planned" if not self._has_session else ""))
         if not live:
             self.confirm.hide()
+
+    def _show_pause(self, *, paused: bool) -> None:
+        self.pause_button.setText("Resume" if paused else "Pause")
+        self.pause_button.setIcon(icon("mdi6.play" if paused else "mdi6.pause",
+                                       "accent" if paused else "text"))
 
 
 def find_presets(data_dir: Path) -> list[PresetEntry]:

@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 
 from ketaroom.store.admin_pin import AdminPin, admin_path
 from ketaroom.store.journal import Journal
+from ketaroom.store.paths import journal_path
 from ketaroom.ui.main_window import MainWindow
 from ketaroom.ui.pin_dialog import PinPad
 
@@ -46,3 +47,21 @@ def test_a_pin_file_changed_outside_ketaroom_is_a_recorded_reset(
     qtbot.addWidget(pad)
     assert pad.title.text() == "CHOOSE AN ADMIN PIN"
     assert "reset outside ketaroom" in pad.hint.text()
+
+
+def test_a_new_clinic_without_a_pin_is_not_told_its_pin_was_reset(
+        qtbot, make_window, data_dir: Path) -> None:
+    """A clinic that tries `ketaroom rehearse` first, then runs sessions before it ever
+    chooses a PIN: no PIN file was ever there, so none was deleted — no alarm at any start."""
+    with Journal(journal_path(data_dir)) as journal:  # the README's first check
+        rehearsal = journal.start_session(preset="Demo", preset_path=None, preset_yaml=None,
+                                          room="rehearse", planned_s=180.0, kind="rehearsal")
+        journal.end_session(rehearsal, "completed")
+    first: MainWindow = make_window()
+    assert "admin_pin" not in first.banner.problems
+    qtbot.mouseClick(first.session_panel.start_button, Qt.MouseButton.LeftButton)
+    first._on_stop()  # a clinical record now exists
+    first.close()
+    again = make_window()
+    assert "admin_pin" not in again.banner.problems
+    assert not again.service.gate.was_reset

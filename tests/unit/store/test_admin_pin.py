@@ -181,9 +181,19 @@ def test_a_missing_pin_file_with_records_is_a_reset_even_before_fingerprints(
     assert actions(journal) == [("admin_pin_reset", "nurse")]
 
 
-def test_a_first_start_and_an_older_pin_file_raise_no_alarm(pin, journal) -> None:
+def test_a_first_start_raises_no_alarm_and_neither_do_the_next_without_a_pin(
+        pin, journal) -> None:
+    """A clinic that runs sessions before it ever chooses a PIN: no "PIN was reset"."""
     assert PinWatch(pin, journal, "nurse").check(records_exist=False) is None
-    assert actions(journal) == []
+    assert actions(journal) == [("admin_pin_recorded", "nurse")]
+    assert PinWatch(pin, with_a_session(journal), "nurse").check(records_exist=True) is None
+    assert actions(journal) == [("admin_pin_recorded", "nurse")]
+    AdminGate(pin).set_first_pin("2580")  # chosen later, in ketaroom
+    assert PinWatch(pin, journal, "nurse").check(records_exist=True) is None
+    assert pin.verify("2580")
+
+
+def test_an_older_pin_file_raises_no_alarm(pin, journal) -> None:
     AdminPin(pin.path, hasher=FAST).set_pin("2580")  # written by an older ketaroom
     assert PinWatch(pin, with_a_session(journal), "nurse").check(records_exist=True) is None
     assert actions(journal) == [("admin_pin_recorded", "nurse")]
