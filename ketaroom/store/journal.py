@@ -70,6 +70,11 @@ END_STATUSES = ("completed", "stopped", "interrupted")
 KINDS = ("clinical", "rehearsal")
 """Session kinds: run from the window, or by ``ketaroom rehearse`` (left out of clinical
 views and counts unless asked for)."""
+ROOM_NAME_SQL = ("SELECT room FROM sessions WHERE room <> ''"
+                 " ORDER BY kind = 'clinical' DESC, id DESC LIMIT 1")
+"""This journal's room name: its latest clinical session's (a rehearsal may name no room
+of the clinic: ``ketaroom rehearse`` without ``--room`` records ``rehearse``), else its
+latest session's. The courses' room and the records server's ``rooms.name`` both use it."""
 
 __all__ = [
     "END_STATUSES",

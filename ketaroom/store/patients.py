@@ -37,7 +37,7 @@ from typing import Any
 from ketaroom.core import clinical
 from ketaroom.core.clinical import ClinicalInputError
 from ketaroom.core.preferences import PatientPreferences
-from ketaroom.store.journal import Journal, JournalError
+from ketaroom.store.journal import ROOM_NAME_SQL, Journal, JournalError
 from ketaroom.store.record_schema import CLINICAL_KINDS, Payload, RecordKind
 from ketaroom.store.session_records import EventRecord, SessionRecord
 from ketaroom.store.wall_clock import local_now, parse_wall, wall_iso
@@ -144,10 +144,10 @@ class Due:
 _PATIENT_COLS = "id, code, display_name, birth_year, preferences, created_at"
 _COURSE_SELECT = (
     "SELECT c.id, c.uid, p.code, c.kind, c.planned_sessions, c.spacing_days, c.started,"
-    " (SELECT room FROM sessions WHERE room <> '' ORDER BY id DESC LIMIT 1)"
-    " FROM courses c JOIN patients p ON p.id = c.patient_id"
+    f" ({ROOM_NAME_SQL}) FROM courses c JOIN patients p ON p.id = c.patient_id"
 )
-"""Every course read; its room is this journal's (named as central sync names it)."""
+"""Every course read; its room is this journal's (:data:`ROOM_NAME_SQL`, as the records
+server names it)."""
 _FOLLOW_UP_DAYS = {"24h": 1, "7d": 7}
 _FEW_COURSES = 200
 

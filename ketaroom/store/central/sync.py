@@ -48,7 +48,7 @@ from ketaroom.store.central.schema import (
     ensure_schema,
     error_line,
 )
-from ketaroom.store.journal import Journal
+from ketaroom.store.journal import ROOM_NAME_SQL, Journal
 
 __all__ = ["BATCH_ROWS", "TABLES", "SyncResult", "Table", "pending_count", "room_id", "sync"]
 
@@ -455,7 +455,7 @@ def sync(journal_path: Path, dsn: str, *, batch_rows: int = BATCH_ROWS,
 
     Patients' display names and years of birth go only with ``share_names`` (the
     room setting ``central_share_names``); otherwise the server holds NULL for them.
-    The server's ``rooms.name`` follows the room name of the latest session.
+    The server's ``rooms.name`` follows the journal's room name (:data:`ROOM_NAME_SQL`).
     Raises :class:`~.schema.CentralUnavailableError` (server away, password, TLS) and
     :class:`~.schema.CentralSchemaError` (server newer than us) before writing anything.
     ``on_batch(table, rows)`` is called after each committed batch.
@@ -469,7 +469,7 @@ def sync(journal_path: Path, dsn: str, *, batch_rows: int = BATCH_ROWS,
             _check_id_space(local)
             _check_shapes(local)
             room = _room_id(local)
-            latest = local.execute("SELECT room FROM sessions ORDER BY id DESC LIMIT 1").fetchone()
+            latest = local.execute(ROOM_NAME_SQL).fetchone()
             room_name = str(latest[0] or "") if latest else ""
             with server.transaction():
                 server.execute(

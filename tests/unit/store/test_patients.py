@@ -161,6 +161,17 @@ def test_course_numbers_and_next_due(journal: Journal) -> None:
         rehearsal, first, second]
 
 
+def test_a_course_is_in_the_room_of_the_clinical_sessions_not_a_rehearsal(
+        journal: Journal) -> None:
+    """``ketaroom rehearse --patient`` without ``--room`` records the room ``rehearse``: it
+    must not rename the room the course is planned in."""
+    store = PatientStore(journal)
+    course = store.start_course("PT-7", "induction", planned_sessions=6, spacing_days=3)
+    _start(journal, course_id=course.id, room="Treatment room")
+    _start(journal, kind="rehearsal", room="rehearse", patient_id=store.patient("PT-7").id)
+    assert store.course(course.id).room == "Treatment room"
+
+
 def test_clinical_fields_are_checked_and_read_back(journal: Journal) -> None:
     store = PatientStore(journal)
     session = _start(journal, patient_id=store.ensure_patient("PT-1").id)
