@@ -443,7 +443,7 @@ def find_presets(data_dir: Path) -> list[PresetEntry]:
     from ketaroom.store.paths import preset_library  # reads and validates every preset
 
     library = preset_library(data_dir)
-    return [PresetEntry(entry.name + ("" if entry.shipped else " (clinic)"), entry.path)
+    return [PresetEntry(entry.name + ("" if entry.shipped else " · clinic"), entry.path)
             for entry in library.entries()]
 
 

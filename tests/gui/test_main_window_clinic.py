@@ -127,7 +127,7 @@ def test_preset_picker_shows_preset_names(make_window) -> None:
     window = make_window()
     labels = [window.session_panel.picker.itemText(i)
               for i in range(window.session_panel.picker.count())]
-    assert "GUI lights only (clinic)" in labels
+    assert "GUI lights only · clinic" in labels  # never "(clinic copy) (clinic)"
     assert "IV infusion 40 min" in labels
 
 
