@@ -241,6 +241,32 @@ def test_pin_gate_blocks_the_editor_until_the_right_pin(qtbot, library: PresetLi
     assert editor.name_edit.text() == "xNew preset"  # the field starts at its beginning
 
 
+def test_moving_around_the_editor_keeps_the_pin_gate_open(qtbot, library: PresetLibrary,
+                                                           tmp_path: Path):
+    """Reading and moving between fields is activity too, not only edits (the focus moving
+    within the editor; no application-wide event filter, see ui/preset_editor/gate.py)."""
+    pin = AdminPin(tmp_path / "admin.json",
+                   hasher=PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    pin.set_pin("2580")
+    clock = FakeClock()
+    gate = AdminGate(pin, idle_s=300, clock=clock)
+    editor = make_editor(qtbot, library, gate=gate)
+    editor.show()
+    qtbot.waitExposed(editor)
+    assert gate.unlock("2580")
+    editor._check_gate()
+    assert not editor.is_locked()
+    clock.now += 200
+    editor.name_edit.setFocus()
+    qtbot.waitUntil(editor.name_edit.hasFocus, timeout=2000)
+    clock.now += 200
+    editor._check_gate()
+    assert not editor.is_locked()  # 400 s since the PIN, 200 s since the focus moved
+    clock.now += 301
+    editor._check_gate()
+    assert editor.is_locked()
+
+
 def test_first_pin_is_chosen_twice(qtbot, library: PresetLibrary, tmp_path: Path):
     pin = AdminPin(tmp_path / "admin.json",
                    hasher=PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))

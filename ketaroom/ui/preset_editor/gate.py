@@ -1,11 +1,18 @@
 """The admin PIN in front of the editor: a PIN pad page until unlocked, and again after
-the gate's idle time; any key or click inside the editor counts as activity."""
+the gate's idle time. Activity keeps it open: every edit (the editor touches the gate) and
+every move of the keyboard focus into or within the editor.
+
+Not an application-wide event filter: a Python filter on the application sees every event
+of every object, those sent while a widget is still being constructed included, and
+PySide 6.11 could crash making a Python object for such a widget (seen: a segfault in
+shiboken's type lookup while the next Clinic window was being built).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QStackedWidget, QVBoxLayout, QWidget
 
 from ketaroom.store.admin_pin import AdminGate
@@ -39,8 +46,8 @@ class PinGuard(QObject):
         self._timer.timeout.connect(self.check)
         self._timer.start()
         app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self)
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._on_focus_changed)
 
     def show_form(self) -> None:
         if self.edit_page is not None:
@@ -58,15 +65,12 @@ class PinGuard(QObject):
             self.pin_pad.reset()
             self.stack.setCurrentIndex(0)
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if (event.type() in (QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress)
-                and isinstance(watched, QWidget)
-                and (watched is self.watched or self.watched.isAncestorOf(watched))):
+    def _on_focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
+        if new is not None and (new is self.watched or self.watched.isAncestorOf(new)):
             self.gate.touch()
-        return False
 
     def close(self) -> None:
         app = QApplication.instance()
-        if app is not None:
-            app.removeEventFilter(self)
+        if isinstance(app, QApplication) and self._timer.isActive():  # once
+            app.focusChanged.disconnect(self._on_focus_changed)
         self._timer.stop()
