@@ -18,10 +18,12 @@ from PySide6.QtWidgets import (
     QSpinBox,
     QStyle,
     QStyleOptionButton,
+    QStyleOptionGroupBox,
     QWidget,
 )
 
 import ketaroom
+from ketaroom.ui.preset_editor.common import checkable_group
 from ketaroom.ui.theme import COLORS, CheckBoxStyle, NightStyle, apply_theme
 from ketaroom.ui.widgets import check_box
 
@@ -100,6 +102,22 @@ def test_an_unticked_check_box_shows_its_box_calmly(qtbot, enabled: bool) -> Non
         assert outline < _lightest(box.grab().toImage(), indicator)  # greyed out: dimmer
 
 
+def test_an_unticked_section_shows_its_box_too(qtbot) -> None:
+    """The preset editor's Music and Light sections are switched by a check box in their
+    title: Fusion drew it invisible on the dark palette when unticked."""
+    group = checkable_group("Music")
+    group.setChecked(False)
+    group.setMinimumSize(200, 60)
+    image = _shown(qtbot, group)
+    option = QStyleOptionGroupBox()
+    group.initStyleOption(option)
+    indicator = group.style().subControlRect(QStyle.ComplexControl.CC_GroupBox, option,
+                                             QStyle.SubControl.SC_GroupBoxCheckBox, group)
+    outline = _lightest(image, indicator)
+    assert outline - QColor(COLORS["bg"]).lightness() >= 60
+    assert outline <= QColor(COLORS["text"]).lightness()
+
+
 PER_WIDGET = ("pixelMetric", "drawPrimitive", "drawControl", "drawComplexControl",
               "sizeFromContents", "subElementRect", "subControlRect", "styleHint", "polish",
               "unpolish", "hitTestComplexControl", "drawItemText", "drawItemPixmap")
@@ -121,5 +139,6 @@ def test_every_check_box_gets_the_night_check_box() -> None:
     made_bare = [f"{path.relative_to(package)}:{number}"
                  for path in sorted(package.rglob("*.py")) if path.name != "widgets.py"
                  for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-                 if re.search(r"\bQCheckBox\(", line)]
+                 if re.search(r"\bQCheckBox\(|\bQGroupBox\(.*checkable", line)
+                 and path.name != "common.py"]
     assert made_bare == []

@@ -10,6 +10,7 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
+    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from ketaroom.core.playlists import PLAYLIST_SUFFIXES
+from ketaroom.ui.theme import check_box_style
 
 FIELD_HEIGHT = 44
 """Every field and button of the form is at least this tall (touch screens)."""
@@ -124,3 +126,12 @@ def local_style() -> str:
         " min-width: 30px; }\n"
         "QScrollBar::add-line:horizontal, QScrollBar::sub-line:horizontal { width: 0; }\n"
     )
+
+
+def checkable_group(title: str) -> QGroupBox:
+    """A group box switched on and off by the check box in its title, drawn like
+    :func:`~ketaroom.ui.widgets.check_box` (Fusion's own box is invisible on the dark
+    palette when unticked)."""
+    group = QGroupBox(title, checkable=True)
+    group.setStyle(check_box_style())
+    return group

@@ -35,7 +35,15 @@ from ruamel.yaml.comments import CommentedMap
 from ketaroom.core import limits, preset_yaml
 from ketaroom.core.durations import format_duration
 from ketaroom.ui.preset_editor import edits
-from ketaroom.ui.preset_editor.common import FIELD_HEIGHT, form, int_or, row, set_text, text_of
+from ketaroom.ui.preset_editor.common import (
+    FIELD_HEIGHT,
+    checkable_group,
+    form,
+    int_or,
+    row,
+    set_text,
+    text_of,
+)
 from ketaroom.ui.preset_editor.preview_controls import PreviewControls
 from ketaroom.ui.widgets import check_box
 
@@ -143,7 +151,7 @@ class PhaseForm(QWidget):
 
     def _build_music(self, controls: PreviewControls) -> QGroupBox:
         edit, phase = self.host.edit, self.host.current_phase
-        self.music_group = QGroupBox("Music", checkable=True)
+        self.music_group = checkable_group("Music")
         self.music_group.toggled.connect(lambda on: edit("music", lambda: edits.set_section(
             phase(), "music", on, self.playlist_dirs)))
         music = form(self.music_group)
@@ -175,7 +183,7 @@ class PhaseForm(QWidget):
 
     def _build_light(self, controls: PreviewControls) -> QGroupBox:
         edit, phase = self.host.edit, self.host.current_phase
-        self.light_group = QGroupBox("Light", checkable=True)
+        self.light_group = checkable_group("Light")
         self.light_group.toggled.connect(lambda on: edit("light", lambda: edits.set_section(
             phase(), "light", on, self.playlist_dirs)))
         light = form(self.light_group)
