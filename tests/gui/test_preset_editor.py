@@ -210,14 +210,20 @@ def test_phases_reorder_by_drag_and_buttons(qtbot, library: PresetLibrary):
     assert names() == ["New phase", "New phase 2"]
 
 
-def test_pin_gate_blocks_the_editor_until_the_right_pin(qtbot, library: PresetLibrary,
-                                                        tmp_path: Path):
+def _gated_editor(qtbot, library: PresetLibrary, tmp_path: Path
+                  ) -> tuple[PresetEditor, AdminGate, FakeClock]:
+    """An editor behind the admin PIN 2580 (5 minutes idle), on a clock the test moves."""
     pin = AdminPin(tmp_path / "admin.json",
                    hasher=PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
     pin.set_pin("2580")
     clock = FakeClock()
     gate = AdminGate(pin, idle_s=300, clock=clock)
-    editor = make_editor(qtbot, library, gate=gate)
+    return make_editor(qtbot, library, gate=gate), gate, clock
+
+
+def test_pin_gate_blocks_the_editor_until_the_right_pin(qtbot, library: PresetLibrary,
+                                                        tmp_path: Path):
+    editor, _gate, clock = _gated_editor(qtbot, library, tmp_path)
     assert editor.is_locked() and not editor.edit_page.isVisible()
 
     pad = editor.pin_pad
@@ -245,12 +251,7 @@ def test_moving_around_the_editor_keeps_the_pin_gate_open(qtbot, library: Preset
                                                            tmp_path: Path):
     """Reading and moving between fields is activity too, not only edits (the focus moving
     within the editor; no application-wide event filter, see ui/preset_editor/gate.py)."""
-    pin = AdminPin(tmp_path / "admin.json",
-                   hasher=PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
-    pin.set_pin("2580")
-    clock = FakeClock()
-    gate = AdminGate(pin, idle_s=300, clock=clock)
-    editor = make_editor(qtbot, library, gate=gate)
+    editor, gate, clock = _gated_editor(qtbot, library, tmp_path)
     editor.show()
     qtbot.waitExposed(editor)
     assert gate.unlock("2580")

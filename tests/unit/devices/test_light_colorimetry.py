@@ -150,12 +150,16 @@ def test_a_kelvin_on_a_colour_only_light_is_sent_as_xy_and_nothing_else_changes(
                                              f"{fitted['xy'][1]:g}), the nearest it can show")
 
 
-@pytest.mark.parametrize("target", [
+PLAIN_TARGETS = [
     LightTarget(brightness_pct=40, transition_s=3, kelvin=2700),
     LightTarget(brightness_pct=40, transition_s=3, color="#ff0000"),
     LightTarget(brightness_pct=0, transition_s=3, kelvin=2700),
     LightTarget(brightness_pct=60, transition_s=3),
-])
+]
+"""A temperature, a colour, off, and brightness alone."""
+
+
+@pytest.mark.parametrize("target", PLAIN_TARGETS)
 def test_a_light_that_takes_both_or_a_target_without_colour_changes_nothing(
         target: LightTarget) -> None:
     body = target_to_body(target)
@@ -215,12 +219,7 @@ def test_a_kelvin_to_a_group_is_clamped_into_the_narrowest_colour_only_gamut() -
     assert fit_group_body(body, [unknown_gamut])["xy"] == colour_for(500)
 
 
-@pytest.mark.parametrize("target", [
-    LightTarget(brightness_pct=40, transition_s=3, kelvin=2700),
-    LightTarget(brightness_pct=40, transition_s=3, color="#ff0000"),
-    LightTarget(brightness_pct=0, transition_s=3, kelvin=2700),
-    LightTarget(brightness_pct=60, transition_s=3),
-])
+@pytest.mark.parametrize("target", PLAIN_TARGETS)
 def test_a_group_of_lights_that_take_both_or_are_unknown_is_sent_the_body_as_it_is(
         target: LightTarget) -> None:
     body = target_to_body(target)
