@@ -73,6 +73,11 @@ class ElidedLabel(QLabel):
         """The whole text (what is shown may be cut: :meth:`shown_text`)."""
         return self._full
 
+    def set_tip(self, tip: str) -> None:
+        """The tooltip while the text is whole (when cut, the tooltip is the whole text)."""
+        self._tip = tip
+        self._elide()
+
     def shown_text(self) -> str:
         return super().text()
 

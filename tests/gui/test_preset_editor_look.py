@@ -57,3 +57,22 @@ def test_editor_labels_fit(qtbot, make_window, size: str) -> None:
         Path(out).mkdir(parents=True, exist_ok=True)
         qtbot.wait(300)
         view.grab().save(str(Path(out) / f"editor-{size}.png"))
+
+
+def test_a_status_in_the_top_bar_never_widens_the_window(qtbot, make_window) -> None:
+    """"Not saved: 3 problems to fix first" beside a long preset name pushed the window
+    23 px wider: the name gives way (whole in its tooltip and the window title)."""
+    window = make_window()
+    view = _open_copy(qtbot, window)
+    view.resize(1180, 720)
+    qtbot.wait(50)
+    width = view.width()
+    editor = view.editor
+    editor.name_edit.selectAll()
+    qtbot.keyClicks(editor.name_edit, "IV infusion 40 min, second induction series, slow "
+                                      "return (clinic copy)")
+    qtbot.waitUntil(lambda: "slow return" in editor.title.text(), timeout=2000)
+    editor.status.setText("Not saved: 3 problems to fix first")
+    qtbot.wait(50)
+    assert view.width() == width
+    assert editor.status.width() >= editor.status.sizeHint().width()  # the status whole

@@ -25,6 +25,7 @@ from ketaroom.ui.preset_editor.phase_form import PhaseForm, PresetFields
 from ketaroom.ui.preset_editor.phase_table import PhaseTable
 from ketaroom.ui.preset_editor.preview_controls import PreviewControls
 from ketaroom.ui.preset_editor.problems import ProblemList
+from ketaroom.ui.status_line import ElidedLabel
 
 if TYPE_CHECKING:
     from ketaroom.ui.preset_editor.window import PresetEditor
@@ -73,7 +74,7 @@ def build_edit_page(editor: PresetEditor) -> QWidget:
 
 def _top_bar(editor: PresetEditor) -> QHBoxLayout:
     bar = QHBoxLayout()
-    editor.title = QLabel(objectName="phaseName")
+    editor.title = ElidedLabel(object_name="phaseName")  # a long name never widens the window
     editor.title.setStyleSheet("font-size: 22px;")
     editor.status = QLabel(objectName="saved")
     editor.undo_button = QPushButton("Undo")

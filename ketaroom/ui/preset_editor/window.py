@@ -161,6 +161,8 @@ class PresetEditor(QWidget):
             self._refresh_phase_form()  # sections, cues or the open state changed shape
         self._validate_timer.start()
         self.previews.light_edited()
+        if key == "field:name":
+            self._update_title()  # the name as typed, not as it was when first changed
 
     def text(self) -> str:
         """The document as it would be saved."""
@@ -261,7 +263,7 @@ class PresetEditor(QWidget):
                  else self.path.name if self.path is not None else "new, not saved yet")
         dirty = "" if self.undo_stack.isClean() else " •"
         self.title.setText(f"{name}{dirty}")
-        self.title.setToolTip(str(self.path) if self.path else where)
+        self.title.set_tip(str(self.path) if self.path else where)
         self.setWindowTitle(f"{name}{dirty} — {where}")
 
     # ================================================================= validation
