@@ -13,7 +13,7 @@ from ketaroom.core import limits, preset_yaml
 from ketaroom.core.validation import Problem, validate_text
 from ketaroom.ui.preset_editor import PhaseTableModel, edits
 from ketaroom.ui.preset_editor.phase_table import phase_summary
-from ketaroom.ui.preset_editor.problems import ProblemList, field_key, mark_fields
+from ketaroom.ui.preset_editor.problems import ProblemList, field_key, mark_fields, plain_place
 
 pytestmark = pytest.mark.gui
 
@@ -106,6 +106,17 @@ def test_mark_fields_flags_the_shown_phase_from_validator_results(qapp) -> None:
     assert fields["phase.light.kelvin"].toolTip() == ""
 
 
+@pytest.mark.parametrize(("where", "plain"), [
+    ("phases[1].cues[2].at", "Phase 2 · cue 3 · at"),
+    ("phases[0].music.playlist[3]", "Phase 1 · music · playlist entry 4"),
+    ("max_volume", "max volume"),
+    ("phases[0]", "Phase 1"),
+])
+def test_a_problem_says_where_as_the_editor_counts(where: str, plain: str) -> None:
+    """The checks list read "phases[1].cues[2].at" (the file's path, counted from 0)."""
+    assert plain_place(where) == plain
+
+
 def test_problem_list_shows_where_and_finds_the_phase(qapp) -> None:
     result = validate_text(TEXT.replace("brightness: 10", "brightness: 150"),
                            Path("/clinic/parts.yaml"), playlist_dirs=[])
@@ -113,7 +124,8 @@ def test_problem_list_shows_where_and_finds_the_phase(qapp) -> None:
     listed.show_result(result)
     problem = next(p for p in result.problems if p.where == "phases[1].light.brightness")
     index = next(i for i in range(listed.count())
-                 if listed.item(i).text().startswith(f"Line {problem.line} · {problem.where}"))
+                 if listed.item(i).text().startswith(
+                     f"Line {problem.line} · Phase 2 · light · brightness\n"))
     item = listed.item(index)
     assert item.text().endswith(problem.detail) and item.toolTip() == str(problem)
     assert ProblemList.place_of(item) == (1, problem.line)

@@ -16,9 +16,11 @@ from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
 
 from ketaroom.core.validation import LoadResult, Problem
 
-__all__ = ["ProblemList", "field_key", "mark_fields"]
+__all__ = ["ProblemList", "field_key", "mark_fields", "plain_place"]
 
 _PHASE = re.compile(r"^phases\[(\d+)\](?:\.(.*))?$")
+_INDEXED = re.compile(r"^(\w+)\[(\d+)\]$")
+_ITEM_NAMES = {"phases": "Phase", "cues": "cue", "playlist": "playlist entry"}
 _LINE_ROLE = Qt.ItemDataRole.UserRole
 _MESSAGE_ROLE = Qt.ItemDataRole.UserRole + 1
 _WHERE_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -40,6 +42,17 @@ def field_key(where: str) -> tuple[int | None, str]:
     elif rest.startswith("music.playlist"):
         rest = "music.playlist"
     return int(found.group(1)), f"phase.{rest}" if rest else "phase.name"
+
+
+def plain_place(where: str) -> str:
+    """A problem's field path as an admin reads it: ``phases[1].cues[2].at`` → ``Phase 2 ·
+    cue 3 · at`` (counted from 1, as the editor's table counts)."""
+    words = []
+    for part in where.split("."):
+        item = _INDEXED.match(part)
+        words.append(f"{_ITEM_NAMES.get(item[1], item[1])} {int(item[2]) + 1}" if item
+                     else part.replace("_", " "))
+    return " · ".join(words)
 
 
 def mark_fields(problems: tuple[Problem, ...], phase_index: int,
@@ -82,7 +95,8 @@ class ProblemList(QListWidget):
             return
         for problem, warning in [(p, False) for p in result.problems] + [
                 (w, True) for w in result.warnings]:
-            heading = f"Line {problem.line}" + (f" · {problem.where}" if problem.where else "")
+            heading = f"Line {problem.line}" + (f" · {plain_place(problem.where)}"
+                                                 if problem.where else "")
             note = "Note: " if warning else ""
             item = QListWidgetItem(f"{heading}\n{note}{problem.detail}")
             item.setData(_LINE_ROLE, problem.line)
