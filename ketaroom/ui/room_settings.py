@@ -155,6 +155,7 @@ class RoomSettingsDialog(QDialog):
         self.cancel_button.clicked.connect(self.reject)
         self.save_button = QPushButton("Save")
         self.save_button.setObjectName("primary")
+        self.save_button.setDefault(True)  # Enter saves, as the amber button says
         self.save_button.clicked.connect(self._on_save)
         buttons = QHBoxLayout()
         buttons.addWidget(self.message, 1)
@@ -168,6 +169,7 @@ class RoomSettingsDialog(QDialog):
         layout.addLayout(buttons)
         keep_text_whole(self.add_button, self.remove_button, self.this_pc_button)
         self.resize(1000, 600)
+        self.name_field.setFocus()  # the room's name: where a new clinic starts
 
     def _rooms_tab(self) -> QWidget:
         """The room list, and the chosen room's bridge, audio, caps and default preset."""

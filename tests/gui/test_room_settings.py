@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QAbstractButton, QApplication, QDialog, QLineEdit
 
 from ketaroom.app import device_setup
@@ -388,3 +388,16 @@ def test_the_clinic_dose_limits_are_edited_behind_the_pin(qtbot, tmp_path, open_
     assert limits == DoseLimits({**DoseLimits().mg_per_kg, "iv": 0.8}, max_mg=300)
     again = settings_dialog(qtbot, load_settings(tmp_path), tmp_path, open_gate)
     assert again.dose_limits.limits() == limits
+
+
+def test_the_dialog_opens_on_the_room_name_and_enter_saves(qtbot, tmp_path, open_gate) -> None:
+    """It opened with no field in focus, and Enter did nothing (found on the tour)."""
+    dialog = settings_dialog(qtbot, Settings(), tmp_path, open_gate)
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.name_field.hasFocus, timeout=3000)
+    assert dialog.save_button.isDefault()
+    dialog.name_field.selectAll()
+    qtbot.keyClicks(dialog.name_field, "Room 7")
+    with qtbot.waitSignal(dialog.settingsSaved, timeout=5000) as saved:
+        qtbot.keyClick(dialog.name_field, Qt.Key.Key_Return)
+    assert saved.args[0].room_name == "Room 7"
