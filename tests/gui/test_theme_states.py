@@ -13,7 +13,9 @@ from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
+    QLabel,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QSpinBox,
     QStyle,
@@ -142,3 +144,15 @@ def test_every_check_box_gets_the_night_check_box() -> None:
                  if re.search(r"\bQCheckBox\(|\bQGroupBox\(.*checkable", line)
                  and path.name != "common.py"]
     assert made_bare == []
+
+
+def test_a_question_box_has_no_darker_box_under_its_second_line(qtbot) -> None:
+    """The informative text of a message box (the close question's "The session is
+    recorded as stopped; notes are kept.") sat on a darker patch (found on the tour)."""
+    box = QMessageBox(QMessageBox.Icon.Question, "ketaroom", "A session is running.")
+    box.setInformativeText("The session is recorded as stopped; notes are kept.")
+    image = _shown(qtbot, box)
+    label = box.findChild(QLabel, "qt_msgbox_informativelabel")
+    assert label is not None
+    corner = label.mapTo(box, label.rect().topLeft())
+    assert image.pixelColor(corner.x() + 1, corner.y() + 1) == image.pixelColor(2, 2)
