@@ -532,13 +532,12 @@ class HueLights:
         group_id = self._group_id(key, request)
         body = target_to_body(target, self.time_scale)
         if emergency:
-            members = self._known_group_caps(key)
-            body = fit_emergency_body(body, None if members is None else members.values())
-            return (command_failures(request(
-                "PUT", f"/api/{self.username}/groups/{group_id}/action", body)),
-                    _shown(members or {}, target, body))
-        members = self._group_caps(key, request)
-        body = fit_group_body(body, members.values())
+            known = self._known_group_caps(key)
+            body = fit_emergency_body(body, None if known is None else known.values())
+            members = known or {}
+        else:
+            members = self._group_caps(key, request)
+            body = fit_group_body(body, members.values())
         answer = request("PUT", f"/api/{self.username}/groups/{group_id}/action", body)
         return command_failures(answer), _shown(members, target, body)
 
