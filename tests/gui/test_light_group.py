@@ -54,6 +54,17 @@ def night_in_room_a(qtbot, bridge: HueEmulator) -> None:
                     == [night, night], timeout=6000)
 
 
+def session_in_room_a(qtbot, make_window, bridge: HueEmulator) -> MainWindow:
+    """A window whose room names no group, its session started on the preset's fallback
+    group (Room A) and the first phase's 40 % on Room A's first light."""
+    window = make_window(preset="room-a.yaml")
+    room_without_group(window, bridge)
+    start(qtbot, window)
+    qtbot.waitUntil(lambda: bridge.target_state(1).get("bri") == percent_to_bri(40),
+                    timeout=6000)
+    return window
+
+
 def test_scene_without_a_session_steers_the_chosen_presets_group(qtbot, make_window,
                                                                  two_rooms: HueEmulator
                                                                  ) -> None:
@@ -70,11 +81,7 @@ def test_scene_without_a_session_steers_the_chosen_presets_group(qtbot, make_win
 
 def test_during_a_session_the_panel_follows_and_steers_the_sessions_group(
         qtbot, make_window, two_rooms: HueEmulator) -> None:
-    window = make_window(preset="room-a.yaml")
-    room_without_group(window, two_rooms)
-    start(qtbot, window)
-    qtbot.waitUntil(lambda: two_rooms.target_state(1).get("bri") == percent_to_bri(40),
-                    timeout=6000)
+    window = session_in_room_a(qtbot, make_window, two_rooms)
     # the phase's light, confirmed for Room A, is what the panel shows
     qtbot.waitUntil(lambda: window.light_panel.brightness_value.text() == "40 %",
                     timeout=6000)
@@ -107,11 +114,7 @@ def emergency_in_room_a_only(qtbot, window: MainWindow, bridge: HueEmulator) -> 
 
 def test_emergency_in_a_session_on_the_presets_fallback_group_lights_only_that_group(
         qtbot, make_window, two_rooms: HueEmulator) -> None:
-    window = make_window(preset="room-a.yaml")
-    room_without_group(window, two_rooms)
-    start(qtbot, window)
-    qtbot.waitUntil(lambda: two_rooms.target_state(1).get("bri") == percent_to_bri(40),
-                    timeout=6000)
+    window = session_in_room_a(qtbot, make_window, two_rooms)
     emergency_in_room_a_only(qtbot, window, two_rooms)
 
 
